@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+// SBP node: a permissioned PBFT blockchain node. Target layout and the allowed imports between targets
+// follow ../shared/DESIGN.md §2; `Tools/check-dependencies` enforces them in CI.
+import PackageDescription
+
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "SBP",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sbp", targets: ["sbp"]),
+        .executable(name: "sbp-bench", targets: ["sbp-bench"]),
+        .executable(name: "sbp-crash-writer", targets: ["sbp-crash-writer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config.
+        .systemLibrary(
+            name: "CRocksDB", pkgConfig: "rocksdb",
+            providers: [.apt(["librocksdb-dev"])]),
+        .systemLibrary(
+            name: "CSecp256k1", pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]),
+
+        // Pure value types and the canonical encoding.
+        .target(name: "ChainTypes", dependencies: [crypto]),
+        // secp256k1 keys, signatures and the encrypted keystore.
+        .target(name: "Keys", dependencies: ["ChainTypes", "CSecp256k1", crypto, cryptoExtras]),
+        // Storage protocols and in-memory implementations.
+        .target(name: "Storage", dependencies: ["ChainTypes"]),
+        // RocksDB implementations of the storage protocols (the only user of CRocksDB).
+        .target(name: "StorageRocksDB", dependencies: ["Storage", "ChainTypes", "CRocksDB"]),
+
+        // Executables.
+        .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", argumentParser]),
+        .executableTarget(
+            name: "sbp-bench",
+            dependencies: ["ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", crypto, argumentParser]),
+        // Test support: appends blocks to a RocksDB store until killed (crash-consistency test).
+        .executableTarget(name: "sbp-crash-writer", dependencies: ["ChainTypes", "Storage", "StorageRocksDB"]),
+
+        // Tests.
+        .testTarget(name: "ChainTypesTests", dependencies: ["ChainTypes"]),
+        .testTarget(name: "KeysTests", dependencies: ["Keys", "ChainTypes"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes"]),
+        .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

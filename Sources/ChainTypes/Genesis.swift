@@ -1,0 +1,342 @@
+import Foundation
+
+/// The genesis document: everything a chain starts from (DESIGN §5), read from `Genesis/*.json`.
+///
+/// JSON is for people; the chain identifies the document by `hash`, the tagged SHA-256 of its canonical
+/// encoding, so whitespace or key order in the file never changes the chain. `Genesis.load(json:)` names
+/// the offending field in every error.
+public struct Genesis: Codable, Hashable, Sendable {
+    public var chainId: String
+    /// Milliseconds since the Unix epoch; the parent timestamp of block 1.
+    public var genesisTimeMs: UInt64
+    public var protocolVersion: UInt32
+    public var departments: [Department]
+    public var validators: [GenesisValidator]
+    public var accounts: [Account]
+    public var consensus: ConsensusParameters
+    public var governance: GovernanceParameters
+    public var contracts: [GenesisContract]
+
+    /// A bureau or department (B/D) that runs nodes and keeps records.
+    public struct Department: Codable, Hashable, Sendable {
+        /// Short identifier, e.g. `TD`.
+        public var id: String
+        public var name: String
+        /// Compressed secp256k1 public keys (hex) of the department's admins; they vote on governance.
+        public var adminKeys: [String]
+        /// PEM certificate of the department's CA, which signs its nodes' TLS certificates.
+        public var caCertificate: String
+    }
+
+    public struct GenesisValidator: Codable, Hashable, Sendable {
+        public var name: String
+        public var department: String
+        /// Compressed secp256k1 consensus public key, hex.
+        public var consensusPublicKey: String
+        /// PEM TLS certificate of the validator's node, issued by its department's CA.
+        public var tlsCertificate: String
+    }
+
+    public enum Role: String, Codable, Hashable, Sendable, CaseIterable {
+        case admin, issuer, submitter, auditor
+    }
+
+    public struct Account: Codable, Hashable, Sendable {
+        public var address: Address
+        public var department: String
+        public var roles: [Role]
+    }
+
+    public struct ConsensusParameters: Codable, Hashable, Sendable {
+        /// K: a checkpoint every K blocks (PBFT §4.3).
+        public var checkpointInterval: UInt64
+        /// L: heights a replica accepts above its low watermark; at least 2K.
+        public var watermarkWindow: UInt64
+        /// Logical ticks before a backup suspects the primary (doubled per failed view, up to the cap).
+        public var viewChangeTimeoutTicks: UInt64
+        public var viewChangeTimeoutTicksMax: UInt64
+        /// Milliseconds one logical tick lasts on a real node.
+        public var tickMs: UInt64
+        public var blockTransactionsMax: UInt32
+        public var blockBytesMax: UInt32
+        public var blockFuelMax: UInt64
+        /// How far ahead of a backup's clock a block timestamp may be (PBFT-NOTES rule 23).
+        public var timestampDriftMsMax: UInt64
+    }
+
+    public struct GovernanceParameters: Codable, Hashable, Sendable {
+        /// A proposal passes with at least numerator/denominator of departments voting yes.
+        public var thresholdNumerator: UInt32
+        public var thresholdDenominator: UInt32
+        /// Blocks after which an undecided proposal expires.
+        public var proposalLifetimeBlocks: UInt64
+        /// Whether departments may deploy their own (non-standard) contracts without a proposal.
+        public var departmentsMayDeploy: Bool
+    }
+
+    public struct GenesisContract: Codable, Hashable, Sendable {
+        public var name: String
+        public var address: Address
+        /// Path of the WebAssembly module, relative to the genesis file.
+        public var codeFile: String
+        /// SHA-256 of the module's bytes, so a changed file is caught.
+        public var codeHash: Hash
+    }
+}
+
+/// Why a genesis document cannot start a chain; `field` is a path such as `validators[2].consensusPublicKey`.
+public struct GenesisError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var field: String
+    public var reason: String
+
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+
+    public var description: String { "genesis: \(field): \(reason)" }
+}
+
+extension Genesis {
+    /// Parses and validates a genesis document.
+    public static func load(json: [UInt8]) throws(GenesisError) -> Genesis {
+        let genesis: Genesis
+        do {
+            genesis = try JSONDecoder().decode(Genesis.self, from: Data(json))
+        } catch let error as DecodingError {
+            throw GenesisError(decodingError: error)
+        } catch {
+            throw GenesisError(field: "$", reason: "\(error)")
+        }
+        try genesis.validate()
+        return genesis
+    }
+
+    /// Checks every rule a JSON schema cannot express: sizes, references, uniqueness, parameter relations.
+    public func validate() throws(GenesisError) {
+        try Self.checkIdentifier(chainId, field: "chainId", limit: Limits.chainIdBytesMax)
+        guard protocolVersion >= 1 else { throw GenesisError(field: "protocolVersion", reason: "must be at least 1") }
+        guard !departments.isEmpty else { throw GenesisError(field: "departments", reason: "at least one department is required") }
+        guard departments.count <= Limits.genesisDepartmentsMax else {
+            throw GenesisError(field: "departments", reason: "at most \(Limits.genesisDepartmentsMax) departments")
+        }
+        var departmentIds = Set<String>()
+        for (index, department) in departments.enumerated() {
+            let path = "departments[\(index)]"
+            try Self.checkIdentifier(department.id, field: path + ".id", limit: Limits.identifierBytesMax)
+            guard departmentIds.insert(department.id).inserted else {
+                throw GenesisError(field: path + ".id", reason: "duplicate department id \"\(department.id)\"")
+            }
+            try Self.checkName(department.name, field: path + ".name")
+            guard !department.adminKeys.isEmpty else { throw GenesisError(field: path + ".adminKeys", reason: "at least one admin key is required") }
+            for (keyIndex, key) in department.adminKeys.enumerated() {
+                _ = try Self.publicKey(key, field: "\(path).adminKeys[\(keyIndex)]")
+            }
+            try Self.checkCertificatePEM(department.caCertificate, field: path + ".caCertificate")
+        }
+        _ = try validatorSet()
+        for (index, validator) in validators.enumerated() {
+            let path = "validators[\(index)]"
+            guard departmentIds.contains(validator.department) else {
+                throw GenesisError(field: path + ".department", reason: "unknown department \"\(validator.department)\"")
+            }
+            try Self.checkCertificatePEM(validator.tlsCertificate, field: path + ".tlsCertificate")
+        }
+        guard accounts.count <= Limits.genesisAccountsMax else {
+            throw GenesisError(field: "accounts", reason: "at most \(Limits.genesisAccountsMax) accounts")
+        }
+        var addresses = Set<Address>()
+        for (index, account) in accounts.enumerated() {
+            let path = "accounts[\(index)]"
+            guard addresses.insert(account.address).inserted else {
+                throw GenesisError(field: path + ".address", reason: "duplicate account \(account.address)")
+            }
+            guard departmentIds.contains(account.department) else {
+                throw GenesisError(field: path + ".department", reason: "unknown department \"\(account.department)\"")
+            }
+            guard !account.roles.isEmpty, Set(account.roles).count == account.roles.count else {
+                throw GenesisError(field: path + ".roles", reason: "roles must be non-empty and without duplicates")
+            }
+        }
+        try consensus.validate()
+        try governance.validate()
+        var contractNames = Set<String>()
+        for (index, contract) in contracts.enumerated() {
+            try Self.checkIdentifier(contract.name, field: "contracts[\(index)].name", limit: Limits.identifierBytesMax)
+            guard contractNames.insert(contract.name).inserted else {
+                throw GenesisError(field: "contracts[\(index)].name", reason: "duplicate contract \"\(contract.name)\"")
+            }
+        }
+    }
+
+    /// The validator set at height 1, in document order.
+    public func validatorSet() throws(GenesisError) -> ValidatorSet {
+        var members: [Validator] = []
+        for (index, validator) in validators.enumerated() {
+            let path = "validators[\(index)]"
+            try Self.checkIdentifier(validator.name, field: path + ".name", limit: Limits.identifierBytesMax)
+            let key = try Self.publicKey(validator.consensusPublicKey, field: path + ".consensusPublicKey")
+            do {
+                members.append(try Validator(name: validator.name, department: validator.department, publicKey: key))
+            } catch {
+                throw GenesisError(field: path, reason: error.description)
+            }
+        }
+        do {
+            return try ValidatorSet(members)
+        } catch {
+            throw GenesisError(field: "validators", reason: error.description)
+        }
+    }
+
+    /// Identifies the chain: the tagged SHA-256 of the canonical encoding of every field.
+    public var hash: Hash {
+        var encoder = CanonicalEncoder(reservingCapacity: 4096)
+        encodeCanonical(to: &encoder)
+        return Hash.tagged(.genesis, encoder.bytes)
+    }
+
+    func encodeCanonical(to encoder: inout CanonicalEncoder) {
+        encoder.write(text: chainId)
+        encoder.write(genesisTimeMs)
+        encoder.write(protocolVersion)
+        encoder.write(UInt32(departments.count))
+        for department in departments {
+            encoder.write(text: department.id)
+            encoder.write(text: department.name)
+            encoder.write(UInt32(department.adminKeys.count))
+            for key in department.adminKeys { encoder.write(bytes: Hex.decode(key) ?? []) }
+            encoder.write(text: department.caCertificate)
+        }
+        encoder.write(UInt32(validators.count))
+        for validator in validators {
+            encoder.write(text: validator.name)
+            encoder.write(text: validator.department)
+            encoder.write(bytes: Hex.decode(validator.consensusPublicKey) ?? [])
+            encoder.write(text: validator.tlsCertificate)
+        }
+        encoder.write(UInt32(accounts.count))
+        for account in accounts {
+            encoder.write(account.address)
+            encoder.write(text: account.department)
+            encoder.write(UInt32(account.roles.count))
+            for role in account.roles { encoder.write(text: role.rawValue) }
+        }
+        consensus.encodeCanonical(to: &encoder)
+        governance.encodeCanonical(to: &encoder)
+        encoder.write(UInt32(contracts.count))
+        for contract in contracts {
+            encoder.write(text: contract.name)
+            encoder.write(contract.address)
+            encoder.write(text: contract.codeFile)
+            encoder.write(contract.codeHash)
+        }
+    }
+
+    static func publicKey(_ text: String, field: String) throws(GenesisError) -> [UInt8] {
+        guard let bytes = Hex.decode(text), bytes.count == Validator.publicKeyByteCount, bytes[0] == 0x02 || bytes[0] == 0x03 else {
+            throw GenesisError(field: field, reason: "expected a compressed secp256k1 public key (66 hex digits starting 02 or 03)")
+        }
+        return bytes
+    }
+
+    static func checkIdentifier(_ value: String, field: String, limit: Int) throws(GenesisError) {
+        let allowed = value.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: ".")
+        }
+        guard !value.isEmpty, value.utf8.count <= limit, allowed else {
+            throw GenesisError(field: field, reason: "must be 1...\(limit) characters of A-Z a-z 0-9 - _ .")
+        }
+    }
+
+    static func checkName(_ value: String, field: String) throws(GenesisError) {
+        guard !value.isEmpty, value.utf8.count <= Limits.nameBytesMax else {
+            throw GenesisError(field: field, reason: "must be 1...\(Limits.nameBytesMax) bytes")
+        }
+    }
+
+    static func checkCertificatePEM(_ pem: String, field: String) throws(GenesisError) {
+        let trimmed = pem.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.utf8.count <= Limits.certificatePEMBytesMax,
+            trimmed.hasPrefix("-----BEGIN CERTIFICATE-----"), trimmed.hasSuffix("-----END CERTIFICATE-----")
+        else {
+            throw GenesisError(field: field, reason: "expected one PEM certificate (-----BEGIN CERTIFICATE----- ...)")
+        }
+    }
+}
+
+extension Genesis.ConsensusParameters {
+    func validate() throws(GenesisError) {
+        guard checkpointInterval >= 1 else { throw GenesisError(field: "consensus.checkpointInterval", reason: "must be at least 1") }
+        guard watermarkWindow >= 2 * checkpointInterval else {
+            throw GenesisError(field: "consensus.watermarkWindow", reason: "must be at least 2 × checkpointInterval (PBFT §4.3)")
+        }
+        guard viewChangeTimeoutTicks >= 1, viewChangeTimeoutTicksMax >= viewChangeTimeoutTicks else {
+            throw GenesisError(field: "consensus.viewChangeTimeoutTicksMax", reason: "need 1 ≤ viewChangeTimeoutTicks ≤ viewChangeTimeoutTicksMax")
+        }
+        guard tickMs >= 1 else { throw GenesisError(field: "consensus.tickMs", reason: "must be at least 1") }
+        guard blockTransactionsMax >= 1, blockTransactionsMax <= Limits.blockTransactionsMax else {
+            throw GenesisError(field: "consensus.blockTransactionsMax", reason: "must be 1...\(Limits.blockTransactionsMax)")
+        }
+        guard Int(blockBytesMax) >= Limits.transactionBytesMax, Int(blockBytesMax) <= Limits.blockBytesMax else {
+            throw GenesisError(field: "consensus.blockBytesMax", reason: "must be \(Limits.transactionBytesMax)...\(Limits.blockBytesMax)")
+        }
+        guard blockFuelMax >= 1 else { throw GenesisError(field: "consensus.blockFuelMax", reason: "must be at least 1") }
+    }
+
+    func encodeCanonical(to encoder: inout CanonicalEncoder) {
+        encoder.write(checkpointInterval)
+        encoder.write(watermarkWindow)
+        encoder.write(viewChangeTimeoutTicks)
+        encoder.write(viewChangeTimeoutTicksMax)
+        encoder.write(tickMs)
+        encoder.write(blockTransactionsMax)
+        encoder.write(blockBytesMax)
+        encoder.write(blockFuelMax)
+        encoder.write(timestampDriftMsMax)
+    }
+}
+
+extension Genesis.GovernanceParameters {
+    func validate() throws(GenesisError) {
+        guard thresholdDenominator >= 1, thresholdNumerator >= 1, thresholdNumerator <= thresholdDenominator else {
+            throw GenesisError(field: "governance.thresholdNumerator", reason: "need 1 ≤ numerator ≤ denominator")
+        }
+        guard proposalLifetimeBlocks >= 1 else { throw GenesisError(field: "governance.proposalLifetimeBlocks", reason: "must be at least 1") }
+    }
+
+    func encodeCanonical(to encoder: inout CanonicalEncoder) {
+        encoder.write(thresholdNumerator)
+        encoder.write(thresholdDenominator)
+        encoder.write(proposalLifetimeBlocks)
+        encoder.write(departmentsMayDeploy)
+    }
+}
+
+extension GenesisError {
+    /// Turns a JSON decoding error into a field path and a reason.
+    init(decodingError: DecodingError) {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            var result = ""
+            for key in codingPath {
+                if let index = key.intValue { result += "[\(index)]" } else { result += (result.isEmpty ? "" : ".") + key.stringValue }
+            }
+            return result.isEmpty ? "$" : result
+        }
+        switch decodingError {
+        case .keyNotFound(let key, let context):
+            let parent = path(context.codingPath)
+            self.init(field: parent == "$" ? key.stringValue : parent + "." + key.stringValue, reason: "missing")
+        case .typeMismatch(let type, let context):
+            self.init(field: path(context.codingPath), reason: "expected \(type)")
+        case .valueNotFound(let type, let context):
+            self.init(field: path(context.codingPath), reason: "expected \(type), found null")
+        case .dataCorrupted(let context):
+            self.init(field: path(context.codingPath), reason: context.debugDescription)
+        @unknown default:
+            self.init(field: "$", reason: "\(decodingError)")
+        }
+    }
+}

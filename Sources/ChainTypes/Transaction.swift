@@ -1,0 +1,102 @@
+/// What a transaction asks the ledger to do; the payload's format depends on it.
+public enum TransactionKind: UInt8, Sendable, CaseIterable, Codable {
+    /// Deploy contract code (payload: deploy request).
+    case deploy = 1
+    /// Call a contract method (payload: call request).
+    case call = 2
+    /// Propose or vote on a governance proposal.
+    case governance = 3
+    /// Account management by a department admin.
+    case account = 4
+}
+
+extension TransactionKind: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) { encoder.write(rawValue) }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let tag = try decoder.readUInt8()
+        guard let kind = TransactionKind(rawValue: tag) else { throw .unknownVariant(type: "TransactionKind", tag: UInt64(tag)) }
+        self = kind
+    }
+}
+
+/// The signed part of a transaction (DESIGN §4).
+///
+/// The chain id stops cross-chain replay, the per-sender sequential nonce stops replay within the chain,
+/// and the expiry height bounds how long a signed transaction stays usable.
+public struct TransactionBody: Hashable, Sendable {
+    public var chainId: String
+    public var sender: Address
+    public var nonce: UInt64
+    public var kind: TransactionKind
+    public var payload: [UInt8]
+    public var fuelLimit: UInt64
+    /// The last height at which the transaction may be included.
+    public var expiryHeight: UInt64
+
+    public init(chainId: String, sender: Address, nonce: UInt64, kind: TransactionKind, payload: [UInt8], fuelLimit: UInt64, expiryHeight: UInt64) {
+        self.chainId = chainId
+        self.sender = sender
+        self.nonce = nonce
+        self.kind = kind
+        self.payload = payload
+        self.fuelLimit = fuelLimit
+        self.expiryHeight = expiryHeight
+    }
+
+    /// The transaction hash, which is also the digest the sender signs.
+    ///
+    /// The signature is not part of it: a transaction's identity never depends on which valid signature
+    /// carried it, so explorers and the mempool see one hash per transaction.
+    public var hash: Hash { Hash.tagged(.transaction, self) }
+}
+
+extension TransactionBody: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(text: chainId)
+        encoder.write(sender)
+        encoder.write(nonce)
+        encoder.write(kind)
+        encoder.write(bytes: payload)
+        encoder.write(fuelLimit)
+        encoder.write(expiryHeight)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        chainId = try decoder.readText(field: "transaction.chainId", limit: Limits.chainIdBytesMax)
+        sender = try decoder.read()
+        nonce = try decoder.readUInt64()
+        kind = try decoder.read()
+        payload = try decoder.readBytes(field: "transaction.payload", limit: Limits.transactionPayloadBytesMax)
+        fuelLimit = try decoder.readUInt64()
+        expiryHeight = try decoder.readUInt64()
+    }
+}
+
+/// A signed transaction: the body and the sender's recoverable signature over `body.hash`.
+///
+/// Decoding checks form only; that the signature recovers to `body.sender` is checked by `Keys`
+/// (`Transaction.verifySignature()`), because that needs elliptic-curve arithmetic.
+public struct Transaction: Hashable, Sendable {
+    public var body: TransactionBody
+    public var signature: RecoverableSignature
+
+    public init(body: TransactionBody, signature: RecoverableSignature) {
+        self.body = body
+        self.signature = signature
+    }
+
+    public var hash: Hash { body.hash }
+}
+
+extension Transaction: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(body)
+        encoder.write(signature)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        body = try decoder.read()
+        signature = try decoder.read()
+    }
+}
