@@ -1,0 +1,35 @@
+# SBP: the two commands a new machine needs.
+#   make devnet   start a local multi-department network
+#   make test     install what is missing, build, check module rules, run every test
+SWIFT ?= swift
+SWIFT_BUILD_FLAGS ?= --explicit-target-dependency-import-check=error
+SYSTEM_PACKAGES := librocksdb-dev libsecp256k1-dev libssl-dev pkg-config
+
+.PHONY: test devnet deps check-dependencies build build-release bench contracts clean
+
+## Install the system libraries the node links against, only when missing.
+deps:
+	@Tools/bootstrap
+
+check-dependencies:
+	@python3 Tools/check-dependencies
+
+build: deps
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+
+build-release: deps
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+
+test: deps check-dependencies build
+	python3 Tools/crosscheck-verify.py "$$($(SWIFT) build --show-bin-path)/sbp"
+	$(SWIFT) test --skip-build
+
+devnet: deps
+	$(SWIFT) build -c release --product sbp
+	"$$($(SWIFT) build -c release --show-bin-path)/sbp" --help
+
+bench: build-release
+	"$$($(SWIFT) build -c release --show-bin-path)/sbp-bench" primitives
+
+clean:
+	rm -rf .build

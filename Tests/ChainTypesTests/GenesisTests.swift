@@ -1,0 +1,90 @@
+import ChainTypes
+import Foundation
+import Testing
+
+@Suite("Genesis documents")
+struct GenesisTests {
+    static let exampleURL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Genesis/example.json")
+
+    static func exampleJSON() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: exampleURL)) as! [String: Any]
+    }
+
+    static func load(_ object: [String: Any]) throws(GenesisError) -> Genesis {
+        let data = try! JSONSerialization.data(withJSONObject: object)
+        return try Genesis.load(json: Array(data))
+    }
+
+    @Test("the example genesis loads and yields four validators")
+    func exampleLoads() throws {
+        let genesis = try Genesis.load(json: Array(Data(contentsOf: Self.exampleURL)))
+        #expect(genesis.chainId == "sbp-example")
+        let validators = try genesis.validatorSet()
+        #expect(validators.count == 4)
+        #expect(validators.quorum == 3)
+        #expect(genesis.departments.map(\.id) == ["TD", "IMMD", "EPD", "DH"])
+    }
+
+    @Test("the genesis hash ignores JSON formatting but not content")
+    func hashIsCanonical() throws {
+        let object = try Self.exampleJSON()
+        let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        let compact = try JSONSerialization.data(withJSONObject: object)
+        let a = try Genesis.load(json: Array(pretty))
+        let b = try Genesis.load(json: Array(compact))
+        #expect(a.hash == b.hash)
+        var changed = object
+        changed["genesisTimeMs"] = 1
+        #expect(try Self.load(changed).hash != a.hash)
+    }
+
+    /// Each mutation of the example and the field its error must name.
+    static let invalidCases: [(String, @Sendable (inout [String: Any]) -> Void, String)] = [
+        ("missing chain id", { $0.removeValue(forKey: "chainId") }, "chainId"),
+        ("chain id with spaces", { $0["chainId"] = "sbp main" }, "chainId"),
+        ("no departments", { $0["departments"] = [] as [Any] }, "departments"),
+        ("bad admin key", { doc in editArray(&doc, "departments", 1) { $0["adminKeys"] = ["04abcd"] } }, "departments[1].adminKeys[0]"),
+        ("duplicate department", { doc in editArray(&doc, "departments", 1) { $0["id"] = "TD" } }, "departments[1].id"),
+        ("CA not PEM", { doc in editArray(&doc, "departments", 2) { $0["caCertificate"] = "hello" } }, "departments[2].caCertificate"),
+        ("validator of unknown department", { doc in editArray(&doc, "validators", 3) { $0["department"] = "XX" } }, "validators[3].department"),
+        ("validator key wrong type", { doc in editArray(&doc, "validators", 0) { $0["consensusPublicKey"] = 7 } }, "validators[0].consensusPublicKey"),
+        ("validator key not hex", { doc in editArray(&doc, "validators", 2) { $0["consensusPublicKey"] = "xyz" } }, "validators[2].consensusPublicKey"),
+        ("bad account address", { doc in editArray(&doc, "accounts", 0) { $0["address"] = "0x12" } }, "accounts[0].address"),
+        ("unknown role", { doc in editArray(&doc, "accounts", 1) { $0["roles"] = ["king"] } }, "accounts[1].roles[0]"),
+        ("window below 2K", { doc in editObject(&doc, "consensus") { $0["watermarkWindow"] = 10 } }, "consensus.watermarkWindow"),
+        ("threshold above 1", { doc in editObject(&doc, "governance") { $0["thresholdNumerator"] = 4 } }, "governance.thresholdNumerator"),
+    ]
+
+    @Test("a malformed genesis is an error naming the field", arguments: invalidCases.indices)
+    func invalidGenesis(_ index: Int) throws {
+        let (name, mutate, field) = Self.invalidCases[index]
+        var object = try Self.exampleJSON()
+        mutate(&object)
+        do {
+            _ = try Self.load(object)
+            Issue.record("\(name): accepted")
+        } catch {
+            #expect(error.field == field, "\(name): \(error)")
+        }
+    }
+
+    @Test("input that is not JSON is an error, not a crash")
+    func notJSON() {
+        #expect(throws: GenesisError.self) { try Genesis.load(json: Array("{\"chainId\":".utf8)) }
+        #expect(throws: GenesisError.self) { try Genesis.load(json: [0xff, 0xfe]) }
+    }
+}
+
+private func editArray(_ document: inout [String: Any], _ key: String, _ index: Int, _ edit: (inout [String: Any]) -> Void) {
+    var array = document[key] as! [[String: Any]]
+    edit(&array[index])
+    document[key] = array
+}
+
+private func editObject(_ document: inout [String: Any], _ key: String, _ edit: (inout [String: Any]) -> Void) {
+    var object = document[key] as! [String: Any]
+    edit(&object)
+    document[key] = object
+}
