@@ -10,6 +10,12 @@ struct HashAndAddressTests {
         #expect(Hash.sha256(parts: [Array("a".utf8), Array("bc".utf8)]) == Hash.sha256(Array("abc".utf8)))
     }
 
+    @Test("tagged hashes match the worked example in docs/protocol.md")
+    func taggedWorkedExample() {
+        #expect(Hash.tagged(.transaction, []).hex == "2428093c8f584c1bfe2954ebaf202f7525ca1597d1b80bb7c2f21403cdee7dfa")
+        #expect(MerkleRoot.empty.hex == "52aae1fd393c149e2b7c82895171fab47be5fc1977d92997f0aa0e24cb1f5ae8")
+    }
+
     @Test("tagged hashes differ by domain")
     func domainsSeparate() {
         let hashes = Set(HashDomain.allCases.map { Hash.tagged($0, [1, 2, 3]) })
