@@ -30,6 +30,8 @@ let package = Package(
 
         // Pure value types and the canonical encoding.
         .target(name: "ChainTypes", dependencies: [crypto]),
+        // The PBFT replica as a pure state machine (DESIGN §3).
+        .target(name: "Consensus", dependencies: ["ChainTypes"]),
         // secp256k1 keys, signatures and the encrypted keystore.
         .target(name: "Keys", dependencies: ["ChainTypes", "CSecp256k1", crypto, cryptoExtras]),
         // Storage protocols and in-memory implementations.

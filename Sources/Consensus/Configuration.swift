@@ -1,0 +1,104 @@
+import ChainTypes
+
+/// Parameters of one replica; the protocol ones come from genesis (`Genesis.ConsensusParameters`).
+public struct ReplicaConfiguration: Hashable, Sendable {
+    public var chainId: String
+    /// K: a checkpoint every K heights (PBFT §4.3).
+    public var checkpointInterval: UInt64
+    /// L: the replica accepts heights in (low, low + L] (PBFT §4.2).
+    public var watermarkWindow: UInt64
+    /// T: ticks without progress before a backup suspects the primary (rule 13).
+    public var viewChangeTimeoutTicks: UInt64
+    /// The cap of the exponential back-off (rule 16b).
+    public var viewChangeTimeoutTicksMax: UInt64
+    /// How far ahead of the local clock a block timestamp may be (rule 23).
+    public var timestampDriftMsMax: UInt64
+    /// Ticks to wait for a state-transfer response before asking another peer.
+    public var fetchTimeoutTicks: UInt64
+    /// Deliberate protocol violations, only for the simulator's negative controls.
+    public var faults: ProtocolFaults
+
+    public init(
+        chainId: String, checkpointInterval: UInt64 = 16, watermarkWindow: UInt64 = 64, viewChangeTimeoutTicks: UInt64 = 20,
+        viewChangeTimeoutTicksMax: UInt64 = 1280, timestampDriftMsMax: UInt64 = 5000, fetchTimeoutTicks: UInt64 = 10,
+        faults: ProtocolFaults = []
+    ) {
+        precondition(checkpointInterval >= 1, "checkpoint interval must be positive")
+        precondition(watermarkWindow >= 2 * checkpointInterval, "PBFT §4.3: L ≥ 2K")
+        precondition(watermarkWindow <= ConsensusLimits.watermarkWindowMax, "L bounded by the view-change proof size")
+        precondition(viewChangeTimeoutTicks >= 1 && viewChangeTimeoutTicksMax >= viewChangeTimeoutTicks, "timeouts")
+        self.chainId = chainId
+        self.checkpointInterval = checkpointInterval
+        self.watermarkWindow = watermarkWindow
+        self.viewChangeTimeoutTicks = viewChangeTimeoutTicks
+        self.viewChangeTimeoutTicksMax = viewChangeTimeoutTicksMax
+        self.timestampDriftMsMax = timestampDriftMsMax
+        self.fetchTimeoutTicks = fetchTimeoutTicks
+        self.faults = faults
+    }
+}
+
+/// Rules a replica can be told to break, so tests can show the simulator notices (PBFT-NOTES, last section).
+public struct ProtocolFaults: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// Count one vote fewer than a quorum as a quorum (2f instead of 2f+1 for n = 3f+1).
+    public static let unsafeQuorum = ProtocolFaults(rawValue: 1 << 0)
+    /// Accept any NEW-VIEW without recomputing O (breaks rule 15).
+    public static let acceptAnyNewView = ProtocolFaults(rawValue: 1 << 1)
+}
+
+/// Where the replica's chain stands when it starts: from storage on a restart, from genesis otherwise.
+public struct ChainPosition: Hashable, Sendable {
+    public var committedHeight: UInt64
+    /// Hash of the committed block at `committedHeight` (zero at genesis).
+    public var committedHash: Hash
+    /// Timestamp of that block (the genesis time at height 0).
+    public var committedTimestampMs: UInt64
+    /// The commit certificate of `committedHeight` (nil at genesis).
+    public var lastCertificate: CommitCertificate?
+    /// State root after executing `committedHeight` (the genesis state root at 0).
+    public var stateRoot: Hash
+    /// Receipts root of `committedHeight`.
+    public var receiptsRoot: Hash
+
+    public init(
+        committedHeight: UInt64, committedHash: Hash, committedTimestampMs: UInt64, lastCertificate: CommitCertificate?,
+        stateRoot: Hash, receiptsRoot: Hash
+    ) {
+        self.committedHeight = committedHeight
+        self.committedHash = committedHash
+        self.committedTimestampMs = committedTimestampMs
+        self.lastCertificate = lastCertificate
+        self.stateRoot = stateRoot
+        self.receiptsRoot = receiptsRoot
+    }
+
+    /// The position before block 1.
+    public static func genesis(timestampMs: UInt64, stateRoot: Hash) -> ChainPosition {
+        ChainPosition(
+            committedHeight: 0, committedHash: .zero, committedTimestampMs: timestampMs, lastCertificate: nil,
+            stateRoot: stateRoot, receiptsRoot: MerkleRoot.empty)
+    }
+}
+
+/// Stateless checks of a proposal's transactions (form, chain id, signatures; PBFT-NOTES rule 24).
+public protocol TransactionScreen: Sendable {
+    /// Whether every transaction is well-formed and correctly signed.
+    func accepts(_ transactions: [Transaction]) -> Bool
+}
+
+/// What drives a replica.
+public enum Input: Sendable {
+    /// One logical tick of the timer; `nowMs` is the local clock, used only to check block timestamps.
+    case tick(nowMs: UInt64)
+    /// A message from another replica (or a state-transfer response).
+    case message(Message)
+    /// The driver's batch for the next block; valid only while `Ready.canPropose`.
+    case propose([Transaction])
+    /// The executor finished `height`; any validator-set change it decided comes with it.
+    case executed(height: UInt64, stateRoot: Hash, receiptsRoot: Hash, validatorSetChange: ValidatorSetChange?)
+    /// The driver holds transactions waiting for a block, so a silent primary must be suspected (rule 13).
+    case workPending
+}

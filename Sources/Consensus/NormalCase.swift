@@ -1,0 +1,260 @@
+import ChainTypes
+
+/// The normal case: pre-prepare → prepare → commit (PBFT §4.2, PBFT-NOTES rules 1–6).
+extension Replica {
+    /// Whether this replica is the primary and the next height may be proposed now (rule 22: the
+    /// parent is committed and executed).
+    var canPropose: Bool {
+        let height = committedHeight + 1
+        guard !isChangingView, !isHalted, !isRecovering, fetch == nil, executedHeight == committedHeight,
+            height <= highWatermark, let own = ownIndex(at: height), own == primary(of: view, at: height)
+        else { return false }
+        return slots[height]?.prePrepare == nil && votes[VoteKey(phase: .prePrepare, view: view, height: height)] == nil
+    }
+
+    /// Builds, signs and multicasts the block for the next height (rule 2, primary side).
+    mutating func propose(_ transactions: [Transaction]) {
+        guard canPropose, let roots = executedRoots[committedHeight] else { return }
+        let height = committedHeight + 1
+        let validators = schedule.validators(at: height)
+        let batch = Array(transactions.prefix(Limits.blockTransactionsMax))
+        let header = BlockHeader(
+            chainId: configuration.chainId, height: height, view: view, timestampMs: max(committedTimestampMs + 1, nowMs),
+            parentHash: committedHash, proposer: identity, transactionsRoot: Block.transactionsRoot(of: batch),
+            lastCommitHash: Block.lastCommitHash(of: lastCertificate), previousReceiptsRoot: roots.receipts,
+            stateRoot: roots.state, validatorsHash: validators.hash)
+        let block = Block(header: header, transactions: batch, lastCommit: lastCertificate)
+        let payload = PrePrepare(view: view, height: height, digest: block.hash)
+        guard let signed = sign(payload), recordVote(.prePrepare, view: view, height: height, digest: block.hash) else { return }
+        slots[height, default: Slot()].prePrepare = signed
+        slots[height, default: Slot()].block = block
+        send(.prePrepare(signed, block))
+        emit(.proposed(view: view, height: height, digest: block.hash))
+        armTimerIfIdle()
+        checkPrepared(height: height)
+    }
+
+    /// PBFT §4.2: a backup accepts a pre-prepare only in its view, from the view's primary, within the
+    /// watermarks, without a conflicting digest, for a valid block (rule 2).
+    mutating func onPrePrepare(_ signed: Signed<PrePrepare>, block: Block) {
+        guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
+        let (messageView, height) = (signed.payload.view, signed.payload.height)
+        noteActivity(of: signed.signer, height: height, view: messageView)
+        guard admitsNormalCase(view: messageView, height: height, message: .prePrepare(signed, block)) else { return }
+        guard signed.signer == primary(of: messageView, at: height) else { return reject(.notFromPrimary(signer: signed.signer)) }
+        guard block.hash == signed.payload.digest else {
+            return reject(.invalidBlock(height: height, reason: "block hash does not match the digest"))
+        }
+        var slot = slots[height, default: Slot()]
+        if let accepted = slot.prePrepare ?? slot.waiting?.0, accepted.payload.view == messageView {
+            if accepted.payload.digest != signed.payload.digest {
+                // Rule 17: two signed proposals for one (view, height) convict the primary.
+                emit(.equivocation(first: accepted, second: signed))
+                startViewChange(to: view + 1, reason: .primaryEquivocated)
+            }
+            return
+        }
+        guard height > committedHeight else { return }
+        if height > committedHeight + 1 || executedHeight < committedHeight {
+            slot.waiting = (signed, block)
+            slots[height] = slot
+            armTimerIfIdle()
+            return
+        }
+        accept(signed, block: block)
+    }
+
+    /// Accepts a checked pre-prepare for the next height and sends PREPARE (rule 3).
+    mutating func accept(_ signed: Signed<PrePrepare>, block: Block) {
+        let height = signed.payload.height
+        if let problem = problemWithProposal(block, height: height, view: signed.payload.view) {
+            return reject(.invalidBlock(height: height, reason: problem))
+        }
+        slots[height, default: Slot()].waiting = nil
+        slots[height, default: Slot()].prePrepare = signed
+        slots[height, default: Slot()].block = block
+        armTimerIfIdle()
+        if let own = ownIndex(at: height), own != signed.signer, mayVote,
+            recordVote(.prepare, view: signed.payload.view, height: height, digest: signed.payload.digest),
+            let prepare = sign(Prepare(view: signed.payload.view, height: height, digest: signed.payload.digest))
+        {
+            slots[height, default: Slot()].prepares[own] = prepare
+            send(.prepare(prepare))
+        }
+        checkPrepared(height: height)
+    }
+
+    /// Whether the replica may vote: not halted on divergence, not recovering from a wipe (rules 12, 19).
+    var mayVote: Bool { !isHalted && !isRecovering }
+
+    /// Everything rule 2 asks of the block itself; nil when it is acceptable.
+    ///
+    /// A block re-proposed by a NEW-VIEW keeps the header of the view it was first proposed in, so the
+    /// proposer is checked against the primary of `header.view`, which may be below `view`.
+    func problemWithProposal(_ block: Block, height: UInt64, view proposalView: UInt64) -> String? {
+        let header = block.header
+        do { try block.checkStructure() } catch { return "structure: \(error)" }
+        guard header.chainId == configuration.chainId, header.height == height else { return "wrong chain or height" }
+        guard header.parentHash == committedHash else { return "parent is not the committed block" }
+        guard header.timestampMs > committedTimestampMs else { return "timestamp not after the parent's" }
+        guard header.view < proposalView || header.timestampMs <= nowMs + configuration.timestampDriftMsMax else {
+            return "timestamp too far ahead"
+        }
+        let validators = schedule.validators(at: height)
+        guard header.view <= proposalView, header.proposer == validators.validators[validators.primary(for: header.view)].address
+        else { return "proposer is not the primary of the block's view" }
+        guard let roots = executedRoots[height - 1] else { return "parent not executed" }
+        guard header.stateRoot == roots.state else { return "state root differs from ours after height \(height - 1)" }
+        guard header.previousReceiptsRoot == roots.receipts else { return "receipts root differs" }
+        guard header.validatorsHash == validators.hash else { return "validators hash differs" }
+        if let certificate = block.lastCommit {
+            guard certificate.blockHash == committedHash else { return "last commit is for another block" }
+            if let problem = problemWithCertificate(certificate) { return "last commit: \(problem)" }
+        }
+        guard block.transactions.count <= Limits.blockTransactionsMax else { return "too many transactions" }
+        guard screen.accepts(block.transactions) else { return "a transaction is malformed or badly signed" }
+        return nil
+    }
+
+    /// Checks a commit certificate against the validator set at its height: distinct in-range signers,
+    /// valid COMMIT signatures, at least a quorum (PBFT-NOTES rules 5 and 21).
+    func problemWithCertificate(_ certificate: CommitCertificate) -> String? {
+        let validators = schedule.validators(at: certificate.height)
+        guard certificate.votes.count >= validators.quorum else { return "only \(certificate.votes.count) votes" }
+        let digest = certificate.signingDigest(chainId: configuration.chainId)
+        for vote in certificate.votes {
+            guard Int(vote.validatorIndex) < validators.count else { return "vote index \(vote.validatorIndex) out of range" }
+            guard authenticator.isValid(vote.signature, digest: digest, by: validators.validators[Int(vote.validatorIndex)]) else {
+                return "bad signature from validator \(vote.validatorIndex)"
+            }
+        }
+        return nil
+    }
+
+    /// Common admission of normal-case messages: the view and the watermarks (rules 2 and 7).
+    mutating func admitsNormalCase(view messageView: UInt64, height: UInt64, message: Message) -> Bool {
+        if messageView > view || (messageView == view && isChangingView) {
+            if messageView <= view + ConsensusLimits.viewJumpMax { buffer(message) }
+            return false
+        }
+        guard messageView == view else {
+            reject(.wrongView(received: messageView, current: view))
+            return false
+        }
+        guard height > lowWatermark, height <= highWatermark else {
+            reject(.outsideWatermarks(height: height, low: lowWatermark, high: highWatermark))
+            return false
+        }
+        return true
+    }
+
+    mutating func onPrepare(_ signed: Signed<Prepare>) {
+        guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
+        let (messageView, height) = (signed.payload.view, signed.payload.height)
+        noteActivity(of: signed.signer, height: height, view: messageView)
+        guard admitsNormalCase(view: messageView, height: height, message: .prepare(signed)) else { return }
+        guard signed.signer != primary(of: messageView, at: height) else { return }
+        if slots[height, default: Slot()].prepares[signed.signer] == nil {
+            slots[height, default: Slot()].prepares[signed.signer] = signed
+        }
+        checkPrepared(height: height)
+    }
+
+    mutating func onCommit(_ signed: Signed<Commit>) {
+        guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
+        let (messageView, height) = (signed.payload.view, signed.payload.height)
+        noteActivity(of: signed.signer, height: height, view: messageView)
+        guard admitsNormalCase(view: messageView, height: height, message: .commit(signed)) else { return }
+        if slots[height, default: Slot()].commits[signed.signer] == nil {
+            slots[height, default: Slot()].commits[signed.signer] = signed
+        }
+        checkCommitted(height: height)
+    }
+
+    /// Rule 4: prepared ⇔ the pre-prepare plus q−1 matching prepares from distinct backups; then COMMIT (rule 5).
+    mutating func checkPrepared(height: UInt64) {
+        guard var slot = slots[height], let prePrepare = slot.prePrepare, let block = slot.block, !slot.sentCommit else { return }
+        let prepares = slot.matchingPrepares(primary: primary(of: prePrepare.payload.view, at: height))
+        guard prepares.count >= quorum(at: height) - 1 else { return }
+        let certificate = PreparedCertificate(prePrepare: prePrepare, block: block, prepares: Array(prepares.prefix(quorum(at: height) - 1)))
+        slot.recordPrepared(certificate)
+        slot.sentCommit = true
+        let payload = Commit(view: prePrepare.payload.view, height: height, digest: prePrepare.payload.digest)
+        persist(.prepared(certificate))
+        emit(.prepared(view: payload.view, height: height, digest: payload.digest))
+        if mayVote, let own = ownIndex(at: height), recordVote(.commit, view: payload.view, height: height, digest: payload.digest),
+            let commit = sign(payload)
+        {
+            slot.commits[own] = commit
+            send(.commit(commit))
+        }
+        slots[height] = slot
+        checkCommitted(height: height)
+    }
+
+    /// Rule 5: committed-local ⇔ prepared and q matching commits; deliver in height order (rule 6).
+    mutating func checkCommitted(height: UInt64) {
+        guard var slot = slots[height], slot.sentCommit, !slot.isCommitted else { return }
+        guard slot.matchingCommits().count >= quorum(at: height) else { return }
+        slot.isCommitted = true
+        slots[height] = slot
+        deliverCommitted()
+    }
+
+    /// Hands committed blocks to the executor strictly in height order, each exactly once (rule 6).
+    mutating func deliverCommitted() {
+        while let slot = slots[committedHeight + 1], slot.isCommitted, let block = slot.block, let prePrepare = slot.prePrepare {
+            let height = committedHeight + 1
+            let commits = slot.matchingCommits().prefix(quorum(at: height))
+            let votes = commits.map { CommitVote(validatorIndex: $0.signer, signature: $0.signature) }
+            guard let certificate = try? CommitCertificate(height: height, view: prePrepare.payload.view, blockHash: block.hash, votes: votes)
+            else { preconditionFailure("commits are kept in ascending signer order") }
+            commit(CommittedBlock(block: block, certificate: certificate))
+            emit(.committed(view: prePrepare.payload.view, height: height, digest: block.hash))
+        }
+    }
+
+    /// Advances the committed chain by one block (normal case or state transfer).
+    mutating func commit(_ committed: CommittedBlock) {
+        precondition(committed.block.height == committedHeight + 1, "blocks are committed in height order")
+        committedHeight = committed.block.height
+        committedHash = committed.block.hash
+        committedTimestampMs = committed.block.header.timestampMs
+        lastCertificate = committed.certificate
+        committedBlockHashes[committedHeight] = committedHash
+        pending.committed.append(committed)
+        // Progress: the back-off resets and the timer waits for the next piece of work (rule 13).
+        timeoutTicks = configuration.viewChangeTimeoutTicks
+        timerDeadline = nil
+        workPending = false
+        if slots.values.contains(where: { $0.prePrepare != nil && !$0.isCommitted }) || slots[committedHeight + 1]?.waiting != nil {
+            armTimer()
+        }
+    }
+
+    /// Records an executed height, sends its checkpoint, and releases a proposal that waited for it.
+    mutating func onExecuted(height: UInt64, stateRoot: Hash, receiptsRoot: Hash, change: ValidatorSetChange?) {
+        precondition(height == executedHeight + 1 && height <= committedHeight, "the executor runs committed blocks in order")
+        executedHeight = height
+        executedRoots[height] = (stateRoot, receiptsRoot)
+        executedRoots = executedRoots.filter { $0.key + 1 >= height }
+        if let change {
+            precondition(change.activationHeight > height + 1, "a validator-set change activates at a later height (rule 20)")
+            schedule.schedule(change.validators, from: change.activationHeight)
+        }
+        if height % configuration.checkpointInterval == 0, let blockHash = committedBlockHashes[height] {
+            sendCheckpoint(Checkpoint(height: height, blockHash: blockHash, stateRoot: stateRoot))
+        }
+        committedBlockHashes = committedBlockHashes.filter { $0.key > height }
+        releaseWaitingProposal()
+    }
+
+    /// Re-checks a pre-prepare that arrived before its parent was committed and executed.
+    mutating func releaseWaitingProposal() {
+        let height = committedHeight + 1
+        guard executedHeight == committedHeight, let (signed, block) = slots[height]?.waiting else { return }
+        slots[height]?.waiting = nil
+        guard signed.payload.view == view, !isChangingView else { return }
+        accept(signed, block: block)
+    }
+}

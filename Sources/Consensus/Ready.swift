@@ -1,0 +1,112 @@
+import ChainTypes
+
+/// What a replica asks its driver to do after one or more `step`s, in the order the driver must do it.
+///
+/// The ordering duty (TOCS §4, PBFT-NOTES rules 8 and 9): **persist `journal` durably first, then send
+/// `messages`, then hand `committed` to the executor.** A replica that votes and crashes before the vote
+/// is durable could vote differently after restarting; writing first makes that impossible.
+public struct Ready: Sendable, Equatable {
+    /// Safety records to persist (with sync) before any message is sent.
+    public var journal: [JournalRecord] = []
+    /// Messages to send after the journal is durable.
+    public var messages: [Outgoing] = []
+    /// Newly committed blocks in height order, each exactly once (rule 6).
+    public var committed: [CommittedBlock] = []
+    /// Ask a peer for committed blocks (state transfer, rule 18).
+    public var fetch: FetchRequest? = nil
+    /// True when this replica is the primary and may propose the next block now (`Input.propose`).
+    public var canPropose: Bool = false
+    /// What happened, for logs, metrics and golden transcripts.
+    public var events: [ReplicaEvent] = []
+
+    public init() {}
+
+    public var isEmpty: Bool {
+        journal.isEmpty && messages.isEmpty && committed.isEmpty && fetch == nil && !canPropose && events.isEmpty
+    }
+}
+
+/// A message and where it goes.
+public struct Outgoing: Sendable, Equatable {
+    public enum Target: Sendable, Equatable {
+        /// Every other validator of the current set.
+        case all
+        /// One validator, by index in the current set.
+        case replica(UInt16)
+    }
+
+    public var target: Target
+    public var message: Message
+
+    public init(_ message: Message, to target: Target) {
+        self.message = message
+        self.target = target
+    }
+}
+
+/// One durable safety fact. Replaying a replica's records in order restores what it promised.
+public enum JournalRecord: Hashable, Sendable {
+    /// The replica entered `view` (normal operation) — it never returns to a lower view (rule 9).
+    case enteredView(UInt64)
+    /// The replica left its view to change to `view` (written before its VIEW-CHANGE is sent, rule 9).
+    case changingView(UInt64)
+    /// The replica sent (or, as primary, proposed) `digest` at (view, height) in `phase` (rule 8).
+    case voted(phase: VotePhase, view: UInt64, height: UInt64, digest: Hash)
+    /// The replica became prepared; P of a later VIEW-CHANGE must include it even after a restart.
+    case prepared(PreparedCertificate)
+    /// A checkpoint became stable with this proof (rule 11).
+    case stableCheckpoint(height: UInt64, proof: [Signed<Checkpoint>])
+}
+
+public enum VotePhase: UInt8, Hashable, Sendable {
+    case prePrepare = 1, prepare = 2, commit = 3
+}
+
+/// A request for committed blocks from `peer`, starting at `fromHeight`.
+public struct FetchRequest: Sendable, Equatable {
+    public var peer: UInt16
+    public var fromHeight: UInt64
+    /// The height the replica knows to be committed somewhere; it fetches until it reaches it.
+    public var targetHeight: UInt64
+}
+
+/// Observable happenings of a replica.
+public enum ReplicaEvent: Hashable, Sendable {
+    case proposed(view: UInt64, height: UInt64, digest: Hash)
+    case prepared(view: UInt64, height: UInt64, digest: Hash)
+    case committed(view: UInt64, height: UInt64, digest: Hash)
+    case checkpointStable(height: UInt64)
+    case viewChangeStarted(view: UInt64, reason: ViewChangeReason)
+    case enteredView(UInt64)
+    case stateTransferStarted(fromHeight: UInt64, targetHeight: UInt64, peer: UInt16)
+    case stateTransferred(height: UInt64)
+    /// A primary signed two pre-prepares for one (view, height): the evidence (rule 17).
+    case equivocation(first: Signed<PrePrepare>, second: Signed<PrePrepare>)
+    /// Own state root differs from a stable checkpoint: execution halts (rule 12).
+    case stateDivergence(height: UInt64, local: Hash, stable: Hash)
+    /// A message was refused; `reason` says why (counted in metrics).
+    case rejected(MessageRejection)
+}
+
+public enum ViewChangeReason: Hashable, Sendable {
+    case timeout
+    case primaryEquivocated
+    case joinedHigherView
+    case newViewTimeout
+    case invalidProposal
+}
+
+/// Why a replica ignored a message. Operating errors: expected from faulty peers, never fatal.
+public enum MessageRejection: Hashable, Sendable {
+    case wrongView(received: UInt64, current: UInt64)
+    case outsideWatermarks(height: UInt64, low: UInt64, high: UInt64)
+    case notFromPrimary(signer: UInt16)
+    case unknownSigner(UInt16)
+    case invalidSignature(signer: UInt16)
+    case invalidBlock(height: UInt64, reason: String)
+    case invalidViewChange(signer: UInt16, reason: String)
+    case invalidNewView(signer: UInt16, reason: String)
+    case invalidStateTransfer(height: UInt64, reason: String)
+    case viewTooFarAhead(received: UInt64, current: UInt64)
+    case bufferFull
+}

@@ -1,0 +1,278 @@
+import ChainTypes
+
+/// Timers, view change and new view (PBFT §4.4–4.5, PBFT-NOTES rules 13–17).
+extension Replica {
+    /// Ticks between retransmissions of this replica's own pending messages (lossy links).
+    var retransmitTicks: UInt64 { max(2, configuration.viewChangeTimeoutTicks / 4) }
+
+    mutating func armTimer() { timerDeadline = ticks + timeoutTicks }
+
+    mutating func armTimerIfIdle() {
+        if timerDeadline == nil { armTimer() }
+    }
+
+    mutating func onTick() {
+        if let current = fetch, ticks >= current.deadline {
+            fetch = nil
+            fetchAttempt += 1
+            startStateTransfer(target: current.target)
+        }
+        if let deadline = timerDeadline, ticks >= deadline {
+            // Rule 13 / 16b: no progress in time, or no NEW-VIEW in time: move on, waiting twice as long.
+            startViewChange(to: view + 1, reason: isChangingView ? .newViewTimeout : .timeout)
+        } else if ticks % retransmitTicks == 0 {
+            retransmit()
+        }
+    }
+
+    /// Re-sends this replica's latest messages for unfinished work, so a lost message costs a
+    /// retransmission instead of a view change.
+    mutating func retransmit() {
+        if isChangingView {
+            if let own = ownIndex(at: stableHeight + 1), let change = viewChanges[own], change.payload.newView == view {
+                send(.viewChange(change))
+            }
+            return
+        }
+        if let newView = newViewSent, newView.payload.view == view, timerDeadline != nil { send(.newView(newView)) }
+        let height = committedHeight + 1
+        if let slot = slots[height], let prePrepare = slot.prePrepare, let block = slot.block, !slot.isCommitted,
+            let own = ownIndex(at: height)
+        {
+            if prePrepare.signer == own { send(.prePrepare(prePrepare, block)) }
+            if let prepare = slot.prepares[own] { send(.prepare(prepare)) }
+            if let commit = slot.commits[own] { send(.commit(commit)) }
+        }
+        if let checkpoint = ownCheckpoints.keys.max(), checkpoint > stableHeight, let own = ownIndex(at: checkpoint),
+            let signed = checkpointVotes[checkpoint]?[own]
+        {
+            send(.checkpoint(signed))
+        }
+    }
+
+    /// Rule 13: leave the view and multicast VIEW-CHANGE with the stable checkpoint and every prepared
+    /// certificate above it. Persisted before sending (rule 9).
+    mutating func startViewChange(to target: UInt64, reason: ViewChangeReason) {
+        guard target > view || (target == view && !isChangingView) else { return }
+        view = target
+        isChangingView = true
+        newViewSent = nil
+        persist(.changingView(target))
+        timerDeadline = ticks + timeoutTicks
+        timeoutTicks = min(timeoutTicks * 2, configuration.viewChangeTimeoutTicksMax)
+        for height in slots.keys { slots[height]?.resetView() }
+        emit(.viewChangeStarted(view: target, reason: reason))
+        let prepared = slots.keys.sorted().compactMap { height in height > stableHeight ? slots[height]?.prepared : nil }
+        let payload = ViewChange(
+            newView: target, stableHeight: stableHeight, checkpointProof: stableProof,
+            prepared: Array(prepared.prefix(ConsensusLimits.preparedCertificatesMax)))
+        if !isHalted, let signed = sign(payload) {
+            viewChanges[signed.signer] = signed
+            send(.viewChange(signed))
+        }
+        tryFormNewView()
+        drainBuffer()
+    }
+
+    mutating func onViewChange(_ signed: Signed<ViewChange>) {
+        guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
+        let target = signed.payload.newView
+        guard target > view || (target == view && isChangingView) else { return }
+        if let problem = problemWithViewChange(signed.payload) {
+            return reject(.invalidViewChange(signer: signed.signer, reason: problem))
+        }
+        if let existing = viewChanges[signed.signer], existing.payload.newView >= target { return }
+        // One VIEW-CHANGE per signer (its highest) bounds memory whatever view numbers peers send.
+        viewChanges[signed.signer] = signed
+        joinHigherViewIfSupported()
+        if isChangingView, target == view { tryFormNewView() }
+    }
+
+    /// Rule 16a/16c: with f+1 VIEW-CHANGEs for views above ours, join the highest view at least f+1 of
+    /// them reach; a single peer's huge view number never moves us.
+    mutating func joinHigherViewIfSupported() {
+        let targets = viewChanges.values.map(\.payload.newView).filter { $0 > view }
+        guard let supported = kthLargest(targets, currentValidators.weakQuorum) else { return }
+        startViewChange(to: supported, reason: .joinedHigherView)
+    }
+
+    /// Everything that makes a VIEW-CHANGE checkable by anyone: C proves s, each P entry proves prepared.
+    func problemWithViewChange(_ change: ViewChange) -> String? {
+        if let problem = problemWithCheckpointProof(height: change.stableHeight, proof: change.checkpointProof) { return problem }
+        var previousHeight = change.stableHeight
+        for certificate in change.prepared {
+            guard certificate.height > previousHeight else { return "prepared certificates not in ascending height" }
+            guard certificate.height <= change.stableHeight + configuration.watermarkWindow else { return "prepared height beyond the window" }
+            guard certificate.view < change.newView else { return "prepared in a view not below the new view" }
+            if let problem = problemWithPreparedCertificate(certificate) { return "height \(certificate.height): \(problem)" }
+            previousHeight = certificate.height
+        }
+        return nil
+    }
+
+    /// Rule 4 as a checkable proof: the primary's pre-prepare and q−1 matching prepares from distinct backups.
+    func problemWithPreparedCertificate(_ certificate: PreparedCertificate) -> String? {
+        let (height, certificateView) = (certificate.height, certificate.view)
+        let primary = primary(of: certificateView, at: height)
+        guard certificate.prePrepare.signer == primary, isValid(certificate.prePrepare) else { return "pre-prepare not from the primary" }
+        guard certificate.block.hash == certificate.digest, certificate.block.height == height else { return "block does not match" }
+        guard certificate.prepares.count >= quorum(at: height) - 1 else { return "too few prepares" }
+        guard Set(certificate.prepares.map(\.signer)).count == certificate.prepares.count else { return "duplicate prepare signer" }
+        for prepare in certificate.prepares {
+            guard prepare.signer != primary, prepare.payload == Prepare(view: certificateView, height: height, digest: certificate.digest),
+                isValid(prepare)
+            else { return "bad prepare from \(prepare.signer)" }
+        }
+        return nil
+    }
+
+    /// Rule 14: the new primary, on q valid VIEW-CHANGEs for its view, multicasts NEW-VIEW.
+    mutating func tryFormNewView() {
+        guard isChangingView, !isHalted, let own = ownIndex(at: committedHeight + 1), own == primary(of: view, at: committedHeight + 1)
+        else { return }
+        let changes = viewChanges.keys.sorted().compactMap { viewChanges[$0] }.filter { $0.payload.newView == view }
+        guard changes.count >= quorum(at: committedHeight + 1), let reproposals = Self.reproposals(for: changes.map(\.payload)) else { return }
+        var prePrepares: [Signed<PrePrepare>] = []
+        for certificate in reproposals {
+            guard let signed = sign(PrePrepare(view: view, height: certificate.height, digest: certificate.digest)) else { return }
+            prePrepares.append(signed)
+        }
+        guard let newView = sign(NewView(view: view, viewChanges: changes, prePrepares: prePrepares)) else { return }
+        for prePrepare in prePrepares {
+            _ = recordVote(.prePrepare, view: view, height: prePrepare.payload.height, digest: prePrepare.payload.digest)
+        }
+        newViewSent = newView
+        send(.newView(newView))
+        enter(newView.payload, reproposals: reproposals)
+    }
+
+    /// Rule 14's O: for each height in (min-s, max-s], the certificate of the highest view. Nil when a
+    /// height has no certificate; with honest quorums that cannot happen for a chain (one height is in
+    /// flight at a time and every block above a committed one proves its parent prepared), so a gap
+    /// means the primary waits for more VIEW-CHANGEs instead of inventing a null block.
+    static func reproposals(for changes: [ViewChange]) -> [PreparedCertificate]? {
+        let minS = changes.map(\.stableHeight).max() ?? 0
+        let maxS = changes.map(\.maxPreparedHeight).max() ?? minS
+        guard maxS > minS else { return [] }
+        var result: [PreparedCertificate] = []
+        for height in (minS + 1)...maxS {
+            let candidates = changes.flatMap(\.prepared).filter { $0.height == height }
+            guard let best = candidates.max(by: { ($0.view, $0.digest) < ($1.view, $1.digest) }) else { return nil }
+            result.append(best)
+        }
+        return result
+    }
+
+    /// Rule 15: a backup accepts NEW-VIEW only after checking every VIEW-CHANGE and recomputing O itself.
+    mutating func onNewView(_ signed: Signed<NewView>) {
+        guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
+        let newView = signed.payload
+        guard newView.view > view || (newView.view == view && isChangingView) else { return }
+        guard signed.signer == primary(of: newView.view, at: committedHeight + 1) else {
+            return reject(.notFromPrimary(signer: signed.signer))
+        }
+        if let problem = problemWithNewView(newView, primary: signed.signer) {
+            return reject(.invalidNewView(signer: signed.signer, reason: problem))
+        }
+        let reproposals: [PreparedCertificate]
+        if configuration.faults.contains(.acceptAnyNewView) {
+            // Negative control: trust the primary's O, taking blocks from whatever certificates match.
+            let all = newView.viewChanges.flatMap(\.payload.prepared)
+            reproposals = newView.prePrepares.compactMap { prePrepare in all.first { $0.height == prePrepare.payload.height } }
+        } else {
+            guard let computed = Self.reproposals(for: newView.viewChanges.map(\.payload)) else {
+                return reject(.invalidNewView(signer: signed.signer, reason: "O cannot be computed from V"))
+            }
+            reproposals = computed
+        }
+        if view < newView.view { persist(.changingView(newView.view)) }
+        view = newView.view
+        enter(newView, reproposals: reproposals, prePrepares: newView.prePrepares)
+    }
+
+    func problemWithNewView(_ newView: NewView, primary: UInt16) -> String? {
+        guard newView.viewChanges.count >= quorum(at: committedHeight + 1) else { return "fewer than a quorum of VIEW-CHANGEs" }
+        guard Set(newView.viewChanges.map(\.signer)).count == newView.viewChanges.count else { return "duplicate VIEW-CHANGE signer" }
+        for change in newView.viewChanges {
+            guard change.payload.newView == newView.view else { return "VIEW-CHANGE for another view" }
+            guard isValid(change) else { return "bad VIEW-CHANGE signature from \(change.signer)" }
+            if let problem = problemWithViewChange(change.payload) { return "VIEW-CHANGE from \(change.signer): \(problem)" }
+        }
+        for prePrepare in newView.prePrepares {
+            guard prePrepare.signer == primary, prePrepare.payload.view == newView.view, isValid(prePrepare) else {
+                return "O holds a pre-prepare not signed by the new primary for its view"
+            }
+        }
+        if configuration.faults.contains(.acceptAnyNewView) { return nil }
+        guard let expected = Self.reproposals(for: newView.viewChanges.map(\.payload)) else { return "O cannot be computed from V" }
+        let expectedO = expected.map { PrePrepare(view: newView.view, height: $0.height, digest: $0.digest) }
+        guard expectedO == newView.prePrepares.map(\.payload) else { return "O differs from the one V determines" }
+        return nil
+    }
+
+    /// Enters the new view: adopts V's stable checkpoint, then treats each entry of O as a pre-prepare.
+    mutating func enter(_ newView: NewView, reproposals: [PreparedCertificate], prePrepares: [Signed<PrePrepare>]? = nil) {
+        isChangingView = false
+        persist(.enteredView(view))
+        emit(.enteredView(view))
+        timerDeadline = nil
+        if let best = newView.viewChanges.max(by: { $0.payload.stableHeight < $1.payload.stableHeight }),
+            best.payload.stableHeight > stableHeight, let checkpoint = best.payload.checkpointProof.first?.payload
+        {
+            makeStable(checkpoint, proof: best.payload.checkpointProof)
+        }
+        let signedO = prePrepares ?? newView.prePrepares
+        for (certificate, prePrepare) in zip(reproposals, signedO) where certificate.height > stableHeight {
+            adoptReproposal(prePrepare, block: certificate.block)
+        }
+        if !reproposals.isEmpty || workPending { armTimer() }
+        drainBuffer()
+    }
+
+    /// Treats one entry of O like a pre-prepare of the new view (rule 15: prepare each, fetching blocks).
+    mutating func adoptReproposal(_ prePrepare: Signed<PrePrepare>, block: Block) {
+        let height = prePrepare.payload.height
+        if height <= committedHeight {
+            // Already committed here; vote so replicas that have not can finish it.
+            slots[height, default: Slot()].prePrepare = prePrepare
+            slots[height, default: Slot()].block = block
+            slots[height, default: Slot()].isCommitted = true
+            if let own = ownIndex(at: height), own != prePrepare.signer, mayVote, block.hash == committedBlockHash(at: height) ?? block.hash,
+                recordVote(.prepare, view: view, height: height, digest: prePrepare.payload.digest),
+                let prepare = sign(Prepare(view: view, height: height, digest: prePrepare.payload.digest))
+            {
+                slots[height, default: Slot()].prepares[own] = prepare
+                send(.prepare(prepare))
+            }
+            checkPrepared(height: height)
+        } else if height == committedHeight + 1, executedHeight == committedHeight {
+            if let own = ownIndex(at: height), own == prePrepare.signer {
+                slots[height, default: Slot()].prePrepare = prePrepare
+                slots[height, default: Slot()].block = block
+                checkPrepared(height: height)
+            } else {
+                accept(prePrepare, block: block)
+            }
+        } else {
+            slots[height, default: Slot()].waiting = (prePrepare, block)
+        }
+    }
+
+    func committedBlockHash(at height: UInt64) -> Hash? {
+        height == committedHeight ? committedHash : committedBlockHashes[height]
+    }
+
+    /// View synchronization: f+1 replicas working in a higher view show it was entered legitimately.
+    mutating func enterView(_ target: UInt64) {
+        guard target > view else { return }
+        view = target
+        isChangingView = false
+        newViewSent = nil
+        persist(.enteredView(target))
+        emit(.enteredView(target))
+        for height in slots.keys { slots[height]?.resetView() }
+        timerDeadline = nil
+        armTimer()
+        drainBuffer()
+    }
+}
