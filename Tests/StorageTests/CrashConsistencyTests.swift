@@ -23,7 +23,7 @@ struct CrashConsistencyTests {
     static let killDelayMicrosecondsMax: UInt32 = 20_000
     static let linesBeforeKillMax = 6
 
-    @Test("a writer killed with SIGKILL at random moments always leaves a consistent, chained store")
+    @Test("a writer killed with SIGKILL at random moments always leaves a consistent, chained store", .timeLimit(.minutes(1)))
     func killedWriterLeavesConsistentStore() throws {
         let writer = try CrashWriter.locate()
         let directory = try TemporaryDirectory()
