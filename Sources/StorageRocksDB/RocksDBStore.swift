@@ -1,0 +1,288 @@
+import CRocksDB
+import Storage
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A `KeyValueStore` on RocksDB, through its C API: the node's durable store (DESIGN §4).
+///
+/// Opening creates the database and every `ColumnFamily` if missing, and also opens families it does
+/// not know (RocksDB refuses to open a database without all of them). A batch is one `rocksdb_write`,
+/// which RocksDB applies atomically through its write-ahead log; with `sync` the log is fsynced first.
+/// The C handles live in this class behind a read-write lock: every call holds the read side, `close()`
+/// takes the write side, so no call ever uses a destroyed handle.
+public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
+    /// The database directory.
+    public let path: String
+
+    private let lifetime = ReadWriteLock()
+    // Guarded by `lifetime`: read while holding either side, changed only under the write side.
+    private var database: OpaquePointer?
+    private var families: [ColumnFamily: OpaquePointer]
+    private var otherFamilies: [OpaquePointer]
+    private let readOptions: OpaquePointer
+    private let writeOptionsSync: OpaquePointer
+    private let writeOptionsAsync: OpaquePointer
+    /// Open snapshots by token: the RocksDB snapshot and the read options that select it.
+    private let snapshots = Mutex(SnapshotRegistry())
+
+    struct SnapshotHandles: @unchecked Sendable {
+        let snapshot: OpaquePointer
+        let readOptions: OpaquePointer
+    }
+
+    struct SnapshotRegistry: Sendable {
+        var handles: [Int: SnapshotHandles] = [:]
+        var nextToken = 0
+    }
+
+    /// Opens (creating if missing) the database at `path`.
+    ///
+    /// Throws `StorageError.io` when the directory cannot be created or another process holds the
+    /// database lock, `.corruption` when RocksDB finds damaged files.
+    public init(path: String) throws(StorageError) {
+        self.path = path
+        guard let options = rocksdb_options_create() else { throw .io(message: "rocksdb_options_create failed") }
+        defer { rocksdb_options_destroy(options) }
+        rocksdb_options_set_create_if_missing(options, 1)
+        rocksdb_options_set_create_missing_column_families(options, 1)
+        rocksdb_options_set_paranoid_checks(options, 1)
+
+        let existing = try Self.existingFamilies(options: options, path: path)
+        let unknown = existing.filter { ColumnFamily(rawValue: $0) == nil }.sorted()
+        let names = ColumnFamily.allCases.map(\.name) + unknown
+        let handles = try Self.open(options: options, path: path, names: names)
+        guard let database = handles.database else { throw .io(message: "rocksdb_open_column_families returned no database") }
+
+        var families: [ColumnFamily: OpaquePointer] = [:]
+        for (family, handle) in zip(ColumnFamily.allCases, handles.families) { families[family] = handle }
+        guard let readOptions = rocksdb_readoptions_create(),
+            let writeOptionsSync = rocksdb_writeoptions_create(),
+            let writeOptionsAsync = rocksdb_writeoptions_create()
+        else {
+            for handle in handles.families { rocksdb_column_family_handle_destroy(handle) }
+            rocksdb_close(database)
+            throw .io(message: "could not create RocksDB read or write options")
+        }
+        rocksdb_writeoptions_set_sync(writeOptionsSync, 1)
+        rocksdb_writeoptions_set_sync(writeOptionsAsync, 0)
+        self.database = database
+        self.families = families
+        self.otherFamilies = Array(handles.families.dropFirst(ColumnFamily.allCases.count))
+        self.readOptions = readOptions
+        self.writeOptionsSync = writeOptionsSync
+        self.writeOptionsAsync = writeOptionsAsync
+    }
+
+    deinit {
+        close()
+    }
+
+    /// The names of the families an existing database has; empty when there is no database yet.
+    private static func existingFamilies(options: OpaquePointer, path: String) throws(StorageError) -> [String] {
+        guard access(path + "/CURRENT", F_OK) == 0 else { return [] }
+        var count = 0
+        var message: UnsafeMutablePointer<CChar>?
+        let list = rocksdb_list_column_families(options, path, &count, &message)
+        try RocksDBCall.check(message)
+        guard let list else { return [] }
+        defer { rocksdb_list_column_families_destroy(list, count) }
+        return (0..<count).compactMap { index in list[index].map { String(cString: $0) } }
+    }
+
+    private static func open(options: OpaquePointer, path: String, names: [String]) throws(StorageError) -> (database: OpaquePointer?, families: [OpaquePointer]) {
+        let cNames = names.map { strdup($0) }
+        defer { for name in cNames { free(name) } }
+        let constNames: [UnsafePointer<CChar>?] = cNames.map { $0.map { UnsafePointer($0) } }
+        let familyOptions = [OpaquePointer?](repeating: options, count: names.count)
+        var handles = [OpaquePointer?](repeating: nil, count: names.count)
+        var message: UnsafeMutablePointer<CChar>?
+        let database = rocksdb_open_column_families(
+            options, path, Int32(names.count), constNames, familyOptions, &handles, &message)
+        try RocksDBCall.check(message)
+        let opened = handles.compactMap { $0 }
+        guard opened.count == names.count else {
+            for handle in opened { rocksdb_column_family_handle_destroy(handle) }
+            if let database { rocksdb_close(database) }
+            throw .io(message: "RocksDB opened \(opened.count) of \(names.count) column families")
+        }
+        return (database, opened)
+    }
+
+    // MARK: KeyValueStore
+
+    public func get(_ key: [UInt8], in family: ColumnFamily) throws(StorageError) -> [UInt8]? {
+        try StorageLimits.check(key: key)
+        return try withOpenDatabase { (database, families) throws(StorageError) -> [UInt8]? in
+            try Self.get(key, handle: Self.handle(family, in: families), database: database, readOptions: readOptions)
+        }
+    }
+
+    public func scan(prefix: [UInt8], after: [UInt8]?, limit: Int, in family: ColumnFamily) throws(StorageError) -> [KeyValuePair] {
+        try StorageLimits.check(key: prefix)
+        if let after { try StorageLimits.check(key: after) }
+        try StorageLimits.check(scanLimit: limit)
+        return try withOpenDatabase { (database, families) throws(StorageError) -> [KeyValuePair] in
+            try Self.scan(
+                prefix: prefix, after: after, limit: limit,
+                handle: Self.handle(family, in: families), database: database, readOptions: readOptions)
+        }
+    }
+
+    public func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
+        try batch.validate()
+        try withOpenDatabase { (database, families) throws(StorageError) in
+            guard let writeBatch = rocksdb_writebatch_create() else { throw .io(message: "rocksdb_writebatch_create failed") }
+            defer { rocksdb_writebatch_destroy(writeBatch) }
+            for operation in batch.operations {
+                switch operation {
+                case .put(let key, let value, let family):
+                    let handle = try Self.handle(family, in: families)
+                    RocksDBCall.withBytes(key) { keyPointer, keyCount in
+                        RocksDBCall.withBytes(value) { valuePointer, valueCount in
+                            rocksdb_writebatch_put_cf(writeBatch, handle, keyPointer, keyCount, valuePointer, valueCount)
+                        }
+                    }
+                case .delete(let key, let family):
+                    let handle = try Self.handle(family, in: families)
+                    RocksDBCall.withBytes(key) { keyPointer, keyCount in
+                        rocksdb_writebatch_delete_cf(writeBatch, handle, keyPointer, keyCount)
+                    }
+                }
+            }
+            var message: UnsafeMutablePointer<CChar>?
+            rocksdb_write(database, sync ? writeOptionsSync : writeOptionsAsync, writeBatch, &message)
+            try RocksDBCall.check(message)
+        }
+    }
+
+    public func snapshot() throws(StorageError) -> RocksDBSnapshot {
+        try withOpenDatabase { (database, _) throws(StorageError) -> RocksDBSnapshot in
+            guard let snapshot = rocksdb_create_snapshot(database) else { throw .io(message: "rocksdb_create_snapshot failed") }
+            guard let options = rocksdb_readoptions_create() else {
+                rocksdb_release_snapshot(database, snapshot)
+                throw .io(message: "rocksdb_readoptions_create failed")
+            }
+            rocksdb_readoptions_set_snapshot(options, snapshot)
+            let token = snapshots.withLock { registry in
+                let token = registry.nextToken
+                registry.nextToken += 1
+                registry.handles[token] = SnapshotHandles(snapshot: snapshot, readOptions: options)
+                return token
+            }
+            return RocksDBSnapshot(store: self, token: token)
+        }
+    }
+
+    /// Releases open snapshots, destroys the column family handles and closes the database; idempotent.
+    public func close() {
+        lifetime.withWriteLock {
+            guard let database else { return }
+            let open = snapshots.withLock { registry in
+                defer { registry.handles = [:] }
+                return Array(registry.handles.values)
+            }
+            for handles in open {
+                rocksdb_release_snapshot(database, handles.snapshot)
+                rocksdb_readoptions_destroy(handles.readOptions)
+            }
+            for handle in families.values { rocksdb_column_family_handle_destroy(handle) }
+            for handle in otherFamilies { rocksdb_column_family_handle_destroy(handle) }
+            families = [:]
+            otherFamilies = []
+            rocksdb_close(database)
+            self.database = nil
+            rocksdb_readoptions_destroy(readOptions)
+            rocksdb_writeoptions_destroy(writeOptionsSync)
+            rocksdb_writeoptions_destroy(writeOptionsAsync)
+        }
+    }
+
+    // MARK: Snapshot support
+
+    /// Runs a read through the snapshot `token`; `.closed` once the store or the snapshot is gone.
+    func withSnapshot<Result>(
+        _ token: Int, _ body: (OpaquePointer, [ColumnFamily: OpaquePointer], OpaquePointer) throws(StorageError) -> Result
+    ) throws(StorageError) -> Result {
+        try withOpenDatabase { (database, families) throws(StorageError) -> Result in
+            guard let handles = snapshots.withLock({ $0.handles[token] }) else { throw .closed }
+            return try body(database, families, handles.readOptions)
+        }
+    }
+
+    /// Releases the snapshot `token` unless `close()` already did.
+    func releaseSnapshot(_ token: Int) {
+        lifetime.withReadLock {
+            guard let database else { return }
+            guard let handles = snapshots.withLock({ $0.handles.removeValue(forKey: token) }) else { return }
+            rocksdb_release_snapshot(database, handles.snapshot)
+            rocksdb_readoptions_destroy(handles.readOptions)
+        }
+    }
+
+    // MARK: Reads shared with snapshots
+
+    private func withOpenDatabase<Result>(
+        _ body: (OpaquePointer, [ColumnFamily: OpaquePointer]) throws(StorageError) -> Result
+    ) throws(StorageError) -> Result {
+        try lifetime.withReadLock { () throws(StorageError) -> Result in
+            guard let database else { throw .closed }
+            return try body(database, families)
+        }
+    }
+
+    static func handle(_ family: ColumnFamily, in families: [ColumnFamily: OpaquePointer]) throws(StorageError) -> OpaquePointer {
+        guard let handle = families[family] else { throw .io(message: "column family \(family) is not open") }
+        return handle
+    }
+
+    static func get(_ key: [UInt8], handle: OpaquePointer, database: OpaquePointer, readOptions: OpaquePointer) throws(StorageError) -> [UInt8]? {
+        var count = 0
+        var message: UnsafeMutablePointer<CChar>?
+        let value = RocksDBCall.withBytes(key) { keyPointer, keyCount in
+            rocksdb_get_cf(database, readOptions, handle, keyPointer, keyCount, &count, &message)
+        }
+        try RocksDBCall.check(message)
+        guard let value else { return nil }
+        defer { rocksdb_free(value) }
+        return RocksDBCall.copy(value, count: count)
+    }
+
+    static func scan(
+        prefix: [UInt8], after: [UInt8]?, limit: Int, handle: OpaquePointer, database: OpaquePointer, readOptions: OpaquePointer
+    ) throws(StorageError) -> [KeyValuePair] {
+        guard limit > 0 else { return [] }
+        guard let iterator = rocksdb_create_iterator_cf(database, readOptions, handle) else {
+            throw .io(message: "rocksdb_create_iterator_cf failed")
+        }
+        defer { rocksdb_iter_destroy(iterator) }
+        // Start at the prefix, or just past `after` when that lies at or beyond the prefix.
+        let exclusiveStart = after.flatMap { prefix.lexicographicallyPrecedes($0) || prefix == $0 ? $0 : nil }
+        RocksDBCall.withBytes(exclusiveStart ?? prefix) { rocksdb_iter_seek(iterator, $0, $1) }
+        if let exclusiveStart, rocksdb_iter_valid(iterator) != 0, currentKey(iterator) == exclusiveStart {
+            rocksdb_iter_next(iterator)
+        }
+        var pairs: [KeyValuePair] = []
+        while pairs.count < limit, rocksdb_iter_valid(iterator) != 0 {
+            let key = currentKey(iterator)
+            guard key.starts(with: prefix) else { break }
+            var count = 0
+            let value = RocksDBCall.copy(rocksdb_iter_value(iterator, &count), count: count)
+            pairs.append(KeyValuePair(key: key, value: value))
+            rocksdb_iter_next(iterator)
+        }
+        var message: UnsafeMutablePointer<CChar>?
+        rocksdb_iter_get_error(iterator, &message)
+        try RocksDBCall.check(message)
+        return pairs
+    }
+
+    private static func currentKey(_ iterator: OpaquePointer) -> [UInt8] {
+        var count = 0
+        return RocksDBCall.copy(rocksdb_iter_key(iterator, &count), count: count)
+    }
+}

@@ -1,0 +1,82 @@
+import ChainTypes
+import Storage
+import StorageRocksDB
+import Testing
+
+/// What only a durable store can show: data outlives the process's handle on it.
+@Suite("RocksDBStore")
+struct RocksDBStoreTests {
+    @Test("a closed and reopened store keeps every batch, synced or not, and its blocks")
+    func reopenKeepsData() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("db")
+        var chain = TestChain()
+        var appended: [Block] = []
+        do {
+            let store = try RocksDBStore(path: path)
+            defer { store.close() }
+            let blocks = BlockStore(store: store)
+            for _ in 0..<5 {
+                let (block, certificate) = chain.next(transactionCount: 2)
+                try blocks.append(block, certificate: certificate)
+                chain.advance(block, certificate)
+                appended.append(block)
+            }
+            try store.write(batch(puts: [([0xff, 0x01], [7])], in: .journal), sync: false)
+        }
+
+        let reopened = try RocksDBStore(path: path)
+        defer { reopened.close() }
+        let blocks = BlockStore(store: reopened)
+        #expect(try blocks.latestHeight() == 5)
+        for block in appended {
+            #expect(try blocks.block(at: block.height) == block)
+            #expect(try blocks.block(hash: block.hash) == block)
+            #expect(try blocks.certificate(at: block.height)?.blockHash == block.hash)
+        }
+        #expect(try reopened.get([0xff, 0x01], in: .journal) == [7])
+        let (next, certificate) = chain.next()
+        try blocks.append(next, certificate: certificate)
+        #expect(try blocks.latestHeight() == 6)
+    }
+
+    @Test("a second open of a database in use fails with a typed I/O error")
+    func secondOpenFails() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try RocksDBStore(path: directory.path("db"))
+        defer { store.close() }
+        let error = #expect(throws: StorageError.self) { try RocksDBStore(path: directory.path("db")) }
+        guard case .io(let message) = error else {
+            Issue.record("expected .io, got \(String(describing: error))")
+            return
+        }
+        #expect(message.contains("lock"))
+    }
+
+    @Test("opening a path that cannot be a directory fails with a typed error")
+    func unopenablePath() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(throws: StorageError.self) { try RocksDBStore(path: directory.path("missing/parent/db")) }
+    }
+
+    @Test("a snapshot that outlives its store's close is released safely")
+    func snapshotOutlivesClose() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var snapshot: RocksDBSnapshot?
+        do {
+            let store = try RocksDBStore(path: directory.path("db"))
+            try store.write(batch(puts: [([1], [1])]), sync: false)
+            snapshot = try store.snapshot()
+            store.close()
+        }
+        #expect(throws: StorageError.closed) { try snapshot?.get([1], in: .blocks) }
+        snapshot = nil
+        let reopened = try RocksDBStore(path: directory.path("db"))
+        defer { reopened.close() }
+        #expect(try reopened.get([1], in: .blocks) == [1])
+    }
+}
