@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "sbp", targets: ["sbp"]),
         .executable(name: "sbp-bench", targets: ["sbp-bench"]),
         .executable(name: "sbp-crash-writer", targets: ["sbp-crash-writer"]),
+        .executable(name: "sbp-simulator", targets: ["sbp-simulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -44,11 +45,15 @@ let package = Package(
         .executableTarget(
             name: "sbp-bench",
             dependencies: ["ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", crypto, argumentParser]),
+        // Seeded cluster simulation of the consensus core (test support and the simulator executable).
+        .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"]),
+        .executableTarget(name: "sbp-simulator", dependencies: ["Simulation", "Consensus", argumentParser]),
         // Test support: appends blocks to a RocksDB store until killed (crash-consistency test).
         .executableTarget(name: "sbp-crash-writer", dependencies: ["ChainTypes", "Storage", "StorageRocksDB"]),
 
         // Tests.
         .testTarget(name: "ChainTypesTests", dependencies: ["ChainTypes"]),
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "ChainTypes"]),
         .testTarget(name: "KeysTests", dependencies: ["Keys", "ChainTypes"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),

@@ -1,0 +1,271 @@
+import ChainTypes
+import Consensus
+
+/// What one simulated run exercises.
+public struct SimulationOptions: Sendable {
+    public var validators: Int
+    public var byzantine: ByzantineMode
+    /// Protocol rules every replica breaks on purpose (negative controls).
+    public var faults: ProtocolFaults
+    /// Drivers skip persisting the journal (negative control for rules 8 and 9).
+    public var forgetJournal: Bool
+    /// Ticks of network faults, crashes and partitions before the cluster heals.
+    public var faultTicks: UInt64
+    /// Ticks after healing within which every honest replica must commit `blocksAfterHeal` new blocks.
+    public var healTicksMax: UInt64
+    public var blocksAfterHeal: UInt64
+    public var replicaConfiguration: ReplicaConfiguration
+
+    public init(
+        validators: Int = 4, byzantine: ByzantineMode = .none, faults: ProtocolFaults = [], forgetJournal: Bool = false,
+        faultTicks: UInt64 = 1500, healTicksMax: UInt64 = 3000, blocksAfterHeal: UInt64 = 3
+    ) {
+        self.validators = validators
+        self.byzantine = byzantine
+        self.faults = faults
+        self.forgetJournal = forgetJournal
+        self.faultTicks = faultTicks
+        self.healTicksMax = healTicksMax
+        self.blocksAfterHeal = blocksAfterHeal
+        replicaConfiguration = ReplicaConfiguration(
+            chainId: "sbp-sim", checkpointInterval: 8, watermarkWindow: 32, viewChangeTimeoutTicks: 12,
+            viewChangeTimeoutTicksMax: 192, timestampDriftMsMax: 5000, fetchTimeoutTicks: 10, faults: faults)
+    }
+}
+
+/// The outcome of one seed.
+public struct SeedResult: Sendable {
+    public var seed: UInt64
+    /// Safety violations found by the checkers (empty when the run was safe).
+    public var violations: [String] = []
+    /// True when the cluster did not regain liveness after the faults healed.
+    public var stalled = false
+    /// Blocks committed by the most advanced honest replica.
+    public var blocks: UInt64 = 0
+    public var viewChanges = 0
+}
+
+/// A seeded cluster of replicas over a simulated network and clock (DESIGN §8.2; TigerBeetle's VOPR).
+///
+/// The network drops, duplicates, reorders and delays messages and partitions nodes; nodes crash and restart
+/// from their durable disk, or are wiped. Checkers: no two honest replicas commit different blocks at one
+/// height; an honest chain only grows; state roots agree at every height and at stable checkpoints; after
+/// healing, every honest replica commits new blocks within a bound.
+public struct Cluster {
+    public let seed: UInt64
+    public let options: SimulationOptions
+    let keys: SimulatedKeys
+    var nodes: [SimulatedNode] = []
+    var random: SimulationRandom
+    var tick: UInt64 = 0
+    var inFlight: [UInt64: [(from: Int, to: Int, message: Message)]] = [:]
+    var blockedLinks: Set<Link> = []
+    var dropPercent: UInt64 = 0
+    var duplicatePercent: UInt64 = 0
+    var longDelayPercent: UInt64 = 0
+    var nextNonce: UInt64 = 0
+    var restartAt: [Int: UInt64] = [:]
+    var partitionEndsAt: UInt64 = 0
+    // Checker state.
+    var committedHashes: [UInt64: Hash] = [:]
+    var stateRoots: [UInt64: Hash] = [:]
+    public private(set) var result: SeedResult
+
+    static let tickMs: UInt64 = 100
+    static let genesisTimeMs: UInt64 = 1_795_996_800_000
+
+    struct Link: Hashable { var from: Int, to: Int }
+
+    public init(seed: UInt64, options: SimulationOptions = SimulationOptions()) {
+        self.seed = seed
+        self.options = options
+        keys = SimulatedKeys(count: options.validators, seed: seed)
+        random = SimulationRandom(seed: seed)
+        result = SeedResult(seed: seed)
+        var behaviours = [ByzantineMode](repeating: .none, count: options.validators)
+        let faulty = options.validators - 1
+        if options.byzantine != .none { behaviours[faulty] = options.byzantine }
+        for index in 0..<options.validators {
+            addNode(index: index, behaviour: behaviours[index])
+        }
+        if options.byzantine == .twins { addNode(index: faulty, behaviour: .twins) }
+    }
+
+    mutating func addNode(index: Int, behaviour: ByzantineMode) {
+        let id = nodes.count
+        nodes.append(SimulatedNode(
+            id: id, index: index, behaviour: behaviour, replica: makeReplica(index: index, chain: nil, journal: [], wiped: false),
+            clockSkewMs: random.below(800)))
+    }
+
+    func makeReplica(index: Int, chain: ChainPosition?, journal: [JournalRecord], wiped: Bool) -> Replica {
+        Replica(
+            configuration: options.replicaConfiguration, identity: keys.address(of: index),
+            schedule: ValidatorSchedule(genesis: keys.validators),
+            chain: chain ?? .genesis(timestampMs: Self.genesisTimeMs, stateRoot: CounterApplication.genesisRoot),
+            journal: journal, wiped: wiped, authenticator: keys.authenticator(for: index), screen: SimulatedScreen())
+    }
+
+    // MARK: - Running
+
+    /// Runs the fault phase, heals, and checks liveness; returns the seed's result.
+    public mutating func run() -> SeedResult {
+        while tick < options.faultTicks {
+            injectFaults()
+            advanceOneTick()
+        }
+        heal()
+        let target = (nodes.filter(\.isHonest).map(\.replica.committedHeight).max() ?? 0) + options.blocksAfterHeal
+        let deadline = tick + options.healTicksMax
+        while tick < deadline, !nodes.filter(\.isHonest).allSatisfy({ $0.replica.committedHeight >= target }) {
+            advanceOneTick()
+        }
+        result.stalled = !nodes.filter(\.isHonest).allSatisfy { $0.replica.committedHeight >= target }
+        result.blocks = nodes.filter(\.isHonest).map(\.replica.committedHeight).max() ?? 0
+        return result
+    }
+
+    mutating func advanceOneTick() {
+        tick += 1
+        if tick % 3 == 0 { submitTransaction() }
+        deliverDueMessages()
+        for id in nodes.indices where nodes[id].isUp {
+            let now = Self.genesisTimeMs + tick * Self.tickMs + nodes[id].clockSkewMs
+            nodes[id].replica.step(.tick(nowMs: now))
+            if !nodes[id].mempool.isEmpty { nodes[id].replica.step(.workPending) }
+            process(node: id)
+            misbehave(node: id)
+        }
+    }
+
+    mutating func submitTransaction() {
+        nextNonce += 1
+        let body = TransactionBody(
+            chainId: options.replicaConfiguration.chainId, sender: Address.zero, nonce: nextNonce, kind: .call,
+            payload: [UInt8(truncatingIfNeeded: nextNonce % 7 + 1)], fuelLimit: 1000, expiryHeight: UInt64.max)
+        let signature = SimulatedAuthenticator.signature(secret: Hash.zero, digest: body.hash)
+        for id in nodes.indices { nodes[id].offer(Transaction(body: body, signature: signature)) }
+    }
+
+    // MARK: - Network
+
+    mutating func deliverDueMessages() {
+        guard var due = inFlight.removeValue(forKey: tick) else { return }
+        // Reorder: deliver in a seeded random order.
+        for index in due.indices.reversed() {
+            let other = Int(random.below(UInt64(index + 1)))
+            due.swapAt(index, other)
+        }
+        for (from, to, message) in due {
+            guard nodes[to].isUp, !blockedLinks.contains(Link(from: from, to: to)) else { continue }
+            if nodes[to].behaviour == .replay, nodes[to].recorded.count < SimulatedNode.recordedMessagesMax {
+                nodes[to].recorded.append(message)
+            }
+            if case .fetchBlocks(let fromHeight, _) = message {
+                serveBlocks(node: to, fromHeight: fromHeight, requester: from)
+                continue
+            }
+            nodes[to].replica.step(.message(message))
+            process(node: to)
+        }
+    }
+
+    mutating func transmit(_ message: Message, from: Int, to: Int) {
+        guard from != to, !(tick < options.faultTicks && random.chance(dropPercent)) else { return }
+        var delay = 1 + random.below(3)
+        if tick < options.faultTicks, random.chance(longDelayPercent) {
+            delay += random.below(3 * options.replicaConfiguration.viewChangeTimeoutTicks)
+        }
+        inFlight[tick + delay, default: []].append((from, to, message))
+        if tick < options.faultTicks, random.chance(duplicatePercent) {
+            inFlight[tick + delay + 1 + random.below(5), default: []].append((from, to, message))
+        }
+    }
+
+    /// Sends to every node that holds validator `index` (twins both receive).
+    mutating func transmit(_ message: Message, from: Int, toIndex index: Int) {
+        for node in nodes where node.index == index { transmit(message, from: from, to: node.id) }
+    }
+
+    mutating func serveBlocks(node id: Int, fromHeight: UInt64, requester: Int) {
+        let chain = nodes[id].chain
+        guard fromHeight >= 1, fromHeight <= UInt64(chain.count) else { return }
+        let start = Int(fromHeight - 1)
+        let blocks = Array(chain[start..<min(chain.count, start + ConsensusLimits.fetchBlocksMax)])
+        transmit(.blocks(blocks), from: id, to: requester)
+    }
+
+    // MARK: - The driver
+
+    /// Carries out a node's `Ready` in the contract's order: journal, messages, execution; then proposes.
+    mutating func process(node id: Int) {
+        var rounds = 0
+        while rounds < 64 {
+            rounds += 1
+            let ready = nodes[id].replica.ready()
+            if ready.journal.isEmpty, ready.messages.isEmpty, ready.committed.isEmpty, ready.fetch == nil, ready.events.isEmpty { break }
+            nodes[id].replica.advance(ready)
+            if !options.forgetJournal { nodes[id].journal.append(contentsOf: ready.journal) }
+            for outgoing in ready.messages { send(outgoing, from: id) }
+            for committed in ready.committed { execute(committed, node: id) }
+            if let fetch = ready.fetch { transmit(.fetchBlocks(fromHeight: fetch.fromHeight, requester: UInt16(nodes[id].index)), from: id, toIndex: Int(fetch.peer)) }
+            for event in ready.events { observe(event, node: id) }
+        }
+        if nodes[id].replica.ready().canPropose, !nodes[id].mempool.isEmpty {
+            let batch = Array(nodes[id].mempool.prefix(SimulatedNode.blockTransactionsMax))
+            nodes[id].replica.step(.propose(batch))
+            process(node: id)
+        }
+    }
+
+    mutating func send(_ outgoing: Outgoing, from id: Int) {
+        let behaviour = nodes[id].behaviour
+        if behaviour == .silent { return }
+        switch outgoing.target {
+        case .replica(let index):
+            transmit(outgoing.message, from: id, toIndex: Int(index))
+        case .all:
+            if behaviour == .equivocate, case .prePrepare(let signed, let block) = outgoing.message {
+                return equivocate(signed, block: block, from: id)
+            }
+            for node in nodes where node.id != id { transmit(outgoing.message, from: id, to: node.id) }
+            if behaviour == .badSignatures { sendForgeries(of: outgoing.message, from: id) }
+        }
+    }
+
+    mutating func execute(_ committed: CommittedBlock, node id: Int) {
+        let block = committed.block
+        if nodes[id].isHonest {
+            if block.height != UInt64(nodes[id].chain.count) + 1 {
+                result.violations.append("node \(id) committed height \(block.height) after \(nodes[id].chain.count)")
+            }
+            if let known = committedHashes[block.height], known != block.hash {
+                result.violations.append("agreement: height \(block.height) has two committed blocks")
+            }
+            committedHashes[block.height] = block.hash
+        }
+        nodes[id].chain.append(committed)
+        nodes[id].application.execute(block)
+        for transaction in block.transactions { nodes[id].included.insert(transaction.hash) }
+        let included = nodes[id].included
+        nodes[id].mempool.removeAll { included.contains($0.hash) }
+        let root = nodes[id].application.stateRoot
+        if nodes[id].isHonest {
+            if let known = stateRoots[block.height], known != root {
+                result.violations.append("state roots differ at height \(block.height)")
+            }
+            stateRoots[block.height] = root
+        }
+        nodes[id].replica.step(.executed(
+            height: block.height, stateRoot: root, receiptsRoot: nodes[id].application.receiptsRoot, validatorSetChange: nil))
+    }
+
+    mutating func observe(_ event: ReplicaEvent, node id: Int) {
+        switch event {
+        case .viewChangeStarted: result.viewChanges += 1
+        case .stateDivergence(let height, _, _) where nodes[id].isHonest:
+            result.violations.append("node \(id) diverged from the stable checkpoint at \(height)")
+        default: break
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import ChainTypes
+import Consensus
+
+/// The fault schedule and the Byzantine behaviours of the simulator.
+extension Cluster {
+    /// Changes the network and the set of running nodes at seeded random moments of the fault phase.
+    mutating func injectFaults() {
+        if tick % 100 == 0 {
+            dropPercent = random.below(4) == 0 ? 0 : random.below(25)
+            duplicatePercent = random.below(10)
+            longDelayPercent = random.below(3) == 0 ? random.below(15) : 0
+        }
+        if tick >= partitionEndsAt, !blockedLinks.isEmpty { blockedLinks = [] }
+        if blockedLinks.isEmpty, random.chance(1) { partition() }
+        for (id, at) in restartAt where at <= tick { restart(node: id) }
+        if random.below(400) == 0 { crashRandomNode() }
+    }
+
+    /// Random halves, an isolated primary, or one-way links, for a random while.
+    mutating func partition() {
+        let ids = Array(nodes.indices)
+        partitionEndsAt = tick + 20 + random.below(6 * options.replicaConfiguration.viewChangeTimeoutTicks)
+        switch random.below(3) {
+        case 0:
+            let side = ids.filter { _ in random.chance(50) }
+            for a in side { for b in ids where !side.contains(b) { blockedLinks.insert(Link(from: a, to: b)); blockedLinks.insert(Link(from: b, to: a)) } }
+        case 1:
+            let views = nodes.filter(\.isHonest).map(\.replica.view)
+            let primary = Int((views.max() ?? 0) % UInt64(options.validators))
+            for node in nodes where node.index == primary {
+                for other in ids where other != node.id {
+                    blockedLinks.insert(Link(from: node.id, to: other))
+                    blockedLinks.insert(Link(from: other, to: node.id))
+                }
+            }
+        default:
+            for a in ids { for b in ids where a != b && random.chance(30) { blockedLinks.insert(Link(from: a, to: b)) } }
+        }
+    }
+
+    mutating func crashRandomNode() {
+        let id = Int(random.below(UInt64(nodes.count)))
+        guard nodes[id].isUp else { return }
+        nodes[id].isUp = false
+        // A wipe loses the disk too: the node must rejoin by state transfer without voting twice (rule 19).
+        if random.chance(15) {
+            nodes[id].journal = []
+            nodes[id].chain = []
+        }
+        restartAt[id] = tick + 10 + random.below(8 * options.replicaConfiguration.viewChangeTimeoutTicks)
+    }
+
+    /// Restarts a node from its durable disk (rules 8, 9) or, if wiped, from nothing (rule 19).
+    mutating func restart(node id: Int) {
+        restartAt[id] = nil
+        nodes[id].reloadApplication()
+        let wiped = nodes[id].chain.isEmpty && nodes[id].journal.isEmpty
+        nodes[id].replica = makeReplica(
+            index: nodes[id].index, chain: nodes[id].chainPosition(genesisTimeMs: Self.genesisTimeMs),
+            journal: nodes[id].journal, wiped: wiped && tick > 0)
+        nodes[id].isUp = true
+    }
+
+    /// Ends every fault: links heal, crashed nodes restart, messages flow again.
+    mutating func heal() {
+        blockedLinks = []
+        dropPercent = 0
+        duplicatePercent = 0
+        longDelayPercent = 0
+        for id in nodes.indices where !nodes[id].isUp { restart(node: id) }
+    }
+
+    // MARK: - Byzantine behaviours
+
+    /// Periodic misbehaviour that is not a transformation of the node's own messages.
+    mutating func misbehave(node id: Int) {
+        switch nodes[id].behaviour {
+        case .hugeView where tick % 25 == 0:
+            let replica = nodes[id].replica
+            let change = ViewChange(newView: replica.view + 1_000_000 + random.below(1_000_000), stableHeight: 0, checkpointProof: [], prepared: [])
+            let signed = Signed(payload: change, signer: UInt16(nodes[id].index), signature: keys.authenticator(for: nodes[id].index).sign(
+                change.signingDigest(chainId: options.replicaConfiguration.chainId)))
+            for node in nodes where node.id != id { transmit(.viewChange(signed), from: id, to: node.id) }
+        case .replay where !nodes[id].recorded.isEmpty && random.chance(30):
+            let message = nodes[id].recorded[Int(random.below(UInt64(nodes[id].recorded.count)))]
+            for node in nodes where node.id != id { transmit(message, from: id, to: node.id) }
+        default:
+            break
+        }
+    }
+
+    /// Rule 17's culprit: two signed pre-prepares for one (view, height), one to each half of the cluster.
+    mutating func equivocate(_ signed: Signed<PrePrepare>, block: Block, from id: Int) {
+        var other = block
+        other.transactions = Array(block.transactions.dropLast())
+        if other.transactions == block.transactions { other.header.timestampMs += 1 }
+        other.header.transactionsRoot = Block.transactionsRoot(of: other.transactions)
+        let payload = PrePrepare(view: signed.payload.view, height: signed.payload.height, digest: other.hash)
+        let forged = Signed(payload: payload, signer: signed.signer, signature: keys.authenticator(for: nodes[id].index).sign(
+            payload.signingDigest(chainId: options.replicaConfiguration.chainId)))
+        for node in nodes where node.id != id {
+            if node.id % 2 == 0 {
+                transmit(.prePrepare(signed, block), from: id, to: node.id)
+            } else {
+                transmit(.prePrepare(forged, other), from: id, to: node.id)
+            }
+        }
+    }
+
+    /// Copies of a message claiming another signer, with a signature that cannot verify.
+    mutating func sendForgeries(of message: Message, from id: Int) {
+        let victim = UInt16(random.below(UInt64(options.validators)))
+        let signature = SimulatedAuthenticator.signature(secret: Hash.sha256([UInt8(truncatingIfNeeded: random.next())]), digest: .zero)
+        let forged: Message
+        switch message {
+        case .prepare(let signed): forged = .prepare(Signed(payload: signed.payload, signer: victim, signature: signature))
+        case .commit(let signed): forged = .commit(Signed(payload: signed.payload, signer: victim, signature: signature))
+        case .checkpoint(let signed):
+            var payload = signed.payload
+            payload.stateRoot = Hash.sha256(payload.stateRoot.bytes)
+            forged = .checkpoint(Signed(payload: payload, signer: victim, signature: signature))
+        case .viewChange(let signed):
+            var payload = signed.payload
+            payload.newView += 1
+            forged = .viewChange(Signed(payload: payload, signer: victim, signature: signature))
+        default: return
+        }
+        for node in nodes where node.id != id { transmit(forged, from: id, to: node.id) }
+    }
+}
