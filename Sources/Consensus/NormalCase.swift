@@ -6,7 +6,7 @@ extension Replica {
     /// parent is committed and executed).
     var canPropose: Bool {
         let height = committedHeight + 1
-        guard !isChangingView, !isHalted, !isRecovering, fetch == nil, executedHeight == committedHeight,
+        guard !isChangingView, mayVote(view: view, height: committedHeight + 1), fetch == nil, executedHeight == committedHeight,
             height <= highWatermark, let own = ownIndex(at: height), own == primary(of: view, at: height)
         else { return false }
         return slots[height]?.prePrepare == nil && votes[VoteKey(phase: .prePrepare, view: view, height: height)] == nil
@@ -74,7 +74,7 @@ extension Replica {
         slots[height, default: Slot()].prePrepare = signed
         slots[height, default: Slot()].block = block
         armTimerIfIdle()
-        if let own = ownIndex(at: height), own != signed.signer, mayVote,
+        if let own = ownIndex(at: height), own != signed.signer, mayVote(view: signed.payload.view, height: height),
             recordVote(.prepare, view: signed.payload.view, height: height, digest: signed.payload.digest),
             let prepare = sign(Prepare(view: signed.payload.view, height: height, digest: signed.payload.digest))
         {
@@ -84,8 +84,13 @@ extension Replica {
         checkPrepared(height: height)
     }
 
-    /// Whether the replica may vote: not halted on divergence, not recovering from a wipe (rules 12, 19).
-    var mayVote: Bool { !isHalted && !isRecovering }
+    /// Whether the replica may vote at (view, height): not halted on divergence, not recovering from a
+    /// wipe, and not where a wiped replica might have voted before (rules 12, 19).
+    func mayVote(view voteView: UInt64, height: UInt64) -> Bool {
+        guard !isHalted, !isRecovering else { return false }
+        guard let floor = votingFloor else { return true }
+        return voteView > floor.view || height > floor.height
+    }
 
     /// Everything rule 2 asks of the block itself; nil when it is acceptable.
     ///
@@ -182,7 +187,7 @@ extension Replica {
         let payload = Commit(view: prePrepare.payload.view, height: height, digest: prePrepare.payload.digest)
         persist(.prepared(certificate))
         emit(.prepared(view: payload.view, height: height, digest: payload.digest))
-        if mayVote, let own = ownIndex(at: height), recordVote(.commit, view: payload.view, height: height, digest: payload.digest),
+        if mayVote(view: payload.view, height: height), let own = ownIndex(at: height), recordVote(.commit, view: payload.view, height: height, digest: payload.digest),
             let commit = sign(payload)
         {
             slot.commits[own] = commit

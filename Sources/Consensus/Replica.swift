@@ -60,6 +60,8 @@ public struct Replica: Sendable {
     public internal(set) var isHalted = false
     /// A wiped replica (no journal) votes only after learning, by state transfer, what was committed (rule 19).
     var isRecovering: Bool
+    /// After recovering from a wipe: the replica votes only in views above `view` or heights above `height`.
+    var votingFloor: (view: UInt64, height: UInt64)? = nil
 
     var pending = Ready()
 
@@ -106,7 +108,6 @@ public struct Replica: Sendable {
             }
         }
         garbageCollect()
-        if isChangingView { armTimer() }
     }
 
     // MARK: - Step / Ready / Advance
@@ -241,6 +242,7 @@ public struct Replica: Sendable {
             enterView(vouchedView)
             emit(.viewChangeStarted(view: vouchedView, reason: .joinedHigherView))
         }
+        finishRecoveryIfCaughtUp()
     }
 }
 

@@ -58,11 +58,16 @@ extension Replica {
         return problemWithCertificate(certificate)
     }
 
-    /// Rule 19: a wiped replica votes again once no f+1 replicas report working above its next height.
+    /// Rule 19: a wiped replica stops recovering once f+1 replicas show that none of them works above its
+    /// next height. From then on it votes only where it cannot have voted before the wipe: in views above
+    /// the highest view f+1 replicas reported, or at heights above its committed height + 1.
     mutating func finishRecoveryIfCaughtUp() {
-        guard isRecovering, heightReports.count >= currentValidators.weakQuorum else { return }
-        if let vouched = kthLargest(Array(heightReports.values), currentValidators.weakQuorum), vouched <= committedHeight + 1 {
-            isRecovering = false
-        }
+        let weak = currentValidators.weakQuorum
+        guard isRecovering, fetch == nil, let vouchedHeight = kthLargest(Array(heightReports.values), weak),
+            vouchedHeight <= committedHeight + 1
+        else { return }
+        let vouchedView = kthLargest(Array(viewReports.values), weak) ?? 0
+        isRecovering = false
+        votingFloor = (view: max(view, vouchedView), height: committedHeight + 1)
     }
 }

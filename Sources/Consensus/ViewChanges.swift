@@ -31,6 +31,9 @@ extension Replica {
         if isChangingView {
             if let own = ownIndex(at: stableHeight + 1), let change = viewChanges[own], change.payload.newView == view {
                 send(.viewChange(change))
+            } else {
+                // Restarted mid-change: the journal restored the target view, not the message.
+                sendViewChange()
             }
             return
         }
@@ -58,20 +61,25 @@ extension Replica {
         isChangingView = true
         newViewSent = nil
         persist(.changingView(target))
-        timerDeadline = ticks + timeoutTicks
-        timeoutTicks = min(timeoutTicks * 2, configuration.viewChangeTimeoutTicksMax)
+        timerDeadline = nil
         for height in slots.keys { slots[height]?.resetView() }
         emit(.viewChangeStarted(view: target, reason: reason))
-        let prepared = slots.keys.sorted().compactMap { height in height > stableHeight ? slots[height]?.prepared : nil }
-        let payload = ViewChange(
-            newView: target, stableHeight: stableHeight, checkpointProof: stableProof,
-            prepared: Array(prepared.prefix(ConsensusLimits.preparedCertificatesMax)))
-        if !isHalted, let signed = sign(payload) {
-            viewChanges[signed.signer] = signed
-            send(.viewChange(signed))
-        }
+        sendViewChange()
+        armNewViewTimerOnQuorum()
         tryFormNewView()
         drainBuffer()
+    }
+
+    /// Multicasts `⟨VIEW-CHANGE, view, s, C, P⟩` from the current stable checkpoint and prepared certificates.
+    mutating func sendViewChange() {
+        guard isChangingView, !isHalted else { return }
+        let prepared = slots.keys.sorted().compactMap { height in height > stableHeight ? slots[height]?.prepared : nil }
+        let payload = ViewChange(
+            newView: view, stableHeight: stableHeight, checkpointProof: stableProof,
+            prepared: Array(prepared.prefix(ConsensusLimits.preparedCertificatesMax)))
+        guard let signed = sign(payload) else { return }
+        viewChanges[signed.signer] = signed
+        send(.viewChange(signed))
     }
 
     mutating func onViewChange(_ signed: Signed<ViewChange>) {
@@ -84,8 +92,25 @@ extension Replica {
         if let existing = viewChanges[signed.signer], existing.payload.newView >= target { return }
         // One VIEW-CHANGE per signer (its highest) bounds memory whatever view numbers peers send.
         viewChanges[signed.signer] = signed
+        // C proves a stable checkpoint: a replica behind it learns where to fetch up to (rules 11, 18).
+        if signed.payload.stableHeight > stableHeight, let checkpoint = signed.payload.checkpointProof.first?.payload {
+            makeStable(checkpoint, proof: signed.payload.checkpointProof)
+        }
         joinHigherViewIfSupported()
+        if isChangingView, target >= view { armNewViewTimerOnQuorum() }
         if isChangingView, target == view { tryFormNewView() }
+    }
+
+    /// PBFT §4.5: the NEW-VIEW timer starts only once q replicas have left the old view, and doubles for
+    /// each view that fails (capped, rule 16b). A replica that timed out ahead of the others therefore
+    /// waits for them instead of racing further ahead. A VIEW-CHANGE for a view above the target counts
+    /// as leaving too: its sender replaced its message for the target and will not send it again.
+    mutating func armNewViewTimerOnQuorum() {
+        guard isChangingView, timerDeadline == nil else { return }
+        let supporters = viewChanges.values.filter { $0.payload.newView >= view }.count
+        guard supporters >= quorum(at: committedHeight + 1) else { return }
+        timerDeadline = ticks + timeoutTicks
+        timeoutTicks = min(timeoutTicks * 2, configuration.viewChangeTimeoutTicksMax)
     }
 
     /// Rule 16a/16c: with f+1 VIEW-CHANGEs for views above ours, join the highest view at least f+1 of
@@ -237,7 +262,7 @@ extension Replica {
             slots[height, default: Slot()].prePrepare = prePrepare
             slots[height, default: Slot()].block = block
             slots[height, default: Slot()].isCommitted = true
-            if let own = ownIndex(at: height), own != prePrepare.signer, mayVote, block.hash == committedBlockHash(at: height) ?? block.hash,
+            if let own = ownIndex(at: height), own != prePrepare.signer, mayVote(view: view, height: height), block.hash == committedBlockHash(at: height) ?? block.hash,
                 recordVote(.prepare, view: view, height: height, digest: prePrepare.payload.digest),
                 let prepare = sign(Prepare(view: view, height: height, digest: prePrepare.payload.digest))
             {

@@ -43,6 +43,8 @@ public struct SeedResult: Sendable {
     /// Blocks committed by the most advanced honest replica.
     public var blocks: UInt64 = 0
     public var viewChanges = 0
+    /// Messages refused by honest replicas, by reason (for `--verbose` reports).
+    public var rejections: [String: Int] = [:]
 }
 
 /// A seeded cluster of replicas over a simulated network and clock (DESIGN §8.2; TigerBeetle's VOPR).
@@ -263,9 +265,25 @@ public struct Cluster {
     mutating func observe(_ event: ReplicaEvent, node id: Int) {
         switch event {
         case .viewChangeStarted: result.viewChanges += 1
+        case .rejected(let rejection) where nodes[id].isHonest:
+            var reason = "\(rejection)"
+            if let cut = reason.firstIndex(of: "(") { reason = String(reason[..<cut]) }
+            result.rejections["\(reason)", default: 0] += 1
         case .stateDivergence(let height, _, _) where nodes[id].isHonest:
             result.violations.append("node \(id) diverged from the stable checkpoint at \(height)")
         default: break
+        }
+    }
+}
+
+extension Cluster {
+    /// One line per node: what a failing seed's report shows next to the replay command.
+    public var nodeSummaries: [String] {
+        nodes.map { node in
+            let replica = node.replica
+            return "node \(node.id) [v\(node.index) \(node.behaviour.rawValue)\(node.isUp ? "" : " down")]: view \(replica.view)"
+                + (replica.isChangingView ? " (changing)" : "") + " committed \(replica.committedHeight) executed \(replica.executedHeight)"
+                + " stable \(replica.stableHeight)" + (replica.isHalted ? " HALTED" : "") + " mempool \(node.mempool.count)"
         }
     }
 }

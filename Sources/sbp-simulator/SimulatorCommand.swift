@@ -19,6 +19,7 @@ struct SimulatorCommand: ParsableCommand {
     @Flag(help: "Negative control: accept any NEW-VIEW without recomputing O.") var acceptAnyNewView = false
     @Flag(help: "Negative control: drivers never persist the journal.") var forgetJournal = false
     @Option(help: "Ticks of faults before healing.") var faultTicks: UInt64 = 1500
+    @Flag(help: "Print every node's final state for failing seeds.") var verbose = false
 
     mutating func validate() throws {
         guard seeds >= 1, (1...64).contains(validators) else { throw ValidationError("need seeds ≥ 1 and 1 ≤ validators ≤ 64") }
@@ -45,6 +46,10 @@ struct SimulatorCommand: ParsableCommand {
                 totals.stalled += result.stalled ? 1 : 0
                 let what = result.violations.first ?? "stalled after healing"
                 print("seed \(seed) (\(mode.rawValue)): \(what)")
+                if verbose {
+                    for line in cluster.nodeSummaries { print("  " + line) }
+                    for (reason, count) in result.rejections.sorted(by: { $0.key < $1.key }) { print("  rejected \(reason): \(count)") }
+                }
                 print("  replay: sbp-simulator --seeds 1 --first-seed \(seed) --validators \(validators) --byzantine \(mode.rawValue)\(flags)")
             }
         }
