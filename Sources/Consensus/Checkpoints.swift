@@ -61,7 +61,7 @@ extension Replica {
     func problemWithCheckpointProof(height: UInt64, proof: [Signed<Checkpoint>]) -> String? {
         if height == 0 { return proof.isEmpty ? nil : "genesis needs no checkpoint proof" }
         guard let first = proof.first, first.payload.height == height else { return "missing checkpoint proof" }
-        guard proof.count >= schedule.validators(at: height).quorum else { return "checkpoint proof below quorum" }
+        guard proof.count >= quorum(at: height) else { return "checkpoint proof below quorum" }
         guard Set(proof.map(\.signer)).count == proof.count else { return "duplicate checkpoint signer" }
         for signed in proof {
             guard signed.payload == first.payload else { return "checkpoint proof disagrees" }

@@ -125,7 +125,7 @@ extension Replica {
     /// valid COMMIT signatures, at least a quorum (PBFT-NOTES rules 5 and 21).
     func problemWithCertificate(_ certificate: CommitCertificate) -> String? {
         let validators = schedule.validators(at: certificate.height)
-        guard certificate.votes.count >= validators.quorum else { return "only \(certificate.votes.count) votes" }
+        guard certificate.votes.count >= quorum(at: certificate.height) else { return "only \(certificate.votes.count) votes" }
         let digest = certificate.signingDigest(chainId: configuration.chainId)
         for vote in certificate.votes {
             guard Int(vote.validatorIndex) < validators.count else { return "vote index \(vote.validatorIndex) out of range" }
