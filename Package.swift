@@ -34,8 +34,10 @@ let package = Package(
         .target(name: "Consensus", dependencies: ["ChainTypes"]),
         // secp256k1 keys, signatures and the encrypted keystore.
         .target(name: "Keys", dependencies: ["ChainTypes", "CSecp256k1", crypto, cryptoExtras]),
-        // Storage protocols and in-memory implementations.
-        .target(name: "Storage", dependencies: ["ChainTypes"]),
+        // The authenticated state tree (Jellyfish-style sparse Merkle tree) and its proofs; no storage imports.
+        .target(name: "StateTree", dependencies: ["ChainTypes", crypto]),
+        // Storage protocols and in-memory implementations, and the key-value-backed state tree store.
+        .target(name: "Storage", dependencies: ["ChainTypes", "StateTree"]),
         // RocksDB implementations of the storage protocols (the only user of CRocksDB).
         .target(name: "StorageRocksDB", dependencies: ["Storage", "ChainTypes", "CRocksDB"]),
 
@@ -44,6 +46,10 @@ let package = Package(
         .executableTarget(
             name: "sbp-bench",
             dependencies: ["ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", crypto, argumentParser]),
+        // State tree benchmark (release mode); to be folded into sbp-bench as a subcommand.
+        .executableTarget(
+            name: "sbp-bench-statetree",
+            dependencies: ["ChainTypes", "StateTree", "Storage", "StorageRocksDB"]),
         // Test support: appends blocks to a RocksDB store until killed (crash-consistency test).
         .executableTarget(name: "sbp-crash-writer", dependencies: ["ChainTypes", "Storage", "StorageRocksDB"]),
 
@@ -51,6 +57,7 @@ let package = Package(
         .testTarget(name: "ChainTypesTests", dependencies: ["ChainTypes"]),
         .testTarget(name: "KeysTests", dependencies: ["Keys", "ChainTypes"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes"]),
+        .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
     ],
     swiftLanguageModes: [.v6]
