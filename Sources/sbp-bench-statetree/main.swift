@@ -1,0 +1,1 @@
+print("state tree benchmark: not yet written")
