@@ -35,7 +35,7 @@ let package = Package(
         // secp256k1 keys, signatures and the encrypted keystore.
         .target(name: "Keys", dependencies: ["ChainTypes", "CSecp256k1", crypto, cryptoExtras]),
         // The authenticated state tree (Jellyfish-style sparse Merkle tree) and its proofs; no storage imports.
-        .target(name: "StateTree", dependencies: ["ChainTypes", crypto]),
+        .target(name: "StateTree", dependencies: ["ChainTypes"]),
         // Storage protocols and in-memory implementations, and the key-value-backed state tree store.
         .target(name: "Storage", dependencies: ["ChainTypes", "StateTree"]),
         // RocksDB implementations of the storage protocols (the only user of CRocksDB).
