@@ -6,7 +6,9 @@ import ChainTypes
 /// subtree holding one key is that leaf alone. The value is kept in the leaf so a past version's value
 /// reads back from that version's nodes; its hash is computed once, when the leaf is made or decoded.
 public struct LeafNode: Hashable, Sendable {
+    /// The key the leaf stores.
     public let key: StateKey
+    /// The value, at most `StateTreeLimits.valueBytesMax` bytes.
     public let value: [UInt8]
     /// `tagged("sbp/state-value", value)`.
     public let valueHash: Hash

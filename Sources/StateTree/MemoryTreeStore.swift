@@ -3,7 +3,9 @@
 /// It keeps every node ever written plus the stale-node records, and prunes exactly as the key-value
 /// store does, so tests can check pruning without storage.
 public struct MemoryTreeStore: TreeReader, TreeWriter, Sendable {
+    /// Every stored node by key, across all versions not yet pruned.
     public private(set) var nodes: [NodeKey: TreeNode] = [:]
+    /// Stale-node records not yet pruned, in the order updates produced them.
     public private(set) var staleNodes: [StaleNodeRecord] = []
 
     public init() {}

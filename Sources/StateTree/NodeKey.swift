@@ -4,7 +4,9 @@
 /// leaves the old ones in place, so every past version stays readable from its root `(version, root)`
 /// until pruning removes nodes no retained version reaches.
 public struct NodeKey: Hashable, Sendable, CustomStringConvertible {
+    /// The version (block height) whose update wrote the node.
     public let version: UInt64
+    /// The node's position: the nibbles shared by every key below it.
     public let path: NibblePath
 
     public init(version: UInt64, path: NibblePath) {

@@ -86,6 +86,9 @@ public struct SparseMerkleTree<Reader: TreeReader>: Sendable {
     /// Reads the node a parent references and checks it is what the parent recorded (paired check).
     func load(_ key: NodeKey, expecting child: ChildReference) throws(StateTreeError) -> TreeNode {
         guard let node = try reader.node(at: key) else { throw .missingNode(key) }
+        if case .internal = node, key.path.count >= StateTreeLimits.pathNibblesMax {
+            throw .corruptNode(key, reason: "an internal node below the deepest nibble")
+        }
         switch node {
         case .leaf where child.isLeaf, .internal where !child.isLeaf:
             guard node.hash == child.hash else {

@@ -1,5 +1,8 @@
 /// One change in an update batch: a key gets a value, or loses it.
+///
+/// A block's changes form one batch for `SparseMerkleTree.update`, in any order, each key at most once.
 public struct StateChange: Hashable, Sendable {
+    /// The key that changes.
     public let key: StateKey
     /// The new value; nil deletes the key (deleting an absent key changes nothing).
     public let value: [UInt8]?

@@ -2,7 +2,9 @@ import ChainTypes
 
 /// The leaf a proof's path ends at: its key hash and value hash, enough to recompute its hash.
 public struct StateProofLeaf: Hashable, Sendable {
+    /// The leaf's key hash: the proven key for inclusion, another key on its path for exclusion.
     public let key: Hash
+    /// `tagged("sbp/state-value", value)` of the leaf's value.
     public let valueHash: Hash
 
     public init(key: Hash, valueHash: Hash) {

@@ -13,5 +13,6 @@ public protocol TreeReader: Sendable {
 /// The key-value implementation appends them to a `WriteBatch`, so the caller decides when (and with
 /// which block) they reach disk.
 public protocol TreeWriter {
+    /// Records `update`'s nodes and stale-node records; a later write of the same node key wins.
     mutating func write(_ update: TreeUpdate)
 }

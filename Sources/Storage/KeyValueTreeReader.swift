@@ -6,6 +6,7 @@ import StateTree
 /// Generic over the store by protocol, so the same code runs on `MemoryKeyValueStore` and RocksDB;
 /// reading through a snapshot gives a tree that later blocks cannot change under a reader.
 public struct KeyValueTreeReader: TreeReader {
+    /// The store or snapshot the nodes are read from.
     public let store: any KeyValueReader
 
     public init(store: any KeyValueReader) {

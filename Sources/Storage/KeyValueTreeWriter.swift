@@ -5,6 +5,7 @@ import StateTree
 /// Nothing is written here: the caller hands `batch` to `BlockStore.append(_:certificate:additionalWrites:)`
 /// so a block and its tree nodes commit in one synced batch (DESIGN §4).
 public struct KeyValueTreeWriter: TreeWriter, Sendable {
+    /// The writes recorded so far; hand it to `BlockStore.append` or `KeyValueStore.write`.
     public var batch: WriteBatch
 
     public init(batch: WriteBatch = WriteBatch()) {

@@ -9,7 +9,7 @@ import StorageRocksDB
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let treeKeys = arguments.first ?? 1_000_000
 let batchKeys = arguments.dropFirst().first ?? 10_000
-let measuredBlocks = 5
+let measuredBlocks = 10
 let proofSamples = 20_000
 let clock = ContinuousClock()
 
@@ -85,10 +85,14 @@ for _ in 0..<measuredBlocks {
     let written = clock.now
     version += 1
     nodesPerBlock = update.nodes.count
-    updateTimes.append(seconds(updated - start))
-    encodeTimes.append(seconds(encoded - updated))
-    writeTimes.append(seconds(written - encoded))
-    totalTimes.append(seconds(written - start))
+    let times = (update: seconds(updated - start), encode: seconds(encoded - updated), write: seconds(written - encoded))
+    updateTimes.append(times.update)
+    encodeTimes.append(times.encode)
+    writeTimes.append(times.write)
+    totalTimes.append(times.update + times.encode + times.write)
+    print(String(format: "  block at version %llu: update %.0f ms, encode %.0f ms, write+sync %.0f ms, total %.0f ms",
+                 version, times.update * 1000, times.encode * 1000, times.write * 1000,
+                 (times.update + times.encode + times.write) * 1000))
 }
 let median = { (values: [Double]) in values.sorted()[values.count / 2] }
 report("block of \(batchKeys): tree update (median)", median(updateTimes) * 1000, "ms")

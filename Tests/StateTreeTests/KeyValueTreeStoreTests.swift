@@ -136,6 +136,31 @@ struct KeyValueTreeStoreTests {
         }
     }
 
+    @Test("a hash-consistent chain of internal nodes deeper than 64 nibbles is reported as corrupt, not a crash")
+    func overlyDeepNodesAreErrors() throws {
+        let store = MemoryKeyValueStore()
+        defer { store.close() }
+        let key = StateKey(namespace: [3], key: [4])
+        let leaf = ChildReference(hash: Hash.tagged(.stateLeaf, [5]), version: 1, isLeaf: true)
+        var node = try #require(InternalNode(children: [(0, leaf), (1, leaf)]))
+        var batch = WriteBatch()
+        for depth in stride(from: StateTreeLimits.pathNibblesMax, through: 0, by: -1) {
+            let nodeKey = NodeKey(version: 1, path: NibblePath(key: key, count: depth))
+            batch.put(TreeNode.internal(node).canonicalBytes, for: [0x01] + nodeKey.encodedBytes, in: .treeNodes)
+            if depth > 0 {
+                let child = ChildReference(hash: node.hash, version: 1, isLeaf: false)
+                node = try #require(InternalNode(children: [(key.nibble(at: depth - 1), child)]))
+            }
+        }
+        try store.write(batch, sync: false)
+        let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: store))
+        let deepest = NodeKey(version: 1, path: NibblePath(key: key, count: StateTreeLimits.pathNibblesMax))
+        let expected = StateTreeError.corruptNode(deepest, reason: "an internal node below the deepest nibble")
+        #expect(throws: expected) { try tree.value(for: key, at: 1) }
+        #expect(throws: expected) { try tree.proof(for: key, at: 1) }
+        #expect(throws: expected) { try tree.update([.put(key, [1])], version: 2, previousVersion: 1) }
+    }
+
     static func block(height: UInt64, parentHash: Hash) -> Block {
         let header = BlockHeader(
             chainId: "sbp-statetree-test", height: height, view: 0, timestampMs: height, parentHash: parentHash,
