@@ -6,7 +6,7 @@ import ChainTypes
 /// Subtrees are returned bottom-up as `Subtree` values. A leaf is written only once its final position
 /// is known (its parent decides: a parent left with a single leaf dissolves and the leaf rises), so no
 /// node is ever written and then withdrawn.
-struct BatchUpdater<Reader: TreeReader> {
+struct BatchUpdater {
     /// A subtree after the update, as its parent sees it.
     enum Subtree {
         case empty
@@ -19,14 +19,14 @@ struct BatchUpdater<Reader: TreeReader> {
     /// A leaf to place, with where it is stored now.
     typealias Entry = (leaf: LeafNode, storedAt: NodeKey?)
 
-    let tree: SparseMerkleTree<Reader>
+    let loader: NodeLoader
     let version: UInt64
     private(set) var nodes: [(key: NodeKey, node: TreeNode)] = []
     private(set) var staleNodes: [StaleNodeRecord] = []
     private var rootHash = TreeHasher.emptyHash
 
-    init(reader: Reader, version: UInt64) {
-        self.tree = SparseMerkleTree(reader: reader)
+    init(loader: NodeLoader, version: UInt64) {
+        self.loader = loader
         self.version = version
     }
 
@@ -101,7 +101,7 @@ struct BatchUpdater<Reader: TreeReader> {
     ) throws(StateTreeError) -> Subtree {
         guard let existing else { return try build(entries(from: changes), path: path) }
         let key = NodeKey(version: existing.version, path: path)
-        switch try tree.load(key, expecting: existing) {
+        switch try loader.load(key, expecting: existing) {
         case .leaf(let leaf):
             return try build(merge(leaf, storedAt: key, with: changes), path: path)
         case .internal(let node):
@@ -159,7 +159,7 @@ struct BatchUpdater<Reader: TreeReader> {
                 return present[0].subtree
             case .stored(let child) where child.isLeaf:
                 let key = NodeKey(version: child.version, path: path.appending(present[0].nibble))
-                guard case .leaf(let leaf) = try tree.load(key, expecting: child) else {
+                guard case .leaf(let leaf) = try loader.load(key, expecting: child) else {
                     throw .corruptNode(key, reason: "expected a leaf")
                 }
                 return .leaf(leaf, storedAt: key)

@@ -33,7 +33,8 @@ public struct InternalNode: Hashable, Sendable {
         self.existence = existence
         self.leaves = leaves
         self.children = pairs.map(\.child)
-        self.hash = Self.rangeHash(existence: existence, leaves: leaves, children: children, low: 0, width: 16)
+        var scratch = TreeHasher.makeScratch()
+        self.hash = Self.rangeHash(existence: existence, leaves: leaves, children: children, low: 0, width: 16, scratch: &scratch)
     }
 
     /// The child at `nibble`, or nil when that slot is empty.
@@ -73,11 +74,12 @@ public struct InternalNode: Hashable, Sendable {
 
     /// The binary hash of the slots `low ..< low + width` (a power of two, aligned).
     func rangeHash(low: Int, width: Int) -> Hash {
-        Self.rangeHash(existence: existence, leaves: leaves, children: children, low: low, width: width)
+        var scratch = TreeHasher.makeScratch()
+        return Self.rangeHash(existence: existence, leaves: leaves, children: children, low: low, width: width, scratch: &scratch)
     }
 
     private static func rangeHash(
-        existence: UInt16, leaves: UInt16, children: [ChildReference], low: Int, width: Int
+        existence: UInt16, leaves: UInt16, children: [ChildReference], low: Int, width: Int, scratch: inout [UInt8]
     ) -> Hash {
         let mask = mask(low: low, width: width)
         let present = existence & mask
@@ -87,9 +89,9 @@ public struct InternalNode: Hashable, Sendable {
             return children[(existence & ((1 << UInt16(nibble)) &- 1)).nonzeroBitCount].hash
         }
         let half = width / 2
-        let left = rangeHash(existence: existence, leaves: leaves, children: children, low: low, width: half)
-        let right = rangeHash(existence: existence, leaves: leaves, children: children, low: low + half, width: half)
-        return TreeHasher.nodeHash(left: left, right: right)
+        let left = rangeHash(existence: existence, leaves: leaves, children: children, low: low, width: half, scratch: &scratch)
+        let right = rangeHash(existence: existence, leaves: leaves, children: children, low: low + half, width: half, scratch: &scratch)
+        return TreeHasher.nodeHash(left: left, right: right, scratch: &scratch)
     }
 
     public static func == (lhs: InternalNode, rhs: InternalNode) -> Bool {

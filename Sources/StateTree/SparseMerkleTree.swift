@@ -50,7 +50,7 @@ public struct SparseMerkleTree<Reader: TreeReader>: Sendable {
             throw .versionNotIncreasing(version: version, previous: previousVersion)
         }
         let sorted = try Self.checked(changes)
-        var updater = BatchUpdater(reader: reader, version: version)
+        var updater = BatchUpdater(loader: NodeLoader(reader: reader), version: version)
         let root: TreeNode
         if let previousVersion {
             let rootKey = NodeKey.root(version: previousVersion)
@@ -79,24 +79,10 @@ public struct SparseMerkleTree<Reader: TreeReader>: Sendable {
     }
 
     func rootNode(at version: UInt64) throws(StateTreeError) -> TreeNode {
-        guard let node = try reader.node(at: .root(version: version)) else { throw .missingVersion(version) }
-        return node
+        try NodeLoader(reader: reader).rootNode(at: version)
     }
 
-    /// Reads the node a parent references and checks it is what the parent recorded (paired check).
     func load(_ key: NodeKey, expecting child: ChildReference) throws(StateTreeError) -> TreeNode {
-        guard let node = try reader.node(at: key) else { throw .missingNode(key) }
-        if case .internal = node, key.path.count >= StateTreeLimits.pathNibblesMax {
-            throw .corruptNode(key, reason: "an internal node below the deepest nibble")
-        }
-        switch node {
-        case .leaf where child.isLeaf, .internal where !child.isLeaf:
-            guard node.hash == child.hash else {
-                throw .corruptNode(key, reason: "hash \(node.hash) differs from the parent's \(child.hash)")
-            }
-            return node
-        default:
-            throw .corruptNode(key, reason: "node kind differs from the parent's record")
-        }
+        try NodeLoader(reader: reader).load(key, expecting: child)
     }
 }

@@ -32,12 +32,29 @@ public enum TreeHasher {
         pair(nodePrefix, left, right)
     }
 
-    @inline(__always) private static func pair(_ prefix: [UInt8], _ first: Hash, _ second: Hash) -> Hash {
+    /// `nodeHash(left:right:)` reusing `scratch` as the hash input buffer, so hashing a whole
+    /// 16-ary node (up to 15 node hashes) allocates once instead of once per hash.
+    static func nodeHash(left: Hash, right: Hash, scratch: inout [UInt8]) -> Hash {
+        pair(nodePrefix, left, right, scratch: &scratch)
+    }
+
+    /// A buffer with room for one node hash input.
+    static func makeScratch() -> [UInt8] {
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(prefix.count + 2 * Hash.byteCount)
-        buffer.append(contentsOf: prefix)
-        first.append(to: &buffer)
-        second.append(to: &buffer)
-        return Hash.sha256(buffer)
+        buffer.reserveCapacity(nodePrefix.count + 2 * Hash.byteCount)
+        return buffer
+    }
+
+    @inline(__always) private static func pair(_ prefix: [UInt8], _ first: Hash, _ second: Hash) -> Hash {
+        var buffer = makeScratch()
+        return pair(prefix, first, second, scratch: &buffer)
+    }
+
+    @inline(__always) private static func pair(_ prefix: [UInt8], _ first: Hash, _ second: Hash, scratch: inout [UInt8]) -> Hash {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: prefix)
+        first.append(to: &scratch)
+        second.append(to: &scratch)
+        return Hash.sha256(scratch)
     }
 }
