@@ -119,3 +119,34 @@ extension ReferenceTree {
     /// Shorthand used where a test already has hash-keyed values.
     static func root(_ map: [Hash: [UInt8]]) -> Hash { root(of: map) }
 }
+
+/// Stale-node bookkeeping is exact: pruning everything below the latest version leaves precisely the
+/// nodes that version reaches, so no node leaks and no reachable node is deleted.
+@Suite("Stale-node records")
+struct StaleNodeTests {
+    @Test("after pruning to the latest version, the store holds exactly the nodes reachable from its root",
+          arguments: [UInt64(11), 12, 13])
+    func pruningLeavesExactlyTheLiveTree(seed: UInt64) throws {
+        var generator = SeededGenerator(seed: seed)
+        var store = MemoryTreeStore()
+        var latest: UInt64?
+        for version in UInt64(1)...40 {
+            let batch = StateTreePropertyTests.randomBatch(using: &generator)
+            store.write(try SparseMerkleTree(reader: store).update(batch, version: version, previousVersion: latest))
+            latest = version
+            if version % 10 == 0 {
+                store.prune(retaining: version)
+                #expect(Set(store.nodes.keys) == Self.reachable(from: .root(version: version), in: store))
+            }
+        }
+    }
+
+    static func reachable(from key: NodeKey, in store: MemoryTreeStore) -> Set<NodeKey> {
+        var result: Set<NodeKey> = [key]
+        guard case .internal(let node)? = store.nodes[key] else { return result }
+        for (nibble, child) in node.childPairs {
+            result.formUnion(reachable(from: NodeKey(version: child.version, path: key.path.appending(nibble)), in: store))
+        }
+        return result
+    }
+}
