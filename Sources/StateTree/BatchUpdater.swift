@@ -39,7 +39,7 @@ struct BatchUpdater {
     }
 
     /// Updates from the old root (already marked stale) and writes the new root at `(version, root)`.
-    mutating func updateRoot(_ root: TreeNode, key: NodeKey?, changes: ArraySlice<StateChange>) throws(StateTreeError) {
+    mutating func updateRoot(_ root: TreeNode, changes: ArraySlice<StateChange>) throws(StateTreeError) {
         let rootKey = NodeKey.root(version: version)
         let result: Subtree
         switch root {

@@ -7,6 +7,7 @@ import ChainTypes
 /// `TreeWriter` to record, nothing is written here. Versions are block heights; every version written
 /// stays readable until pruned (`docs/state-tree.md`, ADR 0002).
 public struct SparseMerkleTree<Reader: TreeReader>: Sendable {
+    /// Where nodes are read from: a key-value store or snapshot, or a `MemoryTreeStore`.
     public let reader: Reader
 
     public init(reader: Reader) {
@@ -56,9 +57,9 @@ public struct SparseMerkleTree<Reader: TreeReader>: Sendable {
             let rootKey = NodeKey.root(version: previousVersion)
             root = try rootNode(at: previousVersion)
             updater.markStale(rootKey)
-            try updater.updateRoot(root, key: rootKey, changes: sorted[...])
+            try updater.updateRoot(root, changes: sorted[...])
         } else {
-            try updater.updateRoot(.null, key: nil, changes: sorted[...])
+            try updater.updateRoot(.null, changes: sorted[...])
         }
         return updater.finish()
     }
