@@ -35,8 +35,10 @@ let package = Package(
         .target(name: "Consensus", dependencies: ["ChainTypes"]),
         // secp256k1 keys, signatures and the encrypted keystore.
         .target(name: "Keys", dependencies: ["ChainTypes", "CSecp256k1", crypto, cryptoExtras]),
-        // Storage protocols and in-memory implementations.
-        .target(name: "Storage", dependencies: ["ChainTypes"]),
+        // The authenticated state tree (Jellyfish-style sparse Merkle tree) and its proofs; no storage imports.
+        .target(name: "StateTree", dependencies: ["ChainTypes"]),
+        // Storage protocols and in-memory implementations, and the key-value-backed state tree store.
+        .target(name: "Storage", dependencies: ["ChainTypes", "StateTree"]),
         // RocksDB implementations of the storage protocols (the only user of CRocksDB).
         .target(name: "StorageRocksDB", dependencies: ["Storage", "ChainTypes", "CRocksDB"]),
 
@@ -48,6 +50,10 @@ let package = Package(
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
         .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"]),
         .executableTarget(name: "sbp-simulator", dependencies: ["Simulation", "Consensus", argumentParser]),
+        // State tree benchmark (release mode); to be folded into sbp-bench as a subcommand.
+        .executableTarget(
+            name: "sbp-bench-statetree",
+            dependencies: ["ChainTypes", "StateTree", "Storage", "StorageRocksDB"]),
         // Test support: appends blocks to a RocksDB store until killed (crash-consistency test).
         .executableTarget(name: "sbp-crash-writer", dependencies: ["ChainTypes", "Storage", "StorageRocksDB"]),
 
@@ -56,6 +62,7 @@ let package = Package(
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "ChainTypes"]),
         .testTarget(name: "KeysTests", dependencies: ["Keys", "ChainTypes"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes"]),
+        .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
     ],
     swiftLanguageModes: [.v6]

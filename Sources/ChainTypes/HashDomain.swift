@@ -14,6 +14,12 @@ public enum HashDomain: String, Sendable, CaseIterable {
     case merkleEmpty = "sbp/merkle-empty"
     case merkleLeaf = "sbp/merkle-leaf"
     case merkleNode = "sbp/merkle-node"
+    /// The state tree (`docs/state-tree.md`): key hashes, value hashes, leaves, internal nodes, empty subtrees.
+    case stateKey = "sbp/state-key"
+    case stateValue = "sbp/state-value"
+    case stateLeaf = "sbp/state-leaf"
+    case stateNode = "sbp/state-node"
+    case stateEmpty = "sbp/state-empty"
 }
 
 extension Hash {

@@ -1,0 +1,43 @@
+/// Where a node is stored: the version (block height) that wrote it and its position in the tree.
+///
+/// Jellyfish's rule: a node is never overwritten. An update writes new nodes under its own version and
+/// leaves the old ones in place, so every past version stays readable from its root `(version, root)`
+/// until pruning removes nodes no retained version reaches.
+public struct NodeKey: Hashable, Sendable, CustomStringConvertible {
+    /// The version (block height) whose update wrote the node.
+    public let version: UInt64
+    /// The node's position: the nibbles shared by every key below it.
+    public let path: NibblePath
+
+    public init(version: UInt64, path: NibblePath) {
+        self.version = version
+        self.path = path
+    }
+
+    /// The key of the root node of `version`.
+    public static func root(version: UInt64) -> NodeKey { NodeKey(version: version, path: .root) }
+
+    /// The storage encoding: `version` (u64 big-endian, so keys sort by version), the nibble count (u8),
+    /// then the packed nibbles (`docs/state-tree.md` §Storage).
+    public var encodedBytes: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(9 + (path.count + 1) / 2)
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: version >> UInt64(shift))) }
+        bytes.append(UInt8(path.count))
+        bytes.append(contentsOf: path.packedBytes)
+        return bytes
+    }
+
+    /// Decodes `encodedBytes`; nil when the bytes are not exactly a node key's encoding.
+    public init?(encodedBytes bytes: ArraySlice<UInt8>) {
+        guard bytes.count >= 9 else { return nil }
+        let start = bytes.startIndex
+        var version: UInt64 = 0
+        for index in start..<start + 8 { version = version << 8 | UInt64(bytes[index]) }
+        let nibbles = Int(bytes[start + 8])
+        guard let path = NibblePath(nibbles: nibbles, packed: bytes[(start + 9)...]) else { return nil }
+        self.init(version: version, path: path)
+    }
+
+    public var description: String { "\(version)\(path)" }
+}

@@ -1,0 +1,30 @@
+/// Reads nodes for the tree's algorithms and checks each against what its parent recorded.
+///
+/// Not generic over the reader: the update and proof code it serves then compiles to concrete code once,
+/// instead of running unspecialized when `SparseMerkleTree<Reader>` is used from another module.
+struct NodeLoader: Sendable {
+    let reader: any TreeReader
+
+    /// The root node of `version`; `missingVersion` when none is stored.
+    func rootNode(at version: UInt64) throws(StateTreeError) -> TreeNode {
+        guard let node = try reader.node(at: .root(version: version)) else { throw .missingVersion(version) }
+        return node
+    }
+
+    /// Reads the node a parent references and checks it is what the parent recorded (paired check).
+    func load(_ key: NodeKey, expecting child: ChildReference) throws(StateTreeError) -> TreeNode {
+        guard let node = try reader.node(at: key) else { throw .missingNode(key) }
+        if case .internal = node, key.path.count >= StateTreeLimits.pathNibblesMax {
+            throw .corruptNode(key, reason: "an internal node below the deepest nibble")
+        }
+        switch node {
+        case .leaf where child.isLeaf, .internal where !child.isLeaf:
+            guard node.hash == child.hash else {
+                throw .corruptNode(key, reason: "hash \(node.hash) differs from the parent's \(child.hash)")
+            }
+            return node
+        default:
+            throw .corruptNode(key, reason: "node kind differs from the parent's record")
+        }
+    }
+}

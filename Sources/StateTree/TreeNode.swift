@@ -1,0 +1,89 @@
+import ChainTypes
+
+/// A stored node of the state tree: the empty tree's root, an internal node or a leaf.
+///
+/// Its canonical encoding is the value stored under the node's key (`docs/state-tree.md` §Node layout);
+/// the decoder rejects anything a correct writer would not have written, so a damaged node surfaces as
+/// `StateTreeError.corruptNode` rather than as a wrong root.
+public enum TreeNode: Hashable, Sendable {
+    /// The root of a version whose tree holds no keys.
+    case null
+    case `internal`(InternalNode)
+    case leaf(LeafNode)
+
+    /// The node's hash; the empty hash for `.null`.
+    public var hash: Hash {
+        switch self {
+        case .null: return TreeHasher.emptyHash
+        case .internal(let node): return node.hash
+        case .leaf(let leaf): return leaf.hash
+        }
+    }
+
+    enum Tag: UInt8 {
+        case null = 0
+        case `internal` = 1
+        case leaf = 2
+    }
+}
+
+extension TreeNode: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) {
+        switch self {
+        case .null:
+            encoder.write(Tag.null.rawValue)
+        case .internal(let node):
+            encoder.write(Tag.internal.rawValue)
+            encoder.write(node.existence)
+            encoder.write(node.leaves)
+            for child in node.children {
+                encoder.write(child.hash)
+                encoder.write(child.version)
+            }
+        case .leaf(let leaf):
+            encoder.write(Tag.leaf.rawValue)
+            encoder.write(leaf.key.hash)
+            encoder.write(bytes: leaf.value)
+        }
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let tag = try decoder.readUInt8()
+        switch Tag(rawValue: tag) {
+        case .null:
+            self = .null
+        case .internal:
+            self = .internal(try Self.decodeInternal(from: &decoder))
+        case .leaf:
+            let key = StateKey(hash: try decoder.read(Hash.self))
+            let value = try decoder.readBytes(field: "leaf value", limit: StateTreeLimits.valueBytesMax)
+            self = .leaf(LeafNode(key: key, value: value))
+        case nil:
+            throw .unknownVariant(type: "TreeNode", tag: UInt64(tag))
+        }
+    }
+
+    private static func decodeInternal(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) -> InternalNode {
+        let existence = try decoder.readUInt16()
+        let leaves = try decoder.readUInt16()
+        guard existence != 0 else { throw .invalidValue(field: "internal node", reason: "no children") }
+        guard leaves & ~existence == 0 else {
+            throw .invalidValue(field: "internal node", reason: "a leaf bit is set for an empty slot")
+        }
+        guard !(existence.nonzeroBitCount == 1 && leaves != 0) else {
+            throw .invalidValue(field: "internal node", reason: "a single leaf child must replace its parent")
+        }
+        var pairs: [(nibble: Int, child: ChildReference)] = []
+        pairs.reserveCapacity(existence.nonzeroBitCount)
+        for nibble in 0..<16 where existence & (1 << UInt16(nibble)) != 0 {
+            let hash = try decoder.read(Hash.self)
+            let version = try decoder.readUInt64()
+            let isLeaf = leaves & (1 << UInt16(nibble)) != 0
+            pairs.append((nibble, ChildReference(hash: hash, version: version, isLeaf: isLeaf)))
+        }
+        guard let node = InternalNode(children: pairs) else {
+            throw .invalidValue(field: "internal node", reason: "malformed children")
+        }
+        return node
+    }
+}
