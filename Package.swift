@@ -6,6 +6,9 @@ import PackageDescription
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+/// The pure cores are optimized even in debug builds: the consensus simulation runs hundreds of seeds in
+/// `make test`, and an unoptimized replica is ten times slower. Tests still use `@testable import`.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "SBP",
@@ -30,9 +33,9 @@ let package = Package(
             providers: [.apt(["libsecp256k1-dev"])]),
 
         // Pure value types and the canonical encoding.
-        .target(name: "ChainTypes", dependencies: [crypto]),
+        .target(name: "ChainTypes", dependencies: [crypto], swiftSettings: optimizedInDebug),
         // The PBFT replica as a pure state machine (DESIGN §3).
-        .target(name: "Consensus", dependencies: ["ChainTypes"]),
+        .target(name: "Consensus", dependencies: ["ChainTypes"], swiftSettings: optimizedInDebug),
         // secp256k1 keys, signatures and the encrypted keystore.
         .target(name: "Keys", dependencies: ["ChainTypes", "CSecp256k1", crypto, cryptoExtras]),
         // The authenticated state tree (Jellyfish-style sparse Merkle tree) and its proofs; no storage imports.
@@ -48,7 +51,7 @@ let package = Package(
             name: "sbp-bench",
             dependencies: ["ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", crypto, argumentParser]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
-        .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"]),
+        .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"], swiftSettings: optimizedInDebug),
         .executableTarget(name: "sbp-simulator", dependencies: ["Simulation", "Consensus", argumentParser]),
         // State tree benchmark (release mode); to be folded into sbp-bench as a subcommand.
         .executableTarget(

@@ -3,7 +3,7 @@ import ChainTypes
 /// Timers, view change and new view (PBFT §4.4–4.5, PBFT-NOTES rules 13–17).
 extension Replica {
     /// Ticks between retransmissions of this replica's own pending messages (lossy links).
-    var retransmitTicks: UInt64 { max(2, configuration.viewChangeTimeoutTicks / 4) }
+    var retransmitTicks: UInt64 { max(2, configuration.viewChangeTimeoutTicks / 2) }
 
     mutating func armTimer() { timerDeadline = ticks + timeoutTicks }
 

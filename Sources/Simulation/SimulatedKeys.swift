@@ -50,7 +50,8 @@ public struct SimulatedAuthenticator: MessageAuthenticator {
         return Self.signature(secret: secret, digest: digest) == signature
     }
 
-    static func signature(secret: Hash, digest: Hash) -> RecoverableSignature {
+    /// The keyed-hash signature of `digest` under `secret`, in canonical form.
+    public static func signature(secret: Hash, digest: Hash) -> RecoverableSignature {
         var r = Hash.sha256(parts: [secret.bytes, digest.bytes]).bytes
         var s = Hash.sha256(parts: [r, secret.bytes]).bytes
         r[0] = (r[0] & 0x7f) | 0x01

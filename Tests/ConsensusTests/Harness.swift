@@ -1,0 +1,228 @@
+import ChainTypes
+@testable import Consensus
+import Simulation
+
+/// A hand-driven cluster for paper tests and golden transcripts: the test decides every delivery and tick.
+///
+/// Messages queue in FIFO order; `deliverAll` drains the queue, skipping isolated replicas. Committed blocks
+/// are executed at once by a `CounterApplication`. Every effect is appended to `transcript` in a stable text
+/// form, which the golden tests compare with `testdata/*.txt`.
+struct Harness {
+    static let genesisTimeMs: UInt64 = 1_795_996_800_000
+    let keys: SimulatedKeys
+    let configuration: ReplicaConfiguration
+    var replicas: [Replica]
+    var queue: [(from: Int, to: Int, message: Message)] = []
+    var journals: [[JournalRecord]]
+    var chains: [[CommittedBlock]]
+    var applications: [CounterApplication]
+    var events: [[ReplicaEvent]]
+    var sent: [[Message]]
+    /// Replicas that neither send nor receive (a partition or a crash).
+    var isolated: Set<Int> = []
+    var transcript: [String] = []
+    /// Messages for which this returns true are lost in the network.
+    var drops: (@Sendable (Message) -> Bool)? = nil
+    var nowMs: UInt64 = Harness.genesisTimeMs + 1000
+    var nonce: UInt64 = 0
+
+    init(validators: Int = 4, configuration: ReplicaConfiguration = Harness.defaultConfiguration) {
+        keys = SimulatedKeys(count: validators, seed: 7)
+        self.configuration = configuration
+        replicas = []
+        journals = Array(repeating: [], count: validators)
+        chains = Array(repeating: [], count: validators)
+        applications = Array(repeating: CounterApplication(), count: validators)
+        events = Array(repeating: [], count: validators)
+        sent = Array(repeating: [], count: validators)
+        for index in 0..<validators { replicas.append(makeReplica(index, journal: [], chain: nil)) }
+        for index in 0..<validators { step(index, .tick(nowMs: nowMs)) }
+        transcript = []
+    }
+
+    static let defaultConfiguration = ReplicaConfiguration(
+        chainId: "sbp-sim", checkpointInterval: 4, watermarkWindow: 8, viewChangeTimeoutTicks: 4, viewChangeTimeoutTicksMax: 16,
+        timestampDriftMsMax: 5000, fetchTimeoutTicks: 4)
+
+    func makeReplica(_ index: Int, journal: [JournalRecord], chain: ChainPosition?, wiped: Bool = false) -> Replica {
+        Replica(
+            configuration: configuration, identity: keys.address(of: index), schedule: ValidatorSchedule(genesis: keys.validators),
+            chain: chain ?? .genesis(timestampMs: Self.genesisTimeMs, stateRoot: CounterApplication.genesisRoot),
+            journal: journal, wiped: wiped, authenticator: keys.authenticator(for: index), screen: SimulatedScreen())
+    }
+
+    var count: Int { replicas.count }
+
+    // MARK: - Driving
+
+    /// Steps one replica and carries out its Ready: journal, then messages, then execution.
+    mutating func step(_ index: Int, _ input: Input) {
+        replicas[index].step(input)
+        drain(index)
+    }
+
+    mutating func drain(_ index: Int) {
+        while true {
+            let ready = replicas[index].ready()
+            if ready.journal.isEmpty, ready.messages.isEmpty, ready.committed.isEmpty, ready.fetch == nil, ready.events.isEmpty { return }
+            replicas[index].advance(ready)
+            journals[index].append(contentsOf: ready.journal)
+            for outgoing in ready.messages {
+                sent[index].append(outgoing.message)
+                transcript.append("r\(index) → \(describe(outgoing.target)): \(describe(outgoing.message))")
+                guard !isolated.contains(index), drops?(outgoing.message) != true else { continue }
+                switch outgoing.target {
+                case .all: for peer in 0..<count where peer != index { queue.append((index, peer, outgoing.message)) }
+                case .replica(let peer): queue.append((index, Int(peer), outgoing.message))
+                }
+            }
+            for event in ready.events {
+                events[index].append(event)
+                if case .rejected = event { continue }
+                transcript.append("r\(index) event \(describe(event))")
+            }
+            for committed in ready.committed {
+                chains[index].append(committed)
+                applications[index].execute(committed.block)
+                transcript.append("r\(index) execute h\(committed.block.height)")
+                replicas[index].step(.executed(
+                    height: committed.block.height, stateRoot: applications[index].stateRoot,
+                    receiptsRoot: applications[index].receiptsRoot, validatorSetChange: nil))
+            }
+            if let fetch = ready.fetch {
+                transcript.append("r\(index) fetch from r\(fetch.peer) heights \(fetch.fromHeight)...\(fetch.targetHeight)")
+                let peer = Int(fetch.peer)
+                if !isolated.contains(index), !isolated.contains(peer) {
+                    let start = Int(fetch.fromHeight) - 1
+                    let blocks = Array(chains[peer].dropFirst(start).prefix(ConsensusLimits.fetchBlocksMax))
+                    queue.append((peer, index, .blocks(blocks)))
+                }
+            }
+        }
+    }
+
+    /// Delivers queued messages in FIFO order until the queue is empty (bounded).
+    mutating func deliverAll(limit: Int = 100_000) {
+        var delivered = 0
+        while !queue.isEmpty, delivered < limit {
+            let (_, to, message) = queue.removeFirst()
+            delivered += 1
+            guard !isolated.contains(to) else { continue }
+            step(to, .message(message))
+        }
+    }
+
+    /// Advances every live replica's clock by `ticks` ticks, delivering after each.
+    mutating func tick(_ ticks: Int = 1) {
+        for _ in 0..<ticks {
+            nowMs += 100
+            for index in 0..<count where !isolated.contains(index) { step(index, .tick(nowMs: nowMs)) }
+            deliverAll()
+        }
+    }
+
+    /// Ticks until `condition` holds (at most `limit` ticks); returns whether it did.
+    @discardableResult
+    mutating func tick(until condition: (Harness) -> Bool, limit: Int = 200) -> Bool {
+        for _ in 0..<limit {
+            if condition(self) { return true }
+            tick()
+        }
+        return condition(self)
+    }
+
+    /// Has the primary of the current view propose `transactions` new transactions, then delivers.
+    mutating func proposeAndDeliver(transactions: Int = 2, by primary: Int? = nil) {
+        let index = primary ?? currentPrimary
+        step(index, .propose(makeTransactions(transactions)))
+        deliverAll()
+    }
+
+    var currentPrimary: Int {
+        let view = replicas.enumerated().filter { !isolated.contains($0.offset) }.map(\.element.view).max() ?? 0
+        return Int(view % UInt64(count))
+    }
+
+    mutating func makeTransactions(_ count: Int) -> [Transaction] {
+        (0..<count).map { _ in
+            nonce += 1
+            let body = TransactionBody(
+                chainId: configuration.chainId, sender: .zero, nonce: nonce, kind: .call, payload: [UInt8(nonce % 7 + 1)],
+                fuelLimit: 1000, expiryHeight: .max)
+            return Transaction(body: body, signature: SimulatedAuthenticator.signature(secret: .zero, digest: body.hash))
+        }
+    }
+
+    /// Signs `payload` as validator `index` (to forge Byzantine messages in tests).
+    func sign<Payload: SignablePayload>(_ payload: Payload, as index: Int) -> Signed<Payload> {
+        Signed(payload: payload, signer: UInt16(index), signature: keys.authenticator(for: index).sign(payload.signingDigest(chainId: configuration.chainId)))
+    }
+
+    /// Restarts replica `index` from its durable journal and chain.
+    mutating func restart(_ index: Int, wipe: Bool = false) {
+        if wipe {
+            journals[index] = []
+            chains[index] = []
+        }
+        var application = CounterApplication()
+        for committed in chains[index] { application.execute(committed.block) }
+        applications[index] = application
+        let chain = chains[index].last.map { last in
+            ChainPosition(
+                committedHeight: last.block.height, committedHash: last.block.hash, committedTimestampMs: last.block.header.timestampMs,
+                lastCertificate: last.certificate, stateRoot: application.stateRoot, receiptsRoot: application.receiptsRoot)
+        }
+        replicas[index] = makeReplica(index, journal: journals[index], chain: chain, wiped: wipe)
+        transcript.append("r\(index) restart\(wipe ? " (wiped)" : "")")
+        step(index, .tick(nowMs: nowMs))
+    }
+
+    // MARK: - Transcript text
+
+    func describe(_ target: Outgoing.Target) -> String {
+        switch target {
+        case .all: return "all"
+        case .replica(let index): return "r\(index)"
+        }
+    }
+
+    func short(_ hash: Hash) -> String { String(hash.hex.prefix(8)) }
+
+    func describe(_ message: Message) -> String {
+        switch message {
+        case .prePrepare(let signed, let block):
+            return "PRE-PREPARE v\(signed.payload.view) h\(signed.payload.height) d=\(short(signed.payload.digest)) txs=\(block.transactions.count)"
+        case .prepare(let signed): return "PREPARE v\(signed.payload.view) h\(signed.payload.height) d=\(short(signed.payload.digest))"
+        case .commit(let signed): return "COMMIT v\(signed.payload.view) h\(signed.payload.height) d=\(short(signed.payload.digest))"
+        case .checkpoint(let signed):
+            return "CHECKPOINT h\(signed.payload.height) block=\(short(signed.payload.blockHash)) root=\(short(signed.payload.stateRoot))"
+        case .viewChange(let signed):
+            return "VIEW-CHANGE v\(signed.payload.newView) s=\(signed.payload.stableHeight) P=\(signed.payload.prepared.map { "h\($0.height)v\($0.view)" })"
+        case .newView(let signed):
+            return "NEW-VIEW v\(signed.payload.view) V=\(signed.payload.viewChanges.map(\.signer)) O=\(signed.payload.prePrepares.map { "h\($0.payload.height)" })"
+        case .fetchBlocks(let from, let requester): return "FETCH from h\(from) for r\(requester)"
+        case .blocks(let blocks): return "BLOCKS \(blocks.map { "h\($0.block.height)" })"
+        }
+    }
+
+    func describe(_ event: ReplicaEvent) -> String {
+        switch event {
+        case .proposed(let view, let height, let digest): return "proposed v\(view) h\(height) d=\(short(digest))"
+        case .prepared(let view, let height, let digest): return "prepared v\(view) h\(height) d=\(short(digest))"
+        case .committed(let view, let height, let digest): return "committed v\(view) h\(height) d=\(short(digest))"
+        case .checkpointStable(let height): return "checkpoint stable h\(height)"
+        case .viewChangeStarted(let view, let reason): return "view change to v\(view) (\(reason))"
+        case .enteredView(let view): return "entered v\(view)"
+        case .stateTransferStarted(let from, let target, let peer): return "state transfer h\(from)...h\(target) from r\(peer)"
+        case .stateTransferred(let height): return "transferred h\(height)"
+        case .equivocation(let first, let second):
+            return "equivocation v\(first.payload.view) h\(first.payload.height) \(short(first.payload.digest))≠\(short(second.payload.digest))"
+        case .stateDivergence(let height, _, _): return "state divergence at h\(height)"
+        case .rejected(let rejection): return "rejected \(rejection)"
+        }
+    }
+
+    func rejections(of index: Int) -> [MessageRejection] {
+        events[index].compactMap { if case .rejected(let rejection) = $0 { return rejection } else { return nil } }
+    }
+}
