@@ -49,14 +49,12 @@ let package = Package(
         .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", argumentParser]),
         .executableTarget(
             name: "sbp-bench",
-            dependencies: ["ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", crypto, argumentParser]),
+            dependencies: [
+                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", crypto, argumentParser,
+            ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
         .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"], swiftSettings: optimizedInDebug),
         .executableTarget(name: "sbp-simulator", dependencies: ["Simulation", "Consensus", argumentParser]),
-        // State tree benchmark (release mode); to be folded into sbp-bench as a subcommand.
-        .executableTarget(
-            name: "sbp-bench-statetree",
-            dependencies: ["ChainTypes", "StateTree", "Storage", "StorageRocksDB"]),
         // Test support: appends blocks to a RocksDB store until killed (crash-consistency test).
         .executableTarget(name: "sbp-crash-writer", dependencies: ["ChainTypes", "Storage", "StorageRocksDB"]),
 

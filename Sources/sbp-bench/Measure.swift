@@ -26,16 +26,26 @@ extension Duration {
     }
 }
 
-/// One printed line of the report.
-struct Figure {
+/// One measured figure: a line of the text table and an element of the JSON report.
+///
+/// `id` is a stable snake_case name for scripts; `name` is what people read.
+struct Figure: Encodable {
+    let id: String
     let name: String
     let value: Double
     let unit: String
 
-    var line: String {
+    /// The figure as one table line, its name padded to `nameWidth` and its number right-aligned.
+    func line(nameWidth: Int = 44) -> String {
         let number: String
         if value >= 100 { number = String(Int(value.rounded())) } else { number = String(format: "%.2f", value) }
-        return name.padding(toLength: 44, withPad: " ", startingAt: 0) + number.leftPadded(to: 12) + " " + unit
+        return name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + number.leftPadded(to: 12) + " " + unit
+    }
+
+    /// The figures as an aligned table, one per line.
+    static func table(_ figures: [Figure]) -> String {
+        let nameWidth = (figures.map(\.name.count).max() ?? 0) + 2
+        return figures.map { $0.line(nameWidth: nameWidth) }.joined(separator: "\n")
     }
 }
 

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// The `sbp-bench` command line: benchmarks that print figures for docs/performance.md.
+///
+/// A benchmark prints figures and never fails on speed; it is not a test and asserts nothing about
+/// timings (it does stop on a wrong result, such as a signature that does not verify).
+@main
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sbp-bench",
+        abstract: "SBP benchmarks (build with -c release).",
+        subcommands: [PrimitivesCommand.self, StateTreeCommand.self])
+}
+
+/// How a benchmark prints its figures: an aligned table for people (`text`) or JSON for scripts.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}
