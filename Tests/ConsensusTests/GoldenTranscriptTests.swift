@@ -54,7 +54,7 @@ struct GoldenTranscriptTests {
         for _ in 0..<3 { harness.proposeAndDeliver(transactions: 1) }
         harness.transcript = ["# heights 1-3 committed; height 4 is a checkpoint (K = 4)"]
         harness.proposeAndDeliver(transactions: 1)
-        harness.transcript.append("# log entries at or below 4: \(harness.replicas.map { $0.stableHeight })")
+        harness.transcript.append("# stable checkpoint heights: \(harness.replicas.map { $0.stableHeight })")
         try Self.check("checkpoint", harness.transcript)
     }
 
