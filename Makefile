@@ -5,7 +5,7 @@ SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?= --explicit-target-dependency-import-check=error
 SYSTEM_PACKAGES := librocksdb-dev libsecp256k1-dev libssl-dev pkg-config
 
-.PHONY: test devnet deps check-dependencies build build-release bench contracts clean
+.PHONY: test devnet deps check-dependencies lint format build build-release bench clean
 
 ## Install the system libraries the node links against, only when missing.
 deps:
@@ -14,13 +14,20 @@ deps:
 check-dependencies:
 	@python3 Tools/check-dependencies
 
+## STYLE.md: `swift format lint` clean, with the checked-in .swift-format.
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests
+
+format:
+	$(SWIFT) format format -i -r Sources Tests
+
 build: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 
 build-release: deps
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
-test: deps check-dependencies build
+test: deps check-dependencies lint build
 	python3 Tools/crosscheck-verify.py "$$($(SWIFT) build --show-bin-path)/sbp"
 	$(SWIFT) test --skip-build
 

@@ -128,7 +128,9 @@ extension Genesis {
                 throw GenesisError(field: path + ".id", reason: "duplicate department id \"\(department.id)\"")
             }
             try Self.checkName(department.name, field: path + ".name")
-            guard !department.adminKeys.isEmpty else { throw GenesisError(field: path + ".adminKeys", reason: "at least one admin key is required") }
+            guard !department.adminKeys.isEmpty else {
+                throw GenesisError(field: path + ".adminKeys", reason: "at least one admin key is required")
+            }
             for (keyIndex, key) in department.adminKeys.enumerated() {
                 _ = try Self.publicKey(key, field: "\(path).adminKeys[\(keyIndex)]")
             }
@@ -274,7 +276,8 @@ extension Genesis.ConsensusParameters {
             throw GenesisError(field: "consensus.watermarkWindow", reason: "must be at least 2 × checkpointInterval (PBFT §4.3)")
         }
         guard viewChangeTimeoutTicks >= 1, viewChangeTimeoutTicksMax >= viewChangeTimeoutTicks else {
-            throw GenesisError(field: "consensus.viewChangeTimeoutTicksMax", reason: "need 1 ≤ viewChangeTimeoutTicks ≤ viewChangeTimeoutTicksMax")
+            throw GenesisError(
+                field: "consensus.viewChangeTimeoutTicksMax", reason: "need 1 ≤ viewChangeTimeoutTicks ≤ viewChangeTimeoutTicksMax")
         }
         guard tickMs >= 1 else { throw GenesisError(field: "consensus.tickMs", reason: "must be at least 1") }
         guard blockTransactionsMax >= 1, blockTransactionsMax <= Limits.blockTransactionsMax else {
@@ -304,7 +307,9 @@ extension Genesis.GovernanceParameters {
         guard thresholdDenominator >= 1, thresholdNumerator >= 1, thresholdNumerator <= thresholdDenominator else {
             throw GenesisError(field: "governance.thresholdNumerator", reason: "need 1 ≤ numerator ≤ denominator")
         }
-        guard proposalLifetimeBlocks >= 1 else { throw GenesisError(field: "governance.proposalLifetimeBlocks", reason: "must be at least 1") }
+        guard proposalLifetimeBlocks >= 1 else {
+            throw GenesisError(field: "governance.proposalLifetimeBlocks", reason: "must be at least 1")
+        }
     }
 
     func encodeCanonical(to encoder: inout CanonicalEncoder) {

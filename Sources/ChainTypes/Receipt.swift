@@ -60,7 +60,8 @@ public struct Receipt: Hashable, Sendable {
     public var events: [Event]
     public var returnData: [UInt8]
 
-    public init(transactionHash: Hash, status: ReceiptStatus, fuelUsed: UInt64, errorMessage: String, events: [Event], returnData: [UInt8]) {
+    public init(transactionHash: Hash, status: ReceiptStatus, fuelUsed: UInt64, errorMessage: String, events: [Event], returnData: [UInt8])
+    {
         self.transactionHash = transactionHash
         self.status = status
         self.fuelUsed = fuelUsed

@@ -34,7 +34,9 @@ public struct TransactionBody: Hashable, Sendable {
     /// The last height at which the transaction may be included.
     public var expiryHeight: UInt64
 
-    public init(chainId: String, sender: Address, nonce: UInt64, kind: TransactionKind, payload: [UInt8], fuelLimit: UInt64, expiryHeight: UInt64) {
+    public init(
+        chainId: String, sender: Address, nonce: UInt64, kind: TransactionKind, payload: [UInt8], fuelLimit: UInt64, expiryHeight: UInt64
+    ) {
         self.chainId = chainId
         self.sender = sender
         self.nonce = nonce

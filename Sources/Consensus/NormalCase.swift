@@ -181,13 +181,15 @@ extension Replica {
         guard var slot = slots[height], let prePrepare = slot.prePrepare, let block = slot.block, !slot.sentCommit else { return }
         let prepares = slot.matchingPrepares(primary: primary(of: prePrepare.payload.view, at: height))
         guard prepares.count >= quorum(at: height) - 1 else { return }
-        let certificate = PreparedCertificate(prePrepare: prePrepare, block: block, prepares: Array(prepares.prefix(quorum(at: height) - 1)))
+        let certificate = PreparedCertificate(
+            prePrepare: prePrepare, block: block, prepares: Array(prepares.prefix(quorum(at: height) - 1)))
         slot.recordPrepared(certificate)
         slot.sentCommit = true
         let payload = Commit(view: prePrepare.payload.view, height: height, digest: prePrepare.payload.digest)
         persist(.prepared(certificate))
         emit(.prepared(view: payload.view, height: height, digest: payload.digest))
-        if mayVote(view: payload.view, height: height), let own = ownIndex(at: height), recordVote(.commit, view: payload.view, height: height, digest: payload.digest),
+        if mayVote(view: payload.view, height: height), let own = ownIndex(at: height),
+            recordVote(.commit, view: payload.view, height: height, digest: payload.digest),
             let commit = sign(payload)
         {
             slot.commits[own] = commit
@@ -212,7 +214,8 @@ extension Replica {
             let height = committedHeight + 1
             let commits = slot.matchingCommits().prefix(quorum(at: height))
             let votes = commits.map { CommitVote(validatorIndex: $0.signer, signature: $0.signature) }
-            guard let certificate = try? CommitCertificate(height: height, view: prePrepare.payload.view, blockHash: block.hash, votes: votes)
+            guard
+                let certificate = try? CommitCertificate(height: height, view: prePrepare.payload.view, blockHash: block.hash, votes: votes)
             else { preconditionFailure("commits are kept in ascending signer order") }
             commit(CommittedBlock(block: block, certificate: certificate))
             emit(.committed(view: prePrepare.payload.view, height: height, digest: block.hash))

@@ -127,7 +127,9 @@ extension Replica {
         var previousHeight = change.stableHeight
         for certificate in change.prepared {
             guard certificate.height > previousHeight else { return "prepared certificates not in ascending height" }
-            guard certificate.height <= change.stableHeight + configuration.watermarkWindow else { return "prepared height beyond the window" }
+            guard certificate.height <= change.stableHeight + configuration.watermarkWindow else {
+                return "prepared height beyond the window"
+            }
             guard certificate.view < change.newView else { return "prepared in a view not below the new view" }
             if let problem = problemWithPreparedCertificate(certificate) { return "height \(certificate.height): \(problem)" }
             previousHeight = certificate.height
@@ -156,7 +158,9 @@ extension Replica {
         guard isChangingView, !isHalted, let own = ownIndex(at: committedHeight + 1), own == primary(of: view, at: committedHeight + 1)
         else { return }
         let changes = viewChanges.keys.sorted().compactMap { viewChanges[$0] }.filter { $0.payload.newView == view }
-        guard changes.count >= quorum(at: committedHeight + 1), let reproposals = Self.reproposals(for: changes.map(\.payload)) else { return }
+        guard changes.count >= quorum(at: committedHeight + 1), let reproposals = Self.reproposals(for: changes.map(\.payload)) else {
+            return
+        }
         var prePrepares: [Signed<PrePrepare>] = []
         for certificate in reproposals {
             guard let signed = sign(PrePrepare(view: view, height: certificate.height, digest: certificate.digest)) else { return }
@@ -262,7 +266,8 @@ extension Replica {
             slots[height, default: Slot()].prePrepare = prePrepare
             slots[height, default: Slot()].block = block
             slots[height, default: Slot()].isCommitted = true
-            if let own = ownIndex(at: height), own != prePrepare.signer, mayVote(view: view, height: height), block.hash == committedBlockHash(at: height) ?? block.hash,
+            if let own = ownIndex(at: height), own != prePrepare.signer, mayVote(view: view, height: height),
+                block.hash == committedBlockHash(at: height) ?? block.hash,
                 recordVote(.prepare, view: view, height: height, digest: prePrepare.payload.digest),
                 let prepare = sign(Prepare(view: view, height: height, digest: prePrepare.payload.digest))
             {

@@ -2,11 +2,11 @@ import ChainTypes
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A directory of encrypted keys, one `NAME.json` file per key (format in `docs/keystore.md`).
@@ -44,7 +44,8 @@ public struct Keystore: Sendable {
             (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
         }
         guard isAlphanumeric(bytes[0]) else { throw .invalidName(name, reason: "must start with a letter or digit") }
-        guard bytes.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }) else {
+        guard bytes.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+        else {
             throw .invalidName(name, reason: "only letters, digits, '.', '_' and '-' are allowed")
         }
     }

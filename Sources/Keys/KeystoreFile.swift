@@ -99,7 +99,8 @@ public struct KeystoreFile: Codable, Hashable, Sendable {
         var plaintext: Data
         do {
             let box = try AES.GCM.SealedBox(nonce: sealed.nonce, ciphertext: sealed.ciphertext, tag: sealed.tag)
-            plaintext = try AES.GCM.open(box, using: derived.encryption, authenticating: Self.authenticatedData(name: name, address: entry.address))
+            plaintext = try AES.GCM.open(
+                box, using: derived.encryption, authenticating: Self.authenticatedData(name: name, address: entry.address))
         } catch {
             throw .tampered(source: source, reason: "authentication failed (ciphertext, nonce, tag, name or address changed)")
         }
@@ -185,7 +186,11 @@ public struct KeystoreFile: Codable, Hashable, Sendable {
         try parameters.validate(source: source)
         func field(_ name: String, _ text: String, count: ClosedRange<Int>) throws(KeystoreError) -> [UInt8] {
             guard let bytes = Hex.decode(text), count.contains(bytes.count) else {
-                throw .malformed(source: source, reason: "\(name) must be \(count.lowerBound == count.upperBound ? "\(count.lowerBound)" : "\(count.lowerBound)-\(count.upperBound)") bytes of hex")
+                throw .malformed(
+                    source: source,
+                    reason:
+                        "\(name) must be \(count.lowerBound == count.upperBound ? "\(count.lowerBound)" : "\(count.lowerBound)-\(count.upperBound)") bytes of hex"
+                )
             }
             return bytes
         }

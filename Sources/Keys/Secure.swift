@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Helpers for handling secret bytes: wiping them so they do not linger in freed memory.
@@ -14,9 +14,9 @@ enum Secure {
     /// Overwrites `count` bytes at `pointer` with zeros in a way the compiler keeps.
     static func zero(_ pointer: UnsafeMutableRawPointer, count: Int) {
         #if canImport(Darwin)
-        _ = memset_s(pointer, count, 0, count)
+            _ = memset_s(pointer, count, 0, count)
         #else
-        explicit_bzero(pointer, count)
+            explicit_bzero(pointer, count)
         #endif
     }
 

@@ -95,9 +95,10 @@ public struct Cluster {
 
     mutating func addNode(index: Int, behaviour: ByzantineMode) {
         let id = nodes.count
-        nodes.append(SimulatedNode(
-            id: id, index: index, behaviour: behaviour, replica: makeReplica(index: index, chain: nil, journal: [], wiped: false),
-            clockSkewMs: random.below(800)))
+        nodes.append(
+            SimulatedNode(
+                id: id, index: index, behaviour: behaviour, replica: makeReplica(index: index, chain: nil, journal: [], wiped: false),
+                clockSkewMs: random.below(800)))
     }
 
     func makeReplica(index: Int, chain: ChainPosition?, journal: [JournalRecord], wiped: Bool) -> Replica {
@@ -210,7 +211,9 @@ public struct Cluster {
             if !options.forgetJournal { nodes[id].journal.append(contentsOf: ready.journal) }
             for outgoing in ready.messages { send(outgoing, from: id) }
             for committed in ready.committed { execute(committed, node: id) }
-            if let fetch = ready.fetch { transmit(.fetchBlocks(fromHeight: fetch.fromHeight, requester: UInt16(nodes[id].index)), from: id, toIndex: Int(fetch.peer)) }
+            if let fetch = ready.fetch {
+                transmit(.fetchBlocks(fromHeight: fetch.fromHeight, requester: UInt16(nodes[id].index)), from: id, toIndex: Int(fetch.peer))
+            }
             for event in ready.events { observe(event, node: id) }
         }
         if nodes[id].replica.ready().canPropose, !nodes[id].mempool.isEmpty {
@@ -258,8 +261,9 @@ public struct Cluster {
             }
             stateRoots[block.height] = root
         }
-        nodes[id].replica.step(.executed(
-            height: block.height, stateRoot: root, receiptsRoot: nodes[id].application.receiptsRoot, validatorSetChange: nil))
+        nodes[id].replica.step(
+            .executed(
+                height: block.height, stateRoot: root, receiptsRoot: nodes[id].application.receiptsRoot, validatorSetChange: nil))
     }
 
     mutating func observe(_ event: ReplicaEvent, node id: Int) {

@@ -23,7 +23,11 @@ extension Cluster {
         switch random.below(3) {
         case 0:
             let side = ids.filter { _ in random.chance(50) }
-            for a in side { for b in ids where !side.contains(b) { blockedLinks.insert(Link(from: a, to: b)); blockedLinks.insert(Link(from: b, to: a)) } }
+            for a in side {
+                for b in ids where !side.contains(b) {
+                    blockedLinks.insert(Link(from: a, to: b)); blockedLinks.insert(Link(from: b, to: a))
+                }
+            }
         case 1:
             let views = nodes.filter(\.isHonest).map(\.replica.view)
             let primary = Int((views.max() ?? 0) % UInt64(options.validators))
@@ -77,9 +81,12 @@ extension Cluster {
         switch nodes[id].behaviour {
         case .hugeView where tick % 25 == 0:
             let replica = nodes[id].replica
-            let change = ViewChange(newView: replica.view + 1_000_000 + random.below(1_000_000), stableHeight: 0, checkpointProof: [], prepared: [])
-            let signed = Signed(payload: change, signer: UInt16(nodes[id].index), signature: keys.authenticator(for: nodes[id].index).sign(
-                change.signingDigest(chainId: options.replicaConfiguration.chainId)))
+            let change = ViewChange(
+                newView: replica.view + 1_000_000 + random.below(1_000_000), stableHeight: 0, checkpointProof: [], prepared: [])
+            let signed = Signed(
+                payload: change, signer: UInt16(nodes[id].index),
+                signature: keys.authenticator(for: nodes[id].index).sign(
+                    change.signingDigest(chainId: options.replicaConfiguration.chainId)))
             for node in nodes where node.id != id { transmit(.viewChange(signed), from: id, to: node.id) }
         case .replay where !nodes[id].recorded.isEmpty && random.chance(30):
             let message = nodes[id].recorded[Int(random.below(UInt64(nodes[id].recorded.count)))]
@@ -96,8 +103,10 @@ extension Cluster {
         if other.transactions == block.transactions { other.header.timestampMs += 1 }
         other.header.transactionsRoot = Block.transactionsRoot(of: other.transactions)
         let payload = PrePrepare(view: signed.payload.view, height: signed.payload.height, digest: other.hash)
-        let forged = Signed(payload: payload, signer: signed.signer, signature: keys.authenticator(for: nodes[id].index).sign(
-            payload.signingDigest(chainId: options.replicaConfiguration.chainId)))
+        let forged = Signed(
+            payload: payload, signer: signed.signer,
+            signature: keys.authenticator(for: nodes[id].index).sign(
+                payload.signingDigest(chainId: options.replicaConfiguration.chainId)))
         for node in nodes where node.id != id {
             if node.id % 2 == 0 {
                 transmit(.prePrepare(signed, block), from: id, to: node.id)

@@ -43,7 +43,8 @@ public struct StateProof: Hashable, Sendable {
         }
         for bit in stride(from: depth - 1, through: 0, by: -1) {
             let sibling = proof.siblings[bit]
-            current = key.bit(at: bit) == 0
+            current =
+                key.bit(at: bit) == 0
                 ? TreeHasher.nodeHash(left: current, right: sibling)
                 : TreeHasher.nodeHash(left: sibling, right: current)
         }

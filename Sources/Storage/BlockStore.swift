@@ -112,7 +112,8 @@ public struct BlockStore: Sendable {
     /// latest height pointer, so a crash leaves all of the block's effects or none. Throws, writing
     /// nothing, unless the block is the next height, extends the latest block, and the certificate is
     /// for this block. Storage checks only this chaining; the ledger validates the block itself.
-    public func append(_ block: Block, certificate: CommitCertificate, additionalWrites: WriteBatch = WriteBatch()) throws(BlockStoreError) {
+    public func append(_ block: Block, certificate: CommitCertificate, additionalWrites: WriteBatch = WriteBatch()) throws(BlockStoreError)
+    {
         let batch = try batch(appending: block, certificate: certificate, additionalWrites: additionalWrites)
         do {
             try store.write(batch, sync: true)
@@ -122,7 +123,9 @@ public struct BlockStore: Sendable {
     }
 
     /// The batch `append` writes, after checking that `block` may follow the stored chain.
-    public func batch(appending block: Block, certificate: CommitCertificate, additionalWrites: WriteBatch = WriteBatch()) throws(BlockStoreError) -> WriteBatch {
+    public func batch(appending block: Block, certificate: CommitCertificate, additionalWrites: WriteBatch = WriteBatch())
+        throws(BlockStoreError) -> WriteBatch
+    {
         let height = block.height
         let blockHash = block.hash
         try checkChaining(block, blockHash: blockHash)
@@ -165,7 +168,9 @@ public struct BlockStore: Sendable {
         }
     }
 
-    private func decode<Value: CanonicalCodable>(_ type: Value.Type, _ bytes: [UInt8], what: @autoclosure () -> String) throws(StorageError) -> Value {
+    private func decode<Value: CanonicalCodable>(_ type: Value.Type, _ bytes: [UInt8], what: @autoclosure () -> String) throws(StorageError)
+        -> Value
+    {
         do {
             return try Value(canonicalBytes: bytes)
         } catch {

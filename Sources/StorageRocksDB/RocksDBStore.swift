@@ -3,9 +3,9 @@ import Storage
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A `KeyValueStore` on RocksDB, through its C API: the node's durable store (DESIGN §4).
@@ -94,7 +94,9 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         return (0..<count).compactMap { index in list[index].map { String(cString: $0) } }
     }
 
-    private static func open(options: OpaquePointer, path: String, names: [String]) throws(StorageError) -> (database: OpaquePointer?, families: [OpaquePointer]) {
+    private static func open(options: OpaquePointer, path: String, names: [String]) throws(StorageError) -> (
+        database: OpaquePointer?, families: [OpaquePointer]
+    ) {
         let cNames = names.map { strdup($0) }
         defer { for name in cNames { free(name) } }
         let constNames: [UnsafePointer<CChar>?] = cNames.map { $0.map { UnsafePointer($0) } }
@@ -240,7 +242,9 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         return handle
     }
 
-    static func get(_ key: [UInt8], handle: OpaquePointer, database: OpaquePointer, readOptions: OpaquePointer) throws(StorageError) -> [UInt8]? {
+    static func get(_ key: [UInt8], handle: OpaquePointer, database: OpaquePointer, readOptions: OpaquePointer) throws(StorageError)
+        -> [UInt8]?
+    {
         var count = 0
         var message: UnsafeMutablePointer<CChar>?
         let value = RocksDBCall.withBytes(key) { keyPointer, keyCount in

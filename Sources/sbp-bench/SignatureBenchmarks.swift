@@ -27,9 +27,11 @@ enum SignatureBenchmarks {
         var rawVerify = 0.0
         for _ in 0..<verifyRounds {
             let round = seconds / Double(verifyRounds)
-            swiftVerify = max(swiftVerify, measure(seconds: round) {
-                if !publicKey.verify(signature: signature, digest: digest) { failures += 1 }
-            })
+            swiftVerify = max(
+                swiftVerify,
+                measure(seconds: round) {
+                    if !publicKey.verify(signature: signature, digest: digest) { failures += 1 }
+                })
             rawVerify = max(rawVerify, measure(seconds: round) { if !raw.verify() { failures += 1 } })
         }
         let recoverableVerify = measure(seconds: seconds) {

@@ -72,9 +72,11 @@ struct StateTreeBenchmark {
             nodesPerBlock = update.nodes.count
             let time = (update: (updated - start).seconds, encode: (encoded - updated).seconds, write: (written - encoded).seconds)
             times.append(time)
-            print(String(format: "  block at version %llu: update %.0f ms, encode %.0f ms, write+sync %.0f ms, total %.0f ms",
-                         version, time.update * 1000, time.encode * 1000, time.write * 1000,
-                         (time.update + time.encode + time.write) * 1000))
+            print(
+                String(
+                    format: "  block at version %llu: update %.0f ms, encode %.0f ms, write+sync %.0f ms, total %.0f ms",
+                    version, time.update * 1000, time.encode * 1000, time.write * 1000,
+                    (time.update + time.encode + time.write) * 1000))
         }
         let totals = times.map { $0.update + $0.encode + $0.write }
         let block = "block of \(blockKeys)"

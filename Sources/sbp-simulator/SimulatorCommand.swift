@@ -34,7 +34,9 @@ struct SimulatorCommand: ParsableCommand {
         if acceptAnyNewView { faults.insert(.acceptAnyNewView) }
         var totals = (violations: 0, stalled: 0, blocks: UInt64(0), viewChanges: 0)
         for seed in firstSeed..<(firstSeed + UInt64(seeds)) {
-            let mode = byzantine == "mixed" ? ByzantineMode.allCases[Int(seed % UInt64(ByzantineMode.allCases.count))] : ByzantineMode(rawValue: byzantine)!
+            let mode =
+                byzantine == "mixed"
+                ? ByzantineMode.allCases[Int(seed % UInt64(ByzantineMode.allCases.count))] : ByzantineMode(rawValue: byzantine)!
             let options = SimulationOptions(
                 validators: validators, byzantine: mode, faults: faults, forgetJournal: forgetJournal, faultTicks: faultTicks)
             var cluster = Cluster(seed: seed, options: options)
@@ -50,14 +52,19 @@ struct SimulatorCommand: ParsableCommand {
                     for line in cluster.nodeSummaries { print("  " + line) }
                     for (reason, count) in result.rejections.sorted(by: { $0.key < $1.key }) { print("  rejected \(reason): \(count)") }
                 }
-                print("  replay: sbp-simulator --seeds 1 --first-seed \(seed) --validators \(validators) --byzantine \(mode.rawValue)\(flags)")
+                print(
+                    "  replay: sbp-simulator --seeds 1 --first-seed \(seed) --validators \(validators) --byzantine \(mode.rawValue)\(flags)"
+                )
             }
         }
-        print("seeds=\(seeds) violations=\(totals.violations) stalled=\(totals.stalled) blocks=\(totals.blocks) view_changes=\(totals.viewChanges)")
+        print(
+            "seeds=\(seeds) violations=\(totals.violations) stalled=\(totals.stalled) blocks=\(totals.blocks) view_changes=\(totals.viewChanges)"
+        )
     }
 
     var flags: String {
-        (unsafeQuorum ? " --unsafe-quorum" : "") + (acceptAnyNewView ? " --accept-any-new-view" : "") + (forgetJournal ? " --forget-journal" : "")
+        (unsafeQuorum ? " --unsafe-quorum" : "") + (acceptAnyNewView ? " --accept-any-new-view" : "")
+            + (forgetJournal ? " --forget-journal" : "")
             + (faultTicks != 1500 ? " --fault-ticks \(faultTicks)" : "")
     }
 }

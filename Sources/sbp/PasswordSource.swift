@@ -2,9 +2,9 @@ import Foundation
 import Keys
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where a keystore password comes from, in order: `--password-file`, `SBP_KEYSTORE_PASSWORD`, the terminal.

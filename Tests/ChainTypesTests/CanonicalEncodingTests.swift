@@ -61,7 +61,10 @@ struct CanonicalEncodingTests {
     func overLongLengthIsRejected() {
         var encoder = CanonicalEncoder()
         encoder.write(UInt32.max)
-        #expect(throws: CanonicalDecodingError.lengthExceedsLimit(field: "event.topic", length: Int(UInt32.max), limit: Limits.eventTopicBytesMax)) {
+        #expect(
+            throws: CanonicalDecodingError.lengthExceedsLimit(
+                field: "event.topic", length: Int(UInt32.max), limit: Limits.eventTopicBytesMax)
+        ) {
             var decoder = CanonicalDecoder(Fixtures.address(1).canonicalBytes + encoder.bytes)
             _ = try Event(from: &decoder)
         }
@@ -106,7 +109,10 @@ struct CanonicalEncodingTests {
             ("zero r", zeroR, .invalidValue(field: "signature.r", reason: "must be in [1, n-1]")),
             ("invalid UTF-8 chain id", badUTF8, .invalidUTF8(field: "transaction.chainId")),
             ("optional tag 2", block, .invalidOptionalTag(2)),
-            ("votes out of order", unorderedVotes, .invalidValue(field: "certificate.votes", reason: "validator indices must be strictly ascending")),
+            (
+                "votes out of order", unorderedVotes,
+                .invalidValue(field: "certificate.votes", reason: "validator indices must be strictly ascending")
+            ),
         ]
     }()
 

@@ -1,5 +1,5 @@
-import Foundation
 import ChainTypes
+import Foundation
 import Testing
 
 /// Seeded random and mutated inputs for every decoder that reads untrusted bytes (DESIGN §8.6).

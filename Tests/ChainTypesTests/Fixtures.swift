@@ -4,7 +4,8 @@ import ChainTypes
 enum Fixtures {
     static func signature(_ seed: UInt8) -> RecoverableSignature {
         // r and s below n/2 for any seed < 0x7f, so always canonical.
-        try! RecoverableSignature(compact: [UInt8](repeating: seed | 1, count: 32) + [UInt8](repeating: (seed & 0x3f) | 1, count: 32), recoveryId: seed % 4)
+        try! RecoverableSignature(
+            compact: [UInt8](repeating: seed | 1, count: 32) + [UInt8](repeating: (seed & 0x3f) | 1, count: 32), recoveryId: seed % 4)
     }
 
     static func address(_ seed: UInt8) -> Address { Address(bytes: [UInt8](repeating: seed, count: 20))! }
@@ -36,9 +37,12 @@ enum Fixtures {
     }
 
     static func validatorSet(count: Int = 4) -> ValidatorSet {
-        try! ValidatorSet((0..<count).map { index in
-            try! Validator(name: "v\(index)", department: ["TD", "IMMD", "EPD", "DH"][index % 4], publicKey: [0x02] + [UInt8](repeating: UInt8(index + 1), count: 32))
-        })
+        try! ValidatorSet(
+            (0..<count).map { index in
+                try! Validator(
+                    name: "v\(index)", department: ["TD", "IMMD", "EPD", "DH"][index % 4],
+                    publicKey: [0x02] + [UInt8](repeating: UInt8(index + 1), count: 32))
+            })
     }
 
     static func receipt() -> Receipt {

@@ -48,9 +48,18 @@ struct GenesisTests {
         ("bad admin key", { doc in editArray(&doc, "departments", 1) { $0["adminKeys"] = ["04abcd"] } }, "departments[1].adminKeys[0]"),
         ("duplicate department", { doc in editArray(&doc, "departments", 1) { $0["id"] = "TD" } }, "departments[1].id"),
         ("CA not PEM", { doc in editArray(&doc, "departments", 2) { $0["caCertificate"] = "hello" } }, "departments[2].caCertificate"),
-        ("validator of unknown department", { doc in editArray(&doc, "validators", 3) { $0["department"] = "XX" } }, "validators[3].department"),
-        ("validator key wrong type", { doc in editArray(&doc, "validators", 0) { $0["consensusPublicKey"] = 7 } }, "validators[0].consensusPublicKey"),
-        ("validator key not hex", { doc in editArray(&doc, "validators", 2) { $0["consensusPublicKey"] = "xyz" } }, "validators[2].consensusPublicKey"),
+        (
+            "validator of unknown department", { doc in editArray(&doc, "validators", 3) { $0["department"] = "XX" } },
+            "validators[3].department"
+        ),
+        (
+            "validator key wrong type", { doc in editArray(&doc, "validators", 0) { $0["consensusPublicKey"] = 7 } },
+            "validators[0].consensusPublicKey"
+        ),
+        (
+            "validator key not hex", { doc in editArray(&doc, "validators", 2) { $0["consensusPublicKey"] = "xyz" } },
+            "validators[2].consensusPublicKey"
+        ),
         ("bad account address", { doc in editArray(&doc, "accounts", 0) { $0["address"] = "0x12" } }, "accounts[0].address"),
         ("unknown role", { doc in editArray(&doc, "accounts", 1) { $0["roles"] = ["king"] } }, "accounts[1].roles[0]"),
         ("window below 2K", { doc in editObject(&doc, "consensus") { $0["watermarkWindow"] = 10 } }, "consensus.watermarkWindow"),

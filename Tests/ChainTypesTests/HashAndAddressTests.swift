@@ -30,14 +30,16 @@ struct HashAndAddressTests {
         #expect(Hash(bytes: a.bytes) == a)
     }
 
-    @Test("hex parsing is strict", arguments: [
-        ("0x" + String(repeating: "ab", count: 20), true),
-        (String(repeating: "AB", count: 20), true),
-        (String(repeating: "ab", count: 19), false),
-        ("0x" + String(repeating: "ab", count: 19) + "a", false),
-        ("0x" + String(repeating: "zz", count: 20), false),
-        ("", false),
-    ])
+    @Test(
+        "hex parsing is strict",
+        arguments: [
+            ("0x" + String(repeating: "ab", count: 20), true),
+            (String(repeating: "AB", count: 20), true),
+            (String(repeating: "ab", count: 19), false),
+            ("0x" + String(repeating: "ab", count: 19) + "a", false),
+            ("0x" + String(repeating: "zz", count: 20), false),
+            ("", false),
+        ])
     func addressHexParsing(_ text: String, _ valid: Bool) {
         #expect((Address(hex: text) != nil) == valid)
     }
@@ -113,7 +115,9 @@ struct ValidatorSetTests {
         twin.name = "b"
         #expect(throws: CanonicalDecodingError.self) { try ValidatorSet([validator, twin]) }
         #expect(throws: CanonicalDecodingError.self) { try ValidatorSet([]) }
-        #expect(throws: CanonicalDecodingError.self) { try Validator(name: "c", department: "TD", publicKey: [0x04] + [UInt8](repeating: 1, count: 32)) }
+        #expect(throws: CanonicalDecodingError.self) {
+            try Validator(name: "c", department: "TD", publicKey: [0x04] + [UInt8](repeating: 1, count: 32))
+        }
     }
 }
 
@@ -125,7 +129,9 @@ struct LimitsTests {
         #expect(Limits.transactionBytesMax > Limits.transactionPayloadBytesMax)
         #expect(Limits.validatorsMax <= Int(UInt16.max), "commit votes index validators with u16")
         #expect(Limits.chainIdBytesMax <= Limits.identifierBytesMax)
-        #expect(Fixtures.transaction(payload: [UInt8](repeating: 0, count: Limits.transactionPayloadBytesMax)).canonicalBytes.count <= Limits.transactionBytesMax)
+        #expect(
+            Fixtures.transaction(payload: [UInt8](repeating: 0, count: Limits.transactionPayloadBytesMax)).canonicalBytes.count
+                <= Limits.transactionBytesMax)
     }
 }
 

@@ -39,7 +39,9 @@ struct GoldenTranscriptTests {
     func viewChange() throws {
         var harness = Harness()
         harness.transcript.append("# r0 proposes, the backups prepare, every COMMIT of view 0 is lost, r0 falls silent")
-        harness.drops = { if case .commit(let commit) = $0 { return commit.payload.view == 0 }; return false }
+        harness.drops = {
+            if case .commit(let commit) = $0 { return commit.payload.view == 0 }; return false
+        }
         harness.step(0, .propose(harness.makeTransactions(1)))
         harness.deliverAll()
         harness.isolated = [0]

@@ -1,6 +1,7 @@
 import ChainTypes
-@testable import Consensus
 import Simulation
+
+@testable import Consensus
 
 /// A hand-driven cluster for paper tests and golden transcripts: the test decides every delivery and tick.
 ///
@@ -85,9 +86,10 @@ struct Harness {
                 chains[index].append(committed)
                 applications[index].execute(committed.block)
                 transcript.append("r\(index) execute h\(committed.block.height)")
-                replicas[index].step(.executed(
-                    height: committed.block.height, stateRoot: applications[index].stateRoot,
-                    receiptsRoot: applications[index].receiptsRoot, validatorSetChange: nil))
+                replicas[index].step(
+                    .executed(
+                        height: committed.block.height, stateRoot: applications[index].stateRoot,
+                        receiptsRoot: applications[index].receiptsRoot, validatorSetChange: nil))
             }
             if let fetch = ready.fetch {
                 transcript.append("r\(index) fetch from r\(fetch.peer) heights \(fetch.fromHeight)...\(fetch.targetHeight)")
@@ -155,7 +157,9 @@ struct Harness {
 
     /// Signs `payload` as validator `index` (to forge Byzantine messages in tests).
     func sign<Payload: SignablePayload>(_ payload: Payload, as index: Int) -> Signed<Payload> {
-        Signed(payload: payload, signer: UInt16(index), signature: keys.authenticator(for: index).sign(payload.signingDigest(chainId: configuration.chainId)))
+        Signed(
+            payload: payload, signer: UInt16(index),
+            signature: keys.authenticator(for: index).sign(payload.signingDigest(chainId: configuration.chainId)))
     }
 
     /// Restarts replica `index` from its durable journal and chain.
@@ -191,15 +195,18 @@ struct Harness {
     func describe(_ message: Message) -> String {
         switch message {
         case .prePrepare(let signed, let block):
-            return "PRE-PREPARE v\(signed.payload.view) h\(signed.payload.height) d=\(short(signed.payload.digest)) txs=\(block.transactions.count)"
+            return
+                "PRE-PREPARE v\(signed.payload.view) h\(signed.payload.height) d=\(short(signed.payload.digest)) txs=\(block.transactions.count)"
         case .prepare(let signed): return "PREPARE v\(signed.payload.view) h\(signed.payload.height) d=\(short(signed.payload.digest))"
         case .commit(let signed): return "COMMIT v\(signed.payload.view) h\(signed.payload.height) d=\(short(signed.payload.digest))"
         case .checkpoint(let signed):
             return "CHECKPOINT h\(signed.payload.height) block=\(short(signed.payload.blockHash)) root=\(short(signed.payload.stateRoot))"
         case .viewChange(let signed):
-            return "VIEW-CHANGE v\(signed.payload.newView) s=\(signed.payload.stableHeight) P=\(signed.payload.prepared.map { "h\($0.height)v\($0.view)" })"
+            return
+                "VIEW-CHANGE v\(signed.payload.newView) s=\(signed.payload.stableHeight) P=\(signed.payload.prepared.map { "h\($0.height)v\($0.view)" })"
         case .newView(let signed):
-            return "NEW-VIEW v\(signed.payload.view) V=\(signed.payload.viewChanges.map(\.signer)) O=\(signed.payload.prePrepares.map { "h\($0.payload.height)" })"
+            return
+                "NEW-VIEW v\(signed.payload.view) V=\(signed.payload.viewChanges.map(\.signer)) O=\(signed.payload.prePrepares.map { "h\($0.payload.height)" })"
         case .fetchBlocks(let from, let requester): return "FETCH from h\(from) for r\(requester)"
         case .blocks(let blocks): return "BLOCKS \(blocks.map { "h\($0.block.height)" })"
         }
@@ -216,7 +223,8 @@ struct Harness {
         case .stateTransferStarted(let from, let target, let peer): return "state transfer h\(from)...h\(target) from r\(peer)"
         case .stateTransferred(let height): return "transferred h\(height)"
         case .equivocation(let first, let second):
-            return "equivocation v\(first.payload.view) h\(first.payload.height) \(short(first.payload.digest))≠\(short(second.payload.digest))"
+            return
+                "equivocation v\(first.payload.view) h\(first.payload.height) \(short(first.payload.digest))≠\(short(second.payload.digest))"
         case .stateDivergence(let height, _, _): return "state divergence at h\(height)"
         case .rejected(let rejection): return "rejected \(rejection)"
         }

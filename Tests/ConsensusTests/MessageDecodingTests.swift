@@ -12,7 +12,9 @@ struct MessageDecodingTests {
     static func samples() -> [[UInt8]] {
         var harness = Harness()
         harness.isolated = [0]
-        harness.drops = { if case .commit(let commit) = $0 { return commit.payload.view == 0 }; return false }
+        harness.drops = {
+            if case .commit(let commit) = $0 { return commit.payload.view == 0 }; return false
+        }
         harness.isolated = []
         harness.step(0, .propose(harness.makeTransactions(2)))
         harness.deliverAll()

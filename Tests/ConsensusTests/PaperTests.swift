@@ -1,7 +1,8 @@
 import ChainTypes
-@testable import Consensus
 import Simulation
 import Testing
+
+@testable import Consensus
 
 /// One test per numbered rule of `../shared/PBFT-NOTES.md`, named after it (etcd's raft_paper_test style).
 @Suite("PBFT paper rules")
@@ -50,13 +51,19 @@ struct PaperTests {
         var wrongRoot = block
         wrongRoot.header.stateRoot = Hash.sha256([1])
         harness.step(2, .message(.prePrepare(harness.sign(PrePrepare(view: 0, height: 1, digest: wrongRoot.hash), as: 0), wrongRoot)))
-        #expect(harness.rejections(of: 2).contains { if case .invalidBlock(1, let reason) = $0 { return reason.contains("state root") }; return false })
+        #expect(
+            harness.rejections(of: 2).contains {
+                if case .invalidBlock(1, let reason) = $0 { return reason.contains("state root") }; return false
+            })
 
         // A block timestamped too far beyond the backup's clock (rule 23).
         var future = block
         future.header.timestampMs = harness.nowMs + 60_000
         harness.step(3, .message(.prePrepare(harness.sign(PrePrepare(view: 0, height: 1, digest: future.hash), as: 0), future)))
-        #expect(harness.rejections(of: 3).contains { if case .invalidBlock(1, let reason) = $0 { return reason.contains("timestamp") }; return false })
+        #expect(
+            harness.rejections(of: 3).contains {
+                if case .invalidBlock(1, let reason) = $0 { return reason.contains("timestamp") }; return false
+            })
 
         // Beyond the high watermark.
         let far = PrePrepare(view: 0, height: 100, digest: block.hash)
@@ -64,7 +71,10 @@ struct PaperTests {
         #expect(harness.rejections(of: 1).contains(.outsideWatermarks(height: 100, low: 0, high: 8)))
 
         // None of these produced a PREPARE.
-        #expect(harness.sent[1].allSatisfy { if case .prepare = $0 { return false }; return true })
+        #expect(
+            harness.sent[1].allSatisfy {
+                if case .prepare = $0 { return false }; return true
+            })
     }
 
     @Test("rule 3: on accepting a pre-prepare a backup multicasts PREPARE and logs it")
@@ -72,7 +82,10 @@ struct PaperTests {
         var harness = Harness()
         let (signed, block) = Self.firstProposal(&harness)
         harness.step(1, .message(.prePrepare(signed, block)))
-        #expect(harness.sent[1].contains { if case .prepare(let p) = $0 { return p.payload.digest == block.hash }; return false })
+        #expect(
+            harness.sent[1].contains {
+                if case .prepare(let p) = $0 { return p.payload.digest == block.hash }; return false
+            })
         #expect(harness.journals[1].contains(.voted(phase: .prepare, view: 0, height: 1, digest: block.hash)))
     }
 
@@ -84,13 +97,22 @@ struct PaperTests {
         // Replica 1's own prepare is one of 2f = 2; a duplicate of it does not count twice.
         let own = harness.sent[1].compactMap { if case .prepare(let p) = $0 { return p } else { return nil } }[0]
         harness.step(1, .message(.prepare(own)))
-        #expect(!harness.events[1].contains { if case .prepared = $0 { return true }; return false })
+        #expect(
+            !harness.events[1].contains {
+                if case .prepared = $0 { return true }; return false
+            })
         // A prepare from the primary does not count either (the primary pre-prepares, it does not prepare).
         harness.step(1, .message(.prepare(harness.sign(Prepare(view: 0, height: 1, digest: block.hash), as: 0))))
-        #expect(!harness.events[1].contains { if case .prepared = $0 { return true }; return false })
+        #expect(
+            !harness.events[1].contains {
+                if case .prepared = $0 { return true }; return false
+            })
         harness.step(1, .message(.prepare(harness.sign(Prepare(view: 0, height: 1, digest: block.hash), as: 2))))
         #expect(harness.events[1].contains(.prepared(view: 0, height: 1, digest: block.hash)))
-        #expect(harness.sent[1].contains { if case .commit = $0 { return true }; return false })
+        #expect(
+            harness.sent[1].contains {
+                if case .commit = $0 { return true }; return false
+            })
     }
 
     @Test("rule 5: committed needs 2f+1 commits, which form the block's certificate")
@@ -142,7 +164,10 @@ struct PaperTests {
         harness.replicas[1].step(.message(.prePrepare(signed, block)))
         let ready = harness.replicas[1].ready()
         #expect(ready.journal.contains(.voted(phase: .prepare, view: 0, height: 1, digest: block.hash)))
-        #expect(ready.messages.contains { if case .prepare = $0.message { return true }; return false })
+        #expect(
+            ready.messages.contains {
+                if case .prepare = $0.message { return true }; return false
+            })
         harness.drain(1)
 
         // Restart from the journal, then the primary equivocates with another block for (v0, h1).
@@ -152,7 +177,9 @@ struct PaperTests {
         other.header.transactionsRoot = Block.transactionsRoot(of: other.transactions)
         let sentBefore = harness.sent[1].count
         harness.step(1, .message(.prePrepare(harness.sign(PrePrepare(view: 0, height: 1, digest: other.hash), as: 0), other)))
-        let prepares = harness.sent[1].dropFirst(sentBefore).compactMap { if case .prepare(let p) = $0 { return p.payload.digest } else { return nil } }
+        let prepares = harness.sent[1].dropFirst(sentBefore).compactMap {
+            if case .prepare(let p) = $0 { return p.payload.digest } else { return nil }
+        }
         #expect(!prepares.contains(other.hash))
     }
 
@@ -163,7 +190,10 @@ struct PaperTests {
         for _ in 0..<5 { harness.replicas[2].step(.tick(nowMs: harness.nowMs)) }
         let ready = harness.replicas[2].ready()
         #expect(ready.journal.contains(.changingView(1)))
-        #expect(ready.messages.contains { if case .viewChange = $0.message { return true }; return false })
+        #expect(
+            ready.messages.contains {
+                if case .viewChange = $0.message { return true }; return false
+            })
         harness.drain(2)
         harness.restart(2)
         #expect(harness.replicas[2].view == 1)
@@ -175,8 +205,14 @@ struct PaperTests {
         var harness = Harness()
         for _ in 0..<4 { harness.proposeAndDeliver() }
         for index in 0..<4 {
-            #expect(harness.sent[index].contains { if case .checkpoint(let c) = $0 { return c.payload.height == 4 }; return false })
-            #expect(!harness.sent[index].contains { if case .checkpoint(let c) = $0 { return c.payload.height == 3 }; return false })
+            #expect(
+                harness.sent[index].contains {
+                    if case .checkpoint(let c) = $0 { return c.payload.height == 4 }; return false
+                })
+            #expect(
+                !harness.sent[index].contains {
+                    if case .checkpoint(let c) = $0 { return c.payload.height == 3 }; return false
+                })
         }
     }
 
@@ -190,7 +226,10 @@ struct PaperTests {
             #expect(replica.votes.keys.allSatisfy { $0.height > 4 })
             #expect(replica.stableProof.count >= 3)
         }
-        #expect(harness.journals[0].contains { if case .stableCheckpoint(4, _) = $0 { return true }; return false })
+        #expect(
+            harness.journals[0].contains {
+                if case .stableCheckpoint(4, _) = $0 { return true }; return false
+            })
     }
 
     @Test("rule 12: a replica whose root differs from a stable checkpoint halts and stops voting")
@@ -210,7 +249,10 @@ struct PaperTests {
             }
         }
         #expect(forged.isHalted)
-        #expect(forged.ready().events.contains { if case .stateDivergence(4, _, _) = $0 { return true }; return false })
+        #expect(
+            forged.ready().events.contains {
+                if case .stateDivergence(4, _, _) = $0 { return true }; return false
+            })
         #expect(!forged.mayVote(view: forged.view, height: forged.committedHeight + 1))
     }
 
@@ -220,7 +262,9 @@ struct PaperTests {
         let (signed, block) = Self.firstProposal(&harness)
         // The backups prepare; every COMMIT is lost and the primary falls silent.
         harness.isolated = [0]
-        harness.drops = { if case .commit = $0 { return true }; return false }
+        harness.drops = {
+            if case .commit = $0 { return true }; return false
+        }
         for index in 1...3 { harness.step(index, .message(.prePrepare(signed, block))) }
         harness.deliverAll()
         harness.tick(5)
@@ -235,7 +279,9 @@ struct PaperTests {
         var harness = Harness()
         let (signed, block) = Self.firstProposal(&harness)
         harness.isolated = [0]
-        harness.drops = { if case .commit(let commit) = $0 { return commit.payload.view == 0 }; return false }
+        harness.drops = {
+            if case .commit(let commit) = $0 { return commit.payload.view == 0 }; return false
+        }
         for index in 1...3 { harness.step(index, .message(.prePrepare(signed, block))) }
         harness.deliverAll()
         #expect(harness.replicas[1].committedHeight == 0)
@@ -251,7 +297,9 @@ struct PaperTests {
         var harness = Harness()
         let (signed, block) = Self.firstProposal(&harness)
         harness.isolated = [0]
-        harness.drops = { if case .commit = $0 { return true }; return false }
+        harness.drops = {
+            if case .commit = $0 { return true }; return false
+        }
         for index in 1...3 { harness.step(index, .message(.prePrepare(signed, block))) }
         harness.deliverAll()
         harness.queue.removeAll()
@@ -267,7 +315,10 @@ struct PaperTests {
         var backup = harness.replicas[2]
         backup.step(.message(.newView(forged)))
         #expect(backup.isChangingView)
-        #expect(backup.ready().events.contains { if case .rejected(.invalidNewView(1, let reason)) = $0 { return reason.contains("O differs") }; return false })
+        #expect(
+            backup.ready().events.contains {
+                if case .rejected(.invalidNewView(1, let reason)) = $0 { return reason.contains("O differs") }; return false
+            })
     }
 
     @Test("rule 16a: f+1 VIEW-CHANGEs for higher views make a replica join before its timer expires")
@@ -293,7 +344,9 @@ struct PaperTests {
             harness.nowMs += 100
             for index in 0..<4 { harness.step(index, .tick(nowMs: harness.nowMs)) }
             // Deliver only view changes, never NEW-VIEW, so every view fails.
-            let changes = harness.queue.filter { if case .viewChange = $0.message { return true }; return false }
+            let changes = harness.queue.filter {
+                if case .viewChange = $0.message { return true }; return false
+            }
             harness.queue.removeAll()
             for (_, to, message) in changes { harness.step(to, .message(message)) }
             harness.queue.removeAll()
@@ -348,7 +401,10 @@ struct PaperTests {
             height: 1, view: forged.certificate.view, blockHash: forged.block.hash, votes: Array(forged.certificate.votes.prefix(2)))
         harness.step(3, .message(.blocks([forged])))
         #expect(harness.replicas[3].committedHeight == 0)
-        #expect(harness.rejections(of: 3).contains { if case .invalidStateTransfer(1, _) = $0 { return true }; return false })
+        #expect(
+            harness.rejections(of: 3).contains {
+                if case .invalidStateTransfer(1, _) = $0 { return true }; return false
+            })
         // Then the cluster moves on; replica 3 learns it is behind and transfers state.
         harness.proposeAndDeliver()
         harness.tick(10)
@@ -370,7 +426,10 @@ struct PaperTests {
         #expect(!harness.replicas[2].isRecovering)
         #expect(harness.replicas[2].committedHeight == harness.replicas[0].committedHeight)
         // It never voted at the heights it may have voted at before the wipe.
-        #expect(!harness.journals[2].contains { if case .voted(_, 0, let height, _) = $0 { return height <= 3 }; return false })
+        #expect(
+            !harness.journals[2].contains {
+                if case .voted(_, 0, let height, _) = $0 { return height <= 3 }; return false
+            })
     }
 
     @Test("rule 20: a validator-set change takes effect exactly at its activation height")
@@ -390,9 +449,10 @@ struct PaperTests {
         var replica = harness.makeReplica(1, journal: [], chain: nil)
         replica.step(.tick(nowMs: harness.nowMs))
         replica.step(.message(.blocks([harness.chains[0][0]])))
-        replica.step(.executed(
-            height: 1, stateRoot: harness.applications[0].stateRoot, receiptsRoot: harness.applications[0].receiptsRoot,
-            validatorSetChange: ValidatorSetChange(validators: five, activationHeight: 4)))
+        replica.step(
+            .executed(
+                height: 1, stateRoot: harness.applications[0].stateRoot, receiptsRoot: harness.applications[0].receiptsRoot,
+                validatorSetChange: ValidatorSetChange(validators: five, activationHeight: 4)))
         #expect(replica.schedule.validators(at: 3).count == 4)
         #expect(replica.schedule.validators(at: 4).count == 5)
         #expect(replica.quorum(at: 3) == 3)
@@ -417,11 +477,13 @@ struct PaperTests {
         harness.proposeAndDeliver()
         #expect(harness.replicas[0].ready().canPropose)
         harness.proposeAndDeliver()
-        #expect(harness.chains[0][1].block.header.stateRoot == {
-            var application = CounterApplication()
-            application.execute(harness.chains[0][0].block)
-            return application.stateRoot
-        }())
+        #expect(
+            harness.chains[0][1].block.header.stateRoot
+                == {
+                    var application = CounterApplication()
+                    application.execute(harness.chains[0][0].block)
+                    return application.stateRoot
+                }())
         // A primary whose executor lags may not propose.
         var primary = harness.makeReplica(0, journal: [], chain: nil)
         primary.step(.tick(nowMs: harness.nowMs))
@@ -451,7 +513,13 @@ struct PaperTests {
             authenticator: harness.keys.authenticator(for: 1), screen: RejectAll())
         strict.step(.tick(nowMs: harness.nowMs))
         strict.step(.message(.prePrepare(signed, block)))
-        #expect(!strict.ready().messages.contains { if case .prepare = $0.message { return true }; return false })
-        #expect(strict.ready().events.contains { if case .rejected(.invalidBlock(1, _)) = $0 { return true }; return false })
+        #expect(
+            !strict.ready().messages.contains {
+                if case .prepare = $0.message { return true }; return false
+            })
+        #expect(
+            strict.ready().events.contains {
+                if case .rejected(.invalidBlock(1, _)) = $0 { return true }; return false
+            })
     }
 }

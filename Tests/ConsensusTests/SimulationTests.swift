@@ -24,7 +24,9 @@ struct SimulationTests {
         let seeds = Self.seeds
         let results = Self.run(validators: validators, seeds: 1...seeds)
         for result in results where !result.violations.isEmpty || result.stalled {
-            Issue.record("seed \(result.seed): \(result.violations.first ?? "stalled") — replay: sbp-simulator --seeds 1 --first-seed \(result.seed) --validators \(validators) --byzantine \(ByzantineMode.allCases[Int(result.seed % UInt64(ByzantineMode.allCases.count))].rawValue)")
+            Issue.record(
+                "seed \(result.seed): \(result.violations.first ?? "stalled") — replay: sbp-simulator --seeds 1 --first-seed \(result.seed) --validators \(validators) --byzantine \(ByzantineMode.allCases[Int(result.seed % UInt64(ByzantineMode.allCases.count))].rawValue)"
+            )
         }
         #expect(results.map(\.blocks).reduce(0, +) > seeds * 20, "the cluster must make progress, not just stay safe")
     }

@@ -1,15 +1,17 @@
 import ChainTypes
-@testable import Consensus
 import Simulation
 import Testing
+
+@testable import Consensus
 
 /// Quorum and watermark arithmetic against deliberately naive references (etcd `quorum/quick_test.go`).
 @Suite("Quorum and watermark math")
 struct WatermarkTests {
     @Test("a replica acts on exactly the heights in (low, low + L]", arguments: [(0 as UInt64, 8 as UInt64), (4, 8), (16, 32), (1000, 64)])
     func watermarks(low: UInt64, window: UInt64) {
-        var harness = Harness(configuration: ReplicaConfiguration(
-            chainId: "sbp-sim", checkpointInterval: window / 2, watermarkWindow: window, viewChangeTimeoutTicks: 4))
+        var harness = Harness(
+            configuration: ReplicaConfiguration(
+                chainId: "sbp-sim", checkpointInterval: window / 2, watermarkWindow: window, viewChangeTimeoutTicks: 4))
         harness.replicas[1].stableHeight = low
         for height in (low > 3 ? low - 3 : 0)...(low + window + 3) {
             let naive = height > low && height <= low + window

@@ -1,5 +1,6 @@
 import ChainTypes
 import Testing
+
 @testable import Keys
 
 @Suite("Commit certificate verification")
@@ -10,9 +11,10 @@ struct CommitCertificateVerificationTests {
     static let keys = (10..<14).map(testKey)
 
     static func validatorSet() throws -> ValidatorSet {
-        try ValidatorSet(keys.enumerated().map { index, key in
-            try Validator(name: "v\(index)", department: "d\(index)", publicKey: key.publicKey.compressed)
-        })
+        try ValidatorSet(
+            keys.enumerated().map { index, key in
+                try Validator(name: "v\(index)", department: "d\(index)", publicKey: key.publicKey.compressed)
+            })
     }
 
     /// A vote at `index` signed by validator `signer`'s key over the digest of `chainId`.
@@ -44,21 +46,34 @@ struct CommitCertificateVerificationTests {
     @Test(
         "certificates that do not prove a quorum are refused, naming the failing vote",
         arguments: [
-            ("too few votes", [VoteSpec(index: 0, signer: 0), VoteSpec(index: 1, signer: 1)],
-             CertificateVerificationError.insufficientVotes(count: 2, quorum: 3)),
+            (
+                "too few votes", [VoteSpec(index: 0, signer: 0), VoteSpec(index: 1, signer: 1)],
+                CertificateVerificationError.insufficientVotes(count: 2, quorum: 3)
+            ),
             ("no votes", [], .insufficientVotes(count: 0, quorum: 3)),
-            ("vote signed by another validator's key",
-             [VoteSpec(index: 0, signer: 0), VoteSpec(index: 1, signer: 2), VoteSpec(index: 2, signer: 2)],
-             .wrongSigner(validatorIndex: 1)),
-            ("vote index out of range",
-             [VoteSpec(index: 0, signer: 0), VoteSpec(index: 1, signer: 1), VoteSpec(index: 4, signer: 2)],
-             .validatorIndexOutOfRange(validatorIndex: 4, validatorCount: 4)),
-            ("vote signed for another chain",
-             [VoteSpec(index: 0, signer: 0), VoteSpec(index: 1, signer: 1, chainId: "other"), VoteSpec(index: 2, signer: 2)],
-             .wrongSigner(validatorIndex: 1)),
-            ("a bad vote beside a quorum of good ones",
-             [VoteSpec(index: 0, signer: 0), VoteSpec(index: 1, signer: 1), VoteSpec(index: 2, signer: 2), VoteSpec(index: 3, signer: 0)],
-             .wrongSigner(validatorIndex: 3)),
+            (
+                "vote signed by another validator's key",
+                [VoteSpec(index: 0, signer: 0), VoteSpec(index: 1, signer: 2), VoteSpec(index: 2, signer: 2)],
+                .wrongSigner(validatorIndex: 1)
+            ),
+            (
+                "vote index out of range",
+                [VoteSpec(index: 0, signer: 0), VoteSpec(index: 1, signer: 1), VoteSpec(index: 4, signer: 2)],
+                .validatorIndexOutOfRange(validatorIndex: 4, validatorCount: 4)
+            ),
+            (
+                "vote signed for another chain",
+                [VoteSpec(index: 0, signer: 0), VoteSpec(index: 1, signer: 1, chainId: "other"), VoteSpec(index: 2, signer: 2)],
+                .wrongSigner(validatorIndex: 1)
+            ),
+            (
+                "a bad vote beside a quorum of good ones",
+                [
+                    VoteSpec(index: 0, signer: 0), VoteSpec(index: 1, signer: 1), VoteSpec(index: 2, signer: 2),
+                    VoteSpec(index: 3, signer: 0),
+                ],
+                .wrongSigner(validatorIndex: 3)
+            ),
         ] as [(String, [VoteSpec], CertificateVerificationError)])
     func refused(name: String, votes: [VoteSpec], expected: CertificateVerificationError) throws {
         let certificate = try Self.certificate(votes)

@@ -1,5 +1,6 @@
 import ChainTypes
 import Testing
+
 @testable import Keys
 
 @Suite("Private and public key parsing")

@@ -1,6 +1,7 @@
 import ChainTypes
 import Foundation
 import Testing
+
 @testable import Keys
 
 @Suite("Encrypted keystore")
@@ -95,7 +96,9 @@ struct KeystoreTests {
         }
     }
 
-    @Test("key names are restricted to safe file names", arguments: ["", ".hidden", "../escape", "a/b", "spa ce", "-dash", String(repeating: "x", count: 65), "ünï"])
+    @Test(
+        "key names are restricted to safe file names",
+        arguments: ["", ".hidden", "../escape", "a/b", "spa ce", "-dash", String(repeating: "x", count: 65), "ünï"])
     func invalidNames(name: String) {
         #expect(throws: KeystoreError.self) { try Keystore.validate(name: name) }
     }

@@ -1,5 +1,6 @@
 import ChainTypes
 import Testing
+
 @testable import Keys
 
 @Suite("Signature parsing: strict DER and compact")

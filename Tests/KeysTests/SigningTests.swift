@@ -1,5 +1,6 @@
 import ChainTypes
 import Testing
+
 @testable import Keys
 
 @Suite("Signing and verification")
@@ -30,19 +31,27 @@ struct SigningTests {
     @Test(
         "known-answer RFC 6979 signatures",
         arguments: [
-            ("0000000000000000000000000000000000000000000000000000000000000001", "Satoshi Nakamoto",
-             "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
-             "934b1ea10a4b3c1757e2b0c017d0b6143ce3c9a7e6a4a49860d7a6ab210ee3d82442ce9d2b916064108014783e923ec36b49743e2ffa1c4496f01a512aafd9e5"),
-            ("0000000000000000000000000000000000000000000000000000000000000001",
-             "All those moments will be lost in time, like tears in rain. Time to die...",
-             "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
-             "8600dbd41e348fe5c9465ab92d23e3db8b98b873beecd930736488696438cb6b547fe64427496db33bf66019dacbf0039c04199abb0122918601db38a72cfc21"),
-            ("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140", "Satoshi Nakamoto",
-             "0379be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
-             "fd567d121db66e382991534ada77a6bd3106f0a1098c231e47993447cd6af2d06b39cd0eb1bc8603e159ef5c20a5c8ad685a45b06ce9bebed3f153d10d93bed5"),
-            ("f8b8af8ce3c7cca5e300d33939540c10d45ce001b8f252bfbc57ba0342904181", "Alan Turing",
-             "0292df7b245b81aa637ab4e867c8d511008f79161a97d64f2ac709600352f7acbc",
-             "7063ae83e7f62bbb171798131b4a0564b956930092b33b07b395615d9ec7e15c58dfcc1e00a35e1572f366ffe34ba0fc47db1e7189759b9fb233c5b05ab388ea"),
+            (
+                "0000000000000000000000000000000000000000000000000000000000000001", "Satoshi Nakamoto",
+                "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
+                "934b1ea10a4b3c1757e2b0c017d0b6143ce3c9a7e6a4a49860d7a6ab210ee3d82442ce9d2b916064108014783e923ec36b49743e2ffa1c4496f01a512aafd9e5"
+            ),
+            (
+                "0000000000000000000000000000000000000000000000000000000000000001",
+                "All those moments will be lost in time, like tears in rain. Time to die...",
+                "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
+                "8600dbd41e348fe5c9465ab92d23e3db8b98b873beecd930736488696438cb6b547fe64427496db33bf66019dacbf0039c04199abb0122918601db38a72cfc21"
+            ),
+            (
+                "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140", "Satoshi Nakamoto",
+                "0379be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
+                "fd567d121db66e382991534ada77a6bd3106f0a1098c231e47993447cd6af2d06b39cd0eb1bc8603e159ef5c20a5c8ad685a45b06ce9bebed3f153d10d93bed5"
+            ),
+            (
+                "f8b8af8ce3c7cca5e300d33939540c10d45ce001b8f252bfbc57ba0342904181", "Alan Turing",
+                "0292df7b245b81aa637ab4e867c8d511008f79161a97d64f2ac709600352f7acbc",
+                "7063ae83e7f62bbb171798131b4a0564b956930092b33b07b395615d9ec7e15c58dfcc1e00a35e1572f366ffe34ba0fc47db1e7189759b9fb233c5b05ab388ea"
+            ),
         ])
     func knownAnswer(secret: String, message: String, publicKey: String, signature: String) throws {
         let key = try PrivateKey(bytes: bytes(hex: secret))

@@ -1,5 +1,6 @@
 import ChainTypes
 import Foundation
+
 @testable import Keys
 
 /// Deterministic keys for tests: the secret is SHA-256 of a seed string (valid with overwhelming odds).

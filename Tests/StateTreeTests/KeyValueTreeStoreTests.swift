@@ -34,8 +34,9 @@ struct KeyValueTreeStoreTests {
         #expect(try rocks.rootHash(at: 11) == memory.rootHash(at: 11))
     }
 
-    @Test("pruning removes versions below the retained one and keeps every later version whole",
-          arguments: TreeStoreKind.allCases)
+    @Test(
+        "pruning removes versions below the retained one and keeps every later version whole",
+        arguments: TreeStoreKind.allCases)
     func pruningKeepsRetainedVersions(kind: TreeStoreKind) throws {
         let harness = try TreeHarness(kind)
         var roots: [UInt64: Hash] = [:]
@@ -75,9 +76,10 @@ struct KeyValueTreeStoreTests {
         let update = try tree.update(Self.changes(version: 1), version: 1, previousVersion: nil)
         var writer = KeyValueTreeWriter()
         writer.write(update)
-        #expect(writer.batch.operations.allSatisfy {
-            if case .put(_, _, .treeNodes) = $0 { return true } else { return false }
-        })
+        #expect(
+            writer.batch.operations.allSatisfy {
+                if case .put(_, _, .treeNodes) = $0 { return true } else { return false }
+            })
 
         let wrongHeight = Self.block(height: 2, parentHash: .zero)
         #expect(throws: BlockStoreError.self) {

@@ -104,7 +104,9 @@ struct StateProofTests {
                 }
             }
             #expect(!StateProof(siblings: proof.siblings.dropLast(), leaf: proof.leaf).verifies(key: key, value: value, root: fixture.root))
-            #expect(!StateProof(siblings: proof.siblings + [fixture.root], leaf: proof.leaf).verifies(key: key, value: value, root: fixture.root))
+            #expect(
+                !StateProof(siblings: proof.siblings + [fixture.root], leaf: proof.leaf).verifies(
+                    key: key, value: value, root: fixture.root))
             if let value {
                 for bit in 0..<(value.count * 8) {
                     var tampered = value
@@ -158,8 +160,9 @@ struct StateProofTests {
         var tooMany = CanonicalEncoder()
         tooMany.write(sequence: [Hash](repeating: sibling, count: StateTreeLimits.proofSiblingsMax + 1))
         tooMany.write(UInt8(0))
-        #expect(throws: CanonicalDecodingError.lengthExceedsLimit(
-            field: "proof siblings", length: StateTreeLimits.proofSiblingsMax + 1, limit: StateTreeLimits.proofSiblingsMax)
+        #expect(
+            throws: CanonicalDecodingError.lengthExceedsLimit(
+                field: "proof siblings", length: StateTreeLimits.proofSiblingsMax + 1, limit: StateTreeLimits.proofSiblingsMax)
         ) { try StateProof(canonicalBytes: tooMany.bytes) }
 
         let valid = StateProof(siblings: [sibling], leaf: StateProofLeaf(key: sibling, valueHash: sibling)).canonicalBytes

@@ -24,8 +24,9 @@ struct StateTreePropertyTests {
         ReferenceTree.root(of: Dictionary(uniqueKeysWithValues: map.map { ($0.key.hash, $0.value) }))
     }
 
-    @Test("roots match the reference after every height; past heights keep their values and proofs",
-          arguments: TreeStoreKind.allCases, [UInt64(1), 2, 3])
+    @Test(
+        "roots match the reference after every height; past heights keep their values and proofs",
+        arguments: TreeStoreKind.allCases, [UInt64(1), 2, 3])
     func randomHistories(kind: TreeStoreKind, seed: UInt64) throws {
         var generator = SeededGenerator(seed: seed)
         let harness = try TreeHarness(kind)
@@ -74,8 +75,9 @@ struct StateTreePropertyTests {
         #expect(last == root)
     }
 
-    @Test("keys sharing up to 255 leading bits are placed, proved and deleted correctly",
-          arguments: TreeStoreKind.allCases)
+    @Test(
+        "keys sharing up to 255 leading bits are placed, proved and deleted correctly",
+        arguments: TreeStoreKind.allCases)
     func deepKeys(kind: TreeStoreKind) throws {
         let base = [UInt8](repeating: 0xA5, count: 32)
         var keys: [StateKey] = []
@@ -102,7 +104,9 @@ struct StateTreePropertyTests {
         for key in keys { model[key] = nil }
         try harness.apply(keys.map { .delete($0) }, version: 3)
         #expect(try harness.rootHash(at: 3) == TreeHasher.emptyHash)
-        #expect(try harness.rootHash(at: 1) == ReferenceTree.root(Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($0.element.hash, [UInt8($0.offset)]) })))
+        #expect(
+            try harness.rootHash(at: 1)
+                == ReferenceTree.root(Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($0.element.hash, [UInt8($0.offset)]) })))
     }
 
     func checkKeys(_ harness: TreeHarness, keys: [StateKey], model: [StateKey: [UInt8]], version: UInt64) throws {
@@ -124,8 +128,9 @@ extension ReferenceTree {
 /// nodes that version reaches, so no node leaks and no reachable node is deleted.
 @Suite("Stale-node records")
 struct StaleNodeTests {
-    @Test("after pruning to the latest version, the store holds exactly the nodes reachable from its root",
-          arguments: [UInt64(11), 12, 13])
+    @Test(
+        "after pruning to the latest version, the store holds exactly the nodes reachable from its root",
+        arguments: [UInt64(11), 12, 13])
     func pruningLeavesExactlyTheLiveTree(seed: UInt64) throws {
         var generator = SeededGenerator(seed: seed)
         var store = MemoryTreeStore()

@@ -30,15 +30,17 @@ struct TreeEncodingTests {
             try TreeNode(canonicalBytes: [1, 1, 0, 2, 0] + [UInt8](repeating: 0, count: 40))
         }
         let lone = try #require(InternalNode(children: [(0, Self.leafChild)]))
-        #expect(throws: CanonicalDecodingError.invalidValue(field: "internal node", reason: "a single leaf child must replace its parent")) {
+        #expect(throws: CanonicalDecodingError.invalidValue(field: "internal node", reason: "a single leaf child must replace its parent"))
+        {
             try TreeNode(canonicalBytes: TreeNode.internal(lone).canonicalBytes)
         }
         var oversized = CanonicalEncoder()
         oversized.write(UInt8(2))
         oversized.write(Hash.zero)
         oversized.write(UInt32(StateTreeLimits.valueBytesMax + 1))
-        #expect(throws: CanonicalDecodingError.lengthExceedsLimit(
-            field: "leaf value", length: StateTreeLimits.valueBytesMax + 1, limit: StateTreeLimits.valueBytesMax)
+        #expect(
+            throws: CanonicalDecodingError.lengthExceedsLimit(
+                field: "leaf value", length: StateTreeLimits.valueBytesMax + 1, limit: StateTreeLimits.valueBytesMax)
         ) { try TreeNode(canonicalBytes: oversized.bytes) }
         #expect(InternalNode(children: [(3, Self.child), (3, Self.child)]) == nil)
         #expect(InternalNode(children: []) == nil)

@@ -38,9 +38,10 @@ struct WorkedExampleTests {
         #expect(TreeHasher.nodeHash(left: node0, right: leafB) == root)
 
         var store = MemoryTreeStore()
-        let update = try SparseMerkleTree(reader: store).update([
-            .put(Self.keyA, Array("valid".utf8)), .put(Self.keyB, Array("revoked".utf8)), .put(Self.keyC, Array("valid".utf8)),
-        ], version: 1, previousVersion: nil)
+        let update = try SparseMerkleTree(reader: store).update(
+            [
+                .put(Self.keyA, Array("valid".utf8)), .put(Self.keyB, Array("revoked".utf8)), .put(Self.keyC, Array("valid".utf8)),
+            ], version: 1, previousVersion: nil)
         store.write(update)
         #expect(update.rootHash == root)
         // One root node at (1, []) with leaves at nibbles 0, 2 and e.
@@ -51,19 +52,22 @@ struct WorkedExampleTests {
     @Test("the spec's proofs: A-1 present, B-2 present, D-4 absent beside B-2's leaf")
     func proofsMatchTheSpec() throws {
         var store = MemoryTreeStore()
-        store.write(try SparseMerkleTree(reader: store).update([
-            .put(Self.keyA, Array("valid".utf8)), .put(Self.keyB, Array("revoked".utf8)), .put(Self.keyC, Array("valid".utf8)),
-        ], version: 1, previousVersion: nil))
+        store.write(
+            try SparseMerkleTree(reader: store).update(
+                [
+                    .put(Self.keyA, Array("valid".utf8)), .put(Self.keyB, Array("revoked".utf8)), .put(Self.keyC, Array("valid".utf8)),
+                ], version: 1, previousVersion: nil))
         let tree = SparseMerkleTree(reader: store)
         let root = try tree.rootHash(at: 1)
         let proofA = try tree.proof(for: Self.keyA, at: 1).proof
-        #expect(Hex.encode(proofA.canonicalBytes) == "03000000"
-            + "b6cb9f7ea899b8411b038ba9fd37dadfdb7090a6d11cc3720c5427eb300f4b2f"
-            + "2a974756b6fa2a7e19762a6257e1a5e02fcae47acc509f5d275c840449764b75"
-            + "7c0e7fd9d6ef4de8877f469c26b690a9d773b1e2003585b399953ae3960b9f3c"
-            + "01"
-            + "0c683f2aca659886d2e77dda831df615bf1d83341d6f101609e810c50b95df6a"
-            + "1ab6d736378e9c01bbe6128058a2f4cf5112270894010fb1fa9bf77bfba454a1")
+        #expect(
+            Hex.encode(proofA.canonicalBytes) == "03000000"
+                + "b6cb9f7ea899b8411b038ba9fd37dadfdb7090a6d11cc3720c5427eb300f4b2f"
+                + "2a974756b6fa2a7e19762a6257e1a5e02fcae47acc509f5d275c840449764b75"
+                + "7c0e7fd9d6ef4de8877f469c26b690a9d773b1e2003585b399953ae3960b9f3c"
+                + "01"
+                + "0c683f2aca659886d2e77dda831df615bf1d83341d6f101609e810c50b95df6a"
+                + "1ab6d736378e9c01bbe6128058a2f4cf5112270894010fb1fa9bf77bfba454a1")
         #expect(proofA.verifies(key: Self.keyA, value: Array("valid".utf8), root: root))
         let proofD = try tree.proof(for: Self.keyD, at: 1).proof
         #expect(proofD.siblings == [try Self.hex("27e69959edf2c7e65b57fdfd2d935631493436f7adc9ad5eb07537284ec24a40")])

@@ -114,7 +114,9 @@ struct KeyValueStoreConformanceTests {
             #expect(pages.flatMap { $0 }.map(\.key) == keys)
 
             #expect(try store.scan(prefix: [0x42], after: [0x42, 15], limit: 2, in: .blocks).map(\.key) == [[0x42, 20], [0x42, 30]])
-            #expect(try store.scan(prefix: [0x42], after: [0x41], limit: 1, in: .blocks).map(\.key) == [[0x42, 0]], "after below the prefix starts at the prefix")
+            #expect(
+                try store.scan(prefix: [0x42], after: [0x41], limit: 1, in: .blocks).map(\.key) == [[0x42, 0]],
+                "after below the prefix starts at the prefix")
             #expect(try store.scan(prefix: [0x42], after: [0x43], in: .blocks).isEmpty, "after beyond the prefix ends the scan")
             #expect(try store.scan(prefix: [0x42], after: [0x42, 240], in: .blocks).isEmpty)
             #expect(try store.scan(prefix: [0x42], limit: 0, in: .blocks).isEmpty)

@@ -41,7 +41,8 @@ struct TestChain {
         return Transaction(body: body, signature: signature)
     }
 
-    static func block(at height: UInt64, parentHash: Hash, lastCommit: CommitCertificate?, transactionCount: Int, view: UInt64 = 0) -> Block {
+    static func block(at height: UInt64, parentHash: Hash, lastCommit: CommitCertificate?, transactionCount: Int, view: UInt64 = 0) -> Block
+    {
         let transactions = (0..<transactionCount).map { transaction(height: height, index: $0) }
         let header = BlockHeader(
             chainId: chainId, height: height, view: view, timestampMs: 1_000 * height, parentHash: parentHash,
