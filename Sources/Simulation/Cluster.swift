@@ -60,7 +60,7 @@ public struct Cluster {
     var nodes: [SimulatedNode] = []
     var random: SimulationRandom
     var tick: UInt64 = 0
-    var inFlight: [UInt64: [(from: Int, to: Int, message: Message)]] = [:]
+    var inFlight: [UInt64: [(from: Int, to: Int, message: Message, sentAt: UInt64)]] = [:]
     var blockedLinks: Set<Link> = []
     var dropPercent: UInt64 = 0
     var duplicatePercent: UInt64 = 0
@@ -130,6 +130,7 @@ public struct Cluster {
 
     mutating func advanceOneTick() {
         tick += 1
+        for id in nodes.indices { nodes[id].journalSyncedCount = nodes[id].journal.count }
         if tick % 3 == 0 { submitTransaction() }
         deliverDueMessages()
         for id in nodes.indices where nodes[id].isUp {
@@ -159,7 +160,7 @@ public struct Cluster {
             let other = Int(random.below(UInt64(index + 1)))
             due.swapAt(index, other)
         }
-        for (from, to, message) in due {
+        for (from, to, message, _) in due {
             guard nodes[to].isUp, !blockedLinks.contains(Link(from: from, to: to)) else { continue }
             if nodes[to].behaviour == .replay, nodes[to].recorded.count < SimulatedNode.recordedMessagesMax {
                 nodes[to].recorded.append(message)
@@ -179,9 +180,9 @@ public struct Cluster {
         if tick < options.faultTicks, random.chance(longDelayPercent) {
             delay += random.below(3 * options.replicaConfiguration.viewChangeTimeoutTicks)
         }
-        inFlight[tick + delay, default: []].append((from, to, message))
+        inFlight[tick + delay, default: []].append((from, to, message, tick))
         if tick < options.faultTicks, random.chance(duplicatePercent) {
-            inFlight[tick + delay + 1 + random.below(5), default: []].append((from, to, message))
+            inFlight[tick + delay + 1 + random.below(5), default: []].append((from, to, message, tick))
         }
     }
 

@@ -46,12 +46,22 @@ extension Cluster {
         let id = Int(random.below(UInt64(nodes.count)))
         guard nodes[id].isUp else { return }
         nodes[id].isUp = false
+        if random.chance(50) { loseUnsyncedWrites(of: id) }
         // A wipe loses the disk too: the node must rejoin by state transfer without voting twice (rule 19).
         if random.chance(15) {
             nodes[id].journal = []
             nodes[id].chain = []
         }
         restartAt[id] = tick + 10 + random.below(8 * options.replicaConfiguration.viewChangeTimeoutTicks)
+    }
+
+    /// The crash came before the last tick's journal writes reached the disk. By the `Ready` contract the
+    /// messages that depended on them were not sent either, so they leave the network too.
+    mutating func loseUnsyncedWrites(of id: Int) {
+        nodes[id].journal.removeLast(nodes[id].journal.count - nodes[id].journalSyncedCount)
+        for (deliverAt, messages) in inFlight {
+            inFlight[deliverAt] = messages.filter { !($0.from == id && $0.sentAt == tick) }
+        }
     }
 
     /// Restarts a node from its durable disk (rules 8, 9) or, if wiped, from nothing (rule 19).

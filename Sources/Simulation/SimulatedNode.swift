@@ -31,6 +31,8 @@ struct SimulatedNode {
 
     // Durable state: survives crashes (a wipe clears it).
     var journal: [JournalRecord] = []
+    /// Journal length when the current tick began: records after it may be unsynced when a crash hits.
+    var journalSyncedCount = 0
     var chain: [CommittedBlock] = []
 
     // Volatile state.
