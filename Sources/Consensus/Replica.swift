@@ -67,8 +67,9 @@ public struct Replica: Sendable {
 
     /// Creates a replica from its chain position and the journal it wrote before (empty on first start).
     ///
-    /// A replica whose journal is empty but whose chain is not at genesis (or that is told it was wiped)
-    /// starts recovering: it votes only after a state transfer (PBFT-NOTES rule 19).
+    /// A replica told it was `wiped` (its data directory was lost) starts recovering: it votes only after
+    /// learning from f+1 peers where it may (PBFT-NOTES rule 19). The driver knows a wipe from an empty data
+    /// directory on a node that was already part of the network.
     public init(
         configuration: ReplicaConfiguration, identity: Address, schedule: ValidatorSchedule, chain: ChainPosition,
         journal: [JournalRecord], wiped: Bool = false, authenticator: any MessageAuthenticator, screen: any TransactionScreen

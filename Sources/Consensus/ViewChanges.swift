@@ -56,7 +56,7 @@ extension Replica {
     /// Rule 13: leave the view and multicast VIEW-CHANGE with the stable checkpoint and every prepared
     /// certificate above it. Persisted before sending (rule 9).
     mutating func startViewChange(to target: UInt64, reason: ViewChangeReason) {
-        guard target > view || (target == view && !isChangingView) else { return }
+        guard target > view else { return }
         view = target
         isChangingView = true
         newViewSent = nil
