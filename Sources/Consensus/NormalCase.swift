@@ -231,6 +231,8 @@ extension Replica {
         lastCertificate = committed.certificate
         committedBlockHashes[committedHeight] = committedHash
         pending.committed.append(committed)
+        // While changing view (a state transfer can commit then), the NEW-VIEW timer keeps running.
+        guard !isChangingView else { return }
         // Progress: the back-off resets and the timer waits for the next piece of work (rule 13).
         timeoutTicks = configuration.viewChangeTimeoutTicks
         timerDeadline = nil

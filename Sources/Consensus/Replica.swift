@@ -111,6 +111,9 @@ public struct Replica: Sendable {
         garbageCollect()
     }
 
+    /// Ticks until the view-change timer fires, or nil when it is not running (for status and metrics).
+    public var ticksUntilTimeout: UInt64? { timerDeadline.map { $0 > ticks ? $0 - ticks : 0 } }
+
     // MARK: - Step / Ready / Advance
 
     /// Feeds one input to the replica.

@@ -12,6 +12,9 @@ extension Replica {
     }
 
     mutating func onTick() {
+        // Re-checked every tick, so no path (restart, state transfer, a late duplicate) leaves a replica
+        // changing view without a NEW-VIEW timer once q replicas have left the old view.
+        armNewViewTimerOnQuorum()
         if let current = fetch, ticks >= current.deadline {
             fetch = nil
             fetchAttempt += 1

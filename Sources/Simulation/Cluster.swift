@@ -288,7 +288,8 @@ extension Cluster {
             let replica = node.replica
             return "node \(node.id) [v\(node.index) \(node.behaviour.rawValue)\(node.isUp ? "" : " down")]: view \(replica.view)"
                 + (replica.isChangingView ? " (changing)" : "") + " committed \(replica.committedHeight) executed \(replica.executedHeight)"
-                + " stable \(replica.stableHeight)" + (replica.isHalted ? " HALTED" : "") + " mempool \(node.mempool.count)"
+                + " stable \(replica.stableHeight)" + (replica.isHalted ? " HALTED" : "")
+                + " timer \(replica.ticksUntilTimeout.map { "\($0)" } ?? "off")" + " mempool \(node.mempool.count)"
         }
     }
 }
