@@ -80,7 +80,8 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(
-            name: "PeerNetworkTests", dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
+            name: "PeerNetworkTests",
+            dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
     ],
     swiftLanguageModes: [.v6]

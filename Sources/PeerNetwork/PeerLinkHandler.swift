@@ -26,6 +26,7 @@ final class PeerLinkHandler: ChannelDuplexHandler {
     private let direction: PeerLinkDirection
     private let upPromise: EventLoopPromise<PeerLink>?
     private var link: PeerLink?
+    private var handshakeCompleted = false
     private var closeReason: PeerLinkCloseReason?
     private var tick: Scheduled<Void>?
 
@@ -68,27 +69,40 @@ final class PeerLinkHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    /// TLS 1.3 lets a client finish its handshake before the server has judged the client certificate, so
+    /// the server confirms with an immediate heartbeat and the client counts the link up on that first frame.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted = event as? TLSUserEvent {
-            guard let (identity, certificate) = verified.value.withLock({ $0 }) else {
-                // The verification callback always runs before the handshake completes with a peer certificate.
-                close(context: context, reason: .connectionError("handshake completed without a verified peer"))
-                return
+            handshakeCompleted = true
+            if direction == .inbound {
+                linkUp(context: context)
+                context.writeAndFlush(wrapOutboundOut(.heartbeat), promise: nil)
             }
-            machine.handshakeCompleted()
-            let link = host.makeLink(identity: identity, direction: direction, certificate: certificate, channel: context.channel)
-            guard host.linkUp(link) else {
-                close(context: context, reason: .linksMax)
-                return
-            }
-            self.link = link
-            upPromise?.succeed(link)
         }
         context.fireUserInboundEventTriggered(event)
     }
 
+    private func linkUp(context: ChannelHandlerContext) {
+        guard let (identity, certificate) = verified.value.withLock({ $0 }) else {
+            // The verification callback always runs before the handshake completes with a peer certificate.
+            close(context: context, reason: .connectionError("handshake completed without a verified peer"))
+            return
+        }
+        machine.handshakeCompleted()
+        let link = host.makeLink(identity: identity, direction: direction, certificate: certificate, channel: context.channel)
+        guard host.linkUp(link) else {
+            close(context: context, reason: .linksMax)
+            return
+        }
+        self.link = link
+        upPromise?.succeed(link)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        if link == nil && handshakeCompleted && direction == .outbound {
+            linkUp(context: context)
+        }
         machine.frameReceived()
         if case .message(let payload) = frame, let link {
             host.deliver(payload, from: link)
