@@ -24,9 +24,11 @@ public final class PeerLink: Sendable, CustomStringConvertible {
         self.channel = channel
     }
 
-    /// Queues `payload` as one message frame; it is dropped (and counted) when the link's send queue is full.
-    public func send(_ payload: ByteBuffer) {
-        channel.writeAndFlush(payload, promise: nil)
+    /// Queues `payload` as one message frame. When the link's send queue is full the frame is dropped and
+    /// counted, and the returned future fails with `PeerSendError.sendQueueFull`.
+    @discardableResult
+    public func send(_ payload: ByteBuffer) -> EventLoopFuture<Void> {
+        channel.writeAndFlush(payload)
     }
 
     /// Closes the link, reporting `reason` in its `linkDown` event.

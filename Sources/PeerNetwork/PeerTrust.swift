@@ -72,9 +72,10 @@ public struct PeerTrust: Sendable {
         }
     }
 
+    /// SHA-256 of the certificate's DER. A parsed certificate always re-serializes; if one ever did not, the
+    /// zero hash is registered to no one, so the certificate is refused rather than the node crashing.
     public static func fingerprint(of certificate: Certificate) -> Hash {
-        // A parsed certificate always re-serializes; failure would be a bug in swift-certificates.
-        Hash.sha256(try! PeerCertificates.derBytes(certificate))
+        (try? PeerCertificates.derBytes(certificate)).map(Hash.sha256) ?? .zero
     }
 
     public mutating func register(_ certificate: Certificate, as node: RegisteredNode) {

@@ -126,6 +126,32 @@ import Testing
         try await server.shutdown()
     }
 
+    @Test("A message larger than a frame is refused to the sender with a typed error, the link stays up")
+    func oversizeSend() async throws {
+        let (server, port) = try await Self.server()
+        let client = try Self.host(Fixtures.shared.immd1)
+        let link = try await within { try await client.connect(host: "127.0.0.1", port: port) }
+        let huge = ByteBuffer(repeating: 0, count: PeerNetworkLimits.frameBytesMax)
+        await #expect(throws: PeerSendError.oversize(bytes: huge.readableBytes, max: PeerNetworkLimits.frameBytesMax - 1)) {
+            try await link.send(huge).get()
+        }
+        try await link.send(ByteBuffer(string: "still up")).get()
+        let received = try await server.next { if case .message(_, let payload) = $0 { String(buffer: payload) } else { nil } }
+        #expect(received == "still up")
+        try await client.shutdown()
+        try await server.shutdown()
+    }
+
+    @Test("A connection that never starts its TLS handshake is dropped after handshakeTicksMax heartbeats")
+    func handshakeTimeout() async throws {
+        let (server, port) = try await Self.server(heartbeatInterval: .milliseconds(20))
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port).get()
+        try await within { try await channel.closeFuture.get() }
+        #expect(server.openLinks.isEmpty)
+        try await server.shutdown()
+    }
+
     @Test("A TLS 1.2-only client is refused")
     func tls12Refused() async throws {
         let (server, port) = try await Self.server()

@@ -119,11 +119,20 @@ import X509
         #expect(node.issuer == ca.subject)
     }
 
-    @Test("Trust built from a genesis document accepts its validators")
-    func trustFromGenesisFields() throws {
+    @Test("Trust built from a genesis document accepts its validators and refuses others")
+    func trustFromGenesis() throws {
         let fixtures = Fixtures.shared
-        var trust = PeerTrust(departmentCAs: ["TD": [fixtures.tdCA.certificate]])
-        trust.register(fixtures.td1.certificate, as: .init(department: "TD", nodeName: "td-1"))
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Genesis/example.json")
+        var genesis = try Genesis.load(json: Array(Data(contentsOf: url)))
+        let tdIndex = try #require(genesis.departments.firstIndex { $0.id == "TD" })
+        genesis.departments[tdIndex].caCertificate = try fixtures.tdCA.certificatePEM
+        let validatorIndex = try #require(genesis.validators.firstIndex { $0.name == "td-1" })
+        genesis.validators[validatorIndex].tlsCertificate = try fixtures.td1.certificatePEM
+        let trust = try PeerTrust(genesis: genesis)
+        #expect(trust.departmentCAs.count == genesis.departments.count)
+        #expect(trust.registeredNodes.count == genesis.validators.count)
         #expect(try trust.identify(fixtures.td1.certificate, at: Fixtures.now) == PeerIdentity(department: "TD", nodeName: "td-1"))
+        #expect(throws: PeerRefusal.self) { try trust.identify(fixtures.td2.certificate, at: Fixtures.now) }
     }
 }
