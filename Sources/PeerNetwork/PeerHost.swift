@@ -131,8 +131,8 @@ public final class PeerHost: Sendable {
 
     private func configure(_ channel: any Channel, direction: PeerLinkDirection, upPromise: EventLoopPromise<PeerLink>?) throws {
         let verified = VerifiedPeer()
-        let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
         let callback: NIOSSLCustomVerificationCallback = { certificates, promise in
+            let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
             promise.succeed(self.verify(certificates, remote: remote, into: verified))
         }
         let tls: NIOSSLHandler =
