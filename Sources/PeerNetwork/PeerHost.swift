@@ -15,6 +15,8 @@ public final class PeerHost: Sendable {
         public var heartbeatInterval: TimeAmount = .milliseconds(PeerNetworkLimits.heartbeatIntervalMsDefault)
         public var heartbeatsMissedMax = PeerNetworkLimits.heartbeatsMissedMax
         public var frameBytesMax = PeerNetworkLimits.frameBytesMax
+        public var sendQueueFramesMax = PeerNetworkLimits.sendQueueFramesMax
+        public var sendQueueBytesMax = PeerNetworkLimits.sendQueueBytesMax
         public var reconnectDelayMsInitial = PeerNetworkLimits.reconnectDelayMsInitial
         public var reconnectDelayMsMax = PeerNetworkLimits.reconnectDelayMsMax
         /// The clock certificates are checked against.
@@ -75,7 +77,7 @@ public final class PeerHost: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try self.configure(channel, direction: .inbound, upPromise: nil)
+                    try self.configure(channel, direction: .inbound, expected: nil, upPromise: nil)
                 }
             }
             .bind(host: host, port: port).get()
@@ -83,14 +85,15 @@ public final class PeerHost: Sendable {
         return channel.localAddress!
     }
 
-    /// Opens one link to `host:port` and returns it once both certificates are verified.
-    public func connect(host: String, port: Int) async throws -> PeerLink {
+    /// Opens one link to `host:port` and returns it once both certificates are verified; with `expected`, a
+    /// server presenting another identity is refused (`.unexpectedIdentity`).
+    public func connect(host: String, port: Int, expecting expected: PeerIdentity? = nil) async throws -> PeerLink {
         let promise = group.next().makePromise(of: PeerLink.self)
         do {
             _ = try await ClientBootstrap(group: group)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try self.configure(channel, direction: .outbound, upPromise: promise)
+                        try self.configure(channel, direction: .outbound, expected: expected, upPromise: promise)
                     }
                 }
                 .connect(host: host, port: port).get()
@@ -101,7 +104,7 @@ public final class PeerHost: Sendable {
     }
 
     /// Keeps a link to `host:port` open until `shutdown()`, redialing with capped exponential back-off.
-    public func dial(host: String, port: Int) {
+    public func dial(host: String, port: Int, expecting expected: PeerIdentity? = nil) {
         let task = Task {
             var machine = ReconnectStateMachine(
                 delayMsInitial: configuration.reconnectDelayMsInitial, delayMsMax: configuration.reconnectDelayMsMax)
@@ -110,7 +113,7 @@ public final class PeerHost: Sendable {
                 switch action {
                 case .connect:
                     do {
-                        let link = try await connect(host: host, port: port)
+                        let link = try await connect(host: host, port: port, expecting: expected)
                         machine.connected()
                         try? await link.closeFuture.get()
                         action = machine.disconnected()
@@ -129,11 +132,13 @@ public final class PeerHost: Sendable {
         dialers.withLock { $0.append(task) }
     }
 
-    private func configure(_ channel: any Channel, direction: PeerLinkDirection, upPromise: EventLoopPromise<PeerLink>?) throws {
+    private func configure(
+        _ channel: any Channel, direction: PeerLinkDirection, expected: PeerIdentity?, upPromise: EventLoopPromise<PeerLink>?
+    ) throws {
         let verified = VerifiedPeer()
         let callback: NIOSSLCustomVerificationCallback = { certificates, promise in
             let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
-            promise.succeed(self.verify(certificates, remote: remote, into: verified))
+            promise.succeed(self.verify(certificates, remote: remote, expected: expected, into: verified))
         }
         let tls: NIOSSLHandler =
             switch direction {
@@ -148,11 +153,14 @@ public final class PeerHost: Sendable {
         ])
     }
 
-    private func verify(_ certificates: [NIOSSLCertificate], remote: String, into verified: VerifiedPeer) -> NIOSSLVerificationResult {
+    private func verify(
+        _ certificates: [NIOSSLCertificate], remote: String, expected: PeerIdentity?, into verified: VerifiedPeer
+    ) -> NIOSSLVerificationResult {
         do throws(PeerRefusal) {
             guard let leaf = certificates.first, let der = try? leaf.toDERBytes(), let certificate = try? Certificate(derEncoded: der)
             else { throw .malformedCertificate }
             let identity = try trust.withLock { $0 }.identify(certificate, at: configuration.now())
+            if let expected, identity != expected { throw .unexpectedIdentity(identity) }
             verified.value.withLock { $0 = (identity, certificate) }
             return .certificateVerified
         } catch {

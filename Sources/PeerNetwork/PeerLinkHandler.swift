@@ -35,7 +35,10 @@ final class PeerLinkHandler: ChannelDuplexHandler {
         self.verified = verified
         self.direction = direction
         self.upPromise = upPromise
-        self.machine = PeerLinkStateMachine(heartbeatsMissedMax: host.configuration.heartbeatsMissedMax)
+        self.machine = PeerLinkStateMachine(
+            heartbeatsMissedMax: host.configuration.heartbeatsMissedMax,
+            sendQueueFramesMax: host.configuration.sendQueueFramesMax,
+            sendQueueBytesMax: host.configuration.sendQueueBytesMax)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

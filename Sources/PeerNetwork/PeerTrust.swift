@@ -27,6 +27,8 @@ public enum PeerRefusal: Error, Hashable, Sendable {
     case notRegistered(fingerprint: Hash)
     /// The certificate was revoked on chain.
     case revoked(fingerprint: Hash)
+    /// A dialed peer is trusted but is not the node that was dialed.
+    case unexpectedIdentity(PeerIdentity)
     /// The peer presented no certificate or one that does not parse.
     case malformedCertificate
 }

@@ -88,6 +88,24 @@ import Testing
         try await server.shutdown()
     }
 
+    @Test("A dialer that expects another node refuses a trusted server with a different identity")
+    func unexpectedServer() async throws {
+        let (server, port) = try await Self.server()
+        let client = try Self.host(Fixtures.shared.immd1)
+        let expected = PeerIdentity(department: "TD", nodeName: "td-2")
+        await #expect(throws: (any Error).self) {
+            try await within { try await client.connect(host: "127.0.0.1", port: port, expecting: expected) }
+        }
+        let refusal = try await client.next { if case .refused(_, let refusal) = $0 { refusal } else { nil } }
+        #expect(refusal == .unexpectedIdentity(PeerIdentity(department: "TD", nodeName: "td-1")))
+        let link = try await within {
+            try await client.connect(host: "127.0.0.1", port: port, expecting: PeerIdentity(department: "TD", nodeName: "td-1"))
+        }
+        #expect(link.identity.nodeName == "td-1")
+        try await client.shutdown()
+        try await server.shutdown()
+    }
+
     @Test("updateTrust closes a live link whose certificate is revoked, and only that one")
     func liveRevocation() async throws {
         let (server, port) = try await Self.server()
