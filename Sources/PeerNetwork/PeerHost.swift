@@ -211,16 +211,27 @@ public final class PeerHost: Sendable {
             certificate: certificate, channel: channel)
     }
 
-    func linkUp(_ link: PeerLink) -> Bool {
+    /// Registers a verified link, or says why it may not open.
+    ///
+    /// The link is registered first and its certificate re-checked against the current trust after: a
+    /// handshake verified just before `updateTrust` either is in the registry when `updateTrust` scans it,
+    /// or sees the new trust here.
+    func linkUp(_ link: PeerLink) -> PeerLinkCloseReason? {
         let admitted = links.withLock { links in
             guard links.count < PeerNetworkLimits.linksMax else { return false }
             links[link.id] = link
             return true
         }
-        guard admitted else { return false }
+        guard admitted else { return .linksMax }
+        do throws(PeerRefusal) {
+            _ = try trust.withLock { $0 }.identify(link.certificate, at: configuration.now())
+        } catch {
+            _ = links.withLock { $0.removeValue(forKey: link.id) }
+            return .trustWithdrawn(error)
+        }
         logger.info("link up", metadata: ["link": "\(link)"])
         eventSink.yield(.linkUp(link))
-        return true
+        return nil
     }
 
     func linkDown(_ link: PeerLink, reason: PeerLinkCloseReason) {

@@ -93,8 +93,8 @@ final class PeerLinkHandler: ChannelDuplexHandler {
         }
         machine.handshakeCompleted()
         let link = host.makeLink(identity: identity, direction: direction, certificate: certificate, channel: context.channel)
-        guard host.linkUp(link) else {
-            close(context: context, reason: .linksMax)
+        if let refusal = host.linkUp(link) {
+            close(context: context, reason: refusal)
             return
         }
         self.link = link

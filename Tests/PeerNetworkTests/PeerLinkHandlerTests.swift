@@ -11,11 +11,11 @@ import Testing
     static let peer = PeerIdentity(department: "IMMD", nodeName: "immd-1")
 
     /// An inbound link to `peer` whose handshake has just completed.
-    static func link(sendQueueFramesMax: Int = 2) throws -> (EmbeddedChannel, PeerHost) {
+    static func link(sendQueueFramesMax: Int = 2, trust: PeerTrust = Fixtures.shared.trust) throws -> (EmbeddedChannel, PeerHost) {
         var configuration = PeerHost.Configuration(certificate: Fixtures.shared.td1)
         configuration.heartbeatInterval = .seconds(1)
         configuration.sendQueueFramesMax = sendQueueFramesMax
-        let host = try PeerHost(configuration: configuration, trust: Fixtures.shared.trust)
+        let host = try PeerHost(configuration: configuration, trust: trust)
         let verified = VerifiedPeer()
         verified.value.withLock { $0 = (peer, Fixtures.shared.immd1.certificate) }
         let channel = EmbeddedChannel()
@@ -31,6 +31,16 @@ import Testing
         let (channel, host) = try Self.link()
         #expect(try channel.readOutbound(as: Frame.self) == .heartbeat)
         #expect(host.openLinks.map(\.identity) == [Self.peer])
+        try await host.shutdown()
+    }
+
+    @Test("A handshake verified under trust that is replaced before the link opens is closed, not opened")
+    func trustReplacedDuringHandshake() async throws {
+        var trust = Fixtures.shared.trust
+        trust.revoke(Fixtures.shared.immd1.certificate)
+        let (channel, host) = try Self.link(trust: trust)
+        #expect(!channel.isActive)
+        #expect(host.openLinks.isEmpty)
         try await host.shutdown()
     }
 
