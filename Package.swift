@@ -6,6 +6,14 @@ import PackageDescription
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioEmbedded: Target.Dependency = .product(name: "NIOEmbedded", package: "swift-nio")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
+let nioTLS: Target.Dependency = .product(name: "NIOTLS", package: "swift-nio")
+let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let swiftASN1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
 /// The pure cores are optimized even in debug builds: the consensus simulation runs hundreds of seeds in
 /// `make test`, and an unoptimized replica is ten times slower. Tests still use `@testable import`.
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -22,6 +30,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -44,6 +57,8 @@ let package = Package(
         .target(name: "Storage", dependencies: ["ChainTypes", "StateTree"]),
         // RocksDB implementations of the storage protocols (the only user of CRocksDB).
         .target(name: "StorageRocksDB", dependencies: ["Storage", "ChainTypes", "CRocksDB"]),
+        // Mutual-TLS peer links, framing, peer identity and reconnects (docs/peer-network.md).
+        .target(name: "PeerNetwork", dependencies: ["ChainTypes", nioCore, nioPosix, nioTLS, nioSSL, x509, swiftASN1, crypto, logging]),
 
         // Executables.
         .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", argumentParser]),
@@ -64,6 +79,9 @@ let package = Package(
         .testTarget(name: "KeysTests", dependencies: ["Keys", "ChainTypes"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
+        .testTarget(
+            name: "PeerNetworkTests",
+            dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
     ],
     swiftLanguageModes: [.v6]

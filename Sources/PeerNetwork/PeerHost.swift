@@ -1,0 +1,250 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+import X509
+
+/// A node's end of the peer network: a mutual-TLS listener and dialer, the open links, and the trust they are
+/// checked against (docs/peer-network.md).
+public final class PeerHost: Sendable {
+    public struct Configuration: Sendable {
+        /// This node's TLS certificate and key, issued by its department CA.
+        public var certificate: IssuedCertificate
+        public var heartbeatInterval: TimeAmount = .milliseconds(PeerNetworkLimits.heartbeatIntervalMsDefault)
+        public var heartbeatsMissedMax = PeerNetworkLimits.heartbeatsMissedMax
+        public var frameBytesMax = PeerNetworkLimits.frameBytesMax
+        public var sendQueueFramesMax = PeerNetworkLimits.sendQueueFramesMax
+        public var sendQueueBytesMax = PeerNetworkLimits.sendQueueBytesMax
+        public var reconnectDelayMsInitial = PeerNetworkLimits.reconnectDelayMsInitial
+        public var reconnectDelayMsMax = PeerNetworkLimits.reconnectDelayMsMax
+        /// The clock certificates are checked against.
+        public var now: @Sendable () -> Date = { Date() }
+
+        public init(certificate: IssuedCertificate) {
+            self.certificate = certificate
+        }
+    }
+
+    public let configuration: Configuration
+    public let events: AsyncStream<PeerEvent>
+    let logger: Logger
+    private let eventSink: AsyncStream<PeerEvent>.Continuation
+    private let group: MultiThreadedEventLoopGroup
+    private let serverContext: NIOSSLContext
+    private let clientContext: NIOSSLContext
+    private let trust: Mutex<PeerTrust>
+    private let links = Mutex<[UInt64: PeerLink]>([:])
+    private let nextLinkId = Atomic<UInt64>(1)
+    private let droppedFrames = Atomic<Int>(0)
+    private let listeners = Mutex<[any Channel]>([])
+    private let dialers = Mutex<[Task<Void, Never>]>([])
+
+    public init(configuration: Configuration, trust: PeerTrust, threads: Int = 1, logger: Logger = Logger(label: "sbp.peer")) throws {
+        self.configuration = configuration
+        self.trust = Mutex(trust)
+        self.logger = logger
+        (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(PeerNetworkLimits.eventsBufferedMax))
+        group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let chain = [
+            NIOSSLCertificateSource.certificate(
+                try NIOSSLCertificate(bytes: PeerCertificates.derBytes(configuration.certificate.certificate), format: .der))
+        ]
+        let key = NIOSSLPrivateKeySource.privateKey(
+            try NIOSSLPrivateKey(bytes: Array(configuration.certificate.privateKeyPEM.utf8), format: .pem))
+        serverContext = try NIOSSLContext(
+            configuration: Self.tlsConfiguration(.makeServerConfiguration(certificateChain: chain, privateKey: key)))
+        var client = TLSConfiguration.makeClientConfiguration()
+        client.certificateChain = chain
+        client.privateKey = key
+        clientContext = try NIOSSLContext(configuration: Self.tlsConfiguration(client))
+    }
+
+    /// TLS 1.3 only; the peer must present a certificate, judged by `PeerTrust` in the verification callback.
+    private static func tlsConfiguration(_ base: TLSConfiguration) -> TLSConfiguration {
+        var configuration = base
+        configuration.minimumTLSVersion = .tlsv13
+        configuration.maximumTLSVersion = .tlsv13
+        // Names are checked against the chain registry, not DNS; the custom callback replaces chain building.
+        configuration.certificateVerification = .noHostnameVerification
+        return configuration
+    }
+
+    /// Listens on `host:port` (port 0 picks one) and returns the bound address.
+    public func listen(host: String, port: Int) async throws -> SocketAddress {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try self.configure(channel, direction: .inbound, expected: nil, upPromise: nil)
+                }
+            }
+            .bind(host: host, port: port).get()
+        listeners.withLock { $0.append(channel) }
+        return channel.localAddress!
+    }
+
+    /// Opens one link to `host:port` and returns it once both certificates are verified; with `expected`, a
+    /// server presenting another identity is refused (`.unexpectedIdentity`).
+    public func connect(host: String, port: Int, expecting expected: PeerIdentity? = nil) async throws -> PeerLink {
+        let promise = group.next().makePromise(of: PeerLink.self)
+        do {
+            _ = try await ClientBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try self.configure(channel, direction: .outbound, expected: expected, upPromise: promise)
+                    }
+                }
+                .connect(host: host, port: port).get()
+        } catch {
+            promise.fail(error)
+        }
+        return try await promise.futureResult.get()
+    }
+
+    /// Keeps a link to `host:port` open until `shutdown()`, redialing with capped exponential back-off.
+    public func dial(host: String, port: Int, expecting expected: PeerIdentity? = nil) {
+        let task = Task {
+            var machine = ReconnectStateMachine(
+                delayMsInitial: configuration.reconnectDelayMsInitial, delayMsMax: configuration.reconnectDelayMsMax)
+            var action = machine.start()
+            while !Task.isCancelled {
+                switch action {
+                case .connect:
+                    do {
+                        let link = try await connect(host: host, port: port, expecting: expected)
+                        machine.connected()
+                        try? await link.closeFuture.get()
+                        action = machine.disconnected()
+                    } catch {
+                        logger.debug("dial failed", metadata: ["peer": "\(host):\(port)", "error": "\(error)"])
+                        action = machine.connectFailed()
+                    }
+                case .scheduleConnect(let delayMs):
+                    try? await Task.sleep(for: .milliseconds(delayMs))
+                    action = machine.delayElapsed()
+                case .none:
+                    return
+                }
+            }
+        }
+        dialers.withLock { $0.append(task) }
+    }
+
+    private func configure(
+        _ channel: any Channel, direction: PeerLinkDirection, expected: PeerIdentity?, upPromise: EventLoopPromise<PeerLink>?
+    ) throws {
+        let verified = VerifiedPeer()
+        let callback: NIOSSLCustomVerificationCallback = { certificates, promise in
+            let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
+            promise.succeed(self.verify(certificates, remote: remote, expected: expected, into: verified))
+        }
+        let tls: NIOSSLHandler =
+            switch direction {
+            case .inbound: NIOSSLServerHandler(context: serverContext, customVerificationCallback: callback)
+            case .outbound: try NIOSSLClientHandler(context: clientContext, serverHostname: nil, customVerificationCallback: callback)
+            }
+        try channel.pipeline.syncOperations.addHandlers([
+            tls,
+            ByteToMessageHandler(FrameDecoder(frameBytesMax: configuration.frameBytesMax)),
+            MessageToByteHandler(FrameEncoder()),
+            PeerLinkHandler(host: self, verified: verified, direction: direction, upPromise: upPromise),
+        ])
+    }
+
+    private func verify(
+        _ certificates: [NIOSSLCertificate], remote: String, expected: PeerIdentity?, into verified: VerifiedPeer
+    ) -> NIOSSLVerificationResult {
+        do throws(PeerRefusal) {
+            guard let leaf = certificates.first, let der = try? leaf.toDERBytes(), let certificate = try? Certificate(derEncoded: der)
+            else { throw .malformedCertificate }
+            let identity = try trust.withLock { $0 }.identify(certificate, at: configuration.now())
+            if let expected, identity != expected { throw .unexpectedIdentity(identity) }
+            verified.value.withLock { $0 = (identity, certificate) }
+            return .certificateVerified
+        } catch {
+            logger.warning("peer certificate refused", metadata: ["remote": "\(remote)", "reason": "\(error)"])
+            eventSink.yield(.refused(remoteAddress: remote, error))
+            return .failed
+        }
+    }
+
+    /// Replaces the trust and closes every open link whose certificate the new trust refuses; returns them.
+    ///
+    /// The node calls this after each committed block, so a revocation closes live links within one block.
+    @discardableResult
+    public func updateTrust(_ newTrust: PeerTrust) -> [(PeerLink, PeerRefusal)] {
+        trust.withLock { $0 = newTrust }
+        let now = configuration.now()
+        var closed: [(PeerLink, PeerRefusal)] = []
+        for link in links.withLock({ $0.values.sorted { $0.id < $1.id } }) {
+            do throws(PeerRefusal) {
+                _ = try newTrust.identify(link.certificate, at: now)
+            } catch {
+                logger.notice("closing link: peer no longer trusted", metadata: ["link": "\(link)", "reason": "\(error)"])
+                link.close(reason: .trustWithdrawn(error))
+                closed.append((link, error))
+            }
+        }
+        return closed
+    }
+
+    /// The open, verified links.
+    public var openLinks: [PeerLink] { links.withLock { $0.values.sorted { $0.id < $1.id } } }
+
+    /// Messages dropped because a link's send queue was full.
+    public var droppedFrameCount: Int { droppedFrames.load(ordering: .relaxed) }
+
+    /// Stops dialing, closes listeners and links, and shuts the event loops down.
+    public func shutdown() async throws {
+        for task in dialers.withLock({ $0 }) { task.cancel() }
+        for channel in listeners.withLock({ $0 }) { try? await channel.close() }
+        for link in openLinks { link.close() }
+        try await group.shutdownGracefully()
+        eventSink.finish()
+    }
+
+    func makeLink(identity: PeerIdentity, direction: PeerLinkDirection, certificate: Certificate, channel: any Channel) -> PeerLink {
+        PeerLink(
+            id: nextLinkId.wrappingAdd(1, ordering: .relaxed).oldValue, identity: identity, direction: direction,
+            certificate: certificate, channel: channel)
+    }
+
+    /// Registers a verified link, or says why it may not open.
+    ///
+    /// The link is registered first and its certificate re-checked against the current trust after: a
+    /// handshake verified just before `updateTrust` either is in the registry when `updateTrust` scans it,
+    /// or sees the new trust here.
+    func linkUp(_ link: PeerLink) -> PeerLinkCloseReason? {
+        let admitted = links.withLock { links in
+            guard links.count < PeerNetworkLimits.linksMax else { return false }
+            links[link.id] = link
+            return true
+        }
+        guard admitted else { return .linksMax }
+        do throws(PeerRefusal) {
+            _ = try trust.withLock { $0 }.identify(link.certificate, at: configuration.now())
+        } catch {
+            _ = links.withLock { $0.removeValue(forKey: link.id) }
+            return .trustWithdrawn(error)
+        }
+        logger.info("link up", metadata: ["link": "\(link)"])
+        eventSink.yield(.linkUp(link))
+        return nil
+    }
+
+    func linkDown(_ link: PeerLink, reason: PeerLinkCloseReason) {
+        _ = links.withLock { $0.removeValue(forKey: link.id) }
+        logger.info("link down", metadata: ["link": "\(link)", "reason": "\(reason)"])
+        eventSink.yield(.linkDown(link, reason: reason))
+    }
+
+    func deliver(_ payload: ByteBuffer, from link: PeerLink) {
+        eventSink.yield(.message(from: link, payload))
+    }
+
+    func countDroppedFrame() {
+        droppedFrames.add(1, ordering: .relaxed)
+    }
+}

@@ -1,0 +1,59 @@
+import NIOCore
+import X509
+
+/// Which side opened a link.
+public enum PeerLinkDirection: Hashable, Sendable {
+    case inbound
+    case outbound
+}
+
+/// An open, verified link to a peer; `send(_:)` may be called from any thread.
+public final class PeerLink: Sendable, CustomStringConvertible {
+    public let id: UInt64
+    public let identity: PeerIdentity
+    public let direction: PeerLinkDirection
+    /// The certificate the peer presented; `PeerHost.updateTrust(_:)` re-checks it.
+    public let certificate: Certificate
+    let channel: any Channel
+
+    init(id: UInt64, identity: PeerIdentity, direction: PeerLinkDirection, certificate: Certificate, channel: any Channel) {
+        self.id = id
+        self.identity = identity
+        self.direction = direction
+        self.certificate = certificate
+        self.channel = channel
+    }
+
+    /// Queues `payload` as one message frame. When the link's send queue is full the frame is dropped and
+    /// counted, and the returned future fails with `PeerSendError.sendQueueFull`.
+    @discardableResult
+    public func send(_ payload: ByteBuffer) -> EventLoopFuture<Void> {
+        channel.writeAndFlush(payload)
+    }
+
+    /// Closes the link, reporting `reason` in its `linkDown` event.
+    public func close(reason: PeerLinkCloseReason = .localClose) {
+        channel.triggerUserOutboundEvent(PeerLinkHandler.CloseRequest(reason: reason), promise: nil)
+    }
+
+    /// Completes when the link has closed.
+    public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+
+    public var description: String { "link #\(id) \(direction) \(identity)" }
+}
+
+/// An event of the peer network, delivered in order on `PeerHost.events`.
+public enum PeerEvent: Sendable {
+    case linkUp(PeerLink)
+    case linkDown(PeerLink, reason: PeerLinkCloseReason)
+    /// A peer's certificate was refused during the handshake.
+    case refused(remoteAddress: String, PeerRefusal)
+    case message(from: PeerLink, ByteBuffer)
+}
+
+/// Why a message was not queued.
+public enum PeerSendError: Error, Hashable, Sendable {
+    case sendQueueFull
+    case linkClosed
+    case oversize(bytes: Int, max: Int)
+}

@@ -1,0 +1,24 @@
+/// Every bound of the peer network in one place (DESIGN §1.4); `PeerNetworkLimitsTests` checks how they relate.
+public enum PeerNetworkLimits {
+    /// Largest frame body (type byte + payload) a peer may send: a full block plus its certificate fits.
+    public static let frameBytesMax = 32 * 1024 * 1024
+    /// Bytes of the frame header: a big-endian `UInt32` body length.
+    public static let frameHeaderBytes = 4
+    /// Frames a link holds written but not yet handed to the socket; newer frames are dropped and counted.
+    public static let sendQueueFramesMax = 4096
+    /// Bytes a link holds written but not yet handed to the socket; newer frames are dropped and counted.
+    public static let sendQueueBytesMax = 64 * 1024 * 1024
+    /// Network events (links up/down, refusals, messages) buffered for the consumer before the oldest are dropped.
+    public static let eventsBufferedMax = 16 * 1024
+    /// Default milliseconds between heartbeat ticks.
+    public static let heartbeatIntervalMsDefault: Int64 = 1000
+    /// Heartbeat ticks a peer may stay silent before its link is closed.
+    public static let heartbeatsMissedMax = 3
+    /// Heartbeat ticks a TLS handshake may take before the connection is dropped.
+    public static let handshakeTicksMax = 5
+    /// First delay before redialing a peer, doubled per failed attempt up to `reconnectDelayMsMax`.
+    public static let reconnectDelayMsInitial: Int64 = 100
+    public static let reconnectDelayMsMax: Int64 = 30_000
+    /// Open links (inbound and outbound) a host keeps; more inbound connections are closed at once.
+    public static let linksMax = 1024
+}

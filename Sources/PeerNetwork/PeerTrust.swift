@@ -1,0 +1,113 @@
+import ChainTypes
+import Foundation
+import X509
+
+/// Who is at the other end of a link once its certificate has been checked: a registered node of a department.
+public struct PeerIdentity: Hashable, Sendable, CustomStringConvertible {
+    public var department: String
+    public var nodeName: String
+
+    public init(department: String, nodeName: String) {
+        self.department = department
+        self.nodeName = nodeName
+    }
+
+    public var description: String { "\(department)/\(nodeName)" }
+}
+
+/// Why a peer's certificate is refused (DESIGN §5, docs/peer-network.md "Identity rules").
+public enum PeerRefusal: Error, Hashable, Sendable {
+    /// No department CA on chain has the certificate's issuer name.
+    case unknownCA(issuer: String)
+    /// An on-chain CA has the issuer name but did not sign the certificate.
+    case badSignature
+    case expired(notAfter: Date)
+    case notYetValid(notBefore: Date)
+    /// The certificate chains to a department CA but is not registered to a validator or node of that department.
+    case notRegistered(fingerprint: Hash)
+    /// The certificate was revoked on chain.
+    case revoked(fingerprint: Hash)
+    /// A dialed peer is trusted but is not the node that was dialed.
+    case unexpectedIdentity(PeerIdentity)
+    /// The peer presented no certificate or one that does not parse.
+    case malformedCertificate
+}
+
+/// The chain state a peer certificate is judged against: department CAs, registered node certificates and
+/// revocations. A value, replaced whole when a block changes it (`PeerHost.updateTrust(_:)`).
+public struct PeerTrust: Sendable {
+    public struct RegisteredNode: Hashable, Sendable {
+        public var department: String
+        public var nodeName: String
+
+        public init(department: String, nodeName: String) {
+            self.department = department
+            self.nodeName = nodeName
+        }
+    }
+
+    /// Department id → its CA certificates (several during a CA rotation).
+    public var departmentCAs: [String: [Certificate]]
+    /// SHA-256 of a node certificate's DER → the node it is registered to.
+    public var registeredNodes: [Hash: RegisteredNode]
+    /// SHA-256 of revoked certificates' DER.
+    public var revokedCertificates: Set<Hash>
+
+    public init(
+        departmentCAs: [String: [Certificate]] = [:], registeredNodes: [Hash: RegisteredNode] = [:],
+        revokedCertificates: Set<Hash> = []
+    ) {
+        self.departmentCAs = departmentCAs
+        self.registeredNodes = registeredNodes
+        self.revokedCertificates = revokedCertificates
+    }
+
+    /// The trust a chain starts with: the departments' CAs and the validators' TLS certificates from genesis.
+    public init(genesis: Genesis) throws {
+        self.init()
+        for department in genesis.departments {
+            departmentCAs[department.id, default: []].append(try Certificate(pemEncoded: department.caCertificate))
+        }
+        for validator in genesis.validators {
+            let certificate = try Certificate(pemEncoded: validator.tlsCertificate)
+            register(certificate, as: RegisteredNode(department: validator.department, nodeName: validator.name))
+        }
+    }
+
+    /// SHA-256 of the certificate's DER. A parsed certificate always re-serializes; if one ever did not, the
+    /// zero hash is registered to no one, so the certificate is refused rather than the node crashing.
+    public static func fingerprint(of certificate: Certificate) -> Hash {
+        (try? PeerCertificates.derBytes(certificate)).map(Hash.sha256) ?? .zero
+    }
+
+    public mutating func register(_ certificate: Certificate, as node: RegisteredNode) {
+        registeredNodes[Self.fingerprint(of: certificate)] = node
+    }
+
+    public mutating func revoke(_ certificate: Certificate) {
+        revokedCertificates.insert(Self.fingerprint(of: certificate))
+    }
+
+    /// Decides whether `leaf` identifies a peer at time `now`.
+    ///
+    /// Order: issuer CA on chain, CA signature, validity window (leaf and CA), revocation, registration; the
+    /// registered department must be the department whose CA signed the certificate.
+    public func identify(_ leaf: Certificate, at now: Date) throws(PeerRefusal) -> PeerIdentity {
+        let candidates = departmentCAs.flatMap { department, cas in
+            cas.filter { $0.subject == leaf.issuer }.map { (department, $0) }
+        }
+        guard !candidates.isEmpty else { throw .unknownCA(issuer: leaf.issuer.description) }
+        guard let (department, ca) = candidates.first(where: { $0.1.publicKey.isValidSignature(leaf.signature, for: leaf) })
+        else { throw .badSignature }
+        for certificate in [leaf, ca] {
+            guard now >= certificate.notValidBefore else { throw .notYetValid(notBefore: certificate.notValidBefore) }
+            guard now <= certificate.notValidAfter else { throw .expired(notAfter: certificate.notValidAfter) }
+        }
+        let fingerprint = Self.fingerprint(of: leaf)
+        guard !revokedCertificates.contains(fingerprint) else { throw .revoked(fingerprint: fingerprint) }
+        guard let node = registeredNodes[fingerprint], node.department == department else {
+            throw .notRegistered(fingerprint: fingerprint)
+        }
+        return PeerIdentity(department: node.department, nodeName: node.nodeName)
+    }
+}

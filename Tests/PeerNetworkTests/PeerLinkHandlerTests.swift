@@ -1,0 +1,104 @@
+import NIOCore
+import NIOEmbedded
+import NIOTLS
+import Testing
+
+@testable import PeerNetwork
+
+/// The link handler on an `EmbeddedChannel`: time is advanced by hand, so heartbeats and the send queue are
+/// checked deterministically.
+@Suite struct PeerLinkHandlerTests {
+    static let peer = PeerIdentity(department: "IMMD", nodeName: "immd-1")
+
+    /// An inbound link to `peer` whose handshake has just completed.
+    static func link(sendQueueFramesMax: Int = 2, trust: PeerTrust = Fixtures.shared.trust) throws -> (EmbeddedChannel, PeerHost) {
+        var configuration = PeerHost.Configuration(certificate: Fixtures.shared.td1)
+        configuration.heartbeatInterval = .seconds(1)
+        configuration.sendQueueFramesMax = sendQueueFramesMax
+        let host = try PeerHost(configuration: configuration, trust: trust)
+        let verified = VerifiedPeer()
+        verified.value.withLock { $0 = (peer, Fixtures.shared.immd1.certificate) }
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(
+            PeerLinkHandler(host: host, verified: verified, direction: .inbound, upPromise: nil))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+        channel.pipeline.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
+        return (channel, host)
+    }
+
+    @Test("The server confirms a verified client with an immediate heartbeat and counts the link up")
+    func serverConfirms() async throws {
+        let (channel, host) = try Self.link()
+        #expect(try channel.readOutbound(as: Frame.self) == .heartbeat)
+        #expect(host.openLinks.map(\.identity) == [Self.peer])
+        try await host.shutdown()
+    }
+
+    @Test("A handshake verified under trust that is replaced before the link opens is closed, not opened")
+    func trustReplacedDuringHandshake() async throws {
+        var trust = Fixtures.shared.trust
+        trust.revoke(Fixtures.shared.immd1.certificate)
+        let (channel, host) = try Self.link(trust: trust)
+        #expect(!channel.isActive)
+        #expect(host.openLinks.isEmpty)
+        try await host.shutdown()
+    }
+
+    @Test("A silent peer gets heartbeats, then is closed at heartbeatsMissedMax ticks; a frame resets the count")
+    func silence() async throws {
+        let (channel, host) = try Self.link()
+        _ = try channel.readOutbound(as: Frame.self)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try channel.readOutbound(as: Frame.self) == .heartbeat)
+        try channel.writeInbound(Frame.heartbeat)
+        for _ in 1..<PeerNetworkLimits.heartbeatsMissedMax {
+            channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+            #expect(try channel.readOutbound(as: Frame.self) == .heartbeat)
+        }
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+        #expect(host.openLinks.isEmpty)
+        try await host.shutdown()
+    }
+
+    @Test("A link that keeps writing sends no heartbeats")
+    func busyLinkSkipsHeartbeats() async throws {
+        let (channel, host) = try Self.link()
+        _ = try channel.readOutbound(as: Frame.self)
+        try channel.writeInbound(Frame.heartbeat)
+        try channel.writeAndFlush(ByteBuffer(string: "m")).wait()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try channel.readOutbound(as: Frame.self) == .message(ByteBuffer(string: "m")))
+        #expect(try channel.readOutbound(as: Frame.self) == nil)
+        try await host.shutdown()
+    }
+
+    @Test("When the send queue is full the newest message is dropped, counted and its send fails")
+    func sendQueueFull() async throws {
+        let (channel, host) = try Self.link(sendQueueFramesMax: 2)
+        _ = try channel.readOutbound(as: Frame.self)
+        let first = channel.write(ByteBuffer(string: "1"))
+        let second = channel.write(ByteBuffer(string: "2"))
+        #expect(throws: PeerSendError.sendQueueFull) { try channel.write(ByteBuffer(string: "3")).wait() }
+        #expect(host.droppedFrameCount == 1)
+        channel.flush()
+        try first.wait()
+        try second.wait()
+        try channel.writeAndFlush(ByteBuffer(string: "4")).wait()
+        let sent = try (0..<3).map { _ in try channel.readOutbound(as: Frame.self) }
+        #expect(sent == ["1", "2", "4"].map { .message(ByteBuffer(string: $0)) })
+        try await host.shutdown()
+    }
+
+    @Test("Inbound messages are delivered as events from the verified identity")
+    func delivery() async throws {
+        let (channel, host) = try Self.link()
+        try channel.writeInbound(Frame.message(ByteBuffer(string: "view-change")))
+        let (from, text) = try await host.next { event -> (PeerIdentity, String)? in
+            if case .message(let link, let payload) = event { (link.identity, String(buffer: payload)) } else { nil }
+        }
+        #expect(from == Self.peer && text == "view-change")
+        try await host.shutdown()
+    }
+}
