@@ -5,6 +5,9 @@ import PackageDescription
 
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
+let wasmKit: Target.Dependency = .product(name: "WasmKit", package: "WasmKit")
+let wasmParser: Target.Dependency = .product(name: "WasmParser", package: "WasmKit")
+let wat: Target.Dependency = .product(name: "WAT", package: "WasmKit")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 /// The pure cores are optimized even in debug builds: the consensus simulation runs hundreds of seeds in
 /// `make test`, and an unoptimized replica is ten times slower. Tests still use `@testable import`.
@@ -22,6 +25,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // Pinned exactly: fuel accounting is consensus-critical (DESIGN §6).
+        .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -45,6 +50,9 @@ let package = Package(
         // RocksDB implementations of the storage protocols (the only user of CRocksDB).
         .target(name: "StorageRocksDB", dependencies: ["Storage", "ChainTypes", "CRocksDB"]),
 
+        // The deterministic WebAssembly contract VM: validation, host API, fuel and limits (DESIGN §6).
+        .target(name: "ContractVM", dependencies: ["ChainTypes", wasmKit, wasmParser, crypto]),
+
         // Executables.
         .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", argumentParser]),
         .executableTarget(
@@ -65,6 +73,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
+        .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ChainTypes", wasmKit, wat]),
     ],
     swiftLanguageModes: [.v6]
 )
