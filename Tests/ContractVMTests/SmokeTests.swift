@@ -1,3 +1,0 @@
-import Testing
-import WAT
-@testable import ContractVM
