@@ -58,7 +58,8 @@ let package = Package(
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
-                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", crypto, argumentParser,
+                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", crypto,
+                argumentParser,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
         .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"], swiftSettings: optimizedInDebug),

@@ -58,6 +58,7 @@ struct ValidationState {
     var definedFunctionTypes: [TypeIndex] = []
     var memories: [MemoryType] = []
     var exports: [Export] = []
+    var mutableGlobals: [Int] = []
     var functionsChecked = 0
 
     mutating func check(_ payload: ParsingPayload) throws {
@@ -94,6 +95,7 @@ struct ValidationState {
             for (index, global) in globals.enumerated() {
                 try ValueTypeRule.check(global.type.valueType, location: "in global \(index)")
                 try checkConstant(global.initializer, location: "global \(index)")
+                if global.type.mutability == .variable { mutableGlobals.append(index) }
             }
         case .tagSection:
             throw ContractValidationError.unsupportedFeature(location: "exception tags")
@@ -154,6 +156,9 @@ struct ValidationState {
         }
         guard exports.contains(where: { $0.name == EntryPoint.memoryName && $0.descriptor == .memory(0) }) else {
             throw .missingExport(name: EntryPoint.memoryName)
+        }
+        for index in mutableGlobals where !exports.contains(where: { $0.descriptor == .global(UInt32(index)) }) {
+            throw .unexportedMutableGlobal(index: index)
         }
         guard
             let entry = exports.first(where: { $0.name == EntryPoint.name }),

@@ -1,8 +1,8 @@
 import ChainTypes
 @_spi(Fuzzing) import WasmKit
 
-/// Runs contract calls deterministically: validated modules cached by code hash, a fresh instance per
-/// call, fuel from the transaction, bounded memory and stack, and every trap mapped to a `ContractOutcome`.
+/// Runs contract calls deterministically: validated modules cached by code hash, each call on an instance
+/// in its freshly instantiated state, fuel from the transaction, bounded memory and stack, and every trap mapped to a `ContractOutcome`.
 ///
 /// DESIGN §1.3 and §6: fuel used, events, writes and return data must be bit-identical on every node, so
 /// nothing here reads a clock, and failure messages never carry addresses or backtraces.
@@ -11,6 +11,8 @@ public final class ContractVM {
     public let isMetered: Bool
     private let engine: Engine
     private var modules: [Hash: ContractModule] = [:]
+    /// Instances reset after a successful call, by code hash (see `ContractInstance`).
+    private var idleInstances: [Hash: [ContractInstance]] = [:]
 
     /// Creates a VM; `metered: false` exists for benchmarks and must never run transactions.
     public init(metered: Bool = true) {
@@ -51,11 +53,16 @@ public final class ContractVM {
             return .failed(.trapped(error.message), fuelUsed: 0)
         }
         let session = HostSession(context: context, storage: storage, vm: self, depth: depth, isReadOnly: isReadOnly)
-        defer { session.memory = nil }
-        let store = Store(engine: engine)
-        store.resourceLimiter = MemoryLimiter.shared
-        if isMetered { store.fuel = Fuel(remaining: context.fuelLimit) }
-        let status = execute(module, session: session, store: store)
+        let instance: ContractInstance
+        do {
+            instance = try takeInstance(module)
+        } catch {
+            return .failed(.trapped(Self.bounded("instantiation failed: \(error)")), fuelUsed: 0)
+        }
+        let store = instance.store
+        store.fuel = isMetered ? Fuel(remaining: context.fuelLimit) : nil
+        let status = execute(instance, session: session)
+        if status == .success && instance.reset() { idleInstances[module.codeHash, default: []].append(instance) }
         let fuelUsed: UInt64
         if status == .outOfFuel {
             fuelUsed = context.fuelLimit
@@ -67,6 +74,12 @@ public final class ContractVM {
         guard status == .success else { return .failed(status, fuelUsed: fuelUsed) }
         return ContractOutcome(
             status: .success, fuelUsed: fuelUsed, returnData: session.output, events: session.events, writes: session.writes)
+    }
+
+    /// An idle instance of `module`, or a new one (a contract that queries itself needs a second).
+    private func takeInstance(_ module: ContractModule) throws -> ContractInstance {
+        if let instance = idleInstances[module.codeHash]?.popLast() { return instance }
+        return try ContractInstance(module: module, engine: engine)
     }
 
     /// Why a call could not start.
@@ -89,14 +102,15 @@ public final class ContractVM {
         }
     }
 
-    private func execute(_ module: ContractModule, session: HostSession, store: Store) -> ContractStatus {
+    private func execute(_ instance: ContractInstance, session: HostSession) -> ContractStatus {
+        session.memory = instance.memory
+        instance.slot.session = session
+        defer {
+            instance.slot.session = nil
+            session.memory = nil
+        }
         do {
-            let instance = try module.module.instantiate(store: store, imports: HostImports.make(for: session, store: store))
-            guard let memory = instance.exports[memory: EntryPoint.memoryName],
-                let entry = instance.exports[function: EntryPoint.name]
-            else { return .trapped("missing export") }
-            session.memory = memory
-            _ = try entry.invoke([])
+            _ = try instance.entry.invoke([])
             return .success
         } catch let abort as HostAbort {
             switch abort {

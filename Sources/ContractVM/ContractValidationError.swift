@@ -29,6 +29,9 @@ public enum ContractValidationError: Error, Equatable, Sendable, CustomStringCon
     case startFunction
     /// More functions than `ContractLimits.functionsMax`.
     case tooManyFunctions(count: Int, limit: Int)
+    /// A mutable global that is not exported: the VM resets exported mutable globals between calls, so a
+    /// hidden one could carry state from one call into the next.
+    case unexportedMutableGlobal(index: Int)
 
     public var description: String {
         switch self {
@@ -46,6 +49,7 @@ public enum ContractValidationError: Error, Equatable, Sendable, CustomStringCon
         case .memoryTooLarge(let pages, let limit): return "memory of \(pages) pages exceeds the limit of \(limit) pages"
         case .missingExport(let name): return "required export \(name) is missing or has the wrong type"
         case .startFunction: return "a start function is not allowed"
+        case .unexportedMutableGlobal(let index): return "mutable global \(index) must be exported"
         case .tooManyFunctions(let count, let limit): return "\(count) functions exceed the limit of \(limit)"
         }
     }

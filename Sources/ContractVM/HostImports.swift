@@ -6,13 +6,13 @@ import WasmKit
 /// Each function charges `FuelCost.hostCallBase` plus its per-byte cost before it touches memory or
 /// storage, so the work a contract can demand is bounded by its fuel.
 enum HostImports {
-    static func make(for session: HostSession, store: Store) -> Imports {
+    static func make(for slot: ContractInstance.SessionSlot, store: Store) -> Imports {
         var imports = Imports()
         for function in HostFunction.allCases {
-            let body = implementation(of: function, session: session)
             let wasmFunction = Function(store: store, type: function.type) { caller, arguments in
+                guard let session = slot.session else { throw HostAbort.trap("host call outside a contract call") }
                 try session.charge(FuelCost.hostCallBase, store: caller.store)
-                return try body(caller.store, Arguments(values: arguments))
+                return try implementation(of: function, session: session)(caller.store, Arguments(values: arguments))
             }
             imports.define(module: HostFunction.moduleName, name: function.rawValue, wasmFunction)
         }

@@ -4,7 +4,8 @@ import WasmParser
 /// Walks a function body and rejects every instruction outside the deterministic integer subset.
 ///
 /// The check is an allow-list: integer arithmetic, control flow, locals, globals, memory loads and
-/// stores of integers, and bulk memory pass; floating point, SIMD, atomics, references, GC and
+/// stores of integers, `memory.copy` and `memory.fill` pass (not `memory.init` or `data.drop`: a dropped
+/// segment would outlive the call in a reused instance); floating point, SIMD, atomics, references, GC and
 /// exceptions are rejected by name, and anything else (a proposal this list does not know) is rejected
 /// as unsupported.
 struct InstructionChecker: AnyInstructionVisitor {
@@ -18,8 +19,7 @@ struct InstructionChecker: AnyInstructionVisitor {
         switch instruction {
         case .unreachable, .nop, .else, .end, .br, .brIf, .brTable, .return, .call, .callIndirect,
             .drop, .select, .localGet, .localSet, .localTee, .globalGet, .globalSet,
-            .memorySize, .memoryGrow, .i32Const, .i64Const, .i32Eqz, .i64Eqz,
-            .memoryInit, .dataDrop, .memoryCopy, .memoryFill:
+            .memorySize, .memoryGrow, .i32Const, .i64Const, .i32Eqz, .i64Eqz, .memoryCopy, .memoryFill:
             return
         case .block(let blockType), .loop(let blockType), .if(let blockType):
             if case .type(let valueType) = blockType { try check(valueType, what: "block type") }

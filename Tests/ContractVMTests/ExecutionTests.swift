@@ -196,6 +196,36 @@ import Testing
         #expect(harness.call([UInt8](repeating: 1, count: 1001), fuel: large - 1).status == .outOfFuel)
     }
 
+    /// Reused instances must look fresh: memory and exported mutable globals written by one call are
+    /// restored before the next.
+    @Test func noStateSurvivesFromOneCallToTheNext() throws {
+        let harness = Harness()
+        try harness.deploy(Self.contract(
+            """
+            (global $g (export "g") (mut i32) (i32.const 5))
+            (func (export "call")
+              (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+              (i32.store (i32.const 4) (global.get $g))
+              (global.set $g (i32.const 99))
+              (call $output_write (i32.const 0) (i32.const 8)))
+            """, data: "(data (i32.const 0) \"\\07\")"))
+        for _ in 0..<3 { #expect(harness.call().returnData == [8, 0, 0, 0, 5, 0, 0, 0]) }
+    }
+
+    @Test func aContractMayQueryItself() throws {
+        let harness = Harness()
+        try harness.deploy(Self.contract(
+            """
+            (func (export "call") (local $n i32)
+              (if (i32.eqz (call $input_size)) (then
+                (local.set $n (call $query (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 64) (i32.const 8)))
+                (call $output_write (i32.const 64) (local.get $n))
+                (return)))
+              (call $output_write (i32.const 20) (i32.const 2)))
+            """, data: "(data (i32.const 0) \"\(String(repeating: "\\c0", count: 20))ok\")"))
+        #expect(harness.call().returnData == Array("ok".utf8))
+    }
+
     @Test func unknownContractTraps() {
         let harness = Harness()
         #expect(harness.call().status == .trapped("no contract at \(Harness.contract)"))

@@ -85,6 +85,19 @@ import Testing
         #expect(try rejection(Harness.module(body: "\(Self.entry) (func $s) (start $s)")) == .startFunction)
     }
 
+    @Test func hiddenMutableGlobalIsRejected() throws {
+        let text = Harness.module(body: "(global (mut i32) (i32.const 0)) \(Self.entry)")
+        #expect(try rejection(text) == .unexportedMutableGlobal(index: 0))
+        _ = try validate(Harness.module(body: "(global (export \"g\") (mut i32) (i32.const 0)) \(Self.entry)"))
+    }
+
+    @Test func passiveSegmentInstructionsAreRejected() throws {
+        let text = Harness.module(body: """
+            (data $d "x") (func (export "call") (memory.init $d (i32.const 0) (i32.const 0) (i32.const 1)))
+            """)
+        guard case .unsupportedFeature = try rejection(text) else { Issue.record("memory.init accepted"); return }
+    }
+
     @Test func simdIsRejected() throws {
         let code = try Harness.wasm(Harness.module(body: "(func (export \"call\") (drop (v128.const i64x2 0 0)))"))
         #expect(throws: ContractValidationError.self) { try ContractModule(code: code) }
