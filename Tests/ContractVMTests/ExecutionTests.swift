@@ -129,6 +129,8 @@ import Testing
         let outcome = harness.call(fuel: 50_000)
         #expect(outcome.status == .outOfFuel)
         #expect(outcome.fuelUsed == 50_000)
+        let receipt = outcome.receipt(transactionHash: .zero)
+        #expect(receipt.status == .outOfFuel && receipt.errorMessage == "out of fuel" && receipt.fuelUsed == 50_000)
     }
 
     @Test func memoryGrowBombIsDeniedAtThePageLimit() throws {
