@@ -37,6 +37,9 @@ public enum ContractLimits {
     public static let messageBytesMax = ChainTypes.Limits.errorMessageBytesMax
     /// Bytes `sha256` may hash in one host call.
     public static let hashInputBytesMax = 64 * 1024
+    /// Validated modules (and their idle instances) the VM keeps; beyond it the caches start over.
+    /// Caching never changes a result, only how fast it comes.
+    public static let cachedModulesMax = 256
     /// A caller's department identifier.
     public static let departmentBytesMax = ChainTypes.Limits.identifierBytesMax
 }

@@ -28,6 +28,10 @@ public final class ContractVM {
     @discardableResult
     public func validate(code: [UInt8]) throws(ContractValidationError) -> ContractModule {
         let module = try ContractModule(code: code)
+        if modules.count >= ContractLimits.cachedModulesMax {
+            modules.removeAll()
+            idleInstances.removeAll()
+        }
         modules[module.codeHash] = module
         return module
     }
