@@ -38,5 +38,9 @@ devnet: deps
 bench: build-release
 	"$$($(SWIFT) build -c release --show-bin-path)/sbp-bench" primitives
 
+## Rebuild Genesis/contracts/*.wasm from Contracts/*.c with the toolchain's clang.
+contracts:
+	@Tools/build-contracts
+
 clean:
 	rm -rf .build

@@ -5,6 +5,9 @@ import PackageDescription
 
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
+let wasmKit: Target.Dependency = .product(name: "WasmKit", package: "WasmKit")
+let wasmParser: Target.Dependency = .product(name: "WasmParser", package: "WasmKit")
+let wat: Target.Dependency = .product(name: "WAT", package: "WasmKit")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
@@ -35,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        // Pinned exactly: fuel accounting is consensus-critical (DESIGN §6).
+        .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -60,12 +65,16 @@ let package = Package(
         // Mutual-TLS peer links, framing, peer identity and reconnects (docs/peer-network.md).
         .target(name: "PeerNetwork", dependencies: ["ChainTypes", nioCore, nioPosix, nioTLS, nioSSL, x509, swiftASN1, crypto, logging]),
 
+        // The deterministic WebAssembly contract VM: validation, host API, fuel and limits (DESIGN §6).
+        .target(name: "ContractVM", dependencies: ["ChainTypes", wasmKit, wasmParser, crypto]),
+
         // Executables.
         .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", argumentParser]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
-                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", crypto, argumentParser,
+                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", crypto,
+                argumentParser,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
         .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"], swiftSettings: optimizedInDebug),
@@ -83,6 +92,7 @@ let package = Package(
             name: "PeerNetworkTests",
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
+        .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ChainTypes", wasmKit, wat]),
     ],
     swiftLanguageModes: [.v6]
 )

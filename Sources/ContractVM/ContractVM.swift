@@ -1,0 +1,146 @@
+import ChainTypes
+@_spi(Fuzzing) import WasmKit
+
+/// Runs contract calls deterministically: validated modules cached by code hash, each call on an instance
+/// in its freshly instantiated state, fuel from the transaction, bounded memory and stack, and every trap mapped to a `ContractOutcome`.
+///
+/// DESIGN §1.3 and §6: fuel used, events, writes and return data must be bit-identical on every node, so
+/// nothing here reads a clock, and failure messages never carry addresses or backtraces.
+public final class ContractVM {
+    /// Whether WebAssembly operators consume fuel (always on in a node; off only to measure its cost).
+    public let isMetered: Bool
+    private let engine: Engine
+    private var modules: [Hash: ContractModule] = [:]
+    /// Instances reset after a successful call, by code hash (see `ContractInstance`).
+    private var idleInstances: [Hash: [ContractInstance]] = [:]
+
+    /// Creates a VM; `metered: false` exists for benchmarks and must never run transactions.
+    public init(metered: Bool = true) {
+        isMetered = metered
+        engine = Engine(
+            configuration: EngineConfiguration(
+                stackSize: ContractLimits.interpreterStackBytes,
+                features: ContractModule.parserFeatures,
+                fuelMetering: metered))
+    }
+
+    /// Validates code for deployment and caches its parsed module.
+    @discardableResult
+    public func validate(code: [UInt8]) throws(ContractValidationError) -> ContractModule {
+        let module = try ContractModule(code: code)
+        if modules.count >= ContractLimits.cachedModulesMax {
+            modules.removeAll()
+            idleInstances.removeAll()
+        }
+        modules[module.codeHash] = module
+        return module
+    }
+
+    /// Calls `context.contract` with `context.input`; never throws and never crashes on contract behaviour.
+    public func call(_ context: CallContext, storage: any ContractStorage) -> ContractOutcome {
+        run(context, storage: storage, depth: 1, isReadOnly: false)
+    }
+
+    /// Runs `context.contract` read-only: storage writes and events trap.
+    public func query(_ context: CallContext, storage: any ContractStorage) -> ContractOutcome {
+        run(context, storage: storage, depth: 1, isReadOnly: true)
+    }
+
+    func run(_ context: CallContext, storage: any ContractStorage, depth: Int, isReadOnly: Bool) -> ContractOutcome {
+        guard context.input.count <= ContractLimits.inputBytesMax else {
+            return .failed(.trapped("input exceeds \(ContractLimits.inputBytesMax) bytes"), fuelUsed: 0)
+        }
+        let module: ContractModule
+        do {
+            module = try loadModule(contract: context.contract, storage: storage)
+        } catch {
+            return .failed(.trapped(error.message), fuelUsed: 0)
+        }
+        let session = HostSession(context: context, storage: storage, vm: self, depth: depth, isReadOnly: isReadOnly)
+        let instance: ContractInstance
+        do {
+            instance = try takeInstance(module)
+        } catch {
+            return .failed(.trapped(Self.bounded("instantiation failed: \(error)")), fuelUsed: 0)
+        }
+        let store = instance.store
+        store.fuel = isMetered ? Fuel(remaining: context.fuelLimit) : nil
+        let status = execute(instance, session: session)
+        if status == .success && instance.reset() { idleInstances[module.codeHash, default: []].append(instance) }
+        let fuelUsed: UInt64
+        if status == .outOfFuel {
+            fuelUsed = context.fuelLimit
+        } else if let remaining = store.fuel?.remaining {
+            fuelUsed = context.fuelLimit - min(remaining, context.fuelLimit)
+        } else {
+            fuelUsed = session.unmeteredHostFuel
+        }
+        guard status == .success else { return .failed(status, fuelUsed: fuelUsed) }
+        return ContractOutcome(
+            status: .success, fuelUsed: fuelUsed, returnData: session.output, events: session.events, writes: session.writes)
+    }
+
+    /// An idle instance of `module`, or a new one (a contract that queries itself needs a second).
+    private func takeInstance(_ module: ContractModule) throws -> ContractInstance {
+        if let instance = idleInstances[module.codeHash]?.popLast() { return instance }
+        return try ContractInstance(module: module, engine: engine)
+    }
+
+    /// Why a call could not start.
+    struct LoadError: Error {
+        let message: String
+    }
+
+    private func loadModule(contract: Address, storage: any ContractStorage) throws(LoadError) -> ContractModule {
+        guard let codeHash = storage.codeHash(contract: contract) else {
+            throw LoadError(message: "no contract at \(contract)")
+        }
+        if let cached = modules[codeHash] { return cached }
+        guard let code = storage.code(hash: codeHash) else {
+            throw LoadError(message: "code \(codeHash) of \(contract) is missing")
+        }
+        do {
+            return try validate(code: code)
+        } catch {
+            throw LoadError(message: "invalid code: \(error)")
+        }
+    }
+
+    private func execute(_ instance: ContractInstance, session: HostSession) -> ContractStatus {
+        session.memory = instance.memory
+        instance.slot.session = session
+        defer {
+            instance.slot.session = nil
+            session.memory = nil
+        }
+        do {
+            _ = try instance.entry.invoke([])
+            return .success
+        } catch let abort as HostAbort {
+            switch abort {
+            case .revert(let message): return .reverted(Self.bounded(message))
+            case .outOfFuel: return .outOfFuel
+            case .trap(let message): return .trapped(Self.bounded(message))
+            }
+        } catch let trap as Trap {
+            let message = Self.trapMessage(trap)
+            return message == "out of fuel" ? .outOfFuel : .trapped(Self.bounded(message))
+        } catch {
+            return .trapped(Self.bounded("\(error)"))
+        }
+    }
+
+    /// The trap's reason without the backtrace (whose addresses differ between processes).
+    static func trapMessage(_ trap: Trap) -> String {
+        var text = Substring(trap.description)
+        if let newline = text.firstIndex(of: "\n") { text = text[..<newline] }
+        if text.hasPrefix("Trap: ") { text = text.dropFirst("Trap: ".count) }
+        return String(text)
+    }
+
+    static func bounded(_ message: String) -> String {
+        let utf8 = Array(message.utf8)
+        guard utf8.count > ContractLimits.messageBytesMax else { return message }
+        return String(decoding: utf8[..<ContractLimits.messageBytesMax], as: UTF8.self)
+    }
+}
