@@ -18,18 +18,20 @@ public struct SimulationOptions: Sendable {
 
     public init(
         validators: Int = 4, byzantine: ByzantineMode = .none, faults: ProtocolFaults = [], forgetJournal: Bool = false,
-        faultTicks: UInt64 = 1500, healTicksMax: UInt64 = 3000, blocksAfterHeal: UInt64 = 3
+        faultTicks: UInt64 = 1500, healTicksMax: UInt64? = nil, blocksAfterHeal: UInt64 = 3
     ) {
         self.validators = validators
         self.byzantine = byzantine
         self.faults = faults
         self.forgetJournal = forgetJournal
         self.faultTicks = faultTicks
-        self.healTicksMax = healTicksMax
         self.blocksAfterHeal = blocksAfterHeal
         replicaConfiguration = ReplicaConfiguration(
             chainId: "sbp-sim", checkpointInterval: 8, watermarkWindow: 32, viewChangeTimeoutTicks: 12,
             viewChangeTimeoutTicksMax: 192, timestampDriftMsMax: 5000, fetchTimeoutTicks: 10, faults: faults)
+        // The liveness bound, in units of the capped timeout: a replica that advanced views alone during the
+        // faults waits while the others climb to its view one capped timeout per view.
+        self.healTicksMax = healTicksMax ?? 32 * replicaConfiguration.viewChangeTimeoutTicksMax
     }
 }
 

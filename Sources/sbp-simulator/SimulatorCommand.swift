@@ -19,6 +19,8 @@ struct SimulatorCommand: ParsableCommand {
     @Flag(help: "Negative control: accept any NEW-VIEW without recomputing O.") var acceptAnyNewView = false
     @Flag(help: "Negative control: drivers never persist the journal.") var forgetJournal = false
     @Option(help: "Ticks of faults before healing.") var faultTicks: UInt64 = 1500
+    @Option(help: "Ticks after healing within which every honest replica must commit new blocks (default 32 × the capped timeout).")
+    var healTicks: UInt64?
     @Flag(help: "Print every node's final state for failing seeds.") var verbose = false
 
     mutating func validate() throws {
@@ -38,7 +40,8 @@ struct SimulatorCommand: ParsableCommand {
                 byzantine == "mixed"
                 ? ByzantineMode.allCases[Int(seed % UInt64(ByzantineMode.allCases.count))] : ByzantineMode(rawValue: byzantine)!
             let options = SimulationOptions(
-                validators: validators, byzantine: mode, faults: faults, forgetJournal: forgetJournal, faultTicks: faultTicks)
+                validators: validators, byzantine: mode, faults: faults, forgetJournal: forgetJournal, faultTicks: faultTicks,
+                healTicksMax: healTicks)
             var cluster = Cluster(seed: seed, options: options)
             let result = cluster.run()
             totals.blocks += result.blocks
@@ -65,6 +68,6 @@ struct SimulatorCommand: ParsableCommand {
     var flags: String {
         (unsafeQuorum ? " --unsafe-quorum" : "") + (acceptAnyNewView ? " --accept-any-new-view" : "")
             + (forgetJournal ? " --forget-journal" : "")
-            + (faultTicks != 1500 ? " --fault-ticks \(faultTicks)" : "")
+            + (faultTicks != 1500 ? " --fault-ticks \(faultTicks)" : "") + (healTicks.map { " --heal-ticks \($0)" } ?? "")
     }
 }
