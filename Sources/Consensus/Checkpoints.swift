@@ -28,7 +28,11 @@ extension Replica {
         guard height > stableHeight, let votes = checkpointVotes[height] else { return }
         var groups: [Checkpoint: [Signed<Checkpoint>]] = [:]
         for signer in votes.keys.sorted() { groups[votes[signer]!.payload, default: []].append(votes[signer]!) }
-        guard let (checkpoint, proof) = groups.first(where: { $0.value.count >= quorum(at: height) }) else { return }
+        // At most one group can reach q (one vote per signer and height, 2q > n); the sort keeps the choice
+        // independent of Dictionary order even so (DESIGN §1.3).
+        let candidates = groups.filter { $0.value.count >= quorum(at: height) }
+            .sorted { ($0.key.blockHash, $0.key.stateRoot) < ($1.key.blockHash, $1.key.stateRoot) }
+        guard let (checkpoint, proof) = candidates.first.map({ ($0.key, $0.value) }) else { return }
         makeStable(checkpoint, proof: Array(proof.prefix(quorum(at: height))))
     }
 
