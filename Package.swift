@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "sbp-bench", targets: ["sbp-bench"]),
         .executable(name: "sbp-crash-writer", targets: ["sbp-crash-writer"]),
         .executable(name: "sbp-simulator", targets: ["sbp-simulator"]),
+        .executable(name: "sbp-ledger-worker", targets: ["sbp-ledger-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -68,12 +69,23 @@ let package = Package(
         // The deterministic WebAssembly contract VM: validation, host API, fuel and limits (DESIGN §6).
         .target(name: "ContractVM", dependencies: ["ChainTypes", wasmKit, wasmParser, crypto]),
 
+        // The application: permissions, transaction checks, governance, block execution, receipts, indexes.
+        .target(name: "Ledger", dependencies: ["ChainTypes", "Keys", "StateTree", "Storage", "ContractVM"]),
+
+        // Test support: a reproducible chain (fixed keys, genesis, signed transactions, certified blocks).
+        .target(name: "LedgerFixtures", dependencies: ["Ledger", "ChainTypes", "Keys", "Storage", "ContractVM"]),
+
+        // Test support: finds and runs the helper executables of multi-process tests.
+        .target(name: "TestProcesses"),
+        // Test support: drives a ledger on RocksDB for the two-process replay and the kill test.
+        .executableTarget(name: "sbp-ledger-worker", dependencies: ["Ledger", "LedgerFixtures", "ChainTypes", "StorageRocksDB"]),
+
         // Executables.
         .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", argumentParser]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
-                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", crypto,
+                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "Ledger", "LedgerFixtures", crypto,
                 argumentParser,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
@@ -86,12 +98,13 @@ let package = Package(
         .testTarget(name: "ChainTypesTests", dependencies: ["ChainTypes"]),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "ChainTypes"], exclude: ["testdata"]),
         .testTarget(name: "KeysTests", dependencies: ["Keys", "ChainTypes"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes", "TestProcesses"]),
         .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(
             name: "PeerNetworkTests",
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ChainTypes", wasmKit, wat]),
     ],
     swiftLanguageModes: [.v6]

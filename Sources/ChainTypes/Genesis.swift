@@ -270,7 +270,8 @@ extension Genesis {
 }
 
 extension Genesis.ConsensusParameters {
-    func validate() throws(GenesisError) {
+    /// Checks the parameters' ranges and relations (also applied to governance changes of them).
+    public func validate() throws(GenesisError) {
         guard checkpointInterval >= 1 else { throw GenesisError(field: "consensus.checkpointInterval", reason: "must be at least 1") }
         guard watermarkWindow >= 2 * checkpointInterval else {
             throw GenesisError(field: "consensus.watermarkWindow", reason: "must be at least 2 × checkpointInterval (PBFT §4.3)")
@@ -303,7 +304,8 @@ extension Genesis.ConsensusParameters {
 }
 
 extension Genesis.GovernanceParameters {
-    func validate() throws(GenesisError) {
+    /// Checks the threshold and lifetime (also applied to governance changes of these parameters).
+    public func validate() throws(GenesisError) {
         guard thresholdDenominator >= 1, thresholdNumerator >= 1, thresholdNumerator <= thresholdDenominator else {
             throw GenesisError(field: "governance.thresholdNumerator", reason: "need 1 ≤ numerator ≤ denominator")
         }

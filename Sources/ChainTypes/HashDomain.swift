@@ -20,6 +20,8 @@ public enum HashDomain: String, Sendable, CaseIterable {
     case stateLeaf = "sbp/state-leaf"
     case stateNode = "sbp/state-node"
     case stateEmpty = "sbp/state-empty"
+    /// Addresses of deployed contracts (`Address.contract(deployer:nonce:)`).
+    case contractAddress = "sbp/contract-address"
 }
 
 extension Hash {

@@ -3,6 +3,7 @@ import Foundation
 import Storage
 import StorageRocksDB
 import Synchronization
+import TestProcesses
 import Testing
 
 /// DESIGN §4: "A kill -9 at any instant leaves a consistent store."
@@ -108,33 +109,7 @@ struct CrashConsistencyTests {
 enum CrashWriter {
     static let name = "sbp-crash-writer"
 
-    /// The writer in the build directory of the running tests (`.build/<configuration>/`).
-    static func locate() throws -> URL {
-        var directories: [URL] = []
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        directories.append(executable.deletingLastPathComponent())
-        if let bundleExecutable = Bundle.main.executableURL {
-            directories.append(bundleExecutable.deletingLastPathComponent())
-        }
-        directories.append(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent())
-        // On macOS the tests run inside `SBPPackageTests.xctest/Contents/MacOS/`; the build directory is above.
-        for directory in directories {
-            var candidate = directory
-            for _ in 0..<4 {
-                let url = candidate.appendingPathComponent(name)
-                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-                candidate = candidate.deletingLastPathComponent()
-            }
-        }
-        throw CrashWriterMissing(searched: directories.map(\.path))
-    }
-
-    struct CrashWriterMissing: Error, CustomStringConvertible {
-        let searched: [String]
-        var description: String {
-            "\(CrashWriter.name) not found next to the test bundle (searched \(searched)); build it with `swift build --build-tests`"
-        }
-    }
+    static func locate() throws -> URL { try HelperExecutable.locate(name) }
 
     struct Output {
         var lines: [String]
@@ -185,33 +160,6 @@ enum CrashWriter {
             Issue.record("writer exited by itself (status \(process.terminationStatus)): \(errorText)")
         }
         return Output(lines: printed, errorOutput: errorText)
-    }
-}
-
-/// Splits a pipe's bytes into lines, reading as data arrives; nil at end of file.
-struct LineReader {
-    let handle: FileHandle
-    private var buffer: [UInt8] = []
-    private var atEnd = false
-
-    init(handle: FileHandle) {
-        self.handle = handle
-    }
-
-    mutating func nextLine() -> String? {
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            guard !atEnd else {
-                defer { buffer = [] }
-                return buffer.isEmpty ? nil : String(decoding: buffer, as: UTF8.self)
-            }
-            let data = handle.availableData
-            if data.isEmpty { atEnd = true } else { buffer += data }
-        }
     }
 }
 

@@ -1,0 +1,64 @@
+import ChainTypes
+import Storage
+
+/// The application behind consensus: everything the node asks of the ledger, and nothing else (DESIGN §4).
+///
+/// The node's replica driver calls `check` when a transaction arrives (mempool admission), `execute` for
+/// each committed block in height order, then `finalize` with the block's commit certificate to make the
+/// block and all its effects durable in one synced batch. RPC and peers read through `view`, a consistent
+/// snapshot at the latest finalized height. Keeping the boundary this narrow lets tests drive the ledger
+/// without a network and lets the node never touch ledger storage directly.
+public protocol Application: AnyObject, Sendable {
+    /// Checks `transaction` against the latest finalized state for admission to the mempool.
+    ///
+    /// `context` tells how many of the sender's transactions the mempool already holds, so the expected
+    /// nonce is the account's next nonce plus that number.
+    func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Void, TransactionRejection>
+
+    /// Executes the committed `block` (the next height) and returns its effects without writing them.
+    func execute(_ block: Block) throws(LedgerError) -> ExecutedBlock
+
+    /// Writes an executed block, its certificate, state, receipts and indexes in one synced batch.
+    func finalize(_ executed: ExecutedBlock, certificate: CommitCertificate) throws(LedgerError)
+
+    /// A read-only view of the latest finalized state, consistent across all of its reads.
+    func view() throws(LedgerError) -> LedgerView
+}
+
+/// What the mempool knows about a sender when it asks the ledger to check a transaction.
+public struct AdmissionContext: Hashable, Sendable {
+    /// Transactions of this sender already admitted and not yet committed.
+    public var pendingFromSender: UInt64
+
+    public init(pendingFromSender: UInt64 = 0) {
+        self.pendingFromSender = pendingFromSender
+    }
+}
+
+/// The effects of one executed block: what consensus needs next, and the batch `finalize` writes.
+public struct ExecutedBlock: Sendable {
+    public let block: Block
+    /// The state root after this block (carried by the header of the next block).
+    public let stateRoot: Hash
+    /// The Merkle root of `receipts` (carried by the header of the next block).
+    public let receiptsRoot: Hash
+    public let receipts: [Receipt]
+    /// A validator set decided in this block, with the height it takes effect (PBFT-NOTES rule 20).
+    public let validatorSetChange: (validators: ValidatorSet, activationHeight: UInt64)?
+    /// Tree nodes, flat state, receipts and indexes of this block (not the block itself).
+    let writes: WriteBatch
+
+    init(
+        block: Block, stateRoot: Hash, receiptsRoot: Hash, receipts: [Receipt],
+        validatorSetChange: (validators: ValidatorSet, activationHeight: UInt64)?, writes: WriteBatch
+    ) {
+        self.block = block
+        self.stateRoot = stateRoot
+        self.receiptsRoot = receiptsRoot
+        self.receipts = receipts
+        self.validatorSetChange = validatorSetChange
+        self.writes = writes
+    }
+
+    public var height: UInt64 { block.height }
+}

@@ -1,0 +1,301 @@
+import ChainTypes
+import ContractVM
+import Keys
+import StateTree
+import Storage
+
+/// Executes one block: scheduled governance activations, then each transaction in order, then the
+/// state tree update, receipts and indexes — all into one `WriteBatch` (DESIGN §4).
+///
+/// Every transaction yields exactly one receipt. A transaction that fails the checks a correct primary
+/// would have applied (a faulty primary's inclusion) gets a `rejected` receipt and changes nothing; one
+/// that passes them consumes its nonce whatever the outcome of its action.
+struct BlockExecution {
+    let ledger: Ledger
+    let block: Block
+    let state: BlockState
+    let vm: ContractVM
+    var height: UInt64 { block.height }
+    var receipts: [Receipt] = []
+    var indexes = WriteBatch()
+    /// Fuel used so far in this block; a transaction's limit must fit in what is left.
+    var blockFuelUsed: UInt64 = 0
+    var parameters: ChainParameters
+
+    init(ledger: Ledger, block: Block, state: BlockState, vm: ContractVM) throws(LedgerError) {
+        self.ledger = ledger
+        self.block = block
+        self.state = state
+        self.vm = vm
+        self.parameters = try state.parameters()
+    }
+
+    mutating func run(signatureErrors: [TransactionSignatureError?]) throws(LedgerError) -> ExecutedBlock {
+        var governance = Governance(state: state, height: height)
+        try governance.beginBlock()
+        parameters = try state.parameters()
+        for (index, transaction) in block.transactions.enumerated() {
+            let receipt = try executeTransaction(transaction, index: UInt32(index), signatureError: signatureErrors[index])
+            recordIndexes(receipt, transaction: transaction, index: UInt32(index))
+            receipts.append(receipt)
+        }
+        let change = try governance.endBlock()
+        if let failure = state.failure { throw .storage(failure.description) }
+        return try finish(validatorSetChange: change)
+    }
+
+    // MARK: Transactions
+
+    mutating func executeTransaction(
+        _ transaction: Transaction, index: UInt32, signatureError: TransactionSignatureError?
+    ) throws(LedgerError) -> Receipt {
+        let hash = transaction.hash
+        let body = transaction.body
+        if let rejection = Ledger.statelessRejection(transaction, chainId: ledger.genesis.chainId) {
+            return Self.rejected(hash, rejection)
+        }
+        if let signatureError { return Self.rejected(hash, .badSignature(signatureError.description)) }
+        if let rejection = try Ledger.senderRejection(transaction, state: state, height: height, parameters: parameters) {
+            return Self.rejected(hash, rejection)
+        }
+        guard var account = try state.account(body.sender) else { return Self.rejected(hash, .unknownSender(body.sender)) }
+        guard body.nonce == account.nonce else {
+            return Self.rejected(
+                hash,
+                body.nonce < account.nonce
+                    ? .nonceTooLow(expected: account.nonce, received: body.nonce) : .nonceGap(expected: account.nonce, received: body.nonce)
+            )
+        }
+        let remaining = parameters.consensus.blockFuelMax - min(blockFuelUsed, parameters.consensus.blockFuelMax)
+        guard body.fuelLimit <= remaining else {
+            return Self.rejected(hash, .blockFuelExhausted(limit: body.fuelLimit, remaining: remaining))
+        }
+        account.nonce += 1
+        state.setRecord(StateLayout.account(body.sender), account)
+        let receipt: Receipt
+        switch body.kind {
+        case .call:
+            receipt = try call(transaction, account: account)
+        case .deploy:
+            receipt = try deploy(transaction, account: account)
+        case .governance:
+            var governance = Governance(state: state, height: height)
+            receipt = try governance.execute(transaction, account: account, index: index, indexes: &indexes)
+            parameters = try state.parameters()
+        case .account:
+            receipt = try manageAccount(transaction, admin: account)
+        }
+        blockFuelUsed += receipt.fuelUsed
+        return receipt
+    }
+
+    static func rejected(_ hash: Hash, _ rejection: TransactionRejection) -> Receipt {
+        Receipt(transactionHash: hash, status: .rejected, fuelUsed: 0, errorMessage: rejection.description, events: [], returnData: [])
+    }
+
+    static func reverted(_ hash: Hash, _ message: String, events: [Event] = []) -> Receipt {
+        Receipt(transactionHash: hash, status: .reverted, fuelUsed: 0, errorMessage: message, events: events, returnData: [])
+    }
+
+    static func succeeded(_ hash: Hash, events: [Event] = [], returnData: [UInt8] = []) -> Receipt {
+        Receipt(transactionHash: hash, status: .success, fuelUsed: 0, errorMessage: "", events: events, returnData: returnData)
+    }
+
+    mutating func call(_ transaction: Transaction, account: AccountRecord) throws(LedgerError) -> Receipt {
+        let body = transaction.body
+        guard let payload = try? CallPayload(canonicalBytes: body.payload) else {
+            return Self.rejected(transaction.hash, .malformedPayload("call payload"))
+        }
+        let context = CallContext(
+            contract: payload.contract, caller: body.sender, callerDepartment: account.department,
+            callerRoles: account.roles.map(\.contractRole), blockHeight: height, blockTimestamp: block.header.timestampMs,
+            input: payload.input, fuelLimit: body.fuelLimit)
+        let outcome = vm.call(context, storage: state)
+        if outcome.status == .success {
+            for write in outcome.writes {
+                state.set(StateLayout.contractStorage(write.contract, key: write.key), write.value)
+            }
+        }
+        return outcome.receipt(transactionHash: transaction.hash)
+    }
+
+    mutating func deploy(_ transaction: Transaction, account: AccountRecord) throws(LedgerError) -> Receipt {
+        let body = transaction.body
+        guard let payload = try? DeployPayload(canonicalBytes: body.payload) else {
+            return Self.rejected(transaction.hash, .malformedPayload("deploy payload"))
+        }
+        guard parameters.governance.departmentsMayDeploy else {
+            return Self.reverted(
+                transaction.hash, "departments may not deploy contracts on this chain; propose an upgradeContract instead")
+        }
+        let module: ContractModule
+        do {
+            module = try vm.validate(code: payload.code)
+        } catch {
+            return Self.reverted(transaction.hash, "invalid contract: \(error)")
+        }
+        let address = Address.contract(deployer: body.sender, nonce: body.nonce)
+        guard try state.contractRecord(address) == nil else {
+            return Self.reverted(transaction.hash, "a contract already lives at \(address)")
+        }
+        try installContract(
+            ContractRecord(
+                name: payload.name, codeHash: module.codeHash, codeBytes: UInt32(payload.code.count), department: account.department,
+                deployer: body.sender, isStandard: false, deployedHeight: height), address: address, code: payload.code)
+        let event = SystemEvents.contractDeployed(address: address, name: payload.name, codeHash: module.codeHash)
+        return Self.succeeded(transaction.hash, events: [event], returnData: address.bytes)
+    }
+
+    /// Records a contract (new or replaced) and its code; shared with governance upgrades.
+    func installContract(_ record: ContractRecord, address: Address, code: [UInt8]) throws(LedgerError) {
+        state.storeCode(code, hash: record.codeHash)
+        let isNew = try state.contractRecord(address) == nil
+        state.setRecord(StateLayout.contract(address), record)
+        if isNew {
+            var addresses = try state.contractAddresses()
+            addresses.append(address)
+            state.setRecord(StateLayout.contractList, RecordList(addresses))
+        }
+    }
+
+    mutating func manageAccount(_ transaction: Transaction, admin: AccountRecord) throws(LedgerError) -> Receipt {
+        guard let action = try? AccountAction(canonicalBytes: transaction.body.payload) else {
+            return Self.rejected(transaction.hash, .malformedPayload("account payload"))
+        }
+        let hash = transaction.hash
+        let address = action.address
+        let existing = try state.account(address)
+        if let existing, existing.department != admin.department {
+            return Self.reverted(hash, "account \(address) belongs to department \(existing.department), not \(admin.department)")
+        }
+        let updated: AccountRecord
+        switch action {
+        case .add(_, let roles):
+            guard existing == nil else { return Self.reverted(hash, "account \(address) is already registered") }
+            guard !roles.isEmpty else { return Self.reverted(hash, "an account needs at least one role") }
+            updated = AccountRecord(department: admin.department, roles: roles)
+        case .suspend:
+            guard var record = existing else { return Self.reverted(hash, "unknown account \(address)") }
+            guard address != transaction.body.sender else { return Self.reverted(hash, "an admin cannot suspend itself") }
+            record.suspended = true
+            updated = record
+        case .reinstate:
+            guard var record = existing else { return Self.reverted(hash, "unknown account \(address)") }
+            record.suspended = false
+            updated = record
+        case .setRoles(_, let roles):
+            guard var record = existing else { return Self.reverted(hash, "unknown account \(address)") }
+            guard !roles.isEmpty else { return Self.reverted(hash, "an account needs at least one role") }
+            record.roles = roles.sorted { $0.tag < $1.tag }
+            updated = record
+        }
+        state.setRecord(StateLayout.account(address), updated)
+        return Self.succeeded(hash, events: [SystemEvents.accountChanged(action, department: admin.department)])
+    }
+
+    // MARK: Indexes and the tree
+
+    mutating func recordIndexes(_ receipt: Receipt, transaction: Transaction, index: UInt32) {
+        indexes.put(receipt.canonicalBytes, for: IndexKeys.receipt(height: height, index: index), in: .indexes)
+        indexes.put(
+            transaction.hash.bytes, for: IndexKeys.sender(transaction.body.sender, height: height, index: index), in: .indexes)
+        for (eventIndex, event) in receipt.events.enumerated() {
+            let entry = IndexedEvent(transactionHash: transaction.hash, event: event)
+            indexes.put(
+                entry.canonicalBytes, for: IndexKeys.contractEvent(event.contract, height: height, index: index, event: UInt16(eventIndex)),
+                in: .indexes)
+            if let id = RecordIndex.recordId(of: event) {
+                indexes.put(
+                    entry.canonicalBytes,
+                    for: IndexKeys.recordHistory(event.contract, id: id, height: height, index: index, event: UInt16(eventIndex)),
+                    in: .indexes)
+            }
+        }
+    }
+
+    func finish(validatorSetChange: (ValidatorSet, UInt64)?) throws(LedgerError) -> ExecutedBlock {
+        let changes = state.changes.map { StateChange(key: $0.key, value: $0.value) }
+        let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: ledger.store))
+        let update: TreeUpdate
+        do {
+            update = try tree.update(changes, version: height, previousVersion: height - 1)
+        } catch {
+            throw .corruption("state tree update at \(height): \(error)")
+        }
+        var writer = KeyValueTreeWriter(batch: indexes)
+        writer.write(update)
+        var batch = writer.batch
+        for change in changes {
+            if let value = change.value {
+                batch.put(value, for: IndexKeys.flatState(change.key), in: .indexes)
+            } else {
+                batch.delete(IndexKeys.flatState(change.key), in: .indexes)
+            }
+        }
+        let receiptsRoot = MerkleRoot.of(receipts.map(\.hash))
+        batch.put(
+            HeightRoots(stateRoot: update.rootHash, receiptsRoot: receiptsRoot).canonicalBytes, for: IndexKeys.roots(height: height),
+            in: .indexes)
+        return ExecutedBlock(
+            block: block, stateRoot: update.rootHash, receiptsRoot: receiptsRoot, receipts: receipts,
+            validatorSetChange: validatorSetChange.map { (validators: $0.0, activationHeight: $0.1) }, writes: batch)
+    }
+}
+
+extension Genesis.Role {
+    /// The role as the contract host API numbers it.
+    var contractRole: ContractRole {
+        switch self {
+        case .admin: .admin
+        case .issuer: .issuer
+        case .submitter: .submitter
+        case .auditor: .auditor
+        }
+    }
+}
+
+/// Events the ledger itself emits (contract address zero), encoded canonically.
+enum SystemEvents {
+    static let address = Address.zero
+
+    static func contractDeployed(address: Address, name: String, codeHash: Hash) -> Event {
+        var encoder = CanonicalEncoder()
+        encoder.write(address)
+        encoder.write(text: name)
+        encoder.write(codeHash)
+        return Event(contract: Self.address, topic: "ContractDeployed", data: encoder.bytes)
+    }
+
+    static func accountChanged(_ action: AccountAction, department: String) -> Event {
+        var encoder = CanonicalEncoder()
+        encoder.write(action)
+        encoder.write(text: department)
+        return Event(contract: address, topic: "AccountChanged", data: encoder.bytes)
+    }
+
+    static func proposal(_ topic: String, id: UInt64, detail: String) -> Event {
+        var encoder = CanonicalEncoder()
+        encoder.write(id)
+        encoder.write(text: detail)
+        return Event(contract: address, topic: topic, data: encoder.bytes)
+    }
+}
+
+/// Which events describe a record's history, and the record id they carry (`docs/ledger.md`).
+///
+/// The standard registries begin every lifecycle event with the record id (`docs/contracts.md`); the
+/// ledger indexes those topics under (contract, id) so `records_getLicence` can list a history without
+/// scanning. The rule depends only on the event, so every node builds the same index.
+enum RecordIndex {
+    static let topics: Set<String> = [
+        "LicenceIssued", "LicenceRenewed", "LicenceSuspended", "LicenceReinstated", "LicenceRevoked", "LicenceTransferred",
+        "CertificateIssued", "CertificateRevoked",
+    ]
+
+    static func recordId(of event: Event) -> String? {
+        guard topics.contains(event.topic) else { return nil }
+        var decoder = CanonicalDecoder(event.data)
+        guard let id = try? decoder.readText(field: "id", limit: Limits.identifierBytesMax), !id.isEmpty else { return nil }
+        return id
+    }
+}

@@ -1,0 +1,158 @@
+import ChainTypes
+import ContractVM
+import StateTree
+import Storage
+
+/// The state one block executes against: the committed flat state plus this block's changes so far.
+///
+/// Reads look at the block's own changes first, then at the flat state of the last finalized height (one
+/// lookup each). Contract calls read through the `ContractStorage` conformance; their writes come back
+/// buffered in the call's outcome and are applied only when the call succeeds. A storage failure during
+/// a read cannot be thrown through the VM, so it is remembered and the whole block fails with it.
+final class BlockState: ContractStorage {
+    private let reader: any KeyValueReader
+    private(set) var changes: [StateKey: [UInt8]?] = [:]
+    /// Code hashes of contracts this block has not changed, read once per block.
+    private var codeHashes: [Address: Hash] = [:]
+    /// The first storage failure met during execution; the block is abandoned when set.
+    private(set) var failure: StorageError?
+
+    init(reader: any KeyValueReader) {
+        self.reader = reader
+    }
+
+    func value(_ key: StateKey) -> [UInt8]? {
+        if let changed = changes[key] { return changed }
+        do {
+            return try reader.get(IndexKeys.flatState(key), in: .indexes)
+        } catch {
+            if failure == nil { failure = error }
+            return nil
+        }
+    }
+
+    func set(_ key: StateKey, _ value: [UInt8]?) { changes[key] = value }
+
+    func record<Value: CanonicalCodable>(_ key: StateKey, as type: Value.Type = Value.self) throws(LedgerError) -> Value? {
+        guard let bytes = value(key) else { return nil }
+        do {
+            return try Value(canonicalBytes: bytes)
+        } catch {
+            throw .corruption("state record \(key) does not decode as \(Value.self): \(error)")
+        }
+    }
+
+    func setRecord<Value: CanonicalCodable>(_ key: StateKey, _ value: Value) { changes[key] = value.canonicalBytes }
+
+    // MARK: Typed system records
+
+    func account(_ address: Address) throws(LedgerError) -> AccountRecord? { try record(StateLayout.account(address)) }
+    func department(_ id: String) throws(LedgerError) -> DepartmentRecord? { try record(StateLayout.department(id)) }
+    func contractRecord(_ address: Address) throws(LedgerError) -> ContractRecord? { try record(StateLayout.contract(address)) }
+    func proposal(_ id: UInt64) throws(LedgerError) -> ProposalRecord? { try record(StateLayout.proposal(id)) }
+
+    func parameters() throws(LedgerError) -> ChainParameters {
+        guard let parameters = try record(StateLayout.parameters, as: ChainParameters.self) else {
+            throw .corruption("chain parameters are missing from state")
+        }
+        return parameters
+    }
+
+    func departmentIds() throws(LedgerError) -> [String] {
+        try record(StateLayout.departmentList, as: TextList.self)?.items ?? []
+    }
+
+    func validators() throws(LedgerError) -> [ValidatorRecord] {
+        try record(StateLayout.validators, as: RecordList<ValidatorRecord>.self)?.items ?? []
+    }
+
+    func epochs() throws(LedgerError) -> ValidatorEpochs {
+        try record(StateLayout.epochs, as: ValidatorEpochs.self) ?? ValidatorEpochs(epochs: [])
+    }
+
+    func governanceBook() throws(LedgerError) -> GovernanceBook {
+        try record(StateLayout.governance, as: GovernanceBook.self) ?? GovernanceBook()
+    }
+
+    func revokedCertificates() throws(LedgerError) -> [Hash] {
+        try record(StateLayout.revokedList, as: RecordList<Hash>.self)?.items ?? []
+    }
+
+    func contractAddresses() throws(LedgerError) -> [Address] {
+        try record(StateLayout.contractList, as: RecordList<Address>.self)?.items ?? []
+    }
+
+    /// Stores `code` in chunks under its hash.
+    func storeCode(_ code: [UInt8], hash: Hash) {
+        var index = 0
+        var offset = 0
+        repeat {
+            let end = min(offset + StateLayout.codeChunkBytes, code.count)
+            set(StateLayout.codeChunk(hash, index: index), Array(code[offset..<end]))
+            offset = end
+            index += 1
+        } while offset < code.count
+    }
+
+    // MARK: ContractStorage
+
+    func value(contract: Address, key: [UInt8]) -> [UInt8]? {
+        value(StateLayout.contractStorage(contract, key: key))
+    }
+
+    func codeHash(contract: Address) -> Hash? {
+        let key = StateLayout.contract(contract)
+        if changes[key] == nil, let cached = codeHashes[contract] { return cached }
+        guard let bytes = value(key), let record = try? ContractRecord(canonicalBytes: bytes) else { return nil }
+        if changes[key] == nil { codeHashes[contract] = record.codeHash }
+        return record.codeHash
+    }
+
+    func code(hash codeHash: Hash) -> [UInt8]? {
+        var code: [UInt8] = []
+        var index = 0
+        while let chunk = value(StateLayout.codeChunk(codeHash, index: index)) {
+            code += chunk
+            index += 1
+            if chunk.count < StateLayout.codeChunkBytes { break }
+        }
+        return index == 0 ? nil : code
+    }
+}
+
+/// A list of strings stored as one state value.
+struct TextList: Hashable, Sendable, CanonicalCodable {
+    var items: [String]
+
+    init(_ items: [String]) {
+        self.items = items
+    }
+
+    func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(UInt32(items.count))
+        for item in items { encoder.write(text: item) }
+    }
+
+    init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let count = Int(try decoder.readUInt32())
+        guard count <= 1 << 16 else { throw .lengthExceedsLimit(field: "list", length: count, limit: 1 << 16) }
+        var items: [String] = []
+        for _ in 0..<count { items.append(try decoder.readText(field: "list.item", limit: Limits.nameBytesMax)) }
+        self.items = items
+    }
+}
+
+/// A list of canonical records stored as one state value.
+struct RecordList<Item: CanonicalCodable & Hashable>: Hashable, Sendable, CanonicalCodable {
+    var items: [Item]
+
+    init(_ items: [Item]) {
+        self.items = items
+    }
+
+    func encode(to encoder: inout CanonicalEncoder) { encoder.write(sequence: items) }
+
+    init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        items = try decoder.readSequence(field: "list", limit: 1 << 16)
+    }
+}

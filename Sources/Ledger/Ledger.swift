@@ -1,0 +1,275 @@
+import ChainTypes
+import ContractVM
+import Dispatch
+import Foundation
+import Keys
+import StateTree
+import Storage
+
+/// The permissioned ledger: genesis state, admission checks, deterministic block execution, and durable
+/// state, receipts and indexes (DESIGN §4, §5).
+///
+/// Execution is single-threaded and deterministic except for signature recovery, which is spread over
+/// every core before the sequential pass (its result does not depend on the order). Reads through `view`
+/// may run on any thread at the same time as execution.
+public final class Ledger: Application, @unchecked Sendable {
+    public let genesis: Genesis
+    /// Identifies the chain: the hash of the genesis document (`Genesis.hash`).
+    public let genesisHash: Hash
+    let store: any KeyValueStore
+    let blocks: BlockStore
+    /// Guards `committed`, `pending` and the VM; held for the whole of `execute` and `finalize`.
+    private let lock = NSLock()
+    private let vm: ContractVM
+    private var committed: (height: UInt64, roots: HeightRoots)
+    private var pending: ExecutedBlock?
+    /// Serializes read-only contract queries, which share one VM and its module cache.
+    private let queryLock = NSLock()
+    private let queryVM = ContractVM()
+
+    /// Opens the ledger in `store`, writing the genesis state first if the store is empty.
+    ///
+    /// `code` maps each genesis contract's name to its WebAssembly bytes (see `GenesisBundle`). A store
+    /// written for another genesis is refused, so a node can never mix two chains' data.
+    public init(store: any KeyValueStore, genesis: GenesisBundle) throws(LedgerError) {
+        self.genesis = genesis.genesis
+        self.genesisHash = genesis.genesis.hash
+        self.store = store
+        self.blocks = BlockStore(store: store)
+        self.vm = ContractVM()
+        let storedGenesis: [UInt8]?
+        do {
+            storedGenesis = try store.get(IndexKeys.genesisHash, in: .metadata)
+        } catch {
+            throw .storage(error.description)
+        }
+        if let storedGenesis {
+            guard storedGenesis == genesisHash.bytes else {
+                throw .genesisMismatch(stored: Hash(bytes: storedGenesis) ?? .zero, expected: genesisHash)
+            }
+        } else {
+            try Self.writeGenesis(genesis, store: store)
+        }
+        let height: UInt64
+        do {
+            height = try blocks.latestHeight()
+        } catch {
+            throw .storage(error.description)
+        }
+        committed = (height, try Self.roots(at: height, in: store))
+    }
+
+    /// The latest finalized height.
+    public var height: UInt64 {
+        lock.withLock { committed.height }
+    }
+
+    /// The state root and receipts root after the latest finalized height.
+    public var latestRoots: (stateRoot: Hash, receiptsRoot: Hash) {
+        lock.withLock { (committed.roots.stateRoot, committed.roots.receiptsRoot) }
+    }
+
+    // MARK: Application
+
+    public func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Void, TransactionRejection> {
+        let (height, state): (UInt64, BlockState)
+        do {
+            let snapshot = try store.snapshot()
+            height = lock.withLock { committed.height }
+            state = BlockState(reader: snapshot)
+        } catch {
+            return .failure(.notAllowed("the ledger cannot read its state: \(error)"))
+        }
+        do {
+            if let rejection = Self.statelessRejection(transaction, chainId: genesis.chainId) { return .failure(rejection) }
+            do {
+                try transaction.verifySignature()
+            } catch {
+                return .failure(.badSignature(error.description))
+            }
+            let parameters = try state.parameters()
+            let nextHeight = height + 1
+            switch try Self.senderRejection(transaction, state: state, height: nextHeight, parameters: parameters) {
+            case .some(let rejection): return .failure(rejection)
+            case .none: break
+            }
+            let account = try state.account(transaction.body.sender)
+            let expected = (account?.nonce ?? 0) &+ context.pendingFromSender
+            if transaction.body.nonce < expected { return .failure(.nonceTooLow(expected: expected, received: transaction.body.nonce)) }
+            if transaction.body.nonce > expected { return .failure(.nonceGap(expected: expected, received: transaction.body.nonce)) }
+            if let failure = state.failure { return .failure(.notAllowed("the ledger cannot read its state: \(failure)")) }
+            return .success(())
+        } catch {
+            return .failure(.notAllowed("the ledger cannot read its state: \(error)"))
+        }
+    }
+
+    public func execute(_ block: Block) throws(LedgerError) -> ExecutedBlock {
+        lock.lock()
+        defer { lock.unlock() }
+        let height = block.height
+        guard height == committed.height + 1 else { throw .unexpectedHeight(expected: committed.height + 1, received: height) }
+        guard block.header.chainId == genesis.chainId else { throw .invalidBlock("block for chain \(block.header.chainId)") }
+        do {
+            try block.checkStructure()
+        } catch {
+            throw .invalidBlock("\(error)")
+        }
+        guard block.header.stateRoot == committed.roots.stateRoot else {
+            throw .stateRootMismatch(height: height, header: block.header.stateRoot, local: committed.roots.stateRoot)
+        }
+        guard block.header.previousReceiptsRoot == committed.roots.receiptsRoot else {
+            throw .previousReceiptsRootMismatch(
+                height: height, header: block.header.previousReceiptsRoot, local: committed.roots.receiptsRoot)
+        }
+        let signatures = Self.checkSignatures(block.transactions)
+        var execution = try BlockExecution(ledger: self, block: block, state: BlockState(reader: store), vm: vm)
+        let executed = try execution.run(signatureErrors: signatures)
+        pending = executed
+        return executed
+    }
+
+    public func finalize(_ executed: ExecutedBlock, certificate: CommitCertificate) throws(LedgerError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let pending, pending.block.hash == executed.block.hash, executed.height == committed.height + 1 else {
+            throw .notExecuted(height: executed.height)
+        }
+        do {
+            try blocks.append(executed.block, certificate: certificate, additionalWrites: executed.writes)
+        } catch {
+            throw .storage(error.description)
+        }
+        committed = (executed.height, HeightRoots(stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot))
+        self.pending = nil
+    }
+
+    public func view() throws(LedgerError) -> LedgerView {
+        let snapshot: any KeyValueSnapshot
+        do {
+            snapshot = try store.snapshot()
+        } catch {
+            throw .storage(error.description)
+        }
+        let height = lock.withLock { committed.height }
+        return LedgerView(ledger: self, snapshot: snapshot, height: height)
+    }
+
+    /// Runs a read-only contract call on the shared query VM.
+    func runQuery(_ context: CallContext, storage: any ContractStorage) -> ContractOutcome {
+        queryLock.withLock { queryVM.query(context, storage: storage) }
+    }
+
+    // MARK: Checks shared by admission and execution
+
+    /// Checks that need no state: size, chain, fuel against the protocol maximum, payload form.
+    static func statelessRejection(_ transaction: Transaction, chainId: String) -> TransactionRejection? {
+        let size = transaction.canonicalBytes.count
+        guard size <= Limits.transactionBytesMax else { return .tooLarge(bytes: size, limit: Limits.transactionBytesMax) }
+        guard transaction.body.chainId == chainId else { return .wrongChain(expected: chainId, received: transaction.body.chainId) }
+        do {
+            switch transaction.body.kind {
+            case .deploy: _ = try DeployPayload(canonicalBytes: transaction.body.payload)
+            case .call: _ = try CallPayload(canonicalBytes: transaction.body.payload)
+            case .governance: _ = try GovernanceAction(canonicalBytes: transaction.body.payload)
+            case .account: _ = try AccountAction(canonicalBytes: transaction.body.payload)
+            }
+        } catch {
+            return .malformedPayload("\(transaction.body.kind) payload: \(error)")
+        }
+        return nil
+    }
+
+    /// Checks of the sender against state: registered, not suspended, department present, role, expiry, fuel.
+    static func senderRejection(
+        _ transaction: Transaction, state: BlockState, height: UInt64, parameters: ChainParameters
+    ) throws(LedgerError) -> TransactionRejection? {
+        let body = transaction.body
+        guard body.fuelLimit <= parameters.consensus.blockFuelMax else {
+            return .fuelLimitTooHigh(limit: body.fuelLimit, blockLimit: parameters.consensus.blockFuelMax)
+        }
+        guard body.expiryHeight >= height else { return .expired(expiryHeight: body.expiryHeight, height: height) }
+        guard let account = try state.account(body.sender) else { return .unknownSender(body.sender) }
+        guard !account.suspended else { return .senderSuspended(body.sender) }
+        guard try state.department(account.department) != nil else { return .departmentRemoved(account.department) }
+        let required = requiredRoles(body.kind)
+        guard required.contains(where: account.has) else { return .roleNotAllowed(kind: body.kind, required: required) }
+        return nil
+    }
+
+    /// The roles that may send each kind of transaction (DESIGN §5: auditors only read).
+    static func requiredRoles(_ kind: TransactionKind) -> [Genesis.Role] {
+        switch kind {
+        case .call: [.admin, .issuer, .submitter]
+        case .deploy, .governance, .account: [.admin]
+        }
+    }
+
+    /// Recovers every sender in parallel; `nil` where the signature is good.
+    static func checkSignatures(_ transactions: [Transaction]) -> [TransactionSignatureError?] {
+        let count = transactions.count
+        guard count > 0 else { return [] }
+        var results = [TransactionSignatureError?](repeating: nil, count: count)
+        let chunks = min(count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 4)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let start = count * chunk / chunks
+                let end = count * (chunk + 1) / chunks
+                for index in start..<end {
+                    do throws(TransactionSignatureError) {
+                        try transactions[index].verifySignature()
+                    } catch {
+                        output[index] = error
+                    }
+                }
+            }
+        }
+        return results
+    }
+
+    // MARK: Genesis
+
+    static func writeGenesis(_ bundle: GenesisBundle, store: any KeyValueStore) throws(LedgerError) {
+        let state = BlockState(reader: store)
+        try GenesisState.apply(bundle, to: state)
+        let changes = state.changes.map { StateChange(key: $0.key, value: $0.value) }
+        let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: store))
+        let update: TreeUpdate
+        do {
+            update = try tree.update(changes, version: 0, previousVersion: nil)
+        } catch {
+            throw .corruption("genesis state tree: \(error)")
+        }
+        var writer = KeyValueTreeWriter()
+        writer.write(update)
+        var batch = writer.batch
+        for change in changes {
+            if let value = change.value { batch.put(value, for: IndexKeys.flatState(change.key), in: .indexes) }
+        }
+        batch.put(
+            HeightRoots(stateRoot: update.rootHash, receiptsRoot: MerkleRoot.empty).canonicalBytes, for: IndexKeys.roots(height: 0),
+            in: .indexes)
+        batch.put(bundle.genesis.hash.bytes, for: IndexKeys.genesisHash, in: .metadata)
+        do {
+            try store.write(batch, sync: true)
+        } catch {
+            throw .storage(error.description)
+        }
+    }
+
+    static func roots(at height: UInt64, in store: any KeyValueReader) throws(LedgerError) -> HeightRoots {
+        let bytes: [UInt8]?
+        do {
+            bytes = try store.get(IndexKeys.roots(height: height), in: .indexes)
+        } catch {
+            throw .storage(error.description)
+        }
+        guard let bytes else { throw .corruption("no roots recorded for height \(height)") }
+        do {
+            return try HeightRoots(canonicalBytes: bytes)
+        } catch {
+            throw .corruption("roots of height \(height): \(error)")
+        }
+    }
+}
