@@ -17,6 +17,7 @@ let nioTLS: Target.Dependency = .product(name: "NIOTLS", package: "swift-nio")
 let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let swiftASN1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
+let tomlKit: Target.Dependency = .product(name: "TOMLKit", package: "TOMLKit")
 /// The pure cores are optimized even in debug builds: the consensus simulation runs hundreds of seeds in
 /// `make test`, and an unoptimized replica is ten times slower. Tests still use `@testable import`.
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -41,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         // Pinned exactly: fuel accounting is consensus-critical (DESIGN §6).
         .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
+        // Node configuration files (DESIGN §7: TOML config with environment overrides).
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -79,9 +82,11 @@ let package = Package(
         .target(name: "TestProcesses"),
         // Test support: drives a ledger on RocksDB for the two-process replay and the kill test.
         .executableTarget(name: "sbp-ledger-worker", dependencies: ["Ledger", "LedgerFixtures", "ChainTypes", "StorageRocksDB"]),
+        // The node shell (DESIGN §2); for now its configuration file and `sbp network init`.
+        .target(name: "Node", dependencies: ["ChainTypes", "Keys", "PeerNetwork", x509, crypto, tomlKit]),
 
         // Executables.
-        .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", argumentParser]),
+        .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", argumentParser]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
@@ -105,6 +110,7 @@ let package = Package(
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "ChainTypes", "Keys", "PeerNetwork", x509]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ChainTypes", wasmKit, wat]),
     ],
     swiftLanguageModes: [.v6]

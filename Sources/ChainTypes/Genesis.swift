@@ -17,6 +17,24 @@ public struct Genesis: Codable, Hashable, Sendable {
     public var governance: GovernanceParameters
     public var contracts: [GenesisContract]
 
+    /// Assembles a document from its parts; nothing is checked until `validate()`.
+    ///
+    /// Tools such as `sbp network init` build a genesis in code and then run the same checks a loaded file gets.
+    public init(
+        chainId: String, genesisTimeMs: UInt64, protocolVersion: UInt32, departments: [Department], validators: [GenesisValidator],
+        accounts: [Account], consensus: ConsensusParameters, governance: GovernanceParameters, contracts: [GenesisContract]
+    ) {
+        self.chainId = chainId
+        self.genesisTimeMs = genesisTimeMs
+        self.protocolVersion = protocolVersion
+        self.departments = departments
+        self.validators = validators
+        self.accounts = accounts
+        self.consensus = consensus
+        self.governance = governance
+        self.contracts = contracts
+    }
+
     /// A bureau or department (B/D) that runs nodes and keeps records.
     public struct Department: Codable, Hashable, Sendable {
         /// Short identifier, e.g. `TD`.
@@ -26,6 +44,13 @@ public struct Genesis: Codable, Hashable, Sendable {
         public var adminKeys: [String]
         /// PEM certificate of the department's CA, which signs its nodes' TLS certificates.
         public var caCertificate: String
+
+        public init(id: String, name: String, adminKeys: [String], caCertificate: String) {
+            self.id = id
+            self.name = name
+            self.adminKeys = adminKeys
+            self.caCertificate = caCertificate
+        }
     }
 
     public struct GenesisValidator: Codable, Hashable, Sendable {
@@ -35,6 +60,13 @@ public struct Genesis: Codable, Hashable, Sendable {
         public var consensusPublicKey: String
         /// PEM TLS certificate of the validator's node, issued by its department's CA.
         public var tlsCertificate: String
+
+        public init(name: String, department: String, consensusPublicKey: String, tlsCertificate: String) {
+            self.name = name
+            self.department = department
+            self.consensusPublicKey = consensusPublicKey
+            self.tlsCertificate = tlsCertificate
+        }
     }
 
     public enum Role: String, Codable, Hashable, Sendable, CaseIterable {
@@ -45,6 +77,12 @@ public struct Genesis: Codable, Hashable, Sendable {
         public var address: Address
         public var department: String
         public var roles: [Role]
+
+        public init(address: Address, department: String, roles: [Role]) {
+            self.address = address
+            self.department = department
+            self.roles = roles
+        }
     }
 
     public struct ConsensusParameters: Codable, Hashable, Sendable {
@@ -62,6 +100,21 @@ public struct Genesis: Codable, Hashable, Sendable {
         public var blockFuelMax: UInt64
         /// How far ahead of a backup's clock a block timestamp may be (PBFT-NOTES rule 23).
         public var timestampDriftMsMax: UInt64
+
+        public init(
+            checkpointInterval: UInt64, watermarkWindow: UInt64, viewChangeTimeoutTicks: UInt64, viewChangeTimeoutTicksMax: UInt64,
+            tickMs: UInt64, blockTransactionsMax: UInt32, blockBytesMax: UInt32, blockFuelMax: UInt64, timestampDriftMsMax: UInt64
+        ) {
+            self.checkpointInterval = checkpointInterval
+            self.watermarkWindow = watermarkWindow
+            self.viewChangeTimeoutTicks = viewChangeTimeoutTicks
+            self.viewChangeTimeoutTicksMax = viewChangeTimeoutTicksMax
+            self.tickMs = tickMs
+            self.blockTransactionsMax = blockTransactionsMax
+            self.blockBytesMax = blockBytesMax
+            self.blockFuelMax = blockFuelMax
+            self.timestampDriftMsMax = timestampDriftMsMax
+        }
     }
 
     public struct GovernanceParameters: Codable, Hashable, Sendable {
@@ -72,6 +125,13 @@ public struct Genesis: Codable, Hashable, Sendable {
         public var proposalLifetimeBlocks: UInt64
         /// Whether departments may deploy their own (non-standard) contracts without a proposal.
         public var departmentsMayDeploy: Bool
+
+        public init(thresholdNumerator: UInt32, thresholdDenominator: UInt32, proposalLifetimeBlocks: UInt64, departmentsMayDeploy: Bool) {
+            self.thresholdNumerator = thresholdNumerator
+            self.thresholdDenominator = thresholdDenominator
+            self.proposalLifetimeBlocks = proposalLifetimeBlocks
+            self.departmentsMayDeploy = departmentsMayDeploy
+        }
     }
 
     public struct GenesisContract: Codable, Hashable, Sendable {
@@ -81,6 +141,13 @@ public struct Genesis: Codable, Hashable, Sendable {
         public var codeFile: String
         /// SHA-256 of the module's bytes, so a changed file is caught.
         public var codeHash: Hash
+
+        public init(name: String, address: Address, codeFile: String, codeHash: Hash) {
+            self.name = name
+            self.address = address
+            self.codeFile = codeFile
+            self.codeHash = codeHash
+        }
     }
 }
 

@@ -9,5 +9,5 @@ struct SBPCommand: ParsableCommand {
         commandName: "sbp",
         abstract: "SBP permissioned blockchain node and tools.",
         version: "sbp \(version)",
-        subcommands: [KeysCommand.self])
+        subcommands: [KeysCommand.self, NetworkCommand.self])
 }

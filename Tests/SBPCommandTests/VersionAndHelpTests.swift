@@ -11,7 +11,9 @@ struct VersionAndHelpTests {
 
     @Test(
         "every command has --help",
-        arguments: [[], ["keys"], ["keys", "new"], ["keys", "list"], ["keys", "show"], ["keys", "verify"]])
+        arguments: [
+            [], ["keys"], ["keys", "new"], ["keys", "list"], ["keys", "show"], ["keys", "verify"], ["network"], ["network", "init"],
+        ])
     func help(command: [String]) throws {
         let result = try SBPProcess.run(command + ["--help"])
         #expect(result.status == 0)

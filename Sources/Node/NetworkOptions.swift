@@ -1,0 +1,164 @@
+import ChainTypes
+import Foundation
+import Keys
+
+/// What `sbp network init` is asked to make: departments, validators per department, ports and key storage.
+///
+/// `validate()` checks everything that does not need the disk before a single key is generated, so a bad
+/// option costs nothing and leaves nothing behind.
+public struct NetworkOptions: Sendable {
+    /// A department to create: its genesis id and human-readable name.
+    public struct DepartmentSpec: Hashable, Sendable {
+        public var id: String
+        public var name: String
+
+        public init(id: String, name: String) {
+            self.id = id
+            self.name = name
+        }
+
+        /// Names of the departments the project's examples use; others default to their id.
+        static let knownNames = [
+            "TD": "Transport Department", "IMMD": "Immigration Department", "EPD": "Environmental Protection Department",
+            "DH": "Department of Health",
+        ]
+
+        /// Parses `TD,IMMD,EPD=Environmental Protection Department`: ids, each optionally `=Name`.
+        public static func parse(list: String) -> [DepartmentSpec] {
+            list.split(separator: ",", omittingEmptySubsequences: false).map { item in
+                let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                let id = parts[0].trimmingCharacters(in: .whitespaces)
+                let name = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : (knownNames[id] ?? id)
+                return DepartmentSpec(id: id, name: name)
+            }
+        }
+    }
+
+    /// How secp256k1 keys (consensus and account keys) are written.
+    public enum KeyStorage: Sendable {
+        /// Hex files with mode 0600: a devnet starts with no password.
+        case plaintext
+        /// Encrypted keystore documents (`docs/keystore.md`) under `password`.
+        case keystore(password: [UInt8], parameters: ScryptParameters)
+    }
+
+    public var departments: [DepartmentSpec]
+    public var validatorsPerDepartment: Int
+    public var outputDirectory: String
+    public var chainId: String
+    /// The address every node listens on and is dialed at.
+    public var host: String
+    /// Node i (in department order, then validator order) listens on base + i.
+    public var p2pBasePort: Int
+    public var rpcBasePort: Int
+    /// The directory holding the standard contracts' `.wasm` modules.
+    public var contractsDirectory: String
+    public var genesisTimeMs: UInt64
+    /// The start of the certificates' validity; they are valid from an hour before, to tolerate clock skew.
+    public var now: Date
+    public var certificateValidityDays: Int
+    public var keyStorage: KeyStorage
+    /// Replace an earlier network in `outputDirectory`.
+    public var force: Bool
+
+    /// Options with the command's defaults; `genesisTimeMs` defaults to `now`.
+    ///
+    /// `now` is a parameter so that tests make certificates valid at a fixed instant.
+    public init(
+        departments: [DepartmentSpec], validatorsPerDepartment: Int = 1, outputDirectory: String, chainId: String = "sbp-local",
+        host: String = "127.0.0.1", p2pBasePort: Int = NodeLimits.p2pBasePortDefault, rpcBasePort: Int = NodeLimits.rpcBasePortDefault,
+        contractsDirectory: String = "Genesis/contracts", genesisTimeMs: UInt64? = nil, now: Date = Date(),
+        certificateValidityDays: Int = NodeLimits.certificateValidityDaysDefault, keyStorage: KeyStorage = .plaintext, force: Bool = false
+    ) {
+        self.departments = departments
+        self.validatorsPerDepartment = validatorsPerDepartment
+        self.outputDirectory = outputDirectory
+        self.chainId = chainId
+        self.host = host
+        self.p2pBasePort = p2pBasePort
+        self.rpcBasePort = rpcBasePort
+        self.contractsDirectory = contractsDirectory
+        self.genesisTimeMs = genesisTimeMs ?? UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        self.now = now
+        self.certificateValidityDays = certificateValidityDays
+        self.keyStorage = keyStorage
+        self.force = force
+    }
+
+    /// The number of validators, and so of nodes.
+    public var nodeCount: Int { departments.count * validatorsPerDepartment }
+
+    /// The name of validator `index` (1-based) of `department`: its id in lower case, a dash, the index.
+    public static func nodeName(department: String, index: Int) -> String { "\(department.lowercased())-\(index)" }
+
+    /// Checks every option against the limits and against each other.
+    public func validate() throws(NetworkInitError) {
+        try validateDepartments()
+        guard (1...NodeLimits.validatorsPerDepartmentMax).contains(validatorsPerDepartment) else {
+            throw .invalidOption(option: "--validators-per-department", reason: "must be 1...\(NodeLimits.validatorsPerDepartmentMax)")
+        }
+        guard nodeCount <= Limits.validatorsMax else {
+            throw .invalidOption(option: "--validators-per-department", reason: "at most \(Limits.validatorsMax) validators in all")
+        }
+        guard chainId.utf8.count <= Limits.chainIdBytesMax else {
+            throw .invalidOption(option: "--chain-id", reason: "at most \(Limits.chainIdBytesMax) characters")
+        }
+        if let problem = NameRules.problem(identifier: chainId) { throw .invalidOption(option: "--chain-id", reason: problem) }
+        if let problem = HostPort.problem(host: host) { throw .invalidOption(option: "--host", reason: problem) }
+        try validatePorts()
+        guard (1...NodeLimits.certificateValidityDaysMax).contains(certificateValidityDays) else {
+            throw .invalidOption(option: "--certificate-validity-days", reason: "must be 1...\(NodeLimits.certificateValidityDaysMax)")
+        }
+        guard !outputDirectory.isEmpty else { throw .invalidOption(option: "--out", reason: "must not be empty") }
+        if case .keystore(let password, let parameters) = keyStorage {
+            guard !password.isEmpty, password.count <= KeysLimits.passwordBytesMax else {
+                throw .invalidOption(option: "--password-file", reason: "the password must be 1...\(KeysLimits.passwordBytesMax) bytes")
+            }
+            do {
+                try parameters.validate(source: "network init")
+            } catch {
+                throw .keystore(error)
+            }
+        }
+    }
+
+    private func validateDepartments() throws(NetworkInitError) {
+        guard !departments.isEmpty else { throw .invalidOption(option: "--departments", reason: "at least one department is required") }
+        guard departments.count <= NodeLimits.departmentsMax else {
+            throw .invalidOption(option: "--departments", reason: "at most \(NodeLimits.departmentsMax) departments")
+        }
+        var seen: Set<String> = []
+        for department in departments {
+            if let problem = NameRules.problem(identifier: department.id) {
+                throw .invalidOption(option: "--departments", reason: "department id \"\(department.id)\" \(problem)")
+            }
+            // Ids name directories (`departments/TD`), so they may not be `.` or `..`.
+            guard department.id.first.map({ $0.isLetter || $0.isNumber }) == true else {
+                throw .invalidOption(
+                    option: "--departments", reason: "department id \"\(department.id)\" must start with a letter or digit")
+            }
+            // Node and key names use the id in lower case; `td` and `TD` would collide.
+            guard seen.insert(department.id.lowercased()).inserted else {
+                throw .invalidOption(option: "--departments", reason: "department \"\(department.id)\" is listed twice")
+            }
+            guard !department.name.isEmpty, department.name.utf8.count <= Limits.nameBytesMax else {
+                throw .invalidOption(
+                    option: "--departments", reason: "the name of \(department.id) must be 1...\(Limits.nameBytesMax) bytes")
+            }
+        }
+    }
+
+    private func validatePorts() throws(NetworkInitError) {
+        for (option, base) in [("--p2p-base-port", p2pBasePort), ("--rpc-base-port", rpcBasePort)] {
+            guard base >= 1, base <= 65535 - (nodeCount - 1) else {
+                throw .invalidOption(
+                    option: option, reason: "\(nodeCount) nodes need ports \(base)...\(base + nodeCount - 1) within 1...65535")
+            }
+        }
+        let p2pPorts = p2pBasePort..<(p2pBasePort + nodeCount)
+        let rpcPorts = rpcBasePort..<(rpcBasePort + nodeCount)
+        guard !p2pPorts.overlaps(rpcPorts) else {
+            throw .invalidOption(option: "--rpc-base-port", reason: "RPC ports \(rpcPorts) overlap P2P ports \(p2pPorts)")
+        }
+    }
+}

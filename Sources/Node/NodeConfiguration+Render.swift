@@ -1,0 +1,80 @@
+extension NodeConfiguration {
+    /// The config file for this configuration: commented TOML that `parse(_:)` reads back to an equal value.
+    ///
+    /// Written by hand rather than through TOMLKit's serializer so that sections come in a fixed, readable
+    /// order with a comment on each setting; every string goes through `tomlString(_:)`, so any path or
+    /// name round-trips.
+    public func render() -> String {
+        var lines: [String] = [
+            "# SBP node configuration (docs/network-init.md). Relative paths are resolved against this file's directory.",
+            "# Environment overrides: SBP_RPC_PORT, SBP_P2P_PORT, SBP_DATA_DIR, SBP_LOG_FORMAT, SBP_LOG_LEVEL.",
+            "",
+            "[node]",
+            "name = \(Self.tomlString(nodeName))",
+            "department = \(Self.tomlString(department))",
+            "data_dir = \(Self.tomlString(dataDirectory))",
+            "genesis_file = \(Self.tomlString(genesisFile))",
+            "",
+            "[keys]",
+            "# Plaintext hex (mode 0600), or an encrypted keystore document when the name ends in .json.",
+            "consensus_key_file = \(Self.tomlString(keys.consensusKeyFile))",
+        ]
+        if let passwordFile = keys.keystorePasswordFile {
+            lines.append("keystore_password_file = \(Self.tomlString(passwordFile))")
+        }
+        lines += [
+            "tls_certificate_file = \(Self.tomlString(keys.tlsCertificateFile))",
+            "tls_key_file = \(Self.tomlString(keys.tlsKeyFile))",
+            "department_ca_file = \(Self.tomlString(keys.departmentCAFile))",
+            "",
+            "[p2p]",
+            "listen_address = \(Self.tomlString(p2p.host))",
+            "listen_port = \(p2p.port)",
+        ]
+        for peer in peers {
+            lines += [
+                "",
+                "[[p2p.peers]]",
+                "name = \(Self.tomlString(peer.name))",
+                "department = \(Self.tomlString(peer.department))",
+                "address = \(Self.tomlString(peer.address))",
+            ]
+        }
+        lines += ["", "[rpc]", "listen_address = \(Self.tomlString(rpc.host))", "listen_port = \(rpc.port)", "", "[metrics]"]
+        if let metricsListenPort {
+            lines.append("listen_port = \(metricsListenPort)")
+        } else {
+            lines.append("# /metrics, /healthz and /readyz are served on the RPC port; set listen_port to move them.")
+        }
+        lines += [
+            "",
+            "[log]",
+            "format = \(Self.tomlString(log.format.rawValue))  # text or json",
+            "level = \(Self.tomlString(log.level.rawValue))  # trace, debug, info, notice, warning, error, critical",
+            "",
+            "[mempool]",
+            "transactions_max = \(mempool.transactionsMax)",
+            "bytes_max = \(mempool.bytesMax)",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A TOML basic string: quotes, backslashes and control characters escaped (TOML 1.0 §String).
+    static func tomlString(_ value: String) -> String {
+        var result = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}

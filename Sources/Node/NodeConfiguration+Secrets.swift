@@ -1,0 +1,52 @@
+import Crypto
+import Foundation
+import Keys
+import PeerNetwork
+import X509
+
+extension NodeConfiguration {
+    /// Loads the consensus key without a prompt, so a node (and a devnet) can start unattended.
+    ///
+    /// A plaintext key file needs nothing more. An encrypted keystore document (`.json`) takes its password
+    /// from `SBP_KEYSTORE_PASSWORD`, else from `keys.keystore_password_file`; with neither the node refuses
+    /// to start (`KeyFileError.noPassword`) rather than wait for a terminal that a service does not have.
+    public func loadConsensusKey(environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeyFileError) -> PrivateKey {
+        let path = keys.consensusKeyFile
+        let passwordFile = keys.keystorePasswordFile
+        return try KeyFile.privateKey(at: path) { () throws(KeyFileError) -> [UInt8] in
+            if let password = environment[KeyFile.passwordEnvironmentVariable], !password.isEmpty { return Array(password.utf8) }
+            guard let passwordFile else { throw .noPassword(path: path) }
+            return try KeyFile.readPassword(file: passwordFile)
+        }
+    }
+
+    /// Loads the node's TLS certificate and its P-256 private key, as `PeerHost` presents them.
+    public func loadTLSCertificate() throws(KeyFileError) -> IssuedCertificate {
+        let certificate = try Self.readCertificate(keys.tlsCertificateFile)
+        let keyPEM = String(decoding: try KeyFile.readSmallFile(keys.tlsKeyFile), as: UTF8.self)
+        let privateKey: P256.Signing.PrivateKey
+        do {
+            privateKey = try P256.Signing.PrivateKey(pemRepresentation: keyPEM)
+        } catch {
+            throw .malformed(path: keys.tlsKeyFile, reason: "not a PEM P-256 private key")
+        }
+        guard Certificate.PublicKey(privateKey.publicKey) == certificate.publicKey else {
+            throw .malformed(path: keys.tlsKeyFile, reason: "does not match the public key of \(keys.tlsCertificateFile)")
+        }
+        return IssuedCertificate(certificate: certificate, privateKey: privateKey)
+    }
+
+    /// Loads the department CA certificate.
+    public func loadDepartmentCA() throws(KeyFileError) -> Certificate {
+        try Self.readCertificate(keys.departmentCAFile)
+    }
+
+    private static func readCertificate(_ path: String) throws(KeyFileError) -> Certificate {
+        let pem = String(decoding: try KeyFile.readSmallFile(path), as: UTF8.self)
+        do {
+            return try Certificate(pemEncoded: pem)
+        } catch {
+            throw .malformed(path: path, reason: "not a PEM certificate")
+        }
+    }
+}

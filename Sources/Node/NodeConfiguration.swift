@@ -1,0 +1,243 @@
+import Foundation
+
+/// One node's settings, read from its TOML config file (DESIGN §7 "TOML config with environment overrides").
+///
+/// The file says who the node is, where its keys and data live, which addresses it listens on and which
+/// peers it dials. Paths are kept as written; `load(file:environment:)` resolves relative ones against the
+/// config file's directory, so a network directory can be moved as a whole. `render()` writes the file
+/// back, and parsing the rendered text gives the same value.
+public struct NodeConfiguration: Hashable, Sendable {
+    /// The node's name; the validator name in genesis and the common name of its TLS certificate.
+    public var nodeName: String
+    /// The department (genesis department id) the node belongs to.
+    public var department: String
+    /// Where the node keeps its ledger and consensus journal.
+    public var dataDirectory: String
+    /// The genesis document the chain starts from.
+    public var genesisFile: String
+    public var keys: KeyFiles
+    /// Address and port the node accepts peer links on.
+    public var p2p: ListenAddress
+    /// The other nodes this node dials.
+    public var peers: [Peer]
+    /// Address and port of the JSON-RPC server.
+    public var rpc: ListenAddress
+    /// Port of `/metrics`, `/healthz` and `/readyz`; nil when the RPC server serves them on its own port.
+    public var metricsListenPort: Int?
+    public var log: LogSettings
+    public var mempool: MempoolLimits
+
+    /// A configuration with the file's defaults for everything optional (`data`, no peers, text logs at
+    /// info, default mempool bounds, metrics on the RPC port).
+    public init(
+        nodeName: String, department: String, dataDirectory: String = "data", genesisFile: String, keys: KeyFiles,
+        p2p: ListenAddress, peers: [Peer] = [], rpc: ListenAddress, metricsListenPort: Int? = nil, log: LogSettings = LogSettings(),
+        mempool: MempoolLimits = MempoolLimits()
+    ) {
+        self.nodeName = nodeName
+        self.department = department
+        self.dataDirectory = dataDirectory
+        self.genesisFile = genesisFile
+        self.keys = keys
+        self.p2p = p2p
+        self.peers = peers
+        self.rpc = rpc
+        self.metricsListenPort = metricsListenPort
+        self.log = log
+        self.mempool = mempool
+    }
+
+    /// The port `/metrics` and the health checks are served on.
+    public var effectiveMetricsPort: Int { metricsListenPort ?? rpc.port }
+
+    /// The files holding the node's secrets and the certificates it presents and trusts.
+    public struct KeyFiles: Hashable, Sendable {
+        /// The secp256k1 consensus key: a plaintext hex file, or a keystore document when it ends in `.json`.
+        public var consensusKeyFile: String
+        /// File whose first line is the password of an encrypted consensus key; `SBP_KEYSTORE_PASSWORD` wins.
+        public var keystorePasswordFile: String?
+        /// The node's PEM TLS certificate, issued by its department CA.
+        public var tlsCertificateFile: String
+        /// The PEM P-256 private key of that certificate.
+        public var tlsKeyFile: String
+        /// The PEM certificate of the department CA.
+        public var departmentCAFile: String
+
+        public init(
+            consensusKeyFile: String, keystorePasswordFile: String? = nil, tlsCertificateFile: String, tlsKeyFile: String,
+            departmentCAFile: String
+        ) {
+            self.consensusKeyFile = consensusKeyFile
+            self.keystorePasswordFile = keystorePasswordFile
+            self.tlsCertificateFile = tlsCertificateFile
+            self.tlsKeyFile = tlsKeyFile
+            self.departmentCAFile = departmentCAFile
+        }
+    }
+
+    /// An address and port a server binds; port 0 asks the system for a free port.
+    public struct ListenAddress: Hashable, Sendable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String = "127.0.0.1", port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// A node to dial: its name and department (checked against its certificate) and where it listens.
+    public struct Peer: Hashable, Sendable {
+        public var name: String
+        public var department: String
+        public var host: String
+        public var port: Int
+
+        public init(name: String, department: String, host: String, port: Int) {
+            self.name = name
+            self.department = department
+            self.host = host
+            self.port = port
+        }
+
+        /// `host:port`, with an IPv6 host in brackets: the form the config file uses.
+        public var address: String { HostPort.format(host: host, port: port) }
+    }
+
+    /// How the node writes its logs.
+    public struct LogSettings: Hashable, Sendable {
+        public var format: LogFormat
+        public var level: LogLevel
+
+        public init(format: LogFormat = .text, level: LogLevel = .info) {
+            self.format = format
+            self.level = level
+        }
+    }
+
+    /// `text` for people at a terminal, `json` (one object per line) for log collectors.
+    public enum LogFormat: String, Hashable, Sendable, CaseIterable {
+        case text, json
+    }
+
+    /// The swift-log levels, least to most severe.
+    public enum LogLevel: String, Hashable, Sendable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+
+    /// Bounds on pending transactions (DESIGN §1.4); a full mempool refuses new transactions.
+    public struct MempoolLimits: Hashable, Sendable {
+        public var transactionsMax: Int
+        public var bytesMax: Int
+
+        public init(
+            transactionsMax: Int = NodeLimits.mempoolTransactionsMaxDefault, bytesMax: Int = NodeLimits.mempoolBytesMaxDefault
+        ) {
+            self.transactionsMax = transactionsMax
+            self.bytesMax = bytesMax
+        }
+    }
+}
+
+extension NodeConfiguration {
+    /// Environment variables that override the file, so one file serves several runs (containers, tests).
+    public enum EnvironmentVariable: String, CaseIterable, Sendable {
+        case rpcPort = "SBP_RPC_PORT"
+        case p2pPort = "SBP_P2P_PORT"
+        case dataDirectory = "SBP_DATA_DIR"
+        case logFormat = "SBP_LOG_FORMAT"
+        case logLevel = "SBP_LOG_LEVEL"
+    }
+
+    /// Reads, parses, applies environment overrides to and resolves the paths of a config file.
+    ///
+    /// Relative paths in the file are resolved against the file's directory; a relative `SBP_DATA_DIR`
+    /// against the current directory, like any path given on a command line.
+    public static func load(
+        file: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(NodeConfigurationError) -> NodeConfiguration {
+        let text = try readText(file: file)
+        let absoluteFile = absolutePath(file, relativeTo: FileManager.default.currentDirectoryPath)
+        let configuration = try parse(text, environment: environment)
+        return configuration.resolvingPaths(against: (absoluteFile as NSString).deletingLastPathComponent)
+    }
+
+    /// Parses TOML text and applies environment overrides; paths stay as written.
+    public static func parse(_ text: String, environment: [String: String] = [:]) throws(NodeConfigurationError) -> NodeConfiguration {
+        var configuration = try NodeConfigurationParser.parse(text)
+        try configuration.applyEnvironment(environment)
+        return configuration
+    }
+
+    /// Applies `SBP_RPC_PORT`, `SBP_P2P_PORT`, `SBP_DATA_DIR`, `SBP_LOG_FORMAT` and `SBP_LOG_LEVEL`; empty
+    /// values count as unset.
+    public mutating func applyEnvironment(_ environment: [String: String]) throws(NodeConfigurationError) {
+        func value(_ variable: EnvironmentVariable) -> String? {
+            guard let text = environment[variable.rawValue], !text.isEmpty else { return nil }
+            return text
+        }
+        func port(_ variable: EnvironmentVariable) throws(NodeConfigurationError) -> Int? {
+            guard let text = value(variable) else { return nil }
+            guard let port = Int(text), NodeConfigurationParser.listenPorts.contains(port) else {
+                throw .environment(variable: variable.rawValue, reason: "expected a port number 0...65535, got \"\(text)\"")
+            }
+            return port
+        }
+        if let port = try port(.rpcPort) { rpc.port = port }
+        if let port = try port(.p2pPort) { p2p.port = port }
+        if let directory = value(.dataDirectory) {
+            dataDirectory = Self.absolutePath(directory, relativeTo: FileManager.default.currentDirectoryPath)
+        }
+        if let text = value(.logFormat) {
+            guard let format = LogFormat(rawValue: text) else {
+                throw .environment(variable: EnvironmentVariable.logFormat.rawValue, reason: "expected text or json, got \"\(text)\"")
+            }
+            log.format = format
+        }
+        if let text = value(.logLevel) {
+            guard let level = LogLevel(rawValue: text) else {
+                let levels = LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .environment(variable: EnvironmentVariable.logLevel.rawValue, reason: "expected one of \(levels), got \"\(text)\"")
+            }
+            log.level = level
+        }
+    }
+
+    /// The same configuration with every relative path made absolute against `directory`.
+    public func resolvingPaths(against directory: String) -> NodeConfiguration {
+        var resolved = self
+        func resolve(_ path: String) -> String { Self.absolutePath(path, relativeTo: directory) }
+        resolved.dataDirectory = resolve(dataDirectory)
+        resolved.genesisFile = resolve(genesisFile)
+        resolved.keys.consensusKeyFile = resolve(keys.consensusKeyFile)
+        resolved.keys.keystorePasswordFile = keys.keystorePasswordFile.map(resolve)
+        resolved.keys.tlsCertificateFile = resolve(keys.tlsCertificateFile)
+        resolved.keys.tlsKeyFile = resolve(keys.tlsKeyFile)
+        resolved.keys.departmentCAFile = resolve(keys.departmentCAFile)
+        return resolved
+    }
+
+    static func absolutePath(_ path: String, relativeTo directory: String) -> String {
+        let joined = path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
+        return (joined as NSString).standardizingPath
+    }
+
+    /// Reads at most `NodeLimits.configurationFileBytesMax` bytes of UTF-8 text.
+    private static func readText(file: String) throws(NodeConfigurationError) -> String {
+        guard let handle = FileHandle(forReadingAtPath: file) else {
+            throw .unreadable(path: file, reason: FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: NodeLimits.configurationFileBytesMax + 1) ?? Data()
+        } catch {
+            throw .unreadable(path: file, reason: "\(error)")
+        }
+        guard data.count <= NodeLimits.configurationFileBytesMax else {
+            throw .unreadable(path: file, reason: "larger than \(NodeLimits.configurationFileBytesMax) bytes")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw .unreadable(path: file, reason: "not UTF-8 text") }
+        return text
+    }
+}

@@ -1,0 +1,211 @@
+import TOMLKit
+
+/// Turns TOML text into a `NodeConfiguration`, naming the dotted field in every error.
+///
+/// TOMLKit gives a tree of tables; this walks it section by section, checks each value's type and range,
+/// and refuses fields it does not know so that a misspelt setting is an error rather than a silent default.
+/// The accepted layout is the one `NodeConfiguration.render()` writes (`docs/network-init.md`).
+enum NodeConfigurationParser {
+    static let listenPorts = 0...65535
+    static let peerPorts = 1...65535
+
+    static func parse(_ text: String) throws(NodeConfigurationError) -> NodeConfiguration {
+        let document = TOMLSection(table: try table(from: text), path: "")
+        try document.allow(["node", "keys", "p2p", "rpc", "metrics", "log", "mempool"])
+
+        let node = try document.requiredSection("node")
+        try node.allow(["name", "department", "data_dir", "genesis_file"])
+        let nodeName = try identifier(node, "name")
+        let department = try identifier(node, "department")
+        let dataDirectory = try path(node, "data_dir") ?? "data"
+        guard let genesisFile = try path(node, "genesis_file") else { throw .missing(field: node.field("genesis_file")) }
+
+        let keys = try keyFiles(try document.requiredSection("keys"))
+        let (p2p, peers) = try p2pSettings(try document.requiredSection("p2p"), nodeName: nodeName)
+        let rpcSection = try document.requiredSection("rpc")
+        try rpcSection.allow(["listen_address", "listen_port"])
+        let rpc = try listenAddress(rpcSection)
+
+        var metricsListenPort: Int?
+        if let metrics = try document.section("metrics") {
+            try metrics.allow(["listen_port"])
+            metricsListenPort = try port(metrics, "listen_port", range: listenPorts)
+        }
+        return NodeConfiguration(
+            nodeName: nodeName, department: department, dataDirectory: dataDirectory, genesisFile: genesisFile, keys: keys,
+            p2p: p2p, peers: peers, rpc: rpc, metricsListenPort: metricsListenPort, log: try logSettings(try document.section("log")),
+            mempool: try mempoolLimits(try document.section("mempool")))
+    }
+
+    private static func table(from text: String) throws(NodeConfigurationError) -> TOMLTable {
+        do {
+            return try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw .syntax(line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
+        } catch {
+            throw .syntax(line: 0, column: 0, reason: "\(error)")
+        }
+    }
+
+    private static func keyFiles(_ section: TOMLSection) throws(NodeConfigurationError) -> NodeConfiguration.KeyFiles {
+        let names: Set = ["consensus_key_file", "keystore_password_file", "tls_certificate_file", "tls_key_file", "department_ca_file"]
+        try section.allow(names)
+        func required(_ key: String) throws(NodeConfigurationError) -> String {
+            guard let value = try path(section, key) else { throw .missing(field: section.field(key)) }
+            return value
+        }
+        return NodeConfiguration.KeyFiles(
+            consensusKeyFile: try required("consensus_key_file"), keystorePasswordFile: try path(section, "keystore_password_file"),
+            tlsCertificateFile: try required("tls_certificate_file"), tlsKeyFile: try required("tls_key_file"),
+            departmentCAFile: try required("department_ca_file"))
+    }
+
+    private static func p2pSettings(
+        _ section: TOMLSection, nodeName: String
+    ) throws(NodeConfigurationError) -> (NodeConfiguration.ListenAddress, [NodeConfiguration.Peer]) {
+        try section.allow(["listen_address", "listen_port", "peers"])
+        let address = try listenAddress(section)
+        let peerSections = try section.arrayOfTables("peers")
+        guard peerSections.count <= NodeLimits.peersMax else {
+            throw .invalid(field: section.field("peers"), reason: "at most \(NodeLimits.peersMax) peers")
+        }
+        var peers: [NodeConfiguration.Peer] = []
+        var names: Set<String> = [nodeName]
+        for peerSection in peerSections {
+            try peerSection.allow(["name", "department", "address"])
+            let name = try identifier(peerSection, "name")
+            guard names.insert(name).inserted else {
+                let reason = name == nodeName ? "a node does not peer with itself" : "duplicate peer \"\(name)\""
+                throw .invalid(field: peerSection.field("name"), reason: reason)
+            }
+            let department = try identifier(peerSection, "department")
+            guard let text = try peerSection.string("address") else { throw .missing(field: peerSection.field("address")) }
+            guard let (host, port) = HostPort.parse(text) else {
+                throw .invalid(field: peerSection.field("address"), reason: "expected host:port or [ipv6]:port, got \"\(text)\"")
+            }
+            if let problem = HostPort.problem(host: host) { throw .invalid(field: peerSection.field("address"), reason: "host \(problem)") }
+            guard peerPorts.contains(port) else {
+                throw .invalid(field: peerSection.field("address"), reason: "port must be 1...65535, got \(port)")
+            }
+            peers.append(NodeConfiguration.Peer(name: name, department: department, host: host, port: port))
+        }
+        return (address, peers)
+    }
+
+    private static func listenAddress(_ section: TOMLSection) throws(NodeConfigurationError) -> NodeConfiguration.ListenAddress {
+        let host = try section.string("listen_address") ?? "127.0.0.1"
+        if let problem = HostPort.problem(host: host) { throw .invalid(field: section.field("listen_address"), reason: problem) }
+        guard let port = try port(section, "listen_port", range: listenPorts) else { throw .missing(field: section.field("listen_port")) }
+        return NodeConfiguration.ListenAddress(host: host, port: port)
+    }
+
+    private static func logSettings(_ section: TOMLSection?) throws(NodeConfigurationError) -> NodeConfiguration.LogSettings {
+        var settings = NodeConfiguration.LogSettings()
+        guard let section else { return settings }
+        try section.allow(["format", "level"])
+        if let text = try section.string("format") {
+            guard let format = NodeConfiguration.LogFormat(rawValue: text) else {
+                throw .invalid(field: section.field("format"), reason: "expected \"text\" or \"json\", got \"\(text)\"")
+            }
+            settings.format = format
+        }
+        if let text = try section.string("level") {
+            guard let level = NodeConfiguration.LogLevel(rawValue: text) else {
+                let levels = NodeConfiguration.LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalid(field: section.field("level"), reason: "expected one of \(levels), got \"\(text)\"")
+            }
+            settings.level = level
+        }
+        return settings
+    }
+
+    private static func mempoolLimits(_ section: TOMLSection?) throws(NodeConfigurationError) -> NodeConfiguration.MempoolLimits {
+        var limits = NodeConfiguration.MempoolLimits()
+        guard let section else { return limits }
+        try section.allow(["transactions_max", "bytes_max"])
+        if let value = try section.integer("transactions_max") {
+            guard (1...NodeLimits.mempoolTransactionsMaxLimit).contains(value) else {
+                throw .invalid(field: section.field("transactions_max"), reason: "must be 1...\(NodeLimits.mempoolTransactionsMaxLimit)")
+            }
+            limits.transactionsMax = value
+        }
+        if let value = try section.integer("bytes_max") {
+            guard (1...NodeLimits.mempoolBytesMaxLimit).contains(value) else {
+                throw .invalid(field: section.field("bytes_max"), reason: "must be 1...\(NodeLimits.mempoolBytesMaxLimit)")
+            }
+            limits.bytesMax = value
+        }
+        return limits
+    }
+
+    /// A required name: 1…64 characters of `A-Z a-z 0-9 - _ .`, the genesis identifier rule.
+    private static func identifier(_ section: TOMLSection, _ key: String) throws(NodeConfigurationError) -> String {
+        guard let value = try section.string(key) else { throw .missing(field: section.field(key)) }
+        if let problem = NameRules.problem(identifier: value) { throw .invalid(field: section.field(key), reason: problem) }
+        return value
+    }
+
+    private static func path(_ section: TOMLSection, _ key: String) throws(NodeConfigurationError) -> String? {
+        guard let value = try section.string(key) else { return nil }
+        guard !value.isEmpty, !value.contains("\0") else {
+            throw .invalid(field: section.field(key), reason: "must be a non-empty path")
+        }
+        return value
+    }
+
+    private static func port(_ section: TOMLSection, _ key: String, range: ClosedRange<Int>) throws(NodeConfigurationError) -> Int? {
+        guard let value = try section.integer(key) else { return nil }
+        guard range.contains(value) else {
+            throw .invalid(field: section.field(key), reason: "must be \(range.lowerBound)...\(range.upperBound), got \(value)")
+        }
+        return value
+    }
+}
+
+/// One TOML table and its dotted path, with typed accessors that name the field when a value is wrong.
+struct TOMLSection {
+    let table: TOMLTable
+    let path: String
+
+    func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// Throws `.unknownField` for the first key (in sorted order) not in `keys`.
+    func allow(_ keys: Set<String>) throws(NodeConfigurationError) {
+        if let unknown = table.keys.sorted().first(where: { !keys.contains($0) }) { throw .unknownField(field: field(unknown)) }
+    }
+
+    func string(_ key: String) throws(NodeConfigurationError) -> String? {
+        guard let value = table[key] else { return nil }
+        guard let text = value.string else { throw .wrongType(field: field(key), expected: "a string") }
+        return text
+    }
+
+    func integer(_ key: String) throws(NodeConfigurationError) -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.int else { throw .wrongType(field: field(key), expected: "an integer") }
+        return number
+    }
+
+    func section(_ key: String) throws(NodeConfigurationError) -> TOMLSection? {
+        guard let value = table[key] else { return nil }
+        guard let child = value.table else { throw .wrongType(field: field(key), expected: "a table") }
+        return TOMLSection(table: child, path: field(key))
+    }
+
+    func requiredSection(_ key: String) throws(NodeConfigurationError) -> TOMLSection {
+        guard let child = try section(key) else { throw .missing(field: field(key)) }
+        return child
+    }
+
+    /// The tables of `[[key]]` entries; an absent key is an empty list.
+    func arrayOfTables(_ key: String) throws(NodeConfigurationError) -> [TOMLSection] {
+        guard let value = table[key] else { return [] }
+        guard let array = value.array else { throw .wrongType(field: field(key), expected: "an array of tables") }
+        var sections: [TOMLSection] = []
+        for (index, element) in array.enumerated() {
+            guard let child = element.table else { throw .wrongType(field: "\(field(key))[\(index)]", expected: "a table") }
+            sections.append(TOMLSection(table: child, path: "\(field(key))[\(index)]"))
+        }
+        return sections
+    }
+}

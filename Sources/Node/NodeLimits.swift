@@ -1,0 +1,35 @@
+/// Named maxima and defaults of the node shell's configuration and of `sbp network init` (DESIGN §1.4).
+///
+/// A config file, a key file and a contract file are all input read from disk, so each is read only up to
+/// a bound; the network initializer refuses networks larger than the validator set can hold.
+/// `NodeLimitsTests` checks the relationships between them.
+public enum NodeLimits {
+    /// Largest config file read; a real one with a few hundred peers is well under 64 KiB.
+    public static let configurationFileBytesMax = 1024 * 1024
+    /// Most peers one config file may list.
+    public static let peersMax = 1024
+    /// Largest plaintext key file (a hex key is 65 bytes, a PEM key a few hundred).
+    public static let keyFileBytesMax = 16 * 1024
+    /// Largest WebAssembly module copied into a new network (the deploy payload bound).
+    public static let contractFileBytesMax = 256 * 1024
+    /// Most standard contracts copied into a new network.
+    public static let contractsMax = 64
+
+    /// Default mempool bound on pending transactions.
+    public static let mempoolTransactionsMaxDefault = 10_000
+    /// Default mempool bound on the bytes of pending transactions.
+    public static let mempoolBytesMaxDefault = 64 * 1024 * 1024
+    /// Largest mempool bounds a config may ask for.
+    public static let mempoolTransactionsMaxLimit = 1_000_000
+    public static let mempoolBytesMaxLimit = 4 * 1024 * 1024 * 1024
+
+    /// Most departments and validators per department `sbp network init` creates.
+    public static let departmentsMax = 64
+    public static let validatorsPerDepartmentMax = 16
+    /// Default first P2P and RPC ports; node i listens on base + i.
+    public static let p2pBasePortDefault = 26600
+    public static let rpcBasePortDefault = 8545
+    /// Default lifetime of generated CA and node certificates.
+    public static let certificateValidityDaysDefault = 3650
+    public static let certificateValidityDaysMax = 36_500
+}
