@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "sbp", targets: ["sbp"]),
         .executable(name: "sbp-bench", targets: ["sbp-bench"]),
         .executable(name: "sbp-crash-writer", targets: ["sbp-crash-writer"]),
+        .executable(name: "sbp-contract-replay", targets: ["sbp-contract-replay"]),
         .executable(name: "sbp-simulator", targets: ["sbp-simulator"]),
     ],
     dependencies: [
@@ -81,6 +82,10 @@ let package = Package(
         .executableTarget(name: "sbp-simulator", dependencies: ["Simulation", "Consensus", argumentParser]),
         // Test support: appends blocks to a RocksDB store until killed (crash-consistency test).
         .executableTarget(name: "sbp-crash-writer", dependencies: ["ChainTypes", "Storage", "StorageRocksDB"]),
+        // Test support: the fixed contract call sequence, run in the test process and by `sbp-contract-replay`,
+        // which the two-process determinism test starts twice (DESIGN §1.3).
+        .target(name: "ContractReplay", dependencies: ["ContractVM", "ChainTypes"]),
+        .executableTarget(name: "sbp-contract-replay", dependencies: ["ContractReplay"]),
 
         // Tests.
         .testTarget(name: "ChainTypesTests", dependencies: ["ChainTypes"]),
@@ -92,7 +97,7 @@ let package = Package(
             name: "PeerNetworkTests",
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
-        .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ChainTypes", wasmKit, wat]),
+        .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "ChainTypes", wasmKit, wat]),
     ],
     swiftLanguageModes: [.v6]
 )
