@@ -75,7 +75,7 @@ let package = Package(
             name: "sbp-bench",
             dependencies: [
                 "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", crypto,
-                argumentParser,
+                argumentParser, wasmKit,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
         .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"], swiftSettings: optimizedInDebug),
