@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "sbp", targets: ["sbp"]),
         .executable(name: "sbp-bench", targets: ["sbp-bench"]),
         .executable(name: "sbp-crash-writer", targets: ["sbp-crash-writer"]),
+        .executable(name: "sbp-contract-replay", targets: ["sbp-contract-replay"]),
         .executable(name: "sbp-simulator", targets: ["sbp-simulator"]),
         .executable(name: "sbp-ledger-worker", targets: ["sbp-ledger-worker"]),
     ],
@@ -91,13 +92,17 @@ let package = Package(
             name: "sbp-bench",
             dependencies: [
                 "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "Ledger", "LedgerFixtures", crypto,
-                argumentParser,
+                argumentParser, wasmKit,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
         .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"], swiftSettings: optimizedInDebug),
         .executableTarget(name: "sbp-simulator", dependencies: ["Simulation", "Consensus", argumentParser]),
         // Test support: appends blocks to a RocksDB store until killed (crash-consistency test).
         .executableTarget(name: "sbp-crash-writer", dependencies: ["ChainTypes", "Storage", "StorageRocksDB"]),
+        // Test support: the fixed contract call sequence, run in the test process and by `sbp-contract-replay`,
+        // which the two-process determinism test starts twice (DESIGN §1.3).
+        .target(name: "ContractReplay", dependencies: ["ContractVM", "ChainTypes"]),
+        .executableTarget(name: "sbp-contract-replay", dependencies: ["ContractReplay"]),
 
         // Tests.
         .testTarget(name: "ChainTypesTests", dependencies: ["ChainTypes"]),
@@ -111,7 +116,7 @@ let package = Package(
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "ChainTypes", "Keys", "PeerNetwork", x509]),
-        .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ChainTypes", wasmKit, wat]),
+        .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbp-bench",
         abstract: "SBP benchmarks (build with -c release).",
-        subcommands: [PrimitivesCommand.self, StateTreeCommand.self, ContractsCommand.self, LedgerCommand.self])
+        subcommands: [PrimitivesCommand.self, StateTreeCommand.self, ContractsCommand.self, LedgerCommand.self, VMCompareCommand.self])
 }
 
 /// How a benchmark prints its figures: an aligned table for people (`text`) or JSON for scripts.
