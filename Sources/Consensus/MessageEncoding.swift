@@ -144,3 +144,65 @@ extension Message: CanonicalCodable {
         }
     }
 }
+
+extension VotePhase: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) { encoder.write(rawValue) }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let tag = try decoder.readUInt8()
+        guard let phase = VotePhase(rawValue: tag) else { throw .unknownVariant(type: "VotePhase", tag: UInt64(tag)) }
+        self = phase
+    }
+}
+
+/// The durable form of a journal record: the node writes these, synced, before it sends (DESIGN §3).
+extension JournalRecord: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) {
+        switch self {
+        case .enteredView(let view):
+            encoder.write(UInt8(1))
+            encoder.write(view)
+        case .changingView(let view):
+            encoder.write(UInt8(2))
+            encoder.write(view)
+        case .voted(let phase, let view, let height, let digest):
+            encoder.write(UInt8(3))
+            encoder.write(phase)
+            encoder.write(view)
+            encoder.write(height)
+            encoder.write(digest)
+        case .prepared(let certificate):
+            encoder.write(UInt8(4))
+            encoder.write(certificate)
+        case .stableCheckpoint(let height, let proof):
+            encoder.write(UInt8(5))
+            encoder.write(height)
+            encoder.write(sequence: proof)
+        }
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        let tag = try decoder.readUInt8()
+        switch tag {
+        case 1: self = .enteredView(try decoder.readUInt64())
+        case 2: self = .changingView(try decoder.readUInt64())
+        case 3:
+            self = .voted(phase: try decoder.read(), view: try decoder.readUInt64(), height: try decoder.readUInt64(), digest: try decoder.read())
+        case 4: self = .prepared(try decoder.read())
+        case 5:
+            self = .stableCheckpoint(
+                height: try decoder.readUInt64(), proof: try decoder.readSequence(field: "checkpointProof", limit: Limits.validatorsMax))
+        default: throw .unknownVariant(type: "JournalRecord", tag: UInt64(tag))
+        }
+    }
+
+    /// The height the record is about, for pruning records below a stable checkpoint; nil for view records.
+    public var height: UInt64? {
+        switch self {
+        case .enteredView, .changingView: nil
+        case .voted(_, _, let height, _): height
+        case .prepared(let certificate): certificate.height
+        case .stableCheckpoint(let height, _): height
+        }
+    }
+}
