@@ -17,6 +17,7 @@ let nioTLS: Target.Dependency = .product(name: "NIOTLS", package: "swift-nio")
 let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let swiftASN1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 /// The pure cores are optimized even in debug builds: the consensus simulation runs hundreds of seeds in
 /// `make test`, and an unoptimized replica is ten times slower. Tests still use `@testable import`.
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -40,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         // Pinned exactly: fuel accounting is consensus-critical (DESIGN §6).
         .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
+        // The JSON-RPC server (DESIGN §7). No traits: the node needs neither swift-configuration nor full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -68,6 +71,9 @@ let package = Package(
         // The deterministic WebAssembly contract VM: validation, host API, fuel and limits (DESIGN §6).
         .target(name: "ContractVM", dependencies: ["ChainTypes", wasmKit, wasmParser, crypto]),
 
+        // JSON-RPC 2.0 over HTTP, the OpenRPC document and the ops endpoints; reaches the node through `RPCBackend`.
+        .target(name: "RPCServer", dependencies: ["ChainTypes", hummingbird, nioCore, logging]),
+
         // Executables.
         .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", argumentParser]),
         .executableTarget(
@@ -93,6 +99,8 @@ let package = Package(
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ChainTypes", wasmKit, wat]),
+        .testTarget(
+            name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix], exclude: ["testdata"]),
     ],
     swiftLanguageModes: [.v6]
 )
