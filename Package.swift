@@ -18,6 +18,7 @@ let x509: Target.Dependency = .product(name: "X509", package: "swift-certificate
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let swiftASN1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
 let tomlKit: Target.Dependency = .product(name: "TOMLKit", package: "TOMLKit")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 /// The pure cores are optimized even in debug builds: the consensus simulation runs hundreds of seeds in
 /// `make test`, and an unoptimized replica is ten times slower. Tests still use `@testable import`.
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -45,6 +46,8 @@ let package = Package(
         .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
         // Node configuration files (DESIGN §7: TOML config with environment overrides).
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        // The JSON-RPC server (DESIGN §7). No traits: the node needs neither swift-configuration nor full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -85,6 +88,8 @@ let package = Package(
         .executableTarget(name: "sbp-ledger-worker", dependencies: ["Ledger", "LedgerFixtures", "ChainTypes", "StorageRocksDB"]),
         // The node shell (DESIGN §2); for now its configuration file and `sbp network init`.
         .target(name: "Node", dependencies: ["ChainTypes", "Keys", "PeerNetwork", x509, crypto, tomlKit]),
+        // JSON-RPC 2.0 over HTTP, the OpenRPC document and the ops endpoints; reaches the node through `RPCBackend`.
+        .target(name: "RPCServer", dependencies: ["ChainTypes", hummingbird, nioCore, logging]),
 
         // Executables.
         .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", argumentParser]),
@@ -117,6 +122,8 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "ChainTypes", "Keys", "PeerNetwork", x509]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
+        .testTarget(
+            name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix], exclude: ["testdata"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,30 @@
+import ChainTypes
+
+/// The node's identity and progress, as `node_status` reports it.
+public struct NodeStatus: Hashable, Sendable {
+    public var chainId: String
+    /// The node's name in the network manifest (a validator or a registered non-voting node).
+    public var nodeId: String
+    /// The height of the latest committed block (0 before the first block).
+    public var latestHeight: UInt64
+    /// The hash of that block (`Hash.zero` before the first block).
+    public var latestHash: Hash
+    /// The PBFT view the node is in.
+    public var view: UInt64
+    /// Peers with an established, authenticated link.
+    public var peersConnected: Int
+    /// Whether the node is catching up by state transfer rather than following consensus.
+    public var syncing: Bool
+
+    public init(
+        chainId: String, nodeId: String, latestHeight: UInt64, latestHash: Hash, view: UInt64, peersConnected: Int, syncing: Bool
+    ) {
+        self.chainId = chainId
+        self.nodeId = nodeId
+        self.latestHeight = latestHeight
+        self.latestHash = latestHash
+        self.view = view
+        self.peersConnected = peersConnected
+        self.syncing = syncing
+    }
+}

@@ -1,0 +1,104 @@
+import Hummingbird
+
+/// Routes HTTP requests: POST `/` to the JSON-RPC engine, GET `/healthz`, `/readyz` and `/metrics`.
+///
+/// A hand-written responder rather than a `Router`: four fixed routes, and every response (404s and
+/// OPTIONS included) passes through the same CORS and body-limit rules.
+struct RPCHTTPResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let engine: RPCEngine
+    let requestBodyBytesMax: Int
+    let cors: CORSPolicy
+    let metrics: (@Sendable () async -> String)?
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let origin = request.headers[.origin]
+        if request.method == .options {
+            return cors.preflightResponse(origin: origin)
+        }
+        var response = try await route(request)
+        cors.decorate(&response, origin: origin)
+        return response
+    }
+
+    private func route(_ request: Request) async throws -> Response {
+        switch (request.uri.path, request.method) {
+        case ("/", .post):
+            return try await jsonRPC(request)
+        case ("/healthz", .get):
+            return Self.text(.ok, "ok\n")
+        case ("/readyz", .get):
+            return await engine.backend.isReady() ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, "not ready\n")
+        case ("/metrics", .get):
+            guard let metrics else { return Self.text(.notFound, "metrics are not enabled\n") }
+            var response = Self.text(.ok, await metrics())
+            response.headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return response
+        case ("/", _):
+            return Self.methodNotAllowed(allow: "POST, OPTIONS")
+        case ("/healthz", _), ("/readyz", _), ("/metrics", _):
+            return Self.methodNotAllowed(allow: "GET, OPTIONS")
+        default:
+            return Self.text(.notFound, "not found\n")
+        }
+    }
+
+    /// POST `/`: checks the media type and the body size, then hands the body to the engine.
+    private func jsonRPC(_ request: Request) async throws -> Response {
+        guard Self.isJSON(request.headers[.contentType]) else {
+            let error = RPCError.invalidRequest("Content-Type must be application/json")
+            return Self.json(.unsupportedMediaType, RPCEngine.response(id: .null, error: error).serialized())
+        }
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > requestBodyBytesMax {
+            return tooLarge()
+        }
+        var body: [UInt8] = []
+        for try await chunk in request.body {
+            guard body.count + chunk.readableBytes <= requestBodyBytesMax else { return tooLarge() }
+            body.append(contentsOf: chunk.readableBytesView)
+        }
+        guard let responseBody = await engine.respond(to: body) else {
+            return Response(status: .noContent)
+        }
+        return Self.json(.ok, responseBody)
+    }
+
+    /// HTTP 413 with a JSON-RPC −32004 error body, so JSON-RPC clients see a structured error too.
+    ///
+    /// Hummingbird reads and discards the rest of the body before the next request on the connection,
+    /// so a client that is still sending gets the response rather than a reset, and memory stays bounded.
+    private func tooLarge() -> Response {
+        let error = RPCError(
+            .limitExceeded, message: "Limit exceeded: request body larger than \(requestBodyBytesMax) bytes",
+            data: .object(["limit": .number(requestBodyBytesMax)]))
+        return Self.json(.contentTooLarge, RPCEngine.response(id: .null, error: error).serialized())
+    }
+
+    /// Whether a Content-Type names `application/json`, parameters (`; charset=utf-8`) allowed.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        var mediaType = contentType.prefix { $0 != ";" }
+        while let first = mediaType.first, first == " " || first == "\t" { mediaType.removeFirst() }
+        while let last = mediaType.last, last == " " || last == "\t" { mediaType.removeLast() }
+        return mediaType.lowercased() == "application/json"
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: [UInt8]) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func methodNotAllowed(allow: String) -> Response {
+        var response = text(.methodNotAllowed, "method not allowed\n")
+        response.headers[.allow] = allow
+        return response
+    }
+}

@@ -1,0 +1,142 @@
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// The node's HTTP API server: JSON-RPC 2.0 on POST `/`, and `/healthz`, `/readyz`, `/metrics`.
+///
+/// The node creates one, runs `run()` in a task it owns and cancels that task to stop it; `listeningPort()`
+/// tells the bound port once the socket is open (the only way to learn it when configured with port 0).
+/// A server runs once: a stopped server is replaced, not restarted, so its state never goes backwards.
+public final class RPCServer: Sendable {
+    public let configuration: RPCServerConfiguration
+    /// The JSON-RPC engine behind POST `/`.
+    public let engine: RPCEngine
+    private let logger: Logger
+    private let metrics: (@Sendable () async -> String)?
+    private let state = Mutex(ListeningState())
+
+    /// - Parameters:
+    ///   - metrics: Produces the `/metrics` body (Prometheus text format, written by the node); nil answers
+    ///     `/metrics` with 404.
+    public init(
+        configuration: RPCServerConfiguration, backend: any RPCBackend, logger: Logger,
+        metrics: (@Sendable () async -> String)? = nil
+    ) {
+        precondition(configuration.requestBodyBytesMax >= 1, "requestBodyBytesMax must be positive")
+        precondition(
+            configuration.connectionIdleTimeout > .zero && configuration.connectionIdleTimeout <= .seconds(86_400),
+            "connectionIdleTimeout must be positive and at most a day")
+        self.configuration = configuration
+        self.engine = RPCEngine(backend: backend, batchRequestsMax: configuration.batchRequestsMax, logger: logger)
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Binds the socket and serves until the calling task is cancelled.
+    ///
+    /// Returns normally after cancellation once open connections are closed; throws when binding fails
+    /// (`listeningPort()` then throws too) or when called a second time (`RPCServerError.alreadyStarted`).
+    public func run() async throws {
+        try state.withLock { state throws(RPCServerError) in
+            guard case .idle = state.phase else { throw .alreadyStarted }
+            state.phase = .starting
+        }
+        let responder = RPCHTTPResponder(
+            engine: engine, requestBodyBytesMax: configuration.requestBodyBytesMax,
+            cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins), metrics: metrics)
+        let idleTimeout = TimeAmount.nanoseconds(
+            configuration.connectionIdleTimeout.components.seconds * 1_000_000_000
+                + configuration.connectionIdleTimeout.components.attoseconds / 1_000_000_000)
+        let application = Application(
+            responder: responder,
+            server: .http1(configuration: .init(idleTimeout: idleTimeout)),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
+            onServerRunning: { [weak self] channel in self?.markListening(port: channel.localAddress?.port) },
+            logger: logger)
+        do {
+            try await application.run()
+        } catch {
+            markStopped()
+            if Task.isCancelled, error is CancellationError { return }
+            throw error
+        }
+        markStopped()
+    }
+
+    /// The TCP port the server listens on, waiting until the socket is bound.
+    ///
+    /// Throws `.notRunning` if the server stops (or failed to bind) before listening, and `.cancelled` if
+    /// the waiting task is cancelled first.
+    public func listeningPort() async throws(RPCServerError) -> Int {
+        let waiterID = state.withLock { state in
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int, RPCServerError>, Never>) in
+                let immediate: Result<Int, RPCServerError>? = state.withLock { state in
+                    if Task.isCancelled { return .failure(.cancelled) }
+                    switch state.phase {
+                    case .listening(let port): return .success(port)
+                    case .stopped: return .failure(.notRunning)
+                    case .idle, .starting:
+                        state.waiters[waiterID] = continuation
+                        return nil
+                    }
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: waiterID) }?.resume(returning: .failure(.cancelled))
+        }
+        return try result.get()
+    }
+
+    private func markListening(port: Int?) {
+        guard let port else {
+            logger.error("JSON-RPC server bound a socket without a TCP port", metadata: ["host": .string(configuration.host)])
+            return
+        }
+        let waiters = state.withLock { state in
+            state.phase = .listening(port: port)
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        logger.info("JSON-RPC server listening", metadata: ["host": .string(configuration.host), "port": "\(port)"])
+        for waiter in waiters { waiter.resume(returning: .success(port)) }
+    }
+
+    private func markStopped() {
+        let waiters = state.withLock { state in
+            state.phase = .stopped
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume(returning: .failure(.notRunning)) }
+    }
+}
+
+/// Why the server could not start or report its port.
+public enum RPCServerError: Error, Equatable, Sendable {
+    /// `run()` was called on a server that has already run.
+    case alreadyStarted
+    /// The server is not listening: it stopped, or failed to bind, before a port was known.
+    case notRunning
+    /// The task waiting for the port was cancelled.
+    case cancelled
+}
+
+/// The server's lifecycle and the tasks waiting to learn its port.
+private struct ListeningState: ~Copyable {
+    enum Phase {
+        case idle
+        case starting
+        case listening(port: Int)
+        case stopped
+    }
+
+    var phase = Phase.idle
+    var waiters: [UInt64: CheckedContinuation<Result<Int, RPCServerError>, Never>] = [:]
+    var nextWaiterID: UInt64 = 0
+}

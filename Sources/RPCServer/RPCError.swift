@@ -1,0 +1,95 @@
+/// Every error code the server returns, standard and application-defined, in one place.
+///
+/// The first five are JSON-RPC 2.0's; the application codes sit in the −32000…−32099 range the
+/// specification reserves for servers. The OpenRPC document and `docs/rpc.md` list them from here.
+public enum RPCErrorCode: Int, CaseIterable, Sendable {
+    /// The body is not valid JSON (the response's id is null).
+    case parseError = -32700
+    /// Valid JSON but not a valid request object (wrong `jsonrpc`, bad id type, empty batch, …).
+    case invalidRequest = -32600
+    /// No method by that name.
+    case methodNotFound = -32601
+    /// Missing, unknown or ill-typed parameters.
+    case invalidParams = -32602
+    /// The server failed; the request may be retried.
+    case internalError = -32603
+    /// The node refused a transaction; `data.reason` says why (`TransactionRejection`).
+    case transactionRejected = -32000
+    /// The requested record does not exist.
+    case notFound = -32001
+    /// No block at that height yet; `data.latestHeight` is the highest the node has.
+    case unknownBlock = -32002
+    /// The node no longer keeps that data; `data.lowestRetainedHeight` is the lowest it has.
+    case pruned = -32003
+    /// A limit was exceeded (batch size, transaction size, …); `data.limit` is the limit.
+    case limitExceeded = -32004
+
+    /// The short message that names the error (JSON-RPC 2.0 §5.1 wording for the standard codes).
+    public var message: String {
+        switch self {
+        case .parseError: return "Parse error"
+        case .invalidRequest: return "Invalid Request"
+        case .methodNotFound: return "Method not found"
+        case .invalidParams: return "Invalid params"
+        case .internalError: return "Internal error"
+        case .transactionRejected: return "Transaction rejected"
+        case .notFound: return "Not found"
+        case .unknownBlock: return "Unknown block"
+        case .pruned: return "Pruned"
+        case .limitExceeded: return "Limit exceeded"
+        }
+    }
+
+    /// When a client sees this code; the OpenRPC document carries it as the error's `data`.
+    public var summary: String {
+        switch self {
+        case .parseError: return "The request body is not valid JSON; the response id is null."
+        case .invalidRequest:
+            return "The JSON is not a valid request object: wrong jsonrpc, bad id type, method not a string, "
+                + "params not an array or object, or an empty batch."
+        case .methodNotFound: return "No method by that name."
+        case .invalidParams: return "A parameter is missing, unknown, surplus or of the wrong type; the message names it."
+        case .internalError: return "The node failed to answer; retrying later may succeed."
+        case .transactionRejected: return "The node refused the transaction; data.reason is a machine-readable reason."
+        case .notFound: return "The requested record does not exist."
+        case .unknownBlock: return "No block at that height yet; data.latestHeight is the node's highest block."
+        case .pruned: return "The node no longer keeps that data; data.lowestRetainedHeight is the lowest height it has."
+        case .limitExceeded: return "A server limit was exceeded; data.limit is the limit and data.received, when known, what was sent."
+        }
+    }
+}
+
+/// A JSON-RPC error object: code, message and optional structured data.
+///
+/// Method handlers throw it (typed throws); the engine writes it into the response unchanged.
+public struct RPCError: Error, Equatable, Sendable {
+    public var code: RPCErrorCode
+    public var message: String
+    public var data: JSONValue?
+
+    public init(_ code: RPCErrorCode, message: String? = nil, data: JSONValue? = nil) {
+        self.code = code
+        self.message = message ?? code.message
+        self.data = data
+    }
+
+    /// The error object as JSON-RPC 2.0 §5.1 writes it.
+    public var json: JSONValue {
+        var object = JSONObject([(key: "code", value: .number(code.rawValue)), (key: "message", value: .string(message))])
+        if let data { object.append("data", data) }
+        return .object(object)
+    }
+
+    /// −32602 with a message naming the parameter.
+    static func invalidParams(_ message: String) -> RPCError { RPCError(.invalidParams, message: "Invalid params: " + message) }
+
+    /// −32600 with a reason.
+    static func invalidRequest(_ reason: String) -> RPCError { RPCError(.invalidRequest, message: "Invalid Request: " + reason) }
+
+    /// −32004 with the limit and what was received.
+    static func limitExceeded(_ what: String, limit: Int, received: Int) -> RPCError {
+        RPCError(
+            .limitExceeded, message: "Limit exceeded: \(what) (limit \(limit), received \(received))",
+            data: .object(["limit": .number(limit), "received": .number(received)]))
+    }
+}

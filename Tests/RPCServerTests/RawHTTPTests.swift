@@ -1,0 +1,91 @@
+import NIOCore
+import NIOPosix
+import RPCServer
+import Testing
+
+/// Requests URLSession will not send: a Content-Length far larger than the bytes that follow, and chunked
+/// bodies, written byte for byte over a NIO socket so the body-limit paths are exercised exactly.
+@Suite("HTTP body limits at the wire")
+struct RawHTTPTests {
+    static let limit = 1024
+    static let request = #"{"jsonrpc": "2.0", "method": "node_status", "id": 1}"#
+
+    /// Sends raw request bytes and reads one response: status code and body (by its Content-Length).
+    static func exchange(port: Int, _ raw: String) async throws -> (status: Int, body: String) {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: raw))
+            var received = ""
+            for try await chunk in inbound {
+                received += String(buffer: chunk)
+                if let response = parse(received) { return response }
+            }
+            throw HTTPExchangeError.closedEarly(received: received)
+        }
+    }
+
+    /// A complete response in `text`, or nil while more bytes are needed.
+    static func parse(_ text: String) -> (status: Int, body: String)? {
+        guard let headerEnd = text.range(of: "\r\n\r\n") else { return nil }
+        let head = text[..<headerEnd.lowerBound].split(separator: "\r\n")
+        guard let statusLine = head.first, let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        let length =
+            head.dropFirst().compactMap { line -> Int? in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                return Int(parts[1].trimmingPrefix(" "))
+            }.first ?? 0
+        let body = text[headerEnd.upperBound...]
+        guard body.utf8.count >= length else { return nil }
+        return (status, String(body))
+    }
+
+    enum HTTPExchangeError: Error {
+        case closedEarly(received: String)
+    }
+
+    static func chunked(_ parts: [String]) -> String {
+        parts.map { String($0.utf8.count, radix: 16) + "\r\n" + $0 + "\r\n" }.joined() + "0\r\n\r\n"
+    }
+
+    static let configuration = RPCServerConfiguration(host: "127.0.0.1", port: 0, requestBodyBytesMax: limit)
+
+    @Test("a declared Content-Length over the limit is refused before any body byte arrives")
+    func declaredLengthOverLimit() async throws {
+        try await LiveServer.with(Self.configuration) { server in
+            let head = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n"
+            let reply = try await Self.exchange(port: server.port, head)
+            #expect(reply.status == 413)
+            #expect(try JSONParser.parse(Array(reply.body.utf8)).errorCode == -32004)
+        }
+    }
+
+    @Test("a chunked body is served within the limit and refused with 413 beyond it")
+    func chunkedBodies() async throws {
+        try await LiveServer.with(Self.configuration) { server in
+            let head = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            let small = try await Self.exchange(port: server.port, head + Self.chunked([Self.request]))
+            #expect(small.status == 200)
+            #expect(try JSONParser.parse(Array(small.body.utf8))["result"] != nil)
+            let padding = String(repeating: " ", count: 400)
+            let large = try await Self.exchange(port: server.port, head + Self.chunked([Self.request, padding, padding, padding]))
+            #expect(large.status == 413)
+            #expect(try JSONParser.parse(Array(large.body.utf8)).errorCode == -32004)
+        }
+    }
+
+    @Test("a body exactly at the limit is accepted")
+    func bodyAtLimit() async throws {
+        try await LiveServer.with(Self.configuration) { server in
+            let body = Self.request + String(repeating: " ", count: Self.limit - Self.request.utf8.count)
+            let raw = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(Self.limit)\r\n\r\n" + body
+            let reply = try await Self.exchange(port: server.port, raw)
+            #expect(reply.status == 200)
+        }
+    }
+}
