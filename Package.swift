@@ -86,8 +86,8 @@ let package = Package(
         .target(name: "TestProcesses"),
         // Test support: drives a ledger on RocksDB for the two-process replay and the kill test.
         .executableTarget(name: "sbp-ledger-worker", dependencies: ["Ledger", "LedgerFixtures", "ChainTypes", "StorageRocksDB"]),
-        // The node shell (DESIGN §2); for now its configuration file and `sbp network init`.
-        .target(name: "Node", dependencies: ["ChainTypes", "Keys", "PeerNetwork", x509, crypto, tomlKit]),
+        // The node shell (DESIGN §2): configuration, `sbp network init`, and the mempool.
+        .target(name: "Node", dependencies: ["ChainTypes", "Keys", "Ledger", "PeerNetwork", x509, crypto, tomlKit]),
         // JSON-RPC 2.0 over HTTP, the OpenRPC document and the ops endpoints; reaches the node through `RPCBackend`.
         .target(name: "RPCServer", dependencies: ["ChainTypes", hummingbird, nioCore, logging]),
 
@@ -120,7 +120,8 @@ let package = Package(
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "ChainTypes", "Keys", "PeerNetwork", x509]),
+        .testTarget(
+            name: "NodeTests", dependencies: ["Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "PeerNetwork", x509]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(
             name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix], exclude: ["testdata"]),

@@ -22,6 +22,12 @@ public enum NodeLimits {
     /// Largest mempool bounds a config may ask for.
     public static let mempoolTransactionsMaxLimit = 1_000_000
     public static let mempoolBytesMaxLimit = 4 * 1024 * 1024 * 1024
+    /// Default mempool bound on one sender's pending transactions, so one busy sender cannot fill the pool.
+    public static let mempoolTransactionsPerSenderMaxDefault = 1_000
+    /// Default size of one gossip message of admitted transactions; a largest transaction always fits.
+    public static let mempoolGossipMessageBytesMaxDefault = 1024 * 1024
+    /// Most transactions one gossip message may carry; a decoder refuses more before reading them.
+    public static let mempoolGossipTransactionsPerMessageMax = 10_000
 
     /// Most departments and validators per department `sbp network init` creates.
     public static let departmentsMax = 64

@@ -1,5 +1,6 @@
 import ChainTypes
 import Node
+import PeerNetwork
 import Testing
 
 @Suite("Node limits")
@@ -9,6 +10,11 @@ struct NodeLimitsTests {
         #expect(NodeLimits.mempoolTransactionsMaxDefault <= NodeLimits.mempoolTransactionsMaxLimit)
         #expect(NodeLimits.mempoolBytesMaxDefault <= NodeLimits.mempoolBytesMaxLimit)
         #expect(NodeLimits.mempoolBytesMaxDefault >= Limits.transactionBytesMax, "a default mempool holds a largest transaction")
+        #expect(NodeLimits.mempoolTransactionsPerSenderMaxDefault <= NodeLimits.mempoolTransactionsMaxDefault)
+        #expect(
+            NodeLimits.mempoolGossipMessageBytesMaxDefault >= MempoolGossip.messageBytesMin, "a gossip message holds a largest transaction")
+        #expect(NodeLimits.mempoolGossipMessageBytesMaxDefault < PeerNetworkLimits.frameBytesMax, "a gossip message fits a peer frame")
+        #expect(NodeLimits.mempoolGossipTransactionsPerMessageMax >= Limits.blockTransactionsMax, "one message can refill a block")
         #expect(NodeLimits.certificateValidityDaysDefault <= NodeLimits.certificateValidityDaysMax)
         #expect(NodeLimits.validatorsPerDepartmentMax <= Limits.validatorsMax)
         #expect(NodeLimits.departmentsMax <= Limits.genesisDepartmentsMax)

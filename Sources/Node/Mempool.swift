@@ -1,0 +1,155 @@
+import ChainTypes
+import Ledger
+import Synchronization
+
+/// The node's pool of admitted transactions waiting for a block (DESIGN §2 `Node`, §5 admission).
+///
+/// RPC threads add clients' transactions, the peer network adds gossiped ones, and the replica driver
+/// takes a batch when its replica is primary and calls `removeCommitted` after each finalized block; all
+/// of them share one instance, so every method is synchronous and thread-safe. Admission asks the ledger
+/// (`Application.check`) with the number of the sender's pending transactions, so each sender's pending
+/// nonces are consecutive from its account nonce: a replay is `nonceTooLow`, a gap `nonceGap`.
+///
+/// The ledger check (signature recovery and state reads) runs outside the pool's lock. If the sender's
+/// queue or the finalized state changed meanwhile, the verdict may be about another pool, so the check is
+/// repeated with the lock held, which cannot race. The pool never evicts an admitted transaction to make
+/// room: a full pool refuses newcomers with `.full`, and transactions leave only by `removeCommitted`
+/// (included, nonce used, expired, or orphaned behind one of those).
+///
+/// Pending transactions are not re-checked after a block: a sender suspended or stripped of a role keeps
+/// its pending transactions until a block includes them (execution rejects them deterministically, and
+/// `removeCommitted` then drops them with the sender's later nonces) or they expire.
+public final class Mempool: Sendable {
+    /// Where a transaction came from; decides how a repeat is reported and whether it is gossiped.
+    public enum Origin: Hashable, Sendable {
+        /// Submitted by a client through this node's RPC.
+        case local
+        /// Gossiped by a peer.
+        case peer
+    }
+
+    /// What `add` did with a transaction it did not refuse.
+    public enum AddOutcome: Hashable, Sendable {
+        /// Newly admitted; the node tells its peers about it.
+        case added
+        /// A peer sent a transaction that was already pending; nothing changed and nothing is gossiped.
+        case alreadyKnown
+    }
+
+    public let limits: Limits
+    private let application: any Application
+    private let contents: Mutex<MempoolContents>
+
+    /// An empty pool that admits transactions the `application` accepts, within `limits`.
+    public init(limits: Limits = Limits(), application: any Application) {
+        self.limits = limits
+        self.application = application
+        self.contents = Mutex(MempoolContents(limits: limits))
+    }
+
+    // MARK: Admission
+
+    /// Admits `transaction` if it is new, the ledger accepts it as its sender's next nonce, and it fits.
+    ///
+    /// A client (`.local`) sending a pending transaction again gets `.duplicate`; a peer doing so gets
+    /// `.alreadyKnown`, since gossip echoes are expected. Only `.added` transactions of local origin are
+    /// queued for gossip: validators and registered nodes dial each other directly (DESIGN §5), so one hop
+    /// from the node a client chose reaches every peer, and relaying peers' transactions would multiply
+    /// traffic by the number of nodes without reaching anyone new.
+    public func add(_ transaction: Transaction, origin: Origin) -> Result<AddOutcome, MempoolRejection> {
+        let candidate = MempoolContents.Candidate(transaction)
+        let ticket: MempoolContents.Ticket
+        switch contents.withLock({ $0.prepare(candidate, origin: origin) }) {
+        case .decided(let result): return result
+        case .checkWithLedger(let prepared): ticket = prepared
+        }
+        let verdict = check(candidate, pending: ticket.pending)
+        let admitted = contents.withLock { contents -> Result<AddOutcome, MempoolRejection>? in
+            guard contents.isCurrent(ticket, for: candidate) else { return nil }
+            return contents.admit(candidate, verdict: verdict, origin: origin)
+        }
+        if let admitted { return admitted }
+        // The sender's queue or the finalized state moved during the check: check again under the lock.
+        return contents.withLock { contents in
+            switch contents.prepare(candidate, origin: origin) {
+            case .decided(let result): return result
+            case .checkWithLedger(let ticket):
+                return contents.admit(candidate, verdict: check(candidate, pending: ticket.pending), origin: origin)
+            }
+        }
+    }
+
+    private func check(_ candidate: MempoolContents.Candidate, pending: Int) -> Result<Void, TransactionRejection> {
+        application.check(candidate.transaction, context: AdmissionContext(pendingFromSender: UInt64(pending)))
+    }
+
+    // MARK: Proposals and finalized blocks
+
+    /// Pending transactions for the next block, within its bounds: each sender's in nonce order, senders
+    /// taking turns (one transaction each per round) in the order of their oldest pending transaction.
+    ///
+    /// `bytesMax` bounds the sum of the transactions' canonical sizes and `fuelMax` the sum of their fuel
+    /// limits, so no transaction of the batch can fail for lack of block fuel. Nothing leaves the pool:
+    /// transactions leave when the block is finalized (`removeCommitted`), so a failed proposal loses none.
+    public func batch(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction] {
+        precondition(transactionsMax >= 0 && bytesMax >= 0, "batch bounds must not be negative")
+        return contents.withLock { $0.batch(transactionsMax: transactionsMax, bytesMax: bytesMax, fuelMax: fuelMax) }
+    }
+
+    /// Drops what the finalized `block` made useless and returns why each dropped transaction left.
+    ///
+    /// Call it after `Application.finalize` of each block, in height order. For every sender in the block it
+    /// reads the account's next nonce from the ledger and keeps only that sender's pending transactions
+    /// from that nonce on, consecutively: the block's own transactions leave as `.included`, others with a
+    /// used nonce as `.nonceUsed`, and ones behind a gap as `.orphaned`. Then every transaction whose expiry
+    /// height is below the next height leaves as `.expired`, with its sender's later nonces as `.orphaned`.
+    /// A ledger that cannot be read leaves the pool unchanged.
+    @discardableResult
+    public func removeCommitted(_ block: Block) throws(LedgerError) -> [Hash: MempoolEviction] {
+        let view = try application.view()
+        precondition(view.height >= block.height, "removeCommitted runs after the block is finalized")
+        var accountNonces: [Address: UInt64] = [:]
+        for transaction in block.transactions where accountNonces[transaction.body.sender] == nil {
+            // An unknown account has nonce 0, as in `Ledger.check`.
+            accountNonces[transaction.body.sender] = try view.account(transaction.body.sender)?.nonce ?? 0
+        }
+        let included = block.transactions.map(\.hash)
+        return contents.withLock {
+            $0.removeCommitted(included: included, accountNonces: accountNonces, nextHeight: view.height + 1)
+        }
+    }
+
+    // MARK: Gossip
+
+    /// Takes the transactions clients submitted since the last call and still pending, oldest first.
+    ///
+    /// The node packs them with `MempoolGossip` and sends them to its peers; each is handed out once.
+    public func takeGossip() -> [Transaction] {
+        contents.withLock { $0.takeGossip() }
+    }
+
+    // MARK: Reading
+
+    /// Pending transactions.
+    public var count: Int { contents.withLock { $0.count } }
+
+    /// Canonical bytes of the pending transactions.
+    public var bytes: Int { contents.withLock { $0.bytes } }
+
+    /// Whether the transaction with `hash` is pending.
+    public func contains(_ hash: Hash) -> Bool { contents.withLock { $0.contains(hash) } }
+
+    /// The pending transaction with `hash`, if any (RPC shows pending transactions before they are included).
+    public func transaction(_ hash: Hash) -> Transaction? { contents.withLock { $0.entry(hash)?.transaction } }
+
+    /// The pending transactions of `sender`, in nonce order.
+    public func transactions(from sender: Address) -> [Transaction] {
+        contents.withLock { $0.queues[sender]?.map(\.transaction) ?? [] }
+    }
+
+    /// How many transactions of `sender` are pending; its next nonce is its account nonce plus this.
+    public func pending(for sender: Address) -> UInt64 { UInt64(contents.withLock { $0.pendingCount(of: sender) }) }
+
+    /// Counters and totals, consistent with each other.
+    public var metrics: MempoolMetrics { contents.withLock { $0.currentMetrics } }
+}

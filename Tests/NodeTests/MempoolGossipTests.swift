@@ -1,0 +1,74 @@
+import ChainTypes
+import Ledger
+import Node
+import Testing
+
+/// Which admitted transactions are gossiped, and how they are packed into messages.
+@Suite("Mempool gossip")
+struct MempoolGossipTests {
+    @Test("clients' new transactions are gossiped once; peers' and refused ones are not")
+    func whatIsGossiped() throws {
+        let harness = try MempoolHarness()
+        let (a, b) = (harness.senders[0], harness.senders[1])
+        let local = harness.calls(from: a, count: 2)
+        let fromPeer = harness.call(from: b)
+        harness.add([local[0]])
+        harness.add([fromPeer], origin: .peer)
+        harness.add([local[1]])
+        harness.add([local[0]])  // a duplicate
+        harness.add([harness.call(from: a, nonce: 5)])  // a gap
+        #expect(harness.mempool.takeGossip() == local)
+        #expect(harness.mempool.takeGossip().isEmpty)
+    }
+
+    @Test("a transaction that left the pool before the node gossiped it is not gossiped")
+    func leftBeforeGossip() throws {
+        let harness = try MempoolHarness()
+        let (a, b) = (harness.senders[0], harness.senders[1])
+        let included = harness.call(from: a)
+        let pending = harness.call(from: b)
+        harness.add([included, pending])
+        try harness.commit([included])
+        #expect(harness.mempool.takeGossip() == [pending])
+    }
+
+    @Test("messages stay within their bound, keep order, and decode to the same transactions")
+    func packing() throws {
+        let harness = try MempoolHarness()
+        let gossip = MempoolGossip(messageBytesMax: MempoolGossip.messageBytesMin)
+        // Each transaction is a little over 100 KiB, so two fit in a smallest message and three do not.
+        let transactions = (0..<5).map { harness.call(from: harness.senders[$0], inputBytes: 100 * 1024) }
+        let messages = gossip.messages(for: transactions)
+        #expect(messages.count == 3)
+        #expect(messages.allSatisfy { $0.count <= gossip.messageBytesMax })
+        let decoded = try messages.flatMap { try gossip.transactions(in: $0) }
+        #expect(decoded == transactions)
+        #expect(gossip.messages(for: []).isEmpty)
+    }
+
+    @Test("small transactions share one message, encoded as a canonical transaction sequence")
+    func oneMessage() throws {
+        let harness = try MempoolHarness()
+        let transactions = harness.calls(from: harness.senders[0], count: 10)
+        let messages = MempoolGossip().messages(for: transactions)
+        var encoder = CanonicalEncoder()
+        encoder.write(sequence: transactions)
+        #expect(messages == [encoder.bytes])
+    }
+
+    @Test("a peer's message over the bound or with trailing bytes is refused whole")
+    func malformedMessages() throws {
+        let harness = try MempoolHarness()
+        let gossip = MempoolGossip(messageBytesMax: MempoolGossip.messageBytesMin)
+        let message = gossip.messages(for: [harness.call(from: harness.senders[0])])[0]
+        #expect(throws: CanonicalDecodingError.trailingBytes(count: 1)) { try gossip.transactions(in: message + [0]) }
+        let oversize = [UInt8](repeating: 0, count: gossip.messageBytesMax + 1)
+        #expect(
+            throws: CanonicalDecodingError.lengthExceedsLimit(
+                field: "gossip message", length: oversize.count, limit: gossip.messageBytesMax)
+        ) {
+            try gossip.transactions(in: oversize)
+        }
+        #expect(throws: CanonicalDecodingError.self) { try gossip.transactions(in: Array(message.dropLast())) }
+    }
+}
