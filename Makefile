@@ -31,9 +31,10 @@ test: deps check-dependencies lint build
 	python3 Tools/crosscheck-verify.py "$$($(SWIFT) build --show-bin-path)/sbp"
 	$(SWIFT) test --skip-build
 
+## Four departments, four validator processes with mutual TLS on loopback; Ctrl-C stops them all.
 devnet: deps
 	$(SWIFT) build -c release --product sbp
-	"$$($(SWIFT) build -c release --show-bin-path)/sbp" --help
+	"$$($(SWIFT) build -c release --show-bin-path)/sbp" devnet --validators 4 --dir .devnet
 
 bench: build-release
 	"$$($(SWIFT) build -c release --show-bin-path)/sbp-bench" primitives

@@ -17,6 +17,9 @@ let nioTLS: Target.Dependency = .product(name: "NIOTLS", package: "swift-nio")
 let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let swiftASN1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let metrics: Target.Dependency = .product(name: "CoreMetrics", package: "swift-metrics")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let tomlKit: Target.Dependency = .product(name: "TOMLKit", package: "TOMLKit")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 /// The pure cores are optimized even in debug builds: the consensus simulation runs hundreds of seeds in
@@ -46,6 +49,10 @@ let package = Package(
         .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
         // Node configuration files (DESIGN §7: TOML config with environment overrides).
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        // Graceful shutdown on SIGTERM/SIGINT, and Prometheus metrics through swift-metrics (DESIGN §7 Ops).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The JSON-RPC server (DESIGN §7). No traits: the node needs neither swift-configuration nor full Foundation.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
@@ -86,8 +93,13 @@ let package = Package(
         .target(name: "TestProcesses"),
         // Test support: drives a ledger on RocksDB for the two-process replay and the kill test.
         .executableTarget(name: "sbp-ledger-worker", dependencies: ["Ledger", "LedgerFixtures", "ChainTypes", "StorageRocksDB"]),
-        // The node shell (DESIGN §2): configuration, `sbp network init`, and the mempool.
-        .target(name: "Node", dependencies: ["ChainTypes", "Keys", "Ledger", "PeerNetwork", x509, crypto, tomlKit]),
+        // The node shell (DESIGN §2): replica driver, mempool, peer wiring, RPC backend, lifecycle, configuration.
+        .target(
+            name: "Node",
+            dependencies: [
+                "ChainTypes", "Keys", "PeerNetwork", "Ledger", "Consensus", "Storage", "StorageRocksDB", "RPCServer", x509, crypto, tomlKit,
+                logging, nioCore, serviceLifecycle, metrics, prometheus,
+            ]),
         // JSON-RPC 2.0 over HTTP, the OpenRPC document and the ops endpoints; reaches the node through `RPCBackend`.
         .target(name: "RPCServer", dependencies: ["ChainTypes", hummingbird, nioCore, logging]),
 

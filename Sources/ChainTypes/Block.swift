@@ -25,9 +25,12 @@ public struct Block: Hashable, Sendable {
     }
 
     /// Checks that the header commits to the body it travels with; signatures and state are checked elsewhere.
-    public func checkStructure() throws(BlockStructureError) {
+    ///
+    /// `transactionHashes`, when the caller has already hashed the transactions, saves hashing them again.
+    public func checkStructure(transactionHashes: [Hash]? = nil) throws(BlockStructureError) {
         guard header.height >= 1 else { throw .heightZero }
-        guard Block.transactionsRoot(of: transactions) == header.transactionsRoot else { throw .transactionsRootMismatch }
+        let root = transactionHashes.map { MerkleRoot.of($0) } ?? Block.transactionsRoot(of: transactions)
+        guard root == header.transactionsRoot else { throw .transactionsRootMismatch }
         guard Block.lastCommitHash(of: lastCommit) == header.lastCommitHash else { throw .lastCommitHashMismatch }
         switch (header.height, lastCommit) {
         case (1, .some): throw .unexpectedLastCommit

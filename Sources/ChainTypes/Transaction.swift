@@ -89,6 +89,13 @@ public struct Transaction: Hashable, Sendable {
     }
 
     public var hash: Hash { body.hash }
+
+    /// The length of the canonical encoding, computed without encoding (size limits are checked often).
+    public var encodedByteCount: Int {
+        // chain id (u32 length + bytes), sender 20, nonce 8, kind 1, payload (u32 length + bytes), fuel 8,
+        // expiry 8, signature 64 + recovery id 1.
+        4 + body.chainId.utf8.count + Address.byteCount + 8 + 1 + 4 + body.payload.count + 8 + 8 + 65
+    }
 }
 
 extension Transaction: CanonicalCodable {

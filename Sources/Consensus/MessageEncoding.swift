@@ -187,7 +187,8 @@ extension JournalRecord: CanonicalCodable {
         case 1: self = .enteredView(try decoder.readUInt64())
         case 2: self = .changingView(try decoder.readUInt64())
         case 3:
-            self = .voted(phase: try decoder.read(), view: try decoder.readUInt64(), height: try decoder.readUInt64(), digest: try decoder.read())
+            self = .voted(
+                phase: try decoder.read(), view: try decoder.readUInt64(), height: try decoder.readUInt64(), digest: try decoder.read())
         case 4: self = .prepared(try decoder.read())
         case 5:
             self = .stableCheckpoint(

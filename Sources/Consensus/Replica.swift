@@ -111,6 +111,10 @@ public struct Replica: Sendable {
         garbageCollect()
     }
 
+    /// Whether the replica is catching up: recovering after a wipe (rule 19) or fetching committed blocks
+    /// (rule 18). The node reports itself not ready while this holds.
+    public var isSyncing: Bool { isRecovering || fetch != nil }
+
     /// Ticks until the view-change timer fires, or nil when it is not running (for status and metrics).
     public var ticksUntilTimeout: UInt64? { timerDeadline.map { $0 > ticks ? $0 - ticks : 0 } }
 

@@ -30,13 +30,14 @@ struct BlockExecution {
         self.parameters = try state.parameters()
     }
 
-    mutating func run(signatureErrors: [TransactionSignatureError?]) throws(LedgerError) -> ExecutedBlock {
+    mutating func run(signatures: [(hash: Hash, error: TransactionSignatureError?)]) throws(LedgerError) -> ExecutedBlock {
         var governance = Governance(state: state, height: height)
         try governance.beginBlock()
         parameters = try state.parameters()
         for (index, transaction) in block.transactions.enumerated() {
-            let receipt = try executeTransaction(transaction, index: UInt32(index), signatureError: signatureErrors[index])
-            recordIndexes(receipt, transaction: transaction, index: UInt32(index))
+            let (hash, signatureError) = signatures[index]
+            let receipt = try executeTransaction(transaction, hash: hash, index: UInt32(index), signatureError: signatureError)
+            recordIndexes(receipt, transaction: transaction, hash: hash, index: UInt32(index))
             receipts.append(receipt)
         }
         let change = try governance.endBlock()
@@ -47,9 +48,8 @@ struct BlockExecution {
     // MARK: Transactions
 
     mutating func executeTransaction(
-        _ transaction: Transaction, index: UInt32, signatureError: TransactionSignatureError?
+        _ transaction: Transaction, hash: Hash, index: UInt32, signatureError: TransactionSignatureError?
     ) throws(LedgerError) -> Receipt {
-        let hash = transaction.hash
         let body = transaction.body
         if let rejection = Ledger.statelessRejection(transaction, chainId: ledger.genesis.chainId) {
             return Self.rejected(hash, rejection)
@@ -75,15 +75,15 @@ struct BlockExecution {
         let receipt: Receipt
         switch body.kind {
         case .call:
-            receipt = try call(transaction, account: account)
+            receipt = try call(transaction, hash: hash, account: account)
         case .deploy:
-            receipt = try deploy(transaction, account: account)
+            receipt = try deploy(transaction, hash: hash, account: account)
         case .governance:
             var governance = Governance(state: state, height: height)
-            receipt = try governance.execute(transaction, account: account, index: index, indexes: &indexes)
+            receipt = try governance.execute(transaction, hash: hash, account: account, index: index, indexes: &indexes)
             parameters = try state.parameters()
         case .account:
-            receipt = try manageAccount(transaction, admin: account)
+            receipt = try manageAccount(transaction, hash: hash, admin: account)
         }
         blockFuelUsed += receipt.fuelUsed
         return receipt
@@ -101,10 +101,10 @@ struct BlockExecution {
         Receipt(transactionHash: hash, status: .success, fuelUsed: 0, errorMessage: "", events: events, returnData: returnData)
     }
 
-    mutating func call(_ transaction: Transaction, account: AccountRecord) throws(LedgerError) -> Receipt {
+    mutating func call(_ transaction: Transaction, hash: Hash, account: AccountRecord) throws(LedgerError) -> Receipt {
         let body = transaction.body
         guard let payload = try? CallPayload(canonicalBytes: body.payload) else {
-            return Self.rejected(transaction.hash, .malformedPayload("call payload"))
+            return Self.rejected(hash, .malformedPayload("call payload"))
         }
         let context = CallContext(
             contract: payload.contract, caller: body.sender, callerDepartment: account.department,
@@ -116,34 +116,34 @@ struct BlockExecution {
                 state.set(StateLayout.contractStorage(write.contract, key: write.key), write.value)
             }
         }
-        return outcome.receipt(transactionHash: transaction.hash)
+        return outcome.receipt(transactionHash: hash)
     }
 
-    mutating func deploy(_ transaction: Transaction, account: AccountRecord) throws(LedgerError) -> Receipt {
+    mutating func deploy(_ transaction: Transaction, hash: Hash, account: AccountRecord) throws(LedgerError) -> Receipt {
         let body = transaction.body
         guard let payload = try? DeployPayload(canonicalBytes: body.payload) else {
-            return Self.rejected(transaction.hash, .malformedPayload("deploy payload"))
+            return Self.rejected(hash, .malformedPayload("deploy payload"))
         }
         guard parameters.governance.departmentsMayDeploy else {
             return Self.reverted(
-                transaction.hash, "departments may not deploy contracts on this chain; propose an upgradeContract instead")
+                hash, "departments may not deploy contracts on this chain; propose an upgradeContract instead")
         }
         let module: ContractModule
         do {
             module = try vm.validate(code: payload.code)
         } catch {
-            return Self.reverted(transaction.hash, "invalid contract: \(error)")
+            return Self.reverted(hash, "invalid contract: \(error)")
         }
         let address = Address.contract(deployer: body.sender, nonce: body.nonce)
         guard try state.contractRecord(address) == nil else {
-            return Self.reverted(transaction.hash, "a contract already lives at \(address)")
+            return Self.reverted(hash, "a contract already lives at \(address)")
         }
         try installContract(
             ContractRecord(
                 name: payload.name, codeHash: module.codeHash, codeBytes: UInt32(payload.code.count), department: account.department,
                 deployer: body.sender, isStandard: false, deployedHeight: height), address: address, code: payload.code)
         let event = SystemEvents.contractDeployed(address: address, name: payload.name, codeHash: module.codeHash)
-        return Self.succeeded(transaction.hash, events: [event], returnData: address.bytes)
+        return Self.succeeded(hash, events: [event], returnData: address.bytes)
     }
 
     /// Records a contract (new or replaced) and its code; shared with governance upgrades.
@@ -158,11 +158,10 @@ struct BlockExecution {
         }
     }
 
-    mutating func manageAccount(_ transaction: Transaction, admin: AccountRecord) throws(LedgerError) -> Receipt {
+    mutating func manageAccount(_ transaction: Transaction, hash: Hash, admin: AccountRecord) throws(LedgerError) -> Receipt {
         guard let action = try? AccountAction(canonicalBytes: transaction.body.payload) else {
-            return Self.rejected(transaction.hash, .malformedPayload("account payload"))
+            return Self.rejected(hash, .malformedPayload("account payload"))
         }
-        let hash = transaction.hash
         let address = action.address
         let existing = try state.account(address)
         if let existing, existing.department != admin.department {
@@ -195,12 +194,12 @@ struct BlockExecution {
 
     // MARK: Indexes and the tree
 
-    mutating func recordIndexes(_ receipt: Receipt, transaction: Transaction, index: UInt32) {
+    mutating func recordIndexes(_ receipt: Receipt, transaction: Transaction, hash: Hash, index: UInt32) {
         indexes.put(receipt.canonicalBytes, for: IndexKeys.receipt(height: height, index: index), in: .indexes)
         indexes.put(
-            transaction.hash.bytes, for: IndexKeys.sender(transaction.body.sender, height: height, index: index), in: .indexes)
+            hash.bytes, for: IndexKeys.sender(transaction.body.sender, height: height, index: index), in: .indexes)
         for (eventIndex, event) in receipt.events.enumerated() {
-            let entry = IndexedEvent(transactionHash: transaction.hash, event: event)
+            let entry = IndexedEvent(transactionHash: hash, event: event)
             indexes.put(
                 entry.canonicalBytes, for: IndexKeys.contractEvent(event.contract, height: height, index: index, event: UInt16(eventIndex)),
                 in: .indexes)

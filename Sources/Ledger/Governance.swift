@@ -64,9 +64,8 @@ struct Governance {
     // MARK: Transactions
 
     mutating func execute(
-        _ transaction: Transaction, account: AccountRecord, index: UInt32, indexes: inout WriteBatch
+        _ transaction: Transaction, hash: Hash, account: AccountRecord, index: UInt32, indexes: inout WriteBatch
     ) throws(LedgerError) -> Receipt {
-        let hash = transaction.hash
         guard let action = try? GovernanceAction(canonicalBytes: transaction.body.payload) else {
             return BlockExecution.rejected(hash, .malformedPayload("governance payload"))
         }

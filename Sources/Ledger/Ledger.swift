@@ -110,8 +110,9 @@ public final class Ledger: Application, @unchecked Sendable {
         let height = block.height
         guard height == committed.height + 1 else { throw .unexpectedHeight(expected: committed.height + 1, received: height) }
         guard block.header.chainId == genesis.chainId else { throw .invalidBlock("block for chain \(block.header.chainId)") }
+        let signatures = Self.checkSignatures(block.transactions)
         do {
-            try block.checkStructure()
+            try block.checkStructure(transactionHashes: signatures.map(\.hash))
         } catch {
             throw .invalidBlock("\(error)")
         }
@@ -122,9 +123,8 @@ public final class Ledger: Application, @unchecked Sendable {
             throw .previousReceiptsRootMismatch(
                 height: height, header: block.header.previousReceiptsRoot, local: committed.roots.receiptsRoot)
         }
-        let signatures = Self.checkSignatures(block.transactions)
         var execution = try BlockExecution(ledger: self, block: block, state: BlockState(reader: store), vm: vm)
-        let executed = try execution.run(signatureErrors: signatures)
+        let executed = try execution.run(signatures: signatures)
         pending = executed
         return executed
     }
@@ -164,7 +164,7 @@ public final class Ledger: Application, @unchecked Sendable {
 
     /// Checks that need no state: size, chain, fuel against the protocol maximum, payload form.
     static func statelessRejection(_ transaction: Transaction, chainId: String) -> TransactionRejection? {
-        let size = transaction.canonicalBytes.count
+        let size = transaction.encodedByteCount
         guard size <= Limits.transactionBytesMax else { return .tooLarge(bytes: size, limit: Limits.transactionBytesMax) }
         guard transaction.body.chainId == chainId else { return .wrongChain(expected: chainId, received: transaction.body.chainId) }
         do {
@@ -205,11 +205,20 @@ public final class Ledger: Application, @unchecked Sendable {
         }
     }
 
-    /// Recovers every sender in parallel; `nil` where the signature is good.
-    static func checkSignatures(_ transactions: [Transaction]) -> [TransactionSignatureError?] {
+    /// Whether every transaction passes the checks that need no state: form, size, chain, payload and
+    /// signature (PBFT-NOTES rule 24: replicas refuse a pre-prepare carrying a transaction no correct
+    /// primary could have admitted). Signatures are recovered on every core.
+    public static func screen(_ transactions: [Transaction], chainId: String) -> Bool {
+        guard transactions.allSatisfy({ statelessRejection($0, chainId: chainId) == nil }) else { return false }
+        return checkSignatures(transactions).allSatisfy { $0.error == nil }
+    }
+
+    /// Hashes every transaction and recovers its signer, in parallel over every core; the error is nil
+    /// where the signature recovers to the sender. Each hash is computed once and reused by execution.
+    static func checkSignatures(_ transactions: [Transaction]) -> [(hash: Hash, error: TransactionSignatureError?)] {
         let count = transactions.count
         guard count > 0 else { return [] }
-        var results = [TransactionSignatureError?](repeating: nil, count: count)
+        var results = [(hash: Hash, error: TransactionSignatureError?)](repeating: (.zero, nil), count: count)
         let chunks = min(count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 4)
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
@@ -217,11 +226,17 @@ public final class Ledger: Application, @unchecked Sendable {
                 let start = count * chunk / chunks
                 let end = count * (chunk + 1) / chunks
                 for index in start..<end {
-                    do throws(TransactionSignatureError) {
-                        try transactions[index].verifySignature()
-                    } catch {
-                        output[index] = error
+                    let transaction = transactions[index]
+                    let hash = transaction.hash
+                    var error: TransactionSignatureError? = nil
+                    if let signer = try? PublicKey.recover(signature: transaction.signature, digest: hash) {
+                        if signer.address != transaction.body.sender {
+                            error = .senderMismatch(sender: transaction.body.sender, signer: signer.address)
+                        }
+                    } else {
+                        error = .recoveryFailed(transaction: hash)
                     }
+                    output[index] = (hash, error)
                 }
             }
         }

@@ -143,6 +143,27 @@ public struct LedgerView: Sendable {
     public func validators() throws(LedgerError) -> [ValidatorRecord] { try state.validators() }
     public func epochs() throws(LedgerError) -> ValidatorEpochs { try state.epochs() }
     public func parameters() throws(LedgerError) -> ChainParameters { try state.parameters() }
+
+    /// Validator sets already announced to consensus but not yet in force: those activating at the next two
+    /// heights (PBFT-NOTES rule 20). A restarted node adds them to its replica's schedule.
+    public func announcedValidatorSets() throws(LedgerError) -> [ValidatorEpochs.Epoch] {
+        let state = self.state
+        let book = try state.governanceBook()
+        var records = try state.validators()
+        var epochs: [ValidatorEpochs.Epoch] = []
+        for target in [height + 1, height + 2] {
+            var changed = false
+            for activation in book.scheduled where activation.height == target {
+                guard let proposal = try state.proposal(activation.proposal), proposal.change.changesValidators else { continue }
+                if case .success(let updated) = Governance.applyValidatorChange(proposal.change, to: records, state: state) {
+                    records = updated
+                    changed = true
+                }
+            }
+            if changed, let set = try? Governance.validatorSet(records) { epochs.append(.init(firstHeight: target, validators: set)) }
+        }
+        return epochs
+    }
     public func revokedCertificates() throws(LedgerError) -> [Hash] { try state.revokedCertificates() }
     public func contract(_ address: Address) throws(LedgerError) -> ContractRecord? { try state.contractRecord(address) }
     public func contracts() throws(LedgerError) -> [Address] { try state.contractAddresses() }

@@ -9,6 +9,8 @@ public enum PeerLinkCloseReason: Hashable, Sendable, CustomStringConvertible {
     case connectionError(String)
     case remoteClosed
     case localClose
+    /// The layer above found the peer's message malformed (it is logged; the node never crashes on it).
+    case protocolViolation(String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum PeerLinkCloseReason: Hashable, Sendable, CustomStringConvertible {
         case .connectionError(let message): "connection error: \(message)"
         case .remoteClosed: "closed by peer"
         case .localClose: "closed locally"
+        case .protocolViolation(let reason): "protocol violation: \(reason)"
         }
     }
 }

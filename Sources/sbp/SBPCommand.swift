@@ -2,12 +2,12 @@ import ArgumentParser
 
 /// The `sbp` command line: one executable for node operation, keys, transactions and queries (DESIGN §7).
 @main
-struct SBPCommand: ParsableCommand {
+struct SBPCommand: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
         commandName: "sbp",
         abstract: "SBP permissioned blockchain node and tools.",
         version: "sbp \(version)",
-        subcommands: [KeysCommand.self, NetworkCommand.self])
+        subcommands: [NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self])
 }

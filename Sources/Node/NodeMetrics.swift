@@ -1,0 +1,57 @@
+import CoreMetrics
+import Ledger
+import Prometheus
+
+/// The node's Prometheus metrics (`/metrics`), recorded through swift-metrics into its own registry.
+///
+/// Each node owns a registry and passes its factory explicitly, so several nodes in one process (tests)
+/// never share counters and nothing depends on a process-wide `MetricsSystem.bootstrap`.
+final class NodeMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let blocks: CoreMetrics.Counter
+    private let transactions: CoreMetrics.Counter
+    private let failedTransactions: CoreMetrics.Counter
+    private let height: CoreMetrics.Gauge
+    private let view: CoreMetrics.Gauge
+    private let viewChanges: CoreMetrics.Gauge
+    private let peers: CoreMetrics.Gauge
+    private let mempoolTransactions: CoreMetrics.Gauge
+    private let mempoolBytes: CoreMetrics.Gauge
+    private let droppedFrames: CoreMetrics.Gauge
+    private let syncing: CoreMetrics.Gauge
+
+    init() {
+        let factory = PrometheusMetricsFactory(registry: registry)
+        blocks = Counter(label: "sbp_blocks_committed_total", factory: factory)
+        transactions = Counter(label: "sbp_transactions_committed_total", factory: factory)
+        failedTransactions = Counter(label: "sbp_transactions_failed_total", factory: factory)
+        height = Gauge(label: "sbp_block_height", factory: factory)
+        view = Gauge(label: "sbp_consensus_view", factory: factory)
+        viewChanges = Gauge(label: "sbp_consensus_view_changes", factory: factory)
+        peers = Gauge(label: "sbp_peers_connected", factory: factory)
+        mempoolTransactions = Gauge(label: "sbp_mempool_transactions", factory: factory)
+        mempoolBytes = Gauge(label: "sbp_mempool_bytes", factory: factory)
+        droppedFrames = Gauge(label: "sbp_peer_frames_dropped", factory: factory)
+        syncing = Gauge(label: "sbp_syncing", factory: factory)
+    }
+
+    func blockFinalized(_ executed: ExecutedBlock) {
+        blocks.increment()
+        transactions.increment(by: executed.receipts.count)
+        failedTransactions.increment(by: executed.receipts.filter { $0.status != .success }.count)
+        height.record(Int64(executed.height))
+    }
+
+    /// The text exposition, with the gauges that are sampled rather than counted brought up to date.
+    func render(node: NodeRuntime) -> String {
+        let status = node.driver.status.withLock { $0 }
+        view.record(Int64(status.view))
+        viewChanges.record(Int64(status.viewChanges))
+        syncing.record(status.syncing ? 1 : 0)
+        peers.record(Int64(node.host.openLinks.count))
+        mempoolTransactions.record(Int64(node.mempool.count))
+        mempoolBytes.record(Int64(node.mempool.bytes))
+        droppedFrames.record(Int64(node.host.droppedFrameCount))
+        return registry.emitToString()
+    }
+}

@@ -1,0 +1,244 @@
+import ChainTypes
+import Consensus
+import Foundation
+import Keys
+import Ledger
+import Logging
+import PeerNetwork
+import RPCServer
+import ServiceLifecycle
+import StorageRocksDB
+import Synchronization
+
+/// A running node: storage, ledger, mempool, replica driver, peer network and JSON-RPC, started from one
+/// configuration file and stopped gracefully on SIGTERM or SIGINT (DESIGN §2 `Node`, §7 Ops).
+///
+/// Start-up order: open RocksDB, load and check genesis, open the ledger (writing genesis state on first
+/// start), replay the consensus journal, listen for peers and dial the configured ones, start the driver,
+/// then serve RPC. Shutdown runs the other way round and closes the store last, so a stop never leaves
+/// a half-written block (each block is one synced batch anyway).
+public final class NodeRuntime: Sendable {
+    public let configuration: NodeConfiguration
+    let logger: Logger
+    let store: RocksDBStore
+    let ledger: Ledger
+    let mempool: Mempool
+    let driver: ReplicaDriver
+    let host: PeerHost
+    let signer: ConsensusSigner
+    let intake: PeerIntake
+    let trustDigest = TrustDigest()
+    let metrics: NodeMetrics
+
+    /// Marker written beside the data directory once the node has started; if the data directory is later
+    /// found empty while the marker exists, the node knows it was wiped and recovers (PBFT-NOTES rule 19).
+    static let startedMarker = ".sbp-node-started"
+
+    /// Opens everything a node needs; nothing listens until `run()`.
+    public init(configuration: NodeConfiguration, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws
+    {
+        self.configuration = configuration
+        self.logger = logger
+        let consensusKey: PrivateKey
+        let tlsCertificate: IssuedCertificate
+        do {
+            consensusKey = try configuration.loadConsensusKey(environment: environment)
+            tlsCertificate = try configuration.loadTLSCertificate()
+        } catch {
+            throw NodeError.keys(error.description)
+        }
+        let bundle: GenesisBundle
+        do {
+            bundle = try GenesisBundle.load(path: configuration.genesisFile)
+        } catch {
+            throw NodeError.genesis(error.description)
+        }
+        let dataDirectory = configuration.dataDirectory
+        let marker = (dataDirectory as NSString).deletingLastPathComponent + "/" + Self.startedMarker
+        let hadData = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory))?.isEmpty == false
+        let wiped = !hadData && FileManager.default.fileExists(atPath: marker)
+        do {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            store = try RocksDBStore(path: dataDirectory + "/db")
+        } catch {
+            throw NodeError.storage("\(error)")
+        }
+        do {
+            ledger = try Ledger(store: store, genesis: bundle)
+        } catch {
+            store.close()
+            throw NodeError.ledger(error.description)
+        }
+        _ = FileManager.default.createFile(atPath: marker, contents: Data("started\n".utf8))
+        let journal = try JournalStore(store: store)
+        let view = try ledger.view()
+        let epochs = try view.epochs().epochs + view.announcedValidatorSets()
+        guard let first = epochs.first else { throw NodeError.genesis("no validator set") }
+        var schedule = ValidatorSchedule(genesis: first.validators)
+        for epoch in epochs.dropFirst() { schedule.schedule(epoch.validators, from: epoch.firstHeight) }
+        let parameters = try view.parameters().consensus
+        let position = try Self.chainPosition(view)
+        signer = ConsensusSigner(key: consensusKey)
+        let replicaConfiguration = ReplicaConfiguration(
+            chainId: bundle.genesis.chainId, checkpointInterval: parameters.checkpointInterval, watermarkWindow: parameters.watermarkWindow,
+            viewChangeTimeoutTicks: parameters.viewChangeTimeoutTicks, viewChangeTimeoutTicksMax: parameters.viewChangeTimeoutTicksMax,
+            timestampDriftMsMax: parameters.timestampDriftMsMax)
+        let replica = Replica(
+            configuration: replicaConfiguration, identity: consensusKey.address, schedule: schedule, chain: position,
+            journal: journal.records.map(\.record), wiped: wiped, authenticator: signer,
+            screen: LedgerScreen(chainId: bundle.genesis.chainId))
+        if wiped { logger.warning("data directory was wiped: recovering through state transfer before voting (rule 19)") }
+        mempool = Mempool(limits: Mempool.Limits(configuration.mempool), application: ledger)
+        let (trust, digest) = try ChainTrust.make(from: view)
+        trustDigest.value.withLock { $0 = digest }
+        host = try PeerHost(configuration: PeerHost.Configuration(certificate: tlsCertificate), trust: trust, logger: logger)
+        metrics = NodeMetrics()
+        let transport = LinkTransport(host: host, logger: logger)
+        let ledger = self.ledger
+        let host = self.host
+        let trustDigest = self.trustDigest
+        let metrics = self.metrics
+        let mempool = self.mempool
+        driver = ReplicaDriver(
+            replica: replica, schedule: schedule, ledger: ledger, journal: journal,
+            pool: MempoolProposals(mempool: mempool, logger: logger),
+            transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: 1000, logger: logger
+        ) { executed in
+            metrics.blockFinalized(executed)
+            Self.refreshTrust(ledger: ledger, host: host, digest: trustDigest, logger: logger)
+        }
+        let driver = self.driver
+        intake = PeerIntake(
+            driver: driver, mempool: mempool, signer: signer,
+            validators: { driver.currentValidators.withLock { $0 } }, logger: logger)
+    }
+
+    static func chainPosition(_ view: LedgerView) throws -> ChainPosition {
+        let height = view.height
+        guard let roots = try view.roots(at: height) else { throw NodeError.ledger("no roots at height \(height)") }
+        guard height > 0 else {
+            return ChainPosition.genesis(timestampMs: view.genesis.genesisTimeMs, stateRoot: roots.stateRoot)
+        }
+        guard let block = try view.block(at: height), let certificate = try view.certificate(at: height) else {
+            throw NodeError.ledger("block \(height) or its certificate is missing")
+        }
+        return ChainPosition(
+            committedHeight: height, committedHash: block.hash, committedTimestampMs: block.header.timestampMs,
+            lastCertificate: certificate, stateRoot: roots.stateRoot, receiptsRoot: roots.receiptsRoot)
+    }
+
+    /// Rebuilds the peer trust when a block changed departments, validators or revocations, closing links
+    /// whose certificates no longer pass (DESIGN §5: revocation enforced on live links within one block).
+    static func refreshTrust(ledger: Ledger, host: PeerHost, digest: TrustDigest, logger: Logger) {
+        do {
+            let (trust, newDigest) = try ChainTrust.make(from: try ledger.view())
+            guard digest.value.withLock({ $0 }) != newDigest else { return }
+            digest.value.withLock { $0 = newDigest }
+            for (link, refusal) in host.updateTrust(trust) {
+                logger.notice("closed link after a trust change", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
+            }
+        } catch {
+            logger.error("cannot rebuild peer trust", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs the node until SIGTERM or SIGINT (or until the task is cancelled), then shuts down gracefully.
+    public func run() async throws {
+        let rpc = RPCServer(
+            configuration: RPCServerConfiguration(host: configuration.rpc.host, port: configuration.rpc.port),
+            backend: NodeRPCBackend(node: self), logger: logger, metrics: { [metrics, self] in metrics.render(node: self) })
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: PeerService(node: self)),
+                    .init(service: RPCService(server: rpc), successTerminationBehavior: .gracefullyShutdownGroup),
+                ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Whether this node may serve as ready: synced, not halted, connected to a quorum of its peers.
+    var isReady: Bool {
+        let status = driver.status.withLock { $0 }
+        guard status.halted == nil, !status.syncing else { return false }
+        let validators = (try? ledger.view().epochs().validators(at: ledger.height + 1))?.count ?? 1
+        let quorum = (validators + (validators - 1) / 3 + 2) / 2
+        return host.openLinks.count + 1 >= quorum
+    }
+
+    /// Sends the transactions clients submitted here to every peer (one hop reaches all validators).
+    func gossipPending() {
+        let transactions = mempool.takeGossip()
+        guard !transactions.isEmpty else { return }
+        for message in MempoolGossip().messages(for: transactions) {
+            LinkTransport(host: host, logger: logger).broadcast(.gossip(message))
+        }
+    }
+
+    /// Peers currently connected, by name.
+    var connectedPeers: [String] { Array(Set(host.openLinks.map(\.identity.nodeName))).sorted() }
+}
+
+/// The peer network and the replica driver as one service: listen, dial, drive, and on shutdown stop.
+struct PeerService: Service {
+    let node: NodeRuntime
+
+    func run() async throws {
+        let configuration = node.configuration
+        let address = try await node.host.listen(host: configuration.p2p.host, port: configuration.p2p.port)
+        node.logger.info("listening for peers", metadata: ["address": "\(address)"])
+        for peer in configuration.peers where peer.name != configuration.nodeName {
+            node.host.dial(host: peer.host, port: peer.port, expecting: PeerIdentity(department: peer.department, nodeName: peer.name))
+        }
+        node.driver.start()
+        let events = node.host.events
+        let intake = node.intake
+        await cancelWhenGracefulShutdown {
+            for await event in events { intake.handle(event) }
+        }
+        node.logger.info("stopping the node")
+        node.driver.stop()
+        try? await node.host.shutdown()
+        node.store.close()
+        node.logger.info("node stopped")
+    }
+}
+
+/// The JSON-RPC server as a service.
+struct RPCService: Service {
+    let server: RPCServer
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await server.run() }
+    }
+}
+
+/// The digest of the inputs of the peer trust last installed (to skip rebuilding an unchanged trust).
+final class TrustDigest: Sendable {
+    let value = Mutex(Hash.zero)
+}
+
+/// The mempool as the driver's proposal source.
+final class MempoolProposals: ProposalSource {
+    let mempool: Mempool
+    let logger: Logger
+
+    init(mempool: Mempool, logger: Logger) {
+        self.mempool = mempool
+        self.logger = logger
+    }
+
+    var pendingCount: Int { mempool.count }
+
+    func proposal(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction] {
+        mempool.batch(transactionsMax: transactionsMax, bytesMax: bytesMax, fuelMax: fuelMax)
+    }
+
+    func committed(_ block: Block, nextHeight: UInt64) {
+        do {
+            try mempool.removeCommitted(block)
+        } catch {
+            logger.error("mempool cannot read the ledger after a block", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import ChainTypes
+import Consensus
+import Dispatch
+import Foundation
+import Ledger
+import Logging
+import NIOCore
+import PeerNetwork
+import X509
+
+/// Sends peer messages over the `PeerHost`'s open links, by validator name.
+struct LinkTransport: PeerTransport {
+    let host: PeerHost
+    let logger: Logger
+
+    func send(_ message: PeerMessage, to name: String) {
+        guard let link = host.openLinks.first(where: { $0.identity.nodeName == name }) else { return }
+        link.send(Self.frame(message))
+    }
+
+    /// Sends once to each connected peer: both nodes of a pair dial each other, so two links may be open
+    /// to the same peer; the oldest carries the traffic and the other stands by.
+    func broadcast(_ message: PeerMessage) {
+        let frame = Self.frame(message)
+        var seen = Set<String>()
+        for link in host.openLinks where seen.insert(link.identity.nodeName).inserted { link.send(frame) }
+    }
+
+    static func frame(_ message: PeerMessage) -> ByteBuffer { ByteBuffer(bytes: message.canonicalBytes) }
+}
+
+/// Builds the peer trust from chain state: department CAs, validators' TLS certificates, revocations.
+///
+/// DESIGN §5: a peer's certificate must chain to a department CA listed on chain and match a registered
+/// validator; a certificate revoked by governance is refused, and `PeerHost.updateTrust` closes live links
+/// that no longer pass. The node rebuilds the trust after every block whose state changed any of these.
+enum ChainTrust {
+    /// The trust of the ledger's latest state, and a digest of its inputs to skip rebuilding when unchanged.
+    static func make(from view: LedgerView) throws -> (trust: PeerTrust, digest: Hash) {
+        var trust = PeerTrust()
+        var digestInput: [UInt8] = []
+        for department in try view.departments() {
+            trust.departmentCAs[department.id, default: []].append(try Certificate(pemEncoded: department.caCertificate))
+            digestInput += Array(department.id.utf8) + Array(department.caCertificate.utf8)
+        }
+        for validator in try view.validators() {
+            let certificate = try Certificate(pemEncoded: validator.tlsCertificate)
+            trust.register(certificate, as: .init(department: validator.department, nodeName: validator.name))
+            digestInput += Array(validator.name.utf8) + Array(validator.tlsCertificate.utf8)
+        }
+        for revoked in try view.revokedCertificates() {
+            trust.revokedCertificates.insert(revoked)
+            digestInput += revoked.bytes
+        }
+        return (trust, Hash.sha256(digestInput))
+    }
+}
+
+/// Turns peer events into driver events: decodes frames, checks signatures on every core, feeds gossip
+/// to the mempool, and disconnects a peer that sends bytes that are not a message.
+final class PeerIntake: Sendable {
+    let driver: ReplicaDriver
+    let mempool: Mempool
+    let signer: ConsensusSigner
+    let validators: @Sendable () -> ValidatorSet
+    let logger: Logger
+    private let verifyQueue = DispatchQueue(label: "sbp.verify", attributes: .concurrent)
+
+    init(
+        driver: ReplicaDriver, mempool: Mempool, signer: ConsensusSigner, validators: @escaping @Sendable () -> ValidatorSet,
+        logger: Logger
+    ) {
+        self.driver = driver
+        self.mempool = mempool
+        self.signer = signer
+        self.validators = validators
+        self.logger = logger
+    }
+
+    func handle(_ event: PeerEvent) {
+        switch event {
+        case .linkUp(let link):
+            logger.info("peer connected", metadata: ["peer": "\(link.identity)", "direction": "\(link.direction)"])
+        case .linkDown(let link, let reason):
+            logger.info("peer disconnected", metadata: ["peer": "\(link.identity)", "reason": "\(reason)"])
+        case .refused(let remote, let refusal):
+            logger.warning("peer refused", metadata: ["remote": "\(remote)", "reason": "\(refusal)"])
+        case .message(let link, var buffer):
+            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            let message: PeerMessage
+            do {
+                message = try PeerMessage(canonicalBytes: bytes)
+            } catch {
+                logger.warning("closing link: undecodable message", metadata: ["peer": "\(link.identity)", "error": "\(error)"])
+                link.close(reason: .protocolViolation("undecodable message: \(error)"))
+                return
+            }
+            switch message {
+            case .consensus(let consensus):
+                verifyQueue.async { [self] in
+                    preverify(consensus)
+                    driver.post(.message(consensus))
+                }
+            case .gossip(let bytes):
+                let transactions: [Transaction]
+                do {
+                    transactions = try MempoolGossip().transactions(in: bytes)
+                } catch {
+                    logger.warning("closing link: undecodable gossip", metadata: ["peer": "\(link.identity)", "error": "\(error)"])
+                    link.close(reason: .protocolViolation("undecodable gossip: \(error)"))
+                    return
+                }
+                verifyQueue.async { [self] in
+                    var added = false
+                    for transaction in transactions {
+                        if case .success(.added) = mempool.add(transaction, origin: .peer) { added = true }
+                    }
+                    if added { driver.post(.transactionsArrived) }
+                }
+            }
+        }
+    }
+
+    /// Checks the outer signature of a consensus message ahead of the replica (DESIGN §3).
+    private func preverify(_ message: Message) {
+        let set = validators()
+        let chainId = driver.chainId
+        func check<Payload: SignablePayload>(_ signed: Signed<Payload>) {
+            guard Int(signed.signer) < set.count else { return }
+            signer.preverify(
+                signed.signature, digest: signed.payload.signingDigest(chainId: chainId), key: set.validators[Int(signed.signer)].publicKey)
+        }
+        switch message {
+        case .prePrepare(let signed, _): check(signed)
+        case .prepare(let signed): check(signed)
+        case .commit(let signed): check(signed)
+        case .checkpoint(let signed): check(signed)
+        case .viewChange(let signed): check(signed)
+        case .newView(let signed): check(signed)
+        case .fetchBlocks, .blocks: break
+        }
+    }
+}

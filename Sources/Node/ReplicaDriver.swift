@@ -1,0 +1,338 @@
+import ChainTypes
+import Consensus
+import Foundation
+import Ledger
+import Logging
+import Synchronization
+
+/// Where the driver sends consensus messages and gossip; the node implements it with `PeerHost` links.
+protocol PeerTransport: Sendable {
+    /// Sends to the validator called `name`, if a link to it is open.
+    func send(_ message: PeerMessage, to name: String)
+    /// Sends to every open link.
+    func broadcast(_ message: PeerMessage)
+}
+
+/// What the driver needs of the mempool: a proposal, and the news that a block was committed.
+protocol ProposalSource: AnyObject, Sendable {
+    var pendingCount: Int { get }
+    func proposal(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction]
+    func committed(_ block: Block, nextHeight: UInt64)
+}
+
+/// What the node reports about consensus (RPC `node_status`, `/readyz`, metrics).
+struct DriverStatus: Sendable {
+    var height: UInt64 = 0
+    var hash: Hash = .zero
+    var view: UInt64 = 0
+    var syncing = false
+    var halted: String? = nil
+    var lastCommitTime: ContinuousClock.Instant? = nil
+    var viewChanges: UInt64 = 0
+    var committedTransactions: UInt64 = 0
+}
+
+/// Drives the PBFT replica: ticks, peer messages and proposals in; journal, messages and execution out.
+///
+/// One thread owns the replica, in the order DESIGN §3 prescribes for each `Ready`: persist the journal
+/// (synced), then send the messages, then execute and finalize committed blocks and report them back as
+/// `executed`. Everything else (network, RPC, signature checks) hands events to this thread through a
+/// bounded inbox, so the replica never needs a lock and its state is never seen half-updated.
+final class ReplicaDriver: @unchecked Sendable {
+    enum Event: Sendable {
+        case tick
+        case message(Message)
+        /// Transactions arrived; a primary may now propose.
+        case transactionsArrived
+    }
+
+    static let inboxMax = 16_384
+
+    private let condition = NSCondition()
+    private var inbox: [Event] = []
+    private var stopping = false
+    private var thread: Thread?
+    private let finished = NSCondition()
+    private var isFinished = false
+
+    // Owned by the driver thread.
+    private var replica: Replica
+    private var schedule: ValidatorSchedule
+    private let ledger: Ledger
+    private let journal: JournalStore
+    private let pool: any ProposalSource
+    private let transport: any PeerTransport
+    private let signer: ConsensusSigner
+    private let logger: Logger
+    private let tickMs: UInt64
+    private let emptyBlockTicks: UInt64
+    private var ticksSinceCommit: UInt64 = 0
+    private var pendingTick = false
+    /// Called on the driver thread after each finalized block.
+    private let onFinalized: @Sendable (ExecutedBlock) -> Void
+
+    let status = Mutex(DriverStatus())
+    /// The validator set deciding the next height, for checking signatures ahead of the driver.
+    let currentValidators: Mutex<ValidatorSet>
+    let chainId: String
+
+    init(
+        replica: Replica, schedule: ValidatorSchedule, ledger: Ledger, journal: JournalStore, pool: any ProposalSource,
+        transport: any PeerTransport, signer: ConsensusSigner, tickMs: UInt64, emptyBlockIntervalMs: UInt64, logger: Logger,
+        onFinalized: @escaping @Sendable (ExecutedBlock) -> Void
+    ) {
+        self.replica = replica
+        self.schedule = schedule
+        self.ledger = ledger
+        self.journal = journal
+        self.pool = pool
+        self.transport = transport
+        self.signer = signer
+        self.tickMs = max(1, tickMs)
+        self.emptyBlockTicks = max(1, emptyBlockIntervalMs / max(1, tickMs))
+        self.logger = logger
+        self.onFinalized = onFinalized
+        let height = ledger.height
+        status.withLock { $0.height = height }
+        currentValidators = Mutex(schedule.validators(at: height + 1))
+        chainId = ledger.genesis.chainId
+    }
+
+    // MARK: Inbox
+
+    /// Queues an event for the driver thread; a full inbox drops consensus messages (peers retransmit).
+    func post(_ event: Event) {
+        condition.lock()
+        defer { condition.unlock() }
+        if case .tick = event {
+            if pendingTick { return }
+            pendingTick = true
+        } else if inbox.count >= Self.inboxMax {
+            return
+        }
+        inbox.append(event)
+        condition.signal()
+    }
+
+    /// Starts the driver thread and its tick timer.
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "sbp-replica-driver"
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+        let tickMs = self.tickMs
+        let timer = Thread { [weak self] in
+            while let self, !self.isStopping {
+                Thread.sleep(forTimeInterval: Double(tickMs) / 1000)  // the clock of logical ticks, not synchronization
+                self.post(.tick)
+            }
+        }
+        timer.name = "sbp-replica-ticks"
+        timer.start()
+    }
+
+    private var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+
+    /// Stops the driver after the event it is handling; returns once its thread has finished.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        finished.lock()
+        while !isFinished && thread != nil { finished.wait() }
+        finished.unlock()
+    }
+
+    private func next() -> [Event]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while inbox.isEmpty && !stopping { condition.wait() }
+        if stopping { return nil }
+        let events = inbox
+        inbox.removeAll(keepingCapacity: true)
+        pendingTick = false
+        return events
+    }
+
+    private func run() {
+        defer {
+            finished.lock()
+            isFinished = true
+            finished.broadcast()
+            finished.unlock()
+        }
+        process()
+        while let events = next() {
+            for event in events {
+                switch event {
+                case .tick:
+                    ticksSinceCommit += 1
+                    replica.step(.tick(nowMs: UInt64(Date().timeIntervalSince1970 * 1000)))
+                    if pool.pendingCount > 0 { replica.step(.workPending) }
+                case .message(let message):
+                    if case .fetchBlocks(let fromHeight, let requester) = message {
+                        serveBlocks(from: fromHeight, to: requester)
+                        continue
+                    }
+                    replica.step(.message(message))
+                case .transactionsArrived:
+                    replica.step(.workPending)
+                }
+                process()
+                if status.withLock({ $0.halted }) != nil { return }
+            }
+        }
+    }
+
+    // MARK: Ready
+
+    /// Carries out the replica's effects in the contract's order, then proposes if this node may.
+    private func process() {
+        for _ in 0..<256 {
+            let ready = replica.ready()
+            if ready.journal.isEmpty, ready.messages.isEmpty, ready.committed.isEmpty, ready.fetch == nil, ready.events.isEmpty {
+                break
+            }
+            replica.advance(ready)
+            do {
+                try journal.append(ready.journal)
+            } catch {
+                return halt("cannot persist the consensus journal: \(error)")
+            }
+            for outgoing in ready.messages { send(outgoing) }
+            for committed in ready.committed {
+                guard execute(committed) else { return }
+            }
+            if let fetch = ready.fetch, let own = ownIndex {
+                send(Outgoing(.fetchBlocks(fromHeight: fetch.fromHeight, requester: own), to: .replica(fetch.peer)))
+            }
+            for event in ready.events { observe(event) }
+        }
+        proposeIfPrimary()
+        status.withLock { status in
+            status.view = replica.view
+            status.syncing = replica.isSyncing
+        }
+    }
+
+    private func proposeIfPrimary() {
+        guard replica.ready().canPropose else { return }
+        let pending = pool.pendingCount
+        guard pending > 0 || ticksSinceCommit >= emptyBlockTicks else { return }
+        let parameters: ChainParameters
+        do {
+            parameters = try ledger.view().parameters()
+        } catch {
+            return halt("cannot read chain parameters: \(error)")
+        }
+        let consensus = parameters.consensus
+        let batch =
+            pending > 0
+            ? pool.proposal(
+                transactionsMax: Int(consensus.blockTransactionsMax), bytesMax: Int(consensus.blockBytesMax) - 64 * 1024,
+                fuelMax: consensus.blockFuelMax) : []
+        replica.step(.propose(batch))
+        process()
+    }
+
+    private var ownIndex: UInt16? {
+        schedule.validators(at: ledger.height + 1).index(of: signer.address).map { UInt16($0) }
+    }
+
+    private func send(_ outgoing: Outgoing) {
+        let message = PeerMessage.consensus(outgoing.message)
+        switch outgoing.target {
+        case .all:
+            transport.broadcast(message)
+        case .replica(let index):
+            let validators = schedule.validators(at: ledger.height + 1).validators
+            guard Int(index) < validators.count else { return }
+            transport.send(message, to: validators[Int(index)].name)
+        }
+    }
+
+    /// Answers a state-transfer request with committed blocks and their certificates (rule 18).
+    private func serveBlocks(from fromHeight: UInt64, to requester: UInt16) {
+        guard fromHeight >= 1 else { return }
+        var blocks: [CommittedBlock] = []
+        do {
+            let view = try ledger.view()
+            var height = fromHeight
+            while height <= view.height, blocks.count < ConsensusLimits.fetchBlocksMax {
+                guard let block = try view.block(at: height), let certificate = try view.certificate(at: height) else { break }
+                blocks.append(CommittedBlock(block: block, certificate: certificate))
+                height += 1
+            }
+        } catch {
+            logger.warning("cannot serve blocks", metadata: ["from": "\(fromHeight)", "error": "\(error)"])
+            return
+        }
+        guard !blocks.isEmpty else { return }
+        send(Outgoing(.blocks(blocks), to: .replica(requester)))
+    }
+
+    // MARK: Execution
+
+    /// Executes and finalizes a committed block and reports it to the replica; false when the node halts.
+    private func execute(_ committed: CommittedBlock) -> Bool {
+        let block = committed.block
+        let executed: ExecutedBlock
+        do {
+            executed = try ledger.execute(block)
+            try ledger.finalize(executed, certificate: committed.certificate)
+        } catch {
+            halt("block \(block.height) \(block.hash): \(error)")
+            return false
+        }
+        let change = executed.validatorSetChange.map {
+            ValidatorSetChange(validators: $0.validators, activationHeight: $0.activationHeight)
+        }
+        if let change { schedule.schedule(change.validators, from: change.activationHeight) }
+        let next = schedule.validators(at: block.height + 1)
+        currentValidators.withLock { $0 = next }
+        replica.step(
+            .executed(
+                height: block.height, stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot, validatorSetChange: change))
+        ticksSinceCommit = 0
+        pool.committed(block, nextHeight: block.height + 1)
+        status.withLock { status in
+            status.height = block.height
+            status.hash = block.hash
+            status.lastCommitTime = .now
+            status.committedTransactions += UInt64(block.transactions.count)
+        }
+        logger.info(
+            "committed block",
+            metadata: [
+                "height": "\(block.height)", "hash": "\(block.hash)", "transactions": "\(block.transactions.count)",
+                "view": "\(block.header.view)",
+            ])
+        onFinalized(executed)
+        return true
+    }
+
+    private func observe(_ event: ReplicaEvent) {
+        switch event {
+        case .viewChangeStarted(let view, let reason):
+            status.withLock { $0.viewChanges += 1 }
+            logger.notice("view change", metadata: ["view": "\(view)", "reason": "\(reason)"])
+        case .stateDivergence(let height, let local, let stable):
+            halt("state root at height \(height) is \(local), a quorum has \(stable)")
+        case .rejected(let rejection):
+            logger.debug("message rejected", metadata: ["reason": "\(rejection)"])
+        default:
+            logger.trace("replica event", metadata: ["event": "\(event)"])
+        }
+    }
+
+    private func halt(_ reason: String) {
+        logger.critical("node halted", metadata: ["reason": "\(reason)"])
+        status.withLock { $0.halted = reason }
+    }
+}

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import Node
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `sbp devnet`: a local network of N validator processes on loopback, with TLS, until Ctrl-C.
+///
+/// Creates the network with `sbp network init` when the directory has none, starts one
+/// `sbp node start` process per validator (logs in each node's `node.log`), waits until every node has
+/// committed blocks, prints the RPC URLs and how to send a first transaction, and on Ctrl-C or SIGTERM
+/// stops every node with SIGTERM and waits for them to exit.
+struct DevnetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devnet", abstract: "Run a local multi-department network of validator processes until Ctrl-C.")
+
+    @Option(help: "Validators, one per department (the first of TD, IMMD, EPD, DH, then D5, D6, ...).")
+    var validators = 4
+
+    @Option(help: "Network directory (created with `sbp network init` when it holds no network.json).")
+    var dir = ".devnet"
+
+    @Option(help: ArgumentHelp("Directory with the standard contracts' .wasm modules.", valueName: "dir"))
+    var contracts = "Genesis/contracts"
+
+    @Option(help: "P2P port of the first node.")
+    var p2pBasePort = NodeLimits.p2pBasePortDefault
+
+    @Option(help: "JSON-RPC port of the first node.")
+    var rpcBasePort = NodeLimits.rpcBasePortDefault
+
+    @Option(help: "Seconds to wait for every node to commit blocks.")
+    var startTimeout = 120
+
+    @Flag(help: "Start, wait for committed blocks, print the URLs, then stop (for scripts and CI).")
+    var once = false
+
+    func validate() throws {
+        guard (1...64).contains(validators) else { throw ValidationError("--validators must be 1...64") }
+    }
+
+    func run() async throws {
+        let manifestPath = (dir as NSString).appendingPathComponent(NetworkManifest.fileName)
+        if !FileManager.default.fileExists(atPath: manifestPath) {
+            let standard = ["TD", "IMMD", "EPD", "DH"]
+            let ids = (0..<validators).map { $0 < standard.count ? standard[$0] : "D\($0 + 1)" }
+            let options = NetworkOptions(
+                departments: NetworkOptions.DepartmentSpec.parse(list: ids.joined(separator: ",")), outputDirectory: dir,
+                chainId: "sbp-devnet", p2pBasePort: p2pBasePort, rpcBasePort: rpcBasePort, contractsDirectory: contracts)
+            _ = try NetworkInitializer.run(options)
+            print("created a \(validators)-department network in \(dir)")
+        }
+        let manifest = try JSONDecoder().decode(NetworkManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var processes: [(name: String, process: Process)] = []
+        for node in manifest.nodes {
+            let home = (dir as NSString).appendingPathComponent(node.directory)
+            let log = (home as NSString).appendingPathComponent("node.log")
+            FileManager.default.createFile(atPath: log, contents: nil)
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["node", "start", "--home", home]
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            handle.seekToEndOfFile()
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            processes.append((node.name, process))
+            print("started \(node.name) (pid \(process.processIdentifier)), log \(log)")
+        }
+        let stopper = Stopper(processes: processes.map(\.process))
+        stopper.installSignalHandlers()
+        print("waiting for blocks to be committed...")
+        let deadline = ContinuousClock.now + .seconds(startTimeout)
+        var heights: [String: UInt64] = [:]
+        while ContinuousClock.now < deadline, !stopper.isStopping {
+            for node in manifest.nodes { heights[node.name] = await Self.height(rpcURL: node.rpcURL) }
+            if heights.values.allSatisfy({ $0 >= 2 }) && heights.count == manifest.nodes.count { break }
+            if let exited = processes.first(where: { !$0.process.isRunning }) {
+                stopper.stop()
+                throw CommandError("node \(exited.name) exited (status \(exited.process.terminationStatus)); see its node.log")
+            }
+            try await Task.sleep(for: .milliseconds(500))  // polling the RPC of separate processes
+        }
+        guard heights.values.allSatisfy({ $0 >= 2 }), heights.count == manifest.nodes.count else {
+            stopper.stop()
+            throw CommandError("nodes did not commit blocks within \(startTimeout) s (heights \(heights)); see the node.log files")
+        }
+        print("")
+        print("devnet \(manifest.chainId) is committing blocks:")
+        for node in manifest.nodes { print("  \(node.name)\t\(node.rpcURL)\theight \(heights[node.name] ?? 0)") }
+        print("")
+        print("first transaction: see docs/operations.md (\"Send a first transaction\"), e.g.")
+        print("  curl -s \(manifest.nodes[0].rpcURL) -H 'content-type: application/json' \\")
+        print("    -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"node_status\"}'")
+        print("Ctrl-C stops every node.")
+        if once {
+            stopper.stop()
+        }
+        await stopper.waitUntilStopped()
+        print("all nodes stopped")
+    }
+
+    /// The latest height a node reports through `node_status`, or 0 when it does not answer yet.
+    static func height(rpcURL: String) async -> UInt64 {
+        guard let url = URL(string: rpcURL) else { return 0 }
+        var request = URLRequest(url: url, timeoutInterval: 2)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "content-type")
+        request.httpBody = Data(#"{"jsonrpc":"2.0","id":1,"method":"node_status"}"#.utf8)
+        guard let (data, _) = try? await URLSession.shared.data(for: request),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let result = object["result"] as? [String: Any]
+        else { return 0 }
+        if let height = result["latestHeight"] as? Int { return UInt64(max(0, height)) }
+        if let text = result["latestHeight"] as? String { return UInt64(text) ?? 0 }
+        return 0
+    }
+}
+
+/// Stops the devnet's node processes on Ctrl-C or SIGTERM (or when asked) and waits for them.
+final class Stopper: @unchecked Sendable {
+    private let processes: [Process]
+    private let lock = NSLock()
+    private var stopping = false
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(processes: [Process]) {
+        self.processes = processes
+    }
+
+    var isStopping: Bool { lock.withLock { stopping } }
+
+    func installSignalHandlers() {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [weak self] in self?.stop() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Sends SIGTERM to every running node (once).
+    func stop() {
+        let first = lock.withLock {
+            defer { stopping = true }
+            return !stopping
+        }
+        guard first else { return }
+        print("\nstopping nodes...")
+        for process in processes where process.isRunning { process.terminate() }
+    }
+
+    /// Returns once every node process has exited.
+    func waitUntilStopped() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { [processes] in
+                for process in processes { process.waitUntilExit() }
+                continuation.resume()
+            }
+        }
+    }
+}
