@@ -133,7 +133,8 @@ let package = Package(
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
         .testTarget(
-            name: "NodeTests", dependencies: ["Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "PeerNetwork", x509]),
+            name: "NodeTests",
+            dependencies: ["Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", x509]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(
             name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix], exclude: ["testdata"]),
