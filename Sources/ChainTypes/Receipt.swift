@@ -30,7 +30,8 @@ extension Event: CanonicalCodable {
 /// How a transaction ended. Every committed transaction has a receipt, including failed ones.
 public enum ReceiptStatus: UInt8, Sendable, CaseIterable, Codable {
     case success = 0
-    /// A state-dependent check failed at execution (nonce, permission, expiry; PBFT-NOTES rule 24).
+    /// An admission check failed at execution (a faulty primary's inclusion: nonce, permission, expiry,
+    /// signature, ...; PBFT-NOTES rule 24). Nothing changed and no nonce was used.
     case rejected = 1
     /// The contract reverted with a message.
     case reverted = 2

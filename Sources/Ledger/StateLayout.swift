@@ -53,9 +53,9 @@ enum IndexKeys {
         case sender = 0x11
         /// contract, height, tx index, event index → event (with its transaction hash)
         case contractEvent = 0x12
-        /// contract, record id, height, tx index, event index → topic and tx hash
+        /// contract, record id, height, tx index, event index → event (with its transaction hash)
         case recordHistory = 0x13
-        /// proposal id, height, tx index → governance action record
+        /// proposal id, height, tx index, event index (one byte) → governance event (with its transaction hash)
         case proposal = 0x14
         /// height → state root and receipts root after that height
         case roots = 0x15

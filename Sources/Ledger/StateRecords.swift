@@ -34,11 +34,13 @@ extension AccountRecord: CanonicalCodable {
     }
 }
 
-/// A department: its admins (who vote on governance) and the CA that signs its nodes' TLS certificates.
+/// A department: its admin keys and the CA that signs its nodes' TLS certificates.
 public struct DepartmentRecord: Hashable, Sendable {
     public var id: String
     public var name: String
-    /// Compressed secp256k1 public keys of the department's admins.
+    /// Compressed secp256k1 public keys of the admins the department was created with (genesis or
+    /// `addDepartment`). Each became an admin account; votes and account actions are authorized by the
+    /// `admin` role of the sender's account, not by this list.
     public var adminKeys: [[UInt8]]
     /// The department's CA certificate, PEM.
     public var caCertificate: String

@@ -20,7 +20,8 @@ public enum TransactionRejection: Error, Hashable, Sendable, CustomStringConvert
     case fuelLimitTooHigh(limit: UInt64, blockLimit: UInt64)
     case blockFuelExhausted(limit: UInt64, remaining: UInt64)
     case malformedPayload(String)
-    /// A well-formed request the current state does not allow (unknown proposal, foreign account, ...).
+    /// The ledger could not check the transaction because it could not read its state; only `check`
+    /// returns it (an action the state does not allow is a `reverted` receipt, not a rejection).
     case notAllowed(String)
 
     public var description: String {
