@@ -376,8 +376,8 @@ extension Genesis.GovernanceParameters {
         guard thresholdDenominator >= 1, thresholdNumerator >= 1, thresholdNumerator <= thresholdDenominator else {
             throw GenesisError(field: "governance.thresholdNumerator", reason: "need 1 ≤ numerator ≤ denominator")
         }
-        guard proposalLifetimeBlocks >= 1 else {
-            throw GenesisError(field: "governance.proposalLifetimeBlocks", reason: "must be at least 1")
+        guard proposalLifetimeBlocks >= 1, proposalLifetimeBlocks <= 1 << 40 else {
+            throw GenesisError(field: "governance.proposalLifetimeBlocks", reason: "must be 1...2^40")
         }
     }
 

@@ -194,6 +194,13 @@ public enum ProposalChange: Hashable, Sendable {
         }
     }
 
+    /// Whether the change alters departments or validators: such changes activate no sooner than two
+    /// blocks after passing, so the set consensus is told two heights ahead is final (rule 20).
+    public var affectsRoster: Bool {
+        if case .addDepartment = self { return true }
+        return changesValidators
+    }
+
     /// A short name for logs, receipts and the explorer.
     public var kindName: String {
         switch self {

@@ -47,11 +47,16 @@ public struct ExecutedBlock: Sendable {
     public let validatorSetChange: (validators: ValidatorSet, activationHeight: UInt64)?
     /// Tree nodes, flat state, receipts and indexes of this block (not the block itself).
     let writes: WriteBatch
+    /// Transaction-index entries written after the block's own, so a rejected replay keeps pointing at
+    /// the inclusion that counted.
+    let locationFixups: [(hash: Hash, location: TransactionLocation)]
 
     init(
         block: Block, stateRoot: Hash, receiptsRoot: Hash, receipts: [Receipt],
-        validatorSetChange: (validators: ValidatorSet, activationHeight: UInt64)?, writes: WriteBatch
+        validatorSetChange: (validators: ValidatorSet, activationHeight: UInt64)?, writes: WriteBatch,
+        locationFixups: [(hash: Hash, location: TransactionLocation)]
     ) {
+        self.locationFixups = locationFixups
         self.block = block
         self.stateRoot = stateRoot
         self.receiptsRoot = receiptsRoot

@@ -21,6 +21,17 @@ struct BlockExecution {
     /// Fuel used so far in this block; a transaction's limit must fit in what is left.
     var blockFuelUsed: UInt64 = 0
     var parameters: ChainParameters
+    /// Where the transaction index should point for each hash of this block, and where `BlockStore` will
+    /// point it (its last position in the block); they differ only for rejected repeats.
+    var intendedLocations: [Hash: TransactionLocation] = [:]
+    var lastPositions: [Hash: UInt32] = [:]
+    /// Transaction-index entries to restore after `BlockStore` writes this block's: a rejected repeat of
+    /// a transaction (a faulty primary's replay) must not hide the inclusion that counted.
+    var locationFixups: [(hash: Hash, location: TransactionLocation)] {
+        intendedLocations.compactMap { hash, location in
+            location == TransactionLocation(height: height, index: lastPositions[hash] ?? location.index) ? nil : (hash, location)
+        }.sorted { $0.hash < $1.hash }
+    }
 
     init(ledger: Ledger, block: Block, state: BlockState, vm: ContractVM) throws(LedgerError) {
         self.ledger = ledger
@@ -37,6 +48,8 @@ struct BlockExecution {
         for (index, transaction) in block.transactions.enumerated() {
             let (hash, signatureError) = signatures[index]
             let receipt = try executeTransaction(transaction, hash: hash, index: UInt32(index), signatureError: signatureError)
+                .withBoundedMessage()
+            try keepEarlierLocation(of: hash, index: UInt32(index), status: receipt.status)
             recordIndexes(receipt, transaction: transaction, hash: hash, index: UInt32(index))
             receipts.append(receipt)
         }
@@ -194,6 +207,25 @@ struct BlockExecution {
 
     // MARK: Indexes and the tree
 
+    /// Decides where the transaction index points for `hash`: at the first inclusion that counted (not
+    /// rejected); a rejected repeat keeps an earlier location, from this block or a finalized one.
+    mutating func keepEarlierLocation(of hash: Hash, index: UInt32, status: ReceiptStatus) throws(LedgerError) {
+        lastPositions[hash] = index
+        let here = TransactionLocation(height: height, index: index)
+        if status != .rejected {
+            intendedLocations[hash] = here
+            return
+        }
+        guard intendedLocations[hash] == nil else { return }
+        let stored: TransactionLocation?
+        do {
+            stored = try ledger.blocks.transactionLocation(hash)
+        } catch {
+            throw .storage(error.description)
+        }
+        intendedLocations[hash] = stored ?? here
+    }
+
     mutating func recordIndexes(_ receipt: Receipt, transaction: Transaction, hash: Hash, index: UInt32) {
         indexes.put(receipt.canonicalBytes, for: IndexKeys.receipt(height: height, index: index), in: .indexes)
         indexes.put(
@@ -237,7 +269,21 @@ struct BlockExecution {
             in: .indexes)
         return ExecutedBlock(
             block: block, stateRoot: update.rootHash, receiptsRoot: receiptsRoot, receipts: receipts,
-            validatorSetChange: validatorSetChange.map { (validators: $0.0, activationHeight: $0.1) }, writes: batch)
+            validatorSetChange: validatorSetChange.map { (validators: $0.0, activationHeight: $0.1) }, writes: batch,
+            locationFixups: locationFixups)
+    }
+}
+
+extension Receipt {
+    /// The receipt with its error message cut to `Limits.errorMessageBytesMax` (at a character boundary),
+    /// so every stored receipt decodes: ledger messages quote contract-chosen names of any length.
+    func withBoundedMessage() -> Receipt {
+        guard errorMessage.utf8.count > Limits.errorMessageBytesMax else { return self }
+        var copy = self
+        var message = errorMessage
+        while message.utf8.count > Limits.errorMessageBytesMax { message.removeLast() }
+        copy.errorMessage = message
+        return copy
     }
 }
 

@@ -67,7 +67,22 @@ final class BlockState: ContractStorage {
     }
 
     func epochs() throws(LedgerError) -> ValidatorEpochs {
-        try record(StateLayout.epochs, as: ValidatorEpochs.self) ?? ValidatorEpochs(epochs: [])
+        var epochs: [ValidatorEpochs.Epoch] = []
+        for firstHeight in try record(StateLayout.epochs, as: RecordList<UInt64>.self)?.items ?? [] {
+            guard let set = try record(StateLayout.epoch(firstHeight), as: ValidatorSet.self) else {
+                throw .corruption("epoch \(firstHeight) is listed but missing")
+            }
+            epochs.append(.init(firstHeight: firstHeight, validators: set))
+        }
+        return ValidatorEpochs(epochs: epochs)
+    }
+
+    /// Records the validator set in force from `epoch.firstHeight` on.
+    func appendEpoch(_ epoch: ValidatorEpochs.Epoch) throws(LedgerError) {
+        var heights = try record(StateLayout.epochs, as: RecordList<UInt64>.self)?.items ?? []
+        if heights.last != epoch.firstHeight { heights.append(epoch.firstHeight) }
+        setRecord(StateLayout.epochs, RecordList(heights))
+        setRecord(StateLayout.epoch(epoch.firstHeight), epoch.validators)
     }
 
     func governanceBook() throws(LedgerError) -> GovernanceBook {

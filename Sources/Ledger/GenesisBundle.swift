@@ -110,7 +110,7 @@ enum GenesisState {
         } catch {
             throw .genesis(error)
         }
-        state.setRecord(StateLayout.epochs, ValidatorEpochs(epochs: [.init(firstHeight: 1, validators: validatorSet)]))
+        try state.appendEpoch(.init(firstHeight: 1, validators: validatorSet))
         state.setRecord(
             StateLayout.parameters,
             ChainParameters(consensus: genesis.consensus, governance: genesis.governance, protocolVersion: genesis.protocolVersion))

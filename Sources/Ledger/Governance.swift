@@ -1,6 +1,7 @@
 import ChainTypes
 import ContractVM
 import Keys
+import StateTree
 import Storage
 
 /// Governance proposals: opening, department votes, threshold, expiry and activation (DESIGN §5).
@@ -40,25 +41,30 @@ struct Governance {
         }
     }
 
-    /// The validator set two heights ahead, when a change activates exactly there.
+    /// The validator set two heights ahead, when changes activating exactly there alter it (rule 20).
+    ///
+    /// The projection applies every roster change scheduled for the next two heights, in the order they
+    /// will activate, with `Roster.apply` — the same function activation uses — so consensus is told
+    /// exactly the set the ledger will install, including changes that will fail.
     func endBlock() throws(LedgerError) -> (ValidatorSet, UInt64)? {
+        let (atNext, atTarget) = try Self.projectRoster(state: state, after: height)
+        guard atTarget.records != atNext.records, let set = try? Self.validatorSet(atTarget.records) else { return nil }
+        return (set, height + 2)
+    }
+
+    /// The roster after the roster changes scheduled for `height + 1`, and after those for `height + 2`.
+    static func projectRoster(state: BlockState, after height: UInt64) throws(LedgerError) -> (next: Roster, target: Roster) {
         let book = try state.governanceBook()
-        let target = height + 2
-        let upcoming = book.scheduled.filter { $0.height == height + 1 || $0.height == target }
-        var proposals: [ProposalRecord] = []
-        var changesAtTarget = false
-        for activation in upcoming {
-            guard let proposal = try state.proposal(activation.proposal), proposal.change.changesValidators else { continue }
-            proposals.append(proposal)
-            if activation.height == target { changesAtTarget = true }
+        var roster = try Roster(state: state)
+        var afterNext = roster
+        for target in [height + 1, height + 2] {
+            for activation in book.scheduled where activation.height == target {
+                guard let proposal = try state.proposal(activation.proposal), proposal.change.affectsRoster else { continue }
+                _ = roster.apply(proposal.change)
+            }
+            if target == height + 1 { afterNext = roster }
         }
-        guard changesAtTarget else { return nil }
-        var records = try state.validators()
-        for proposal in proposals {
-            if case .success(let updated) = Self.applyValidatorChange(proposal.change, to: records, state: state) { records = updated }
-        }
-        guard let set = try? Self.validatorSet(records) else { return nil }
-        return (set, target)
+        return (afterNext, roster)
     }
 
     // MARK: Transactions
@@ -110,8 +116,15 @@ struct Governance {
         book.nextProposalId += 1
         var proposal = ProposalRecord(
             id: id, proposer: sender, department: account.department, change: change, description: description, createdHeight: height,
-            expiresHeight: height + parameters.governance.proposalLifetimeBlocks, activationHeight: activationHeight)
+            expiresHeight: height.addingReportingOverflow(parameters.governance.proposalLifetimeBlocks).overflow
+                ? .max : height + parameters.governance.proposalLifetimeBlocks,
+            activationHeight: activationHeight)
         proposal.votes.append(ProposalVote(department: account.department, approve: true, voter: sender, height: height))
+        // Room for every department's vote, so the record never outgrows a state value.
+        let votesBytes = Limits.genesisDepartmentsMax * (Limits.identifierBytesMax + 64)
+        guard proposal.canonicalBytes.count + votesBytes <= StateTreeLimits.valueBytesMax else {
+            return .failure(ProposalFailure(message: "the proposal is too large to keep in state (code above about 40 KiB)"))
+        }
         book.open.append(id)
         state.setRecord(StateLayout.governance, book)
         try tally(&proposal)
@@ -146,7 +159,7 @@ struct Governance {
         if yes * denominator >= numerator * total {
             book.open.removeAll { $0 == proposal.id }
             proposal.statusHeight = height
-            let earliest = height + (proposal.change.changesValidators ? 2 : 0)
+            let earliest = height + (proposal.change.affectsRoster ? 2 : 0)
             proposal.activationHeight = max(proposal.activationHeight, earliest)
             proposal.status = .passed
             if proposal.activationHeight <= height {
@@ -180,40 +193,37 @@ struct Governance {
 
     /// Applies `change`, or returns why it cannot be applied (changing nothing).
     func apply(_ change: ProposalChange) throws(LedgerError) -> String? {
-        if let problem = try Self.problem(with: change, state: state) { return problem }
-        if change.changesValidators {
-            let records: [ValidatorRecord]
-            switch Self.applyValidatorChange(change, to: try state.validators(), state: state) {
-            case .failure(let failure): return failure.message
-            case .success(let updated): records = updated
-            }
+        if change.affectsRoster {
+            var roster = try Roster(state: state)
+            if let failure = roster.apply(change) { return failure }
             let set: ValidatorSet
             do {
-                set = try Self.validatorSet(records)
+                set = try Self.validatorSet(roster.records)
             } catch {
                 return "the resulting validator set is invalid: \(error)"
             }
-            state.setRecord(StateLayout.validators, RecordList(records))
-            var epochs = try state.epochs()
-            epochs.epochs.removeAll { $0.firstHeight == height }
-            epochs.epochs.append(.init(firstHeight: height, validators: set))
-            state.setRecord(StateLayout.epochs, epochs)
+            let previous = try state.validators()
+            state.setRecord(StateLayout.validators, RecordList(roster.records))
+            state.setRecord(StateLayout.departmentList, TextList(roster.departments))
+            if previous != roster.records { try state.appendEpoch(.init(firstHeight: height, validators: set)) }
+        } else if let problem = try Self.problem(with: change, state: state) {
+            return problem
         }
         switch change {
         case .addDepartment(let id, let name, let adminKeys, let caCertificate):
             state.setRecord(
                 StateLayout.department(id), DepartmentRecord(id: id, name: name, adminKeys: adminKeys, caCertificate: caCertificate))
-            state.setRecord(StateLayout.departmentList, TextList(try state.departmentIds() + [id]))
             for key in adminKeys {
                 guard let address = try? PublicKey(bytes: key).address, try state.account(address) == nil else { continue }
                 state.setRecord(StateLayout.account(address), AccountRecord(department: id, roles: [.admin]))
             }
         case .removeDepartment(let id):
             state.set(StateLayout.department(id), nil)
-            state.setRecord(StateLayout.departmentList, TextList(try state.departmentIds().filter { $0 != id }))
         case .revokeCertificate(let digest):
+            let revoked = try state.revokedCertificates() + [digest]
+            guard RecordList(revoked).canonicalBytes.count <= Self.listBytesMax else { return "too many revoked certificates" }
             state.setRecord(StateLayout.revoked(digest), height)
-            state.setRecord(StateLayout.revokedList, RecordList(try state.revokedCertificates() + [digest]))
+            state.setRecord(StateLayout.revokedList, RecordList(revoked))
         case .upgradeContract(let name, let address, let code):
             let module: ContractModule
             do {
@@ -224,10 +234,12 @@ struct Governance {
             let record = ContractRecord(
                 name: name, codeHash: module.codeHash, codeBytes: UInt32(code.count), department: "", deployer: .zero, isStandard: true,
                 deployedHeight: height)
-            state.storeCode(code, hash: record.codeHash)
             if try state.contractRecord(address) == nil {
-                state.setRecord(StateLayout.contractList, RecordList(try state.contractAddresses() + [address]))
+                let addresses = try state.contractAddresses() + [address]
+                guard RecordList(addresses).canonicalBytes.count <= Self.listBytesMax else { return "too many contracts" }
+                state.setRecord(StateLayout.contractList, RecordList(addresses))
             }
+            state.storeCode(code, hash: record.codeHash)
             state.setRecord(StateLayout.contract(address), record)
         case .setConsensusParameters(let consensus):
             var parameters = try state.parameters()
@@ -247,30 +259,20 @@ struct Governance {
         return nil
     }
 
+    /// The largest list kept as one state value (a margin below `StateTreeLimits.valueBytesMax`).
+    static let listBytesMax = 60 * 1024
+
     /// Why `change` cannot apply to the current state, or nil.
     static func problem(with change: ProposalChange, state: BlockState) throws(LedgerError) -> String? {
+        if change.affectsRoster {
+            var roster = try Roster(state: state)
+            return roster.apply(change)
+        }
         switch change {
-        case .addDepartment(let id, _, let adminKeys, let caCertificate):
-            if try state.department(id) != nil { return "department \(id) already exists" }
-            if adminKeys.contains(where: { (try? PublicKey(bytes: $0)) == nil }) { return "an admin key is not a point on secp256k1" }
-            if !caCertificate.hasPrefix("-----BEGIN CERTIFICATE-----") { return "the CA certificate must be PEM" }
-        case .removeDepartment(let id):
-            if try state.department(id) == nil { return "unknown department \(id)" }
-            if try state.departmentIds().count <= 1 { return "the last department cannot be removed" }
-        case .addValidator(let name, let department, let key, let certificate):
-            if try state.department(department) == nil { return "unknown department \(department)" }
-            if try state.validators().contains(where: { $0.name == name }) { return "validator \(name) already exists" }
-            if (try? PublicKey(bytes: key)) == nil { return "the consensus key is not a point on secp256k1" }
-            if !certificate.hasPrefix("-----BEGIN CERTIFICATE-----") { return "the TLS certificate must be PEM" }
-        case .removeValidator(let name):
-            if try !state.validators().contains(where: { $0.name == name }) { return "unknown validator \(name)" }
-        case .rotateValidator(let name, let key, let certificate):
-            if try !state.validators().contains(where: { $0.name == name }) { return "unknown validator \(name)" }
-            if (try? PublicKey(bytes: key)) == nil { return "the consensus key is not a point on secp256k1" }
-            if !certificate.hasPrefix("-----BEGIN CERTIFICATE-----") { return "the TLS certificate must be PEM" }
         case .revokeCertificate(let digest):
             if try state.record(StateLayout.revoked(digest), as: UInt64.self) != nil { return "certificate \(digest) is already revoked" }
         case .upgradeContract(_, let address, let code):
+            if address == SystemEvents.address { return "address zero is reserved for the ledger's own events" }
             if let existing = try state.contractRecord(address), !existing.isStandard {
                 return "\(address) holds a department contract; governance upgrades only standard contracts"
             }
@@ -294,42 +296,10 @@ struct Governance {
         case .setProtocolVersion(let version):
             let current = try state.parameters().protocolVersion
             if version <= current { return "protocol version \(version) is not above the current \(current)" }
-        }
-        return nil
-    }
-
-    /// The validator records after `change` (for validator-changing proposals only).
-    static func applyValidatorChange(
-        _ change: ProposalChange, to records: [ValidatorRecord], state: BlockState
-    ) -> Result<[ValidatorRecord], ProposalFailure> {
-        var records = records
-        switch change {
-        case .addValidator(let name, let department, let key, let certificate):
-            guard !records.contains(where: { $0.name == name || $0.consensusKey == key }) else {
-                return .failure(ProposalFailure(message: "validator \(name) or its key already exists"))
-            }
-            records.append(ValidatorRecord(name: name, department: department, consensusKey: key, tlsCertificate: certificate))
-        case .removeValidator(let name):
-            guard records.contains(where: { $0.name == name }) else {
-                return .failure(ProposalFailure(message: "unknown validator \(name)"))
-            }
-            records.removeAll { $0.name == name }
-        case .rotateValidator(let name, let key, let certificate):
-            guard let index = records.firstIndex(where: { $0.name == name }) else {
-                return .failure(ProposalFailure(message: "unknown validator \(name)"))
-            }
-            guard !records.contains(where: { $0.consensusKey == key && $0.name != name }) else {
-                return .failure(ProposalFailure(message: "the new key belongs to another validator"))
-            }
-            records[index].consensusKey = key
-            records[index].tlsCertificate = certificate
-        case .removeDepartment(let id):
-            records.removeAll { $0.department == id }
-        default:
+        case .addDepartment, .removeDepartment, .addValidator, .removeValidator, .rotateValidator:
             break
         }
-        guard !records.isEmpty else { return .failure(ProposalFailure(message: "the validator set would be empty")) }
-        return .success(records)
+        return nil
     }
 
     static func validatorSet(_ records: [ValidatorRecord]) throws(CanonicalDecodingError) -> ValidatorSet {
@@ -338,5 +308,65 @@ struct Governance {
             members.append(try Validator(name: record.name, department: record.department, publicKey: record.consensusKey))
         }
         return try ValidatorSet(members)
+    }
+}
+
+/// The departments and validators as roster-changing proposals see them (DESIGN §5, PBFT-NOTES rule 20).
+///
+/// Activation and the two-heights-ahead projection reported to consensus both go through `apply`, so a
+/// change judged valid (or invalid) for the projection is judged the same way when it activates.
+struct Roster: Equatable {
+    var records: [ValidatorRecord]
+    var departments: [String]
+
+    init(state: BlockState) throws(LedgerError) {
+        records = try state.validators()
+        departments = try state.departmentIds()
+    }
+
+    /// Applies a roster change, or returns why it cannot apply and leaves the roster unchanged.
+    mutating func apply(_ change: ProposalChange) -> String? {
+        var next = self
+        switch change {
+        case .addDepartment(let id, _, let adminKeys, let caCertificate):
+            if id.isEmpty { return "a department needs an id" }
+            if departments.contains(id) { return "department \(id) already exists" }
+            if adminKeys.isEmpty || adminKeys.contains(where: { (try? PublicKey(bytes: $0)) == nil }) {
+                return "every admin key must be a point on secp256k1, and there must be one"
+            }
+            if !caCertificate.hasPrefix("-----BEGIN CERTIFICATE-----") { return "the CA certificate must be PEM" }
+            next.departments.append(id)
+        case .removeDepartment(let id):
+            guard departments.contains(id) else { return "unknown department \(id)" }
+            if departments.count <= 1 { return "the last department cannot be removed" }
+            next.departments.removeAll { $0 == id }
+            next.records.removeAll { $0.department == id }
+        case .addValidator(let name, let department, let key, let certificate):
+            guard departments.contains(department) else { return "unknown department \(department)" }
+            if records.contains(where: { $0.name == name }) { return "validator \(name) already exists" }
+            if records.contains(where: { $0.consensusKey == key }) { return "the consensus key belongs to another validator" }
+            if (try? PublicKey(bytes: key)) == nil { return "the consensus key is not a point on secp256k1" }
+            if !certificate.hasPrefix("-----BEGIN CERTIFICATE-----") { return "the TLS certificate must be PEM" }
+            next.records.append(ValidatorRecord(name: name, department: department, consensusKey: key, tlsCertificate: certificate))
+        case .removeValidator(let name):
+            guard records.contains(where: { $0.name == name }) else { return "unknown validator \(name)" }
+            next.records.removeAll { $0.name == name }
+        case .rotateValidator(let name, let key, let certificate):
+            guard let index = records.firstIndex(where: { $0.name == name }) else { return "unknown validator \(name)" }
+            if records.contains(where: { $0.consensusKey == key && $0.name != name }) {
+                return "the consensus key belongs to another validator"
+            }
+            if (try? PublicKey(bytes: key)) == nil { return "the consensus key is not a point on secp256k1" }
+            if !certificate.hasPrefix("-----BEGIN CERTIFICATE-----") { return "the TLS certificate must be PEM" }
+            next.records[index].consensusKey = key
+            next.records[index].tlsCertificate = certificate
+        default:
+            return nil
+        }
+        if next.records.isEmpty { return "the validator set would be empty" }
+        if (try? Governance.validatorSet(next.records)) == nil { return "the resulting validator set is invalid" }
+        if RecordList(next.records).canonicalBytes.count > Governance.listBytesMax { return "the validator list would be too large" }
+        self = next
+        return nil
     }
 }

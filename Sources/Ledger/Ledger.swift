@@ -74,9 +74,9 @@ public final class Ledger: Application, @unchecked Sendable {
     public func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Void, TransactionRejection> {
         let (height, state): (UInt64, BlockState)
         do {
-            let snapshot = try store.snapshot()
+            // Height first: a snapshot taken after it holds at least that height's state.
             height = lock.withLock { committed.height }
-            state = BlockState(reader: snapshot)
+            state = BlockState(reader: try store.snapshot())
         } catch {
             return .failure(.notAllowed("the ledger cannot read its state: \(error)"))
         }
@@ -136,22 +136,28 @@ public final class Ledger: Application, @unchecked Sendable {
             throw .notExecuted(height: executed.height)
         }
         do {
-            try blocks.append(executed.block, certificate: certificate, additionalWrites: executed.writes)
+            var batch = try blocks.batch(appending: executed.block, certificate: certificate, additionalWrites: executed.writes)
+            for (hash, location) in executed.locationFixups {
+                batch.put(location.canonicalBytes, for: BlockStore.Keys.transaction(hash), in: .indexes)
+            }
+            try store.write(batch, sync: true)
         } catch {
-            throw .storage(error.description)
+            throw .storage("\(error)")
         }
         committed = (executed.height, HeightRoots(stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot))
         self.pending = nil
     }
 
     public func view() throws(LedgerError) -> LedgerView {
+        // The height comes from the snapshot itself, so the view's height and its state always agree.
         let snapshot: any KeyValueSnapshot
+        let height: UInt64
         do {
             snapshot = try store.snapshot()
+            height = try snapshot.get(BlockStore.Keys.latestHeight, in: .metadata).map { try UInt64(canonicalBytes: $0) } ?? 0
         } catch {
-            throw .storage(error.description)
+            throw .storage("\(error)")
         }
-        let height = lock.withLock { committed.height }
         return LedgerView(ledger: self, snapshot: snapshot, height: height)
     }
 

@@ -148,19 +148,14 @@ public struct LedgerView: Sendable {
     /// heights (PBFT-NOTES rule 20). A restarted node adds them to its replica's schedule.
     public func announcedValidatorSets() throws(LedgerError) -> [ValidatorEpochs.Epoch] {
         let state = self.state
-        let book = try state.governanceBook()
-        var records = try state.validators()
+        let current = try state.validators()
+        let (next, target) = try Governance.projectRoster(state: state, after: height)
         var epochs: [ValidatorEpochs.Epoch] = []
-        for target in [height + 1, height + 2] {
-            var changed = false
-            for activation in book.scheduled where activation.height == target {
-                guard let proposal = try state.proposal(activation.proposal), proposal.change.changesValidators else { continue }
-                if case .success(let updated) = Governance.applyValidatorChange(proposal.change, to: records, state: state) {
-                    records = updated
-                    changed = true
-                }
-            }
-            if changed, let set = try? Governance.validatorSet(records) { epochs.append(.init(firstHeight: target, validators: set)) }
+        if next.records != current, let set = try? Governance.validatorSet(next.records) {
+            epochs.append(.init(firstHeight: height + 1, validators: set))
+        }
+        if target.records != next.records, let set = try? Governance.validatorSet(target.records) {
+            epochs.append(.init(firstHeight: height + 2, validators: set))
         }
         return epochs
     }

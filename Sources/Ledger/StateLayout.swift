@@ -16,6 +16,7 @@ enum StateLayout {
     static let proposalSpace = Array("sbp.proposal".utf8)
     static let revokedSpace = Array("sbp.revoked".utf8)
     static let systemSpace = Array("sbp.system".utf8)
+    static let epochSpace = Array("sbp.epoch".utf8)
 
     /// Code is stored in chunks so every tree value stays under `StateTreeLimits.valueBytesMax`.
     static let codeChunkBytes = 32 * 1024
@@ -23,6 +24,7 @@ enum StateLayout {
     static func account(_ address: Address) -> StateKey { StateKey(namespace: accountSpace, key: address.bytes) }
     static func department(_ id: String) -> StateKey { StateKey(namespace: departmentSpace, key: Array(id.utf8)) }
     static func contract(_ address: Address) -> StateKey { StateKey(namespace: contractSpace, key: address.bytes) }
+    static func epoch(_ firstHeight: UInt64) -> StateKey { StateKey(namespace: epochSpace, key: firstHeight.canonicalBytes) }
     static func proposal(_ id: UInt64) -> StateKey { StateKey(namespace: proposalSpace, key: id.canonicalBytes) }
     static func revoked(_ digest: Hash) -> StateKey { StateKey(namespace: revokedSpace, key: digest.bytes) }
     static func codeChunk(_ codeHash: Hash, index: Int) -> StateKey {
@@ -35,6 +37,7 @@ enum StateLayout {
     /// Singletons of the system namespace.
     static let departmentList = StateKey(namespace: systemSpace, key: Array("departments".utf8))
     static let validators = StateKey(namespace: systemSpace, key: Array("validators".utf8))
+    /// The first heights of every epoch; each epoch's validator set is under `epoch(firstHeight)`.
     static let epochs = StateKey(namespace: systemSpace, key: Array("epochs".utf8))
     static let parameters = StateKey(namespace: systemSpace, key: Array("parameters".utf8))
     static let governance = StateKey(namespace: systemSpace, key: Array("governance".utf8))

@@ -205,3 +205,46 @@ import Testing
         #expect(withCertificate.receipts[0].status == .success, "\(withCertificate.receipts[0].errorMessage)")
     }
 }
+
+@Suite struct LedgerRobustnessTests {
+    @Test func aReplayedTransactionKeepsPointingAtTheInclusionThatCounted() throws {
+        let (chain, ledger) = try makeLedger()
+        let issue = try chain.licenceCall("issue", issueArguments("L-1"), from: chain.issuers["TD"]!)
+        try chain.commit([issue], on: ledger)
+        let replayed = try chain.commit([issue, issue], on: ledger)
+        #expect(replayed.receipts.map(\.status) == [.rejected, .rejected])
+        let (receipt, location) = try #require(try ledger.view().receipt(issue.hash))
+        #expect(receipt.status == .success)
+        #expect(location == TransactionLocation(height: 1, index: 0))
+    }
+
+    @Test func aContractChosenErrorMessageIsCutSoItsReceiptStaysReadable() throws {
+        let (chain, ledger) = try makeLedger(try FixtureChain(governance: (2, 3, 100, true)))
+        // A module importing a 2,000-byte function name from `sbp`: refused, and the refusal quotes the name.
+        let name = [UInt8](repeating: UInt8(ascii: "a"), count: 2_000)
+        var importEntry: [UInt8] = [3] + Array("sbp".utf8)
+        importEntry += leb128(UInt32(name.count)) + name + [0x00, 0x00]
+        let importSection = [UInt8(1)] + importEntry
+        let module: [UInt8] =
+            [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00] + [0x01, 0x04, 0x01, 0x60, 0x00, 0x00] + [0x02]
+            + leb128(UInt32(importSection.count)) + importSection
+        let deploy = chain.transaction(
+            from: chain.admins["TD"]!, kind: .deploy, payload: DeployPayload(name: "long", code: module).canonicalBytes)
+        let executed = try chain.commit([deploy], on: ledger)
+        #expect(executed.receipts[0].status == .reverted)
+        #expect(executed.receipts[0].errorMessage.utf8.count <= Limits.errorMessageBytesMax)
+        #expect(try ledger.view().receipt(deploy.hash)?.receipt == executed.receipts[0])
+    }
+
+    func leb128(_ value: UInt32) -> [UInt8] {
+        var value = value
+        var bytes: [UInt8] = []
+        repeat {
+            var byte = UInt8(value & 0x7F)
+            value >>= 7
+            if value != 0 { byte |= 0x80 }
+            bytes.append(byte)
+        } while value != 0
+        return bytes
+    }
+}

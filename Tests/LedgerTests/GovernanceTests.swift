@@ -141,7 +141,10 @@ import Testing
         let admin = FixtureChain.key("NEW/admin")
         let pem = chain.genesis.departments[0].caCertificate
         _ = try propose(.addDepartment(id: "NEW", name: "New Department", adminKeys: [admin.publicKey.compressed], caCertificate: pem))
-        _ = try vote(1, true, by: [1, 2])
+        _ = try vote(1, true, by: [1, 2])  // passes at height 2; roster changes activate two blocks later
+        #expect(try ledger.view().department("NEW") == nil)
+        try chain.commit([], on: ledger)
+        try chain.commit([], on: ledger)
         let view = try ledger.view()
         #expect(try view.departments().map(\.id) == ["TD", "IMMD", "EPD", "DH", "NEW"])
         #expect(try view.account(admin.address)?.roles == [.admin])
@@ -151,6 +154,50 @@ import Testing
         #expect(try ledger.view().proposal(2)?.status == .open)
         try chain.commit([chain.governance(.vote(proposal: 2, approve: true), from: admin)], on: ledger)
         #expect(try ledger.view().proposal(2)?.status == .activated)
+    }
+
+    @Test func theSetReportedToConsensusIsTheSetActivatedEvenWhenAChangeFails() throws {
+        // Both pass at height 3 and activate at 5: the department goes first, so adding its validator fails.
+        let key = FixtureChain.key("validator/dh-2")
+        let pem = chain.genesis.validators[3].tlsCertificate
+        _ = try propose(.removeDepartment(id: "DH"), activationHeight: 5)
+        _ = try propose(
+            .addValidator(name: "dh-2", department: "DH", consensusKey: key.publicKey.compressed, tlsCertificate: pem), activationHeight: 5)
+        let votes = [UInt64(1), 2].flatMap { id in [1, 2].map { chain.governance(.vote(proposal: id, approve: true), from: admin($0)) } }
+        let announcing = try chain.commit(votes, on: ledger)  // height 3: both pass and the set of height 5 is announced
+        let change = try #require(announcing.validatorSetChange)
+        #expect(change.activationHeight == 5)
+        try chain.commit([], on: ledger)
+        #expect(change.validators.validators.map(\.name) == ["td-1", "immd-1", "epd-1"])
+        try chain.commit([], on: ledger)
+        let view = try ledger.view()
+        #expect(try view.validators().map(\.name) == ["td-1", "immd-1", "epd-1"])
+        #expect(try view.epochs().validators(at: 5) == change.validators)
+        #expect(try view.proposal(2)?.status == .failed)
+        #expect(try view.proposal(2)?.failure == "unknown department DH")
+    }
+
+    @Test func aRestartedNodeLearnsTheAnnouncedSetFromState() throws {
+        let key = FixtureChain.key("validator/new")
+        let pem = chain.genesis.validators[0].tlsCertificate
+        _ = try propose(
+            .addValidator(name: "td-2", department: "TD", consensusKey: key.publicKey.compressed, tlsCertificate: pem), activationHeight: 5)
+        _ = try vote(1, true, by: [1, 2])
+        let announcing = try chain.commit([], on: ledger)  // height 3 announces height 5
+        let change = try #require(announcing.validatorSetChange)
+        #expect(try ledger.view().announcedValidatorSets() == [.init(firstHeight: 5, validators: change.validators)])
+        try chain.commit([], on: ledger)  // height 4: still announced
+        #expect(try ledger.view().announcedValidatorSets() == [.init(firstHeight: 5, validators: change.validators)])
+        try chain.commit([], on: ledger)  // height 5: in force, nothing pending
+        #expect(try ledger.view().announcedValidatorSets().isEmpty)
+    }
+
+    @Test func aHugeProposalLifetimeIsRefusedNotOverflowed() throws {
+        var parameters = chain.genesis.governance
+        parameters.proposalLifetimeBlocks = .max
+        let receipt = try propose(.setGovernanceParameters(parameters)).receipts[0]
+        #expect(receipt.status == .reverted)
+        #expect(receipt.errorMessage.contains("proposalLifetimeBlocks"))
     }
 
     @Test func invalidProposalsAreRevertedWithTheirReason() throws {
