@@ -163,7 +163,7 @@ public final class NodeRuntime: Sendable {
         guard status.halted == nil, !status.syncing else { return false }
         let validators = (try? ledger.view().epochs().validators(at: ledger.height + 1))?.count ?? 1
         let quorum = (validators + (validators - 1) / 3 + 2) / 2
-        return host.openLinks.count + 1 >= quorum
+        return connectedPeers.count + 1 >= quorum
     }
 
     /// Sends the transactions clients submitted here to every peer (one hop reaches all validators).
