@@ -89,6 +89,9 @@ let package = Package(
         // Test support: a reproducible chain (fixed keys, genesis, signed transactions, certified blocks).
         .target(name: "LedgerFixtures", dependencies: ["Ledger", "ChainTypes", "Keys", "Storage", "ContractVM"]),
 
+        // Record proofs anyone can check offline with the genesis document (DESIGN §4).
+        .target(name: "Evidence", dependencies: ["ChainTypes", "Keys", "StateTree"]),
+
         // Test support: finds and runs the helper executables of multi-process tests.
         .target(name: "TestProcesses"),
         // Test support: drives a ledger on RocksDB for the two-process replay and the kill test.
@@ -97,7 +100,8 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "ChainTypes", "Keys", "PeerNetwork", "Ledger", "Consensus", "Storage", "StorageRocksDB", "RPCServer", x509, crypto, tomlKit,
+                "ChainTypes", "Keys", "PeerNetwork", "Ledger", "Consensus", "Storage", "StorageRocksDB", "RPCServer", "Evidence", "StateTree",
+                x509, crypto, tomlKit,
                 logging, nioCore, serviceLifecycle, metrics, prometheus,
             ]),
         // JSON-RPC 2.0 over HTTP, the OpenRPC document and the ops endpoints; reaches the node through `RPCBackend`.
@@ -134,7 +138,10 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", x509]),
+            dependencies: [
+                "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", "Evidence",
+                "StateTree", "ContractVM", x509,
+            ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(
             name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix], exclude: ["testdata"]),

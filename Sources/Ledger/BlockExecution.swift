@@ -54,6 +54,7 @@ struct BlockExecution {
             receipts.append(receipt)
         }
         let change = try governance.endBlock()
+        if let (validators, activationHeight) = change { state.setRecord(StateLayout.announced(activationHeight), validators) }
         if let failure = state.failure { throw .storage(failure.description) }
         return try finish(validatorSetChange: change)
     }

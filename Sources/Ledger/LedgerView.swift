@@ -201,6 +201,18 @@ public struct LedgerView: Sendable {
         }
     }
 
+    /// The value of any state key with its proof against the state root after `height`.
+    public func proof(of key: StateKey, at height: UInt64) throws(LedgerError) -> (value: [UInt8]?, proof: StateProof, stateRoot: Hash) {
+        guard height <= self.height else { throw .invalidBlock("height \(height) is not finalized") }
+        let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: snapshot))
+        do {
+            let (value, proof) = try tree.proof(for: key, at: height)
+            return (value, proof, try tree.rootHash(at: height))
+        } catch {
+            throw .storage("state proof at \(height): \(error)")
+        }
+    }
+
     /// Runs a read-only contract method at `height` (default: this view's height); writes and events trap.
     public func query(
         contract: Address, input: [UInt8], caller: Address = .zero, at height: UInt64? = nil, fuelLimit: UInt64 = 10_000_000

@@ -8,7 +8,7 @@ import Storage
 /// under `sbp.*` namespaces, none of which is 20 bytes long, so the length-prefixed key hashing of
 /// `StateKey` keeps the two apart. Every value is also kept in a flat copy (index tag `flatState`) so the
 /// latest state is read with one lookup; the tree holds history and proofs.
-enum StateLayout {
+public enum StateLayout {
     static let accountSpace = Array("sbp.account".utf8)
     static let departmentSpace = Array("sbp.department".utf8)
     static let contractSpace = Array("sbp.contract".utf8)
@@ -17,6 +17,9 @@ enum StateLayout {
     static let revokedSpace = Array("sbp.revoked".utf8)
     static let systemSpace = Array("sbp.system".utf8)
     static let epochSpace = Array("sbp.epoch".utf8)
+    /// Validator sets announced to consensus two heights ahead, by activation height (record proofs use
+    /// them to carry trust from one validator set to the next: the old set certifies the announcement).
+    public static let announcedSpace = Array("sbp.announced".utf8)
 
     /// Code is stored in chunks so every tree value stays under `StateTreeLimits.valueBytesMax`.
     static let codeChunkBytes = 32 * 1024
@@ -25,6 +28,9 @@ enum StateLayout {
     static func department(_ id: String) -> StateKey { StateKey(namespace: departmentSpace, key: Array(id.utf8)) }
     static func contract(_ address: Address) -> StateKey { StateKey(namespace: contractSpace, key: address.bytes) }
     static func epoch(_ firstHeight: UInt64) -> StateKey { StateKey(namespace: epochSpace, key: firstHeight.canonicalBytes) }
+    public static func announced(_ activationHeight: UInt64) -> StateKey {
+        StateKey(namespace: announcedSpace, key: activationHeight.canonicalBytes)
+    }
     static func proposal(_ id: UInt64) -> StateKey { StateKey(namespace: proposalSpace, key: id.canonicalBytes) }
     static func revoked(_ digest: Hash) -> StateKey { StateKey(namespace: revokedSpace, key: digest.bytes) }
     static func codeChunk(_ codeHash: Hash, index: Int) -> StateKey {
