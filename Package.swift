@@ -97,7 +97,8 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "ChainTypes", "Keys", "PeerNetwork", "Ledger", "Consensus", "Storage", "StorageRocksDB", "RPCServer", x509, crypto, tomlKit,
+                "ChainTypes", "Keys", "PeerNetwork", "Ledger", "Consensus", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "RPCServer",
+                x509, crypto, tomlKit,
                 logging, nioCore, serviceLifecycle, metrics, prometheus,
             ]),
         // JSON-RPC 2.0 over HTTP, the OpenRPC document and the ops endpoints; reaches the node through `RPCBackend`.
@@ -133,7 +134,11 @@ let package = Package(
         .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
         .testTarget(
-            name: "NodeTests", dependencies: ["Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "PeerNetwork", x509]),
+            name: "NodeTests",
+            dependencies: [
+                "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StateTree", "ContractVM", "PeerNetwork", "RPCServer", x509,
+                logging,
+            ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(
             name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix], exclude: ["testdata"]),
