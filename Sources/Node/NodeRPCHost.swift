@@ -39,11 +39,15 @@ extension NodeRuntime: NodeRPCHost {
                 PeerInfo(
                     name: link.identity.nodeName, department: link.identity.department,
                     direction: link.direction == .inbound ? .inbound : .outbound,
-                    certificateNotValidAfterMs: expiry >= 0 ? UInt64(expiry * 1000) : nil,
+                    certificateNotValidAfterMs: (0..<Self.expirySecondsMax).contains(expiry) ? UInt64(expiry * 1000) : nil,
                     lastMessageAgeMs: peerActivity.lastMessageAgeMs(link.identity.nodeName)))
         }
         return peers.sorted { $0.name < $1.name }
     }
+
+    /// Expiry times reported, in seconds since the epoch: X.509 dates end in the year 9999 (about 2.5e11 s),
+    /// and anything outside this range is reported as unknown rather than converted.
+    static let expirySecondsMax: Double = 1e12
 
     func transactionsAdmitted() {
         driver.post(.transactionsArrived)
