@@ -101,6 +101,7 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "ChainTypes", "Keys", "PeerNetwork", "Ledger", "Consensus", "Storage", "StorageRocksDB", "RPCServer", "Evidence", "StateTree",
+                "ContractVM",
                 x509, crypto, tomlKit,
                 logging, nioCore, serviceLifecycle, metrics, prometheus,
             ]),
@@ -140,7 +141,7 @@ let package = Package(
             name: "NodeTests",
             dependencies: [
                 "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", "Evidence",
-                "StateTree", "ContractVM", x509,
+                "StateTree", "ContractVM", "RPCServer", x509, logging,
             ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(

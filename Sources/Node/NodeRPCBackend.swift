@@ -2,28 +2,46 @@ import ChainTypes
 import Ledger
 import RPCServer
 
-/// The node's answers to JSON-RPC: the `RPCBackend` over the ledger, mempool and replica driver.
+/// The node's answers to JSON-RPC: the `RPCBackend` over the ledger, the mempool and the running node.
+///
+/// Each call reads one `LedgerView`, so an answer never mixes two heights. Built from parts rather than
+/// from a `NodeRuntime`, so tests run it over an in-memory ledger with a fixed `NodeRPCHost`.
 struct NodeRPCBackend: RPCBackend {
-    let node: NodeRuntime
+    let ledger: Ledger
+    let mempool: Mempool
+    let interfaces: ContractInterfaces
+    let host: any NodeRPCHost
+
+    // MARK: Node
 
     func nodeStatus() async throws(RPCBackendError) -> NodeStatus {
-        let status = node.driver.status.withLock { $0 }
+        let status = host.driverStatus
         return NodeStatus(
-            chainId: node.ledger.genesis.chainId, nodeId: node.configuration.nodeName, latestHeight: status.height,
-            latestHash: status.hash, view: status.view, peersConnected: node.connectedPeers.count,
-            syncing: status.syncing || status.halted != nil)
+            chainId: ledger.genesis.chainId, nodeId: host.nodeName, latestHeight: status.height, latestHash: status.hash,
+            view: status.view, peersConnected: host.peers().count, syncing: status.syncing || status.halted != nil)
     }
 
-    func isReady() async -> Bool { node.isReady }
+    func isReady() async -> Bool { host.isReady }
+
+    func peers() async throws(RPCBackendError) -> [PeerInfo] { host.peers() }
+
+    func health() async throws(RPCBackendError) -> NodeHealth {
+        let status = host.driverStatus
+        let view = try read()
+        let quorum = try ledgerCall { () throws(LedgerError) in try Self.validatorSet(in: view, at: view.height + 1)?.quorum ?? 1 }
+        return NodeHealth(
+            ready: host.isReady, syncing: status.syncing, haltedReason: status.halted, peersConnected: host.peers().count,
+            quorum: quorum, latestHeight: view.height, lastCommitAgeMs: status.lastCommitTime.map(PeerActivity.milliseconds(since:)),
+            pendingTransactions: mempool.count)
+    }
+
+    // MARK: Transactions
 
     func submitTransaction(_ transaction: Transaction) async throws(RPCBackendError) -> TransactionSubmission {
-        if node.driver.status.withLock({ $0.halted }) != nil { return .rejected(.unavailable("the node has halted")) }
-        switch node.mempool.add(transaction, origin: .local) {
+        if host.driverStatus.halted != nil { return .rejected(.unavailable("the node has halted")) }
+        switch mempool.add(transaction, origin: .local) {
         case .success(let outcome):
-            if outcome == .added {
-                node.driver.post(.transactionsArrived)
-                node.gossipPending()
-            }
+            if outcome == .added { host.transactionsAdmitted() }
             return .accepted
         case .failure(.duplicate):
             return .accepted  // idempotent: a client may resend after a lost response
@@ -33,27 +51,102 @@ struct NodeRPCBackend: RPCBackend {
     }
 
     func receipt(forTransaction hash: Hash) async throws(RPCBackendError) -> CommittedReceipt? {
-        do {
-            let view = try node.ledger.view()
+        let view = try read()
+        return try ledgerCall { () throws(LedgerError) in
             guard let (receipt, location) = try view.receipt(hash), let block = try view.block(at: location.height) else { return nil }
             return CommittedReceipt(receipt: receipt, height: location.height, index: location.index, blockHash: block.hash)
-        } catch {
-            throw .internalFailure("\(error)")
         }
     }
 
-    func block(atHeight height: UInt64) async throws(RPCBackendError) -> Block {
-        do {
-            let view = try node.ledger.view()
-            guard let block = try view.block(at: height) else {
-                throw RPCBackendError.unknownBlock(height: height, latestHeight: view.height)
+    func transaction(hash: Hash) async throws(RPCBackendError) -> CommittedTransaction? {
+        let view = try read()
+        return try ledgerCall { () throws(LedgerError) in
+            guard let (transaction, location) = try view.transaction(hash), let block = try view.block(at: location.height) else {
+                return nil
             }
-            return block
-        } catch let error as RPCBackendError {
-            throw error
-        } catch {
-            throw .internalFailure("\(error)")
+            guard let receipt = try view.receipt(height: location.height, index: location.index) else {
+                throw .corruption("transaction \(hash) has no receipt at \(location)")
+            }
+            return CommittedTransaction(
+                transaction: transaction, height: location.height, index: location.index, blockHash: block.hash, status: receipt.status)
         }
+    }
+
+    func searchTransactions(_ filter: TransactionFilter, after cursor: TransactionCursor?, limit: Int) async throws(RPCBackendError)
+        -> TransactionPage
+    {
+        let view = try read()
+        return try ledgerCall { () throws(LedgerError) in
+            try TransactionSearch(view: view, filter: filter, limit: limit).run(after: cursor)
+        }
+    }
+
+    // MARK: Chain
+
+    func latestHeight() async throws(RPCBackendError) -> UInt64 { try read().height }
+
+    func block(atHeight height: UInt64) async throws(RPCBackendError) -> Block {
+        let view = try read()
+        guard let block = try ledgerCall({ () throws(LedgerError) in try view.block(at: height) }) else {
+            throw .unknownBlock(height: height, latestHeight: view.height)
+        }
+        return block
+    }
+
+    func block(hash: Hash) async throws(RPCBackendError) -> Block? {
+        let view = try read()
+        return try ledgerCall { () throws(LedgerError) in try view.block(hash: hash) }
+    }
+
+    func headers(from: UInt64, to: UInt64) async throws(RPCBackendError) -> [BlockHeader] {
+        let view = try read()
+        guard from >= 1, from <= view.height else { throw .unknownBlock(height: from, latestHeight: view.height) }
+        return try ledgerCall { () throws(LedgerError) in
+            var headers: [BlockHeader] = []
+            for height in from...min(to, view.height) {
+                guard let block = try view.block(at: height) else { throw .corruption("block \(height) is missing") }
+                headers.append(block.header)
+            }
+            return headers
+        }
+    }
+
+    func commitCertificate(atHeight height: UInt64) async throws(RPCBackendError) -> CommitCertificate {
+        let view = try read()
+        guard height >= 1, height <= view.height else { throw .unknownBlock(height: height, latestHeight: view.height) }
+        guard let certificate = try ledgerCall({ () throws(LedgerError) in try view.certificate(at: height) }) else {
+            throw .internalFailure("the certificate of block \(height) is missing")
+        }
+        return certificate
+    }
+
+    func genesis() async throws(RPCBackendError) -> Genesis { ledger.genesis }
+
+    // MARK: Helpers
+
+    /// A view of the latest finalized state.
+    func read() throws(RPCBackendError) -> LedgerView {
+        try ledgerCall { () throws(LedgerError) in try ledger.view() }
+    }
+
+    /// Runs ledger reads; a ledger failure is an internal failure (logged by the server, not sent).
+    func ledgerCall<Value>(_ body: () throws(LedgerError) -> Value) throws(RPCBackendError) -> Value {
+        do {
+            return try body()
+        } catch {
+            throw .internalFailure(error.description)
+        }
+    }
+
+    /// The validator set deciding `height`, including sets announced for the next two heights.
+    static func validatorSet(in view: LedgerView, at height: UInt64) throws(LedgerError) -> ValidatorSet? {
+        try epoch(in: view, at: height)?.validators
+    }
+
+    /// The epoch deciding `height` (PBFT-NOTES rule 20: sets are announced two heights ahead).
+    static func epoch(in view: LedgerView, at height: UInt64) throws(LedgerError) -> ValidatorEpochs.Epoch? {
+        let epochs = try view.epochs().epochs + view.announcedValidatorSets()
+        return epochs.last { $0.firstHeight <= height }
     }
 
     /// The RPC form of a mempool or ledger rejection (`tx_send` error −32000 with `data.reason`).

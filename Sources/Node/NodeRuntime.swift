@@ -29,6 +29,9 @@ public final class NodeRuntime: Sendable {
     let intake: PeerIntake
     let trustDigest = TrustDigest()
     let metrics: NodeMetrics
+    let peerActivity = PeerActivity()
+    /// The genesis contracts' interface descriptions, for decoding RPC results and events.
+    let interfaces: ContractInterfaces
 
     /// Marker written beside the data directory once the node has started; if the data directory is later
     /// found empty while the marker exists, the node knows it was wiped and recovers (PBFT-NOTES rule 19).
@@ -54,6 +57,8 @@ public final class NodeRuntime: Sendable {
         } catch {
             throw NodeError.genesis(error.description)
         }
+        interfaces = ContractInterfaces.load(
+            genesis: bundle.genesis, directory: (configuration.genesisFile as NSString).deletingLastPathComponent, logger: logger)
         let dataDirectory = configuration.dataDirectory
         let marker = (dataDirectory as NSString).deletingLastPathComponent + "/" + Self.startedMarker
         let hadData = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory))?.isEmpty == false
@@ -110,7 +115,7 @@ public final class NodeRuntime: Sendable {
         }
         let driver = self.driver
         intake = PeerIntake(
-            driver: driver, mempool: mempool, signer: signer,
+            driver: driver, mempool: mempool, signer: signer, activity: peerActivity,
             validators: { driver.currentValidators.withLock { $0 } }, logger: logger)
     }
 
@@ -147,7 +152,8 @@ public final class NodeRuntime: Sendable {
     public func run() async throws {
         let rpc = RPCServer(
             configuration: RPCServerConfiguration(host: configuration.rpc.host, port: configuration.rpc.port),
-            backend: NodeRPCBackend(node: self), logger: logger, metrics: { [metrics, self] in metrics.render(node: self) })
+            backend: NodeRPCBackend(ledger: ledger, mempool: mempool, interfaces: interfaces, host: self), logger: logger,
+            metrics: { [metrics, self] in metrics.render(node: self) })
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
@@ -163,7 +169,7 @@ public final class NodeRuntime: Sendable {
         guard status.halted == nil, !status.syncing else { return false }
         let validators = (try? ledger.view().epochs().validators(at: ledger.height + 1))?.count ?? 1
         let quorum = (validators + (validators - 1) / 3 + 2) / 2
-        return connectedPeers.count + 1 >= quorum
+        return peers().count + 1 >= quorum
     }
 
     /// Sends the transactions clients submitted here to every peer (one hop reaches all validators).
@@ -174,9 +180,6 @@ public final class NodeRuntime: Sendable {
             LinkTransport(host: host, logger: logger).broadcast(.gossip(message))
         }
     }
-
-    /// Peers currently connected, by name.
-    var connectedPeers: [String] { Array(Set(host.openLinks.map(\.identity.nodeName))).sorted() }
 }
 
 /// The peer network and the replica driver as one service: listen, dial, drive, and on shutdown stop.

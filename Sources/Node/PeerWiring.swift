@@ -62,17 +62,19 @@ final class PeerIntake: Sendable {
     let driver: ReplicaDriver
     let mempool: Mempool
     let signer: ConsensusSigner
+    let activity: PeerActivity
     let validators: @Sendable () -> ValidatorSet
     let logger: Logger
     private let verifyQueue = DispatchQueue(label: "sbp.verify", attributes: .concurrent)
 
     init(
-        driver: ReplicaDriver, mempool: Mempool, signer: ConsensusSigner, validators: @escaping @Sendable () -> ValidatorSet,
-        logger: Logger
+        driver: ReplicaDriver, mempool: Mempool, signer: ConsensusSigner, activity: PeerActivity,
+        validators: @escaping @Sendable () -> ValidatorSet, logger: Logger
     ) {
         self.driver = driver
         self.mempool = mempool
         self.signer = signer
+        self.activity = activity
         self.validators = validators
         self.logger = logger
     }
@@ -86,6 +88,7 @@ final class PeerIntake: Sendable {
         case .refused(let remote, let refusal):
             logger.warning("peer refused", metadata: ["remote": "\(remote)", "reason": "\(refusal)"])
         case .message(let link, var buffer):
+            activity.messageArrived(from: link.identity.nodeName)
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             let message: PeerMessage
             do {

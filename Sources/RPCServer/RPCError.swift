@@ -23,6 +23,8 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
     case pruned = -32003
     /// A limit was exceeded (batch size, transaction size, …); `data.limit` is the limit.
     case limitExceeded = -32004
+    /// The call waited as long as it was allowed to; `tx_sendAndWait`'s transaction stays pending.
+    case timeout = -32005
 
     /// The short message that names the error (JSON-RPC 2.0 §5.1 wording for the standard codes).
     public var message: String {
@@ -37,6 +39,7 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
         case .unknownBlock: return "Unknown block"
         case .pruned: return "Pruned"
         case .limitExceeded: return "Limit exceeded"
+        case .timeout: return "Timeout"
         }
     }
 
@@ -55,6 +58,9 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
         case .unknownBlock: return "No block at that height yet; data.latestHeight is the node's highest block."
         case .pruned: return "The node no longer keeps that data; data.lowestRetainedHeight is the lowest height it has."
         case .limitExceeded: return "A server limit was exceeded; data.limit is the limit and data.received, when known, what was sent."
+        case .timeout:
+            return "The wait ended before the outcome was known (tx_sendAndWait: no receipt within timeoutMs); the transaction "
+                + "stays pending, so poll tx_getReceipt with data.transactionHash."
         }
     }
 }
@@ -81,13 +87,13 @@ public struct RPCError: Error, Equatable, Sendable {
     }
 
     /// −32602 with a message naming the parameter.
-    static func invalidParams(_ message: String) -> RPCError { RPCError(.invalidParams, message: "Invalid params: " + message) }
+    public static func invalidParams(_ message: String) -> RPCError { RPCError(.invalidParams, message: "Invalid params: " + message) }
 
     /// −32600 with a reason.
     static func invalidRequest(_ reason: String) -> RPCError { RPCError(.invalidRequest, message: "Invalid Request: " + reason) }
 
     /// −32004 with the limit and what was received.
-    static func limitExceeded(_ what: String, limit: Int, received: Int) -> RPCError {
+    public static func limitExceeded(_ what: String, limit: Int, received: Int) -> RPCError {
         RPCError(
             .limitExceeded, message: "Limit exceeded: \(what) (limit \(limit), received \(received))",
             data: .object(["limit": .number(limit), "received": .number(received)]))

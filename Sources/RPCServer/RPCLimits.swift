@@ -20,4 +20,38 @@ public enum RPCLimits {
     /// Largest `u64` written as a JSON number: 2^53 − 1, the largest integer every JSON reader
     /// (JavaScript's `Number.MAX_SAFE_INTEGER`) holds exactly. Larger values are written as decimal strings.
     public static let jsonSafeIntegerMax: UInt64 = (1 << 53) - 1
+
+    // MARK: Explorer methods
+
+    /// Items one page of a list method (`tx_search`, `events_query`, `governance_getProposals`) may hold.
+    public static let pageItemsMax = 100
+    /// Items a page holds when the call gives no `limit`.
+    public static let pageItemsDefault = 20
+    /// Headers one `chain_getHeaders` call returns (its `from`…`to` range, inclusive).
+    public static let headersMax = 100
+    /// Blocks a search without an index (`tx_search` without `sender`, `events_query` without `contracts`)
+    /// reads in one call; when it runs out the page ends early with a `nextCursor` to continue from.
+    public static let searchScanBlocksMax: UInt64 = 1_000
+    /// Index entries a search reads in one call before it ends the page early with a `nextCursor`.
+    public static let searchScanEntriesMax = 10_000
+    /// Contracts and topics one `events_query` filter may name.
+    public static let eventFilterContractsMax = 16
+    public static let eventFilterTopicsMax = 16
+    /// Longest cursor string accepted; every cursor the server writes is shorter.
+    public static let cursorCharactersMax = 64
+    /// Longest contract storage key `state_get` and `state_getProof` accept (the VM's own key limit).
+    public static let storageKeyBytesMax = 256
+    /// Longest licence or certificate id `records_get*` accept.
+    public static let recordIdBytesMax = 256
+    /// Arguments one `contract_call` with `{method, args}` may pass.
+    public static let contractCallArgumentsMax = 32
+    /// Longest `tx_sendAndWait` wait, in milliseconds.
+    ///
+    /// Half the server's default keep-alive idle time (60 s), so a waiting request never outlives its
+    /// connection; batches run sequentially, so one waiting call delays the rest of its batch.
+    public static let sendAndWaitTimeoutMsMax: UInt64 = 30_000
+    /// The wait when the call gives no `timeoutMs`.
+    public static let sendAndWaitTimeoutMsDefault: UInt64 = 10_000
+    /// How often `tx_sendAndWait` looks for the receipt.
+    public static let sendAndWaitPollIntervalMs: UInt64 = 50
 }

@@ -3,8 +3,10 @@ import RPCServer
 
 /// An in-memory backend with fixed chain data, for driving the engine and the server in tests.
 ///
-/// It holds blocks 1...3 (block 1 pruned when `lowestRetainedHeight` is 2), one committed receipt, and
-/// answers submissions with `submissionOutcome`; everything it was sent is recorded for assertions.
+/// It holds blocks 1...3 (block 1 pruned when `lowestRetainedHeight` is 2), their six transactions with
+/// receipts, a handful of events, one storage value, one licence, and answers submissions with
+/// `submissionOutcome`; everything it was sent is recorded for assertions. Its searches are naive (no
+/// scan budget): the node's budgeted searches are tested in `NodeTests` over a real ledger.
 actor FakeBackend: RPCBackend {
     var status = Fixtures.status
     var ready = true
@@ -12,89 +14,266 @@ actor FakeBackend: RPCBackend {
     var lowestRetainedHeight: UInt64 = 1
     var receipts: [Hash: CommittedReceipt] = [Fixtures.receipt.receipt.transactionHash: Fixtures.receipt]
     var submissionOutcome = TransactionSubmission.accepted
+    /// When set, a submitted transaction's receipt appears after this many `receipt` calls (0: at once).
+    var commitAfterPolls: Int?
+    private var pendingCommit: (hash: Hash, polls: Int)?
     /// When set, every call fails with `.internalFailure` carrying this detail.
     var failure: String?
     private(set) var submitted: [Transaction] = []
+    private(set) var receiptPolls = 0
 
     func setReady(_ value: Bool) { ready = value }
     func setFailure(_ detail: String?) { failure = detail }
     func setSubmissionOutcome(_ outcome: TransactionSubmission) { submissionOutcome = outcome }
     func setLowestRetainedHeight(_ height: UInt64) { lowestRetainedHeight = height }
     func setStatus(_ value: NodeStatus) { status = value }
+    func setCommitAfterPolls(_ polls: Int?) { commitAfterPolls = polls }
+
+    private func checkFailure() throws(RPCBackendError) {
+        if let failure { throw .internalFailure(failure) }
+    }
+
+    private var latest: UInt64 { blocks.keys.max() ?? 0 }
+
+    private func checkHeight(_ height: UInt64) throws(RPCBackendError) {
+        guard height <= latest else { throw .unknownBlock(height: height, latestHeight: latest) }
+        guard height >= lowestRetainedHeight else { throw .pruned(height: height, lowestRetainedHeight: lowestRetainedHeight) }
+    }
+
+    // MARK: Node
 
     func nodeStatus() async throws(RPCBackendError) -> NodeStatus {
-        if let failure { throw .internalFailure(failure) }
+        try checkFailure()
         return status
     }
 
     func isReady() async -> Bool { ready }
 
+    func peers() async throws(RPCBackendError) -> [PeerInfo] {
+        try checkFailure()
+        return Fixtures.peers
+    }
+
+    func health() async throws(RPCBackendError) -> NodeHealth {
+        try checkFailure()
+        return NodeHealth(
+            ready: ready, syncing: false, haltedReason: nil, peersConnected: Fixtures.peers.count, quorum: 3, latestHeight: latest,
+            lastCommitAgeMs: 850, pendingTransactions: submitted.count)
+    }
+
+    // MARK: Transactions
+
     func submitTransaction(_ transaction: Transaction) async throws(RPCBackendError) -> TransactionSubmission {
-        if let failure { throw .internalFailure(failure) }
+        try checkFailure()
         submitted.append(transaction)
+        if submissionOutcome == .accepted, let commitAfterPolls { pendingCommit = (transaction.hash, commitAfterPolls) }
         return submissionOutcome
     }
 
     func receipt(forTransaction hash: Hash) async throws(RPCBackendError) -> CommittedReceipt? {
-        if let failure { throw .internalFailure(failure) }
+        try checkFailure()
+        receiptPolls += 1
+        if let pending = pendingCommit, pending.hash == hash {
+            if pending.polls == 0 {
+                pendingCommit = nil
+                receipts[hash] = Fixtures.committedReceipt(for: hash)
+            } else {
+                pendingCommit = (hash, pending.polls - 1)
+            }
+        }
         return receipts[hash]
     }
 
-    func block(atHeight height: UInt64) async throws(RPCBackendError) -> Block {
-        if let failure { throw .internalFailure(failure) }
-        let latest = blocks.keys.max() ?? 0
-        guard height <= latest else { throw .unknownBlock(height: height, latestHeight: latest) }
-        guard height >= lowestRetainedHeight, let block = blocks[height] else {
-            throw .pruned(height: height, lowestRetainedHeight: lowestRetainedHeight)
+    func transaction(hash: Hash) async throws(RPCBackendError) -> CommittedTransaction? {
+        try checkFailure()
+        return committedTransactions.first { $0.transaction.hash == hash }
+    }
+
+    /// Every transaction of the fake's blocks, in chain order; the second one of block 2 reverted.
+    var committedTransactions: [CommittedTransaction] {
+        blocks.keys.sorted().flatMap { height in
+            let block = blocks[height]!
+            return block.transactions.enumerated().map { offset, transaction in
+                CommittedTransaction(
+                    transaction: transaction, height: height, index: UInt32(offset), blockHash: block.hash,
+                    status: height == 2 && offset == 1 ? .reverted : .success)
+            }
         }
+    }
+
+    func searchTransactions(_ filter: TransactionFilter, after cursor: TransactionCursor?, limit: Int) async throws(RPCBackendError)
+        -> TransactionPage
+    {
+        try checkFailure()
+        let matching = committedTransactions.filter { committed in
+            let position = TransactionCursor(height: committed.height, index: committed.index)
+            return (cursor.map { position > $0 } ?? true)
+                && filter.matches(committed.transaction, height: committed.height, status: committed.status)
+        }
+        let page = Array(matching.prefix(limit))
+        let next = matching.count > limit ? page.last.map { TransactionCursor(height: $0.height, index: $0.index) } : nil
+        return TransactionPage(transactions: page, nextCursor: next)
+    }
+
+    // MARK: Chain
+
+    func latestHeight() async throws(RPCBackendError) -> UInt64 {
+        try checkFailure()
+        return latest
+    }
+
+    func block(atHeight height: UInt64) async throws(RPCBackendError) -> Block {
+        try checkFailure()
+        try checkHeight(height)
+        guard let block = blocks[height] else { throw .pruned(height: height, lowestRetainedHeight: lowestRetainedHeight) }
         return block
     }
-}
 
-/// Deterministic chain values: every byte is derived from a small seed, so golden files never change.
-enum Fixtures {
-    static let chainId = "sbp-test"
-
-    static func hash(_ seed: UInt8) -> Hash { Hash(bytes: [UInt8](repeating: seed, count: 32))! }
-    static func address(_ seed: UInt8) -> Address { Address(bytes: [UInt8](repeating: seed, count: 20))! }
-
-    /// A signature in canonical form (r and s in range, low S); it signs nothing, the fake never checks it.
-    static func signature(_ seed: UInt8) -> RecoverableSignature {
-        try! RecoverableSignature(compact: [UInt8](repeating: seed, count: 32) + [UInt8](repeating: 0x22, count: 32), recoveryId: 1)
+    func block(hash: Hash) async throws(RPCBackendError) -> Block? {
+        try checkFailure()
+        return blocks.values.first { $0.hash == hash }
     }
 
-    static func transaction(nonce: UInt64, payload: [UInt8] = [0xca, 0xfe], fuelLimit: UInt64 = 50_000) -> Transaction {
-        let body = TransactionBody(
-            chainId: chainId, sender: address(0xa1), nonce: nonce, kind: .call, payload: payload, fuelLimit: fuelLimit,
-            expiryHeight: 1_000)
-        return Transaction(body: body, signature: signature(0x11))
+    func headers(from: UInt64, to: UInt64) async throws(RPCBackendError) -> [BlockHeader] {
+        try checkFailure()
+        try checkHeight(from)
+        return (from...min(to, latest)).compactMap { blocks[$0]?.header }
     }
 
-    static func block(height: UInt64) -> Block {
-        let transactions = (0..<UInt64(2)).map { transaction(nonce: height * 10 + $0) }
-        let lastCommit: CommitCertificate? =
-            height == 1
-            ? nil
-            : try! CommitCertificate(
-                height: height - 1, view: 0, blockHash: hash(UInt8(height - 1)),
-                votes: [
-                    CommitVote(validatorIndex: 0, signature: signature(0x31)), CommitVote(validatorIndex: 2, signature: signature(0x32)),
-                ])
-        let header = BlockHeader(
-            chainId: chainId, height: height, view: 0, timestampMs: 1_700_000_000_000 + height * 1_000,
-            parentHash: height == 1 ? .zero : hash(UInt8(height - 1)), proposer: address(0xb0 + UInt8(height)),
-            transactionsRoot: Block.transactionsRoot(of: transactions), lastCommitHash: Block.lastCommitHash(of: lastCommit),
-            previousReceiptsRoot: hash(0xe0), stateRoot: hash(0xf0), validatorsHash: hash(0xd0))
-        return Block(header: header, transactions: transactions, lastCommit: lastCommit)
+    func commitCertificate(atHeight height: UInt64) async throws(RPCBackendError) -> CommitCertificate {
+        try checkFailure()
+        guard height >= 1 else { throw .unknownBlock(height: height, latestHeight: latest) }
+        try checkHeight(height)
+        return Fixtures.certificate(for: blocks[height]!)
     }
 
-    static let status = NodeStatus(
-        chainId: chainId, nodeId: "td-node-1", latestHeight: 3, latestHash: hash(0x03), view: 2, peersConnected: 3, syncing: false)
+    func genesis() async throws(RPCBackendError) -> Genesis {
+        try checkFailure()
+        return Fixtures.genesis
+    }
 
-    /// The receipt of block 2's first transaction: a success with one event and return data.
-    static let receipt = CommittedReceipt(
-        receipt: Receipt(
-            transactionHash: block(height: 2).transactions[0].hash, status: .success, fuelUsed: 12_345, errorMessage: "",
-            events: [Event(contract: address(0xc1), topic: "LicenceIssued", data: [0x01, 0x02, 0x03])], returnData: [0x2a]),
-        height: 2, index: 0, blockHash: block(height: 2).hash)
+    // MARK: Events and state
+
+    func queryEvents(_ filter: EventFilter, after cursor: EventCursor?, limit: Int) async throws(RPCBackendError) -> EventPage {
+        try checkFailure()
+        let matching = Fixtures.events.filter { record in
+            (cursor.map { record.position > $0 } ?? true) && filter.matches(record.event, height: record.position.height)
+        }
+        let page = Array(matching.prefix(limit))
+        return EventPage(events: page, nextCursor: matching.count > limit ? page.last?.position : nil)
+    }
+
+    func storageValue(contract: Address, key: [UInt8], height: UInt64?) async throws(RPCBackendError) -> StateValue {
+        try checkFailure()
+        let version = height ?? latest
+        try checkHeight(version)
+        return StateValue(height: version, value: contract == Fixtures.contract && key == Fixtures.storageKey ? Fixtures.storageValue : nil)
+    }
+
+    func storageProof(contract: Address, key: [UInt8], height: UInt64?) async throws(RPCBackendError) -> StorageProofRecord {
+        try checkFailure()
+        let version = height ?? (latest > 0 ? latest - 1 : 0)
+        try checkHeight(version)
+        let next = blocks[version + 1]
+        let present = contract == Fixtures.contract && key == Fixtures.storageKey
+        return StorageProofRecord(
+            contract: contract, key: key, stateKey: Fixtures.hash(0x5e), height: version, value: present ? Fixtures.storageValue : nil,
+            proof: [0x02, 0x00, 0x00, 0x00] + Fixtures.hash(0x51).bytes + Fixtures.hash(0x52).bytes + [0x00],
+            siblings: [Fixtures.hash(0x51), Fixtures.hash(0x52)],
+            leaf: present ? StorageProofRecord.Leaf(key: Fixtures.hash(0x5e), valueHash: Fixtures.hash(0x5f)) : nil,
+            stateRoot: next?.header.stateRoot ?? Fixtures.hash(0xf0), header: next?.header,
+            certificate: next.map(Fixtures.certificate(for:)))
+    }
+
+    // MARK: Contracts
+
+    func callContract(_ contract: Address, input: ContractCallInput, height: UInt64?) async throws(RPCBackendError)
+        -> ContractCallResult
+    {
+        try checkFailure()
+        let version = height ?? latest
+        try checkHeight(version)
+        guard contract == Fixtures.contract else { throw .notFound("no contract at \(contract)") }
+        switch input {
+        case .raw(let bytes):
+            return ContractCallResult(
+                height: version, status: bytes.isEmpty ? .reverted : .success, errorMessage: bytes.isEmpty ? "empty input" : "",
+                fuelUsed: 1_200, returnData: bytes.isEmpty ? [] : [0x2a], decoded: nil)
+        case .method(let name, let arguments):
+            guard name == "get", arguments.count == 1 else {
+                throw .invalidArgument("input does not fit the interface: unknown method \(name)")
+            }
+            return ContractCallResult(
+                height: version, status: .success, errorMessage: "", fuelUsed: 3_400, returnData: [0x01],
+                decoded: .object(["id": .string(arguments[0]), "status": .string("valid")]))
+        }
+    }
+
+    func contractInfo(_ address: Address) async throws(RPCBackendError) -> ContractInfo? {
+        try checkFailure()
+        guard address == Fixtures.contract else { return nil }
+        return ContractInfo(
+            address: address, name: "licence_registry", codeHash: Fixtures.hash(0xc0), codeBytes: 12_345, department: "",
+            deployer: .zero, isStandard: true, deployedHeight: 0,
+            interface: .object(["name": .string("licence_registry"), "methods": .array([]), "events": .array([])]))
+    }
+
+    func record(_ kind: RecordKind, id: String) async throws(RPCBackendError) -> RecordInfo? {
+        try checkFailure()
+        guard kind == .licence, id == "L-1" else { return nil }
+        return RecordInfo(
+            kind: .licence, contract: Fixtures.contract, id: id, height: latest,
+            record: .object([
+                "id": .string(id), "department": .string("TD"), "status": .string("active"),
+                "validUntil": .number(UInt64(4_000_000_000_000)),
+            ]),
+            history: Fixtures.events.filter { $0.event.topic.hasPrefix("Licence") })
+    }
+
+    // MARK: Consensus, membership, governance
+
+    func validators(atHeight height: UInt64?) async throws(RPCBackendError) -> ValidatorEpoch {
+        try checkFailure()
+        let target = height ?? latest + 1
+        guard target >= 1 else { throw .invalidArgument("height 0 is genesis: no validator set decides it") }
+        guard target <= latest + 1 else { throw .unknownBlock(height: target, latestHeight: latest) }
+        return ValidatorEpoch(height: target, firstHeight: 1, validators: Fixtures.validators)
+    }
+
+    func consensusStatus() async throws(RPCBackendError) -> ConsensusStatus {
+        try checkFailure()
+        return ConsensusStatus(
+            height: latest, view: status.view, primaryIndex: Fixtures.validators.primary(for: status.view),
+            primaryName: Fixtures.validators.validators[Fixtures.validators.primary(for: status.view)].name, validatorIndex: 0,
+            syncing: false, haltedReason: nil, viewChanges: 2, lastCommitAgeMs: 850, peers: Fixtures.peers)
+    }
+
+    func parameters() async throws(RPCBackendError) -> NetworkParameters {
+        try checkFailure()
+        return NetworkParameters(consensus: Fixtures.genesis.consensus, governance: Fixtures.genesis.governance, protocolVersion: 1)
+    }
+
+    func departments() async throws(RPCBackendError) -> [DepartmentInfo] {
+        try checkFailure()
+        return Fixtures.genesis.departments.map { department in
+            DepartmentInfo(
+                id: department.id, name: department.name, adminKeys: department.adminKeys.compactMap { Hex.decode($0) },
+                caCertificate: department.caCertificate,
+                validators: Fixtures.validators.validators.filter { $0.department == department.id }.map(\.name))
+        }
+    }
+
+    func account(_ address: Address) async throws(RPCBackendError) -> AccountInfo? {
+        try checkFailure()
+        guard address == Fixtures.address(0xa1) else { return nil }
+        return AccountInfo(address: address, department: "TD", roles: [.issuer, .submitter], suspended: false, nonce: 32)
+    }
+
+    func proposals(status: ProposalState?, beforeId: UInt64?, limit: Int) async throws(RPCBackendError) -> [ProposalInfo] {
+        try checkFailure()
+        return Array(
+            Fixtures.proposals.filter { proposal in
+                (status.map { proposal.status == $0 } ?? true) && (beforeId.map { proposal.id < $0 } ?? true)
+            }.prefix(limit))
+    }
 }

@@ -24,6 +24,19 @@ struct RPCLimitsTests {
         #expect(next == Double(RPCLimits.jsonSafeIntegerMax + 2))
     }
 
+    @Test("page, scan and wait limits fit together")
+    func explorerLimits() {
+        #expect(1 <= RPCLimits.pageItemsDefault && RPCLimits.pageItemsDefault <= RPCLimits.pageItemsMax)
+        // A scan budget smaller than a page would end every full page early.
+        #expect(RPCLimits.pageItemsMax <= RPCLimits.searchScanEntriesMax)
+        #expect(RPCLimits.searchScanBlocksMax >= 1)
+        #expect(RPCLimits.sendAndWaitTimeoutMsDefault <= RPCLimits.sendAndWaitTimeoutMsMax)
+        #expect(RPCLimits.sendAndWaitPollIntervalMs < RPCLimits.sendAndWaitTimeoutMsDefault)
+        // A waiting call must finish before its keep-alive connection is closed as idle.
+        let idle = RPCServerConfiguration().connectionIdleTimeout
+        #expect(Duration.milliseconds(Int64(RPCLimits.sendAndWaitTimeoutMsMax)) < idle)
+    }
+
     @Test("a transaction over the size limit is -32004, not decoded")
     func oversizeTransaction() async throws {
         let hex = "0x" + String(repeating: "00", count: Limits.transactionBytesMax + 1)

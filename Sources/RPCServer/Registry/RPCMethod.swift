@@ -46,8 +46,11 @@ public struct RPCParameter: Sendable {
     public let required: Bool
 
     public init(name: String, summary: String, kind: RPCParameterKind, required: Bool = true) {
-        if case .oneOf(_, let defaultValue) = kind, defaultValue != nil {
+        if kind.hasDefault {
             precondition(!required, "\(name): a parameter with a default is optional")
+        }
+        if case .limit(let maximum, let defaultValue) = kind {
+            precondition(1 <= defaultValue && defaultValue <= maximum, "\(name): the default limit must be within 1...maximum")
         }
         self.name = name
         self.summary = summary
@@ -65,6 +68,15 @@ public struct RPCParameter: Sendable {
                 "allOf": .array([RPCSchemas.reference("Bytes"), .object(["maxLength": .number(2 + 2 * maxBytes)])])
             ])
         case .oneOf(let values, let defaultValue): return RPCSchemas.enumeration(values, default: defaultValue)
+        case .address: return RPCSchemas.reference("Address")
+        case .text(let maxBytes):
+            return .object(["type": .string("string"), "maxLength": .number(maxBytes)])
+        case .limit(let maximum, let defaultValue):
+            return .object([
+                "type": .string("integer"), "minimum": .number(1), "maximum": .number(maximum), "default": .number(defaultValue),
+            ])
+        case .cursor: return RPCSchemas.reference("Cursor")
+        case .structured(let schema): return schema
         }
     }
 
@@ -92,13 +104,40 @@ public struct RPCParameter: Sendable {
                 throw .invalidParams("\(name) must be one of " + values.map { "\"\($0)\"" }.joined(separator: ", "))
             }
             return .string(text)
+        case .address:
+            guard let address = RPCJSON.address(from: value) else { throw .invalidParams("\(name) must be 0x + 40 hex digits") }
+            return .address(address)
+        case .text(let maxBytes):
+            guard case .string(let text) = value else { throw .invalidParams("\(name) must be a string") }
+            guard text.utf8.count <= maxBytes else {
+                throw .limitExceeded("\(name) bytes", limit: maxBytes, received: text.utf8.count)
+            }
+            return .string(text)
+        case .limit(let maximum, _):
+            guard let number = RPCJSON.uint64(from: value), number >= 1 else {
+                throw .invalidParams("\(name) must be a positive integer")
+            }
+            guard number <= UInt64(maximum) else {
+                throw .limitExceeded(name, limit: maximum, received: Int(clamping: number))
+            }
+            return .uint64(number)
+        case .cursor:
+            guard case .string(let text) = value, text.utf8.count <= RPCLimits.cursorCharactersMax else {
+                throw .invalidParams("\(name) must be a cursor string from a previous page")
+            }
+            return .string(text)
+        case .structured:
+            return .json(value)
         }
     }
 
     /// The value an absent optional parameter takes, if it has one.
     var defaultArgument: RPCArgument? {
-        if case .oneOf(_, let defaultValue?) = kind { return .string(defaultValue) }
-        return nil
+        switch kind {
+        case .oneOf(_, let defaultValue?): return .string(defaultValue)
+        case .limit(_, let defaultValue): return .uint64(UInt64(defaultValue))
+        default: return nil
+        }
     }
 }
 
@@ -112,6 +151,25 @@ public enum RPCParameterKind: Sendable {
     case bytes(maxBytes: Int)
     /// One of a fixed set of strings, with an optional default for when it is absent.
     case oneOf([String], default: String?)
+    /// A 20-byte address as `0x` + 40 hex digits.
+    case address
+    /// A string of at most `maxBytes` UTF-8 bytes (longer is −32004).
+    case text(maxBytes: Int)
+    /// A page size from 1 to `max` (more is −32004), `default` when absent.
+    case limit(max: Int, default: Int)
+    /// An opaque page cursor a previous call returned as `nextCursor`; the handler decodes it.
+    case cursor
+    /// Any JSON value described by `schema`; the handler checks it and names what is wrong (−32602).
+    case structured(schema: JSONValue)
+
+    /// Whether an absent value takes a default (such a parameter must be optional).
+    var hasDefault: Bool {
+        switch self {
+        case .oneOf(_, let defaultValue): return defaultValue != nil
+        case .limit: return true
+        default: return false
+        }
+    }
 }
 
 /// A method result's OpenRPC content descriptor.
@@ -133,6 +191,9 @@ public enum RPCArgument: Equatable, Sendable {
     case uint64(UInt64)
     case bytes([UInt8])
     case string(String)
+    case address(Address)
+    /// A `structured` parameter's value, unchecked.
+    case json(JSONValue)
 }
 
 /// The checked parameters of one call, by name.
@@ -166,6 +227,28 @@ public struct RPCArguments: Sendable {
         return value
     }
 
+    /// The address bound to parameter `name`.
+    public func address(_ name: String) throws(RPCError) -> Address {
+        guard case .address(let value)? = values[name] else { throw Self.undeclared(name) }
+        return value
+    }
+
+    /// The JSON value bound to the `structured` parameter `name`.
+    public func json(_ name: String) throws(RPCError) -> JSONValue {
+        guard case .json(let value)? = values[name] else { throw Self.undeclared(name) }
+        return value
+    }
+
+    /// The integer bound to optional parameter `name`, or nil when the call left it out.
+    public func optionalUInt64(_ name: String) throws(RPCError) -> UInt64? {
+        contains(name) ? try uint64(name) : nil
+    }
+
+    /// The string bound to optional parameter `name`, or nil when the call left it out.
+    public func optionalString(_ name: String) throws(RPCError) -> String? {
+        contains(name) ? try string(name) : nil
+    }
+
     /// Whether the call supplied the parameter (or it has a default).
     public func contains(_ name: String) -> Bool { values[name] != nil }
 
@@ -181,6 +264,15 @@ public struct RPCCallContext: Sendable {
     public let openRPCDocument: JSONValue
     public let logger: Logger
 
+    /// Runs one backend request, mapping its failure to the JSON-RPC error (`error(from:)`).
+    public func ask<Value>(_ request: (any RPCBackend) async throws(RPCBackendError) -> Value) async throws(RPCError) -> Value {
+        do throws(RPCBackendError) {
+            return try await request(backend)
+        } catch {
+            throw self.error(from: error)
+        }
+    }
+
     /// Maps a backend failure to its JSON-RPC error; internal details are logged, not returned.
     public func error(from failure: RPCBackendError) -> RPCError {
         switch failure {
@@ -194,6 +286,8 @@ public struct RPCCallContext: Sendable {
                 data: .object(["height": RPCJSON.uint64(height), "lowestRetainedHeight": RPCJSON.uint64(lowestRetainedHeight)]))
         case .notFound(let what):
             return RPCError(.notFound, message: "Not found: \(what)")
+        case .invalidArgument(let why):
+            return .invalidParams(why)
         case .internalFailure(let detail):
             logger.error("RPC backend failure", metadata: ["detail": .string(detail)])
             return RPCError(.internalError)

@@ -15,12 +15,20 @@ public struct RPCMethodRegistry: Sendable {
         self.indexByName = index
     }
 
-    /// The node's API (DESIGN §7): node, chain and transaction methods and `rpc.discover`.
+    /// The node's API (DESIGN §7), grouped by namespace, and `rpc.discover`.
     public static let standard = RPCMethodRegistry([
-        NodeMethods.status,
-        ChainMethods.getBlockByHeight,
-        TransactionMethods.send,
-        TransactionMethods.getReceipt,
+        NodeMethods.status, NodeMethods.peers, NodeMethods.health,
+        ChainMethods.getLatestHeight, ChainMethods.getBlockByHeight, ChainMethods.getBlockByHash, ChainMethods.getHeaders,
+        ChainMethods.getCommit, ChainMethods.getGenesis,
+        TransactionMethods.send, TransactionMethods.sendAndWait, TransactionMethods.getReceipt, TransactionMethods.getByHash,
+        TransactionMethods.search,
+        EventMethods.query,
+        StateMethods.get, StateMethods.getProof,
+        ContractMethods.call, ContractMethods.getInfo,
+        RecordMethods.getLicence, RecordMethods.getCertificate,
+        ConsensusMethods.getValidators, ConsensusMethods.getStatus, ConsensusMethods.getParams,
+        MembershipMethods.getDepartments, MembershipMethods.getAccount,
+        GovernanceMethods.getProposals,
         DiscoverMethod.discover,
     ])
 
@@ -93,5 +101,5 @@ public struct RPCMethodRegistry: Sendable {
 
 /// The version of the API the OpenRPC document announces; bump the minor version when adding methods.
 public enum RPCAPI {
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 }

@@ -103,5 +103,189 @@ public enum RPCSchemas {
                 "chainId": string, "nodeId": string, "latestHeight": reference("Uint64"), "latestHash": reference("Hash"),
                 "view": reference("Uint64"), "peersConnected": nonNegativeInteger, "syncing": boolean,
             ]),
+        "Cursor": .object([
+            "title": .string("Cursor"), "type": .string("string"), "maxLength": .number(RPCLimits.cursorCharactersMax),
+            "description": .string(
+                "An opaque page cursor: pass a page's nextCursor back unchanged to get the next page. It marks a position "
+                    + "in the chain, so it stays valid while blocks are added; a cursor from another method is -32602."),
+        ]),
+        "PeerInfo": object(
+            "PeerInfo",
+            [
+                "name": string, "department": string, "direction": enumeration(PeerInfo.Direction.allCases.map(\.rawValue)),
+                "certificateNotValidAfterMs": nullable(reference("Uint64")), "lastMessageAgeMs": nullable(reference("Uint64")),
+            ]),
+        "NodeHealth": object(
+            "NodeHealth",
+            [
+                "ready": boolean, "syncing": boolean, "haltedReason": nullable(string), "peersConnected": nonNegativeInteger,
+                "quorum": nonNegativeInteger, "latestHeight": reference("Uint64"), "lastCommitAgeMs": nullable(reference("Uint64")),
+                "pendingTransactions": nonNegativeInteger,
+            ]),
+        "HashedHeader": object("HashedHeader", ["hash": reference("Hash"), "header": reference("BlockHeader")]),
+        "ConsensusParameters": object(
+            "ConsensusParameters",
+            [
+                "checkpointInterval": reference("Uint64"), "watermarkWindow": reference("Uint64"),
+                "viewChangeTimeoutTicks": reference("Uint64"), "viewChangeTimeoutTicksMax": reference("Uint64"),
+                "tickMs": reference("Uint64"), "blockTransactionsMax": nonNegativeInteger, "blockBytesMax": nonNegativeInteger,
+                "blockFuelMax": reference("Uint64"), "timestampDriftMsMax": reference("Uint64"),
+            ]),
+        "GovernanceParameters": object(
+            "GovernanceParameters",
+            [
+                "thresholdNumerator": nonNegativeInteger, "thresholdDenominator": nonNegativeInteger,
+                "proposalLifetimeBlocks": reference("Uint64"), "departmentsMayDeploy": boolean,
+            ]),
+        "Genesis": object(
+            "Genesis",
+            [
+                "hash": reference("Hash"),
+                "document": object(
+                    "GenesisDocument",
+                    [
+                        "chainId": string, "genesisTimeMs": reference("Uint64"), "protocolVersion": nonNegativeInteger,
+                        "departments": array(
+                            of: object(
+                                "GenesisDepartment",
+                                ["id": string, "name": string, "adminKeys": array(of: string), "caCertificate": string])),
+                        "validators": array(
+                            of: object(
+                                "GenesisValidator",
+                                ["name": string, "department": string, "consensusPublicKey": string, "tlsCertificate": string])),
+                        "accounts": array(
+                            of: object(
+                                "GenesisAccount", ["address": reference("Address"), "department": string, "roles": array(of: string)])),
+                        "consensus": reference("ConsensusParameters"), "governance": reference("GovernanceParameters"),
+                        "contracts": array(
+                            of: object(
+                                "GenesisContract",
+                                ["name": string, "address": reference("Address"), "codeFile": string, "codeHash": reference("Hash")])),
+                    ]),
+            ]),
+        "CommittedTransaction": object(
+            "CommittedTransaction",
+            [
+                "transaction": reference("Transaction"), "height": reference("Uint64"), "index": nonNegativeInteger,
+                "blockHash": reference("Hash"), "status": enumeration(ReceiptStatus.allCases.map(RPCJSON.name(of:))),
+            ]),
+        "TransactionPage": object(
+            "TransactionPage",
+            ["transactions": array(of: reference("CommittedTransaction")), "nextCursor": nullable(reference("Cursor"))]),
+        "EventRecord": object(
+            "EventRecord",
+            [
+                "contract": reference("Address"), "topic": string, "data": reference("Bytes"), "height": reference("Uint64"),
+                "transactionIndex": nonNegativeInteger, "eventIndex": nonNegativeInteger, "transactionHash": reference("Hash"),
+                "decoded": nullable(decodedFields),
+            ]),
+        "EventPage": object("EventPage", ["events": array(of: reference("EventRecord")), "nextCursor": nullable(reference("Cursor"))]),
+        "StateValue": object(
+            "StateValue",
+            [
+                "contract": reference("Address"), "key": reference("Bytes"), "height": reference("Uint64"),
+                "value": nullable(reference("Bytes")),
+            ]),
+        "StorageProof": object(
+            "StorageProof",
+            [
+                "contract": reference("Address"), "key": reference("Bytes"), "stateKey": reference("Hash"), "height": reference("Uint64"),
+                "value": nullable(reference("Bytes")), "proof": reference("Bytes"), "siblings": array(of: reference("Hash")),
+                "leaf": nullable(object("ProofLeaf", ["key": reference("Hash"), "valueHash": reference("Hash")])),
+                "stateRoot": reference("Hash"), "headerHash": nullable(reference("Hash")), "header": nullable(reference("BlockHeader")),
+                "certificate": nullable(reference("CommitCertificate")),
+            ]),
+        "ContractCallResult": object(
+            "ContractCallResult",
+            [
+                "height": reference("Uint64"), "status": enumeration(ReceiptStatus.allCases.map(RPCJSON.name(of:))),
+                "errorMessage": nullable(string), "fuelUsed": reference("Uint64"), "returnData": reference("Bytes"),
+                "decoded": nullable(decodedFields),
+            ]),
+        "ContractInfo": object(
+            "ContractInfo",
+            [
+                "address": reference("Address"), "name": string, "codeHash": reference("Hash"), "codeBytes": nonNegativeInteger,
+                "department": string, "deployer": reference("Address"), "isStandard": boolean, "deployedHeight": reference("Uint64"),
+                "interface": nullable(.object(["type": .string("object"), "description": .string("The NAME.interface.json document.")])),
+            ]),
+        "RecordInfo": object(
+            "RecordInfo",
+            [
+                "kind": enumeration(RecordKind.allCases.map(\.rawValue)), "contract": reference("Address"), "id": string,
+                "height": reference("Uint64"), "record": decodedFields, "history": array(of: reference("EventRecord")),
+            ]),
+        "ValidatorEpoch": object(
+            "ValidatorEpoch",
+            [
+                "height": reference("Uint64"), "firstHeight": reference("Uint64"), "validatorsHash": reference("Hash"),
+                "count": nonNegativeInteger, "faultsTolerated": nonNegativeInteger, "quorum": nonNegativeInteger,
+                "validators": array(
+                    of: object(
+                        "Validator",
+                        [
+                            "index": nonNegativeInteger, "name": string, "department": string, "publicKey": reference("Bytes"),
+                            "address": reference("Address"),
+                        ])),
+            ]),
+        "ConsensusStatus": object(
+            "ConsensusStatus",
+            [
+                "height": reference("Uint64"), "view": reference("Uint64"), "primaryIndex": nonNegativeInteger, "primaryName": string,
+                "validatorIndex": nullable(nonNegativeInteger), "syncing": boolean, "haltedReason": nullable(string),
+                "viewChanges": reference("Uint64"), "lastCommitAgeMs": nullable(reference("Uint64")),
+                "peers": array(of: reference("PeerInfo")),
+            ]),
+        "NetworkParameters": object(
+            "NetworkParameters",
+            [
+                "protocolVersion": nonNegativeInteger, "consensus": reference("ConsensusParameters"),
+                "governance": reference("GovernanceParameters"),
+            ]),
+        "Department": object(
+            "Department",
+            [
+                "id": string, "name": string, "adminKeys": array(of: reference("Bytes")), "caCertificate": string,
+                "validators": array(of: string),
+            ]),
+        "Account": object(
+            "Account",
+            [
+                "address": reference("Address"), "department": string,
+                "roles": array(of: enumeration(Genesis.Role.allCases.map(\.rawValue))), "suspended": boolean, "nonce": reference("Uint64"),
+            ]),
+        "ProposalChange": object(
+            "ProposalChange",
+            [
+                "kind": string, "id": string, "name": string, "adminKeys": array(of: reference("Bytes")), "caCertificate": string,
+                "department": string, "consensusKey": reference("Bytes"), "tlsCertificate": string,
+                "certificateDigest": reference("Hash"), "address": reference("Address"), "codeHash": reference("Hash"),
+                "codeBytes": nonNegativeInteger, "consensus": reference("ConsensusParameters"),
+                "governance": reference("GovernanceParameters"), "protocolVersion": nonNegativeInteger,
+            ], required: ["kind"]),
+        "Proposal": object(
+            "Proposal",
+            [
+                "id": reference("Uint64"), "proposer": reference("Address"), "department": string, "change": reference("ProposalChange"),
+                "description": string, "createdHeight": reference("Uint64"), "expiresHeight": reference("Uint64"),
+                "activationHeight": reference("Uint64"),
+                "votes": array(
+                    of: object(
+                        "ProposalVote",
+                        ["department": string, "approve": boolean, "voter": reference("Address"), "height": reference("Uint64")])),
+                "status": enumeration(ProposalState.allCases.map(\.rawValue)), "statusHeight": reference("Uint64"),
+                "failure": nullable(string),
+            ]),
+        "ProposalPage": object(
+            "ProposalPage", ["proposals": array(of: reference("Proposal")), "nextCursor": nullable(reference("Cursor"))]),
     ]
+
+    /// Contract values decoded by an interface description: field name to value, with integers by the
+    /// Uint64 rule, bytes, hashes and addresses as hex, enumeration codes by their names, sequences as arrays.
+    static let decodedFields: JSONValue = .object([
+        "type": .string("object"),
+        "description": .string(
+            "Fields decoded by the contract's interface description: integers by the Uint64 rule, bytes, hashes and addresses "
+                + "as 0x-hex, enumeration codes by name, sequences as arrays of objects."),
+    ])
 }

@@ -1,0 +1,40 @@
+import ChainTypes
+
+/// The position a list method's page ended at, written to clients as an opaque string.
+///
+/// The string is lowercase hex of a tag byte (which method wrote it) and the position's fields,
+/// big-endian; clients must pass it back unchanged and never build one. Positions are "resume after"
+/// marks: the next page starts strictly after them, so a cursor stays valid while blocks are added.
+enum PageCursor {
+    /// Which kind of position a cursor holds; a cursor of another kind is refused.
+    enum Tag: UInt8 {
+        case transaction = 0x01
+        case event = 0x02
+        case proposal = 0x03
+    }
+
+    /// Hex of the tag and each field as `width` big-endian bytes.
+    static func encode(_ tag: Tag, _ fields: [(value: UInt64, width: Int)]) -> String {
+        var bytes: [UInt8] = [tag.rawValue]
+        for field in fields {
+            for shift in stride(from: (field.width - 1) * 8, through: 0, by: -8) {
+                bytes.append(UInt8(truncatingIfNeeded: field.value >> UInt64(shift)))
+            }
+        }
+        return Hex.encode(bytes)
+    }
+
+    /// The fields of a cursor written by `encode` with the same tag and widths; nil for anything else.
+    static func decode(_ text: String, _ tag: Tag, widths: [Int]) -> [UInt64]? {
+        guard text.utf8.count == 2 * (1 + widths.reduce(0, +)), let bytes = Hex.decode(text), bytes.first == tag.rawValue else {
+            return nil
+        }
+        var fields: [UInt64] = []
+        var offset = 1
+        for width in widths {
+            fields.append(bytes[offset..<offset + width].reduce(0) { $0 << 8 | UInt64($1) })
+            offset += width
+        }
+        return fields
+    }
+}

@@ -1,0 +1,29 @@
+/// `membership_*` methods: departments and accounts (DESIGN §5).
+enum MembershipMethods {
+    static let getDepartments = RPCMethod(
+        name: "membership_getDepartments",
+        summary: "Every department in registration order, with its admins' keys, CA certificate and validators.",
+        description: "Not paginated: the chain holds at most 256 departments.",
+        params: [],
+        result: RPCResultDescriptor(
+            name: "departments", summary: "The departments.", schema: RPCSchemas.array(of: RPCSchemas.reference("Department"))),
+        errors: [.internalError]
+    ) { _, context throws(RPCError) in
+        .array(try await context.ask { backend throws(RPCBackendError) in try await backend.departments() }.map(RPCJSON.department))
+    }
+
+    static let getAccount = RPCMethod(
+        name: "membership_getAccount",
+        summary: "A registered account: its department, roles, whether it is suspended, and the nonce its next transaction needs.",
+        description: "An address that is not a registered account is -32001.",
+        params: [RPCParameter(name: "address", summary: "The account address.", kind: .address)],
+        result: RPCResultDescriptor(name: "account", summary: "The account.", schema: RPCSchemas.reference("Account")),
+        errors: [.invalidParams, .notFound, .internalError]
+    ) { arguments, context throws(RPCError) in
+        let address = try arguments.address("address")
+        guard let account = try await context.ask({ backend throws(RPCBackendError) in try await backend.account(address) }) else {
+            throw RPCError(.notFound, message: "Not found: \(address) is not a registered account")
+        }
+        return RPCJSON.account(account)
+    }
+}

@@ -1,0 +1,271 @@
+import ChainTypes
+import Foundation
+import Keys
+import Ledger
+import LedgerFixtures
+import Logging
+import RPCServer
+import StateTree
+import Storage
+import Testing
+
+@testable import Node
+
+/// A fixed node around a real ledger: what `NodeRPCBackend` asks of the running node.
+struct FixedNodeHost: NodeRPCHost {
+    var nodeName = "td-node-1"
+    var consensusAddress: Address
+    var driverStatus: DriverStatus
+    var isReady = true
+
+    func peers() -> [PeerInfo] { [] }
+    func transactionsAdmitted() {}
+}
+
+/// The JSON-RPC API over a real in-memory `Ledger` on the fixture chain, through `NodeRPCBackend`:
+/// records decoded by the genesis contracts' interface files, state proofs that verify against the
+/// certified root, and the budgeted searches paging over real indexes.
+@Suite("Node RPC backend")
+struct NodeRPCBackendTests {
+    let chain: FixtureChain
+    let ledger: Ledger
+    let engine: RPCEngine
+    static let logger = Logger(label: "sbp.node.rpc.test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Five blocks: licence L-1 issued (1), renewed (2), a certificate issued (3), L-2 issued (4), and an
+    /// empty block (5) whose header certifies the state after block 4.
+    init() throws {
+        chain = try FixtureChain()
+        ledger = try Ledger(store: MemoryKeyValueStore(), genesis: chain.bundle)
+        let issuer = chain.issuers["TD"]!
+        try chain.commit([try chain.licenceCall("issue", Self.issueArguments("L-1"), from: issuer)], on: ledger)
+        try chain.commit([try chain.licenceCall("renew", ["L-1", "5000000000000"], from: issuer)], on: ledger)
+        try chain.commit(
+            [try chain.certificateCall("issue", ["C-1", Self.digest("doc").hex, "diploma", Self.digest("meta").hex], from: issuer)],
+            on: ledger)
+        try chain.commit([try chain.licenceCall("issue", Self.issueArguments("L-2"), from: issuer)], on: ledger)
+        try chain.commit([], on: ledger)
+        let interfaces = ContractInterfaces.load(
+            genesis: chain.genesis, directory: FixtureChain.repositoryRoot.appendingPathComponent("Genesis").path, logger: Self.logger)
+        var status = DriverStatus()
+        status.height = ledger.height
+        let host = FixedNodeHost(consensusAddress: chain.validatorKeys[0].address, driverStatus: status)
+        let backend = NodeRPCBackend(
+            ledger: ledger, mempool: Mempool(application: ledger), interfaces: interfaces, host: host)
+        engine = RPCEngine(backend: backend, logger: Self.logger)
+    }
+
+    static func digest(_ text: String) -> Hash { Hash.sha256(Array("salt/\(text)".utf8)) }
+
+    static func issueArguments(_ id: String) -> [String] {
+        [id, "driving", digest("alice").hex, "1000", "4000000000000", "none"]
+    }
+
+    /// The result of one call; an error response fails the test.
+    func call(_ method: String, _ params: String) async throws -> JSONValue {
+        let body = #"{"jsonrpc": "2.0", "method": "\#(method)", "params": \#(params), "id": 1}"#
+        let response = try JSONParser.parse(try #require(await engine.respond(to: Array(body.utf8))))
+        return try #require(response["result"], "\(method): \(String(decoding: response.serialized(), as: UTF8.self))")
+    }
+
+    /// The error code of a call expected to fail.
+    func errorCode(_ method: String, _ params: String) async throws -> JSONValue? {
+        let body = #"{"jsonrpc": "2.0", "method": "\#(method)", "params": \#(params), "id": 1}"#
+        return try JSONParser.parse(try #require(await engine.respond(to: Array(body.utf8))))["error"]?["code"]
+    }
+
+    @Test("records_getLicence decodes the registry's record and history through the interface file")
+    func licenceRecord() async throws {
+        let licence = try await call("records_getLicence", #"["L-1"]"#)
+        #expect(licence["contract"] == RPCJSON.address(chain.licenceRegistry))
+        #expect(licence["record"]?["id"] == .string("L-1"))
+        #expect(licence["record"]?["department"] == .string("TD"))
+        #expect(licence["record"]?["status"] == .string("active"))
+        #expect(licence["record"]?["validUntil"] == .number(UInt64(5_000_000_000_000)))
+        #expect(licence["record"]?["holderDigest"] == RPCJSON.hash(Self.digest("alice")))
+        let history = try #require(licence["history"]?.elements)
+        #expect(history.map { $0["topic"] } == [.string("LicenceIssued"), .string("LicenceRenewed")])
+        #expect(history.map { $0["height"] } == [.number(1), .number(2)])
+        #expect(history.allSatisfy { $0["decoded"]?["id"] == .string("L-1") })
+        #expect(try await errorCode("records_getLicence", #"["L-404"]"#) == .number(-32001))
+        let certificate = try await call("records_getCertificate", #"["C-1"]"#)
+        #expect(certificate["record"]?["certificateType"] == .string("diploma"))
+        #expect(certificate["record"]?["status"] == .string("valid"))
+    }
+
+    @Test("state_getProof verifies with StateProof.verify against the root the next header carries")
+    func stateProof() async throws {
+        let key = Array("LL-1".utf8)  // the licence registry keeps licence L-1 under 'L' + id
+        let proof = try await call(
+            "state_getProof", #"["\#(chain.licenceRegistry)", "0x\#(Hex.encode(key))"]"#)
+        #expect(proof["height"] == .number(4))
+        let value = try #require(proof["value"].flatMap { RPCJSON.bytes(from: $0, maxBytes: 1 << 20) })
+        let root = try #require(proof["stateRoot"].flatMap(RPCJSON.hash(from:)))
+        let encoded = try #require(proof["proof"].flatMap { RPCJSON.bytes(from: $0, maxBytes: 1 << 20) })
+        let decoded = try StateProof(canonicalBytes: encoded)
+        let stateKey = StateKey(namespace: chain.licenceRegistry.bytes, key: key)
+        #expect(proof["stateKey"] == RPCJSON.hash(stateKey.hash))
+        #expect(StateProof.verify(proof: decoded, key: stateKey, value: value, root: root))
+        #expect(!StateProof.verify(proof: decoded, key: stateKey, value: value + [0], root: root))
+        #expect(proof["siblings"]?.elements == decoded.siblings.map(RPCJSON.hash))
+        // The root is the one block 5's header carries, and block 5's certificate signs that header.
+        let block5 = try #require(try ledger.view().block(at: 5))
+        #expect(proof["header"]?["stateRoot"] == RPCJSON.hash(root))
+        #expect(proof["headerHash"] == RPCJSON.hash(block5.hash))
+        #expect(proof["certificate"]?["blockHash"] == RPCJSON.hash(block5.hash))
+        #expect(proof["certificate"]?["height"] == .number(5))
+        // The value the proof carries is the one state_get reads at that height.
+        let read = try await call("state_get", #"["\#(chain.licenceRegistry)", "0x\#(Hex.encode(key))", 4]"#)
+        #expect(read["value"] == proof["value"])
+    }
+
+    @Test("state_getProof proves an absent key, and leaves the header null at the latest height")
+    func absentAndUncertified() async throws {
+        let key = "0x" + Hex.encode(Array("LL-404".utf8))
+        let proof = try await call("state_getProof", #"["\#(chain.licenceRegistry)", "\#(key)", 5]"#)
+        #expect(proof["value"] == .null)
+        #expect(proof["header"] == .null)
+        #expect(proof["certificate"] == .null)
+        let decoded = try StateProof(canonicalBytes: try #require(proof["proof"].flatMap { RPCJSON.bytes(from: $0, maxBytes: 1 << 20) }))
+        let root = try #require(proof["stateRoot"].flatMap(RPCJSON.hash(from:)))
+        #expect(root == ledger.latestRoots.stateRoot)
+        #expect(
+            StateProof.verify(
+                proof: decoded, key: StateKey(namespace: chain.licenceRegistry.bytes, key: Array("LL-404".utf8)), value: nil, root: root))
+        #expect(try await errorCode("state_getProof", #"["\#(chain.licenceRegistry)", "\#(key)", 6]"#) == .number(-32002))
+    }
+
+    @Test("tx_search pages through the sender index and through a block scan alike", arguments: [1, 2, 3])
+    func transactionSearch(limit: Int) async throws {
+        let issuer = chain.issuers["TD"]!.address
+        let bySender = try await walk("tx_search", filter: #"{"sender": "\#(issuer)"}"#, items: "transactions", limit: limit)
+        #expect(bySender.map { $0["height"] } == [1, 2, 3, 4].map { .number(UInt64($0)) })
+        let byContract = try await walk(
+            "tx_search", filter: #"{"contract": "\#(chain.licenceRegistry)"}"#, items: "transactions", limit: limit)
+        #expect(byContract.map { $0["height"] } == [1, 2, 4].map { .number(UInt64($0)) })
+        let ranged = try await walk(
+            "tx_search", filter: #"{"sender": "\#(issuer)", "fromHeight": 2, "toHeight": 3}"#, items: "transactions", limit: limit)
+        #expect(ranged.map { $0["height"] } == [.number(2), .number(3)])
+        #expect(bySender.allSatisfy { $0["status"] == .string("success") })
+    }
+
+    @Test("events_query merges the contract indexes in position order, and scans blocks without contracts", arguments: [1, 2])
+    func eventQuery(limit: Int) async throws {
+        let both = #"{"contracts": ["\#(chain.certificateRegistry)", "\#(chain.licenceRegistry)"]}"#
+        let merged = try await walk("events_query", filter: both, items: "events", limit: limit)
+        #expect(merged.map { $0["topic"]?.text } == ["LicenceIssued", "LicenceRenewed", "CertificateIssued", "LicenceIssued"])
+        let scanned = try await walk("events_query", filter: "{}", items: "events", limit: limit)
+        #expect(scanned == merged)
+        let topics = try await walk(
+            "events_query", filter: #"{"topics": ["LicenceIssued"], "fromHeight": 2}"#, items: "events", limit: limit)
+        #expect(topics.map { $0["height"] } == [.number(4)])
+        #expect(topics.first?["decoded"]?["id"] == .string("L-2"))
+    }
+
+    @Test("contract_call runs get by name and decodes the result; accounts report their next nonce")
+    func contractCallAndAccount() async throws {
+        let result = try await call("contract_call", #"["\#(chain.licenceRegistry)", {"method": "get", "args": ["L-2"]}]"#)
+        #expect(result["status"] == .string("success"))
+        #expect(result["decoded"]?["id"] == .string("L-2"))
+        let missing = try await call("contract_call", #"["\#(chain.licenceRegistry)", {"method": "get", "args": ["nope"]}]"#)
+        #expect(missing["status"] == .string("reverted"))
+        #expect(missing["errorMessage"] == .string("unknown licence"))
+        #expect(try await errorCode("contract_call", #"["\#(chain.licenceRegistry)", {"method": "get", "args": []}]"#) == .number(-32602))
+        let info = try await call("contract_getInfo", #"["\#(chain.licenceRegistry)"]"#)
+        #expect(info["name"] == .string("licence_registry"))
+        #expect(info["interface"]?["name"] == .string("licence_registry"))
+        let account = try await call("membership_getAccount", #"["\#(chain.issuers["TD"]!.address)"]"#)
+        #expect(account["nonce"] == .number(4))
+        #expect(account["department"] == .string("TD"))
+    }
+
+    @Test("chain reads agree with the ledger: commit, headers, validators, genesis")
+    func chainReads() async throws {
+        let view = try ledger.view()
+        let certificate = try #require(try view.certificate(at: 3))
+        #expect(try await call("chain_getCommit", "[3]") == RPCJSON.certificate(certificate))
+        let headers = try #require(try await call("chain_getHeaders", "[4, 99]").elements)
+        #expect(headers.map { $0["hash"] } == [4, 5].map { RPCJSON.hash(try! view.block(at: $0)!.hash) })
+        let validators = try await call("consensus_getValidators", "[3]")
+        #expect(validators["validatorsHash"] == RPCJSON.hash(try #require(try view.epochs().validators(at: 3)).hash))
+        let genesis = try await call("chain_getGenesis", "[]")
+        #expect(genesis["hash"] == RPCJSON.hash(chain.genesis.hash))
+        #expect(try await call("chain_getLatestHeight", "[]") == .number(5))
+        let block = try await call("chain_getBlockByHash", #"["\#(try #require(try view.block(at: 2)).hash)"]"#)
+        #expect(block["header"]?["height"] == .number(2))
+        #expect(try await call("consensus_getStatus", "[]")["validatorIndex"] == .number(0))
+    }
+
+    @Test("a search that runs out of budget ends its page early with a cursor that resumes exactly there")
+    func scanBudget() throws {
+        let view = try ledger.view()
+        let filter = TransactionFilter(contract: chain.licenceRegistry)
+        var heights: [UInt64] = []
+        var cursor: TransactionCursor?
+        var pages: [Int] = []
+        repeat {
+            let page = try TransactionSearch(view: view, filter: filter, limit: 10, scanBlocksMax: 2).run(after: cursor)
+            heights += page.transactions.map(\.height)
+            pages.append(page.transactions.count)
+            cursor = page.nextCursor
+        } while cursor != nil && pages.count < 10
+        #expect(heights == [1, 2, 4])
+        #expect(pages == [2, 1, 0])  // blocks 1-2, then 3-4 (block 3 calls the certificate registry), then 5 (empty)
+        let bySender = try TransactionSearch(
+            view: view, filter: TransactionFilter(sender: chain.issuers["TD"]!.address), limit: 10, scanEntriesMax: 3
+        ).run(after: nil)
+        #expect(bySender.transactions.map(\.height) == [1, 2, 3])
+        #expect(bySender.nextCursor == TransactionCursor(height: 3, index: 0))
+        let rest = try TransactionSearch(view: view, filter: TransactionFilter(sender: chain.issuers["TD"]!.address), limit: 10)
+            .run(after: bySender.nextCursor)
+        #expect(rest.transactions.map(\.height) == [4])
+        #expect(rest.nextCursor == nil)
+        let events = try EventSearch(
+            view: view, filter: EventFilter(contracts: [chain.licenceRegistry]), limit: 10, interfaces: ContractInterfaces(),
+            scanEntriesMax: 2
+        ).run(after: nil)
+        #expect(events.events.map(\.position.height) == [1, 2])
+        #expect(events.events.allSatisfy { $0.decoded == nil })
+        #expect(events.nextCursor == events.events.last?.position)
+    }
+
+    @Test("cursors beyond the chain end the search instead of overflowing")
+    func hostileCursors() throws {
+        let view = try ledger.view()
+        let end = TransactionCursor(height: .max, index: .max)
+        #expect(try TransactionSearch(view: view, filter: TransactionFilter(), limit: 5).run(after: end).transactions.isEmpty)
+        let eventEnd = EventCursor.endOfBlock(.max)
+        let page = try EventSearch(view: view, filter: EventFilter(), limit: 5, interfaces: ContractInterfaces()).run(after: eventEnd)
+        #expect(page.events.isEmpty && page.nextCursor == nil)
+    }
+
+    /// Every item of every page, following `nextCursor` until it is null.
+    func walk(_ method: String, filter: String, items: String, limit: Int) async throws -> [JSONValue] {
+        var cursor: JSONValue = .null
+        var collected: [JSONValue] = []
+        var pages = 0
+        repeat {
+            let cursorText = String(decoding: cursor.serialized(), as: UTF8.self)
+            let page = try await call(method, #"{"filter": \#(filter), "cursor": \#(cursorText), "limit": \#(limit)}"#)
+            collected += try #require(page[items]?.elements)
+            cursor = page["nextCursor"] ?? .null
+            pages += 1
+            try #require(pages <= 50, "the cursor never ran out")
+        } while cursor != .null
+        return collected
+    }
+}
+
+extension JSONValue {
+    /// The elements of an array, or nil.
+    var elements: [JSONValue]? {
+        guard case .array(let elements) = self else { return nil }
+        return elements
+    }
+
+    /// The text of a string, or nil.
+    var text: String? {
+        guard case .string(let text) = self else { return nil }
+        return text
+    }
+}
