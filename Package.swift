@@ -109,7 +109,7 @@ let package = Package(
         .target(name: "RPCServer", dependencies: ["ChainTypes", hummingbird, nioCore, logging]),
 
         // Executables.
-        .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", argumentParser]),
+        .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", "Evidence", "ContractVM", argumentParser]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [

@@ -52,6 +52,17 @@ extension NodeRPCBackend {
         }
     }
 
+    func evidence(contract: Address, key: [UInt8], height: UInt64?) async throws(RPCBackendError) -> [UInt8] {
+        let view = try read()
+        let version = height ?? (view.height > 0 ? view.height - 1 : 0)
+        guard version < view.height else { throw .unknownBlock(height: version + 1, latestHeight: view.height) }
+        do {
+            return try EvidenceExporter.bundle(view: view, contract: contract, key: key, height: version).canonicalBytes
+        } catch {
+            throw .internalFailure(error.description)
+        }
+    }
+
     func callContract(_ contract: Address, input: ContractCallInput, height: UInt64?) async throws(RPCBackendError)
         -> ContractCallResult
     {

@@ -9,5 +9,7 @@ struct SBPCommand: AsyncParsableCommand {
         commandName: "sbp",
         abstract: "SBP permissioned blockchain node and tools.",
         version: "sbp \(version)",
-        subcommands: [NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self])
+        subcommands: [
+            NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self, EvidenceCommand.self, VerifyCommand.self,
+        ])
 }

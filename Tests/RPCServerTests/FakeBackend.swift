@@ -170,6 +170,13 @@ actor FakeBackend: RPCBackend {
         return StateValue(height: version, value: contract == Fixtures.contract && key == Fixtures.storageKey ? Fixtures.storageValue : nil)
     }
 
+    func evidence(contract: Address, key: [UInt8], height: UInt64?) async throws(RPCBackendError) -> [UInt8] {
+        try checkFailure()
+        let version = height ?? (latest > 0 ? latest - 1 : 0)
+        guard version < latest else { throw .unknownBlock(height: version + 1, latestHeight: latest) }
+        return [0x01] + contract.bytes + key + version.canonicalBytes
+    }
+
     func storageProof(contract: Address, key: [UInt8], height: UInt64?) async throws(RPCBackendError) -> StorageProofRecord {
         try checkFailure()
         let version = height ?? (latest > 0 ? latest - 1 : 0)

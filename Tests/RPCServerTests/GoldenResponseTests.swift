@@ -100,6 +100,8 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         call("state_get", #"["\#(Fixtures.contract)", "0x\#(String(repeating: "00", count: 257))"]"#, name: "state_get-key-too-long"),
         call("state_getProof", #"["\#(Fixtures.contract)", "0x6b6579"]"#),
         call("state_getProof", #"["\#(Fixtures.contract)", "0x6b6579", 3]"#, name: "state_getProof-not-yet-certified"),
+        call("state_getEvidence", #"["\#(Fixtures.contract)", "0x6b6579"]"#),
+        call("state_getEvidence", #"["\#(Fixtures.contract)", "0x6b6579", 3]"#, name: "state_getEvidence-not-yet-certified"),
         call("contract_call", #"["\#(Fixtures.contract)", "0x0102"]"#, name: "contract_call-raw"),
         call("contract_call", #"["\#(Fixtures.contract)", {"method": "get", "args": ["L-1"]}, 2]"#, name: "contract_call-method"),
         call("contract_call", #"["\#(Fixtures.contract)", {"method": "steal", "args": [1, true]}]"#, name: "contract_call-unknown-method"),

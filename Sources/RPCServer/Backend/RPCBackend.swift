@@ -83,6 +83,10 @@ public protocol RPCBackend: Sendable {
     /// minus one); for the latest height itself the header and certificate are nil until the next block.
     func storageProof(contract: Address, key: [UInt8], height: UInt64?) async throws(RPCBackendError) -> StorageProofRecord
 
+    /// The canonical encoding of an evidence bundle for a storage value after `height` (default: the
+    /// latest certified height); `.unknownBlock` when no committed header certifies that state yet.
+    func evidence(contract: Address, key: [UInt8], height: UInt64?) async throws(RPCBackendError) -> [UInt8]
+
     // MARK: Contracts
 
     /// Runs a read-only contract call after block `height` (default: the latest); writes and events trap.

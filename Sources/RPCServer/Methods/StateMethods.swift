@@ -52,4 +52,31 @@ enum StateMethods {
                 try await backend.storageProof(contract: contract, key: key, height: height)
             })
     }
+
+    static let getEvidence = RPCMethod(
+        name: "state_getEvidence",
+        summary: "A self-contained evidence bundle for a contract storage value, checkable offline with only the genesis document.",
+        description: "The canonical encoding (docs/ledger.md, Evidence) of: the value or its absence, its state proof, the header of "
+            + "block h+1 that carries the state root after h, that header's commit certificate, and every validator-set change "
+            + "since genesis with the certified announcement of the new set. `sbp verify FILE --genesis GENESIS` checks it "
+            + "without network access. height defaults to the latest certified state (latest - 1); the latest height itself "
+            + "is -32002 until the next block certifies it.",
+        params: parameters + [
+            RPCParameter(
+                name: "height", summary: "Prove the state after this block (default: the latest certified one).", kind: .uint64,
+                required: false)
+        ],
+        result: RPCResultDescriptor(
+            name: "evidence", summary: "The bundle's canonical encoding.",
+            schema: RPCSchemas.hexString("Evidence", bytes: nil, "The bundle.")),
+        errors: [.invalidParams, .limitExceeded, .unknownBlock, .pruned, .internalError]
+    ) { arguments, context throws(RPCError) in
+        let contract = try arguments.address("contract")
+        let key = try arguments.bytes("key")
+        let height = try arguments.optionalUInt64("height")
+        return RPCJSON.bytes(
+            try await context.ask { backend throws(RPCBackendError) in
+                try await backend.evidence(contract: contract, key: key, height: height)
+            })
+    }
 }

@@ -23,7 +23,7 @@ public struct RPCMethodRegistry: Sendable {
         TransactionMethods.send, TransactionMethods.sendAndWait, TransactionMethods.getReceipt, TransactionMethods.getByHash,
         TransactionMethods.search,
         EventMethods.query,
-        StateMethods.get, StateMethods.getProof,
+        StateMethods.get, StateMethods.getProof, StateMethods.getEvidence,
         ContractMethods.call, ContractMethods.getInfo,
         RecordMethods.getLicence, RecordMethods.getCertificate,
         ConsensusMethods.getValidators, ConsensusMethods.getStatus, ConsensusMethods.getParams,

@@ -1,0 +1,195 @@
+import ArgumentParser
+import ChainTypes
+import ContractVM
+import Evidence
+import Foundation
+import Node
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `sbp evidence export`: fetch a record's evidence bundle from a node and write it to a file.
+struct EvidenceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evidence", abstract: "Export self-contained record proofs.", subcommands: [EvidenceExportCommand.self])
+}
+
+/// Which record an evidence command is about: a licence or certificate id, or a raw contract key.
+struct RecordSelection: ParsableArguments {
+    @Option(help: "Licence id (licence registry).")
+    var licence: String?
+
+    @Option(help: "Certificate id (certificate registry).")
+    var certificate: String?
+
+    @Option(help: "Contract address (default: the standard registry for --licence or --certificate).")
+    var contract: String?
+
+    @Option(help: "Raw storage key in hex, with --contract.")
+    var key: String?
+
+    func validate() throws {
+        let chosen = [licence != nil, certificate != nil, key != nil].filter { $0 }.count
+        guard chosen == 1 else { throw ValidationError("give exactly one of --licence, --certificate or --key") }
+        if key != nil && contract == nil { throw ValidationError("--key needs --contract") }
+    }
+
+    /// The contract and storage key: the registries keep a licence under "L" + id, a certificate under "C" + id.
+    func resolve() throws -> (contract: Address, key: [UInt8]) {
+        if let licence {
+            return (try address(default: "licence_registry"), Array("L".utf8) + Array(licence.utf8))
+        }
+        if let certificate {
+            return (try address(default: "certificate_registry"), Array("C".utf8) + Array(certificate.utf8))
+        }
+        guard let key, let bytes = Hex.decode(key.hasPrefix("0x") ? String(key.dropFirst(2)) : key) else {
+            throw CommandError("--key must be hex")
+        }
+        return (try address(default: ""), bytes)
+    }
+
+    private func address(default name: String) throws -> Address {
+        if let contract {
+            guard let address = Address(hex: contract) else { throw CommandError("--contract is not an address: \(contract)") }
+            return address
+        }
+        return StandardContracts.address(name: name)
+    }
+}
+
+struct EvidenceExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write an evidence bundle (record, state proof, certified header, validator-set history) to a file.")
+
+    @OptionGroup var record: RecordSelection
+
+    @Option(help: "JSON-RPC URL of a node.")
+    var rpc = "http://127.0.0.1:8545"
+
+    @Option(help: "Prove the state after this block (default: the latest certified one).")
+    var height: UInt64?
+
+    @Option(help: "Output file.")
+    var out: String
+
+    func run() async throws {
+        let (contract, key) = try record.resolve()
+        var params: [Any] = [contract.description, "0x" + Hex.encode(key)]
+        if let height { params.append(height) }
+        let result = try await JSONRPCClient(url: rpc).call("state_getEvidence", params: params)
+        guard let hex = result as? String, let bytes = Hex.decode(String(hex.dropFirst(2))) else {
+            throw CommandError("the node returned no evidence")
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: out))
+        print("wrote \(bytes.count) bytes of evidence to \(out)")
+    }
+}
+
+/// `sbp verify FILE --genesis GENESIS`: check an evidence bundle offline and say what it proves.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check an evidence bundle with only the genesis document (no network access) and print what it proves.")
+
+    @Argument(help: "The evidence file (`sbp evidence export`).")
+    var file: String
+
+    @Option(help: "The chain's genesis document.")
+    var genesis: String
+
+    @Option(help: "Output format: text or json.")
+    var output: OutputFormat = .text
+
+    func run() throws {
+        let genesisURL = URL(fileURLWithPath: genesis)
+        let document: Genesis
+        do {
+            document = try Genesis.load(json: Array(try Data(contentsOf: genesisURL)))
+        } catch {
+            throw CommandError("cannot read genesis \(genesis): \(error)")
+        }
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+        let verified: VerifiedRecord
+        do {
+            verified = try EvidenceVerifier.verify(bytes, genesis: document)
+        } catch {
+            throw CommandError("evidence does NOT verify: \(error)")
+        }
+        let contractName = document.contracts.first { $0.address == verified.contract }?.name
+        let fields = decode(verified, contractName: contractName, genesisDirectory: genesisURL.deletingLastPathComponent())
+        switch output {
+        case .json:
+            var object: [String: Any] = [
+                "verified": true, "chainId": verified.chainId, "contract": verified.contract.description,
+                "key": "0x" + Hex.encode(verified.key), "height": verified.height, "certifyingBlock": verified.certifyingBlock.description,
+                "signers": verified.signers, "validators": verified.validators, "validatorSetChanges": verified.transitions,
+            ]
+            object["value"] = verified.value.map { "0x" + Hex.encode($0) } ?? NSNull()
+            if let fields { object["record"] = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.value) }) }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        case .text:
+            print("VERIFIED against genesis of chain \(verified.chainId) (offline)")
+            print("  contract  \(verified.contract)\(contractName.map { " (\($0))" } ?? "")")
+            print("  key       \(printable(verified.key))")
+            if verified.value == nil {
+                print("  proves    the key had NO value in the state after block \(verified.height)")
+            } else {
+                print("  proves    this value in the state after block \(verified.height):")
+                for field in fields ?? [] { print("    \(field.name) = \(field.value)") }
+                if fields == nil { print("    0x\(Hex.encode(verified.value ?? []))") }
+            }
+            print(
+                "  certified by block \(verified.height + 1) (\(verified.certifyingBlock)), \(verified.signers) of \(verified.validators) "
+                    + "validators, after \(verified.transitions) validator-set change(s) since genesis")
+        }
+    }
+
+    /// The record's fields through the contract's interface (`get` result), when the interface is beside genesis.
+    private func decode(_ verified: VerifiedRecord, contractName: String?, genesisDirectory: URL) -> [(name: String, value: String)]? {
+        guard let value = verified.value, let contractName,
+            let contract = try? Genesis.load(json: Array(Data(contentsOf: URL(fileURLWithPath: genesis)))).contracts.first(where: {
+                $0.name == contractName
+            })
+        else { return nil }
+        let interfaceURL = genesisDirectory.appendingPathComponent(contract.codeFile).deletingPathExtension().appendingPathExtension(
+            "interface.json")
+        guard let data = try? Data(contentsOf: interfaceURL), let interface = try? JSONDecoder().decode(ContractInterface.self, from: data),
+            let fields = try? ABICodec(interface: interface).decodeResult(method: "get", bytes: value)
+        else { return nil }
+        return fields.map { ($0.name, $0.value.description) }
+    }
+
+    private func printable(_ key: [UInt8]) -> String {
+        let text = String(decoding: key, as: UTF8.self)
+        return key.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) ? "\"\(text)\"" : "0x" + Hex.encode(key)
+    }
+}
+
+/// A minimal JSON-RPC 2.0 client over HTTP for the CLI.
+struct JSONRPCClient {
+    let url: String
+
+    func call(_ method: String, params: [Any]) async throws -> Any {
+        guard let endpoint = URL(string: url) else { throw CommandError("--rpc is not a URL: \(url)") }
+        var request = URLRequest(url: endpoint, timeoutInterval: 30)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "content-type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": 1, "method": method, "params": params])
+        let data: Data
+        do {
+            (data, _) = try await URLSession.shared.data(for: request)
+        } catch {
+            throw CommandError("cannot reach \(url): \(error.localizedDescription)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CommandError("\(url) did not answer with JSON-RPC")
+        }
+        if let error = object["error"] as? [String: Any] {
+            throw CommandError("\(method): \(error["message"] as? String ?? "error \(error["code"] ?? "")")")
+        }
+        return object["result"] ?? NSNull()
+    }
+}
