@@ -92,9 +92,16 @@ struct DevnetCommand: AsyncParsableCommand {
         print("devnet \(manifest.chainId) is committing blocks:")
         for node in manifest.nodes { print("  \(node.name)\t\(node.rpcURL)\theight \(heights[node.name] ?? 0)") }
         print("")
-        print("first transaction: see docs/operations.md (\"Send a first transaction\"), e.g.")
-        print("  curl -s \(manifest.nodes[0].rpcURL) -H 'content-type: application/json' \\")
-        print("    -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"node_status\"}'")
+        let sbp = CommandLine.arguments[0]
+        let rpcURL = manifest.nodes[0].rpcURL
+        let issuer = manifest.departments.first?.accounts.first { $0.roles.contains(.issuer) }
+        let keyFile = issuer.map { (dir as NSString).appendingPathComponent($0.keyFile) } ?? "ISSUER.key"
+        print("a first transaction (the \(manifest.departments.first?.id ?? "") issuer's key from the network directory):")
+        print("  \(sbp) licence issue --rpc \(rpcURL) --key \(keyFile) \\")
+        print("    --id L-1 --type driving --holder 'Alice Chan' --salt my-salt --valid-from 0 --valid-until 4000000000")
+        print("  \(sbp) licence verify --rpc \(rpcURL) --id L-1 --holder 'Alice Chan' --salt my-salt --at 1700000000")
+        print("  \(sbp) evidence export --rpc \(rpcURL) --licence L-1 --out L-1.evidence")
+        print("  \(sbp) verify L-1.evidence --genesis \((dir as NSString).appendingPathComponent(manifest.genesisFile))")
         print("Ctrl-C stops every node.")
         if once {
             stopper.stop()

@@ -10,6 +10,7 @@ struct SBPCommand: AsyncParsableCommand {
         abstract: "SBP permissioned blockchain node and tools.",
         version: "sbp \(version)",
         subcommands: [
-            NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self, EvidenceCommand.self, VerifyCommand.self,
+            NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self, LicenceCommand.self, CertificateCommand.self,
+            EvidenceCommand.self, VerifyCommand.self, StatusCommand.self, BlockCommand.self,
         ])
 }
