@@ -48,7 +48,7 @@ final class NodeMetrics: Sendable {
         view.record(Int64(status.view))
         viewChanges.record(Int64(status.viewChanges))
         syncing.record(status.syncing ? 1 : 0)
-        peers.record(Int64(node.host.openLinks.count))
+        peers.record(Int64(node.connectedPeers.count))
         mempoolTransactions.record(Int64(node.mempool.count))
         mempoolBytes.record(Int64(node.mempool.bytes))
         droppedFrames.record(Int64(node.host.droppedFrameCount))
