@@ -5,7 +5,7 @@ SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?= --explicit-target-dependency-import-check=error
 SYSTEM_PACKAGES := librocksdb-dev libsecp256k1-dev libssl-dev pkg-config
 
-.PHONY: test devnet deps check-dependencies lint format build build-release bench clean
+.PHONY: test devnet netns deps check-dependencies lint format build build-release bench clean
 
 ## Install the system libraries the node links against, only when missing.
 deps:
@@ -35,6 +35,12 @@ test: deps check-dependencies lint build
 devnet: deps
 	$(SWIFT) build -c release --product sbp
 	"$$($(SWIFT) build -c release --show-bin-path)/sbp" devnet --validators 4 --dir .devnet
+
+## Four validators in Linux network namespaces: cut one off, partition 2|2, heal, check agreement.
+## Needs root (sudo make netns); not part of `make test`. See Tools/netns-harness --help.
+netns: deps
+	$(SWIFT) build --product sbp
+	Tools/netns-harness --sbp "$$($(SWIFT) build --show-bin-path)/sbp"
 
 bench: build-release
 	"$$($(SWIFT) build -c release --show-bin-path)/sbp-bench" primitives

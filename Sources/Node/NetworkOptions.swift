@@ -46,8 +46,11 @@ public struct NetworkOptions: Sendable {
     public var validatorsPerDepartment: Int
     public var outputDirectory: String
     public var chainId: String
-    /// The address every node listens on and is dialed at.
+    /// The address every node listens on and is dialed at, unless `hosts` gives one per node.
     public var host: String
+    /// One address per node, in node order (department order, then validator order), for nodes on
+    /// different machines; nil gives every node `host`. Hosts may repeat: node i's ports stay base + i.
+    public var hosts: [String]?
     /// Node i (in department order, then validator order) listens on base + i.
     public var p2pBasePort: Int
     public var rpcBasePort: Int
@@ -66,7 +69,8 @@ public struct NetworkOptions: Sendable {
     /// `now` is a parameter so that tests make certificates valid at a fixed instant.
     public init(
         departments: [DepartmentSpec], validatorsPerDepartment: Int = 1, outputDirectory: String, chainId: String = "sbp-local",
-        host: String = "127.0.0.1", p2pBasePort: Int = NodeLimits.p2pBasePortDefault, rpcBasePort: Int = NodeLimits.rpcBasePortDefault,
+        host: String = "127.0.0.1", hosts: [String]? = nil, p2pBasePort: Int = NodeLimits.p2pBasePortDefault,
+        rpcBasePort: Int = NodeLimits.rpcBasePortDefault,
         contractsDirectory: String = "Genesis/contracts", genesisTimeMs: UInt64? = nil, now: Date = Date(),
         certificateValidityDays: Int = NodeLimits.certificateValidityDaysDefault, keyStorage: KeyStorage = .plaintext, force: Bool = false
     ) {
@@ -75,6 +79,7 @@ public struct NetworkOptions: Sendable {
         self.outputDirectory = outputDirectory
         self.chainId = chainId
         self.host = host
+        self.hosts = hosts
         self.p2pBasePort = p2pBasePort
         self.rpcBasePort = rpcBasePort
         self.contractsDirectory = contractsDirectory
@@ -87,6 +92,19 @@ public struct NetworkOptions: Sendable {
 
     /// The number of validators, and so of nodes.
     public var nodeCount: Int { departments.count * validatorsPerDepartment }
+
+    /// The address node `index` (0-based, in node order) listens on and is dialed at.
+    public func host(ofNode index: Int) -> String {
+        guard let hosts else { return host }
+        precondition(hosts.indices.contains(index), "node \(index) of \(hosts.count) hosts: validate() first")
+        return hosts[index]
+    }
+
+    /// Parses `--hosts`: comma-separated addresses, surrounding spaces ignored; empty items are kept so that
+    /// `validate()` reports them.
+    public static func parse(hosts list: String) -> [String] {
+        list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
 
     /// The name of validator `index` (1-based) of `department`: its id in lower case, a dash, the index.
     public static func nodeName(department: String, index: Int) -> String { "\(department.lowercased())-\(index)" }
@@ -105,6 +123,7 @@ public struct NetworkOptions: Sendable {
         }
         if let problem = NameRules.problem(identifier: chainId) { throw .invalidOption(option: "--chain-id", reason: problem) }
         if let problem = HostPort.problem(host: host) { throw .invalidOption(option: "--host", reason: problem) }
+        try validateHosts()
         try validatePorts()
         guard (1...NodeLimits.certificateValidityDaysMax).contains(certificateValidityDays) else {
             throw .invalidOption(option: "--certificate-validity-days", reason: "must be 1...\(NodeLimits.certificateValidityDaysMax)")
@@ -144,6 +163,20 @@ public struct NetworkOptions: Sendable {
             guard !department.name.isEmpty, department.name.utf8.count <= Limits.nameBytesMax else {
                 throw .invalidOption(
                     option: "--departments", reason: "the name of \(department.id) must be 1...\(Limits.nameBytesMax) bytes")
+            }
+        }
+    }
+
+    private func validateHosts() throws(NetworkInitError) {
+        guard let hosts else { return }
+        guard hosts.count == nodeCount else {
+            throw .invalidOption(
+                option: "--hosts",
+                reason: "expected \(nodeCount) hosts, one per node in department then validator order, got \(hosts.count)")
+        }
+        for (index, host) in hosts.enumerated() {
+            if let problem = HostPort.problem(host: host) {
+                throw .invalidOption(option: "--hosts", reason: "host \(index + 1) (\"\(host)\") \(problem)")
             }
         }
     }

@@ -20,10 +20,11 @@ struct NetworkWriter {
         var issuer: PrivateKey
     }
 
-    /// One validator node as planned: its place in the network fixes its ports.
+    /// One validator node as planned: its place in the network fixes its host and ports.
     private struct PlannedNode {
         var name: String
         var department: String
+        var host: String
         var p2pPort: Int
         var rpcPort: Int
     }
@@ -79,7 +80,7 @@ struct NetworkWriter {
         }
     }
 
-    /// Nodes in department order, then validator order; node i listens on the base ports + i.
+    /// Nodes in department order, then validator order; node i listens on its host at the base ports + i.
     private func planNodes() -> [PlannedNode] {
         var nodes: [PlannedNode] = []
         for department in options.departments {
@@ -87,7 +88,8 @@ struct NetworkWriter {
                 nodes.append(
                     PlannedNode(
                         name: NetworkOptions.nodeName(department: department.id, index: index), department: department.id,
-                        p2pPort: options.p2pBasePort + nodes.count, rpcPort: options.rpcBasePort + nodes.count))
+                        host: options.host(ofNode: nodes.count), p2pPort: options.p2pBasePort + nodes.count,
+                        rpcPort: options.rpcBasePort + nodes.count))
             }
         }
         return nodes
@@ -200,20 +202,20 @@ struct NetworkWriter {
             keys: NodeConfiguration.KeyFiles(
                 consensusKeyFile: String(consensusKeyFile.dropFirst(node.name.count + 1)), tlsCertificateFile: "tls.crt",
                 tlsKeyFile: "tls.key", departmentCAFile: "ca.crt"),
-            p2p: NodeConfiguration.ListenAddress(host: options.host, port: node.p2pPort),
+            p2p: NodeConfiguration.ListenAddress(host: node.host, port: node.p2pPort),
             peers: peers.filter { $0.name != node.name }.map {
-                NodeConfiguration.Peer(name: $0.name, department: $0.department, host: options.host, port: $0.p2pPort)
+                NodeConfiguration.Peer(name: $0.name, department: $0.department, host: $0.host, port: $0.p2pPort)
             },
-            rpc: NodeConfiguration.ListenAddress(host: options.host, port: node.rpcPort))
+            rpc: NodeConfiguration.ListenAddress(host: node.host, port: node.rpcPort))
         let configFile = "\(node.name)/\(NetworkInitializer.configFileName)"
         try writeFile(Array(configuration.render().utf8), to: configFile)
         let publicKey = Hex.encode(consensusKey.publicKey.compressed)
         let validator = Genesis.GenesisValidator(
             name: node.name, department: node.department, consensusPublicKey: publicKey, tlsCertificate: tlsPEM)
-        let rpcURL = HostPort.httpURL(host: options.host, port: node.rpcPort)
+        let rpcURL = HostPort.httpURL(host: node.host, port: node.rpcPort)
         let entry = NetworkManifest.Node(
-            name: node.name, department: node.department, directory: node.name, configFile: configFile, host: options.host,
-            p2pPort: node.p2pPort, rpcPort: node.rpcPort, p2pAddress: HostPort.format(host: options.host, port: node.p2pPort),
+            name: node.name, department: node.department, directory: node.name, configFile: configFile, host: node.host,
+            p2pPort: node.p2pPort, rpcPort: node.rpcPort, p2pAddress: HostPort.format(host: node.host, port: node.p2pPort),
             rpcURL: rpcURL, metricsURL: rpcURL + "/metrics", healthURL: rpcURL + "/healthz", consensusPublicKey: publicKey,
             tlsCertificateFingerprint: PeerTrust.fingerprint(of: tls.certificate))
         return (validator, entry)

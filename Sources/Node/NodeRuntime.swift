@@ -163,13 +163,23 @@ public final class NodeRuntime: Sendable {
         try await group.run()
     }
 
-    /// Whether this node may serve as ready: synced, not halted, connected to a quorum of its peers.
+    /// Whether this node may serve as ready: synced, not halted, linked to validators that make a quorum with it.
     var isReady: Bool {
         let status = driver.status.withLock { $0 }
         guard status.halted == nil, !status.syncing else { return false }
-        let validators = (try? ledger.view().epochs().validators(at: ledger.height + 1))?.count ?? 1
-        let quorum = (validators + (validators - 1) / 3 + 2) / 2
-        return peers().count + 1 >= quorum
+        return Self.reachesQuorum(
+            validators: driver.currentValidators.withLock { $0 }, ownName: configuration.nodeName, linkedPeers: peers().map(\.name))
+    }
+
+    /// Whether this node and the validators it has open links to are a quorum of `validators`.
+    ///
+    /// Counts distinct validators, not links: two nodes that dial each other hold two links, and counting
+    /// links let a node of a 4-validator network with a single peer report ready (2 links + itself = 3)
+    /// while a 2|2 partition kept every node from committing (found by Tools/netns-harness).
+    static func reachesQuorum(validators: ValidatorSet, ownName: String, linkedPeers: [String]) -> Bool {
+        let names = Set(validators.validators.map(\.name))
+        let linked = Set(linkedPeers).subtracting([ownName]).intersection(names).count
+        return linked + (names.contains(ownName) ? 1 : 0) >= validators.quorum
     }
 
     /// Sends the transactions clients submitted here to every peer (one hop reaches all validators).

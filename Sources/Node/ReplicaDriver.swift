@@ -174,7 +174,10 @@ final class ReplicaDriver: @unchecked Sendable {
                 case .tick:
                     ticksSinceCommit += 1
                     replica.step(.tick(nowMs: UInt64(Date().timeIntervalSince1970 * 1000)))
-                    if pool.pendingCount > 0 { replica.step(.workPending) }
+                    // A primary proposes at least one (possibly empty) block per empty-block interval, so a
+                    // commit overdue by two intervals is work the primary owes: suspect it (rule 13) even
+                    // on an idle network, or a lost primary would never be replaced without traffic.
+                    if pool.pendingCount > 0 || ticksSinceCommit >= 2 * emptyBlockTicks { replica.step(.workPending) }
                 case .message(let message):
                     if case .fetchBlocks(let fromHeight, let requester) = message {
                         serveBlocks(from: fromHeight, to: requester)

@@ -13,7 +13,8 @@ struct NetworkInitCommand: ParsableCommand {
             consensus key and a TLS certificate signed by its department's CA. Writes DIR/genesis.json, \
             DIR/network.json (the manifest), DIR/contracts/ (the standard contracts), \
             DIR/departments/ID/ (CA), DIR/accounts/ (account keys) and DIR/NODE/config.toml with the node's \
-            keys and certificates. Node i listens on the base ports + i.
+            keys and certificates. Node i listens on the base ports + i, at --host or at the i-th address of \
+            --hosts.
 
             Keys are plaintext hex files with mode 0600 unless --encrypt-keys is given; then the \
             secp256k1 keys are keystore documents (see docs/keystore.md) encrypted under the password from \
@@ -38,8 +39,14 @@ struct NetworkInitCommand: ParsableCommand {
     @Option(help: "Chain identifier written into genesis.")
     var chainId = "sbp-local"
 
-    @Option(help: "Address every node listens on and is dialed at.")
-    var host = "127.0.0.1"
+    @Option(help: "Address every node listens on and is dialed at (default 127.0.0.1).")
+    var host: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated addresses, one per node in department then validator order, instead of --host (nodes on several machines).",
+            valueName: "hosts"))
+    var hosts: String?
 
     @Option(help: "P2P port of the first node; node i gets base + i.")
     var p2pBasePort = NodeLimits.p2pBasePortDefault
@@ -70,6 +77,9 @@ struct NetworkInitCommand: ParsableCommand {
 
     func validate() throws {
         if passwordFile != nil && !encryptKeys { throw ValidationError("--password-file needs --encrypt-keys") }
+        if host != nil && hosts != nil {
+            throw ValidationError("--host and --hosts are exclusive: give one address for all nodes, or one per node")
+        }
     }
 
     func run() throws {
@@ -80,7 +90,8 @@ struct NetworkInitCommand: ParsableCommand {
         }
         let options = NetworkOptions(
             departments: NetworkOptions.DepartmentSpec.parse(list: departments), validatorsPerDepartment: validatorsPerDepartment,
-            outputDirectory: out, chainId: chainId, host: host, p2pBasePort: p2pBasePort, rpcBasePort: rpcBasePort,
+            outputDirectory: out, chainId: chainId, host: host ?? "127.0.0.1", hosts: hosts.map(NetworkOptions.parse(hosts:)),
+            p2pBasePort: p2pBasePort, rpcBasePort: rpcBasePort,
             contractsDirectory: contracts, genesisTimeMs: genesisTimeMs, certificateValidityDays: certificateValidityDays,
             keyStorage: keyStorage, force: force)
         let manifest = try NetworkInitializer.run(options)

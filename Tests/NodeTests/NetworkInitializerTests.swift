@@ -34,6 +34,33 @@ struct NetworkInitializerTests {
         }
     }
 
+    @Test("--hosts gives each node its own address: listen and RPC addresses, the peers that dial it, the manifest")
+    func hostPerNode() throws {
+        try withTemporaryDirectory { directory in
+            var options = TestSupport.options(in: directory, departments: "TD,IMMD", validatorsPerDepartment: 2)
+            let hosts = ["10.77.0.1", "10.77.0.2", "node-3.example", "::1"]
+            options.hosts = hosts
+            let manifest = try NetworkInitializer.run(options)
+            #expect(manifest.nodes.map(\.name) == ["td-1", "td-2", "immd-1", "immd-2"])
+            #expect(manifest.nodes.map(\.host) == hosts)
+            #expect(manifest.nodes.map(\.p2pPort) == Array(26600..<26604), "ports stay base + i")
+            #expect(manifest.nodes[0].rpcURL == "http://10.77.0.1:8545")
+            #expect(manifest.nodes[3].p2pAddress == "[::1]:26603")
+            let hostOfNode = Dictionary(uniqueKeysWithValues: manifest.nodes.map { ($0.name, $0.host) })
+            for (index, node) in manifest.nodes.enumerated() {
+                let configuration = try NodeConfiguration.load(file: options.outputDirectory + "/" + node.configFile, environment: [:])
+                #expect(configuration.p2p.host == hosts[index] && configuration.rpc.host == hosts[index])
+                #expect(configuration.peers.count == 3)
+                for peer in configuration.peers { #expect(peer.host == hostOfNode[peer.name], "\(node.name) dials \(peer.name)") }
+            }
+        }
+    }
+
+    @Test("--hosts: items are trimmed, empty items are kept for validation to refuse")
+    func parseHosts() {
+        #expect(NetworkOptions.parse(hosts: " 10.0.0.1,10.0.0.2 ,,h") == ["10.0.0.1", "10.0.0.2", "", "h"])
+    }
+
     @Test("the genesis validates, names every node, account and standard contract, and matches the manifest")
     func genesisValidates() throws {
         try withTemporaryDirectory { directory in
@@ -199,6 +226,10 @@ struct NetworkInitializerTests {
         ("overlapping ports", { $0.rpcBasePort = $0.p2pBasePort + 3 }, "--rpc-base-port"),
         ("chain id with a slash", { $0.chainId = "sbp/local" }, "--chain-id"),
         ("host with a space", { $0.host = "local host" }, "--host"),
+        ("fewer hosts than nodes", { $0.hosts = ["10.77.0.1", "10.77.0.2", "10.77.0.3"] }, "--hosts"),
+        ("more hosts than nodes", { $0.hosts = ["a", "b", "c", "d", "e"] }, "--hosts"),
+        ("an empty host", { $0.hosts = NetworkOptions.parse(hosts: "a,,c,d") }, "--hosts"),
+        ("a host with a slash", { $0.hosts = ["a", "b/24", "c", "d"] }, "--hosts"),
         ("no validity", { $0.certificateValidityDays = 0 }, "--certificate-validity-days"),
         ("empty password", { $0.keyStorage = .keystore(password: [], parameters: TestSupport.fastScrypt) }, "--password-file"),
     ]

@@ -67,6 +67,34 @@ struct NetworkInitCommandTests {
         }
     }
 
+    @Test("--hosts puts each node at its own address; the text output lists them")
+    func hostPerNode() throws {
+        try withTemporaryDirectory { directory in
+            let result = try Self.initialize(directory + "/net", ["--hosts", "10.77.0.1, 10.77.0.2,10.77.0.3,10.77.0.4"])
+            #expect(result.status == 0, "\(result.standardError)")
+            for (index, node) in ["td-1", "immd-1", "epd-1", "dh-1"].enumerated() {
+                #expect(
+                    result.standardOutput.contains("\(node)\t") && result.standardOutput.contains("10.77.0.\(index + 1):\(26600 + index)"))
+            }
+        }
+    }
+
+    @Test(
+        "--hosts with the wrong count, a bad host, or together with --host exits non-zero naming the problem",
+        arguments: [
+            (["--hosts", "10.77.0.1,10.77.0.2"], "--hosts: expected 4 hosts"),
+            (["--hosts", "a,b,,d"], "--hosts: host 3"),
+            (["--host", "10.0.0.1", "--hosts", "a,b,c,d"], "--host and --hosts are exclusive"),
+        ])
+    func badHosts(extra: [String], message: String) throws {
+        try withTemporaryDirectory { directory in
+            let result = try Self.initialize(directory + "/net", extra)
+            #expect(result.status != 0)
+            #expect(result.standardError.contains(message), "\(result.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: directory + "/net"))
+        }
+    }
+
     @Test("bad options exit non-zero naming the option")
     func badOptions() throws {
         try withTemporaryDirectory { directory in
