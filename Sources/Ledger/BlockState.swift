@@ -12,6 +12,8 @@ import Storage
 final class BlockState: ContractStorage {
     private let reader: any KeyValueReader
     private(set) var changes: [StateKey: [UInt8]?] = [:]
+    /// Departments looked up this block and not changed by it.
+    private var departmentsSeen: [String: Bool] = [:]
     /// Code hashes of contracts this block has not changed, read once per block.
     private var codeHashes: [Address: Hash] = [:]
     /// The first storage failure met during execution; the block is abandoned when set.
@@ -48,6 +50,16 @@ final class BlockState: ContractStorage {
 
     func account(_ address: Address) throws(LedgerError) -> AccountRecord? { try record(StateLayout.account(address)) }
     func department(_ id: String) throws(LedgerError) -> DepartmentRecord? { try record(StateLayout.department(id)) }
+
+    /// Whether department `id` exists, without decoding its record (checked for every transaction).
+    func departmentExists(_ id: String) -> Bool {
+        let key = StateLayout.department(id)
+        if let changed = changes[key] { return changed != nil }
+        if let known = departmentsSeen[id] { return known }
+        let exists = value(key) != nil
+        departmentsSeen[id] = exists
+        return exists
+    }
     func contractRecord(_ address: Address) throws(LedgerError) -> ContractRecord? { try record(StateLayout.contract(address)) }
     func proposal(_ id: UInt64) throws(LedgerError) -> ProposalRecord? { try record(StateLayout.proposal(id)) }
 

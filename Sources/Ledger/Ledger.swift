@@ -197,7 +197,7 @@ public final class Ledger: Application, @unchecked Sendable {
         guard body.expiryHeight >= height else { return .expired(expiryHeight: body.expiryHeight, height: height) }
         guard let account = try state.account(body.sender) else { return .unknownSender(body.sender) }
         guard !account.suspended else { return .senderSuspended(body.sender) }
-        guard try state.department(account.department) != nil else { return .departmentRemoved(account.department) }
+        guard state.departmentExists(account.department) else { return .departmentRemoved(account.department) }
         let required = requiredRoles(body.kind)
         guard required.contains(where: account.has) else { return .roleNotAllowed(kind: body.kind, required: required) }
         return nil
