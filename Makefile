@@ -5,7 +5,7 @@ SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?= --explicit-target-dependency-import-check=error
 SYSTEM_PACKAGES := librocksdb-dev libsecp256k1-dev libssl-dev pkg-config
 
-.PHONY: test devnet netns deps check-dependencies lint format build build-release bench clean
+.PHONY: test devnet netns bench-rpc deps check-dependencies lint format build build-release bench clean
 
 ## Install the system libraries the node links against, only when missing.
 deps:
@@ -41,6 +41,12 @@ devnet: deps
 netns: deps
 	$(SWIFT) build --product sbp
 	Tools/netns-harness --sbp "$$($(SWIFT) build --show-bin-path)/sbp"
+
+## JSON-RPC requests per second under wrk (Debian package), next to the HTTP framework's ceiling.
+bench-rpc: deps
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(SWIFT) build -c release --product sbp
+	Tools/bench-rpc --sbp "$$($(SWIFT) build -c release --show-bin-path)/sbp"
 
 bench: build-release
 	"$$($(SWIFT) build -c release --show-bin-path)/sbp-bench" primitives
