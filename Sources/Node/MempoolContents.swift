@@ -41,6 +41,9 @@ struct MempoolContents: Sendable {
     /// ledger's verdict was about another pool and the admission is checked again.
     struct Ticket: Sendable {
         let pending: Int
+        /// The nonce of the sender's first pending transaction, if any: the ledger may already have counted
+        /// some of them in the account's nonce (`AdmissionContext.firstPendingNonce`).
+        let firstNonce: UInt64?
         let generation: UInt64
     }
 
@@ -106,7 +109,8 @@ struct MempoolContents: Sendable {
             return .decided(refuse(.rejected(.tooLarge(bytes: candidate.bytes, limit: Limits.transactionBytesMax))))
         }
         if let bound = boundReached(by: candidate) { return .decided(refuse(.full(bound))) }
-        return .checkWithLedger(Ticket(pending: pendingCount(of: candidate.sender), generation: generation))
+        return .checkWithLedger(
+            Ticket(pending: pendingCount(of: candidate.sender), firstNonce: queues[candidate.sender]?.first?.nonce, generation: generation))
     }
 
     /// Whether nothing the ledger's verdict depended on has changed since `ticket` was taken.
