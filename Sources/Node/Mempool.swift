@@ -130,6 +130,13 @@ public final class Mempool: Sendable {
         contents.withLock { $0.takeGossip() }
     }
 
+    /// Takes the locally submitted transactions still pending since the previous call, oldest first, to send
+    /// to peers again: a peer may have refused the first copy because it arrived before the sender's
+    /// previous nonce did. The node calls this every `NodeLimits.mempoolRegossipIntervalMs`.
+    public func takeRegossip(transactionsMax: Int = NodeLimits.mempoolRegossipTransactionsMax) -> [Transaction] {
+        contents.withLock { $0.takeRegossip(transactionsMax: transactionsMax) }
+    }
+
     // MARK: Reading
 
     /// Pending transactions.
