@@ -146,6 +146,8 @@ let package = Package(
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(
             name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix], exclude: ["testdata"]),
+        // Multi-process tests: real `sbp node start` processes on loopback (DESIGN §8 level 5); needs the `sbp` product built.
+        .testTarget(name: "IntegrationTests", dependencies: ["Node", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses"]),
     ],
     swiftLanguageModes: [.v6]
 )

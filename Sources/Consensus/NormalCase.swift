@@ -159,7 +159,11 @@ extension Replica {
         noteActivity(of: signed.signer, height: height, view: messageView)
         guard admitsNormalCase(view: messageView, height: height, message: .prepare(signed)) else { return }
         guard signed.signer != primary(of: messageView, at: height) else { return }
-        if slots[height, default: Slot()].prepares[signed.signer] == nil {
+        if let earlier = slots[height, default: Slot()].prepares[signed.signer] {
+            noteConflict(
+                .prepare, signer: signed.signer, first: earlier.payload.digest, second: signed.payload.digest,
+                views: (earlier.payload.view, messageView), height: height)
+        } else {
             slots[height, default: Slot()].prepares[signed.signer] = signed
         }
         checkPrepared(height: height)
@@ -170,10 +174,22 @@ extension Replica {
         let (messageView, height) = (signed.payload.view, signed.payload.height)
         noteActivity(of: signed.signer, height: height, view: messageView)
         guard admitsNormalCase(view: messageView, height: height, message: .commit(signed)) else { return }
-        if slots[height, default: Slot()].commits[signed.signer] == nil {
+        if let earlier = slots[height, default: Slot()].commits[signed.signer] {
+            noteConflict(
+                .commit, signer: signed.signer, first: earlier.payload.digest, second: signed.payload.digest,
+                views: (earlier.payload.view, messageView), height: height)
+        } else {
             slots[height, default: Slot()].commits[signed.signer] = signed
         }
         checkCommitted(height: height)
+    }
+
+    /// Reports a second, different vote of `signer` in the view of its first (the first one counts).
+    mutating func noteConflict(
+        _ phase: VotePhase, signer: UInt16, first: Hash, second: Hash, views: (first: UInt64, second: UInt64), height: UInt64
+    ) {
+        guard views.first == views.second, first != second else { return }
+        emit(.conflictingVote(phase: phase, signer: signer, view: views.second, height: height, first: first, second: second))
     }
 
     /// Rule 4: prepared ⇔ the pre-prepare plus q−1 matching prepares from distinct backups; then COMMIT (rule 5).

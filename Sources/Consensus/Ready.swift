@@ -82,6 +82,9 @@ public enum ReplicaEvent: Hashable, Sendable {
     case stateTransferred(height: UInt64)
     /// A primary signed two pre-prepares for one (view, height): the evidence (rule 17).
     case equivocation(first: Signed<PrePrepare>, second: Signed<PrePrepare>)
+    /// A replica signed two different PREPAREs or COMMITs for one (view, height), as a replica that forgot
+    /// its votes would (rule 19); the digests are the evidence, the second vote is ignored.
+    case conflictingVote(phase: VotePhase, signer: UInt16, view: UInt64, height: UInt64, first: Hash, second: Hash)
     /// Own state root differs from a stable checkpoint: execution halts (rule 12).
     case stateDivergence(height: UInt64, local: Hash, stable: Hash)
     /// A message was refused; `reason` says why (counted in metrics).

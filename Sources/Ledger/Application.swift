@@ -11,8 +11,8 @@ import Storage
 public protocol Application: AnyObject, Sendable {
     /// Checks `transaction` against the latest finalized state for admission to the mempool.
     ///
-    /// `context` tells how many of the sender's transactions the mempool already holds, so the expected
-    /// nonce is the account's next nonce plus that number.
+    /// `context` tells which of the sender's transactions the mempool already holds, so the expected nonce
+    /// is the one after them (`AdmissionContext.expectedNonce(accountNonce:)`).
     func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Void, TransactionRejection>
 
     /// Executes the committed `block` (the next height) and returns its effects without writing them.
@@ -29,9 +29,23 @@ public protocol Application: AnyObject, Sendable {
 public struct AdmissionContext: Hashable, Sendable {
     /// Transactions of this sender already admitted and not yet committed.
     public var pendingFromSender: UInt64
+    /// The nonce of the first of those (they are consecutive), when the mempool says.
+    ///
+    /// The mempool drops a block's transactions only after the ledger has finalized the block, so for a
+    /// moment its pending transactions may include some that the account's nonce already counts. Knowing
+    /// where they start, the ledger expects the later of the account's nonce and the end of the pending run
+    /// instead of their sum, which would refuse the sender's next transaction as a replay.
+    public var firstPendingNonce: UInt64?
 
-    public init(pendingFromSender: UInt64 = 0) {
+    public init(pendingFromSender: UInt64 = 0, firstPendingNonce: UInt64? = nil) {
         self.pendingFromSender = pendingFromSender
+        self.firstPendingNonce = firstPendingNonce
+    }
+
+    /// The nonce the sender's next transaction must carry when the account's next nonce is `accountNonce`.
+    public func expectedNonce(accountNonce: UInt64) -> UInt64 {
+        guard let first = firstPendingNonce, pendingFromSender > 0 else { return accountNonce &+ pendingFromSender }
+        return max(accountNonce, first &+ pendingFromSender)
     }
 }
 

@@ -94,7 +94,7 @@ public final class Ledger: Application, @unchecked Sendable {
             case .none: break
             }
             let account = try state.account(transaction.body.sender)
-            let expected = (account?.nonce ?? 0) &+ context.pendingFromSender
+            let expected = context.expectedNonce(accountNonce: account?.nonce ?? 0)
             if transaction.body.nonce < expected { return .failure(.nonceTooLow(expected: expected, received: transaction.body.nonce)) }
             if transaction.body.nonce > expected { return .failure(.nonceGap(expected: expected, received: transaction.body.nonce)) }
             if let failure = state.failure { return .failure(.notAllowed("the ledger cannot read its state: \(failure)")) }

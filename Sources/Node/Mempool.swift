@@ -63,7 +63,7 @@ public final class Mempool: Sendable {
         case .decided(let result): return result
         case .checkWithLedger(let prepared): ticket = prepared
         }
-        let verdict = check(candidate, pending: ticket.pending)
+        let verdict = check(candidate, ticket: ticket)
         let admitted = contents.withLock { contents -> Result<AddOutcome, MempoolRejection>? in
             guard contents.isCurrent(ticket, for: candidate) else { return nil }
             return contents.admit(candidate, verdict: verdict, origin: origin)
@@ -74,13 +74,15 @@ public final class Mempool: Sendable {
             switch contents.prepare(candidate, origin: origin) {
             case .decided(let result): return result
             case .checkWithLedger(let ticket):
-                return contents.admit(candidate, verdict: check(candidate, pending: ticket.pending), origin: origin)
+                return contents.admit(candidate, verdict: check(candidate, ticket: ticket), origin: origin)
             }
         }
     }
 
-    private func check(_ candidate: MempoolContents.Candidate, pending: Int) -> Result<Void, TransactionRejection> {
-        application.check(candidate.transaction, context: AdmissionContext(pendingFromSender: UInt64(pending)))
+    private func check(_ candidate: MempoolContents.Candidate, ticket: MempoolContents.Ticket) -> Result<Void, TransactionRejection> {
+        application.check(
+            candidate.transaction,
+            context: AdmissionContext(pendingFromSender: UInt64(ticket.pending), firstPendingNonce: ticket.firstNonce))
     }
 
     // MARK: Proposals and finalized blocks
@@ -126,6 +128,13 @@ public final class Mempool: Sendable {
     /// The node packs them with `MempoolGossip` and sends them to its peers; each is handed out once.
     public func takeGossip() -> [Transaction] {
         contents.withLock { $0.takeGossip() }
+    }
+
+    /// Takes the locally submitted transactions still pending since the previous call, oldest first, to send
+    /// to peers again: a peer may have refused the first copy because it arrived before the sender's
+    /// previous nonce did. The node calls this every `NodeLimits.mempoolRegossipIntervalMs`.
+    public func takeRegossip(transactionsMax: Int = NodeLimits.mempoolRegossipTransactionsMax) -> [Transaction] {
+        contents.withLock { $0.takeRegossip(transactionsMax: transactionsMax) }
     }
 
     // MARK: Reading

@@ -16,6 +16,8 @@ struct MempoolContents: Sendable {
         let bytes: Int
         /// Admission order across the pool; senders take turns in the order of their oldest pending entry.
         let arrival: UInt64
+        /// Submitted by a client of this node (the node gossips it, and gossips it again while it waits).
+        let isLocal: Bool
 
         var nonce: UInt64 { transaction.body.nonce }
     }
@@ -41,6 +43,9 @@ struct MempoolContents: Sendable {
     /// ledger's verdict was about another pool and the admission is checked again.
     struct Ticket: Sendable {
         let pending: Int
+        /// The nonce of the sender's first pending transaction, if any: the ledger may already have counted
+        /// some of them in the account's nonce (`AdmissionContext.firstPendingNonce`).
+        let firstNonce: UInt64?
         let generation: UInt64
     }
 
@@ -60,6 +65,8 @@ struct MempoolContents: Sendable {
     private var nextArrival: UInt64 = 0
     /// Hashes of locally submitted transactions not yet taken for gossip; at most `count` after compaction.
     private var gossipBacklog: [Hash] = []
+    /// Local transactions pending at the last `takeRegossip`: those still pending at the next are due again.
+    private var regossipSeen: Set<Hash> = []
     private(set) var metrics = MempoolMetrics()
 
     init(limits: Mempool.Limits) {
@@ -106,7 +113,8 @@ struct MempoolContents: Sendable {
             return .decided(refuse(.rejected(.tooLarge(bytes: candidate.bytes, limit: Limits.transactionBytesMax))))
         }
         if let bound = boundReached(by: candidate) { return .decided(refuse(.full(bound))) }
-        return .checkWithLedger(Ticket(pending: pendingCount(of: candidate.sender), generation: generation))
+        return .checkWithLedger(
+            Ticket(pending: pendingCount(of: candidate.sender), firstNonce: queues[candidate.sender]?.first?.nonce, generation: generation))
     }
 
     /// Whether nothing the ledger's verdict depended on has changed since `ticket` was taken.
@@ -130,7 +138,9 @@ struct MempoolContents: Sendable {
             if nonce < expected { return refuse(.rejected(.nonceTooLow(expected: expected, received: nonce))) }
             if nonce > expected { return refuse(.rejected(.nonceGap(expected: expected, received: nonce))) }
         }
-        let entry = Entry(transaction: candidate.transaction, hash: candidate.hash, bytes: candidate.bytes, arrival: nextArrival)
+        let entry = Entry(
+            transaction: candidate.transaction, hash: candidate.hash, bytes: candidate.bytes, arrival: nextArrival,
+            isLocal: origin == .local)
         nextArrival += 1
         queues[candidate.sender, default: []].append(entry)
         locations[candidate.hash] = (candidate.sender, nonce)
@@ -253,5 +263,18 @@ struct MempoolContents: Sendable {
         let transactions = gossipBacklog.compactMap { entry($0)?.transaction }
         gossipBacklog.removeAll()
         return transactions
+    }
+
+    /// Locally submitted transactions that were already pending at the previous call and still are, oldest
+    /// first, at most `transactionsMax`; the node sends them to its peers again.
+    ///
+    /// A peer refuses a gossiped transaction whose predecessor from the same sender has not reached it yet
+    /// (the two came through different nodes) and never hears of it again; without a second copy a primary
+    /// that missed it would never propose it. Admission order keeps each sender's nonces in order.
+    mutating func takeRegossip(transactionsMax: Int) -> [Transaction] {
+        let local = queues.values.flatMap { $0.filter(\.isLocal) }.sorted { $0.arrival < $1.arrival }
+        let due = local.filter { regossipSeen.contains($0.hash) }.prefix(transactionsMax)
+        regossipSeen = Set(local.map(\.hash))
+        return due.map(\.transaction)
     }
 }

@@ -28,6 +28,10 @@ public enum NodeLimits {
     public static let mempoolGossipMessageBytesMaxDefault = 1024 * 1024
     /// Most transactions one gossip message may carry; a decoder refuses more before reading them.
     public static let mempoolGossipTransactionsPerMessageMax = 10_000
+    /// How often a node sends its clients' still-pending transactions to its peers again.
+    public static let mempoolRegossipIntervalMs = 2_000
+    /// Most transactions one re-gossip round sends.
+    public static let mempoolRegossipTransactionsMax = 2_000
 
     /// Most departments and validators per department `sbp network init` creates.
     public static let departmentsMax = 64

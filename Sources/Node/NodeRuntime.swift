@@ -184,7 +184,15 @@ public final class NodeRuntime: Sendable {
 
     /// Sends the transactions clients submitted here to every peer (one hop reaches all validators).
     func gossipPending() {
-        let transactions = mempool.takeGossip()
+        broadcast(mempool.takeGossip())
+    }
+
+    /// Sends the clients' transactions that are still pending one interval later to every peer again.
+    func regossipPending() {
+        broadcast(mempool.takeRegossip())
+    }
+
+    private func broadcast(_ transactions: [Transaction]) {
         guard !transactions.isEmpty else { return }
         for message in MempoolGossip().messages(for: transactions) {
             LinkTransport(host: host, logger: logger).broadcast(.gossip(message))
@@ -206,9 +214,16 @@ struct PeerService: Service {
         node.driver.start()
         let events = node.host.events
         let intake = node.intake
+        let regossip = Task { [node] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(NodeLimits.mempoolRegossipIntervalMs))  // a timer, not synchronization
+                node.regossipPending()
+            }
+        }
         await cancelWhenGracefulShutdown {
             for await event in events { intake.handle(event) }
         }
+        regossip.cancel()
         node.logger.info("stopping the node")
         node.driver.stop()
         try? await node.host.shutdown()

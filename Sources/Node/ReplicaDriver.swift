@@ -325,6 +325,21 @@ final class ReplicaDriver: @unchecked Sendable {
         case .viewChangeStarted(let view, let reason):
             status.withLock { $0.viewChanges += 1 }
             logger.notice("view change", metadata: ["view": "\(view)", "reason": "\(reason)"])
+        case .equivocation(let first, let second):
+            // Rule 17's evidence: an operator must see it, not only the view change it causes.
+            logger.error(
+                "primary equivocation",
+                metadata: [
+                    "signer": "\(first.signer)", "view": "\(first.payload.view)", "height": "\(first.payload.height)",
+                    "first": "\(first.payload.digest)", "second": "\(second.payload.digest)",
+                ])
+        case .conflictingVote(let phase, let signer, let view, let height, let first, let second):
+            logger.error(
+                "vote equivocation",
+                metadata: [
+                    "phase": "\(phase)", "signer": "\(signer)", "view": "\(view)", "height": "\(height)", "first": "\(first)",
+                    "second": "\(second)",
+                ])
         case .stateDivergence(let height, let local, let stable):
             halt("state root at height \(height) is \(local), a quorum has \(stable)")
         case .rejected(let rejection):

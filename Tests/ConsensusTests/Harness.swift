@@ -225,6 +225,8 @@ struct Harness {
         case .equivocation(let first, let second):
             return
                 "equivocation v\(first.payload.view) h\(first.payload.height) \(short(first.payload.digest))≠\(short(second.payload.digest))"
+        case .conflictingVote(let phase, let signer, let view, let height, let first, let second):
+            return "conflicting \(phase) of r\(signer) v\(view) h\(height) \(short(first))≠\(short(second))"
         case .stateDivergence(let height, _, _): return "state divergence at h\(height)"
         case .rejected(let rejection): return "rejected \(rejection)"
         }

@@ -388,6 +388,27 @@ struct PaperTests {
         #expect(harness.replicas[2].isChangingView)
     }
 
+    @Test("rule 19: a replica's second, different PREPARE or COMMIT in one view is reported and does not count")
+    func rule19ConflictingVotesReported() {
+        var harness = Harness()
+        let (signed, block) = Self.firstProposal(&harness)
+        harness.step(2, .message(.prePrepare(signed, block)))
+        let digest = signed.payload.digest
+        let forged = Hash.sha256([1])
+        harness.step(2, .message(.prepare(harness.sign(Prepare(view: 0, height: 1, digest: digest), as: 1))))
+        harness.step(2, .message(.prepare(harness.sign(Prepare(view: 0, height: 1, digest: forged), as: 1))))
+        harness.step(2, .message(.commit(harness.sign(Commit(view: 0, height: 1, digest: forged), as: 3))))
+        harness.step(2, .message(.commit(harness.sign(Commit(view: 0, height: 1, digest: digest), as: 3))))
+        #expect(
+            harness.events[2].contains(.conflictingVote(phase: .prepare, signer: 1, view: 0, height: 1, first: digest, second: forged)))
+        #expect(
+            harness.events[2].contains(.conflictingVote(phase: .commit, signer: 3, view: 0, height: 1, first: forged, second: digest)))
+        // The same vote twice is no conflict.
+        let count = harness.events[2].count
+        harness.step(2, .message(.prepare(harness.sign(Prepare(view: 0, height: 1, digest: digest), as: 1))))
+        #expect(!harness.events[2].dropFirst(count).contains { if case .conflictingVote = $0 { true } else { false } })
+    }
+
     @Test("rule 18: a lagging replica fetches blocks with certificates, verifies them, and refuses forged ones")
     func rule18StateTransfer() {
         var harness = Harness()

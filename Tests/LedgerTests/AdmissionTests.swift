@@ -16,9 +16,11 @@ import Testing
     var issuer: PrivateKey { chain.issuers["TD"]! }
 
     func check(_ transaction: Transaction, pending: UInt64 = 0) -> TransactionRejection? {
-        if case .failure(let rejection) = ledger.check(transaction, context: AdmissionContext(pendingFromSender: pending)) {
-            return rejection
-        }
+        rejection(of: transaction, context: AdmissionContext(pendingFromSender: pending))
+    }
+
+    func rejection(of transaction: Transaction, context: AdmissionContext) -> TransactionRejection? {
+        if case .failure(let rejection) = ledger.check(transaction, context: context) { return rejection }
         return nil
     }
 
@@ -51,6 +53,23 @@ import Testing
         #expect(check(gap) == .nonceGap(expected: 1, received: 5))
         // The mempool already holds nonces 1...4 of this sender: 5 is next.
         #expect(check(gap, pending: 4) == nil)
+    }
+
+    @Test func aMempoolThatHasNotYetDroppedACommittedTransactionExpectsTheNonceAfterIt() throws {
+        // The mempool holds nonces 0 and 1; the block with nonce 0 is finalized before the mempool drops it.
+        let first = try chain.licenceCall("issue", issueArguments("L-1"), from: issuer)
+        try chain.commit([first], on: ledger)
+        let second = try chain.licenceCall("issue", issueArguments("L-2"), from: issuer)
+        let third = try chain.licenceCall("issue", issueArguments("L-3"), from: issuer)
+        let context = AdmissionContext(pendingFromSender: 2, firstPendingNonce: 0)
+        #expect(context.expectedNonce(accountNonce: 1) == 2)
+        #expect(rejection(of: third, context: context) == nil)
+        #expect(rejection(of: second, context: context) == .nonceTooLow(expected: 2, received: 1))
+        // Without the first pending nonce the count is added to the account's nonce, as before.
+        #expect(rejection(of: third, context: AdmissionContext(pendingFromSender: 2)) == .nonceTooLow(expected: 3, received: 2))
+        // Pending transactions that the account's nonce has overtaken do not move the expected nonce.
+        #expect(AdmissionContext(pendingFromSender: 1, firstPendingNonce: 0).expectedNonce(accountNonce: 3) == 3)
+        #expect(AdmissionContext(pendingFromSender: 0, firstPendingNonce: nil).expectedNonce(accountNonce: 3) == 3)
     }
 
     @Test func expiredTransactionsAreRejected() throws {

@@ -32,6 +32,25 @@ struct MempoolGossipTests {
         #expect(harness.mempool.takeGossip() == [pending])
     }
 
+    @Test("clients' transactions still pending a round later are gossiped again, oldest first; peers' never")
+    func regossip() throws {
+        let harness = try MempoolHarness()
+        let (a, b) = (harness.senders[0], harness.senders[1])
+        let early = harness.calls(from: a, count: 2)
+        harness.add(early)
+        harness.add([harness.call(from: b)], origin: .peer)
+        // The first round only notes what is pending: a transaction is due after it waited one interval.
+        #expect(harness.mempool.takeRegossip().isEmpty)
+        let late = harness.call(from: b)
+        harness.add([late])
+        #expect(harness.mempool.takeRegossip() == early)
+        try harness.commit([early[0]])
+        #expect(harness.mempool.takeRegossip() == [early[1], late])
+        #expect(harness.mempool.takeRegossip(transactionsMax: 1) == [early[1]])
+        try harness.commit([early[1]])
+        #expect(harness.mempool.takeRegossip() == [late])
+    }
+
     @Test("messages stay within their bound, keep order, and decode to the same transactions")
     func packing() throws {
         let harness = try MempoolHarness()

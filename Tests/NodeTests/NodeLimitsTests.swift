@@ -15,6 +15,8 @@ struct NodeLimitsTests {
             NodeLimits.mempoolGossipMessageBytesMaxDefault >= MempoolGossip.messageBytesMin, "a gossip message holds a largest transaction")
         #expect(NodeLimits.mempoolGossipMessageBytesMaxDefault < PeerNetworkLimits.frameBytesMax, "a gossip message fits a peer frame")
         #expect(NodeLimits.mempoolGossipTransactionsPerMessageMax >= Limits.blockTransactionsMax, "one message can refill a block")
+        #expect(NodeLimits.mempoolRegossipTransactionsMax <= NodeLimits.mempoolTransactionsMaxDefault)
+        #expect(NodeLimits.mempoolRegossipIntervalMs > 0)
         #expect(NodeLimits.certificateValidityDaysDefault <= NodeLimits.certificateValidityDaysMax)
         #expect(NodeLimits.validatorsPerDepartmentMax <= Limits.validatorsMax)
         #expect(NodeLimits.departmentsMax <= Limits.genesisDepartmentsMax)

@@ -1,0 +1,144 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One `sbp node start --home DIR` process, which may be started, stopped, killed and started again.
+///
+/// Every start appends to the same log file (the node's standard output and error), after a line naming the
+/// start, so a test can read the whole history of a node. A watchdog SIGKILLs each process after
+/// `lifetimeMax` in case the test process is wedged and never reaches its cleanup.
+final class NodeProcess: Sendable {
+    let name: String
+    let home: String
+    let logPath: String
+    let rpc: RPCClient
+    /// Overrides of the node's config (`SBP_P2P_PORT`, `SBP_RPC_PORT`, ...).
+    let environment: [String: String]
+    private let executable: URL
+    private let state = Mutex(State())
+
+    static let lifetimeMax: Double = 600
+    static let exitTimeout: Duration = .seconds(30)
+
+    private struct State {
+        var process: Process?
+        var starts = 0
+    }
+
+    init(name: String, home: String, rpcURL: URL, executable: URL, environment: [String: String] = [:]) {
+        self.name = name
+        self.home = home
+        self.logPath = (home as NSString).appendingPathComponent("node.log")
+        self.rpc = RPCClient(url: rpcURL)
+        self.executable = executable
+        self.environment = environment
+    }
+
+    var dataDirectory: String { (home as NSString).appendingPathComponent("data") }
+
+    var isRunning: Bool { state.withLock { $0.process?.isRunning ?? false } }
+
+    /// The pid of the running process, if any.
+    var pid: Int32? { state.withLock { $0.process.flatMap { $0.isRunning ? $0.processIdentifier : nil } } }
+
+    /// Starts the node; it must not be running.
+    func start() throws {
+        try state.withLock { state in
+            precondition(state.process?.isRunning != true, "\(name) is already running")
+            state.starts += 1
+            if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+            defer { try? log.close() }
+            try log.seekToEnd()
+            try log.write(contentsOf: Data("=== integration test: start \(state.starts) of \(name) ===\n".utf8))
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["node", "start", "--home", home]
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = log
+            process.standardError = log
+            try process.run()
+            state.process = process
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + Self.lifetimeMax) { [weak process] in
+                if let process, process.isRunning, process.processIdentifier == pid { sendSignal(SIGKILL, to: pid) }
+            }
+        }
+    }
+
+    /// SIGTERM, then waits for the process to exit (a graceful stop); SIGKILL if it does not in time.
+    func stop() async throws {
+        guard let process = state.withLock({ $0.process }), process.isRunning else { return }
+        process.terminate()
+        do {
+            try await waitForExit(process)
+        } catch let timeout as PollTimeout {
+            sendSignal(SIGKILL, to: process.processIdentifier)
+            try await waitForExit(process)
+            throw timeout
+        }
+    }
+
+    /// SIGKILL, then waits for the process to be gone: a crash at an arbitrary instant.
+    func kill() async throws {
+        guard let process = state.withLock({ $0.process }), process.isRunning else { return }
+        sendSignal(SIGKILL, to: process.processIdentifier)
+        try await waitForExit(process)
+    }
+
+    private func waitForExit(_ process: Process) async throws {
+        try await eventually("\(name) exits", within: Self.exitTimeout) { !process.isRunning }
+    }
+
+    /// SIGKILL without waiting long: the cleanup path of a test, which must not throw.
+    func killNow() {
+        guard let process = state.withLock({ $0.process }), process.isRunning else { return }
+        sendSignal(SIGKILL, to: process.processIdentifier)
+        process.waitUntilExit()
+    }
+
+    /// How the last run ended, if it has.
+    var exitDescription: String? {
+        state.withLock { state in
+            guard let process = state.process, !process.isRunning else { return nil }
+            return process.terminationReason == .uncaughtSignal
+                ? "killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
+        }
+    }
+
+    /// Deletes the node's data directory (it must be stopped); the start marker beside it stays.
+    func wipeData() throws {
+        precondition(!isRunning, "wipe \(name) only while it is stopped")
+        try FileManager.default.removeItem(atPath: dataDirectory)
+    }
+
+    // MARK: Logs
+
+    /// The node's log so far.
+    func log() -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Log lines containing every one of `fragments`.
+    func logLines(containing fragments: String...) -> [Substring] {
+        log().split(separator: "\n").filter { line in fragments.allSatisfy { line.contains($0) } }
+    }
+
+    /// The last `count` lines of the log.
+    func logTail(_ count: Int) -> String {
+        log().split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
+    }
+}
+
+/// `kill(2)`, under a name that does not collide with `NodeProcess.kill()`.
+func sendSignal(_ signal: Int32, to pid: pid_t) {
+    _ = kill(pid, signal)
+}
