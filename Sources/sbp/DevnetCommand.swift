@@ -50,7 +50,7 @@ struct DevnetCommand: AsyncParsableCommand {
                 departments: NetworkOptions.DepartmentSpec.parse(list: ids.joined(separator: ",")), outputDirectory: dir,
                 chainId: "sbp-devnet", p2pBasePort: p2pBasePort, rpcBasePort: rpcBasePort, contractsDirectory: contracts)
             _ = try NetworkInitializer.run(options)
-            print("created a \(validators)-department network in \(dir)")
+            say("created a \(validators)-department network in \(dir)")
         }
         let manifest = try JSONDecoder().decode(NetworkManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -58,7 +58,7 @@ struct DevnetCommand: AsyncParsableCommand {
         for node in manifest.nodes {
             let home = (dir as NSString).appendingPathComponent(node.directory)
             let log = (home as NSString).appendingPathComponent("node.log")
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             let process = Process()
             process.executableURL = executable
             process.arguments = ["node", "start", "--home", home]
@@ -68,11 +68,11 @@ struct DevnetCommand: AsyncParsableCommand {
             process.standardError = handle
             try process.run()
             processes.append((node.name, process))
-            print("started \(node.name) (pid \(process.processIdentifier)), log \(log)")
+            say("started \(node.name) (pid \(process.processIdentifier)), log \(log)")
         }
         let stopper = Stopper(processes: processes.map(\.process))
         stopper.installSignalHandlers()
-        print("waiting for blocks to be committed...")
+        say("waiting for blocks to be committed...")
         let deadline = ContinuousClock.now + .seconds(startTimeout)
         var heights: [String: UInt64] = [:]
         while ContinuousClock.now < deadline, !stopper.isStopping {
@@ -88,26 +88,26 @@ struct DevnetCommand: AsyncParsableCommand {
             stopper.stop()
             throw CommandError("nodes did not commit blocks within \(startTimeout) s (heights \(heights)); see the node.log files")
         }
-        print("")
-        print("devnet \(manifest.chainId) is committing blocks:")
-        for node in manifest.nodes { print("  \(node.name)\t\(node.rpcURL)\theight \(heights[node.name] ?? 0)") }
-        print("")
+        say("")
+        say("devnet \(manifest.chainId) is committing blocks:")
+        for node in manifest.nodes { say("  \(node.name)\t\(node.rpcURL)\theight \(heights[node.name] ?? 0)") }
+        say("")
         let sbp = CommandLine.arguments[0]
         let rpcURL = manifest.nodes[0].rpcURL
         let issuer = manifest.departments.first?.accounts.first { $0.roles.contains(.issuer) }
         let keyFile = issuer.map { (dir as NSString).appendingPathComponent($0.keyFile) } ?? "ISSUER.key"
-        print("a first transaction (the \(manifest.departments.first?.id ?? "") issuer's key from the network directory):")
-        print("  \(sbp) licence issue --rpc \(rpcURL) --key \(keyFile) \\")
-        print("    --id L-1 --type driving --holder 'Alice Chan' --salt my-salt --valid-from 0 --valid-until 4000000000")
-        print("  \(sbp) licence verify --rpc \(rpcURL) --id L-1 --holder 'Alice Chan' --salt my-salt --at 1700000000")
-        print("  \(sbp) evidence export --rpc \(rpcURL) --licence L-1 --out L-1.evidence")
-        print("  \(sbp) verify L-1.evidence --genesis \((dir as NSString).appendingPathComponent(manifest.genesisFile))")
-        print("Ctrl-C stops every node.")
+        say("a first transaction (the \(manifest.departments.first?.id ?? "") issuer's key from the network directory):")
+        say("  \(sbp) licence issue --rpc \(rpcURL) --key \(keyFile) \\")
+        say("    --id L-1 --type driving --holder 'Alice Chan' --salt my-salt --valid-from 0 --valid-until 4000000000")
+        say("  \(sbp) licence verify --rpc \(rpcURL) --id L-1 --holder 'Alice Chan' --salt my-salt --at 1700000000")
+        say("  \(sbp) evidence export --rpc \(rpcURL) --licence L-1 --out L-1.evidence")
+        say("  \(sbp) verify L-1.evidence --genesis \((dir as NSString).appendingPathComponent(manifest.genesisFile))")
+        say("Ctrl-C stops every node.")
         if once {
             stopper.stop()
         }
         await stopper.waitUntilStopped()
-        print("all nodes stopped")
+        say("all nodes stopped")
     }
 
     /// The latest height a node reports through `node_status`, or 0 when it does not answer yet.
@@ -157,7 +157,7 @@ final class Stopper: @unchecked Sendable {
             return !stopping
         }
         guard first else { return }
-        print("\nstopping nodes...")
+        say("\nstopping nodes...")
         for process in processes where process.isRunning { process.terminate() }
     }
 
@@ -170,4 +170,9 @@ final class Stopper: @unchecked Sendable {
             }
         }
     }
+}
+
+/// Writes a line to standard output at once (unbuffered), so progress shows even when piped to a file.
+func say(_ line: String = "") {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
