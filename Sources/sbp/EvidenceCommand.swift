@@ -117,8 +117,9 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             throw CommandError("evidence does NOT verify: \(error)")
         }
-        let contractName = document.contracts.first { $0.address == verified.contract }?.name
-        let fields = decode(verified, contractName: contractName, genesisDirectory: genesisURL.deletingLastPathComponent())
+        let contract = document.contracts.first { $0.address == verified.contract }
+        let contractName = contract?.name
+        let fields = decode(verified, contract: contract, genesisDirectory: genesisURL.deletingLastPathComponent())
         switch output {
         case .json:
             var object: [String: Any] = [
@@ -148,12 +149,10 @@ struct VerifyCommand: ParsableCommand {
     }
 
     /// The record's fields through the contract's interface (`get` result), when the interface is beside genesis.
-    private func decode(_ verified: VerifiedRecord, contractName: String?, genesisDirectory: URL) -> [(name: String, value: String)]? {
-        guard let value = verified.value, let contractName,
-            let contract = try? Genesis.load(json: Array(Data(contentsOf: URL(fileURLWithPath: genesis)))).contracts.first(where: {
-                $0.name == contractName
-            })
-        else { return nil }
+    private func decode(
+        _ verified: VerifiedRecord, contract: Genesis.GenesisContract?, genesisDirectory: URL
+    ) -> [(name: String, value: String)]? {
+        guard let value = verified.value, let contract else { return nil }
         let interfaceURL = genesisDirectory.appendingPathComponent(contract.codeFile).deletingPathExtension().appendingPathExtension(
             "interface.json")
         guard let data = try? Data(contentsOf: interfaceURL), let interface = try? JSONDecoder().decode(ContractInterface.self, from: data),
