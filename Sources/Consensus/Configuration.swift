@@ -101,4 +101,11 @@ public enum Input: Sendable {
     case executed(height: UInt64, stateRoot: Hash, receiptsRoot: Hash, validatorSetChange: ValidatorSetChange?)
     /// The driver holds transactions waiting for a block, so a silent primary must be suspected (rule 13).
     case workPending
+    /// A transaction has waited at this node past its deadline while the primary committed blocks with room
+    /// for it: suspect the primary now (rule 13).
+    ///
+    /// PBFT §4.4 keeps a timer per client request that only its execution stops; with batched blocks every
+    /// commit would otherwise restart the single timer, and a primary committing everything but one request
+    /// would never be replaced. The driver, which knows its mempool, decides when a request is overdue.
+    case requestOverdue
 }

@@ -97,6 +97,8 @@ public enum ViewChangeReason: Hashable, Sendable {
     case joinedHigherView
     case newViewTimeout
     case invalidProposal
+    /// The driver reported a transaction the primary kept leaving out of blocks with room (`Input.requestOverdue`).
+    case requestOverdue
 }
 
 /// Why a replica ignored a message. Operating errors: expected from faulty peers, never fatal.

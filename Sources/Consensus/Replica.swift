@@ -136,6 +136,8 @@ public struct Replica: Sendable {
         case .workPending:
             workPending = true
             if timerDeadline == nil, !isChangingView { armTimer() }
+        case .requestOverdue:
+            onRequestOverdue()
         }
         pending.canPropose = canPropose
     }

@@ -11,6 +11,14 @@ extension Replica {
         if timerDeadline == nil { armTimer() }
     }
 
+    /// Rule 13 for one request: a backup of the current view suspects the primary at once. The primary does
+    /// not suspect itself, and a replica already changing view or halted keeps to what it is doing.
+    mutating func onRequestOverdue() {
+        let height = committedHeight + 1
+        guard !isChangingView, !isHalted, let own = ownIndex(at: height), own != primary(of: view, at: height) else { return }
+        startViewChange(to: view + 1, reason: .requestOverdue)
+    }
+
     mutating func onTick() {
         // Re-checked every tick, so no path (restart, state transfer, a late duplicate) leaves a replica
         // changing view without a NEW-VIEW timer once q replicas have left the old view.

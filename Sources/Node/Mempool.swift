@@ -121,6 +121,14 @@ public final class Mempool: Sendable {
         }
     }
 
+    /// The pending transaction admitted longest ago, its size, and when it was admitted; nil when the pool is empty.
+    ///
+    /// It is always the next of its sender's nonces, so an honest primary with room in a block includes it
+    /// (batches give senders turns in the order of their oldest transaction).
+    public func oldestPending() -> (transaction: Transaction, hash: Hash, bytes: Int, admittedAt: ContinuousClock.Instant)? {
+        contents.withLock { contents in contents.oldest.map { ($0.transaction, $0.hash, $0.bytes, $0.admittedAt) } }
+    }
+
     // MARK: Gossip
 
     /// Takes the transactions clients submitted since the last call and still pending, oldest first.
@@ -130,11 +138,15 @@ public final class Mempool: Sendable {
         contents.withLock { $0.takeGossip() }
     }
 
-    /// Takes the locally submitted transactions still pending since the previous call, oldest first, to send
-    /// to peers again: a peer may have refused the first copy because it arrived before the sender's
-    /// previous nonce did. The node calls this every `NodeLimits.mempoolRegossipIntervalMs`.
-    public func takeRegossip(transactionsMax: Int = NodeLimits.mempoolRegossipTransactionsMax) -> [Transaction] {
-        contents.withLock { $0.takeRegossip(transactionsMax: transactionsMax) }
+    /// Takes the locally submitted transactions still pending since the previous call, and every transaction
+    /// pending longer than `stale`, oldest first, to send to peers again: a peer may have refused the first
+    /// copy because it arrived before the sender's previous nonce did, or never got it. The node calls this
+    /// every `NodeLimits.mempoolRegossipIntervalMs`.
+    public func takeRegossip(
+        transactionsMax: Int = NodeLimits.mempoolRegossipTransactionsMax, stale: Duration = .milliseconds(NodeLimits.inclusionGraceMs)
+    ) -> [Transaction] {
+        let staleBefore = ContinuousClock.now - stale
+        return contents.withLock { $0.takeRegossip(transactionsMax: transactionsMax, staleBefore: staleBefore) }
     }
 
     // MARK: Reading

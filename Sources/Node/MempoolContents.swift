@@ -18,6 +18,8 @@ struct MempoolContents: Sendable {
         let arrival: UInt64
         /// Submitted by a client of this node (the node gossips it, and gossips it again while it waits).
         let isLocal: Bool
+        /// When this node admitted it, for noticing a primary that keeps leaving it out (`InclusionWatch`).
+        let admittedAt: ContinuousClock.Instant
 
         var nonce: UInt64 { transaction.body.nonce }
     }
@@ -140,7 +142,7 @@ struct MempoolContents: Sendable {
         }
         let entry = Entry(
             transaction: candidate.transaction, hash: candidate.hash, bytes: candidate.bytes, arrival: nextArrival,
-            isLocal: origin == .local)
+            isLocal: origin == .local, admittedAt: .now)
         nextArrival += 1
         queues[candidate.sender, default: []].append(entry)
         locations[candidate.hash] = (candidate.sender, nonce)
@@ -193,6 +195,12 @@ struct MempoolContents: Sendable {
             active = stillActive
         }
         return chosen
+    }
+
+    /// The transaction admitted first among those still pending, which is the first of its sender's queue
+    /// (a queue is admitted in nonce order), so it can run in the next block.
+    var oldest: Entry? {
+        queues.values.min { $0[0].arrival < $1[0].arrival }?[0]
     }
 
     // MARK: Finalized blocks
@@ -265,16 +273,20 @@ struct MempoolContents: Sendable {
         return transactions
     }
 
-    /// Locally submitted transactions that were already pending at the previous call and still are, oldest
-    /// first, at most `transactionsMax`; the node sends them to its peers again.
+    /// Locally submitted transactions that were already pending at the previous call and still are, and any
+    /// transaction admitted at or before `staleBefore`, oldest first, at most `transactionsMax`; the node sends them
+    /// to its peers again.
     ///
     /// A peer refuses a gossiped transaction whose predecessor from the same sender has not reached it yet
     /// (the two came through different nodes) and never hears of it again; without a second copy a primary
-    /// that missed it would never propose it. Admission order keeps each sender's nonces in order.
-    mutating func takeRegossip(transactionsMax: Int) -> [Transaction] {
-        let local = queues.values.flatMap { $0.filter(\.isLocal) }.sorted { $0.arrival < $1.arrival }
-        let due = local.filter { regossipSeen.contains($0.hash) }.prefix(transactionsMax)
-        regossipSeen = Set(local.map(\.hash))
+    /// that missed it would never propose it. A peer's transaction waiting past the inclusion grace is sent
+    /// on too, so a primary is never suspected of leaving out what it may not have (`InclusionWatch`), even
+    /// when the node that first had it is gone. Admission order keeps each sender's nonces in order.
+    mutating func takeRegossip(transactionsMax: Int, staleBefore: ContinuousClock.Instant) -> [Transaction] {
+        let candidates = queues.values.flatMap { $0.filter { $0.isLocal || $0.admittedAt <= staleBefore } }
+            .sorted { $0.arrival < $1.arrival }
+        let due = candidates.filter { regossipSeen.contains($0.hash) || $0.admittedAt <= staleBefore }.prefix(transactionsMax)
+        regossipSeen = Set(candidates.lazy.filter(\.isLocal).map(\.hash))
         return due.map(\.transaction)
     }
 }

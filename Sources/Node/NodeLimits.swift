@@ -32,6 +32,13 @@ public enum NodeLimits {
     public static let mempoolRegossipIntervalMs = 2_000
     /// Most transactions one re-gossip round sends.
     public static let mempoolRegossipTransactionsMax = 2_000
+    /// How long a pending transaction may wait at this node before it is sent to the peers again whoever
+    /// submitted it, and before blocks that leave it out count against the primary (`InclusionWatch`):
+    /// two re-gossip rounds and a second to spare.
+    public static let inclusionGraceMs = 2 * mempoolRegossipIntervalMs + 1_000
+    /// Blocks with room for the oldest pending transaction that may leave it out, after the grace, before
+    /// the node suspects the primary (rule 13).
+    public static let inclusionSkipsMax = 3
 
     /// Most departments and validators per department `sbp network init` creates.
     public static let departmentsMax = 64

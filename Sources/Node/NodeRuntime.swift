@@ -269,4 +269,11 @@ final class MempoolProposals: ProposalSource {
             logger.error("mempool cannot read the ledger after a block", metadata: ["error": "\(error)"])
         }
     }
+
+    func oldestPending() -> InclusionWatch.Candidate? {
+        mempool.oldestPending().map {
+            InclusionWatch.Candidate(
+                hash: $0.hash, bytes: $0.bytes, fuelLimit: $0.transaction.body.fuelLimit, age: .now - $0.admittedAt)
+        }
+    }
 }

@@ -18,6 +18,8 @@ protocol ProposalSource: AnyObject, Sendable {
     var pendingCount: Int { get }
     func proposal(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction]
     func committed(_ block: Block, nextHeight: UInt64)
+    /// The pending transaction held longest, for noticing a primary that leaves it out (`InclusionWatch`).
+    func oldestPending() -> InclusionWatch.Candidate?
 }
 
 /// What the node reports about consensus (RPC `node_status`, `/readyz`, metrics).
@@ -67,6 +69,7 @@ final class ReplicaDriver: @unchecked Sendable {
     private let tickMs: UInt64
     private let emptyBlockTicks: UInt64
     private var ticksSinceCommit: UInt64 = 0
+    private var inclusionWatch: InclusionWatch
     private var pendingTick = false
     /// Called on the driver thread after each finalized block.
     private let onFinalized: @Sendable (ExecutedBlock) -> Void
@@ -90,6 +93,7 @@ final class ReplicaDriver: @unchecked Sendable {
         self.signer = signer
         self.tickMs = max(1, tickMs)
         self.emptyBlockTicks = max(1, emptyBlockIntervalMs / max(1, tickMs))
+        self.inclusionWatch = InclusionWatch(grace: .milliseconds(NodeLimits.inclusionGraceMs), skipsMax: NodeLimits.inclusionSkipsMax)
         self.logger = logger
         self.onFinalized = onFinalized
         let height = ledger.height
@@ -238,7 +242,7 @@ final class ReplicaDriver: @unchecked Sendable {
         let batch =
             pending > 0
             ? pool.proposal(
-                transactionsMax: Int(consensus.blockTransactionsMax), bytesMax: Int(consensus.blockBytesMax) - 64 * 1024,
+                transactionsMax: Int(consensus.blockTransactionsMax), bytesMax: Int(consensus.blockBytesMax) - Self.proposalBytesReserve,
                 fuelMax: consensus.blockFuelMax) : []
         replica.step(.propose(batch))
         process()
@@ -304,6 +308,7 @@ final class ReplicaDriver: @unchecked Sendable {
                 height: block.height, stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot, validatorSetChange: change))
         ticksSinceCommit = 0
         pool.committed(block, nextHeight: block.height + 1)
+        watchInclusion(after: block)
         status.withLock { status in
             status.height = block.height
             status.hash = block.hash
@@ -319,6 +324,37 @@ final class ReplicaDriver: @unchecked Sendable {
         onFinalized(executed)
         return true
     }
+
+    /// Suspects the primary when blocks with room keep leaving out the oldest pending transaction (rule 13).
+    private func watchInclusion(after block: Block) {
+        guard let oldest = pool.oldestPending() else {
+            _ = inclusionWatch.blockFinalized(Self.blockUse(block, consensus: nil), oldest: nil)
+            return
+        }
+        let consensus: Genesis.ConsensusParameters
+        do {
+            consensus = try ledger.view().parameters().consensus
+        } catch {
+            return logger.error("cannot read chain parameters", metadata: ["error": "\(error)"])
+        }
+        guard inclusionWatch.blockFinalized(Self.blockUse(block, consensus: consensus), oldest: oldest) else { return }
+        logger.warning(
+            "the primary keeps leaving out a pending transaction; suspecting it",
+            metadata: ["transaction": "\(oldest.hash)", "heldFor": "\(oldest.age)", "view": "\(replica.view)"])
+        replica.step(.requestOverdue)
+    }
+
+    /// What `block` used of the limits a proposal is built within (as `proposeIfPrimary` builds them).
+    static func blockUse(_ block: Block, consensus: Genesis.ConsensusParameters?) -> InclusionWatch.BlockUse {
+        InclusionWatch.BlockUse(
+            transactions: block.transactions.count, bytes: block.transactions.reduce(0) { $0 + $1.encodedByteCount },
+            fuel: block.transactions.reduce(0) { $0 &+ $1.body.fuelLimit },
+            transactionsMax: consensus.map { Int($0.blockTransactionsMax) } ?? 0,
+            bytesMax: consensus.map { Int($0.blockBytesMax) - proposalBytesReserve } ?? 0, fuelMax: consensus?.blockFuelMax ?? 0)
+    }
+
+    /// Bytes of a block kept free of transactions for its header and commit certificate.
+    static let proposalBytesReserve = 64 * 1024
 
     private func observe(_ event: ReplicaEvent) {
         switch event {

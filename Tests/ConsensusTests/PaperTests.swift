@@ -274,6 +274,42 @@ struct PaperTests {
         #expect(changes.first?.prepared.first?.digest == block.hash)
     }
 
+    @Test("rule 13: backups told a request is overdue replace a primary that keeps committing without it")
+    func rule13OverdueRequestViewChange() {
+        var harness = Harness()
+        harness.proposeAndDeliver()
+        harness.proposeAndDeliver()
+        for index in 0..<4 { #expect(harness.chains[index].count == 2) }
+        // Blocks commit, so the ordinary timer keeps restarting; the drivers say a request is overdue.
+        for index in 0..<4 { harness.step(index, .requestOverdue) }
+        #expect(
+            !harness.sent[0].contains {
+                if case .viewChange = $0 { return true }; return false
+            })
+        for index in 1...3 {
+            #expect(
+                harness.events[index].contains {
+                    if case .viewChangeStarted(1, .requestOverdue) = $0 { return true }; return false
+                })
+        }
+        harness.deliverAll()
+        harness.tick(until: { harness in harness.replicas.allSatisfy { $0.view == 1 && !$0.isChangingView } })
+        for index in 0..<4 {
+            #expect(harness.replicas[index].view == 1)
+            #expect(!harness.replicas[index].isChangingView)
+        }
+        harness.proposeAndDeliver(by: 1)
+        for index in 0..<4 { #expect(harness.chains[index].count == 3) }
+        // While changing view, or as primary, a replica ignores the report.
+        var lone = Harness()
+        lone.step(0, .requestOverdue)
+        #expect(lone.replicas[0].view == 0)
+        lone.step(2, .requestOverdue)
+        #expect(lone.replicas[2].view == 1 && lone.replicas[2].isChangingView)
+        lone.step(2, .requestOverdue)
+        #expect(lone.replicas[2].view == 1)
+    }
+
     @Test("rule 14: the new primary re-proposes every prepared block in NEW-VIEW, so it survives the view change")
     func rule14NewViewReproposes() {
         var harness = Harness()

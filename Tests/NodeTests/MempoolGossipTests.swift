@@ -32,23 +32,44 @@ struct MempoolGossipTests {
         #expect(harness.mempool.takeGossip() == [pending])
     }
 
-    @Test("clients' transactions still pending a round later are gossiped again, oldest first; peers' never")
+    @Test("clients' transactions still pending a round later are gossiped again, oldest first; peers' only once stale")
     func regossip() throws {
         let harness = try MempoolHarness()
         let (a, b) = (harness.senders[0], harness.senders[1])
+        // Nothing here is stale: an hour of grace, however slowly the test runs.
+        let fresh = Duration.seconds(3600)
         let early = harness.calls(from: a, count: 2)
         harness.add(early)
-        harness.add([harness.call(from: b)], origin: .peer)
+        let fromPeer = harness.call(from: b)
+        harness.add([fromPeer], origin: .peer)
         // The first round only notes what is pending: a transaction is due after it waited one interval.
-        #expect(harness.mempool.takeRegossip().isEmpty)
+        #expect(harness.mempool.takeRegossip(stale: fresh).isEmpty)
         let late = harness.call(from: b)
         harness.add([late])
-        #expect(harness.mempool.takeRegossip() == early)
+        #expect(harness.mempool.takeRegossip(stale: fresh) == early)
         try harness.commit([early[0]])
-        #expect(harness.mempool.takeRegossip() == [early[1], late])
-        #expect(harness.mempool.takeRegossip(transactionsMax: 1) == [early[1]])
+        #expect(harness.mempool.takeRegossip(stale: fresh) == [early[1], late])
+        #expect(harness.mempool.takeRegossip(transactionsMax: 1, stale: fresh) == [early[1]])
+        // Past the grace every pending transaction goes out again, the peer's too, in admission order.
+        #expect(harness.mempool.takeRegossip(stale: .zero) == [early[1], fromPeer, late])
         try harness.commit([early[1]])
-        #expect(harness.mempool.takeRegossip() == [late])
+        #expect(harness.mempool.takeRegossip(stale: fresh) == [late])
+    }
+
+    @Test("the oldest pending transaction is the first admitted still waiting, and always its sender's next")
+    func oldestPending() throws {
+        let harness = try MempoolHarness()
+        let (a, b) = (harness.senders[0], harness.senders[1])
+        #expect(harness.mempool.oldestPending() == nil)
+        let first = harness.calls(from: a, count: 2)
+        let second = harness.call(from: b)
+        harness.add([first[0], second, first[1]])
+        #expect(harness.mempool.oldestPending()?.hash == first[0].hash)
+        #expect(harness.mempool.oldestPending()?.bytes == first[0].canonicalBytes.count)
+        try harness.commit([first[0]])
+        #expect(harness.mempool.oldestPending()?.hash == second.hash)
+        try harness.commit([second])
+        #expect(harness.mempool.oldestPending()?.hash == first[1].hash)
     }
 
     @Test("messages stay within their bound, keep order, and decode to the same transactions")
