@@ -22,11 +22,16 @@ extension NodeRPCBackend {
             throw .internalFailure("no validator set decides height \(status.height + 1)")
         }
         let primary = set.primary(for: status.view)
+        let phase: ConsensusPhase =
+            status.halted != nil ? .halted : status.syncing ? .stateTransfer : status.changingView ? .viewChange : .normal
+        let lastViewChange = status.lastViewChange.map { change in
+            ViewChangeRecord(view: change.view, reason: "\(change.reason)", ageMs: PeerActivity.milliseconds(since: change.time))
+        }
         return ConsensusStatus(
-            height: status.height, view: status.view, primaryIndex: primary, primaryName: set.validators[primary].name,
+            height: status.height, view: status.view, phase: phase, primaryIndex: primary, primaryName: set.validators[primary].name,
             validatorIndex: set.index(of: host.consensusAddress), syncing: status.syncing, haltedReason: status.halted,
-            viewChanges: status.viewChanges, lastCommitAgeMs: status.lastCommitTime.map(PeerActivity.milliseconds(since:)),
-            peers: host.peers())
+            viewChanges: status.viewChanges, lastViewChange: lastViewChange,
+            lastCommitAgeMs: status.lastCommitTime.map(PeerActivity.milliseconds(since:)), peers: host.peers())
     }
 
     func parameters() async throws(RPCBackendError) -> NetworkParameters {

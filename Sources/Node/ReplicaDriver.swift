@@ -28,9 +28,13 @@ struct DriverStatus: Sendable {
     var hash: Hash = .zero
     var view: UInt64 = 0
     var syncing = false
+    /// Waiting for a NEW-VIEW.
+    var changingView = false
     var halted: String? = nil
     var lastCommitTime: ContinuousClock.Instant? = nil
     var viewChanges: UInt64 = 0
+    /// The latest view change this node started: the view, why, and when.
+    var lastViewChange: (view: UInt64, reason: ViewChangeReason, time: ContinuousClock.Instant)? = nil
     var committedTransactions: UInt64 = 0
 }
 
@@ -225,6 +229,7 @@ final class ReplicaDriver: @unchecked Sendable {
         status.withLock { status in
             status.view = replica.view
             status.syncing = replica.isSyncing
+            status.changingView = replica.isChangingView
         }
     }
 
@@ -359,7 +364,10 @@ final class ReplicaDriver: @unchecked Sendable {
     private func observe(_ event: ReplicaEvent) {
         switch event {
         case .viewChangeStarted(let view, let reason):
-            status.withLock { $0.viewChanges += 1 }
+            status.withLock { status in
+                status.viewChanges += 1
+                status.lastViewChange = (view, reason, .now)
+            }
             logger.notice("view change", metadata: ["view": "\(view)", "reason": "\(reason)"])
         case .equivocation(let first, let second):
             // Rule 17's evidence: an operator must see it, not only the view change it causes.

@@ -49,6 +49,10 @@ struct NodeRPCBackendTests {
             genesis: chain.genesis, directory: FixtureChain.repositoryRoot.appendingPathComponent("Genesis").path, logger: Self.logger)
         var status = DriverStatus()
         status.height = ledger.height
+        status.view = 3
+        status.changingView = true
+        status.viewChanges = 1
+        status.lastViewChange = (view: 3, reason: .requestOverdue, time: .now)
         let host = FixedNodeHost(consensusAddress: chain.validatorKeys[0].address, driverStatus: status)
         let backend = NodeRPCBackend(
             ledger: ledger, mempool: Mempool(application: ledger), interfaces: interfaces, host: host)
@@ -193,7 +197,11 @@ struct NodeRPCBackendTests {
         #expect(try await call("chain_getLatestHeight", "[]") == .number(5))
         let block = try await call("chain_getBlockByHash", #"["\#(try #require(try view.block(at: 2)).hash)"]"#)
         #expect(block["header"]?["height"] == .number(2))
-        #expect(try await call("consensus_getStatus", "[]")["validatorIndex"] == .number(0))
+        let consensus = try await call("consensus_getStatus", "[]")
+        #expect(consensus["validatorIndex"] == .number(0))
+        #expect(consensus["phase"] == .string("viewChange"))
+        #expect(consensus["lastViewChange"]?["view"] == .number(3))
+        #expect(consensus["lastViewChange"]?["reason"] == .string("requestOverdue"))
     }
 
     @Test("a search that runs out of budget ends its page early with a cursor that resumes exactly there")

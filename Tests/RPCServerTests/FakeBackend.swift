@@ -250,9 +250,11 @@ actor FakeBackend: RPCBackend {
     func consensusStatus() async throws(RPCBackendError) -> ConsensusStatus {
         try checkFailure()
         return ConsensusStatus(
-            height: latest, view: status.view, primaryIndex: Fixtures.validators.primary(for: status.view),
+            height: latest, view: status.view, phase: .normal, primaryIndex: Fixtures.validators.primary(for: status.view),
             primaryName: Fixtures.validators.validators[Fixtures.validators.primary(for: status.view)].name, validatorIndex: 0,
-            syncing: false, haltedReason: nil, viewChanges: 2, lastCommitAgeMs: 850, peers: Fixtures.peers)
+            syncing: false, haltedReason: nil, viewChanges: 2,
+            lastViewChange: ViewChangeRecord(view: status.view, reason: "requestOverdue", ageMs: 4_200), lastCommitAgeMs: 850,
+            peers: Fixtures.peers)
     }
 
     func parameters() async throws(RPCBackendError) -> NetworkParameters {

@@ -15,12 +15,41 @@ public struct ValidatorEpoch: Hashable, Sendable {
     }
 }
 
+/// What the replica is doing: ordering blocks, replacing the primary, catching up, or stopped.
+public enum ConsensusPhase: String, CaseIterable, Hashable, Sendable {
+    /// Normal case: the primary proposes and the replicas prepare and commit (PBFT §4.2).
+    case normal
+    /// Waiting for a NEW-VIEW after suspecting the primary (§4.4).
+    case viewChange
+    /// Fetching committed blocks it missed (state transfer, §4.3), or recovering a wiped data directory.
+    case stateTransfer
+    /// Execution stopped (see `haltedReason`).
+    case halted
+}
+
+/// The latest view change this node started, and why.
+public struct ViewChangeRecord: Hashable, Sendable {
+    /// The view it moved to.
+    public var view: UInt64
+    /// Why (`timeout`, `requestOverdue`, `primaryEquivocated`, `joinedHigherView`, `newViewTimeout`, `invalidProposal`).
+    public var reason: String
+    /// Milliseconds since it started, on this node's clock.
+    public var ageMs: UInt64
+
+    public init(view: UInt64, reason: String, ageMs: UInt64) {
+        self.view = view
+        self.reason = reason
+        self.ageMs = ageMs
+    }
+}
+
 /// The replica's progress as the node sees it (`consensus_getStatus`).
 public struct ConsensusStatus: Hashable, Sendable {
     /// The latest committed height.
     public var height: UInt64
     /// The PBFT view the replica is in.
     public var view: UInt64
+    public var phase: ConsensusPhase
     /// The primary of `view` for the next height: its index in the validator set and its name.
     public var primaryIndex: Int
     public var primaryName: String
@@ -31,23 +60,27 @@ public struct ConsensusStatus: Hashable, Sendable {
     public var haltedReason: String?
     /// View changes this node started since it started.
     public var viewChanges: UInt64
+    /// The latest of them; nil when there was none since the node started.
+    public var lastViewChange: ViewChangeRecord?
     /// Milliseconds since this node last committed a block; nil when it has not since it started.
     public var lastCommitAgeMs: UInt64?
     /// Every connected peer with the age of its last message.
     public var peers: [PeerInfo]
 
     public init(
-        height: UInt64, view: UInt64, primaryIndex: Int, primaryName: String, validatorIndex: Int?, syncing: Bool, haltedReason: String?,
-        viewChanges: UInt64, lastCommitAgeMs: UInt64?, peers: [PeerInfo]
+        height: UInt64, view: UInt64, phase: ConsensusPhase, primaryIndex: Int, primaryName: String, validatorIndex: Int?, syncing: Bool,
+        haltedReason: String?, viewChanges: UInt64, lastViewChange: ViewChangeRecord?, lastCommitAgeMs: UInt64?, peers: [PeerInfo]
     ) {
         self.height = height
         self.view = view
+        self.phase = phase
         self.primaryIndex = primaryIndex
         self.primaryName = primaryName
         self.validatorIndex = validatorIndex
         self.syncing = syncing
         self.haltedReason = haltedReason
         self.viewChanges = viewChanges
+        self.lastViewChange = lastViewChange
         self.lastCommitAgeMs = lastCommitAgeMs
         self.peers = peers
     }

@@ -239,12 +239,16 @@ extension RPCJSON {
         .object([
             "height": uint64(status.height),
             "view": uint64(status.view),
+            "phase": .string(status.phase.rawValue),
             "primaryIndex": .number(status.primaryIndex),
             "primaryName": .string(status.primaryName),
             "validatorIndex": optional(status.validatorIndex) { .number($0) },
             "syncing": .bool(status.syncing),
             "haltedReason": optional(status.haltedReason, JSONValue.string),
             "viewChanges": uint64(status.viewChanges),
+            "lastViewChange": optional(status.lastViewChange) { change in
+                .object(["view": uint64(change.view), "reason": .string(change.reason), "ageMs": uint64(change.ageMs)])
+            },
             "lastCommitAgeMs": optional(status.lastCommitAgeMs, uint64),
             "peers": .array(status.peers.map(peer)),
         ])

@@ -17,8 +17,13 @@ enum ConsensusMethods {
 
     static let getStatus = RPCMethod(
         name: "consensus_getStatus",
-        summary: "The replica's progress: committed height, view, the primary, syncing, view changes, and each peer's last message age.",
-        description: "viewChanges counts the view changes this node started since it started (not chain-wide). "
+        summary:
+            "The replica's progress: committed height, view and phase, the primary, syncing, view changes with the latest and its "
+            + "reason, and each peer's last message age.",
+        description: "phase is normal, viewChange (waiting for a NEW-VIEW), stateTransfer (fetching missed blocks) or halted. "
+            + "viewChanges counts the view changes this node started since it started (not chain-wide); lastViewChange is the "
+            + "latest of them with its reason (timeout: no progress in time; requestOverdue: blocks with room kept leaving out "
+            + "a pending transaction; newViewTimeout; joinedHigherView; primaryEquivocated; invalidProposal), null when none. "
             + "lastCommitAgeMs and each peer's lastMessageAgeMs are measured on this node's clock and are null until the "
             + "first commit or message since start. validatorIndex is null on a node that does not vote.",
         params: [],

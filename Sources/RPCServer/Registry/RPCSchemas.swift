@@ -231,9 +231,13 @@ public enum RPCSchemas {
         "ConsensusStatus": object(
             "ConsensusStatus",
             [
-                "height": reference("Uint64"), "view": reference("Uint64"), "primaryIndex": nonNegativeInteger, "primaryName": string,
+                "height": reference("Uint64"), "view": reference("Uint64"),
+                "phase": enumeration(ConsensusPhase.allCases.map(\.rawValue)), "primaryIndex": nonNegativeInteger, "primaryName": string,
                 "validatorIndex": nullable(nonNegativeInteger), "syncing": boolean, "haltedReason": nullable(string),
-                "viewChanges": reference("Uint64"), "lastCommitAgeMs": nullable(reference("Uint64")),
+                "viewChanges": reference("Uint64"),
+                "lastViewChange": nullable(
+                    object("ViewChangeRecord", ["view": reference("Uint64"), "reason": string, "ageMs": reference("Uint64")])),
+                "lastCommitAgeMs": nullable(reference("Uint64")),
                 "peers": array(of: reference("PeerInfo")),
             ]),
         "NetworkParameters": object(
