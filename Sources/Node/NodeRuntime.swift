@@ -250,16 +250,27 @@ final class TrustDigest: Sendable {
 final class MempoolProposals: ProposalSource {
     let mempool: Mempool
     let logger: Logger
+    /// Fault injection for tests: a sender whose transactions this node, as primary, leaves out of every
+    /// proposal, as a censoring primary would (`FaultInjection.censorSenderVariable`); nil in production.
+    let censoredSender: Address?
 
-    init(mempool: Mempool, logger: Logger) {
+    init(mempool: Mempool, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.mempool = mempool
         self.logger = logger
+        censoredSender = environment[FaultInjection.censorSenderVariable].flatMap { Address(hex: $0) }
+        if let censoredSender {
+            logger.warning(
+                "fault injection: this node leaves one sender's transactions out of its proposals",
+                metadata: ["variable": "\(FaultInjection.censorSenderVariable)", "sender": "\(censoredSender)"])
+        }
     }
 
     var pendingCount: Int { mempool.count }
 
     func proposal(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction] {
-        mempool.batch(transactionsMax: transactionsMax, bytesMax: bytesMax, fuelMax: fuelMax)
+        let batch = mempool.batch(transactionsMax: transactionsMax, bytesMax: bytesMax, fuelMax: fuelMax)
+        guard let censoredSender else { return batch }
+        return batch.filter { $0.body.sender != censoredSender }
     }
 
     func committed(_ block: Block, nextHeight: UInt64) {

@@ -30,6 +30,13 @@ final class NodeProcess: Sendable {
     private struct State {
         var process: Process?
         var starts = 0
+        /// Variables added to `environment` from the next start on (fault injection).
+        var extraEnvironment: [String: String] = [:]
+    }
+
+    /// Adds environment variables for the next start and every later one.
+    func addEnvironment(_ variables: [String: String]) {
+        state.withLock { $0.extraEnvironment.merge(variables) { $1 } }
     }
 
     init(name: String, home: String, rpcURL: URL, executable: URL, environment: [String: String] = [:]) {
@@ -62,6 +69,7 @@ final class NodeProcess: Sendable {
             process.executableURL = executable
             process.arguments = ["node", "start", "--home", home]
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                .merging(state.extraEnvironment) { $1 }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = log
             process.standardError = log
