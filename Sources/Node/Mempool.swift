@@ -143,7 +143,7 @@ public final class Mempool: Sendable {
     /// copy because it arrived before the sender's previous nonce did, or never got it. The node calls this
     /// every `NodeLimits.mempoolRegossipIntervalMs`.
     public func takeRegossip(
-        transactionsMax: Int = NodeLimits.mempoolRegossipTransactionsMax, stale: Duration = .milliseconds(NodeLimits.inclusionGraceMs)
+        transactionsMax: Int = NodeLimits.mempoolRegossipTransactionsMax, stale: Duration = .milliseconds(NodeLimits.mempoolStaleRegossipMs)
     ) -> [Transaction] {
         let staleBefore = ContinuousClock.now - stale
         return contents.withLock { $0.takeRegossip(transactionsMax: transactionsMax, staleBefore: staleBefore) }

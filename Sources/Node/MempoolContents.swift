@@ -279,7 +279,7 @@ struct MempoolContents: Sendable {
     ///
     /// A peer refuses a gossiped transaction whose predecessor from the same sender has not reached it yet
     /// (the two came through different nodes) and never hears of it again; without a second copy a primary
-    /// that missed it would never propose it. A peer's transaction waiting past the inclusion grace is sent
+    /// that missed it would never propose it. A peer's transaction pending past `NodeLimits.mempoolStaleRegossipMs` is sent
     /// on too, so a primary is never suspected of leaving out what it may not have (`InclusionWatch`), even
     /// when the node that first had it is gone. Admission order keeps each sender's nonces in order.
     mutating func takeRegossip(transactionsMax: Int, staleBefore: ContinuousClock.Instant) -> [Transaction] {

@@ -32,10 +32,13 @@ public enum NodeLimits {
     public static let mempoolRegossipIntervalMs = 2_000
     /// Most transactions one re-gossip round sends.
     public static let mempoolRegossipTransactionsMax = 2_000
-    /// How long a pending transaction may wait at this node before it is sent to the peers again whoever
-    /// submitted it, and before blocks that leave it out count against the primary (`InclusionWatch`):
-    /// two re-gossip rounds and a second to spare.
-    public static let inclusionGraceMs = 2 * mempoolRegossipIntervalMs + 1_000
+    /// How long a pending transaction may wait at this node before the node sends it to its peers again,
+    /// whoever submitted it (a client's own transactions are re-sent sooner, every round).
+    public static let mempoolStaleRegossipMs = 3_000
+    /// How long the oldest pending transaction waits before blocks that leave it out count against the
+    /// primary (`InclusionWatch`): long enough for two re-gossip rounds after it went stale, so every node
+    /// that holds it has re-sent it to the primary at least once.
+    public static let inclusionGraceMs = mempoolStaleRegossipMs + 2 * mempoolRegossipIntervalMs
     /// Blocks with room for the oldest pending transaction that may leave it out, after the grace, before
     /// the node suspects the primary (rule 13).
     public static let inclusionSkipsMax = 3

@@ -45,6 +45,8 @@ final class NodeMetrics: Sendable {
     /// The text exposition, with the gauges that are sampled rather than counted brought up to date.
     func render(node: NodeRuntime) -> String {
         let status = node.driver.status.withLock { $0 }
+        // Sampled too, so a restarted node reports its height before its first new block.
+        height.record(Int64(node.ledger.height))
         view.record(Int64(status.view))
         viewChanges.record(Int64(status.viewChanges))
         syncing.record(status.syncing ? 1 : 0)

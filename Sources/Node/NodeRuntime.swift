@@ -9,6 +9,7 @@ import RPCServer
 import ServiceLifecycle
 import StorageRocksDB
 import Synchronization
+import X509
 
 /// A running node: storage, ledger, mempool, replica driver, peer network and JSON-RPC, started from one
 /// configuration file and stopped gracefully on SIGTERM or SIGINT (DESIGN §2 `Node`, §7 Ops).
@@ -45,9 +46,11 @@ public final class NodeRuntime: Sendable {
         self.logger = logger
         let consensusKey: PrivateKey
         let tlsCertificate: IssuedCertificate
+        let departmentCA: Certificate
         do {
             consensusKey = try configuration.loadConsensusKey(environment: environment)
             tlsCertificate = try configuration.loadTLSCertificate()
+            departmentCA = try configuration.loadDepartmentCA()
         } catch {
             throw NodeError.keys(error.description)
         }
@@ -96,6 +99,11 @@ public final class NodeRuntime: Sendable {
         if wiped { logger.warning("data directory was wiped: recovering through state transfer before voting (rule 19)") }
         mempool = Mempool(limits: Mempool.Limits(configuration.mempool), application: ledger)
         let (trust, digest) = try ChainTrust.make(from: view)
+        for problem in Self.identityProblems(
+            certificate: tlsCertificate.certificate, departmentCA: departmentCA, trust: trust, configuration: configuration, at: Date())
+        {
+            logger.error("\(problem)", metadata: ["certificate": "\(configuration.keys.tlsCertificateFile)"])
+        }
         trustDigest.value.withLock { $0 = digest }
         host = try PeerHost(configuration: PeerHost.Configuration(certificate: tlsCertificate), trust: trust, logger: logger)
         metrics = NodeMetrics()
@@ -117,6 +125,33 @@ public final class NodeRuntime: Sendable {
         intake = PeerIntake(
             driver: driver, mempool: mempool, signer: signer, activity: peerActivity,
             validators: { driver.currentValidators.withLock { $0 } }, logger: logger)
+    }
+
+    /// What peers would object to in this node's own identity, checked at start so the operator reads it in
+    /// this node's log rather than in every other department's: its TLS certificate as the chain's trust
+    /// judges it (issuer CA, validity, revocation, registration), the name it is registered under, and
+    /// whether `department_ca_file` is a CA the chain holds for the node's department.
+    ///
+    /// Problems are reported, not fatal: a node waiting for a governance vote that registers its new
+    /// certificate must still start, sync and serve JSON-RPC.
+    static func identityProblems(
+        certificate: Certificate, departmentCA: Certificate, trust: PeerTrust, configuration: NodeConfiguration, at now: Date
+    ) -> [String] {
+        var problems: [String] = []
+        do {
+            let identity = try trust.identify(certificate, at: now)
+            if identity.nodeName != configuration.nodeName || identity.department != configuration.department {
+                problems.append(
+                    "the chain registers this TLS certificate as \(identity), not \(configuration.department)/\(configuration.nodeName)")
+            }
+        } catch {
+            problems.append("peers will refuse this node's TLS certificate: \(error)")
+        }
+        if trust.departmentCAs[configuration.department]?.contains(departmentCA) != true {
+            problems.append(
+                "keys.department_ca_file is not a CA certificate the chain holds for department \(configuration.department)")
+        }
+        return problems
     }
 
     static func chainPosition(_ view: LedgerView) throws -> ChainPosition {
