@@ -241,7 +241,14 @@ struct PeerService: Service {
 
     func run() async throws {
         let configuration = node.configuration
-        let address = try await node.host.listen(host: configuration.p2p.host, port: configuration.p2p.port)
+        let address: String
+        do {
+            address = "\(try await node.host.listen(host: configuration.p2p.host, port: configuration.p2p.port))"
+        } catch {
+            // Name the address: "address already in use" alone does not say which of the node's ports.
+            throw NodeError.network(
+                "cannot listen for peers on \(configuration.p2p.host):\(configuration.p2p.port) (p2p.listen_port): \(error)")
+        }
         node.logger.info("listening for peers", metadata: ["address": "\(address)"])
         for peer in configuration.peers where peer.name != configuration.nodeName {
             node.host.dial(host: peer.host, port: peer.port, expecting: PeerIdentity(department: peer.department, nodeName: peer.name))
@@ -272,7 +279,18 @@ struct RPCService: Service {
     let server: RPCServer
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { try await server.run() }
+        do {
+            try await cancelWhenGracefulShutdown { try await server.run() }
+        } catch let error as RPCServerError {
+            throw error
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            // A bind failure: name the address, which the underlying "address already in use" does not.
+            let configuration = server.configuration
+            throw NodeError.network(
+                "cannot serve JSON-RPC on \(configuration.host):\(configuration.port) (rpc.listen_port): \(error)")
+        }
     }
 }
 
