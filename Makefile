@@ -5,7 +5,7 @@ SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?= --explicit-target-dependency-import-check=error
 SYSTEM_PACKAGES := librocksdb-dev libsecp256k1-dev libssl-dev pkg-config
 
-.PHONY: test devnet netns bench-rpc deps check-dependencies lint format build build-release bench clean
+.PHONY: test devnet netns bench-rpc bench-network deps check-dependencies lint format build build-release bench clean
 
 ## Install the system libraries the node links against, only when missing.
 deps:
@@ -47,6 +47,12 @@ bench-rpc: deps
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(SWIFT) build -c release --product sbp
 	Tools/bench-rpc --sbp "$$($(SWIFT) build -c release --show-bin-path)/sbp"
+
+## Signed transactions through four local sbp node processes, submission to commit on every node.
+bench-network: deps
+	$(SWIFT) build -c release --product sbp
+	$(SWIFT) build -c release --product sbp-bench
+	"$$($(SWIFT) build -c release --show-bin-path)/sbp-bench" network --validators 4 --transactions 20000
 
 bench: build-release
 	"$$($(SWIFT) build -c release --show-bin-path)/sbp-bench" primitives

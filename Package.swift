@@ -113,8 +113,8 @@ let package = Package(
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
-                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "Ledger", "LedgerFixtures", crypto,
-                argumentParser, wasmKit,
+                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "Ledger", "LedgerFixtures", "Node",
+                crypto, argumentParser, wasmKit,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
         .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"], swiftSettings: optimizedInDebug),

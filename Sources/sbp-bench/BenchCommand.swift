@@ -5,11 +5,14 @@ import ArgumentParser
 /// A benchmark prints figures and never fails on speed; it is not a test and asserts nothing about
 /// timings (it does stop on a wrong result, such as a signature that does not verify).
 @main
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbp-bench",
         abstract: "SBP benchmarks (build with -c release).",
-        subcommands: [PrimitivesCommand.self, StateTreeCommand.self, ContractsCommand.self, LedgerCommand.self, VMCompareCommand.self])
+        subcommands: [
+            PrimitivesCommand.self, StateTreeCommand.self, ContractsCommand.self, LedgerCommand.self, VMCompareCommand.self,
+            NetworkCommand.self,
+        ])
 }
 
 /// How a benchmark prints its figures: an aligned table for people (`text`) or JSON for scripts.
