@@ -109,7 +109,8 @@ let package = Package(
         .target(name: "RPCServer", dependencies: ["ChainTypes", hummingbird, nioCore, logging]),
 
         // Executables.
-        .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", "Evidence", "ContractVM", argumentParser]),
+        // PeerNetwork and X509 read the certificates a governance proposal names (their SHA-256 fingerprint).
+        .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", "Evidence", "ContractVM", "PeerNetwork", x509, argumentParser]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
