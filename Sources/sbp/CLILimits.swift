@@ -9,6 +9,10 @@ enum CLILimits {
     static let sendAndWaitSlackSeconds = 10.0
     /// How long a write command waits for its receipt by default, across several `tx_sendAndWait` calls.
     static let receiptWaitSecondsDefault = 120
+    /// How long `sbp evidence export` waits for the block that certifies the state it proves.
+    static let certificationWaitSecondsDefault = 60
+    /// How often it asks the node again while waiting.
+    static let certificationPollInterval: Duration = .milliseconds(250)
     /// Blocks after the latest one during which a signed transaction stays valid (its expiry height).
     static let expiryBlocksDefault: UInt64 = 1_000
     /// Default fuel limit of a transaction.

@@ -61,22 +61,64 @@ struct EvidenceExportCommand: AsyncParsableCommand {
 
     @OptionGroup var record: RecordSelection
 
-    @Option(help: "Prove the state after this block (default: the latest certified one).")
+    @Option(help: "Prove the state after this block (default: the latest block when the command runs).")
     var height: UInt64?
 
     @Option(help: "Output file.")
     var out: String
 
+    @Option(help: "Seconds to wait for the next block, which certifies the state to prove.")
+    var timeout: Int = CLILimits.certificationWaitSecondsDefault
+
     @OptionGroup var read: ReadOptions
+
+    func validate() throws {
+        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+    }
 
     func run() async throws {
         let (contract, key) = try record.resolve()
-        var params: [JSON] = [.string(contract.description), .hex(key)]
-        if let height { params.append(.uint64(height)) }
-        let result = try await read.client.call("state_getEvidence", params)
-        guard let hex = result.string, let bytes = Hex.decode(hex) else {
-            throw RPCClientError.unexpected(method: "state_getEvidence", reason: "no evidence bytes")
+        let client = read.client
+        let target: UInt64
+        if let height {
+            target = height
+        } else {
+            guard let latest = try await client.object("node_status")["latestHeight"]?.uint64 else {
+                throw RPCClientError.unexpected(method: "node_status", reason: "no latestHeight")
+            }
+            target = latest
         }
+        let bytes = try await Self.evidence(contract: contract, key: key, height: target, client: client, timeoutSeconds: timeout)
+        try write(bytes, contract: contract, key: key, height: target)
+    }
+
+    /// The bundle proving the state after block `height`, waiting while block `height` + 1, whose header
+    /// carries that state's root, is not committed yet (−32002): so a record written in the latest block,
+    /// just before the export, is in the evidence instead of the state before it.
+    static func evidence(contract: Address, key: [UInt8], height: UInt64, client: JSONRPCClient, timeoutSeconds: Int) async throws
+        -> [UInt8]
+    {
+        let params: [JSON] = [.string(contract.description), .hex(key), .uint64(height)]
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        var announced = false
+        while true {
+            if let result = try await client.call("state_getEvidence", params, nilOn: RPCClientError.unknownBlockCode) {
+                guard let hex = result.string, let bytes = Hex.decode(hex) else {
+                    throw RPCClientError.unexpected(method: "state_getEvidence", reason: "no evidence bytes")
+                }
+                return bytes
+            }
+            guard ContinuousClock.now < deadline else {
+                throw CommandError(
+                    "block \(height + 1), which certifies the state after block \(height), was not committed within \(timeoutSeconds) s")
+            }
+            if !announced { Progress.note("waiting for block \(height + 1) to certify the state after block \(height)...") }
+            announced = true
+            try await Task.sleep(for: CLILimits.certificationPollInterval)  // polling a remote node for its next block
+        }
+    }
+
+    private func write(_ bytes: [UInt8], contract: Address, key: [UInt8], height: UInt64) throws {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: out))
         } catch {
@@ -87,9 +129,9 @@ struct EvidenceExportCommand: AsyncParsableCommand {
             print(
                 JSON.object([
                     "file": .string(out), "bytes": .integer(Int64(bytes.count)), "contract": .string(contract.description),
-                    "key": .hex(key),
+                    "key": .hex(key), "height": .uint64(height),
                 ]).rendered())
-        case .text: print("wrote \(bytes.count) bytes of evidence to \(out)")
+        case .text: print("wrote \(bytes.count) bytes of evidence for the state after block \(height) to \(out)")
         }
     }
 }

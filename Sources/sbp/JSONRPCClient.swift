@@ -103,6 +103,7 @@ enum RPCClientError: Error, CustomStringConvertible {
     /// The application codes of `docs/rpc.md` the CLI reacts to.
     static let transactionRejectedCode = -32000
     static let notFoundCode = -32001
+    static let unknownBlockCode = -32002
     static let timeoutCode = -32005
 
     var description: String {
