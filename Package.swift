@@ -136,7 +136,8 @@ let package = Package(
         .testTarget(
             name: "PeerNetworkTests",
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
-        .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
+        // CLI tests: the built `sbp` as a subprocess, and its parsing and output code through `@testable import sbp`.
+        .testTarget(name: "SBPCommandTests", dependencies: ["sbp", "ChainTypes", "Keys"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
         .testTarget(
             name: "NodeTests",
