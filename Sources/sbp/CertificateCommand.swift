@@ -11,8 +11,9 @@ struct CertificateCommand: AsyncParsableCommand {
     static var registry: Address { StandardContracts.address(name: "certificate_registry") }
 
     static func send(_ method: String, _ arguments: [String], _ sender: SenderOptions) async throws {
+        let signer = try TransactionSender(options: sender)
         let target = try await ContractTarget.resolve(registry, interfaceFile: nil, client: sender.client)
-        try await ContractCall.send(target, method: method, arguments: arguments, sender: sender)
+        try await ContractCall.send(target, method: method, arguments: arguments, signer: signer)
     }
 }
 

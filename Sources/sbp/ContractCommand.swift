@@ -91,14 +91,15 @@ struct ContractCall: AsyncParsableCommand {
     @OptionGroup var sender: SenderOptions
 
     func run() async throws {
+        let signer = try TransactionSender(options: sender)
         let target = try await ContractTarget.resolve(address, interfaceFile: interface, client: sender.client)
-        try await Self.send(target, method: method, arguments: arguments, sender: sender)
+        try await Self.send(target, method: method, arguments: arguments, signer: signer)
     }
 
     /// Signs and sends `method(arguments)` to `target`; the report adds the decoded result on success.
-    static func send(_ target: ContractTarget, method: String, arguments: [String], sender: SenderOptions) async throws {
+    static func send(_ target: ContractTarget, method: String, arguments: [String], signer: TransactionSender) async throws {
         let input = try target.encodeCall(method: method, arguments: arguments)
-        try await TransactionSender(options: sender).run(
+        try await signer.run(
             .call, payload: CallPayload(contract: target.address, input: input).canonicalBytes,
             extras: { _, receipt in
                 guard receipt["status"]?.string == "success",

@@ -24,13 +24,13 @@ struct ProposalOptions: ParsableArguments {
     @OptionGroup var sender: SenderOptions
 
     /// Signs and submits `propose(change)`; the report names the new proposal's id and whether it passed.
-    func submit(_ change: ProposalChange) async throws {
+    func submit(_ change: ProposalChange, signer: TransactionSender? = nil) async throws {
         let description = self.description ?? change.kindName
         guard description.utf8.count <= Limits.nameBytesMax else {
             throw CommandError("--description is \(description.utf8.count) bytes; at most \(Limits.nameBytesMax)")
         }
         let action = GovernanceAction.propose(change: change, activationHeight: activationHeight, description: description)
-        try await TransactionSender(options: sender).run(
+        try await (signer ?? TransactionSender(options: sender)).run(
             .governance, payload: action.canonicalBytes, announce: { _ in "proposing \(change.kindName)..." },
             extras: GovernanceOutcome.extras)
     }
@@ -104,14 +104,15 @@ struct GovernanceList: AsyncParsableCommand {
     func run() async throws {
         var proposals: [JSON] = []
         var cursor: JSON = .null
-        for _ in 0..<CLILimits.proposalPagesMax where proposals.count < limit {
+        var pages = 0
+        repeat {
             let pageLimit = min(CLILimits.proposalPageLimit, limit - proposals.count)
             let page = try await read.client.object(
                 "governance_getProposals", [status.map { .string($0.rawValue) } ?? .null, cursor, .integer(Int64(pageLimit))])
             proposals += page["proposals"]?.array ?? []
             cursor = page["nextCursor"] ?? .null
-            if cursor.isNull { break }
-        }
+            pages += 1
+        } while !cursor.isNull && proposals.count < limit && pages < CLILimits.proposalPagesMax
         switch read.output {
         case .json: print(JSON.object(["proposals": .array(proposals), "nextCursor": cursor]).rendered())
         case .text:

@@ -160,6 +160,7 @@ struct ProposeConsensusParameters: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let signer = try TransactionSender(options: proposal.sender)
         let current = try await proposal.sender.client.object("consensus_getParams")
         let parameters = overrides.applied(to: try ConsensusParameterOverrides.parse(current["consensus"]))
         do {
@@ -167,7 +168,7 @@ struct ProposeConsensusParameters: AsyncParsableCommand {
         } catch {
             throw CommandError("the chain would refuse these parameters: \(error.field): \(error.reason)")
         }
-        try await proposal.submit(.setConsensusParameters(parameters))
+        try await proposal.submit(.setConsensusParameters(parameters), signer: signer)
     }
 }
 
@@ -182,6 +183,7 @@ struct ProposeGovernanceParameters: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let signer = try TransactionSender(options: proposal.sender)
         let current = try await proposal.sender.client.object("consensus_getParams")
         let parameters = overrides.applied(to: try GovernanceParameterOverrides.parse(current["governance"]))
         do {
@@ -189,7 +191,7 @@ struct ProposeGovernanceParameters: AsyncParsableCommand {
         } catch {
             throw CommandError("the chain would refuse these parameters: \(error.field): \(error.reason)")
         }
-        try await proposal.submit(.setGovernanceParameters(parameters))
+        try await proposal.submit(.setGovernanceParameters(parameters), signer: signer)
     }
 }
 

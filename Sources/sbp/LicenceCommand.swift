@@ -15,8 +15,9 @@ struct LicenceCommand: AsyncParsableCommand {
 
     /// Calls the registry's `method` in a signed transaction (the node knows the registry's interface).
     static func send(_ method: String, _ arguments: [String], _ sender: SenderOptions) async throws {
+        let signer = try TransactionSender(options: sender)
         let target = try await ContractTarget.resolve(registry, interfaceFile: nil, client: sender.client)
-        try await ContractCall.send(target, method: method, arguments: arguments, sender: sender)
+        try await ContractCall.send(target, method: method, arguments: arguments, signer: signer)
     }
 }
 

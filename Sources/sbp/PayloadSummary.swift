@@ -24,7 +24,7 @@ enum PayloadSummary {
             case .governance: return governance(try GovernanceAction(canonicalBytes: payload))
             }
         } catch {
-            return ["error": .string("the payload does not decode as a \(kind) payload: \(error)")]
+            return ["error": .string("the payload does not decode as kind \(kind): \(error)")]
         }
     }
 

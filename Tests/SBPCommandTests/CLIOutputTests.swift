@@ -116,7 +116,7 @@ struct CLIOutputTests {
         let governance = PayloadSummary.decode(kind: .governance, payload: propose.canonicalBytes, sender: other, nonce: 0)
         #expect(governance["change"] == ["kind": "removeValidator", "name": "dh-1"] && governance["activationHeight"] == 9)
         let broken = PayloadSummary.decode(kind: .account, payload: [9], sender: other, nonce: 0)
-        #expect(broken["error"]?.string?.hasPrefix("the payload does not decode as a account payload") == true)
+        #expect(broken["error"]?.string?.hasPrefix("the payload does not decode as kind account") == true)
     }
 
     @Test("tx send decodes hex and checks the signature before anything reaches a node")

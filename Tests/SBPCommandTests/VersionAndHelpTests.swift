@@ -47,3 +47,32 @@ struct NodeUnreachableTests {
         #expect(result.standardError.hasPrefix("Error: the bytes are not a signed transaction"))
     }
 }
+
+@Suite("sbp write commands: the signing key")
+struct SigningKeyTests {
+    @Test("--key takes a keystore document unlocked with --password-file, and a wrong password is refused before any node is asked")
+    func keystoreKey() throws {
+        try withTemporaryDirectory { directory in
+            let keystore = directory + "/keys"
+            let passwordFile = directory + "/password"
+            let wrongPasswordFile = directory + "/wrong"
+            try "s3cret\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+            try "guess\n".write(toFile: wrongPasswordFile, atomically: true, encoding: .utf8)
+            let created = try SBPProcess.run(["keys", "new", "--name", "issuer", "--keystore", keystore, "--password-file", passwordFile])
+            #expect(created.status == 0, "\(created.standardError)")
+            let issue = [
+                "licence", "issue", "--id", "L-1", "--type", "driving", "--holder", "Alice", "--salt", "s", "--valid-from", "0",
+                "--valid-until", "9", "--rpc", "http://127.0.0.1:1", "--key", keystore + "/issuer.json",
+            ]
+            // The key unlocks, so the command gets as far as the (absent) node.
+            let unlocked = try SBPProcess.run(issue + ["--password-file", passwordFile])
+            #expect(unlocked.status == 1)
+            #expect(unlocked.standardError.hasPrefix("Error: cannot reach a node"), "\(unlocked.standardError)")
+            let locked = try SBPProcess.run(issue + ["--password-file", wrongPasswordFile])
+            #expect(locked.status == 1)
+            #expect(locked.standardError.hasPrefix("Error: cannot use the key \(keystore)/issuer.json"), "\(locked.standardError)")
+            let missing = try SBPProcess.run(issue.dropLast(2) + ["--key", directory + "/none.key"])
+            #expect(missing.standardError.hasPrefix("Error: cannot use the key \(directory)/none.key"), "\(missing.standardError)")
+        }
+    }
+}
