@@ -109,7 +109,8 @@ let package = Package(
         .target(name: "RPCServer", dependencies: ["ChainTypes", hummingbird, nioCore, logging]),
 
         // Executables.
-        .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", "Evidence", "ContractVM", argumentParser]),
+        // PeerNetwork and X509 read the certificates a governance proposal names (their SHA-256 fingerprint).
+        .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", "Evidence", "ContractVM", "PeerNetwork", x509, argumentParser]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
@@ -135,7 +136,8 @@ let package = Package(
         .testTarget(
             name: "PeerNetworkTests",
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
-        .testTarget(name: "SBPCommandTests", dependencies: ["ChainTypes", "Keys"]),
+        // CLI tests: the built `sbp` as a subprocess, and its parsing and output code through `@testable import sbp`.
+        .testTarget(name: "SBPCommandTests", dependencies: ["sbp", "ChainTypes", "Keys", argumentParser]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
         .testTarget(
             name: "NodeTests",

@@ -5,10 +5,6 @@ import Evidence
 import Foundation
 import Node
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// `sbp evidence export`: fetch a record's evidence bundle from a node and write it to a file.
 struct EvidenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,25 +61,78 @@ struct EvidenceExportCommand: AsyncParsableCommand {
 
     @OptionGroup var record: RecordSelection
 
-    @Option(help: "JSON-RPC URL of a node.")
-    var rpc = "http://127.0.0.1:8545"
-
-    @Option(help: "Prove the state after this block (default: the latest certified one).")
+    @Option(help: "Prove the state after this block (default: the latest block when the command runs).")
     var height: UInt64?
 
     @Option(help: "Output file.")
     var out: String
 
+    @Option(help: "Seconds to wait for the next block, which certifies the state to prove.")
+    var timeout: Int = CLILimits.certificationWaitSecondsDefault
+
+    @OptionGroup var read: ReadOptions
+
+    func validate() throws {
+        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+    }
+
     func run() async throws {
         let (contract, key) = try record.resolve()
-        var params: [Any] = [contract.description, "0x" + Hex.encode(key)]
-        if let height { params.append(height) }
-        let result = try await JSONRPCClient(url: rpc).call("state_getEvidence", params: params)
-        guard let hex = result as? String, let bytes = Hex.decode(String(hex.dropFirst(2))) else {
-            throw CommandError("the node returned no evidence")
+        let client = read.client
+        let target: UInt64
+        if let height {
+            target = height
+        } else {
+            guard let latest = try await client.object("node_status")["latestHeight"]?.uint64 else {
+                throw RPCClientError.unexpected(method: "node_status", reason: "no latestHeight")
+            }
+            target = latest
         }
-        try Data(bytes).write(to: URL(fileURLWithPath: out))
-        print("wrote \(bytes.count) bytes of evidence to \(out)")
+        let bytes = try await Self.evidence(contract: contract, key: key, height: target, client: client, timeoutSeconds: timeout)
+        try write(bytes, contract: contract, key: key, height: target)
+    }
+
+    /// The bundle proving the state after block `height`, waiting while block `height` + 1, whose header
+    /// carries that state's root, is not committed yet (−32002): so a record written in the latest block,
+    /// just before the export, is in the evidence instead of the state before it.
+    static func evidence(contract: Address, key: [UInt8], height: UInt64, client: JSONRPCClient, timeoutSeconds: Int) async throws
+        -> [UInt8]
+    {
+        let params: [JSON] = [.string(contract.description), .hex(key), .uint64(height)]
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        var announced = false
+        while true {
+            if let result = try await client.call("state_getEvidence", params, nilOn: RPCClientError.unknownBlockCode) {
+                guard let hex = result.string, let bytes = Hex.decode(hex) else {
+                    throw RPCClientError.unexpected(method: "state_getEvidence", reason: "no evidence bytes")
+                }
+                return bytes
+            }
+            guard ContinuousClock.now < deadline else {
+                throw CommandError(
+                    "block \(height + 1), which certifies the state after block \(height), was not committed within \(timeoutSeconds) s")
+            }
+            if !announced { Progress.note("waiting for block \(height + 1) to certify the state after block \(height)...") }
+            announced = true
+            try await Task.sleep(for: CLILimits.certificationPollInterval)  // polling a remote node for its next block
+        }
+    }
+
+    private func write(_ bytes: [UInt8], contract: Address, key: [UInt8], height: UInt64) throws {
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: out))
+        } catch {
+            throw CommandError("cannot write \(out): \(error.localizedDescription)")
+        }
+        switch read.output {
+        case .json:
+            print(
+                JSON.object([
+                    "file": .string(out), "bytes": .integer(Int64(bytes.count)), "contract": .string(contract.description),
+                    "key": .hex(key), "height": .uint64(height),
+                ]).rendered())
+        case .text: print("wrote \(bytes.count) bytes of evidence for the state after block \(height) to \(out)")
+        }
     }
 }
 
@@ -110,11 +159,13 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             throw CommandError("cannot read genesis \(genesis): \(error)")
         }
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+        let bytes = try ArgumentTransforms.readFile(file, what: "evidence file")
         let verified: VerifiedRecord
         do {
             verified = try EvidenceVerifier.verify(bytes, genesis: document)
         } catch {
+            // A script reading --output json gets the verdict as JSON too; the reason also goes to standard error.
+            if output == .json { print(JSON.object(["verified": false, "reason": .string("\(error)")]).rendered()) }
             throw CommandError("evidence does NOT verify: \(error)")
         }
         let contract = document.contracts.first { $0.address == verified.contract }
@@ -122,15 +173,16 @@ struct VerifyCommand: ParsableCommand {
         let fields = decode(verified, contract: contract, genesisDirectory: genesisURL.deletingLastPathComponent())
         switch output {
         case .json:
-            var object: [String: Any] = [
-                "verified": true, "chainId": verified.chainId, "contract": verified.contract.description,
-                "key": "0x" + Hex.encode(verified.key), "height": verified.height, "certifyingBlock": verified.certifyingBlock.description,
-                "signers": verified.signers, "validators": verified.validators, "validatorSetChanges": verified.transitions,
+            var object: JSON = [
+                "verified": true, "chainId": .string(verified.chainId), "contract": .string(verified.contract.description),
+                "key": .hex(verified.key), "height": .uint64(verified.height),
+                "certifyingBlock": .string(verified.certifyingBlock.description),
+                "signers": .integer(Int64(verified.signers)), "validators": .integer(Int64(verified.validators)),
+                "validatorSetChanges": .integer(Int64(verified.transitions)), "value": verified.value.map { JSON.hex($0) } ?? .null,
             ]
-            object["value"] = verified.value.map { "0x" + Hex.encode($0) } ?? NSNull()
-            if let fields { object["record"] = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.value) }) }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            if let contractName { object = object.adding(["contractName": .string(contractName)]) }
+            if let fields { object = object.adding(["record": ABIJSON.object(fields)]) }
+            print(object.rendered())
         case .text:
             print("VERIFIED against genesis of chain \(verified.chainId) (offline)")
             print("  contract  \(verified.contract)\(contractName.map { " (\($0))" } ?? "")")
@@ -139,7 +191,7 @@ struct VerifyCommand: ParsableCommand {
                 print("  proves    the key had NO value in the state after block \(verified.height)")
             } else {
                 print("  proves    this value in the state after block \(verified.height):")
-                for field in fields ?? [] { print("    \(field.name) = \(field.value)") }
+                for field in fields ?? [] { print("    \(field.name) = \(field.label ?? field.value.description)") }
                 if fields == nil { print("    0x\(Hex.encode(verified.value ?? []))") }
             }
             print(
@@ -149,46 +201,17 @@ struct VerifyCommand: ParsableCommand {
     }
 
     /// The record's fields through the contract's interface (`get` result), when the interface is beside genesis.
-    private func decode(
-        _ verified: VerifiedRecord, contract: Genesis.GenesisContract?, genesisDirectory: URL
-    ) -> [(name: String, value: String)]? {
+    private func decode(_ verified: VerifiedRecord, contract: Genesis.GenesisContract?, genesisDirectory: URL) -> [NamedABIValue]? {
         guard let value = verified.value, let contract else { return nil }
         let interfaceURL = genesisDirectory.appendingPathComponent(contract.codeFile).deletingPathExtension().appendingPathExtension(
             "interface.json")
-        guard let data = try? Data(contentsOf: interfaceURL), let interface = try? JSONDecoder().decode(ContractInterface.self, from: data),
-            let fields = try? ABICodec(interface: interface).decodeResult(method: "get", bytes: value)
+        guard let data = try? Data(contentsOf: interfaceURL), let interface = try? JSONDecoder().decode(ContractInterface.self, from: data)
         else { return nil }
-        return fields.map { ($0.name, $0.value.description) }
+        return try? ABICodec(interface: interface).decodeResult(method: "get", bytes: value)
     }
 
     private func printable(_ key: [UInt8]) -> String {
         let text = String(decoding: key, as: UTF8.self)
         return key.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) ? "\"\(text)\"" : "0x" + Hex.encode(key)
-    }
-}
-
-/// A minimal JSON-RPC 2.0 client over HTTP for the CLI.
-struct JSONRPCClient {
-    let url: String
-
-    func call(_ method: String, params: [Any]) async throws -> Any {
-        guard let endpoint = URL(string: url) else { throw CommandError("--rpc is not a URL: \(url)") }
-        var request = URLRequest(url: endpoint, timeoutInterval: 30)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "content-type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": 1, "method": method, "params": params])
-        let data: Data
-        do {
-            (data, _) = try await URLSession.shared.data(for: request)
-        } catch {
-            throw CommandError("cannot reach \(url): \(error.localizedDescription)")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw CommandError("\(url) did not answer with JSON-RPC")
-        }
-        if let error = object["error"] as? [String: Any] {
-            throw CommandError("\(method): \(error["message"] as? String ?? "error \(error["code"] ?? "")")")
-        }
-        return object["result"] ?? NSNull()
     }
 }

@@ -11,6 +11,7 @@ struct SBPCommand: AsyncParsableCommand {
         version: "sbp \(version)",
         subcommands: [
             NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self, LicenceCommand.self, CertificateCommand.self,
-            EvidenceCommand.self, VerifyCommand.self, StatusCommand.self, BlockCommand.self,
+            EvidenceCommand.self, VerifyCommand.self, TxCommand.self, ContractCommand.self, GovernanceCommand.self, AccountCommand.self,
+            StatusCommand.self, BlockCommand.self, ValidatorsCommand.self,
         ])
 }

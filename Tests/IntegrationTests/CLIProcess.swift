@@ -1,0 +1,85 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Runs the built `sbp` executable as a client of a test network, the way a user would, and captures what
+/// it prints.
+///
+/// Standard output and standard error go to temporary files, so a chatty command can never block on a
+/// full pipe; the process is killed if it outlives `timeout` (every command has its own, shorter waits).
+struct CLIProcess: Sendable {
+    let executable: URL
+    /// The node the commands talk to (`--rpc`).
+    let rpcURL: String
+
+    static let timeout: Duration = .seconds(90)
+
+    struct Result: Sendable {
+        var arguments: [String]
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+
+        var summary: String {
+            "sbp \(arguments.joined(separator: " ")) exited \(status)\nstdout: \(standardOutput)\nstderr: \(standardError)"
+        }
+    }
+
+    /// Runs `sbp arguments…` to completion.
+    func run(_ arguments: [String]) async throws -> Result {
+        let directory = NSTemporaryDirectory() + "sbp-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let outputPath = directory + "/stdout"
+        let errorPath = directory + "/stderr"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            process.terminationHandler = { _ in continuation.resume() }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+                return
+            }
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(Self.timeout.components.seconds))) {
+                if process.isRunning { sendSignal(SIGKILL, to: pid) }
+            }
+        }
+        return Result(
+            arguments: arguments, status: process.terminationStatus,
+            standardOutput: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outputPath)), as: UTF8.self),
+            standardError: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errorPath)), as: UTF8.self))
+    }
+
+    /// Runs a command against the network's node with `--output json`, requires exit status 0 and standard
+    /// output that is one JSON object, and returns it.
+    func json(_ arguments: [String]) async throws -> [String: Any] {
+        let result = try await run(arguments + ["--rpc", rpcURL, "--output", "json"])
+        guard result.status == 0 else { throw CLIFailure(result: result, problem: "non-zero exit status") }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any] else {
+            throw CLIFailure(result: result, problem: "standard output is not one JSON object")
+        }
+        return object
+    }
+
+    struct CLIFailure: Error, CustomStringConvertible {
+        let result: Result
+        let problem: String
+        var description: String { "\(problem): \(result.summary)" }
+    }
+}
