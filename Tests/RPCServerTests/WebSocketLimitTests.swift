@@ -88,6 +88,24 @@ struct WebSocketLimitTests {
         }
     }
 
+    @Test("resuming below the retained history ends the stream with a -32003 notice carrying the cursor to retry from")
+    func resumeBelowPrunedHistory() async throws {
+        try await LiveWebSocketServer.with { server in
+            await server.backend.setLowestRetainedHeight(2)
+            try await server.connect { connection in
+                let response = try await connection.call(subscribeRequest(#"{"kind": "newHeads", "cursor": "\#(headCursor(0))"}"#))
+                let id = try #require(response["result"]?["subscription"]?.text)
+                let notice = try await connection.receive()
+                #expect(notice.notification?["sequence"] == .number(1))
+                #expect(notice.notification?["cursor"] == .string(headCursor(0)))
+                #expect(notice.notification?["error"]?["code"] == .number(-32003))
+                #expect(notice.notification?["error"]?["data"]?["lowestRetainedHeight"] == .number(2))
+                let ended = try await connection.call(#"{"jsonrpc": "2.0", "method": "unsubscribe", "params": ["\#(id)"], "id": 2}"#)
+                #expect(ended["result"] == .bool(false), "an error notice ends the subscription")
+            }
+        }
+    }
+
     @Test("a connection holds at most subscriptionsPerConnectionMax subscriptions (-32004); unsubscribing frees one")
     func subscriptionLimit() async throws {
         let configuration = RPCServerConfiguration(host: "127.0.0.1", port: 0, subscriptionsPerConnectionMax: 2)
