@@ -34,6 +34,8 @@ public final class NodeRuntime: Sendable {
     let interfaces: ContractInterfaces
     /// Where the driver announces each finalized block to the RPC server (WebSocket subscriptions, `tx_sendAndWait`).
     let chainHead: ChainHead
+    /// The running RPC server, for its WebSocket counters in `/metrics`; nil until `run()` makes it.
+    let rpcServer = Mutex<RPCServer?>(nil)
 
     /// Marker written beside the data directory once the node has started; if the data directory is later
     /// found empty while the marker exists, the node knows it was wiped and recovers (PBFT-NOTES rule 19).
@@ -159,7 +161,8 @@ public final class NodeRuntime: Sendable {
             configuration: configuration.rpcOptions.serverConfiguration(configuration.rpc),
             backend: NodeRPCBackend(ledger: ledger, mempool: mempool, interfaces: interfaces, host: self), chainHead: chainHead,
             logger: logger,
-            metrics: { [metrics, self] in metrics.render(node: self) })
+            metrics: { [metrics, self] in metrics.render(node: self, webSocket: self.rpcServer.withLock { $0 }?.webSocketStatistics) })
+        rpcServer.withLock { $0 = rpc }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
