@@ -238,3 +238,30 @@ struct WebSocketLimitTests {
         #expect(polls <= 3, "polled \(polls) times")
     }
 }
+
+@Suite("WebSocket server shutdown")
+struct WebSocketShutdownTests {
+    @Test("stopping the server ends open WebSocket connections, subscriptions included, and run() returns")
+    func shutdownWithOpenConnections() async throws {
+        let backend = FakeBackend()
+        let chainHead = ChainHead(height: 3)
+        let server = RPCServer(
+            configuration: RPCServerConfiguration(host: "127.0.0.1", port: 0), backend: backend, chainHead: chainHead, logger: quietLogger)
+        let running = Task { try await server.run() }
+        let port = try await server.listeningPort()
+        let live = LiveWebSocketServer(server: server, port: port, backend: backend, chainHead: chainHead)
+        let subscribed = Captured(false)
+        let client = Task {
+            try await live.connect(deadline: .seconds(60)) { connection in
+                _ = try await connection.call(subscribeRequest(#"{"kind": "newHeads"}"#))
+                subscribed.value = true
+                while try await connection.next() != nil {}
+            }
+        }
+        try await eventually { subscribed.value }
+        running.cancel()
+        try await withDeadline(.seconds(30)) { try await running.value }
+        _ = try? await client.value
+        #expect(server.webSocketStatistics.connections == 0)
+    }
+}
