@@ -22,6 +22,8 @@ let metrics: Target.Dependency = .product(name: "CoreMetrics", package: "swift-m
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let tomlKit: Target.Dependency = .product(name: "TOMLKit", package: "TOMLKit")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdWebSocket: Target.Dependency = .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
+let hummingbirdWSClient: Target.Dependency = .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")
 /// The pure cores are optimized even in debug builds: the consensus simulation runs hundreds of seeds in
 /// `make test`, and an unoptimized replica is ten times slower. Tests still use `@testable import`.
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -55,6 +57,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The JSON-RPC server (DESIGN §7). No traits: the node needs neither swift-configuration nor full Foundation.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        // JSON-RPC over WebSocket `/ws` and its subscriptions (DESIGN §7), on the same server; the client for tests.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -106,7 +110,7 @@ let package = Package(
                 logging, nioCore, serviceLifecycle, metrics, prometheus,
             ]),
         // JSON-RPC 2.0 over HTTP, the OpenRPC document and the ops endpoints; reaches the node through `RPCBackend`.
-        .target(name: "RPCServer", dependencies: ["ChainTypes", hummingbird, nioCore, logging]),
+        .target(name: "RPCServer", dependencies: ["ChainTypes", hummingbird, hummingbirdWebSocket, nioCore, logging]),
 
         // Executables.
         // PeerNetwork and X509 read the certificates a governance proposal names (their SHA-256 fingerprint).
@@ -143,11 +147,12 @@ let package = Package(
             name: "NodeTests",
             dependencies: [
                 "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", "Evidence",
-                "StateTree", "ContractVM", "RPCServer", x509, logging,
+                "StateTree", "ContractVM", "RPCServer", x509, logging, hummingbirdWSClient,
             ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(
-            name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix], exclude: ["testdata"]),
+            name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix, hummingbirdWSClient],
+            exclude: ["testdata"]),
         // Multi-process tests: real `sbp node start` processes on loopback (DESIGN §8 level 5); needs the `sbp` product built.
         .testTarget(name: "IntegrationTests", dependencies: ["Node", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses"]),
     ],

@@ -40,7 +40,16 @@ extension NodeConfiguration {
                 "address = \(Self.tomlString(peer.address))",
             ]
         }
-        lines += ["", "[rpc]", "listen_address = \(Self.tomlString(rpc.host))", "listen_port = \(rpc.port)", "", "[metrics]"]
+        lines += [
+            "", "[rpc]", "listen_address = \(Self.tomlString(rpc.host))", "listen_port = \(rpc.port)",
+            "# Browser origins allowed by CORS, on POST / and WebSocket /ws: \"*\" or exact \"scheme://host:port\" strings.",
+            "allowed_origins = [" + rpcOptions.allowedOrigins.map(Self.tomlString).joined(separator: ", ") + "]",
+            "batch_requests_max = \(rpcOptions.batchRequestsMax)",
+            "request_body_bytes_max = \(rpcOptions.requestBodyBytesMax)  # also the largest WebSocket message",
+            "subscriptions_per_connection_max = \(rpcOptions.subscriptionsPerConnectionMax)",
+            "websocket_connections_max = \(rpcOptions.webSocketConnectionsMax)",
+            "", "[metrics]",
+        ]
         if let metricsListenPort {
             lines.append("listen_port = \(metricsListenPort)")
         } else {

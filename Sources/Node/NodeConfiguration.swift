@@ -1,4 +1,5 @@
 import Foundation
+import RPCServer
 
 /// One node's settings, read from its TOML config file (DESIGN §7 "TOML config with environment overrides").
 ///
@@ -22,6 +23,8 @@ public struct NodeConfiguration: Hashable, Sendable {
     public var peers: [Peer]
     /// Address and port of the JSON-RPC server.
     public var rpc: ListenAddress
+    /// Its CORS origins and limits (`[rpc]` keys besides the address).
+    public var rpcOptions: RPCOptions
     /// Port of `/metrics`, `/healthz` and `/readyz`; nil when the RPC server serves them on its own port.
     public var metricsListenPort: Int?
     public var log: LogSettings
@@ -31,8 +34,8 @@ public struct NodeConfiguration: Hashable, Sendable {
     /// info, default mempool bounds, metrics on the RPC port).
     public init(
         nodeName: String, department: String, dataDirectory: String = "data", genesisFile: String, keys: KeyFiles,
-        p2p: ListenAddress, peers: [Peer] = [], rpc: ListenAddress, metricsListenPort: Int? = nil, log: LogSettings = LogSettings(),
-        mempool: MempoolLimits = MempoolLimits()
+        p2p: ListenAddress, peers: [Peer] = [], rpc: ListenAddress, rpcOptions: RPCOptions = RPCOptions(), metricsListenPort: Int? = nil,
+        log: LogSettings = LogSettings(), mempool: MempoolLimits = MempoolLimits()
     ) {
         self.nodeName = nodeName
         self.department = department
@@ -42,6 +45,7 @@ public struct NodeConfiguration: Hashable, Sendable {
         self.p2p = p2p
         self.peers = peers
         self.rpc = rpc
+        self.rpcOptions = rpcOptions
         self.metricsListenPort = metricsListenPort
         self.log = log
         self.mempool = mempool
@@ -72,6 +76,37 @@ public struct NodeConfiguration: Hashable, Sendable {
             self.tlsCertificateFile = tlsCertificateFile
             self.tlsKeyFile = tlsKeyFile
             self.departmentCAFile = departmentCAFile
+        }
+    }
+
+    /// Who may call the JSON-RPC server from a browser, and its request and WebSocket limits.
+    public struct RPCOptions: Hashable, Sendable {
+        /// Browser origins allowed by CORS (exact `scheme://host[:port]`, or `*`); empty: none.
+        public var allowedOrigins: [String]
+        public var batchRequestsMax: Int
+        public var requestBodyBytesMax: Int
+        public var subscriptionsPerConnectionMax: Int
+        public var webSocketConnectionsMax: Int
+
+        public init(
+            allowedOrigins: [String] = [], batchRequestsMax: Int = RPCLimits.batchRequestsMaxDefault,
+            requestBodyBytesMax: Int = RPCLimits.requestBodyBytesMaxDefault,
+            subscriptionsPerConnectionMax: Int = RPCLimits.subscriptionsPerConnectionMaxDefault,
+            webSocketConnectionsMax: Int = RPCLimits.webSocketConnectionsMaxDefault
+        ) {
+            self.allowedOrigins = allowedOrigins
+            self.batchRequestsMax = batchRequestsMax
+            self.requestBodyBytesMax = requestBodyBytesMax
+            self.subscriptionsPerConnectionMax = subscriptionsPerConnectionMax
+            self.webSocketConnectionsMax = webSocketConnectionsMax
+        }
+
+        /// The server configuration for these options at `address`.
+        public func serverConfiguration(_ address: ListenAddress) -> RPCServerConfiguration {
+            RPCServerConfiguration(
+                host: address.host, port: address.port, requestBodyBytesMax: requestBodyBytesMax, batchRequestsMax: batchRequestsMax,
+                allowedOrigins: allowedOrigins, subscriptionsPerConnectionMax: subscriptionsPerConnectionMax,
+                webSocketConnectionsMax: webSocketConnectionsMax)
         }
     }
 

@@ -23,8 +23,12 @@ enum NodeConfigurationParser {
         let keys = try keyFiles(try document.requiredSection("keys"))
         let (p2p, peers) = try p2pSettings(try document.requiredSection("p2p"), nodeName: nodeName)
         let rpcSection = try document.requiredSection("rpc")
-        try rpcSection.allow(["listen_address", "listen_port"])
+        try rpcSection.allow([
+            "listen_address", "listen_port", "allowed_origins", "batch_requests_max", "request_body_bytes_max",
+            "subscriptions_per_connection_max", "websocket_connections_max",
+        ])
         let rpc = try listenAddress(rpcSection)
+        let rpcOptions = try rpcOptions(rpcSection)
 
         var metricsListenPort: Int?
         if let metrics = try document.section("metrics") {
@@ -33,7 +37,8 @@ enum NodeConfigurationParser {
         }
         return NodeConfiguration(
             nodeName: nodeName, department: department, dataDirectory: dataDirectory, genesisFile: genesisFile, keys: keys,
-            p2p: p2p, peers: peers, rpc: rpc, metricsListenPort: metricsListenPort, log: try logSettings(try document.section("log")),
+            p2p: p2p, peers: peers, rpc: rpc, rpcOptions: rpcOptions, metricsListenPort: metricsListenPort,
+            log: try logSettings(try document.section("log")),
             mempool: try mempoolLimits(try document.section("mempool")))
     }
 
@@ -97,6 +102,60 @@ enum NodeConfigurationParser {
         if let problem = HostPort.problem(host: host) { throw .invalid(field: section.field("listen_address"), reason: problem) }
         guard let port = try port(section, "listen_port", range: listenPorts) else { throw .missing(field: section.field("listen_port")) }
         return NodeConfiguration.ListenAddress(host: host, port: port)
+    }
+
+    private static func rpcOptions(_ section: TOMLSection) throws(NodeConfigurationError) -> NodeConfiguration.RPCOptions {
+        var options = NodeConfiguration.RPCOptions()
+        options.allowedOrigins = try allowedOrigins(section)
+        if let value = try bounded(section, "batch_requests_max", 1...NodeLimits.rpcBatchRequestsMaxLimit) {
+            options.batchRequestsMax = value
+        }
+        let bodyBytes = NodeLimits.rpcRequestBodyBytesMaxMinimum...NodeLimits.rpcRequestBodyBytesMaxLimit
+        if let value = try bounded(section, "request_body_bytes_max", bodyBytes) { options.requestBodyBytesMax = value }
+        if let value = try bounded(section, "subscriptions_per_connection_max", 0...NodeLimits.rpcSubscriptionsPerConnectionMaxLimit) {
+            options.subscriptionsPerConnectionMax = value
+        }
+        if let value = try bounded(section, "websocket_connections_max", 1...NodeLimits.rpcWebSocketConnectionsMaxLimit) {
+            options.webSocketConnectionsMax = value
+        }
+        return options
+    }
+
+    /// `rpc.allowed_origins`: an array of `*` or `scheme://host[:port]` strings.
+    private static func allowedOrigins(_ section: TOMLSection) throws(NodeConfigurationError) -> [String] {
+        guard let value = section.table["allowed_origins"] else { return [] }
+        let field = section.field("allowed_origins")
+        guard let array = value.array else { throw .wrongType(field: field, expected: "an array of strings") }
+        guard array.count <= NodeLimits.rpcAllowedOriginsMax else {
+            throw .invalid(field: field, reason: "at most \(NodeLimits.rpcAllowedOriginsMax) origins")
+        }
+        var origins: [String] = []
+        for (index, element) in array.enumerated() {
+            guard let origin = element.string else { throw .wrongType(field: "\(field)[\(index)]", expected: "a string") }
+            guard origin == "*" || isOrigin(origin) else {
+                throw .invalid(
+                    field: "\(field)[\(index)]", reason: "expected \"*\" or scheme://host[:port] without a path, got \"\(origin)\"")
+            }
+            origins.append(origin)
+        }
+        return origins
+    }
+
+    /// Whether `text` is `scheme://host[:port]`: what browsers send in `Origin`, with no path or spaces.
+    private static func isOrigin(_ text: String) -> Bool {
+        guard text.utf8.count <= NodeLimits.rpcAllowedOriginCharactersMax, let separator = text.firstRange(of: "://") else { return false }
+        let scheme = text[..<separator.lowerBound]
+        let authority = text[separator.upperBound...]
+        return !scheme.isEmpty && scheme.allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }
+            && !authority.isEmpty && !authority.contains { $0.isWhitespace || $0 == "/" }
+    }
+
+    private static func bounded(_ section: TOMLSection, _ key: String, _ range: ClosedRange<Int>) throws(NodeConfigurationError) -> Int? {
+        guard let value = try section.integer(key) else { return nil }
+        guard range.contains(value) else {
+            throw .invalid(field: section.field(key), reason: "must be \(range.lowerBound)...\(range.upperBound), got \(value)")
+        }
+        return value
     }
 
     private static func logSettings(_ section: TOMLSection?) throws(NodeConfigurationError) -> NodeConfiguration.LogSettings {

@@ -49,6 +49,15 @@ public enum NodeLimits {
     /// Default first P2P and RPC ports; node i listens on base + i.
     public static let p2pBasePortDefault = 26600
     public static let rpcBasePortDefault = 8545
+    /// Largest JSON-RPC limits a config may ask for (`[rpc]`); the defaults are `RPCLimits`'.
+    public static let rpcBatchRequestsMaxLimit = 10_000
+    public static let rpcRequestBodyBytesMaxMinimum = 64 * 1024
+    public static let rpcRequestBodyBytesMaxLimit = 64 * 1024 * 1024
+    public static let rpcSubscriptionsPerConnectionMaxLimit = 1_024
+    public static let rpcWebSocketConnectionsMaxLimit = 65_536
+    /// Most CORS origins `rpc.allowed_origins` may list, and the longest one.
+    public static let rpcAllowedOriginsMax = 64
+    public static let rpcAllowedOriginCharactersMax = 256
     /// Default lifetime of generated CA and node certificates.
     public static let certificateValidityDaysDefault = 3650
     public static let certificateValidityDaysMax = 36_500

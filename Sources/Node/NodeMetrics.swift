@@ -1,6 +1,7 @@
 import CoreMetrics
 import Ledger
 import Prometheus
+import RPCServer
 
 /// The node's Prometheus metrics (`/metrics`), recorded through swift-metrics into its own registry.
 ///
@@ -19,6 +20,9 @@ final class NodeMetrics: Sendable {
     private let mempoolBytes: CoreMetrics.Gauge
     private let droppedFrames: CoreMetrics.Gauge
     private let syncing: CoreMetrics.Gauge
+    private let webSocketConnections: CoreMetrics.Gauge
+    private let webSocketConnectionsRefused: CoreMetrics.Gauge
+    private let webSocketSlowClients: CoreMetrics.Gauge
 
     init() {
         let factory = PrometheusMetricsFactory(registry: registry)
@@ -33,6 +37,9 @@ final class NodeMetrics: Sendable {
         mempoolBytes = Gauge(label: "sbp_mempool_bytes", factory: factory)
         droppedFrames = Gauge(label: "sbp_peer_frames_dropped", factory: factory)
         syncing = Gauge(label: "sbp_syncing", factory: factory)
+        webSocketConnections = Gauge(label: "sbp_rpc_websocket_connections", factory: factory)
+        webSocketConnectionsRefused = Gauge(label: "sbp_rpc_websocket_connections_refused", factory: factory)
+        webSocketSlowClients = Gauge(label: "sbp_rpc_websocket_slow_clients", factory: factory)
     }
 
     func blockFinalized(_ executed: ExecutedBlock) {
@@ -43,7 +50,7 @@ final class NodeMetrics: Sendable {
     }
 
     /// The text exposition, with the gauges that are sampled rather than counted brought up to date.
-    func render(node: NodeRuntime) -> String {
+    func render(node: NodeRuntime, webSocket: WebSocketStatistics?) -> String {
         let status = node.driver.status.withLock { $0 }
         // Sampled too, so a restarted node reports its height before its first new block.
         height.record(Int64(node.ledger.height))
@@ -54,6 +61,11 @@ final class NodeMetrics: Sendable {
         mempoolTransactions.record(Int64(node.mempool.count))
         mempoolBytes.record(Int64(node.mempool.bytes))
         droppedFrames.record(Int64(node.host.droppedFrameCount))
+        if let webSocket {
+            webSocketConnections.record(Int64(webSocket.connections))
+            webSocketConnectionsRefused.record(Int64(webSocket.connectionsRefused))
+            webSocketSlowClients.record(Int64(webSocket.slowClientsDisconnected))
+        }
         return registry.emitToString()
     }
 }

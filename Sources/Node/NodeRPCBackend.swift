@@ -50,6 +50,8 @@ struct NodeRPCBackend: RPCBackend {
         }
     }
 
+    func isPending(transaction hash: Hash) async throws(RPCBackendError) -> Bool { mempool.contains(hash) }
+
     func receipt(forTransaction hash: Hash) async throws(RPCBackendError) -> CommittedReceipt? {
         let view = try read()
         return try ledgerCall { () throws(LedgerError) in

@@ -33,6 +33,10 @@ public final class NodeRuntime: Sendable {
     let peerActivity = PeerActivity()
     /// The genesis contracts' interface descriptions, for decoding RPC results and events.
     let interfaces: ContractInterfaces
+    /// Where the driver announces each finalized block to the RPC server (WebSocket subscriptions, `tx_sendAndWait`).
+    let chainHead: ChainHead
+    /// The running RPC server, for its WebSocket counters in `/metrics`; nil until `run()` makes it.
+    let rpcServer = Mutex<RPCServer?>(nil)
 
     /// Marker written beside the data directory once the node has started; if the data directory is later
     /// found empty while the marker exists, the node knows it was wiped and recovers (PBFT-NOTES rule 19).
@@ -85,6 +89,7 @@ public final class NodeRuntime: Sendable {
         guard let first = epochs.first else { throw NodeError.genesis("no validator set") }
         var schedule = ValidatorSchedule(genesis: first.validators)
         for epoch in epochs.dropFirst() { schedule.schedule(epoch.validators, from: epoch.firstHeight) }
+        chainHead = ChainHead(height: view.height)
         let parameters = try view.parameters().consensus
         let position = try Self.chainPosition(view)
         signer = ConsensusSigner(key: consensusKey)
@@ -113,12 +118,14 @@ public final class NodeRuntime: Sendable {
         let trustDigest = self.trustDigest
         let metrics = self.metrics
         let mempool = self.mempool
+        let chainHead = self.chainHead
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
             pool: MempoolProposals(mempool: mempool, logger: logger),
             transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: 1000, logger: logger
         ) { executed in
             metrics.blockFinalized(executed)
+            chainHead.advance(to: executed.block.height)
             Self.refreshTrust(ledger: ledger, host: host, digest: trustDigest, logger: logger)
         }
         let driver = self.driver
@@ -186,9 +193,11 @@ public final class NodeRuntime: Sendable {
     /// Runs the node until SIGTERM or SIGINT (or until the task is cancelled), then shuts down gracefully.
     public func run() async throws {
         let rpc = RPCServer(
-            configuration: RPCServerConfiguration(host: configuration.rpc.host, port: configuration.rpc.port),
-            backend: NodeRPCBackend(ledger: ledger, mempool: mempool, interfaces: interfaces, host: self), logger: logger,
-            metrics: { [metrics, self] in metrics.render(node: self) })
+            configuration: configuration.rpcOptions.serverConfiguration(configuration.rpc),
+            backend: NodeRPCBackend(ledger: ledger, mempool: mempool, interfaces: interfaces, host: self), chainHead: chainHead,
+            logger: logger,
+            metrics: { [metrics, self] in metrics.render(node: self, webSocket: self.rpcServer.withLock { $0 }?.webSocketStatistics) })
+        rpcServer.withLock { $0 = rpc }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [

@@ -25,6 +25,8 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
     case limitExceeded = -32004
     /// The call waited as long as it was allowed to; `tx_sendAndWait`'s transaction stays pending.
     case timeout = -32005
+    /// A WebSocket client read its notifications too slowly and is disconnected; `data.lastCursor` resumes.
+    case clientTooSlow = -32006
 
     /// The short message that names the error (JSON-RPC 2.0 §5.1 wording for the standard codes).
     public var message: String {
@@ -40,6 +42,7 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
         case .pruned: return "Pruned"
         case .limitExceeded: return "Limit exceeded"
         case .timeout: return "Timeout"
+        case .clientTooSlow: return "Client too slow"
         }
     }
 
@@ -61,6 +64,9 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
         case .timeout:
             return "The wait ended before the outcome was known (tx_sendAndWait: no receipt within timeoutMs); the transaction "
                 + "stays pending, so poll tx_getReceipt with data.transactionHash."
+        case .clientTooSlow:
+            return "WebSocket only: the client left its notifications unread too long and is disconnected; data.lastSequence and "
+                + "data.lastCursor are the last notification sent, so subscribe again with that cursor to resume without a gap."
         }
     }
 }

@@ -52,6 +52,30 @@ public enum RPCLimits {
     public static let sendAndWaitTimeoutMsMax: UInt64 = 30_000
     /// The wait when the call gives no `timeoutMs`.
     public static let sendAndWaitTimeoutMsDefault: UInt64 = 10_000
-    /// How often `tx_sendAndWait` looks for the receipt.
+    /// How often `tx_sendAndWait` looks for the receipt when the node does not announce finalized blocks.
     public static let sendAndWaitPollIntervalMs: UInt64 = 50
+    /// How often it looks anyway when the node announces them (`ChainHead`): a safety net, not the signal.
+    public static let sendAndWaitAnnouncedPollIntervalMs: UInt64 = 1_000
+
+    // MARK: WebSocket
+
+    /// Default subscriptions one WebSocket connection may hold; one more `subscribe` is −32004.
+    public static let subscriptionsPerConnectionMaxDefault = 16
+    /// Default WebSocket connections served at once; one more is closed at once with code 1013.
+    public static let webSocketConnectionsMaxDefault = 256
+    /// Default responses and notifications queued for one connection before its backlog counts as full.
+    public static let webSocketBacklogMessagesMaxDefault = 1_024
+    /// Default bytes queued for one connection before its backlog counts as full.
+    public static let webSocketBacklogBytesMaxDefault = 8 * 1024 * 1024
+    /// Default finalized blocks a connection's backlog may stay full (until half of it is read) before the
+    /// client counts as too slow and is disconnected with a farewell.
+    public static let webSocketStalledBlocksMaxDefault: UInt64 = 64
+    /// Default time a client told it is too slow has to read the farewell before the connection is cut.
+    public static let webSocketFarewellTimeoutDefault: Duration = .seconds(10)
+    /// Default interval of the server's WebSocket pings; a client that does not answer one is disconnected.
+    public static let webSocketPingIntervalDefault: Duration = .seconds(30)
+    /// Longest subscription id `unsubscribe` accepts; every id the server writes is shorter.
+    public static let subscriptionIdCharactersMax = 18
+    /// WebSocket close reasons are at most 123 bytes (RFC 6455 §5.5: control frames carry 125 bytes).
+    public static let closeReasonBytesMax = 123
 }

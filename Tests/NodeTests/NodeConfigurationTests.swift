@@ -15,7 +15,11 @@ struct NodeConfigurationTests {
             NodeConfiguration.Peer(name: "immd-1", department: "IMMD", host: "10.0.0.2", port: 26601),
             NodeConfiguration.Peer(name: "epd-1", department: "EPD", host: "::1", port: 26602),
         ],
-        rpc: NodeConfiguration.ListenAddress(host: "127.0.0.1", port: 8545), metricsListenPort: 9100,
+        rpc: NodeConfiguration.ListenAddress(host: "127.0.0.1", port: 8545),
+        rpcOptions: NodeConfiguration.RPCOptions(
+            allowedOrigins: ["https://explorer.example", "http://localhost:3000"], batchRequestsMax: 50, requestBodyBytesMax: 1_048_576,
+            subscriptionsPerConnectionMax: 4, webSocketConnectionsMax: 32),
+        metricsListenPort: 9100,
         log: NodeConfiguration.LogSettings(format: .json, level: .debug),
         mempool: NodeConfiguration.MempoolLimits(transactionsMax: 500, bytesMax: 1_000_000))
 
@@ -157,6 +161,26 @@ struct NodeConfigurationTests {
         ("peer port zero", { $0 + peer("td-1", "127.0.0.1:0") }, "p2p.peers[0].address"),
         ("peer is the node itself", { $0 + peer("dh-2", "127.0.0.1:26600") }, "p2p.peers[0].name"),
         ("duplicate peer", { $0 + peer("td-1", "127.0.0.1:1") + peer("td-1", "127.0.0.1:2") }, "p2p.peers[1].name"),
+        ("batch size zero", { $0.replacing("batch_requests_max = 100", with: "batch_requests_max = 0") }, "rpc.batch_requests_max"),
+        (
+            "body limit too small", { $0.replacing("request_body_bytes_max = 4194304", with: "request_body_bytes_max = 100") },
+            "rpc.request_body_bytes_max"
+        ),
+        (
+            "subscriptions too many",
+            { $0.replacing("subscriptions_per_connection_max = 16", with: "subscriptions_per_connection_max = 100000") },
+            "rpc.subscriptions_per_connection_max"
+        ),
+        (
+            "websocket connections zero", { $0.replacing("websocket_connections_max = 256", with: "websocket_connections_max = 0") },
+            "rpc.websocket_connections_max"
+        ),
+        (
+            "origin with a path", { $0.replacing("allowed_origins = []", with: "allowed_origins = [\"https://a.example/app\"]") },
+            "rpc.allowed_origins[0]"
+        ),
+        ("origin not a string", { $0.replacing("allowed_origins = []", with: "allowed_origins = [\"*\", 5]") }, "rpc.allowed_origins[1]"),
+        ("origins not an array", { $0.replacing("allowed_origins = []", with: "allowed_origins = \"*\"") }, "rpc.allowed_origins"),
         ("peers is not a table array", { $0.replacing("listen_port = 0", with: "listen_port = 0\npeers = [1, 2]") }, "p2p.peers[0]"),
     ]
 
@@ -176,6 +200,19 @@ struct NodeConfigurationTests {
             #expect(error.field == field, "\(name): \(error)")
             #expect(error.description.contains(field), "\(name): the message names the field: \(error)")
         }
+    }
+
+    @Test("[rpc] options reach the server configuration; absent ones take the server's defaults")
+    func rpcOptions() throws {
+        let server = Self.full.rpcOptions.serverConfiguration(Self.full.rpc)
+        #expect(server.allowedOrigins == ["https://explorer.example", "http://localhost:3000"])
+        #expect(server.batchRequestsMax == 50 && server.requestBodyBytesMax == 1_048_576)
+        #expect(server.subscriptionsPerConnectionMax == 4 && server.webSocketConnectionsMax == 32)
+        #expect(server.host == "127.0.0.1" && server.port == 8545)
+        let text = Self.minimal.render().replacing(/allowed_origins = .*\n|batch_requests_max = .*\n/, with: "")
+        let parsed = try NodeConfiguration.parse(text)
+        #expect(parsed.rpcOptions == NodeConfiguration.RPCOptions())
+        #expect(parsed.rpcOptions.serverConfiguration(parsed.rpc).batchRequestsMax == 100)
     }
 
     @Test("a TOML syntax error gives the line")

@@ -21,6 +21,10 @@ actor FakeBackend: RPCBackend {
     var failure: String?
     private(set) var submitted: [Transaction] = []
     private(set) var receiptPolls = 0
+    /// Events of the chain, in position order; tests append more with new blocks.
+    private(set) var events = Fixtures.events
+    /// Submitted transactions not yet committed (`isPending`).
+    private(set) var pending: Set<Hash> = []
 
     func setReady(_ value: Bool) { ready = value }
     func setFailure(_ detail: String?) { failure = detail }
@@ -28,6 +32,49 @@ actor FakeBackend: RPCBackend {
     func setLowestRetainedHeight(_ height: UInt64) { lowestRetainedHeight = height }
     func setStatus(_ value: NodeStatus) { status = value }
     func setCommitAfterPolls(_ polls: Int?) { commitAfterPolls = polls }
+
+    // MARK: Growing the chain (WebSocket tests)
+
+    /// Appends `count` empty blocks; returns the new latest height. The caller announces it on a `ChainHead`.
+    @discardableResult
+    func appendBlocks(_ count: Int) -> UInt64 {
+        for _ in 0..<count {
+            let height = latest + 1
+            blocks[height] = Fixtures.chainBlock(height: height)
+        }
+        return latest
+    }
+
+    /// Appends a block whose one transaction emitted an event of each topic, from `contract`; returns its height.
+    @discardableResult
+    func appendBlock(events topics: [String], contract: Address = Fixtures.contract) -> UInt64 {
+        let height = latest + 1
+        let transaction = Fixtures.transaction(nonce: 1_000_000 + height)
+        blocks[height] = Fixtures.chainBlock(height: height, transactions: [transaction])
+        for (index, topic) in topics.enumerated() {
+            events.append(
+                EventRecord(
+                    event: Event(contract: contract, topic: topic, data: [UInt8(truncatingIfNeeded: index)]),
+                    position: EventCursor(height: height, transactionIndex: 0, eventIndex: UInt16(index)),
+                    transactionHash: transaction.hash,
+                    decoded: nil))
+        }
+        return height
+    }
+
+    /// Commits a submitted transaction in a new block with a receipt; returns the block's height.
+    @discardableResult
+    func commit(_ transaction: Transaction) -> UInt64 {
+        let height = latest + 1
+        let block = Fixtures.chainBlock(height: height, transactions: [transaction])
+        blocks[height] = block
+        pending.remove(transaction.hash)
+        receipts[transaction.hash] = CommittedReceipt(
+            receipt: Receipt(
+                transactionHash: transaction.hash, status: .success, fuelUsed: 777, errorMessage: "", events: [], returnData: []),
+            height: height, index: 0, blockHash: block.hash)
+        return height
+    }
 
     private func checkFailure() throws(RPCBackendError) {
         if let failure { throw .internalFailure(failure) }
@@ -66,6 +113,7 @@ actor FakeBackend: RPCBackend {
     func submitTransaction(_ transaction: Transaction) async throws(RPCBackendError) -> TransactionSubmission {
         try checkFailure()
         submitted.append(transaction)
+        if submissionOutcome == .accepted, receipts[transaction.hash] == nil { pending.insert(transaction.hash) }
         if submissionOutcome == .accepted, let commitAfterPolls { pendingCommit = (transaction.hash, commitAfterPolls) }
         return submissionOutcome
     }
@@ -76,6 +124,7 @@ actor FakeBackend: RPCBackend {
         if let pending = pendingCommit, pending.hash == hash {
             if pending.polls == 0 {
                 pendingCommit = nil
+                self.pending.remove(hash)
                 receipts[hash] = Fixtures.committedReceipt(for: hash)
             } else {
                 pendingCommit = (hash, pending.polls - 1)
@@ -87,6 +136,11 @@ actor FakeBackend: RPCBackend {
     func transaction(hash: Hash) async throws(RPCBackendError) -> CommittedTransaction? {
         try checkFailure()
         return committedTransactions.first { $0.transaction.hash == hash }
+    }
+
+    func isPending(transaction hash: Hash) async throws(RPCBackendError) -> Bool {
+        try checkFailure()
+        return pending.contains(hash)
     }
 
     /// Every transaction of the fake's blocks, in chain order; the second one of block 2 reverted.
@@ -156,7 +210,7 @@ actor FakeBackend: RPCBackend {
 
     func queryEvents(_ filter: EventFilter, after cursor: EventCursor?, limit: Int) async throws(RPCBackendError) -> EventPage {
         try checkFailure()
-        let matching = Fixtures.events.filter { record in
+        let matching = events.filter { record in
             (cursor.map { record.position > $0 } ?? true) && filter.matches(record.event, height: record.position.height)
         }
         let page = Array(matching.prefix(limit))

@@ -157,3 +157,16 @@ enum Fixtures {
             status: .activated, statusHeight: 2, failure: ""),
     ]
 }
+
+extension Fixtures {
+    /// A block at any height (the fixed blocks stop at 255): given transactions, parent hash derived from the height.
+    static func chainBlock(height: UInt64, transactions: [Transaction] = []) -> Block {
+        let parent = Hash(bytes: [UInt8](repeating: 0x77, count: 24) + (height - 1).canonicalBytes)!
+        let header = BlockHeader(
+            chainId: chainId, height: height, view: 0, timestampMs: 1_700_000_000_000 + height * 1_000, parentHash: parent,
+            proposer: address(0xb0), transactionsRoot: Block.transactionsRoot(of: transactions),
+            lastCommitHash: Block.lastCommitHash(of: nil),
+            previousReceiptsRoot: hash(0xe0), stateRoot: hash(0xf0), validatorsHash: hash(0xd0))
+        return Block(header: header, transactions: transactions, lastCommit: nil)
+    }
+}

@@ -37,6 +37,20 @@ struct RPCLimitsTests {
         #expect(Duration.milliseconds(Int64(RPCLimits.sendAndWaitTimeoutMsMax)) < idle)
     }
 
+    @Test("WebSocket limits fit together")
+    func webSocketLimits() {
+        // Every subscription id the server writes ("0x" + hex of a 64-bit counter) is accepted by unsubscribe.
+        #expect(("0x" + String(UInt64.max, radix: 16)).utf8.count <= RPCLimits.subscriptionIdCharactersMax)
+        // A backlog holds a whole page of a replay and a response as large as the largest request.
+        #expect(RPCLimits.webSocketBacklogMessagesMaxDefault >= 2 * max(RPCLimits.pageItemsMax, RPCLimits.headersMax))
+        #expect(RPCLimits.webSocketBacklogBytesMaxDefault >= RPCLimits.requestBodyBytesMaxDefault)
+        #expect(RPCLimits.subscriptionsPerConnectionMaxDefault >= 1 && RPCLimits.webSocketStalledBlocksMaxDefault >= 1)
+        // A waiting tx_sendAndWait still looks for its receipt several times per wait when blocks are announced.
+        #expect(RPCLimits.sendAndWaitAnnouncedPollIntervalMs * 4 <= RPCLimits.sendAndWaitTimeoutMsDefault)
+        // The slow-client close reason fits a close frame even for the largest block count.
+        #expect("client too slow: backlog unread for \(UInt64.max) blocks".utf8.count <= RPCLimits.closeReasonBytesMax)
+    }
+
     @Test("a transaction over the size limit is -32004, not decoded")
     func oversizeTransaction() async throws {
         let hex = "0x" + String(repeating: "00", count: Limits.transactionBytesMax + 1)

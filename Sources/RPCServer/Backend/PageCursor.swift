@@ -11,6 +11,7 @@ enum PageCursor {
         case transaction = 0x01
         case event = 0x02
         case proposal = 0x03
+        case height = 0x04
     }
 
     /// Hex of the tag and each field as `width` big-endian bytes.
@@ -36,5 +37,20 @@ enum PageCursor {
             offset += width
         }
         return fields
+    }
+}
+
+/// A position after block `height`: the cursor of `newHeads` and `txStatus` subscriptions.
+struct HeightCursor: Hashable, Sendable {
+    var height: UInt64
+
+    var encoded: String { PageCursor.encode(.height, [(height, 8)]) }
+
+    init(height: UInt64) { self.height = height }
+
+    /// Reads a string `encoded` wrote; nil for anything else.
+    init?(encoded text: String) {
+        guard let fields = PageCursor.decode(text, .height, widths: [8]) else { return nil }
+        self.init(height: fields[0])
     }
 }

@@ -36,6 +36,9 @@ public protocol RPCBackend: Sendable {
     /// A committed transaction with its position and outcome, or nil when no committed block holds it.
     func transaction(hash: Hash) async throws(RPCBackendError) -> CommittedTransaction?
 
+    /// Whether the node's mempool holds the transaction (submitted, not yet committed), for `txStatus`.
+    func isPending(transaction hash: Hash) async throws(RPCBackendError) -> Bool
+
     /// One page of the committed transactions matching `filter`, oldest first, strictly after `cursor`.
     ///
     /// A page holds at most `limit` transactions and ends early, with `nextCursor` set, when the search

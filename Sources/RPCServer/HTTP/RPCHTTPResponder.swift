@@ -1,6 +1,7 @@
 import Hummingbird
 
-/// Routes HTTP requests: POST `/` to the JSON-RPC engine, GET `/healthz`, `/readyz` and `/metrics`.
+/// Routes HTTP requests: POST `/` to the JSON-RPC engine, GET `/healthz`, `/readyz` and `/metrics`; `/ws`
+/// without a WebSocket upgrade gets 426 (upgrades are taken before this responder, `WebSocketEndpoint`).
 ///
 /// A hand-written responder rather than a `Router`: four fixed routes, and every response (404s and
 /// OPTIONS included) passes through the same CORS and body-limit rules.
@@ -34,6 +35,11 @@ struct RPCHTTPResponder: HTTPResponder {
             guard let metrics else { return Self.text(.notFound, "metrics are not enabled\n") }
             var response = Self.text(.ok, await metrics())
             response.headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return response
+        case ("/ws", _):
+            var response = Self.text(
+                .init(code: 426, reasonPhrase: "Upgrade Required"), "/ws serves JSON-RPC over WebSocket: send a WebSocket upgrade\n")
+            response.headers[.upgrade] = "websocket"
             return response
         case ("/", _):
             return Self.methodNotAllowed(allow: "POST, OPTIONS")

@@ -1,34 +1,48 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Synchronization
 
-/// The node's HTTP API server: JSON-RPC 2.0 on POST `/`, and `/healthz`, `/readyz`, `/metrics`.
+/// The node's HTTP API server: JSON-RPC 2.0 on POST `/` and WebSocket `/ws` (with subscriptions), and
+/// `/healthz`, `/readyz`, `/metrics`.
+///
+/// The node announces each finalized block on `chainHead`; WebSocket subscriptions and `tx_sendAndWait`
+/// wait on it.
 ///
 /// The node creates one, runs `run()` in a task it owns and cancels that task to stop it; `listeningPort()`
 /// tells the bound port once the socket is open (the only way to learn it when configured with port 0).
 /// A server runs once: a stopped server is replaced, not restarted, so its state never goes backwards.
 public final class RPCServer: Sendable {
     public let configuration: RPCServerConfiguration
-    /// The JSON-RPC engine behind POST `/`.
+    /// The JSON-RPC engine behind POST `/` and `/ws`.
     public let engine: RPCEngine
+    /// Where the node announces finalized blocks.
+    public let chainHead: ChainHead
+    private let connections: WebSocketConnections
     private let logger: Logger
     private let metrics: (@Sendable () async -> String)?
     private let state = Mutex(ListeningState())
 
     /// - Parameters:
+    ///   - chainHead: Where the node announces finalized blocks; without announcements subscriptions
+    ///     replay history but do not follow new blocks.
     ///   - metrics: Produces the `/metrics` body (Prometheus text format, written by the node); nil answers
     ///     `/metrics` with 404.
     public init(
-        configuration: RPCServerConfiguration, backend: any RPCBackend, logger: Logger,
+        configuration: RPCServerConfiguration, backend: any RPCBackend, chainHead: ChainHead = ChainHead(), logger: Logger,
         metrics: (@Sendable () async -> String)? = nil
     ) {
         precondition(configuration.requestBodyBytesMax >= 1, "requestBodyBytesMax must be positive")
         precondition(
             configuration.connectionIdleTimeout > .zero && configuration.connectionIdleTimeout <= .seconds(86_400),
             "connectionIdleTimeout must be positive and at most a day")
+        precondition(configuration.subscriptionsPerConnectionMax >= 0, "subscriptionsPerConnectionMax must not be negative")
         self.configuration = configuration
-        self.engine = RPCEngine(backend: backend, batchRequestsMax: configuration.batchRequestsMax, logger: logger)
+        self.chainHead = chainHead
+        self.connections = WebSocketConnections(connectionsMax: configuration.webSocketConnectionsMax)
+        self.engine = RPCEngine(
+            backend: backend, batchRequestsMax: configuration.batchRequestsMax, chainHead: chainHead, logger: logger)
         self.logger = logger
         self.metrics = metrics
     }
@@ -48,9 +62,18 @@ public final class RPCServer: Sendable {
         let idleTimeout = TimeAmount.nanoseconds(
             configuration.connectionIdleTimeout.components.seconds * 1_000_000_000
                 + configuration.connectionIdleTimeout.components.attoseconds / 1_000_000_000)
+        let endpoint = WebSocketEndpoint(
+            engine: engine, chainHead: chainHead, configuration: configuration, connections: connections, logger: logger)
         let application = Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: idleTimeout)),
+            server: .http1WebSocketUpgrade(
+                configuration: .init(
+                    http1: .init(idleTimeout: idleTimeout),
+                    ws: .init(
+                        maxFrameSize: configuration.requestBodyBytesMax,
+                        autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
+                        closeTimeout: .seconds(10))),
+                shouldUpgrade: { request, channel, _ in endpoint.shouldUpgrade(request, channel: channel) }),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { [weak self] channel in self?.markListening(port: channel.localAddress?.port) },
             logger: logger)
@@ -63,6 +86,9 @@ public final class RPCServer: Sendable {
         }
         markStopped()
     }
+
+    /// Counts of WebSocket connections and slow clients since the server started.
+    public var webSocketStatistics: WebSocketStatistics { connections.statistics }
 
     /// The TCP port the server listens on, waiting until the socket is bound.
     ///

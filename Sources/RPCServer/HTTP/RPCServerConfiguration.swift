@@ -1,10 +1,11 @@
-/// Where and how the RPC server listens, and its HTTP-level limits.
+/// Where and how the RPC server listens, and its HTTP and WebSocket limits.
 public struct RPCServerConfiguration: Sendable {
     /// The address to bind; loopback by default, so exposing the API is a deliberate choice.
     public var host: String
     /// The TCP port; 0 asks the system for a free one (`RPCServer.listeningPort()` tells which).
     public var port: Int
-    /// Largest POST body accepted; a larger one gets HTTP 413 with a JSON-RPC −32004 error body.
+    /// Largest POST body, and largest WebSocket message, accepted; a larger body gets HTTP 413 with a JSON-RPC
+    /// −32004 error body, a larger message −32004 and close code 1009.
     public var requestBodyBytesMax: Int
     /// Largest batch; a larger one gets a single −32004 error.
     public var batchRequestsMax: Int
@@ -13,6 +14,19 @@ public struct RPCServerConfiguration: Sendable {
     public var allowedOrigins: [String]
     /// How long an idle keep-alive connection stays open (more than zero, at most a day).
     public var connectionIdleTimeout: Duration
+    /// Subscriptions one WebSocket connection may hold; one more `subscribe` is −32004.
+    public var subscriptionsPerConnectionMax: Int
+    /// WebSocket connections served at once; one more is closed at once with code 1013 (try again later).
+    public var webSocketConnectionsMax: Int
+    /// Messages and bytes queued for one WebSocket connection before its backlog counts as full.
+    public var webSocketBacklogMessagesMax: Int
+    public var webSocketBacklogBytesMax: Int
+    /// Finalized blocks a connection's backlog may stay full before the client is told it is too slow.
+    public var webSocketStalledBlocksMax: UInt64
+    /// How long a client told it is too slow has to read that notice before the connection is cut.
+    public var webSocketFarewellTimeout: Duration
+    /// How often the server pings each WebSocket client; one that does not answer is disconnected.
+    public var webSocketPingInterval: Duration
 
     /// The default port of the JSON-RPC API.
     public static let defaultPort = 8645
@@ -20,7 +34,14 @@ public struct RPCServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = RPCServerConfiguration.defaultPort,
         requestBodyBytesMax: Int = RPCLimits.requestBodyBytesMaxDefault, batchRequestsMax: Int = RPCLimits.batchRequestsMaxDefault,
-        allowedOrigins: [String] = [], connectionIdleTimeout: Duration = .seconds(60)
+        allowedOrigins: [String] = [], connectionIdleTimeout: Duration = .seconds(60),
+        subscriptionsPerConnectionMax: Int = RPCLimits.subscriptionsPerConnectionMaxDefault,
+        webSocketConnectionsMax: Int = RPCLimits.webSocketConnectionsMaxDefault,
+        webSocketBacklogMessagesMax: Int = RPCLimits.webSocketBacklogMessagesMaxDefault,
+        webSocketBacklogBytesMax: Int = RPCLimits.webSocketBacklogBytesMaxDefault,
+        webSocketStalledBlocksMax: UInt64 = RPCLimits.webSocketStalledBlocksMaxDefault,
+        webSocketFarewellTimeout: Duration = RPCLimits.webSocketFarewellTimeoutDefault,
+        webSocketPingInterval: Duration = RPCLimits.webSocketPingIntervalDefault
     ) {
         self.host = host
         self.port = port
@@ -28,5 +49,12 @@ public struct RPCServerConfiguration: Sendable {
         self.batchRequestsMax = batchRequestsMax
         self.allowedOrigins = allowedOrigins
         self.connectionIdleTimeout = connectionIdleTimeout
+        self.subscriptionsPerConnectionMax = subscriptionsPerConnectionMax
+        self.webSocketConnectionsMax = webSocketConnectionsMax
+        self.webSocketBacklogMessagesMax = webSocketBacklogMessagesMax
+        self.webSocketBacklogBytesMax = webSocketBacklogBytesMax
+        self.webSocketStalledBlocksMax = webSocketStalledBlocksMax
+        self.webSocketFarewellTimeout = webSocketFarewellTimeout
+        self.webSocketPingInterval = webSocketPingInterval
     }
 }

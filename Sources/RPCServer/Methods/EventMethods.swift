@@ -45,8 +45,9 @@ enum EventMethods {
             try await context.ask { backend throws(RPCBackendError) in try await backend.queryEvents(filter, after: cursor, limit: limit) })
     }
 
-    static func eventFilter(_ value: JSONValue) throws(RPCError) -> EventFilter {
-        let object = try StructuredParameter(name: "filter", value: value, allowed: filterMembers)
+    /// Reads an events filter; `allowed` narrows the members (subscriptions take no heights).
+    static func eventFilter(_ value: JSONValue, allowed: [String] = filterMembers) throws(RPCError) -> EventFilter {
+        let object = try StructuredParameter(name: "filter", value: value, allowed: allowed)
         let contracts = try object.array("contracts", maxCount: RPCLimits.eventFilterContractsMax, expected: "0x + 40 hex digits") {
             RPCJSON.address(from: $0)
         }

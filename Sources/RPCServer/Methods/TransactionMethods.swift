@@ -26,7 +26,8 @@ enum TransactionMethods {
         name: "tx_sendAndWait",
         summary: "Submits a signed transaction and waits until a committed block holds it; returns its receipt.",
         description: "Takes the same transaction encoding as tx_send and fails the same ways. The node then looks for the "
-            + "receipt every \(RPCLimits.sendAndWaitPollIntervalMs) ms until timeoutMs (default "
+            + "receipt after each finalized block (every \(RPCLimits.sendAndWaitPollIntervalMs) ms on a server without block "
+            + "announcements) until timeoutMs (default "
             + "\(RPCLimits.sendAndWaitTimeoutMsDefault), at most \(RPCLimits.sendAndWaitTimeoutMsMax); more is -32004) has "
             + "passed, then answers -32005 with data.transactionHash: the transaction stays pending and may still commit, so "
             + "poll tx_getReceipt. A transaction that is already committed returns its receipt without being submitted again. "
@@ -160,19 +161,27 @@ enum TransactionMethods {
         }
     }
 
-    /// Polls for the receipt until it appears or `timeoutMs` has passed (−32005); cancellation ends the wait the same way.
+    /// Looks for the receipt after each finalized block the node announces (`ChainHead`), or by polling when
+    /// it announces none, until it appears or `timeoutMs` has passed (−32005); cancellation ends the wait the same way.
     static func waitForReceipt(_ hash: Hash, timeoutMs: UInt64, context: RPCCallContext) async throws(RPCError) -> CommittedReceipt {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .milliseconds(Int64(timeoutMs)))
         while true {
+            let head = context.chainHead?.height ?? 0
             if let receipt = try await context.ask({ backend throws(RPCBackendError) in try await backend.receipt(forTransaction: hash) }) {
                 return receipt
             }
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .zero, !Task.isCancelled else { break }
+            if let chainHead = context.chainHead, chainHead.isAnnounced {
+                let pause = min(remaining, .milliseconds(Int64(RPCLimits.sendAndWaitAnnouncedPollIntervalMs)))
+                _ = await chainHead.wait(after: head, timeout: pause)
+                if Task.isCancelled { break }
+                continue
+            }
             let pause = min(remaining, .milliseconds(Int64(RPCLimits.sendAndWaitPollIntervalMs)))
             do {
-                try await Task.sleep(for: pause)
+                try await Task.sleep(for: pause)  // polling a backend that announces nothing
             } catch {
                 break
             }

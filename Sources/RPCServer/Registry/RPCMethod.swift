@@ -263,6 +263,10 @@ public struct RPCCallContext: Sendable {
     /// The OpenRPC document of the registry serving the call (for `rpc.discover`).
     public let openRPCDocument: JSONValue
     public let logger: Logger
+    /// The WebSocket connection the call arrived on; nil over HTTP, where `subscribe` is unavailable.
+    var subscriptions: (any SubscriptionHost)? = nil
+    /// The node's finalized-block announcements, when the server has them (`tx_sendAndWait` waits on them).
+    var chainHead: ChainHead? = nil
 
     /// Runs one backend request, mapping its failure to the JSON-RPC error (`error(from:)`).
     public func ask<Value>(_ request: (any RPCBackend) async throws(RPCBackendError) -> Value) async throws(RPCError) -> Value {

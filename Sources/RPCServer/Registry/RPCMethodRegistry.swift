@@ -29,6 +29,7 @@ public struct RPCMethodRegistry: Sendable {
         ConsensusMethods.getValidators, ConsensusMethods.getStatus, ConsensusMethods.getParams,
         MembershipMethods.getDepartments, MembershipMethods.getAccount,
         GovernanceMethods.getProposals,
+        SubscriptionMethods.subscribe, SubscriptionMethods.unsubscribe,
         DiscoverMethod.discover,
     ])
 
@@ -49,7 +50,7 @@ public struct RPCMethodRegistry: Sendable {
             "info": .object([
                 "title": .string("SBP node JSON-RPC API"),
                 "description": .string(
-                    "JSON-RPC 2.0 over HTTP POST /. Hashes, addresses and bytes are 0x-prefixed hex; unsigned 64-bit integers "
+                    "JSON-RPC 2.0 over HTTP POST / and WebSocket /ws (text messages; subscribe and unsubscribe need /ws). Hashes, addresses and bytes are 0x-prefixed hex; unsigned 64-bit integers "
                         + "are JSON numbers up to 2^53 - 1 and decimal strings above it."),
                 "version": .string(RPCAPI.version),
             ]),
@@ -101,5 +102,5 @@ public struct RPCMethodRegistry: Sendable {
 
 /// The version of the API the OpenRPC document announces; bump the minor version when adding methods.
 public enum RPCAPI {
-    public static let version = "0.2.0"
+    public static let version = "0.3.0"
 }

@@ -282,6 +282,25 @@ public enum RPCSchemas {
             ]),
         "ProposalPage": object(
             "ProposalPage", ["proposals": array(of: reference("Proposal")), "nextCursor": nullable(reference("Cursor"))]),
+        "Subscription": object("Subscription", ["subscription": string, "cursor": reference("Cursor")]),
+        "SubscriptionNotification": .object([
+            "title": .string("SubscriptionNotification"),
+            "description": .string(
+                "The params of a WebSocket notification {\"jsonrpc\": \"2.0\", \"method\": \"subscription\", \"params\": ...}. "
+                    + "result is a HashedHeader (newHeads), an EventRecord (events) or a TransactionStatus (txStatus). A "
+                    + "notification with error instead ends the subscription; its cursor is the last one sent, to resume from."),
+            "type": .string("object"),
+            "properties": .object([
+                "subscription": string, "sequence": reference("Uint64"), "cursor": reference("Cursor"), "result": .object([:]),
+                "error": object(
+                    "SubscriptionError", ["code": .object(["type": .string("integer")]), "message": string, "data": .object([:])],
+                    required: ["code", "message"]),
+            ]),
+            "required": .array([.string("subscription"), .string("sequence"), .string("cursor")]),
+        ]),
+        "TransactionStatus": object(
+            "TransactionStatus",
+            ["status": enumeration(["pending", "unknown", "committed"]), "receipt": nullable(reference("Receipt"))]),
     ]
 
     /// Contract values decoded by an interface description: field name to value, with integers by the

@@ -1,0 +1,52 @@
+import Synchronization
+
+/// Counts of the server's WebSocket connections, for tests and the node's metrics.
+public struct WebSocketStatistics: Equatable, Sendable {
+    /// Connections open now.
+    public var connections = 0
+    /// Connections closed at once because `webSocketConnectionsMax` were open.
+    public var connectionsRefused: UInt64 = 0
+    /// Subscriptions started since the server started.
+    public var subscriptionsOpened: UInt64 = 0
+    /// Clients told they were too slow and disconnected since the server started.
+    public var slowClientsDisconnected: UInt64 = 0
+
+    public init() {}
+}
+
+/// The server's WebSocket connections: the connection limit and the counters.
+final class WebSocketConnections: Sendable {
+    let connectionsMax: Int
+    private let counters = Mutex(WebSocketStatistics())
+
+    init(connectionsMax: Int) {
+        precondition(connectionsMax >= 1, "webSocketConnectionsMax must be positive")
+        self.connectionsMax = connectionsMax
+    }
+
+    var statistics: WebSocketStatistics { counters.withLock { $0 } }
+
+    /// Counts a new connection; false (and counted as refused) when `connectionsMax` are already open.
+    func open() -> Bool {
+        counters.withLock { counters in
+            guard counters.connections < connectionsMax else {
+                counters.connectionsRefused += 1
+                return false
+            }
+            counters.connections += 1
+            return true
+        }
+    }
+
+    func close() {
+        counters.withLock { $0.connections -= 1 }
+    }
+
+    func subscriptionOpened() {
+        counters.withLock { $0.subscriptionsOpened += 1 }
+    }
+
+    func slowClientDisconnected() {
+        counters.withLock { $0.slowClientsDisconnected += 1 }
+    }
+}
