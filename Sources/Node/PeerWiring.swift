@@ -6,6 +6,7 @@ import Ledger
 import Logging
 import NIOCore
 import PeerNetwork
+import Synchronization
 import X509
 
 /// Sends peer messages over the `PeerHost`'s open links, by validator name.
@@ -66,6 +67,10 @@ final class PeerIntake: Sendable {
     let validators: @Sendable () -> ValidatorSet
     let logger: Logger
     private let verifyQueue = DispatchQueue(label: "sbp.verify", attributes: .concurrent)
+    /// One serial queue per peer for its gossip, on the concurrent queue: a peer sends a sender's
+    /// transactions in nonce order, and admitting two of its messages at once could put nonce n + 1
+    /// before n, which the mempool refuses as a gap (and only a re-gossip seconds later would repair).
+    private let gossipQueues: KeyedSerialQueues
 
     init(
         driver: ReplicaDriver, mempool: Mempool, signer: ConsensusSigner, activity: PeerActivity,
@@ -77,6 +82,7 @@ final class PeerIntake: Sendable {
         self.activity = activity
         self.validators = validators
         self.logger = logger
+        gossipQueues = KeyedSerialQueues(label: "sbp.gossip", target: verifyQueue)
     }
 
     func handle(_ event: PeerEvent) {
@@ -113,7 +119,7 @@ final class PeerIntake: Sendable {
                     link.close(reason: .protocolViolation("undecodable gossip: \(error)"))
                     return
                 }
-                verifyQueue.async { [self] in
+                gossipQueues.queue(for: link.identity.nodeName).async { [self] in
                     var added = false
                     for transaction in transactions {
                         if case .success(.added) = mempool.add(transaction, origin: .peer) { added = true }
@@ -141,6 +147,29 @@ final class PeerIntake: Sendable {
         case .viewChange(let signed): check(signed)
         case .newView(let signed): check(signed)
         case .fetchBlocks, .blocks: break
+        }
+    }
+}
+
+/// Serial dispatch queues by key on one shared target: work for one key runs in submission order, work
+/// for different keys runs in parallel on the target's threads.
+final class KeyedSerialQueues: Sendable {
+    private let label: String
+    private let target: DispatchQueue
+    private let queues = Mutex<[String: DispatchQueue]>([:])
+
+    init(label: String, target: DispatchQueue) {
+        self.label = label
+        self.target = target
+    }
+
+    /// The queue of `key`, made on first use. Keys are peer names, so there are few.
+    func queue(for key: String) -> DispatchQueue {
+        queues.withLock { queues in
+            if let queue = queues[key] { return queue }
+            let queue = DispatchQueue(label: "\(label).\(key)", target: target)
+            queues[key] = queue
+            return queue
         }
     }
 }
