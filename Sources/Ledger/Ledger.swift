@@ -26,12 +26,17 @@ public final class Ledger: Application, @unchecked Sendable {
     /// Serializes read-only contract queries, which share one VM and its module cache.
     private let queryLock = NSLock()
     private let queryVM = ContractVM()
+    /// Signatures already recovered by `check`, `screen` or `execute`; shared with the node's proposal screen.
+    public let verifiedSignatures: VerifiedSignatures
 
     /// Opens the ledger in `store`, writing the genesis state first if the store is empty.
     ///
     /// `code` maps each genesis contract's name to its WebAssembly bytes (see `GenesisBundle`). A store
     /// written for another genesis is refused, so a node can never mix two chains' data.
-    public init(store: any KeyValueStore, genesis: GenesisBundle) throws(LedgerError) {
+    public init(
+        store: any KeyValueStore, genesis: GenesisBundle, verifiedSignatures: VerifiedSignatures = VerifiedSignatures()
+    ) throws(LedgerError) {
+        self.verifiedSignatures = verifiedSignatures
         self.genesis = genesis.genesis
         self.genesisHash = genesis.genesis.hash
         self.store = store
@@ -82,10 +87,14 @@ public final class Ledger: Application, @unchecked Sendable {
         }
         do {
             if let rejection = Self.statelessRejection(transaction, chainId: genesis.chainId) { return .failure(rejection) }
-            do {
-                try transaction.verifySignature()
-            } catch {
-                return .failure(.badSignature(error.description))
+            let hash = transaction.hash
+            if !verifiedSignatures.contains(hash, signature: transaction.signature) {
+                do {
+                    try transaction.verifySignature()
+                } catch {
+                    return .failure(.badSignature(error.description))
+                }
+                verifiedSignatures.insert(hash, signature: transaction.signature)
             }
             let parameters = try state.parameters()
             let nextHeight = height + 1
@@ -110,7 +119,7 @@ public final class Ledger: Application, @unchecked Sendable {
         let height = block.height
         guard height == committed.height + 1 else { throw .unexpectedHeight(expected: committed.height + 1, received: height) }
         guard block.header.chainId == genesis.chainId else { throw .invalidBlock("block for chain \(block.header.chainId)") }
-        let signatures = Self.checkSignatures(block.transactions)
+        let signatures = Self.checkSignatures(block.transactions, verified: verifiedSignatures)
         do {
             try block.checkStructure(transactionHashes: signatures.map(\.hash))
         } catch {
@@ -213,15 +222,19 @@ public final class Ledger: Application, @unchecked Sendable {
 
     /// Whether every transaction passes the checks that need no state: form, size, chain, payload and
     /// signature (PBFT-NOTES rule 24: replicas refuse a pre-prepare carrying a transaction no correct
-    /// primary could have admitted). Signatures are recovered on every core.
-    public static func screen(_ transactions: [Transaction], chainId: String) -> Bool {
+    /// primary could have admitted). Signatures are recovered on every core, except those `verified` holds.
+    public static func screen(_ transactions: [Transaction], chainId: String, verified: VerifiedSignatures? = nil) -> Bool {
         guard transactions.allSatisfy({ statelessRejection($0, chainId: chainId) == nil }) else { return false }
-        return checkSignatures(transactions).allSatisfy { $0.error == nil }
+        return checkSignatures(transactions, verified: verified).allSatisfy { $0.error == nil }
     }
 
     /// Hashes every transaction and recovers its signer, in parallel over every core; the error is nil
     /// where the signature recovers to the sender. Each hash is computed once and reused by execution.
-    static func checkSignatures(_ transactions: [Transaction]) -> [(hash: Hash, error: TransactionSignatureError?)] {
+    /// A transaction whose exact signature `verified` holds is not recovered again, and every signature
+    /// that recovers to its sender is added to it.
+    static func checkSignatures(
+        _ transactions: [Transaction], verified: VerifiedSignatures? = nil
+    ) -> [(hash: Hash, error: TransactionSignatureError?)] {
         let count = transactions.count
         guard count > 0 else { return [] }
         var results = [(hash: Hash, error: TransactionSignatureError?)](repeating: (.zero, nil), count: count)
@@ -234,6 +247,10 @@ public final class Ledger: Application, @unchecked Sendable {
                 for index in start..<end {
                     let transaction = transactions[index]
                     let hash = transaction.hash
+                    if let verified, verified.contains(hash, signature: transaction.signature) {
+                        output[index] = (hash, nil)
+                        continue
+                    }
                     var error: TransactionSignatureError? = nil
                     if let signer = try? PublicKey.recover(signature: transaction.signature, digest: hash) {
                         if signer.address != transaction.body.sender {
@@ -242,6 +259,7 @@ public final class Ledger: Application, @unchecked Sendable {
                     } else {
                         error = .recoveryFailed(transaction: hash)
                     }
+                    if error == nil { verified?.insert(hash, signature: transaction.signature) }
                     output[index] = (hash, error)
                 }
             }

@@ -9,6 +9,9 @@ import Ledger
 /// `rejected` receipts instead (PBFT-NOTES rule 24).
 struct LedgerScreen: TransactionScreen {
     let chainId: String
+    /// The ledger's record of signatures already checked (at admission, usually), so a proposal's are not
+    /// recovered again; nil checks every one.
+    var verified: VerifiedSignatures? = nil
 
-    func accepts(_ transactions: [Transaction]) -> Bool { Ledger.screen(transactions, chainId: chainId) }
+    func accepts(_ transactions: [Transaction]) -> Bool { Ledger.screen(transactions, chainId: chainId, verified: verified) }
 }

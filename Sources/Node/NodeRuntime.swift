@@ -100,7 +100,7 @@ public final class NodeRuntime: Sendable {
         let replica = Replica(
             configuration: replicaConfiguration, identity: consensusKey.address, schedule: schedule, chain: position,
             journal: journal.records.map(\.record), wiped: wiped, authenticator: signer,
-            screen: LedgerScreen(chainId: bundle.genesis.chainId))
+            screen: LedgerScreen(chainId: bundle.genesis.chainId, verified: ledger.verifiedSignatures))
         if wiped { logger.warning("data directory was wiped: recovering through state transfer before voting (rule 19)") }
         mempool = Mempool(limits: Mempool.Limits(configuration.mempool), application: ledger)
         let (trust, digest) = try ChainTrust.make(from: view)

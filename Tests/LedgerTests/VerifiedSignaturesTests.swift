@@ -1,0 +1,69 @@
+import ChainTypes
+import Keys
+import Ledger
+import LedgerFixtures
+import Storage
+import Testing
+
+/// Signatures checked once (`VerifiedSignatures`): a hit is only ever the exact signature that was checked,
+/// and execution is the same with or without the cache.
+@Suite struct VerifiedSignaturesTests {
+    @Test("admission records a checked signature; the same body signed by another key is recovered again and refused everywhere")
+    func entriesAreTheExactSignature() throws {
+        let (chain, ledger) = try makeLedger()
+        let issuer = chain.issuers["TD"]!
+        let genuine = try chain.licenceCall("issue", issueArguments("L-1"), from: issuer)
+        #expect(!ledger.verifiedSignatures.contains(genuine.hash, signature: genuine.signature))
+        #expect(throws: Never.self) { try ledger.check(genuine, context: AdmissionContext(pendingFromSender: 0)).get() }
+        #expect(ledger.verifiedSignatures.contains(genuine.hash, signature: genuine.signature))
+
+        // Same body, so the same hash, but signed with another department's key.
+        let forged = Transaction(body: genuine.body, signature: chain.issuers["IMMD"]!.sign(genuine.hash))
+        #expect(forged.hash == genuine.hash)
+        #expect(!ledger.verifiedSignatures.contains(forged.hash, signature: forged.signature))
+        guard case .failure(.badSignature) = ledger.check(forged, context: AdmissionContext(pendingFromSender: 0)) else {
+            Issue.record("a forged signature over a cached body was admitted")
+            return
+        }
+        #expect(!Ledger.screen([forged], chainId: chain.chainId, verified: ledger.verifiedSignatures))
+        #expect(Ledger.screen([genuine], chainId: chain.chainId, verified: ledger.verifiedSignatures))
+        // A faulty primary's block carrying the forged copy: a rejected receipt, nothing executed.
+        let executed = try chain.commit([forged], on: ledger)
+        #expect(executed.receipts.map(\.status) == [.rejected])
+        #expect(!ledger.verifiedSignatures.contains(forged.hash, signature: forged.signature))
+    }
+
+    @Test("a block executes to the same roots and receipts on a ledger whose cache holds its signatures and on one without")
+    func executionIsTheSameWithOrWithoutTheCache() throws {
+        let chain = try FixtureChain()
+        let (_, warm) = try makeLedger(chain)
+        let (_, cold) = try makeLedger(chain, store: MemoryKeyValueStore())
+        let issuer = chain.issuers["TD"]!
+        let transactions = try (0..<20).map { number in
+            try chain.licenceCall("issue", issueArguments("L-\(number)"), from: issuer)
+        }
+        for transaction in transactions {
+            warm.verifiedSignatures.insert(transaction.hash, signature: transaction.signature)
+        }
+        let block = try chain.block(on: warm, transactions: transactions)
+        let onWarm = try warm.execute(block)
+        let onCold = try cold.execute(block)
+        #expect(onWarm.stateRoot == onCold.stateRoot)
+        #expect(onWarm.receiptsRoot == onCold.receiptsRoot)
+        #expect(onWarm.receipts == onCold.receipts)
+        #expect(onCold.receipts.allSatisfy { $0.status == .success })
+        #expect(cold.verifiedSignatures.count == transactions.count)
+    }
+
+    @Test("the cache is bounded by two generations and keeps the newest entries")
+    func twoGenerations() throws {
+        let cache = VerifiedSignatures(generationCapacity: 3)
+        let signature = try RecoverableSignature(compact: [UInt8](repeating: 1, count: 64), recoveryId: 0)
+        let hashes = (0..<7).map { Hash.sha256([UInt8($0)]) }
+        for hash in hashes { cache.insert(hash, signature: signature) }
+        #expect(cache.count <= 6)
+        #expect(!cache.contains(hashes[0], signature: signature))
+        #expect(cache.contains(hashes[6], signature: signature))
+        #expect(cache.contains(hashes[3], signature: signature))
+    }
+}
