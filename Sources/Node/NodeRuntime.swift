@@ -192,18 +192,32 @@ public final class NodeRuntime: Sendable {
 
     /// Runs the node until SIGTERM or SIGINT (or until the task is cancelled), then shuts down gracefully.
     public func run() async throws {
+        let backend = NodeRPCBackend(ledger: ledger, mempool: mempool, interfaces: interfaces, host: self)
+        let renderMetrics: @Sendable () async -> String = { [metrics, self] in
+            metrics.render(node: self, webSocket: self.rpcServer.withLock { $0 }?.webSocketStatistics)
+        }
+        // With `metrics.listen_port`, /metrics moves to a server of its own (with the health checks), off the API's port.
+        let separateMetrics = configuration.metricsListenPort.map { port in
+            var operations = RPCServerConfiguration(host: configuration.rpc.host, port: port)
+            operations.endpoints = .operations
+            return RPCServer(configuration: operations, backend: backend, logger: logger, metrics: renderMetrics)
+        }
         let rpc = RPCServer(
-            configuration: configuration.rpcOptions.serverConfiguration(configuration.rpc),
-            backend: NodeRPCBackend(ledger: ledger, mempool: mempool, interfaces: interfaces, host: self), chainHead: chainHead,
-            logger: logger,
-            metrics: { [metrics, self] in metrics.render(node: self, webSocket: self.rpcServer.withLock { $0 }?.webSocketStatistics) })
+            configuration: configuration.rpcOptions.serverConfiguration(configuration.rpc), backend: backend, chainHead: chainHead,
+            logger: logger, metrics: separateMetrics == nil ? renderMetrics : nil)
         rpcServer.withLock { $0 = rpc }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: PeerService(node: self)),
+            .init(service: RPCService(server: rpc, portKey: "rpc.listen_port"), successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if let separateMetrics {
+            services.append(
+                .init(
+                    service: RPCService(server: separateMetrics, portKey: "metrics.listen_port"),
+                    successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: PeerService(node: self)),
-                    .init(service: RPCService(server: rpc), successTerminationBehavior: .gracefullyShutdownGroup),
-                ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
@@ -286,6 +300,8 @@ struct PeerService: Service {
 /// The JSON-RPC server as a service.
 struct RPCService: Service {
     let server: RPCServer
+    /// The configuration key of the server's port, for the error when it cannot bind.
+    let portKey: String
 
     func run() async throws {
         do {
@@ -298,7 +314,7 @@ struct RPCService: Service {
             // A bind failure: name the address, which the underlying "address already in use" does not.
             let configuration = server.configuration
             throw NodeError.network(
-                "cannot serve JSON-RPC on \(configuration.host):\(configuration.port) (rpc.listen_port): \(error)")
+                "cannot serve HTTP on \(configuration.host):\(configuration.port) (\(portKey)): \(error)")
         }
     }
 }

@@ -76,6 +76,22 @@ struct LiveServer {
 
 @Suite("HTTP server over loopback")
 struct HTTPServerTests {
+    @Test("an operations-only server answers /healthz, /readyz and /metrics, and 404 on the API's paths")
+    func operationsOnly() async throws {
+        var configuration = RPCServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.endpoints = .operations
+        try await LiveServer.with(configuration, metrics: { "sbp_block_height 7\n" }) { server in
+            #expect(try await server.send("GET", "/healthz").status == 200)
+            #expect(try await server.send("GET", "/readyz").status == 200)
+            let metrics = try await server.send("GET", "/metrics")
+            #expect(metrics.status == 200 && metrics.text == "sbp_block_height 7\n")
+            let rpc = try await server.post(#"{"jsonrpc": "2.0", "method": "node_status", "id": 1}"#)
+            #expect(rpc.status == 404 && rpc.text.contains("only /healthz, /readyz and /metrics"))
+            // A full server answers 426 here (an upgrade is needed); this one has no /ws at all.
+            #expect(try await server.send("GET", "/ws").status == 404)
+        }
+    }
+
     @Test("POST / answers a JSON-RPC request with 200 and application/json")
     func roundTrip() async throws {
         try await LiveServer.with { server in

@@ -211,6 +211,17 @@ struct WebSocketLimitTests {
         }
     }
 
+    @Test("an operations-only server refuses the WebSocket upgrade")
+    func operationsServerHasNoWebSocket() async throws {
+        var configuration = RPCServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.endpoints = .operations
+        try await LiveWebSocketServer.with(configuration) { server in
+            await #expect(throws: (any Error).self) {
+                try await server.connect { _ in }
+            }
+        }
+    }
+
     @Test("GET /ws without an upgrade is 426 Upgrade Required")
     func upgradeRequired() async throws {
         try await LiveServer.with { server in

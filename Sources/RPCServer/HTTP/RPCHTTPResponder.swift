@@ -12,6 +12,7 @@ struct RPCHTTPResponder: HTTPResponder {
     let requestBodyBytesMax: Int
     let cors: CORSPolicy
     let metrics: (@Sendable () async -> String)?
+    var endpoints: RPCEndpoints = .all
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let origin = request.headers[.origin]
@@ -24,6 +25,9 @@ struct RPCHTTPResponder: HTTPResponder {
     }
 
     private func route(_ request: Request) async throws -> Response {
+        if endpoints == .operations, ["/", "/ws"].contains(request.uri.path) {
+            return Self.text(.notFound, "this port serves only /healthz, /readyz and /metrics\n")
+        }
         switch (request.uri.path, request.method) {
         case ("/", .post):
             return try await jsonRPC(request)

@@ -58,7 +58,7 @@ public final class RPCServer: Sendable {
         }
         let responder = RPCHTTPResponder(
             engine: engine, requestBodyBytesMax: configuration.requestBodyBytesMax,
-            cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins), metrics: metrics)
+            cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins), metrics: metrics, endpoints: configuration.endpoints)
         let idleTimeout = TimeAmount.nanoseconds(
             configuration.connectionIdleTimeout.components.seconds * 1_000_000_000
                 + configuration.connectionIdleTimeout.components.attoseconds / 1_000_000_000)

@@ -1,3 +1,12 @@
+/// Which endpoints a server answers.
+public enum RPCEndpoints: Sendable, Equatable {
+    /// JSON-RPC on POST `/` and WebSocket `/ws`, and `/healthz`, `/readyz`, `/metrics`.
+    case all
+    /// Only `/healthz`, `/readyz` and `/metrics`: the operator's port, kept off the public API's (a node
+    /// with `metrics.listen_port` runs one such server beside its JSON-RPC server).
+    case operations
+}
+
 /// Where and how the RPC server listens, and its HTTP and WebSocket limits.
 public struct RPCServerConfiguration: Sendable {
     /// The address to bind; loopback by default, so exposing the API is a deliberate choice.
@@ -27,6 +36,8 @@ public struct RPCServerConfiguration: Sendable {
     public var webSocketFarewellTimeout: Duration
     /// How often the server pings each WebSocket client; one that does not answer is disconnected.
     public var webSocketPingInterval: Duration
+    /// Which endpoints this server answers (default: all of them).
+    public var endpoints: RPCEndpoints = .all
 
     /// The default port of the JSON-RPC API.
     public static let defaultPort = 8645

@@ -23,7 +23,7 @@ struct WebSocketEndpoint: Sendable {
         WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
     > {
         let path = request.path.map { String($0.prefix { $0 != "?" }) }
-        guard path == Self.path else { return .dontUpgrade }
+        guard path == Self.path, configuration.endpoints == .all else { return .dontUpgrade }
         let cors = CORSPolicy(allowedOrigins: configuration.allowedOrigins)
         let ownHost = request.authority.map(Self.hostname(ofHost:))
         for origin in request.headerFields[values: .origin] where !cors.allows(origin) && Self.hostname(ofOrigin: origin) != ownHost {
