@@ -332,7 +332,8 @@ final class ReplicaDriver: @unchecked Sendable {
 
     /// Suspects the primary when blocks with room keep leaving out the oldest pending transaction (rule 13).
     private func watchInclusion(after block: Block) {
-        guard let oldest = pool.oldestPending() else {
+        // Blocks fetched while catching up were proposed before this node held its transactions.
+        guard !replica.isSyncing, let oldest = pool.oldestPending() else {
             _ = inclusionWatch.blockFinalized(Self.blockUse(block, consensus: nil), oldest: nil)
             return
         }
