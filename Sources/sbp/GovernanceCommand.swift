@@ -34,6 +34,23 @@ struct ProposalOptions: ParsableArguments {
             .governance, payload: action.canonicalBytes, announce: { _ in "proposing \(change.kindName)..." },
             extras: GovernanceOutcome.extras)
     }
+
+    /// Proposes new parameters: the ones in force (`consensus_getParams`, member `member`) with the caller's
+    /// overrides applied, checked here as the chain will check them.
+    func submitParameters<Parameters>(
+        _ member: String, parse: (JSON?) throws -> Parameters, apply: (Parameters) -> Parameters,
+        validate: (Parameters) throws(GenesisError) -> Void, change: (Parameters) -> ProposalChange
+    ) async throws {
+        let signer = try TransactionSender(options: sender)
+        let current = try await sender.client.object("consensus_getParams")
+        let parameters = apply(try parse(current[member]))
+        do {
+            try validate(parameters)
+        } catch {
+            throw CommandError("the chain would refuse these parameters: \(error.field): \(error.reason)")
+        }
+        try await submit(change(parameters), signer: signer)
+    }
 }
 
 /// What a governance receipt says about its proposal: the id (the return data) and the decision, if any.

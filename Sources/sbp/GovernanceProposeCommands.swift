@@ -160,15 +160,10 @@ struct ProposeConsensusParameters: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let signer = try TransactionSender(options: proposal.sender)
-        let current = try await proposal.sender.client.object("consensus_getParams")
-        let parameters = overrides.applied(to: try ConsensusParameterOverrides.parse(current["consensus"]))
-        do {
-            try parameters.validate()
-        } catch {
-            throw CommandError("the chain would refuse these parameters: \(error.field): \(error.reason)")
-        }
-        try await proposal.submit(.setConsensusParameters(parameters), signer: signer)
+        try await proposal.submitParameters(
+            "consensus", parse: ConsensusParameterOverrides.parse, apply: overrides.applied,
+            validate: { parameters throws(GenesisError) in try parameters.validate() },
+            change: ProposalChange.setConsensusParameters)
     }
 }
 
@@ -183,15 +178,10 @@ struct ProposeGovernanceParameters: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let signer = try TransactionSender(options: proposal.sender)
-        let current = try await proposal.sender.client.object("consensus_getParams")
-        let parameters = overrides.applied(to: try GovernanceParameterOverrides.parse(current["governance"]))
-        do {
-            try parameters.validate()
-        } catch {
-            throw CommandError("the chain would refuse these parameters: \(error.field): \(error.reason)")
-        }
-        try await proposal.submit(.setGovernanceParameters(parameters), signer: signer)
+        try await proposal.submitParameters(
+            "governance", parse: GovernanceParameterOverrides.parse, apply: overrides.applied,
+            validate: { parameters throws(GenesisError) in try parameters.validate() },
+            change: ProposalChange.setGovernanceParameters)
     }
 }
 
