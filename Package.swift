@@ -147,7 +147,7 @@ let package = Package(
             name: "NodeTests",
             dependencies: [
                 "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", "Evidence",
-                "StateTree", "ContractVM", "RPCServer", x509, logging, hummingbirdWSClient,
+                "StateTree", "ContractVM", "RPCServer", "Simulation", x509, logging, hummingbirdWSClient,
             ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(
