@@ -96,4 +96,8 @@ public struct ExecutedBlock: Sendable {
     }
 
     public var height: UInt64 { block.height }
+
+    /// Bytes of keys and values `finalize` writes besides the block and its certificate (tests compare it
+    /// with the write budget, `docs/ledger.md` §5).
+    public var writeBytes: Int { writes.byteCount }
 }

@@ -165,7 +165,9 @@ struct NodeRPCBackend: RPCBackend {
             case .nonceGap(let expected, let received): return .nonceTooHigh(expected: expected, received: received)
             case .expired(let expiryHeight, let height): return .expired(expiryHeight: expiryHeight, latestHeight: height)
             case .fuelLimitTooHigh(let limit, let blockLimit): return .fuelLimitTooHigh(fuelLimit: limit, maximum: blockLimit)
-            case .senderSuspended, .departmentRemoved, .roleNotAllowed, .tooLarge, .malformedPayload, .notAllowed, .blockFuelExhausted:
+            case .transactionFuelTooHigh(let limit, let transactionMax): return .fuelLimitTooHigh(fuelLimit: limit, maximum: transactionMax)
+            case .senderSuspended, .departmentRemoved, .roleNotAllowed, .tooLarge, .malformedPayload, .notAllowed, .blockFuelExhausted,
+                .invalidProposal, .fuelLimitTooLow:
                 return .notPermitted(sender: transaction.body.sender, reason: ledgerRejection.description)
             }
         }

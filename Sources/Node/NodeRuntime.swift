@@ -91,6 +91,13 @@ public final class NodeRuntime: Sendable {
         for epoch in epochs.dropFirst() { schedule.schedule(epoch.validators, from: epoch.firstHeight) }
         chainHead = ChainHead(height: view.height)
         let parameters = try view.parameters().consensus
+        do {
+            // Stored parameters outside the ranges this node supports (written by an older node) stop it
+            // here with the reason, never in a precondition of the replica (issue 14, defect 1).
+            try parameters.validate()
+        } catch {
+            throw NodeError.ledger("the chain's consensus parameters are outside what this node supports: \(error)")
+        }
         let position = try Self.chainPosition(view)
         signer = ConsensusSigner(key: consensusKey)
         let replicaConfiguration = ReplicaConfiguration(
@@ -103,7 +110,8 @@ public final class NodeRuntime: Sendable {
             screen: LedgerScreen(chainId: bundle.genesis.chainId, verified: ledger.verifiedSignatures))
         if wiped { logger.warning("data directory was wiped: recovering through state transfer before voting (rule 19)") }
         mempool = Mempool(limits: Mempool.Limits(configuration.mempool), application: ledger)
-        let (trust, digest) = try ChainTrust.make(from: view)
+        let (trust, digest, trustProblems) = try ChainTrust.make(from: view)
+        for problem in trustProblems { logger.error("peer trust: \(problem)") }
         for problem in Self.identityProblems(
             certificate: tlsCertificate.certificate, departmentCA: departmentCA, trust: trust, configuration: configuration, at: Date())
         {
@@ -179,9 +187,10 @@ public final class NodeRuntime: Sendable {
     /// whose certificates no longer pass (DESIGN §5: revocation enforced on live links within one block).
     static func refreshTrust(ledger: Ledger, host: PeerHost, digest: TrustDigest, logger: Logger) {
         do {
-            let (trust, newDigest) = try ChainTrust.make(from: try ledger.view())
+            let (trust, newDigest, problems) = try ChainTrust.make(from: try ledger.view())
             guard digest.value.withLock({ $0 }) != newDigest else { return }
             digest.value.withLock { $0 = newDigest }
+            for problem in problems { logger.error("peer trust: \(problem)") }
             for (link, refusal) in host.updateTrust(trust) {
                 logger.notice("closed link after a trust change", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
             }
