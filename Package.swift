@@ -155,9 +155,8 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork",
-                "Evidence",
-                "StateTree", "ContractVM", "RPCServer", x509, logging, hummingbirdWSClient,
+                "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", "Evidence",
+                "StateTree", "ContractVM", "RPCServer", "Simulation", x509, logging, hummingbirdWSClient,
             ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(

@@ -76,7 +76,7 @@ public final class Ledger: Application, @unchecked Sendable {
 
     // MARK: Application
 
-    public func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Void, TransactionRejection> {
+    public func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Admission, TransactionRejection> {
         let (height, state): (UInt64, BlockState)
         do {
             // Height first: a snapshot taken after it holds at least that height's state.
@@ -102,13 +102,14 @@ public final class Ledger: Application, @unchecked Sendable {
             case .some(let rejection): return .failure(rejection)
             case .none: break
             }
-            let account = try state.account(transaction.body.sender)
-            let expected = context.expectedNonce(accountNonce: account?.nonce ?? 0)
-            if transaction.body.nonce < expected { return .failure(.nonceTooLow(expected: expected, received: transaction.body.nonce)) }
-            if transaction.body.nonce > expected { return .failure(.nonceGap(expected: expected, received: transaction.body.nonce)) }
+            let accountNonce = try state.account(transaction.body.sender)?.nonce ?? 0
             if let rejection = try proposalRejection(transaction, state: state, height: height) { return .failure(rejection) }
             if let failure = state.failure { return .failure(.notAllowed("the ledger cannot read its state: \(failure)")) }
-            return .success(())
+            let expected = context.expectedNonce(accountNonce: accountNonce)
+            let nonce = transaction.body.nonce
+            if nonce < expected { return .failure(.nonceTooLow(expected: expected, received: nonce)) }
+            if nonce - expected > context.futureNonceWindow { return .failure(.nonceGap(expected: expected, received: nonce)) }
+            return .success(Admission(accountNonce: accountNonce))
         } catch {
             return .failure(.notAllowed("the ledger cannot read its state: \(error)"))
         }

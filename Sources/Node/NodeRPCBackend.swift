@@ -155,6 +155,7 @@ struct NodeRPCBackend: RPCBackend {
     static func rpcRejection(_ rejection: MempoolRejection, transaction: Transaction) -> RPCRejection {
         switch rejection {
         case .full, .duplicate: return .mempoolFull
+        case .nonceTaken(let sender, _): return .notPermitted(sender: sender, reason: rejection.description)
         case .rejected(let ledgerRejection):
             switch ledgerRejection {
             case .badSignature: return .invalidSignature

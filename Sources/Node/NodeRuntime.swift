@@ -280,8 +280,10 @@ public final class NodeRuntime: Sendable {
         broadcast(mempool.takeGossip())
     }
 
-    /// Sends the clients' transactions that are still pending one interval later to every peer again.
+    /// Sends the clients' transactions that are still pending one interval later to every peer again, and
+    /// evicts future nonces whose gap did not fill in time (so they leave on an idle chain too).
     func regossipPending() {
+        MempoolProposals.log(mempool.evictStaleFutures(), logger: logger)
         broadcast(mempool.takeRegossip())
     }
 
@@ -388,7 +390,8 @@ final class MempoolProposals: ProposalSource {
         }
     }
 
-    var pendingCount: Int { mempool.count }
+    /// Only ready transactions: a future nonce cannot be proposed, so it is no work a primary owes.
+    var pendingCount: Int { mempool.readyCount }
 
     func proposal(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction] {
         let batch = mempool.batch(transactionsMax: transactionsMax, bytesMax: bytesMax, fuelMax: fuelMax)
@@ -398,9 +401,16 @@ final class MempoolProposals: ProposalSource {
 
     func committed(_ block: Block, nextHeight: UInt64) {
         do {
-            try mempool.removeCommitted(block)
+            Self.log(try mempool.removeCommitted(block), logger: logger)
         } catch {
             logger.error("mempool cannot read the ledger after a block", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Logs every transaction that left the pool other than by inclusion, with why (counted in `MempoolMetrics`).
+    static func log(_ evictions: [Hash: MempoolEviction], logger: Logger) {
+        for (hash, reason) in evictions.sorted(by: { $0.key < $1.key }) where reason != .included {
+            logger.info("transaction left the mempool", metadata: ["transaction": "\(hash)", "reason": "\(reason)"])
         }
     }
 
