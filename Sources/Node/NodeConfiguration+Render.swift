@@ -31,6 +31,9 @@ extension NodeConfiguration {
             "listen_address = \(Self.tomlString(p2p.host))",
             "listen_port = \(p2p.port)",
         ]
+        if certificateExpiryWarningDays != NodeLimits.certificateExpiryWarningDaysDefault {
+            lines.append("certificate_expiry_warning_days = \(certificateExpiryWarningDays)")
+        }
         for peer in peers {
             lines += [
                 "",

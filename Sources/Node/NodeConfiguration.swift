@@ -29,6 +29,9 @@ public struct NodeConfiguration: Hashable, Sendable {
     public var metricsListenPort: Int?
     public var log: LogSettings
     public var mempool: MempoolLimits
+    /// Days ahead of an expiry of this node's or a peer's TLS certificate (or CA) that the node warns
+    /// (`p2p.certificate_expiry_warning_days`).
+    public var certificateExpiryWarningDays: Int = NodeLimits.certificateExpiryWarningDaysDefault
 
     /// A configuration with the file's defaults for everything optional (`data`, no peers, text logs at
     /// info, default mempool bounds, metrics on the RPC port).

@@ -21,7 +21,13 @@ enum NodeConfigurationParser {
         guard let genesisFile = try path(node, "genesis_file") else { throw .missing(field: node.field("genesis_file")) }
 
         let keys = try keyFiles(try document.requiredSection("keys"))
-        let (p2p, peers) = try p2pSettings(try document.requiredSection("p2p"), nodeName: nodeName)
+        let p2pSection = try document.requiredSection("p2p")
+        let (p2p, peers) = try p2pSettings(p2pSection, nodeName: nodeName)
+        let warningDays = try p2pSection.integer("certificate_expiry_warning_days") ?? NodeLimits.certificateExpiryWarningDaysDefault
+        guard (0...NodeLimits.certificateValidityDaysMax).contains(warningDays) else {
+            throw .invalid(
+                field: p2pSection.field("certificate_expiry_warning_days"), reason: "must be 0...\(NodeLimits.certificateValidityDaysMax)")
+        }
         let rpcSection = try document.requiredSection("rpc")
         try rpcSection.allow([
             "listen_address", "listen_port", "allowed_origins", "batch_requests_max", "request_body_bytes_max",
@@ -35,11 +41,13 @@ enum NodeConfigurationParser {
             try metrics.allow(["listen_port"])
             metricsListenPort = try port(metrics, "listen_port", range: listenPorts)
         }
-        return NodeConfiguration(
+        var configuration = NodeConfiguration(
             nodeName: nodeName, department: department, dataDirectory: dataDirectory, genesisFile: genesisFile, keys: keys,
             p2p: p2p, peers: peers, rpc: rpc, rpcOptions: rpcOptions, metricsListenPort: metricsListenPort,
             log: try logSettings(try document.section("log")),
             mempool: try mempoolLimits(try document.section("mempool")))
+        configuration.certificateExpiryWarningDays = warningDays
+        return configuration
     }
 
     private static func table(from text: String) throws(NodeConfigurationError) -> TOMLTable {
@@ -68,7 +76,7 @@ enum NodeConfigurationParser {
     private static func p2pSettings(
         _ section: TOMLSection, nodeName: String
     ) throws(NodeConfigurationError) -> (NodeConfiguration.ListenAddress, [NodeConfiguration.Peer]) {
-        try section.allow(["listen_address", "listen_port", "peers"])
+        try section.allow(["listen_address", "listen_port", "peers", "certificate_expiry_warning_days"])
         let address = try listenAddress(section)
         let peerSections = try section.arrayOfTables("peers")
         guard peerSections.count <= NodeLimits.peersMax else {

@@ -72,4 +72,6 @@ public enum NodeLimits {
     /// Default lifetime of generated CA and node certificates.
     public static let certificateValidityDaysDefault = 3650
     public static let certificateValidityDaysMax = 36_500
+    /// Days ahead of a TLS certificate's (or its CA's) expiry that the node warns, unless configured.
+    public static let certificateExpiryWarningDaysDefault = 30
 }

@@ -26,6 +26,8 @@ final class NodeMetrics: Sendable {
     private let webSocketConnections: CoreMetrics.Gauge
     private let webSocketConnectionsRefused: CoreMetrics.Gauge
     private let webSocketSlowClients: CoreMetrics.Gauge
+    private let certificateExpirySeconds: CoreMetrics.Gauge
+    private let peerCertificateExpirySeconds: CoreMetrics.Gauge
 
     init() {
         let factory = PrometheusMetricsFactory(registry: registry)
@@ -48,6 +50,8 @@ final class NodeMetrics: Sendable {
         webSocketConnections = Gauge(label: "sbp_rpc_websocket_connections", factory: factory)
         webSocketConnectionsRefused = Gauge(label: "sbp_rpc_websocket_connections_refused", factory: factory)
         webSocketSlowClients = Gauge(label: "sbp_rpc_websocket_slow_clients", factory: factory)
+        certificateExpirySeconds = Gauge(label: "sbp_tls_certificate_expiry_seconds", factory: factory)
+        peerCertificateExpirySeconds = Gauge(label: "sbp_peer_certificate_expiry_seconds_min", factory: factory)
     }
 
     func blockFinalized(_ executed: ExecutedBlock) {
@@ -55,6 +59,18 @@ final class NodeMetrics: Sendable {
         transactions.increment(by: executed.receipts.count)
         failedTransactions.increment(by: executed.receipts.filter { $0.status != .success }.count)
         height.record(Int64(executed.height))
+    }
+
+    /// Seconds until this node's TLS certificate (or its CA) expires, and until the first connected peer's does.
+    func certificateExpiry(ownSecondsLeft: Double, nearestPeerSecondsLeft: Double?) {
+        certificateExpirySeconds.record(Self.wholeSeconds(ownSecondsLeft))
+        if let nearestPeerSecondsLeft { peerCertificateExpirySeconds.record(Self.wholeSeconds(nearestPeerSecondsLeft)) }
+    }
+
+    /// Seconds as an integer, clamped to ±10^15 (certificate dates come from outside; never trap).
+    static func wholeSeconds(_ seconds: Double) -> Int64 {
+        guard seconds.isFinite else { return 0 }
+        return Int64(max(-1e15, min(1e15, seconds)).rounded(.down))
     }
 
     /// The text exposition, with the gauges that are sampled rather than counted brought up to date.

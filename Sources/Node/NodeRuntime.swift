@@ -29,6 +29,8 @@ public final class NodeRuntime: Sendable {
     let signer: ConsensusSigner
     let intake: PeerIntake
     let trustDigest = TrustDigest()
+    /// When this node's and its peers' certificates expire (issue 14, defect 6).
+    let expiryWatch: CertificateExpiryWatch
     let metrics: NodeMetrics
     let peerActivity = PeerActivity()
     /// The genesis contracts' interface descriptions, for decoding RPC results and events.
@@ -118,6 +120,10 @@ public final class NodeRuntime: Sendable {
             logger.error("\(problem)", metadata: ["certificate": "\(configuration.keys.tlsCertificateFile)"])
         }
         trustDigest.value.withLock { $0 = digest }
+        trustDigest.trust.withLock { $0 = trust }
+        expiryWatch = CertificateExpiryWatch(
+            warningInterval: TimeInterval(configuration.certificateExpiryWarningDays) * 86_400,
+            ownExpiry: min(tlsCertificate.certificate.notValidAfter, departmentCA.notValidAfter))
         host = try PeerHost(configuration: PeerHost.Configuration(certificate: tlsCertificate), trust: trust, logger: logger)
         metrics = NodeMetrics()
         let transport = LinkTransport(host: host, logger: logger)
@@ -190,6 +196,7 @@ public final class NodeRuntime: Sendable {
             let (trust, newDigest, problems) = try ChainTrust.make(from: try ledger.view())
             guard digest.value.withLock({ $0 }) != newDigest else { return }
             digest.value.withLock { $0 = newDigest }
+            digest.trust.withLock { $0 = trust }
             for problem in problems { logger.error("peer trust: \(problem)") }
             for (link, refusal) in host.updateTrust(trust) {
                 logger.notice("closed link after a trust change", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
@@ -197,6 +204,25 @@ public final class NodeRuntime: Sendable {
         } catch {
             logger.error("cannot rebuild peer trust", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Closes links whose certificate (or its CA) has expired, logs the warnings of `expiryWatch` and
+    /// records both expiries for `/metrics`; returns when to check again (DESIGN §5, issue 14 defect 6).
+    @discardableResult
+    func checkCertificateExpiry(now: Date) -> Date {
+        let trust = trustDigest.trust.withLock { $0 }
+        let peers = host.openLinks.compactMap { link in
+            trust.expiry(of: link.certificate).map { CertificateExpiryWatch.Peer(name: link.identity.description, expiry: $0) }
+        }
+        let report = expiryWatch.check(now: now, peers: peers)
+        if !report.expiredPeers.isEmpty {
+            for (link, refusal) in host.updateTrust(trust) {
+                logger.notice("closed link: certificate expired", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
+            }
+        }
+        for warning in report.warnings { logger.warning("\(warning)") }
+        metrics.certificateExpiry(ownSecondsLeft: report.ownSecondsLeft, nearestPeerSecondsLeft: report.nearestPeerSecondsLeft)
+        return report.nextCheck
     }
 
     /// Runs the node until SIGTERM or SIGINT (or until the task is cancelled), then shuts down gracefully.
@@ -299,7 +325,15 @@ struct PeerService: Service {
         await cancelWhenGracefulShutdown {
             for await event in events { intake.handle(event) }
         }
+        let expiry = Task { [node] in
+            while !Task.isCancelled {
+                let next = node.checkCertificateExpiry(now: Date())
+                let wait = max(1, next.timeIntervalSinceNow)
+                try? await Task.sleep(for: .seconds(wait))  // a timer to the next expiry, not synchronization
+            }
+        }
         regossip.cancel()
+        expiry.cancel()
         node.logger.info("stopping the node")
         node.driver.stop()
         try? await node.host.shutdown()
@@ -333,6 +367,8 @@ struct RPCService: Service {
 /// The digest of the inputs of the peer trust last installed (to skip rebuilding an unchanged trust).
 final class TrustDigest: Sendable {
     let value = Mutex(Hash.zero)
+    /// The trust last built, for the expiry timer (`checkCertificateExpiry(now:)`).
+    let trust = Mutex(PeerTrust())
 }
 
 /// The mempool as the driver's proposal source.

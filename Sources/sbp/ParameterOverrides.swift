@@ -13,10 +13,16 @@ struct ConsensusParameterOverrides: ParsableArguments {
     @Option(help: "Block size at most, in bytes.") var blockBytesMax: UInt32?
     @Option(help: "Fuel per block at most.") var blockFuelMax: UInt64?
     @Option(help: "How far ahead of a replica's clock a block timestamp may be, in ms.") var timestampDriftMsMax: UInt64?
+    @Option(help: "Fuel one transaction may declare at most (at most a block's fuel / 8).") var transactionFuelMax: UInt64?
+    @Option(help: "Bytes of state and events one block may write.") var blockWriteBytesMax: UInt64?
 
     var isEmpty: Bool {
-        [checkpointInterval, watermarkWindow, viewChangeTimeoutTicks, viewChangeTimeoutTicksMax, tickMs, blockFuelMax, timestampDriftMsMax]
-            .allSatisfy { $0 == nil } && blockTransactionsMax == nil && blockBytesMax == nil
+        [
+            checkpointInterval, watermarkWindow, viewChangeTimeoutTicks, viewChangeTimeoutTicksMax, tickMs, blockFuelMax,
+            timestampDriftMsMax,
+            transactionFuelMax, blockWriteBytesMax,
+        ]
+        .allSatisfy { $0 == nil } && blockTransactionsMax == nil && blockBytesMax == nil
     }
 
     func applied(to current: Genesis.ConsensusParameters) -> Genesis.ConsensusParameters {
@@ -30,6 +36,8 @@ struct ConsensusParameterOverrides: ParsableArguments {
         parameters.blockBytesMax = blockBytesMax ?? current.blockBytesMax
         parameters.blockFuelMax = blockFuelMax ?? current.blockFuelMax
         parameters.timestampDriftMsMax = timestampDriftMsMax ?? current.timestampDriftMsMax
+        parameters.transactionFuelMax = transactionFuelMax ?? current.transactionFuelMax
+        parameters.blockWriteBytesMax = blockWriteBytesMax ?? current.blockWriteBytesMax
         return parameters
     }
 
@@ -52,7 +60,8 @@ struct ConsensusParameterOverrides: ParsableArguments {
             viewChangeTimeoutTicks: try field("viewChangeTimeoutTicks"), viewChangeTimeoutTicksMax: try field("viewChangeTimeoutTicksMax"),
             tickMs: try field("tickMs"), blockTransactionsMax: try field32("blockTransactionsMax"),
             blockBytesMax: try field32("blockBytesMax"),
-            blockFuelMax: try field("blockFuelMax"), timestampDriftMsMax: try field("timestampDriftMsMax"))
+            blockFuelMax: try field("blockFuelMax"), timestampDriftMsMax: try field("timestampDriftMsMax"),
+            transactionFuelMax: try field("transactionFuelMax"), blockWriteBytesMax: try field("blockWriteBytesMax"))
     }
 
     static func json(_ parameters: Genesis.ConsensusParameters) -> JSON {
@@ -63,6 +72,7 @@ struct ConsensusParameterOverrides: ParsableArguments {
             "blockTransactionsMax": .integer(Int64(parameters.blockTransactionsMax)),
             "blockBytesMax": .integer(Int64(parameters.blockBytesMax)),
             "blockFuelMax": .uint64(parameters.blockFuelMax), "timestampDriftMsMax": .uint64(parameters.timestampDriftMsMax),
+            "transactionFuelMax": .uint64(parameters.transactionFuelMax), "blockWriteBytesMax": .uint64(parameters.blockWriteBytesMax),
         ]
     }
 }

@@ -137,6 +137,7 @@ struct CLIOutputTests {
         let current: JSON = [
             "checkpointInterval": 64, "watermarkWindow": 256, "viewChangeTimeoutTicks": 20, "viewChangeTimeoutTicksMax": 640, "tickMs": 100,
             "blockTransactionsMax": 2000, "blockBytesMax": 4_194_304, "blockFuelMax": "10000000000000000000", "timestampDriftMsMax": 5000,
+            "transactionFuelMax": "1250000000000000000", "blockWriteBytesMax": 8_388_608,
         ]
         let parsed = try ConsensusParameterOverrides.parse(current)
         #expect(parsed.blockFuelMax == 10_000_000_000_000_000_000)

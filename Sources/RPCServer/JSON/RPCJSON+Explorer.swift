@@ -89,6 +89,8 @@ extension RPCJSON {
             "blockBytesMax": .number(Int(parameters.blockBytesMax)),
             "blockFuelMax": uint64(parameters.blockFuelMax),
             "timestampDriftMsMax": uint64(parameters.timestampDriftMsMax),
+            "transactionFuelMax": uint64(parameters.transactionFuelMax),
+            "blockWriteBytesMax": uint64(parameters.blockWriteBytesMax),
         ])
     }
 

@@ -130,6 +130,7 @@ public enum RPCSchemas {
                 "viewChangeTimeoutTicks": reference("Uint64"), "viewChangeTimeoutTicksMax": reference("Uint64"),
                 "tickMs": reference("Uint64"), "blockTransactionsMax": nonNegativeInteger, "blockBytesMax": nonNegativeInteger,
                 "blockFuelMax": reference("Uint64"), "timestampDriftMsMax": reference("Uint64"),
+                "transactionFuelMax": reference("Uint64"), "blockWriteBytesMax": reference("Uint64"),
             ]),
         "GovernanceParameters": object(
             "GovernanceParameters",
