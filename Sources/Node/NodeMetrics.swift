@@ -2,6 +2,7 @@ import CoreMetrics
 import Ledger
 import Prometheus
 import RPCServer
+import Synchronization
 
 /// The node's Prometheus metrics (`/metrics`), recorded through swift-metrics into its own registry.
 ///
@@ -19,6 +20,10 @@ final class NodeMetrics: Sendable {
     private let mempoolTransactions: CoreMetrics.Gauge
     private let mempoolBytes: CoreMetrics.Gauge
     private let droppedFrames: CoreMetrics.Gauge
+    private let failedSends: CoreMetrics.Gauge
+    private let intakeDropped: CoreMetrics.Gauge
+    private let fetchRequestsRefused: CoreMetrics.Gauge
+    private let badSignatureDisconnects: CoreMetrics.Gauge
     private let syncing: CoreMetrics.Gauge
     private let webSocketConnections: CoreMetrics.Gauge
     private let webSocketConnectionsRefused: CoreMetrics.Gauge
@@ -36,6 +41,10 @@ final class NodeMetrics: Sendable {
         mempoolTransactions = Gauge(label: "sbp_mempool_transactions", factory: factory)
         mempoolBytes = Gauge(label: "sbp_mempool_bytes", factory: factory)
         droppedFrames = Gauge(label: "sbp_peer_frames_dropped", factory: factory)
+        failedSends = Gauge(label: "sbp_peer_sends_failed", factory: factory)
+        intakeDropped = Gauge(label: "sbp_peer_inbound_dropped", factory: factory)
+        fetchRequestsRefused = Gauge(label: "sbp_peer_fetch_requests_refused", factory: factory)
+        badSignatureDisconnects = Gauge(label: "sbp_peer_bad_signature_disconnects", factory: factory)
         syncing = Gauge(label: "sbp_syncing", factory: factory)
         webSocketConnections = Gauge(label: "sbp_rpc_websocket_connections", factory: factory)
         webSocketConnectionsRefused = Gauge(label: "sbp_rpc_websocket_connections_refused", factory: factory)
@@ -61,6 +70,10 @@ final class NodeMetrics: Sendable {
         mempoolTransactions.record(Int64(node.mempool.count))
         mempoolBytes.record(Int64(node.mempool.bytes))
         droppedFrames.record(Int64(node.host.droppedFrameCount))
+        failedSends.record(Int64(node.host.failedSendCount))
+        intakeDropped.record(Int64(node.intake.counters.framesDropped.load(ordering: .relaxed) + node.driver.droppedEventCount))
+        fetchRequestsRefused.record(Int64(node.intake.counters.fetchRequestsRefused.load(ordering: .relaxed)))
+        badSignatureDisconnects.record(Int64(node.intake.counters.badSignatureDisconnects.load(ordering: .relaxed)))
         if let webSocket {
             webSocketConnections.record(Int64(webSocket.connections))
             webSocketConnectionsRefused.record(Int64(webSocket.connectionsRefused))
