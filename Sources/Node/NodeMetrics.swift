@@ -19,6 +19,9 @@ final class NodeMetrics: Sendable {
     private let peers: CoreMetrics.Gauge
     private let mempoolTransactions: CoreMetrics.Gauge
     private let mempoolBytes: CoreMetrics.Gauge
+    private let mempoolFutureTransactions: CoreMetrics.Gauge
+    /// Transactions that left the mempool since the node started, one series per `MempoolEviction` reason.
+    private let mempoolEvicted: [MempoolEviction: CoreMetrics.Gauge]
     private let droppedFrames: CoreMetrics.Gauge
     private let failedSends: CoreMetrics.Gauge
     private let intakeDropped: CoreMetrics.Gauge
@@ -40,6 +43,11 @@ final class NodeMetrics: Sendable {
         peers = Gauge(label: "sbp_peers_connected", factory: factory)
         mempoolTransactions = Gauge(label: "sbp_mempool_transactions", factory: factory)
         mempoolBytes = Gauge(label: "sbp_mempool_bytes", factory: factory)
+        mempoolFutureTransactions = Gauge(label: "sbp_mempool_future_transactions", factory: factory)
+        mempoolEvicted = Dictionary(
+            uniqueKeysWithValues: MempoolEviction.allCases.map { reason in
+                (reason, Gauge(label: "sbp_mempool_evicted", dimensions: [("reason", reason.rawValue)], factory: factory))
+            })
         droppedFrames = Gauge(label: "sbp_peer_frames_dropped", factory: factory)
         failedSends = Gauge(label: "sbp_peer_sends_failed", factory: factory)
         intakeDropped = Gauge(label: "sbp_peer_inbound_dropped", factory: factory)
@@ -69,6 +77,9 @@ final class NodeMetrics: Sendable {
         peers.record(Int64(node.peers().count))
         mempoolTransactions.record(Int64(node.mempool.count))
         mempoolBytes.record(Int64(node.mempool.bytes))
+        let mempool = node.mempool.metrics
+        mempoolFutureTransactions.record(Int64(mempool.futureTransactions))
+        for (reason, gauge) in mempoolEvicted { gauge.record(Int64(clamping: mempool.evicted[reason] ?? 0)) }
         droppedFrames.record(Int64(node.host.droppedFrameCount))
         failedSends.record(Int64(node.host.failedSendCount))
         intakeDropped.record(Int64(node.intake.counters.framesDropped.load(ordering: .relaxed) + node.driver.droppedEventCount))
