@@ -38,6 +38,7 @@ let package = Package(
         .executable(name: "sbp-contract-replay", targets: ["sbp-contract-replay"]),
         .executable(name: "sbp-simulator", targets: ["sbp-simulator"]),
         .executable(name: "sbp-ledger-worker", targets: ["sbp-ledger-worker"]),
+        .executable(name: "sbp-byzantine", targets: ["sbp-byzantine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -128,6 +129,10 @@ let package = Package(
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
         .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"], swiftSettings: optimizedInDebug),
         .executableTarget(name: "sbp-simulator", dependencies: ["Simulation", "Consensus", argumentParser]),
+        // Test support: a real validator that misbehaves on purpose (`NodeFaults`), for the integration tests;
+        // the production `sbp` binary has no such switch (issue 13, deliver 8).
+        .executableTarget(
+            name: "sbp-byzantine", dependencies: ["Node", "Ledger", "Consensus", "Simulation", "ChainTypes", "Keys", logging, argumentParser]),
         // Test support: appends blocks to a RocksDB store until killed (crash-consistency test).
         .executableTarget(name: "sbp-crash-writer", dependencies: ["ChainTypes", "Storage", "StorageRocksDB"]),
         // Test support: the fixed contract call sequence, run in the test process and by `sbp-contract-replay`,
@@ -156,7 +161,7 @@ let package = Package(
             name: "NodeTests",
             dependencies: [
                 "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", "Evidence",
-                "StateTree", "ContractVM", "RPCServer", "Simulation", x509, logging, hummingbirdWSClient,
+                "StateTree", "ContractVM", "RPCServer", "Simulation", x509, logging, nioCore, hummingbirdWSClient,
             ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(

@@ -14,9 +14,10 @@ public struct Block: Hashable, Sendable {
     public var hash: Hash { header.hash }
     public var height: UInt64 { header.height }
 
-    /// The root a header must carry for these transactions.
+    /// The root a header must carry for these transactions: over each signed transaction, signature
+    /// included (`Transaction.signedHash`), so the block hash commits to what executes.
     public static func transactionsRoot(of transactions: [Transaction]) -> Hash {
-        MerkleRoot.of(transactions.map(\.hash))
+        MerkleRoot.of(transactions.map(\.signedHash))
     }
 
     /// The hash a header must carry for this last commit (zero when there is none).
@@ -26,10 +27,17 @@ public struct Block: Hashable, Sendable {
 
     /// Checks that the header commits to the body it travels with; signatures and state are checked elsewhere.
     ///
-    /// `transactionHashes`, when the caller has already hashed the transactions, saves hashing them again.
+    /// `transactionHashes`, when the caller has already hashed the transactions' bodies, saves hashing them
+    /// again; the root still covers each transaction's signature.
     public func checkStructure(transactionHashes: [Hash]? = nil) throws(BlockStructureError) {
         guard header.height >= 1 else { throw .heightZero }
-        let root = transactionHashes.map { MerkleRoot.of($0) } ?? Block.transactionsRoot(of: transactions)
+        let root: Hash
+        if let transactionHashes, transactionHashes.count == transactions.count {
+            root = MerkleRoot.of(
+                zip(transactionHashes, transactions).map { Transaction.signedHash(bodyHash: $0, signature: $1.signature) })
+        } else {
+            root = Block.transactionsRoot(of: transactions)
+        }
         guard root == header.transactionsRoot else { throw .transactionsRootMismatch }
         guard Block.lastCommitHash(of: lastCommit) == header.lastCommitHash else { throw .lastCommitHashMismatch }
         switch (header.height, lastCommit) {

@@ -5,6 +5,8 @@
 /// and a key that signs one kind of digest can never be tricked into signing another.
 public enum HashDomain: String, Sendable, CaseIterable {
     case transaction = "sbp/transaction"
+    /// A transaction hash with the exact signature that carried it: the leaves of a block's transactions root.
+    case signedTransaction = "sbp/signed-transaction"
     case blockHeader = "sbp/block-header"
     case consensusMessage = "sbp/consensus-message"
     case commitCertificate = "sbp/commit-certificate"

@@ -90,6 +90,19 @@ public struct Transaction: Hashable, Sendable {
 
     public var hash: Hash { body.hash }
 
+    /// What a block's transactions root commits to for this transaction: its hash and the exact signature.
+    ///
+    /// `hash` leaves the signature out, so a root over hashes alone let a certified block travel with any
+    /// signature: a Byzantine peer could serve a lagging node a block with one signature altered, which then
+    /// executed differently (a rejected receipt) and halted on the next state root (issue 13, defect 4).
+    /// Committing to both makes the block hash cover every byte execution reads.
+    public var signedHash: Hash { Self.signedHash(bodyHash: hash, signature: signature) }
+
+    /// `signedHash` from a body hash already computed (the ledger hashes each body once per block).
+    public static func signedHash(bodyHash: Hash, signature: RecoverableSignature) -> Hash {
+        Hash.tagged(.signedTransaction, bodyHash.bytes + signature.bytes)
+    }
+
     /// The length of the canonical encoding, computed without encoding (size limits are checked often).
     public var encodedByteCount: Int {
         // chain id (u32 length + bytes), sender 20, nonce 8, kind 1, payload (u32 length + bytes), fuel 8,

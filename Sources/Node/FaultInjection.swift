@@ -1,10 +1,41 @@
-/// Environment variables that make a node misbehave on purpose, for tests of how the others cope.
+import ChainTypes
+import Consensus
+
+/// Deliberate misbehaviour of a node, for tests of how the other nodes cope (issue 13, deliver 8).
 ///
-/// The integration tests start real `sbp node start` processes, so a Byzantine behaviour can only be
-/// switched on from outside the process. A node with one of these set logs a warning at start; never set
-/// them on a real network.
-public enum FaultInjection {
-    /// An address in hex: as primary, the node leaves that sender's transactions out of every proposal, as
-    /// a censoring primary would. The other validators must replace it (rule 13, `InclusionWatch`).
-    public static let censorSenderVariable = "SBP_FAULT_CENSOR_SENDER"
+/// The production `sbp` binary never sets any: only the test-only executable `sbp-byzantine` passes faults
+/// to `NodeRuntime`, so no switch, variable or option can make a deployed node misbehave.
+public struct NodeFaults: Sendable {
+    /// Rewrites each consensus message this node sends, state-transfer replies included, into the messages
+    /// actually sent to the same target: none (drop), the message itself, mutated ones, or many (a flood).
+    public var outgoing: (@Sendable (Message) -> [Message])?
+    /// Filters the transactions of each proposal this node makes as primary (a censoring primary).
+    public var proposal: (@Sendable ([Transaction]) -> [Transaction])?
+
+    public init(outgoing: (@Sendable (Message) -> [Message])? = nil, proposal: (@Sendable ([Transaction]) -> [Transaction])? = nil) {
+        self.outgoing = outgoing
+        self.proposal = proposal
+    }
+
+    /// Whether any fault is set (the node then logs a warning at start).
+    public var isEmpty: Bool { outgoing == nil && proposal == nil }
+}
+
+/// A transport that passes every outgoing consensus message through `NodeFaults.outgoing`.
+struct FaultyTransport: PeerTransport {
+    let inner: any PeerTransport
+    let rewrite: @Sendable (Message) -> [Message]
+
+    func send(_ message: PeerMessage, to name: String) {
+        for rewritten in rewritten(message) { inner.send(rewritten, to: name) }
+    }
+
+    func broadcast(_ message: PeerMessage) {
+        for rewritten in rewritten(message) { inner.broadcast(rewritten) }
+    }
+
+    private func rewritten(_ message: PeerMessage) -> [PeerMessage] {
+        guard case .consensus(let consensus) = message else { return [message] }
+        return rewrite(consensus).map { .consensus($0) }
+    }
 }

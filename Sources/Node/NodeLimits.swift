@@ -74,4 +74,34 @@ public enum NodeLimits {
     public static let certificateValidityDaysMax = 36_500
     /// Days ahead of a TLS certificate's (or its CA's) expiry that the node warns, unless configured.
     public static let certificateExpiryWarningDaysDefault = 30
+
+    // MARK: Byte budgets and peer intake (issue 13)
+
+    /// Bytes of a block kept free of transactions for its header and commit certificate: the primary packs
+    /// at most `blockBytesMax` minus this in transactions, and replicas refuse a proposal whose transactions
+    /// take more, so every block's encoding stays within `blockBytesMax`. The largest header and certificate
+    /// (256 votes) take about 18 KiB; `NodeLimitsTests` checks that they fit.
+    public static let proposalBytesReserve = 64 * 1024
+    /// Bytes of blocks and certificates in one state-transfer reply (`fetchBlocks`) before it stops adding
+    /// blocks. A reply always carries at least one block, and the largest block with its certificate fits a
+    /// frame on its own; this smaller budget keeps one reply from taking half a link's send queue.
+    public static let fetchBlocksReplyBytesMax = 8 * 1024 * 1024
+    /// Bytes a reply adds around its blocks: the peer-message tag, the consensus-message tag and the count.
+    public static let fetchBlocksReplyOverheadBytes = 16
+    /// `fetchBlocks` requests one peer may have answered per second, with bursts up to
+    /// `fetchBlocksBurstMax`; more are dropped and counted. A catching-up node asks once per reply.
+    public static let fetchBlocksPerPeerPerSecond = 8
+    public static let fetchBlocksBurstMax = 16
+    /// Messages from one peer waiting for the replica driver; more from that peer are dropped and counted
+    /// (consensus retransmits), so one peer cannot crowd out the others.
+    public static let inboxPerPeerMax = 2_048
+    /// Bytes of one peer's messages waiting at each intake stage (signature check, driver inbox); a peer with
+    /// nothing waiting may always queue one message, so a largest legal message is never refused for size.
+    public static let intakePerPeerBytesMax = 64 * 1024 * 1024
+    /// Events of the node itself (ticks, transactions arrived) waiting for the driver.
+    public static let inboxLocalMax = 1_024
+    /// Consensus messages from one peer waiting for a signature check; more are dropped and counted.
+    public static let verificationsPerPeerMax = 1_024
+    /// Gossip messages from one peer waiting for mempool admission; more are dropped and counted.
+    public static let gossipPerPeerMax = 64
 }

@@ -2,6 +2,7 @@ import CoreMetrics
 import Ledger
 import Prometheus
 import RPCServer
+import Synchronization
 
 /// The node's Prometheus metrics (`/metrics`), recorded through swift-metrics into its own registry.
 ///
@@ -22,6 +23,10 @@ final class NodeMetrics: Sendable {
     /// Transactions that left the mempool since the node started, one series per `MempoolEviction` reason.
     private let mempoolEvicted: [MempoolEviction: CoreMetrics.Gauge]
     private let droppedFrames: CoreMetrics.Gauge
+    private let failedSends: CoreMetrics.Gauge
+    private let intakeDropped: CoreMetrics.Gauge
+    private let fetchRequestsRefused: CoreMetrics.Gauge
+    private let badSignatureDisconnects: CoreMetrics.Gauge
     private let syncing: CoreMetrics.Gauge
     private let webSocketConnections: CoreMetrics.Gauge
     private let webSocketConnectionsRefused: CoreMetrics.Gauge
@@ -46,6 +51,10 @@ final class NodeMetrics: Sendable {
                 (reason, Gauge(label: "sbp_mempool_evicted", dimensions: [("reason", reason.rawValue)], factory: factory))
             })
         droppedFrames = Gauge(label: "sbp_peer_frames_dropped", factory: factory)
+        failedSends = Gauge(label: "sbp_peer_sends_failed", factory: factory)
+        intakeDropped = Gauge(label: "sbp_peer_inbound_dropped", factory: factory)
+        fetchRequestsRefused = Gauge(label: "sbp_peer_fetch_requests_refused", factory: factory)
+        badSignatureDisconnects = Gauge(label: "sbp_peer_bad_signature_disconnects", factory: factory)
         syncing = Gauge(label: "sbp_syncing", factory: factory)
         webSocketConnections = Gauge(label: "sbp_rpc_websocket_connections", factory: factory)
         webSocketConnectionsRefused = Gauge(label: "sbp_rpc_websocket_connections_refused", factory: factory)
@@ -88,6 +97,10 @@ final class NodeMetrics: Sendable {
         mempoolFutureTransactions.record(Int64(mempool.futureTransactions))
         for (reason, gauge) in mempoolEvicted { gauge.record(Int64(clamping: mempool.evicted[reason] ?? 0)) }
         droppedFrames.record(Int64(node.host.droppedFrameCount))
+        failedSends.record(Int64(node.host.failedSendCount))
+        intakeDropped.record(Int64(node.intake.counters.framesDropped.load(ordering: .relaxed) + node.driver.droppedEventCount))
+        fetchRequestsRefused.record(Int64(node.intake.counters.fetchRequestsRefused.load(ordering: .relaxed)))
+        badSignatureDisconnects.record(Int64(node.intake.counters.badSignatureDisconnects.load(ordering: .relaxed)))
         if let webSocket {
             webSocketConnections.record(Int64(webSocket.connections))
             webSocketConnectionsRefused.record(Int64(webSocket.connectionsRefused))

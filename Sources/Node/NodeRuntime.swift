@@ -45,9 +45,12 @@ public final class NodeRuntime: Sendable {
     static let startedMarker = ".sbp-node-started"
 
     /// Opens everything a node needs; nothing listens until `run()`.
-    public init(configuration: NodeConfiguration, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws
-    {
+    ///
+    /// `faults` make the node misbehave on purpose; only the test executable `sbp-byzantine` sets them.
+    public init(
+        configuration: NodeConfiguration, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment,
+        faults: NodeFaults = NodeFaults()
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         let consensusKey: PrivateKey
@@ -109,7 +112,9 @@ public final class NodeRuntime: Sendable {
         let replica = Replica(
             configuration: replicaConfiguration, identity: consensusKey.address, schedule: schedule, chain: position,
             journal: journal.records.map(\.record), wiped: wiped, authenticator: signer,
-            screen: LedgerScreen(chainId: bundle.genesis.chainId, verified: ledger.verifiedSignatures))
+            screen: LedgerScreen(
+                chainId: bundle.genesis.chainId, verified: ledger.verifiedSignatures,
+                blockBytesMax: { [ledger] in (try? ledger.view().parameters().consensus.blockBytesMax).map { Int($0) } }))
         if wiped { logger.warning("data directory was wiped: recovering through state transfer before voting (rule 19)") }
         mempool = Mempool(limits: Mempool.Limits(configuration.mempool), application: ledger)
         let (trust, digest, trustProblems) = try ChainTrust.make(from: view)
@@ -126,7 +131,10 @@ public final class NodeRuntime: Sendable {
             ownExpiry: min(tlsCertificate.certificate.notValidAfter, departmentCA.notValidAfter))
         host = try PeerHost(configuration: PeerHost.Configuration(certificate: tlsCertificate), trust: trust, logger: logger)
         metrics = NodeMetrics()
-        let transport = LinkTransport(host: host, logger: logger)
+        let links = LinkTransport(host: host, logger: logger)
+        let transport: any PeerTransport =
+            if let outgoing = faults.outgoing { FaultyTransport(inner: links, rewrite: outgoing) } else { links }
+        if !faults.isEmpty { logger.warning("fault injection: this node misbehaves on purpose (a test of the others)") }
         let ledger = self.ledger
         let host = self.host
         let trustDigest = self.trustDigest
@@ -135,7 +143,7 @@ public final class NodeRuntime: Sendable {
         let chainHead = self.chainHead
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
-            pool: MempoolProposals(mempool: mempool, logger: logger),
+            pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal),
             transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: 1000, logger: logger
         ) { executed in
             metrics.blockFinalized(executed)
@@ -144,8 +152,8 @@ public final class NodeRuntime: Sendable {
         }
         let driver = self.driver
         intake = PeerIntake(
-            driver: driver, mempool: mempool, signer: signer, activity: peerActivity,
-            validators: { driver.currentValidators.withLock { $0 } }, logger: logger)
+            driver: driver, mempool: mempool, ledger: ledger, signer: signer, activity: peerActivity,
+            validators: { driver.currentValidators.withLock { $0 } }, logger: logger, rewriteServed: faults.outgoing)
     }
 
     /// What peers would object to in this node's own identity, checked at start so the operator reads it in
@@ -375,19 +383,14 @@ final class TrustDigest: Sendable {
 final class MempoolProposals: ProposalSource {
     let mempool: Mempool
     let logger: Logger
-    /// Fault injection for tests: a sender whose transactions this node, as primary, leaves out of every
-    /// proposal, as a censoring primary would (`FaultInjection.censorSenderVariable`); nil in production.
-    let censoredSender: Address?
+    /// Fault injection for tests (`NodeFaults.proposal`, set only by `sbp-byzantine`): filters every
+    /// proposal, as a censoring primary would; nil in production.
+    let filter: (@Sendable ([Transaction]) -> [Transaction])?
 
-    init(mempool: Mempool, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    init(mempool: Mempool, logger: Logger, filter: (@Sendable ([Transaction]) -> [Transaction])? = nil) {
         self.mempool = mempool
         self.logger = logger
-        censoredSender = environment[FaultInjection.censorSenderVariable].flatMap { Address(hex: $0) }
-        if let censoredSender {
-            logger.warning(
-                "fault injection: this node leaves one sender's transactions out of its proposals",
-                metadata: ["variable": "\(FaultInjection.censorSenderVariable)", "sender": "\(censoredSender)"])
-        }
+        self.filter = filter
     }
 
     /// Only ready transactions: a future nonce cannot be proposed, so it is no work a primary owes.
@@ -395,8 +398,7 @@ final class MempoolProposals: ProposalSource {
 
     func proposal(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction] {
         let batch = mempool.batch(transactionsMax: transactionsMax, bytesMax: bytesMax, fuelMax: fuelMax)
-        guard let censoredSender else { return batch }
-        return batch.filter { $0.body.sender != censoredSender }
+        return filter.map { $0(batch) } ?? batch
     }
 
     func committed(_ block: Block, nextHeight: UInt64) {

@@ -12,6 +12,32 @@ enum PeerMessage: Sendable {
     case gossip([UInt8])
 }
 
+extension PeerMessage {
+    /// The kind of message, for logs and metrics.
+    var kind: String {
+        switch self {
+        case .gossip: "gossip"
+        case .consensus(let message): message.kind
+        }
+    }
+}
+
+extension Message {
+    /// The kind of consensus message, for logs and metrics.
+    public var kind: String {
+        switch self {
+        case .prePrepare: "pre-prepare"
+        case .prepare: "prepare"
+        case .commit: "commit"
+        case .checkpoint: "checkpoint"
+        case .viewChange: "view-change"
+        case .newView: "new-view"
+        case .fetchBlocks: "fetch-blocks"
+        case .blocks: "blocks"
+        }
+    }
+}
+
 extension PeerMessage: CanonicalCodable {
     func encode(to encoder: inout CanonicalEncoder) {
         switch self {

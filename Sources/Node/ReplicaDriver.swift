@@ -44,7 +44,9 @@ struct DriverStatus: Sendable {
 /// One thread owns the replica, in the order DESIGN §3 prescribes for each `Ready`: persist the journal
 /// (synced), then send the messages, then execute and finalize committed blocks and report them back as
 /// `executed`. Everything else (network, RPC, signature checks) hands events to this thread through a
-/// bounded inbox, so the replica never needs a lock and its state is never seen half-updated.
+/// bounded inbox with a queue per peer (`DriverInbox`), so the replica never needs a lock, its state is never
+/// seen half-updated, and one peer cannot crowd out the others. State-transfer requests are served by the
+/// peer intake (`BlockServer`), never on this thread.
 final class ReplicaDriver: @unchecked Sendable {
     enum Event: Sendable {
         case tick
@@ -53,10 +55,8 @@ final class ReplicaDriver: @unchecked Sendable {
         case transactionsArrived
     }
 
-    static let inboxMax = 16_384
-
     private let condition = NSCondition()
-    private var inbox: [Event] = []
+    private var inbox = DriverInbox<Event>()
     private var stopping = false
     private var thread: Thread?
     private let finished = NSCondition()
@@ -109,18 +109,26 @@ final class ReplicaDriver: @unchecked Sendable {
 
     // MARK: Inbox
 
-    /// Queues an event for the driver thread; a full inbox drops consensus messages (peers retransmit).
-    func post(_ event: Event) {
+    /// Queues an event for the driver thread, in the queue of the peer it came from (nil: this node); a full
+    /// queue drops the event and counts it (peers retransmit consensus messages). False when dropped.
+    @discardableResult
+    func post(_ event: Event, from peer: String? = nil, bytes: Int = 0) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         if case .tick = event {
-            if pendingTick { return }
+            if pendingTick { return true }
             pendingTick = true
-        } else if inbox.count >= Self.inboxMax {
-            return
         }
-        inbox.append(event)
+        guard inbox.append(event, from: peer, bytes: bytes) else { return false }
         condition.signal()
+        return true
+    }
+
+    /// Events dropped because their inbox queue was full (`/metrics`).
+    var droppedEventCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return inbox.droppedCount
     }
 
     /// Starts the driver thread and its tick timer.
@@ -163,8 +171,7 @@ final class ReplicaDriver: @unchecked Sendable {
         defer { condition.unlock() }
         while inbox.isEmpty && !stopping { condition.wait() }
         if stopping { return nil }
-        let events = inbox
-        inbox.removeAll(keepingCapacity: true)
+        let events = inbox.takeAll()
         pendingTick = false
         return events
     }
@@ -188,10 +195,8 @@ final class ReplicaDriver: @unchecked Sendable {
                     // on an idle network, or a lost primary would never be replaced without traffic.
                     if pool.pendingCount > 0 || ticksSinceCommit >= 2 * emptyBlockTicks { replica.step(.workPending) }
                 case .message(let message):
-                    if case .fetchBlocks(let fromHeight, let requester) = message {
-                        serveBlocks(from: fromHeight, to: requester)
-                        continue
-                    }
+                    // The peer intake serves state-transfer requests off this thread (`BlockServer`).
+                    if case .fetchBlocks = message { continue }
                     replica.step(.message(message))
                 case .transactionsArrived:
                     // A future nonce waiting for its gap is no work a primary owes (ADR 0005).
@@ -271,26 +276,6 @@ final class ReplicaDriver: @unchecked Sendable {
         }
     }
 
-    /// Answers a state-transfer request with committed blocks and their certificates (rule 18).
-    private func serveBlocks(from fromHeight: UInt64, to requester: UInt16) {
-        guard fromHeight >= 1 else { return }
-        var blocks: [CommittedBlock] = []
-        do {
-            let view = try ledger.view()
-            var height = fromHeight
-            while height <= view.height, blocks.count < ConsensusLimits.fetchBlocksMax {
-                guard let block = try view.block(at: height), let certificate = try view.certificate(at: height) else { break }
-                blocks.append(CommittedBlock(block: block, certificate: certificate))
-                height += 1
-            }
-        } catch {
-            logger.warning("cannot serve blocks", metadata: ["from": "\(fromHeight)", "error": "\(error)"])
-            return
-        }
-        guard !blocks.isEmpty else { return }
-        send(Outgoing(.blocks(blocks), to: .replica(requester)))
-    }
-
     // MARK: Execution
 
     /// Executes and finalizes a committed block and reports it to the replica; false when the node halts.
@@ -362,7 +347,7 @@ final class ReplicaDriver: @unchecked Sendable {
     }
 
     /// Bytes of a block kept free of transactions for its header and commit certificate.
-    static let proposalBytesReserve = 64 * 1024
+    static let proposalBytesReserve = NodeLimits.proposalBytesReserve
 
     private func observe(_ event: ReplicaEvent) {
         switch event {
@@ -389,6 +374,10 @@ final class ReplicaDriver: @unchecked Sendable {
                 ])
         case .stateDivergence(let height, let local, let stable):
             halt("state root at height \(height) is \(local), a quorum has \(stable)")
+        case .rejected(.invalidStateTransfer(let height, let reason)):
+            // A certified block that does not hold together (issue 13, defect 4): a Byzantine peer served it.
+            // It is not executed; the replica asks another peer when its fetch times out.
+            logger.warning("refused a transferred block", metadata: ["height": "\(height)", "reason": "\(reason)"])
         case .rejected(let rejection):
             logger.debug("message rejected", metadata: ["reason": "\(rejection)"])
         default:

@@ -38,6 +38,7 @@ public final class PeerHost: Sendable {
     private let links = Mutex<[UInt64: PeerLink]>([:])
     private let nextLinkId = Atomic<UInt64>(1)
     private let droppedFrames = Atomic<Int>(0)
+    private let failedSends = Atomic<Int>(0)
     private let listeners = Mutex<[any Channel]>([])
     private let dialers = Mutex<[Task<Void, Never>]>([])
 
@@ -196,6 +197,10 @@ public final class PeerHost: Sendable {
     /// Messages dropped because a link's send queue was full.
     public var droppedFrameCount: Int { droppedFrames.load(ordering: .relaxed) }
 
+    /// Messages that were not sent, for any reason (oversize, send queue full, link closed, a write error):
+    /// every failed `PeerLink.send` counts here, whether or not its caller looks at the returned future.
+    public var failedSendCount: Int { failedSends.load(ordering: .relaxed) }
+
     /// Stops dialing, closes listeners and links, and shuts the event loops down.
     public func shutdown() async throws {
         for task in dialers.withLock({ $0 }) { task.cancel() }
@@ -246,5 +251,9 @@ public final class PeerHost: Sendable {
 
     func countDroppedFrame() {
         droppedFrames.add(1, ordering: .relaxed)
+    }
+
+    func countFailedSend() {
+        failedSends.add(1, ordering: .relaxed)
     }
 }

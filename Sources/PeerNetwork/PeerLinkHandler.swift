@@ -116,19 +116,25 @@ final class PeerLinkHandler: ChannelDuplexHandler {
         let payload = unwrapOutboundIn(data)
         let bytes = payload.readableBytes
         guard bytes < host.configuration.frameBytesMax else {
+            host.countFailedSend()
             promise?.fail(PeerSendError.oversize(bytes: bytes, max: host.configuration.frameBytesMax - 1))
             return
         }
         switch machine.send(bytes: bytes) {
         case .write:
             let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.assumeIsolated().whenComplete { _ in self.machine.writeCompleted(bytes: bytes) }
+            written.futureResult.assumeIsolated().whenComplete { result in
+                self.machine.writeCompleted(bytes: bytes)
+                if case .failure = result { self.host.countFailedSend() }
+            }
             if let promise { written.futureResult.cascade(to: promise) }
             context.write(wrapOutboundOut(.message(payload)), promise: written)
         case .drop:
             host.countDroppedFrame()
+            host.countFailedSend()
             promise?.fail(PeerSendError.sendQueueFull)
         case .refuseClosed:
+            host.countFailedSend()
             promise?.fail(PeerSendError.linkClosed)
         }
     }

@@ -162,4 +162,23 @@ struct BlockStructureTests {
         block.header.height = 0
         #expect(throws: BlockStructureError.heightZero) { try block.checkStructure() }
     }
+
+    /// Issue 13, defect 4: the root covered transaction hashes only, so a certified block could travel
+    /// with any signature and a lagging node executed whatever a Byzantine peer served it.
+    @Test("the transactions root commits to each transaction's signature (issue 13 defect 4)")
+    func transactionsRootCoversSignatures() throws {
+        let block = Fixtures.block()
+        var altered = block
+        altered.transactions[0].signature = Fixtures.signature(0x77)
+        #expect(altered.transactions[0].hash == block.transactions[0].hash)
+        #expect(Block.transactionsRoot(of: altered.transactions) != block.header.transactionsRoot)
+        #expect(throws: BlockStructureError.transactionsRootMismatch) { try altered.checkStructure() }
+        // The ledger's path, with body hashes computed ahead, checks the signatures too.
+        let hashes = altered.transactions.map(\.hash)
+        #expect(throws: BlockStructureError.transactionsRootMismatch) { try altered.checkStructure(transactionHashes: hashes) }
+        try block.checkStructure(transactionHashes: block.transactions.map(\.hash))
+        #expect(
+            block.transactions[0].signedHash
+                == Hash.tagged(.signedTransaction, block.transactions[0].hash.bytes + block.transactions[0].signature.bytes))
+    }
 }

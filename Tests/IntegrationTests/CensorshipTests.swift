@@ -13,7 +13,7 @@ extension IntegrationTests {
             // The primaries of views 0 and 1 leave td-issuer out of every block they propose, empty ones
             // included; blocks keep committing, so only the per-transaction watch can notice.
             for index in [0, 1] {
-                network.nodes[index].addEnvironment([FaultInjection.censorSenderVariable: censored.address.description])
+                try network.nodes[index].misbehave(with: ["--censor-sender", censored.address.description])
             }
             try await Self.start(network)
             let (startView, _) = try await Self.currentPrimary(network)

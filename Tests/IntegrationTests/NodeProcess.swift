@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestProcesses
 
 #if canImport(Glibc)
     import Glibc
@@ -30,13 +31,22 @@ final class NodeProcess: Sendable {
     private struct State {
         var process: Process?
         var starts = 0
-        /// Variables added to `environment` from the next start on (fault injection).
+        /// Variables added to `environment` from the next start on.
         var extraEnvironment: [String: String] = [:]
+        /// Another executable (`sbp-byzantine`) and its extra options, from the next start on (fault injection).
+        var faulty: (executable: URL, arguments: [String])?
     }
 
     /// Adds environment variables for the next start and every later one.
     func addEnvironment(_ variables: [String: String]) {
         state.withLock { $0.extraEnvironment.merge(variables) { $1 } }
+    }
+
+    /// Runs the node as the test-only `sbp-byzantine` with `arguments` (its fault options) from the next
+    /// start on: the production `sbp` binary has no switch that makes a node misbehave.
+    func misbehave(with arguments: [String]) throws {
+        let executable = try HelperExecutable.locate("sbp-byzantine")
+        state.withLock { $0.faulty = (executable, arguments) }
     }
 
     init(name: String, home: String, rpcURL: URL, executable: URL, environment: [String: String] = [:]) {
@@ -66,8 +76,8 @@ final class NodeProcess: Sendable {
             try log.seekToEnd()
             try log.write(contentsOf: Data("=== integration test: start \(state.starts) of \(name) ===\n".utf8))
             let process = Process()
-            process.executableURL = executable
-            process.arguments = ["node", "start", "--home", home]
+            process.executableURL = state.faulty?.executable ?? executable
+            process.arguments = ["node", "start", "--home", home] + (state.faulty?.arguments ?? [])
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
                 .merging(state.extraEnvironment) { $1 }
             process.standardInput = FileHandle.nullDevice

@@ -11,10 +11,13 @@ import Testing
     static let peer = PeerIdentity(department: "IMMD", nodeName: "immd-1")
 
     /// An inbound link to `peer` whose handshake has just completed.
-    static func link(sendQueueFramesMax: Int = 2, trust: PeerTrust = Fixtures.shared.trust) throws -> (EmbeddedChannel, PeerHost) {
+    static func link(
+        sendQueueFramesMax: Int = 2, frameBytesMax: Int = PeerNetworkLimits.frameBytesMax, trust: PeerTrust = Fixtures.shared.trust
+    ) throws -> (EmbeddedChannel, PeerHost) {
         var configuration = PeerHost.Configuration(certificate: Fixtures.shared.td1)
         configuration.heartbeatInterval = .seconds(1)
         configuration.sendQueueFramesMax = sendQueueFramesMax
+        configuration.frameBytesMax = frameBytesMax
         let host = try PeerHost(configuration: configuration, trust: trust)
         let verified = VerifiedPeer()
         verified.value.withLock { $0 = (peer, Fixtures.shared.immd1.certificate) }
@@ -88,6 +91,23 @@ import Testing
         try channel.writeAndFlush(ByteBuffer(string: "4")).wait()
         let sent = try (0..<3).map { _ in try channel.readOutbound(as: Frame.self) }
         #expect(sent == ["1", "2", "4"].map { .message(ByteBuffer(string: $0)) })
+        try await host.shutdown()
+    }
+
+    /// Issue 13, defect 5: an oversize message was refused through a future nobody looked at, so a block
+    /// too large for a frame vanished without a trace.
+    @Test("Every failed send is counted: an oversize message as well as a full send queue")
+    func failedSendsAreCounted() async throws {
+        let (channel, host) = try Self.link(sendQueueFramesMax: 1, frameBytesMax: 8)
+        _ = try channel.readOutbound(as: Frame.self)
+        #expect(throws: PeerSendError.oversize(bytes: 8, max: 7)) { try channel.writeAndFlush(ByteBuffer(string: "12345678")).wait() }
+        #expect(host.failedSendCount == 1)
+        let first = channel.write(ByteBuffer(string: "1"))
+        #expect(throws: PeerSendError.sendQueueFull) { try channel.write(ByteBuffer(string: "2")).wait() }
+        #expect(host.failedSendCount == 2)
+        channel.flush()
+        try first.wait()
+        #expect(host.failedSendCount == 2, "a message that was sent is no failure")
         try await host.shutdown()
     }
 

@@ -1,0 +1,64 @@
+import ArgumentParser
+import ChainTypes
+import Foundation
+import Ledger
+import Logging
+import Node
+
+/// `sbp-byzantine node start --home DIR`: a real validator that misbehaves on purpose, for integration tests.
+///
+/// Test-only (issue 13, deliver 8): the production `sbp` binary has no switch that makes a node
+/// misbehave. This one runs the same `NodeRuntime` with `NodeFaults`: with `--seed`, every consensus
+/// message it sends may be mutated (`Mutator`); with `--censor-sender`, as primary it leaves one sender's
+/// transactions out of every proposal.
+@main
+struct ByzantineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sbp-byzantine", abstract: "Run a deliberately faulty SBP validator (tests only).",
+        subcommands: [NodeCommand.self])
+
+    struct NodeCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "node", subcommands: [StartCommand.self])
+    }
+
+    struct StartCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a faulty node from DIR/config.toml.")
+
+        @Option(help: "The node's directory, holding config.toml.")
+        var home: String
+
+        @Option(help: "Configuration file, relative to --home.")
+        var config: String = "config.toml"
+
+        @Option(help: "Seed of the message mutations; without it, messages are sent as they are.")
+        var seed: UInt64?
+
+        @Option(help: "Percent of outgoing consensus messages that are mutated.")
+        var mutatePercent: Int = 40
+
+        @Option(help: "An address whose transactions this node, as primary, leaves out of every proposal.")
+        var censorSender: String?
+
+        func run() async throws {
+            let configuration = try NodeConfiguration.load(file: (home as NSString).appendingPathComponent(config))
+            let logger = NodeLogging.logger(
+                label: "sbp.byzantine", format: configuration.log.format, level: configuration.log.level, node: configuration.nodeName)
+            var faults = NodeFaults()
+            if let censorSender {
+                guard let censored = Address(hex: censorSender) else { throw ValidationError("--censor-sender: not an address") }
+                logger.warning(
+                    "fault injection: this node leaves one sender's transactions out of its proposals", metadata: ["sender": "\(censored)"])
+                faults.proposal = { batch in batch.filter { $0.body.sender != censored } }
+            }
+            if let seed {
+                let chainId = try GenesisBundle.load(path: configuration.genesisFile).genesis.chainId
+                let mutator = Mutator(
+                    seed: seed, key: try configuration.loadConsensusKey(), chainId: chainId, mutatePercent: mutatePercent, logger: logger)
+                logger.warning("fault injection: this node mutates its consensus messages", metadata: ["seed": "\(seed)"])
+                faults.outgoing = { message in mutator.rewrite(message) }
+            }
+            let node = try NodeRuntime(configuration: configuration, logger: logger, faults: faults)
+            try await node.run()
+        }
+    }
+}
