@@ -17,11 +17,13 @@ public struct RPCMethod: Sendable {
     public let result: RPCResultDescriptor
     /// The application and parameter errors this method can return (−32700, −32600, −32601 apply to all).
     public let errors: [RPCErrorCode]
-    /// The errors the OpenRPC document lists: the method's own, plus −32004 (its request's budget) and −32007
-    /// (the caller's rate) that any call can get, and −32008 for methods that write.
+    /// The errors the OpenRPC document lists: the method's own, plus those any call can get: −32602 (surplus
+    /// parameters, even for a method without any), −32004 (its request's budget), −32007 (the caller's rate),
+    /// and −32008 for methods that write.
     public var documentedErrors: [RPCErrorCode] {
         var codes = errors
-        for code in [RPCErrorCode.limitExceeded, .tooManyRequests] + (writes ? [.unauthorized] : []) where !codes.contains(code) {
+        let general: [RPCErrorCode] = [.invalidParams, .limitExceeded, .tooManyRequests] + (writes ? [.unauthorized] : [])
+        for code in general where !codes.contains(code) {
             codes.append(code)
         }
         return codes
