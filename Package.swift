@@ -91,10 +91,11 @@ let package = Package(
         .target(name: "ContractVM", dependencies: ["ChainTypes", wasmKit, wasmParser, crypto]),
 
         // The application: permissions, transaction checks, governance, block execution, receipts, indexes.
-        .target(name: "Ledger", dependencies: ["ChainTypes", "Keys", "StateTree", "Storage", "ContractVM"]),
+        .target(name: "Ledger", dependencies: ["ChainTypes", "Keys", "StateTree", "Storage", "ContractVM", x509, swiftASN1, crypto]),
 
         // Test support: a reproducible chain (fixed keys, genesis, signed transactions, certified blocks).
-        .target(name: "LedgerFixtures", dependencies: ["Ledger", "ChainTypes", "Keys", "Storage", "ContractVM"]),
+        .target(
+            name: "LedgerFixtures", dependencies: ["Ledger", "ChainTypes", "Keys", "Storage", "ContractVM", "PeerNetwork", x509, crypto]),
 
         // Record proofs anyone can check offline with the genesis document (DESIGN §4).
         .target(name: "Evidence", dependencies: ["ChainTypes", "Keys", "StateTree"]),
@@ -154,13 +155,13 @@ let package = Package(
             name: "LedgerTests",
             dependencies: [
                 "Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM",
+                "PeerNetwork", x509, crypto, wat,
             ]),
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork",
-                "Evidence",
-                "StateTree", "ContractVM", "RPCServer", x509, logging, hummingbirdWSClient,
+                "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", "Evidence",
+                "StateTree", "ContractVM", "RPCServer", "Simulation", x509, logging, hummingbirdWSClient,
             ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(
