@@ -14,6 +14,8 @@ let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio
 let nioEmbedded: Target.Dependency = .product(name: "NIOEmbedded", package: "swift-nio")
 let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 let nioTLS: Target.Dependency = .product(name: "NIOTLS", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let nioWebSocket: Target.Dependency = .product(name: "NIOWebSocket", package: "swift-nio")
 let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let swiftASN1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
@@ -22,6 +24,7 @@ let metrics: Target.Dependency = .product(name: "CoreMetrics", package: "swift-m
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let tomlKit: Target.Dependency = .product(name: "TOMLKit", package: "TOMLKit")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdCore: Target.Dependency = .product(name: "HummingbirdCore", package: "hummingbird")
 let hummingbirdWebSocket: Target.Dependency = .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
 let hummingbirdWSClient: Target.Dependency = .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")
 /// The pure cores are optimized even in debug builds: the consensus simulation runs hundreds of seeds in
@@ -113,7 +116,9 @@ let package = Package(
                 logging, nioCore, serviceLifecycle, metrics, prometheus,
             ]),
         // JSON-RPC 2.0 over HTTP, the OpenRPC document and the ops endpoints; reaches the node through `RPCBackend`.
-        .target(name: "RPCServer", dependencies: ["ChainTypes", hummingbird, hummingbirdWebSocket, nioCore, logging]),
+        .target(
+            name: "RPCServer",
+            dependencies: ["ChainTypes", hummingbird, hummingbirdCore, hummingbirdWebSocket, nioCore, nioHTTP1, nioWebSocket, logging]),
 
         // Executables.
         // PeerNetwork and X509 read the certificates a governance proposal names (their SHA-256 fingerprint).
@@ -168,7 +173,11 @@ let package = Package(
             name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix, hummingbirdWSClient],
             exclude: ["testdata"]),
         // Multi-process tests: real `sbp node start` processes on loopback (DESIGN §8 level 5); needs the `sbp` product built.
-        .testTarget(name: "IntegrationTests", dependencies: ["Node", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "Node", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses", "RPCServer", logging, hummingbirdWSClient,
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Keys
 import PeerNetwork
+import RPCServer
 import X509
 
 extension NodeConfiguration {
@@ -34,6 +35,29 @@ extension NodeConfiguration {
             throw .malformed(path: keys.tlsKeyFile, reason: "does not match the public key of \(keys.tlsCertificateFile)")
         }
         return IssuedCertificate(certificate: certificate, privateKey: privateKey)
+    }
+
+    /// Reads `rpc.api_tokens_file`: one bearer token per line (blank lines and `#` comments skipped), each
+    /// `RPCLimits.apiTokenBytesMin`…`apiTokenBytesMax` bytes of visible ASCII; none without the file.
+    public func loadAPITokens() throws(KeyFileError) -> [String] {
+        guard let path = rpcOptions.apiTokensFile else { return [] }
+        let text = String(decoding: try KeyFile.readSmallFile(path), as: UTF8.self)
+        var tokens: [String] = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            let token = line.trimmingCharacters(in: .whitespaces)
+            if token.isEmpty || token.hasPrefix("#") { continue }
+            let visible = token.utf8.allSatisfy { (0x21...0x7e).contains($0) }
+            guard visible, (RPCLimits.apiTokenBytesMin...RPCLimits.apiTokenBytesMax).contains(token.utf8.count) else {
+                throw .malformed(
+                    path: path,
+                    reason: "each token must be \(RPCLimits.apiTokenBytesMin)...\(RPCLimits.apiTokenBytesMax) visible ASCII characters")
+            }
+            tokens.append(token)
+        }
+        guard tokens.count <= NodeLimits.rpcAPITokensMax else {
+            throw .malformed(path: path, reason: "at most \(NodeLimits.rpcAPITokensMax) tokens")
+        }
+        return tokens
     }
 
     /// Loads the department CA certificate.

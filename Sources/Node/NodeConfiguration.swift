@@ -90,6 +90,17 @@ public struct NodeConfiguration: Hashable, Sendable {
         public var requestBodyBytesMax: Int
         public var subscriptionsPerConnectionMax: Int
         public var webSocketConnectionsMax: Int
+        /// Host names the server answers to besides IP literals and `localhost` (`rpc.allowed_hosts`).
+        public var allowedHosts: [String] = []
+        /// Per-client call rate and requests in flight (`rpc.client_*`).
+        public var clientLimits = RPCClientLimits()
+        /// What one request may spend (`rpc.request_blocks_max`, `rpc.request_fuel_max`, `rpc.response_bytes_max`).
+        public var costLimits = RPCCostLimits()
+        /// Threads and admissions of the RPC work executor (`rpc.work_threads`, `rpc.work_admissions_max`).
+        public var workThreads = RPCLimits.workThreadsDefault
+        public var workAdmissionsMax = RPCLimits.workAdmissionsMaxDefault
+        /// A file of API tokens, one per line, of which write methods need one (`rpc.api_tokens_file`); nil: none.
+        public var apiTokensFile: String?
 
         public init(
             allowedOrigins: [String] = [], batchRequestsMax: Int = RPCLimits.batchRequestsMaxDefault,
@@ -105,11 +116,20 @@ public struct NodeConfiguration: Hashable, Sendable {
         }
 
         /// The server configuration for these options at `address`.
-        public func serverConfiguration(_ address: ListenAddress) -> RPCServerConfiguration {
-            RPCServerConfiguration(
+        ///
+        /// `apiTokens` are the tokens read from `apiTokensFile` (`NodeConfiguration.loadAPITokens()`).
+        public func serverConfiguration(_ address: ListenAddress, apiTokens: [String] = []) -> RPCServerConfiguration {
+            var configuration = RPCServerConfiguration(
                 host: address.host, port: address.port, requestBodyBytesMax: requestBodyBytesMax, batchRequestsMax: batchRequestsMax,
                 allowedOrigins: allowedOrigins, subscriptionsPerConnectionMax: subscriptionsPerConnectionMax,
                 webSocketConnectionsMax: webSocketConnectionsMax)
+            configuration.allowedHosts = allowedHosts
+            configuration.clientLimits = clientLimits
+            configuration.costLimits = costLimits
+            configuration.workThreads = workThreads
+            configuration.workAdmissionsMax = workAdmissionsMax
+            configuration.apiTokens = apiTokens
+            return configuration
         }
     }
 
@@ -252,6 +272,7 @@ extension NodeConfiguration {
         resolved.keys.tlsCertificateFile = resolve(keys.tlsCertificateFile)
         resolved.keys.tlsKeyFile = resolve(keys.tlsKeyFile)
         resolved.keys.departmentCAFile = resolve(keys.departmentCAFile)
+        resolved.rpcOptions.apiTokensFile = rpcOptions.apiTokensFile.map(resolve)
         return resolved
     }
 

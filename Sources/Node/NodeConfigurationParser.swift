@@ -31,7 +31,9 @@ enum NodeConfigurationParser {
         let rpcSection = try document.requiredSection("rpc")
         try rpcSection.allow([
             "listen_address", "listen_port", "allowed_origins", "batch_requests_max", "request_body_bytes_max",
-            "subscriptions_per_connection_max", "websocket_connections_max",
+            "subscriptions_per_connection_max", "websocket_connections_max", "allowed_hosts", "client_requests_per_second",
+            "client_requests_burst", "client_concurrent_requests_max", "request_blocks_max", "request_fuel_max", "response_bytes_max",
+            "work_threads", "work_admissions_max", "api_tokens_file",
         ])
         let rpc = try listenAddress(rpcSection)
         let rpcOptions = try rpcOptions(rpcSection)
@@ -126,7 +128,59 @@ enum NodeConfigurationParser {
         if let value = try bounded(section, "websocket_connections_max", 1...NodeLimits.rpcWebSocketConnectionsMaxLimit) {
             options.webSocketConnectionsMax = value
         }
+        try protectionOptions(section, into: &options)
         return options
+    }
+
+    /// The `[rpc]` keys of RPC protection (docs/operations.md, "RPC protection"): host names, per-client
+    /// limits, request budgets, the work executor and the API tokens file.
+    private static func protectionOptions(
+        _ section: TOMLSection, into options: inout NodeConfiguration.RPCOptions
+    ) throws(NodeConfigurationError) {
+        options.allowedHosts = try allowedHosts(section)
+        let perClient = 1...NodeLimits.rpcClientRequestsLimit
+        if let value = try bounded(section, "client_requests_per_second", perClient) { options.clientLimits.requestsPerSecond = value }
+        if let value = try bounded(section, "client_requests_burst", perClient) { options.clientLimits.requestsBurst = value }
+        if let value = try bounded(section, "client_concurrent_requests_max", 1...NodeLimits.rpcClientConcurrentRequestsLimit) {
+            options.clientLimits.concurrentRequestsMax = value
+        }
+        if let value = try bounded(section, "request_blocks_max", 1...NodeLimits.rpcRequestBlocksLimit) {
+            options.costLimits.blocksMax = UInt64(value)
+        }
+        if let value = try bounded(section, "request_fuel_max", 1...NodeLimits.rpcRequestFuelLimit) {
+            options.costLimits.fuelMax = UInt64(value)
+        }
+        if let value = try bounded(
+            section, "response_bytes_max", NodeLimits.rpcRequestBodyBytesMaxMinimum...NodeLimits.rpcResponseBytesLimit)
+        {
+            options.costLimits.responseBytesMax = value
+        }
+        if let value = try bounded(section, "work_threads", 1...NodeLimits.rpcWorkThreadsLimit) { options.workThreads = value }
+        if let value = try bounded(section, "work_admissions_max", 1...NodeLimits.rpcWorkAdmissionsLimit) {
+            options.workAdmissionsMax = value
+        }
+        options.apiTokensFile = try path(section, "api_tokens_file")
+    }
+
+    /// `rpc.allowed_hosts`: an array of `*`, `name` or `name:port` strings (`HostPolicy`).
+    private static func allowedHosts(_ section: TOMLSection) throws(NodeConfigurationError) -> [String] {
+        guard let value = section.table["allowed_hosts"] else { return [] }
+        let field = section.field("allowed_hosts")
+        guard let array = value.array else { throw .wrongType(field: field, expected: "an array of strings") }
+        guard array.count <= NodeLimits.rpcAllowedOriginsMax else {
+            throw .invalid(field: field, reason: "at most \(NodeLimits.rpcAllowedOriginsMax) hosts")
+        }
+        var hosts: [String] = []
+        for (index, element) in array.enumerated() {
+            guard let host = element.string else { throw .wrongType(field: "\(field)[\(index)]", expected: "a string") }
+            let valid =
+                host == "*"
+                || (!host.isEmpty && host.utf8.count <= NodeLimits.rpcAllowedOriginCharactersMax
+                    && !host.contains { $0.isWhitespace || $0 == "/" })
+            guard valid else { throw .invalid(field: "\(field)[\(index)]", reason: "expected \"*\", name or name:port, got \"\(host)\"") }
+            hosts.append(host)
+        }
+        return hosts
     }
 
     /// `rpc.allowed_origins`: an array of `*` or `scheme://host[:port]` strings.

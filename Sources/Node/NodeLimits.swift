@@ -69,6 +69,19 @@ public enum NodeLimits {
     /// Most CORS origins `rpc.allowed_origins` may list, and the longest one.
     public static let rpcAllowedOriginsMax = 64
     public static let rpcAllowedOriginCharactersMax = 256
+    /// Largest per-client limits `[rpc]` may set (`client_requests_per_second`, `client_requests_burst`,
+    /// `client_concurrent_requests_max`): beyond these the limiter no longer limits anything.
+    public static let rpcClientRequestsLimit = 1_000_000
+    public static let rpcClientConcurrentRequestsLimit = 10_000
+    /// Largest request budgets `[rpc]` may set: a million blocks, 10^12 fuel, 1 GiB of response.
+    public static let rpcRequestBlocksLimit = 1_000_000
+    public static let rpcRequestFuelLimit = 1_000_000_000_000
+    public static let rpcResponseBytesLimit = 1 << 30
+    /// Most RPC work threads and admissions `[rpc]` may set.
+    public static let rpcWorkThreadsLimit = 64
+    public static let rpcWorkAdmissionsLimit = 65_536
+    /// Most API tokens one `rpc.api_tokens_file` may hold.
+    public static let rpcAPITokensMax = 64
     /// Default lifetime of generated CA and node certificates.
     public static let certificateValidityDaysDefault = 3650
     public static let certificateValidityDaysMax = 36_500

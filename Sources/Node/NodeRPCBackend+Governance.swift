@@ -68,7 +68,7 @@ extension NodeRPCBackend {
         let view = try read()
         let records = try ledgerCall { () throws(LedgerError) in try view.proposals(status: status.map(Self.ledgerStatus)) }
         let older = records.filter { record in beforeId.map { record.id < $0 } ?? true }
-        return older.prefix(limit).map(Self.proposal)
+        return older.prefix(Self.pageLimit(limit)).map(Self.proposal)
     }
 
     static func ledgerStatus(_ state: ProposalState) -> ProposalStatus {

@@ -20,7 +20,7 @@ extension NodeRPCBackend {
     func queryEvents(_ filter: EventFilter, after cursor: EventCursor?, limit: Int) async throws(RPCBackendError) -> EventPage {
         let view = try read()
         return try ledgerCall { () throws(LedgerError) in
-            try EventSearch(view: view, filter: filter, limit: limit, interfaces: interfaces).run(after: cursor)
+            try EventSearch(view: view, filter: filter, limit: Self.pageLimit(limit), interfaces: interfaces).run(after: cursor)
         }
     }
 
@@ -55,7 +55,10 @@ extension NodeRPCBackend {
     func evidence(contract: Address, key: [UInt8], height: UInt64?) async throws(RPCBackendError) -> [UInt8] {
         let view = try read()
         let version = height ?? (view.height > 0 ? view.height - 1 : 0)
-        guard version < view.height else { throw .unknownBlock(height: version + 1, latestHeight: view.height) }
+        // The bundle needs block `version + 1`; a client's `version` may be 2^64 - 1, so the error names it saturated.
+        guard version < view.height else {
+            throw .unknownBlock(height: version.addingReportingOverflow(1).overflow ? version : version + 1, latestHeight: view.height)
+        }
         do {
             return try EvidenceExporter.bundle(view: view, contract: contract, key: key, height: version).canonicalBytes
         } catch {

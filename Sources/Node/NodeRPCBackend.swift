@@ -79,7 +79,7 @@ struct NodeRPCBackend: RPCBackend {
     {
         let view = try read()
         return try ledgerCall { () throws(LedgerError) in
-            try TransactionSearch(view: view, filter: filter, limit: limit).run(after: cursor)
+            try TransactionSearch(view: view, filter: filter, limit: Self.pageLimit(limit)).run(after: cursor)
         }
     }
 
@@ -103,6 +103,8 @@ struct NodeRPCBackend: RPCBackend {
     func headers(from: UInt64, to: UInt64) async throws(RPCBackendError) -> [BlockHeader] {
         let view = try read()
         guard from >= 1, from <= view.height else { throw .unknownBlock(height: from, latestHeight: view.height) }
+        // The server checks `from <= to`; a range the other way round is empty here rather than a trapping `from...to`.
+        guard from <= to else { return [] }
         return try ledgerCall { () throws(LedgerError) in
             var headers: [BlockHeader] = []
             for height in from...min(to, view.height) {
@@ -125,6 +127,10 @@ struct NodeRPCBackend: RPCBackend {
     func genesis() async throws(RPCBackendError) -> Genesis { ledger.genesis }
 
     // MARK: Helpers
+
+    /// A page size within `1...RPCLimits.pageItemsMax`, whatever the caller passed: the server binds `limit` in
+    /// that range, and the backend clamps again so no value reaches a `precondition` or `prefix` that traps.
+    static func pageLimit(_ limit: Int) -> Int { min(max(limit, 1), RPCLimits.pageItemsMax + 1) }
 
     /// A view of the latest finalized state.
     func read() throws(RPCBackendError) -> LedgerView {

@@ -246,7 +246,8 @@ public final class NodeRuntime: Sendable {
             return RPCServer(configuration: operations, backend: backend, logger: logger, metrics: renderMetrics)
         }
         let rpc = RPCServer(
-            configuration: configuration.rpcOptions.serverConfiguration(configuration.rpc), backend: backend, chainHead: chainHead,
+            configuration: configuration.rpcOptions.serverConfiguration(configuration.rpc, apiTokens: try configuration.loadAPITokens()),
+            backend: backend, chainHead: chainHead,
             logger: logger, metrics: separateMetrics == nil ? renderMetrics : nil)
         rpcServer.withLock { $0 = rpc }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

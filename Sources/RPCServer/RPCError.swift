@@ -27,6 +27,11 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
     case timeout = -32005
     /// A WebSocket client read its notifications too slowly and is disconnected; `data.lastCursor` resumes.
     case clientTooSlow = -32006
+    /// The client sent calls faster, or more at once, than the node allows it, or the node's RPC workers are
+    /// all busy; `data.retryAfterMs` says when to try again (HTTP adds `Retry-After`).
+    case tooManyRequests = -32007
+    /// A write method on a node configured with API tokens, called without a valid bearer token.
+    case unauthorized = -32008
 
     /// The short message that names the error (JSON-RPC 2.0 §5.1 wording for the standard codes).
     public var message: String {
@@ -43,6 +48,8 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
         case .limitExceeded: return "Limit exceeded"
         case .timeout: return "Timeout"
         case .clientTooSlow: return "Client too slow"
+        case .tooManyRequests: return "Too many requests"
+        case .unauthorized: return "Unauthorized"
         }
     }
 
@@ -67,6 +74,13 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
         case .clientTooSlow:
             return "WebSocket only: the client left its notifications unread too long and is disconnected; data.lastSequence and "
                 + "data.lastCursor are the last notification sent, so subscribe again with that cursor to resume without a gap."
+        case .tooManyRequests:
+            return "The client exceeded its call rate or its requests in flight, or the node's RPC workers are all busy; "
+                + "data.reason is rate, concurrency, clients or busy, and data.retryAfterMs says when to try again (HTTP 429 "
+                + "with Retry-After when no call of the request was answered). Any method can return it."
+        case .unauthorized:
+            return "The method writes (tx_send, tx_sendAndWait) and this node requires an API token: send "
+                + "Authorization: Bearer TOKEN with the HTTP request or the WebSocket upgrade."
         }
     }
 }
@@ -97,6 +111,13 @@ public struct RPCError: Error, Equatable, Sendable {
 
     /// −32600 with a reason.
     static func invalidRequest(_ reason: String) -> RPCError { RPCError(.invalidRequest, message: "Invalid Request: " + reason) }
+
+    /// −32007: wait `retryAfterMs` before calling again.
+    static func tooManyRequests(_ reason: String, retryAfterMs: UInt64) -> RPCError {
+        RPCError(
+            .tooManyRequests, message: "Too many requests (\(reason)): retry after \(retryAfterMs) ms",
+            data: .object(["reason": .string(reason), "retryAfterMs": .number(retryAfterMs)]))
+    }
 
     /// −32004 with the limit and what was received.
     public static func limitExceeded(_ what: String, limit: Int, received: Int) -> RPCError {

@@ -57,6 +57,46 @@ public enum RPCLimits {
     /// How often it looks anyway when the node announces them (`ChainHead`): a safety net, not the signal.
     public static let sendAndWaitAnnouncedPollIntervalMs: UInt64 = 1_000
 
+    // MARK: Cost budgets (RPCCost)
+
+    /// Fuel of one read-only contract call (`contract_call`, `records_get*`): the ledger's query limit.
+    public static let queryFuelMax: UInt64 = 10_000_000
+    /// Default blocks one request may read by its calls' declared costs: ten unindexed searches.
+    public static let batchBlocksMaxDefault: UInt64 = 10 * searchScanBlocksMax
+    /// Default contract fuel one request may burn: five read-only calls at the query limit.
+    public static let batchFuelMaxDefault: UInt64 = 5 * queryFuelMax
+    /// Default bytes of one request's response, a batch's together.
+    ///
+    /// Room for one block of `Limits.blockBytesMax` with full transactions (hex doubles the bytes, JSON
+    /// adds field names), and no more: a batch of such blocks gets −32004 for the entries past it.
+    public static let responseBytesMaxDefault = 4 * Limits.blockBytesMax
+
+    // MARK: Per-client limits (RPCClientLimiter)
+
+    /// Default calls (batch entries each count) one client address may make per second, sustained.
+    ///
+    /// Far above what an explorer or wallet needs, far below what the node can answer when the calls are
+    /// searches: with `clientConcurrentRequestsMaxDefault` it keeps one client from taking every core.
+    public static let clientRequestsPerSecondDefault = 2_000
+    /// Default calls one client may make at once after being idle: fifty full batches (a submitter's
+    /// window of a few thousand transactions goes through without a pause).
+    public static let clientRequestsBurstDefault = 5_000
+    /// Default HTTP requests and WebSocket messages of one client answered at the same time.
+    public static let clientConcurrentRequestsMaxDefault = 16
+    /// Default threads that run backend storage and VM work (`RPCWorkExecutor`), off the cooperative pool.
+    public static let workThreadsDefault = 2
+    /// Default backend calls admitted at once (running or queued); one more is −32007 (busy).
+    public static let workAdmissionsMaxDefault = 256
+    /// Longest API token accepted in `[rpc]` `api_tokens` and in an `Authorization: Bearer` header.
+    public static let apiTokenBytesMax = 256
+    /// Fewest bytes of a configured API token: shorter ones are guessable.
+    public static let apiTokenBytesMin = 16
+    /// The wait a busy node (every work admission taken) advises, in milliseconds.
+    public static let busyRetryAfterMs: UInt64 = 1_000
+    /// Client addresses whose buckets are remembered; when full, idle ones are forgotten first, and a new
+    /// client is refused (−32007) only while every remembered one has work in flight.
+    public static let clientsTrackedMax = 4_096
+
     // MARK: WebSocket
 
     /// Default subscriptions one WebSocket connection may hold; one more `subscribe` is −32004.

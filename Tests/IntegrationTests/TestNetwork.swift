@@ -32,13 +32,13 @@ final class TestNetwork: Sendable {
     private let extras = Mutex<[NodeProcess]>([])
     private let accounts: [String: Account]
 
-    init(label: String) throws {
+    init(label: String) async throws {
         sbp = try HelperExecutable.locate("sbp")
         root = NSTemporaryDirectory() + "sbp-integration-\(label)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         directory = root + "/net"
         ports = try PortBlock.reserve(width: Self.portsPerRange)
-        _ = try HelperExecutable.run(
+        _ = try await HelperExecutable.runOffPool(
             sbp,
             arguments: [
                 "network", "init", "--departments", Self.departments.joined(separator: ","), "--out", directory, "--chain-id",
@@ -247,7 +247,7 @@ final class TestNetwork: Sendable {
 /// Runs `body` with a fresh network and always tears it down; on any failure (thrown or recorded by
 /// `#expect`) prints the tail of every node's log first.
 func withNetwork(_ label: String, _ body: (TestNetwork) async throws -> Void) async throws {
-    let network = try TestNetwork(label: label)
+    let network = try await TestNetwork(label: label)
     FailureFlag.reset()
     do {
         try await body(network)

@@ -14,12 +14,12 @@ import Testing
     static let worker = "sbp-ledger-worker"
 
     @Test("replaying the same blocks in two processes gives identical roots, receipts and indexes", .timeLimit(.minutes(2)))
-    func replayIsIdenticalAcrossProcesses() throws {
+    func replayIsIdenticalAcrossProcesses() async throws {
         let executable = try HelperExecutable.locate(Self.worker)
         let first = TemporaryDirectory()
         let second = TemporaryDirectory()
-        let a = try HelperExecutable.run(executable, arguments: ["replay", first.path + "/db", "6"])
-        let b = try HelperExecutable.run(executable, arguments: ["replay", second.path + "/db", "6"])
+        let a = try await HelperExecutable.runOffPool(executable, arguments: ["replay", first.path + "/db", "6"])
+        let b = try await HelperExecutable.runOffPool(executable, arguments: ["replay", second.path + "/db", "6"])
         let lines = a.split(separator: "\n")
         #expect(lines.count == 7)
         #expect(lines.last?.hasPrefix("indexes 0x") == true)
@@ -39,15 +39,15 @@ import Testing
     }
 
     @Test("a ledger killed during block finalization reopens at a whole height", .timeLimit(.minutes(2)))
-    func killDuringFinalizationLeavesAWholeHeight() throws {
+    func killDuringFinalizationLeavesAWholeHeight() async throws {
         let executable = try HelperExecutable.locate(Self.worker)
         let directory = TemporaryDirectory()
         let path = directory.path + "/db"
         var generator = SystemRandomNumberGenerator()
         var printed: UInt64 = 0
         for round in 1...8 {
-            let lines = try Self.runAndKill(
-                executable, path: path, afterLines: 2, delayMicroseconds: UInt32.random(in: 0...30_000, using: &generator))
+            let delay = UInt32.random(in: 0...30_000, using: &generator)
+            let lines = try await withBlockingWork { try Self.runAndKill(executable, path: path, afterLines: 2, delayMicroseconds: delay) }
             if let last = lines.last(where: { $0.hasPrefix("height ") }), let height = UInt64(last.dropFirst(7)) { printed = height }
             let height = try Self.checkWholeHeight(path: path, round: round)
             #expect(height >= printed, "round \(round): printed height \(printed) lost; reopened at \(height)")

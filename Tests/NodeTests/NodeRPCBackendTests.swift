@@ -7,6 +7,7 @@ import Logging
 import RPCServer
 import StateTree
 import Storage
+import Synchronization
 import Testing
 
 @testable import Node
@@ -17,6 +18,27 @@ struct FixedNodeHost: NodeRPCHost {
     var consensusAddress: Address
     var driverStatus: DriverStatus
     var isReady = true
+
+    func peers() -> [PeerInfo] { [] }
+    func transactionsAdmitted() {}
+}
+
+/// A node host that records the name of every thread its status is read on.
+final class ThreadRecordingHost: NodeRPCHost {
+    let nodeName = "td-node-1"
+    let consensusAddress: Address
+    let isReady = true
+    let threads = Mutex<[String]>([])
+
+    init(consensusAddress: Address) {
+        self.consensusAddress = consensusAddress
+    }
+
+    var driverStatus: DriverStatus {
+        let name = Thread.current.name ?? "unnamed"
+        threads.withLock { $0.append(name) }
+        return DriverStatus()
+    }
 
     func peers() -> [PeerInfo] { [] }
     func transactionsAdmitted() {}
@@ -245,6 +267,42 @@ struct NodeRPCBackendTests {
         let eventEnd = EventCursor.endOfBlock(.max)
         let page = try EventSearch(view: view, filter: EventFilter(), limit: 5, interfaces: ContractInterfaces()).run(after: eventEnd)
         #expect(page.events.isEmpty && page.nextCursor == nil)
+    }
+
+    @Test(
+        "defect 8: state_getEvidence and the other height parameters at 2^64 - 1 are -32002, not an overflow trap",
+        arguments: ["state_getEvidence", "state_getProof", "state_get", "contract_call"])
+    func extremeHeights(method: String) async throws {
+        let contract = "0x" + Hex.encode(chain.licenceRegistry.bytes)
+        let input = method == "contract_call" ? #""input": "0x", "# : #""key": "0x00", "#
+        let code = try await errorCode(method, #"{"contract": "\#(contract)", \#(input)"height": "18446744073709551615"}"#)
+        #expect(code == .number(-32002))
+    }
+
+    @Test("the backend clamps page sizes and empty ranges instead of trapping on them")
+    func backendBoundaries() async throws {
+        let backend = NodeRPCBackend(
+            ledger: ledger, mempool: Mempool(application: ledger), interfaces: ContractInterfaces(),
+            host: FixedNodeHost(consensusAddress: chain.validatorKeys[0].address, driverStatus: DriverStatus()))
+        #expect(try await backend.headers(from: 3, to: 1).isEmpty)
+        #expect(try await backend.searchTransactions(TransactionFilter(), after: nil, limit: 0).transactions.count <= 1)
+        #expect(try await backend.queryEvents(EventFilter(), after: nil, limit: -5).events.count <= 1)
+        #expect(try await backend.proposals(status: nil, beforeId: nil, limit: -1).count <= 1)
+    }
+
+    @Test("defect 5: the backend's ledger work runs on the RPC work threads, not on the Swift cooperative pool")
+    func backendOffThePool() async throws {
+        let host = ThreadRecordingHost(consensusAddress: chain.validatorKeys[0].address)
+        let backend = NodeRPCBackend(ledger: ledger, mempool: Mempool(application: ledger), interfaces: ContractInterfaces(), host: host)
+        let server = RPCServer(configuration: RPCServerConfiguration(host: "127.0.0.1", port: 0), backend: backend, logger: Self.logger)
+        let body = #"{"jsonrpc": "2.0", "method": "node_status", "id": 1}"#
+        // The server owns the work threads and stops them when released: keep it alive across the call.
+        let reply = await server.engine.respond(to: Array(body.utf8))
+        withExtendedLifetime(server) {}
+        let response = try JSONParser.parse(try #require(reply))
+        #expect(response["result"] != nil)
+        let threads = host.threads.withLock { $0 }
+        #expect(!threads.isEmpty && threads.allSatisfy { $0.hasPrefix("sbp-rpc-work-") }, "ran on \(threads)")
     }
 
     /// Every item of every page, following `nextCursor` until it is null.

@@ -51,6 +51,22 @@ struct RPCLimitsTests {
         #expect("client too slow: backlog unread for \(UInt64.max) blocks".utf8.count <= RPCLimits.closeReasonBytesMax)
     }
 
+    @Test("protection limits fit together: a full batch of lookups fits every budget, and one full block fits a response")
+    func protectionLimits() {
+        // A full batch of ordinary calls passes the rate burst and the block budget.
+        #expect(RPCLimits.clientRequestsBurstDefault >= RPCLimits.batchRequestsMaxDefault)
+        #expect(RPCLimits.batchBlocksMaxDefault >= UInt64(RPCLimits.batchRequestsMaxDefault) * RPCCost.lookup.blocks)
+        // One unindexed search, one full headers range and one contract call each fit a request on their own.
+        #expect(RPCLimits.batchBlocksMaxDefault >= RPCCost.search.blocks)
+        #expect(RPCLimits.batchBlocksMaxDefault >= UInt64(RPCLimits.headersMax))
+        #expect(RPCLimits.batchFuelMaxDefault >= RPCCost.contractQuery.fuel)
+        // The largest block with full transactions as JSON (hex doubles its bytes) fits one response.
+        #expect(RPCLimits.responseBytesMaxDefault >= 3 * Limits.blockBytesMax)
+        #expect(RPCLimits.clientRequestsPerSecondDefault >= 1 && RPCLimits.clientConcurrentRequestsMaxDefault >= 1)
+        #expect(RPCLimits.apiTokenBytesMin <= RPCLimits.apiTokenBytesMax)
+        #expect(RPCLimits.workThreadsDefault >= 1 && RPCLimits.workAdmissionsMaxDefault >= RPCLimits.clientConcurrentRequestsMaxDefault)
+    }
+
     @Test("a transaction over the size limit is -32004, not decoded")
     func oversizeTransaction() async throws {
         let hex = "0x" + String(repeating: "00", count: Limits.transactionBytesMax + 1)

@@ -12,21 +12,10 @@ struct RawHTTPTests {
 
     /// Sends raw request bytes and reads one response: status code and body (by its Content-Length).
     static func exchange(port: Int, _ raw: String) async throws -> (status: Int, body: String) {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-        return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: raw))
-            var received = ""
-            for try await chunk in inbound {
-                received += String(buffer: chunk)
-                if let response = parse(received) { return response }
-            }
-            throw HTTPExchangeError.closedEarly(received: received)
-        }
+        let reply = try await WireProtocolTests.exchange(port: port, Array(raw.utf8)) { parse(String(decoding: $0, as: UTF8.self)) != nil }
+        let received = String(decoding: reply.bytes, as: UTF8.self)
+        guard let response = parse(received) else { throw HTTPExchangeError.closedEarly(received: received) }
+        return response
     }
 
     /// A complete response in `text`, or nil while more bytes are needed.

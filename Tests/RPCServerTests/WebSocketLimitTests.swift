@@ -47,14 +47,21 @@ struct WebSocketLimitTests {
             let lastHeight = Captured(UInt64(0))
             let close = try await server.connect(deadline: .seconds(120)) { connection in
                 let response = try await connection.call(subscribeRequest(#"{"kind": "newHeads"}"#))
-                var cursor = try #require(response["result"]?["cursor"]?.text)
+                _ = try #require(response["result"]?["cursor"]?.text)
+                // Read one notification first, so the farewell's lastSequence is at least 1 however the writer
+                // and the slow-client check interleave under load.
+                await server.finalize(blocks: 1)
+                let first = try #require(try await connection.receive().notification)
+                #expect(first["sequence"] == .number(1))
+                var cursor = try #require(first["cursor"]?.text)
+                lastHeight.value = RPCJSON.uint64(from: first["result"]?["header"]?["height"] ?? .null) ?? 0
                 // Stop reading; finalize blocks until the socket and the backlog are full and the server gives up.
                 try await eventually(within: .seconds(90)) {
                     if server.server.webSocketStatistics.slowClientsDisconnected > 0 { return true }
                     await server.finalize(blocks: 100)
                     return false
                 }
-                var sequence = 0
+                var sequence = 1
                 var farewell: JSONValue?
                 while let message = try await connection.next() {
                     let params = try #require(message.notification)

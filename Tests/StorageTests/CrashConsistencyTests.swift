@@ -25,7 +25,7 @@ struct CrashConsistencyTests {
     static let linesBeforeKillMax = 6
 
     @Test("a writer killed with SIGKILL at random moments always leaves a consistent, chained store", .timeLimit(.minutes(1)))
-    func killedWriterLeavesConsistentStore() throws {
+    func killedWriterLeavesConsistentStore() async throws {
         let writer = try CrashWriter.locate()
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -38,7 +38,11 @@ struct CrashConsistencyTests {
             try #require(ContinuousClock.now < deadline, "seed \(Self.seed): out of time after \(round - 1) kills")
             let linesWanted = Int.random(in: 1...Self.linesBeforeKillMax, using: &generator)
             let delay = UInt32.random(in: 0...Self.killDelayMicrosecondsMax, using: &generator)
-            let printed = try CrashWriter.run(writer, path: path, killAfterLines: linesWanted, delayMicroseconds: delay)
+            // The writer's run blocks on its pipe and its exit: off the cooperative pool (`withBlockingWork`).
+            let printed = try await withBlockingWork {
+                try CrashWriter.run(writer, path: path, killAfterLines: linesWanted, delayMicroseconds: delay)
+            }
+            if let unexpectedExit = printed.unexpectedExit { Issue.record(Comment(rawValue: unexpectedExit)) }
             let heights = printed.lines.compactMap { UInt64($0) }
             try #require(
                 heights.count >= linesWanted,
@@ -114,6 +118,8 @@ enum CrashWriter {
     struct Output {
         var lines: [String]
         var errorOutput: String
+        /// Set when the writer exited by itself instead of being killed (recorded by the test, on its task).
+        var unexpectedExit: String? = nil
     }
 
     /// Starts the writer on `path`, reads `lines` lines, waits `delayMicroseconds` (fault injection, not
@@ -157,7 +163,9 @@ enum CrashWriter {
         while let line = reader.nextLine() { printed.append(line) }
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         if process.terminationReason != .uncaughtSignal || process.terminationStatus != SIGKILL {
-            Issue.record("writer exited by itself (status \(process.terminationStatus)): \(errorText)")
+            return Output(
+                lines: printed, errorOutput: errorText,
+                unexpectedExit: "writer exited by itself (status \(process.terminationStatus)): \(errorText)")
         }
         return Output(lines: printed, errorOutput: errorText)
     }

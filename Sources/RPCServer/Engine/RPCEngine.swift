@@ -14,18 +14,29 @@ public struct RPCEngine: Sendable {
     public let openRPCDocument: JSONValue
     /// The node's finalized-block announcements; nil when the node makes none (`tx_sendAndWait` then polls).
     public let chainHead: ChainHead?
+    /// What one request may spend across its calls.
+    public let costLimits: RPCCostLimits
+    /// Per-client call rates; nil: unlimited (tests of the protocol itself).
+    let limiter: RPCClientLimiter?
+    /// Where backend work runs; nil: on the caller's executor.
+    let work: RPCWorkExecutor?
     private let logger: Logger
 
     public init(
         backend: any RPCBackend, registry: RPCMethodRegistry = .standard,
-        batchRequestsMax: Int = RPCLimits.batchRequestsMaxDefault, chainHead: ChainHead? = nil, logger: Logger
+        batchRequestsMax: Int = RPCLimits.batchRequestsMaxDefault, chainHead: ChainHead? = nil, costLimits: RPCCostLimits = RPCCostLimits(),
+        limiter: RPCClientLimiter? = nil, work: RPCWorkExecutor? = nil, logger: Logger
     ) {
         precondition(batchRequestsMax >= 1, "a batch must allow at least one request")
+        precondition(costLimits.responseBytesMax >= 1, "a response must be allowed some bytes")
         self.registry = registry
         self.backend = backend
         self.batchRequestsMax = batchRequestsMax
         self.openRPCDocument = registry.openRPCDocument()
         self.chainHead = chainHead
+        self.costLimits = costLimits
+        self.limiter = limiter
+        self.work = work
         self.logger = logger
     }
 
@@ -37,59 +48,100 @@ public struct RPCEngine: Sendable {
     /// The response to a request body as JSON: an object, an array for a batch, or nil when every request
     /// was a notification (JSON-RPC 2.0 §6: "the Server MUST NOT return an empty Array").
     public func response(to body: [UInt8]) async -> JSONValue? {
-        await response(to: body, subscriptions: nil)
+        await reply(to: body, caller: .local).response
     }
 
-    /// The response to a message from a WebSocket connection, whose `subscribe` calls go to `subscriptions`.
-    func response(to body: [UInt8], subscriptions: (any SubscriptionHost)?) async -> JSONValue? {
+    /// The response to a request body from `caller`, and whether its calls were refused for the caller's rate.
+    func reply(to body: [UInt8], caller: RPCCaller, subscriptions: (any SubscriptionHost)? = nil) async -> RPCReply {
         let value: JSONValue
         do throws(JSONParseError) {
             value = try JSONParser.parse(body)
         } catch {
-            return Self.response(id: .null, error: RPCError(.parseError, message: "Parse error: \(error)"))
+            return RPCReply(response: Self.response(id: .null, error: RPCError(.parseError, message: "Parse error: \(error)")))
         }
+        var request = RequestState(caller: caller, budget: RPCBudget(limits: costLimits))
         guard case .array(let elements) = value else {
-            return await response(toSingle: value, subscriptions: subscriptions)
+            let response = await response(toSingle: value, request: &request, subscriptions: subscriptions)
+            return request.reply(response)
         }
         guard !elements.isEmpty else {
-            return Self.response(id: .null, error: .invalidRequest("empty batch"))
+            return RPCReply(response: Self.response(id: .null, error: .invalidRequest("empty batch")))
         }
         guard elements.count <= batchRequestsMax else {
-            return Self.response(id: .null, error: .limitExceeded("requests in a batch", limit: batchRequestsMax, received: elements.count))
+            return RPCReply(
+                response: Self.response(
+                    id: .null, error: .limitExceeded("requests in a batch", limit: batchRequestsMax, received: elements.count)))
         }
         var responses: [JSONValue] = []
         for element in elements {
-            if let response = await response(toSingle: element, subscriptions: subscriptions) { responses.append(response) }
+            if let response = await response(toSingle: element, request: &request, subscriptions: subscriptions) {
+                responses.append(response)
+            }
         }
-        return responses.isEmpty ? nil : .array(responses)
+        return request.reply(responses.isEmpty ? nil : .array(responses))
+    }
+
+    /// Who sent the request being answered and what its calls have spent.
+    private struct RequestState {
+        let caller: RPCCaller
+        var budget: RPCBudget
+        var answered = 0
+        var refused = 0
+        var retryAfterMs: UInt64 = 0
+
+        func reply(_ response: JSONValue?) -> RPCReply {
+            RPCReply(response: response, retryAfterMs: refused > 0 ? retryAfterMs : nil, allRefused: refused > 0 && answered == 0)
+        }
     }
 
     /// Handles one request value; nil for a notification, whatever its outcome.
-    private func response(toSingle value: JSONValue, subscriptions: (any SubscriptionHost)?) async -> JSONValue? {
+    private func response(
+        toSingle value: JSONValue, request state: inout RequestState, subscriptions: (any SubscriptionHost)?
+    ) async -> JSONValue? {
         let request: RPCRequest
         do throws(RPCRequest.Invalid) {
             request = try RPCRequest.parse(value)
         } catch {
             return Self.response(id: error.id, error: error.error)
         }
-        let outcome = await call(request, subscriptions: subscriptions)
+        let outcome = await call(request, state: &state, subscriptions: subscriptions)
         guard let id = request.id else { return nil }
         switch outcome {
-        case .success(let result): return Self.response(id: id, result: result)
+        case .success(let result):
+            let response = Self.response(id: id, result: result)
+            guard state.budget.addResponse(bytes: response.serialized().count) else {
+                let error = RPCError.limitExceeded(
+                    "response bytes of one request", limit: costLimits.responseBytesMax, received: state.budget.responseBytes + 1)
+                return Self.response(id: id, error: error)
+            }
+            return response
         case .failure(let error): return Self.response(id: id, error: error)
         }
     }
 
-    /// Looks up, binds and runs a request's method. Notifications run too (a `tx_send` notification still
-    /// submits); only their response is dropped.
-    private func call(_ request: RPCRequest, subscriptions: (any SubscriptionHost)?) async -> Result<JSONValue, RPCError> {
+    /// Looks up, checks, binds and runs a request's method. Notifications run too (a `tx_send` notification
+    /// still submits); only their response is dropped.
+    private func call(
+        _ request: RPCRequest, state: inout RequestState, subscriptions: (any SubscriptionHost)?
+    ) async -> Result<JSONValue, RPCError> {
         guard let method = registry.method(named: request.method) else {
             let named = request.method.utf8.count <= RPCLimits.methodNameBytesMax ? ": \(request.method)" : ""
             return .failure(RPCError(.methodNotFound, message: "Method not found" + named))
         }
+        if let limiter, let refusal = limiter.charge(state.caller.client, calls: 1) {
+            state.refused += 1
+            state.retryAfterMs = max(state.retryAfterMs, refusal.retryAfterMs)
+            return .failure(.tooManyRequests(refusal.reason.rawValue, retryAfterMs: refusal.retryAfterMs))
+        }
+        state.answered += 1
+        if method.writes, !state.caller.authorized {
+            return .failure(RPCError(.unauthorized, message: "Unauthorized: \(method.name) needs an API token (Authorization: Bearer)"))
+        }
         let context = RPCCallContext(
-            backend: backend, openRPCDocument: openRPCDocument, logger: logger, subscriptions: subscriptions, chainHead: chainHead)
+            backend: backend, openRPCDocument: openRPCDocument, logger: logger, subscriptions: subscriptions, chainHead: chainHead,
+            work: work)
         do throws(RPCError) {
+            try state.budget.spend(method.cost)
             let arguments = try method.bind(request.params)
             return .success(try await method.handler(arguments, context))
         } catch {
@@ -107,4 +159,30 @@ public struct RPCEngine: Sendable {
     static func response(id: JSONValue, error: RPCError) -> JSONValue {
         .object(["jsonrpc": .string("2.0"), "error": error.json, "id": id])
     }
+}
+
+/// Who sent a request: the key of its rate limit, and whether it proved an API token (write methods).
+public struct RPCCaller: Sendable, Equatable {
+    /// The client's address (`RPCRequestContext.clientAddress`).
+    public var client: String
+    /// Whether the request carried a configured API token, or the node configures none.
+    public var authorized: Bool
+
+    public init(client: String, authorized: Bool) {
+        self.client = client
+        self.authorized = authorized
+    }
+
+    /// The node itself and tests: no rate key of a remote client, every method allowed.
+    public static let local = RPCCaller(client: "local", authorized: true)
+}
+
+/// The engine's answer to one request body.
+public struct RPCReply: Sendable {
+    /// The response to send; nil when every call was a notification.
+    public var response: JSONValue?
+    /// The longest wait the caller's rate limit asked for, when a call was refused for it.
+    public var retryAfterMs: UInt64? = nil
+    /// Whether every call of the request was refused for the rate (HTTP answers 429).
+    public var allRefused = false
 }

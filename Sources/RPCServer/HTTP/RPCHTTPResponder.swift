@@ -6,31 +6,36 @@ import Hummingbird
 /// A hand-written responder rather than a `Router`: four fixed routes, and every response (404s and
 /// OPTIONS included) passes through the same CORS and body-limit rules.
 struct RPCHTTPResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = RPCRequestContext
 
     let engine: RPCEngine
     let requestBodyBytesMax: Int
     let cors: CORSPolicy
+    let hosts: HostPolicy
+    let access: RPCAccess
     let metrics: (@Sendable () async -> String)?
     var endpoints: RPCEndpoints = .all
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        guard hosts.allowsHost(request.head.authority, localPort: context.localPort) else {
+            return Self.text(.misdirectedRequest, "host not allowed: add it to rpc.allowed_hosts\n")
+        }
         let origin = request.headers[.origin]
         if request.method == .options {
             return cors.preflightResponse(origin: origin)
         }
-        var response = try await route(request)
+        var response = try await route(request, context: context)
         cors.decorate(&response, origin: origin)
         return response
     }
 
-    private func route(_ request: Request) async throws -> Response {
+    private func route(_ request: Request, context: Context) async throws -> Response {
         if endpoints == .operations, ["/", "/ws"].contains(request.uri.path) {
             return Self.text(.notFound, "this port serves only /healthz, /readyz and /metrics\n")
         }
         switch (request.uri.path, request.method) {
         case ("/", .post):
-            return try await jsonRPC(request)
+            return try await jsonRPC(request, context: context)
         case ("/healthz", .get):
             return Self.text(.ok, "ok\n")
         case ("/readyz", .get):
@@ -54,8 +59,15 @@ struct RPCHTTPResponder: HTTPResponder {
         }
     }
 
-    /// POST `/`: checks the media type and the body size, then hands the body to the engine.
-    private func jsonRPC(_ request: Request) async throws -> Response {
+    /// POST `/`: checks the client's requests in flight, the media type and the body size, then hands the
+    /// body to the engine; calls refused for the client's rate make the response 429 with `Retry-After`.
+    private func jsonRPC(_ request: Request, context: Context) async throws -> Response {
+        let client = context.clientAddress
+        if let refusal = access.limiter.enter(client) {
+            let error = RPCError.tooManyRequests(refusal.reason.rawValue, retryAfterMs: refusal.retryAfterMs)
+            return Self.tooManyRequests(RPCEngine.response(id: .null, error: error).serialized(), retryAfterMs: refusal.retryAfterMs)
+        }
+        defer { access.limiter.leave(client) }
         guard Self.isJSON(request.headers[.contentType]) else {
             let error = RPCError.invalidRequest("Content-Type must be application/json")
             return Self.json(.unsupportedMediaType, RPCEngine.response(id: .null, error: error).serialized())
@@ -68,10 +80,24 @@ struct RPCHTTPResponder: HTTPResponder {
             guard body.count + chunk.readableBytes <= requestBodyBytesMax else { return tooLarge() }
             body.append(contentsOf: chunk.readableBytesView)
         }
-        guard let responseBody = await engine.respond(to: body) else {
+        let caller = access.caller(client: client, authorization: request.headers[.authorization])
+        let reply = await engine.reply(to: body, caller: caller)
+        guard let response = reply.response else {
             return Response(status: .noContent)
         }
-        return Self.json(.ok, responseBody)
+        if let retryAfterMs = reply.retryAfterMs {
+            var answer = Self.tooManyRequests(response.serialized(), retryAfterMs: retryAfterMs)
+            if !reply.allRefused { answer.status = .ok }
+            return answer
+        }
+        return Self.json(.ok, response.serialized())
+    }
+
+    /// HTTP 429 with `Retry-After` in whole seconds (RFC 9110 §10.2.3), at least one.
+    static func tooManyRequests(_ body: [UInt8], retryAfterMs: UInt64) -> Response {
+        var response = json(.tooManyRequests, body)
+        response.headers[.retryAfter] = String(max(1, (retryAfterMs + 999) / 1_000))
+        return response
     }
 
     /// HTTP 413 with a JSON-RPC −32004 error body, so JSON-RPC clients see a structured error too.

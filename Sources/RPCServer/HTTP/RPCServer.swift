@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -20,6 +21,10 @@ public final class RPCServer: Sendable {
     /// Where the node announces finalized blocks.
     public let chainHead: ChainHead
     private let connections: WebSocketConnections
+    /// Per-client rates and requests in flight, shared by HTTP and `/ws`.
+    let limiter: RPCClientLimiter
+    /// The threads backend calls run on; stopped when `run()` returns.
+    private let work: RPCWorkExecutor
     private let logger: Logger
     private let metrics: (@Sendable () async -> String)?
     private let state = Mutex(ListeningState())
@@ -40,11 +45,19 @@ public final class RPCServer: Sendable {
         precondition(configuration.subscriptionsPerConnectionMax >= 0, "subscriptionsPerConnectionMax must not be negative")
         self.configuration = configuration
         self.chainHead = chainHead
+        precondition(configuration.workThreads >= 1 && configuration.workAdmissionsMax >= 1, "the RPC work executor needs a thread")
         self.connections = WebSocketConnections(connectionsMax: configuration.webSocketConnectionsMax)
+        self.limiter = RPCClientLimiter(limits: configuration.clientLimits)
+        self.work = RPCWorkExecutor(threads: configuration.workThreads, admissionsMax: configuration.workAdmissionsMax)
         self.engine = RPCEngine(
-            backend: backend, batchRequestsMax: configuration.batchRequestsMax, chainHead: chainHead, logger: logger)
+            backend: backend, batchRequestsMax: configuration.batchRequestsMax, chainHead: chainHead,
+            costLimits: configuration.costLimits, limiter: limiter, work: work, logger: logger)
         self.logger = logger
         self.metrics = metrics
+    }
+
+    deinit {
+        work.shutdown()
     }
 
     /// Binds the socket and serves until the calling task is cancelled.
@@ -56,27 +69,35 @@ public final class RPCServer: Sendable {
             guard case .idle = state.phase else { throw .alreadyStarted }
             state.phase = .starting
         }
+        let access = RPCAccess(limiter: limiter, apiTokens: configuration.apiTokens)
         let responder = RPCHTTPResponder(
             engine: engine, requestBodyBytesMax: configuration.requestBodyBytesMax,
-            cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins), metrics: metrics, endpoints: configuration.endpoints)
+            cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins), hosts: HostPolicy(allowedHosts: configuration.allowedHosts),
+            access: access, metrics: metrics, endpoints: configuration.endpoints)
         let idleTimeout = TimeAmount.nanoseconds(
             configuration.connectionIdleTimeout.components.seconds * 1_000_000_000
                 + configuration.connectionIdleTimeout.components.attoseconds / 1_000_000_000)
         let endpoint = WebSocketEndpoint(
-            engine: engine, chainHead: chainHead, configuration: configuration, connections: connections, logger: logger)
+            engine: engine, chainHead: chainHead, configuration: configuration, connections: connections, access: access, logger: logger)
+        let webSocketConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(idleTimeout: idleTimeout),
+            ws: .init(
+                maxFrameSize: configuration.requestBodyBytesMax,
+                extensions: [.nonNegotiatedExtension { FrameMaskingExtension() }],
+                autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
+                closeTimeout: .seconds(10)))
         let application = Application(
             responder: responder,
-            server: .http1WebSocketUpgrade(
-                configuration: .init(
-                    http1: .init(idleTimeout: idleTimeout),
-                    ws: .init(
-                        maxFrameSize: configuration.requestBodyBytesMax,
-                        autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
-                        closeTimeout: .seconds(10))),
-                shouldUpgrade: { request, channel, _ in endpoint.shouldUpgrade(request, channel: channel) }),
+            server: HTTPServerBuilder { responder in
+                RPCChildChannel(
+                    inner: HTTP1WebSocketUpgradeChannel(
+                        responder: responder, configuration: webSocketConfiguration,
+                        shouldUpgrade: { request, channel, _ in endpoint.shouldUpgrade(request, channel: channel) }))
+            },
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { [weak self] channel in self?.markListening(port: channel.localAddress?.port) },
             logger: logger)
+        defer { work.shutdown() }
         do {
             try await application.run()
         } catch {

@@ -21,6 +21,19 @@ public struct RPCServerConfiguration: Sendable {
     /// Origins a browser may call from (exact `scheme://host:port` strings, or `*` for any). Empty by
     /// default: no cross-origin access unless the operator grants it.
     public var allowedOrigins: [String]
+    /// Host names the server answers to besides IP literals and `localhost` (`name` or `name:port`, or `*`
+    /// for any): a request or WebSocket upgrade whose `Host` names another host gets HTTP 421, which refuses
+    /// DNS rebinding (`HostPolicy`).
+    public var allowedHosts: [String] = []
+    /// Per-client call rate and requests in flight (`RPCClientLimiter`).
+    public var clientLimits = RPCClientLimits()
+    /// What one request (a call or a batch) may spend: blocks read, contract fuel, response bytes.
+    public var costLimits = RPCCostLimits()
+    /// Bearer tokens of which one must accompany write methods (`tx_send`, `tx_sendAndWait`); empty: none needed.
+    public var apiTokens: [String] = []
+    /// Threads that run backend storage and VM work (`RPCWorkExecutor`), and the calls admitted at once.
+    public var workThreads = RPCLimits.workThreadsDefault
+    public var workAdmissionsMax = RPCLimits.workAdmissionsMaxDefault
     /// How long an idle keep-alive connection stays open (more than zero, at most a day).
     public var connectionIdleTimeout: Duration
     /// Subscriptions one WebSocket connection may hold; one more `subscribe` is −32004.

@@ -58,7 +58,8 @@ enum ChainMethods {
         ],
         result: RPCResultDescriptor(
             name: "headers", summary: "The headers.", schema: RPCSchemas.array(of: RPCSchemas.reference("HashedHeader"))),
-        errors: [.invalidParams, .limitExceeded, .unknownBlock, .pruned, .internalError]
+        errors: [.invalidParams, .limitExceeded, .unknownBlock, .pruned, .internalError],
+        cost: RPCCost(blocks: UInt64(RPCLimits.headersMax))
     ) { arguments, context throws(RPCError) in
         let from = try arguments.uint64("from")
         let to = try arguments.uint64("to")

@@ -31,7 +31,7 @@ enum ContractMethods {
             RPCParameter(name: "height", summary: "Read the state after this block (default: the latest).", kind: .uint64, required: false),
         ],
         result: RPCResultDescriptor(name: "result", summary: "The call's outcome.", schema: RPCSchemas.reference("ContractCallResult")),
-        errors: [.invalidParams, .limitExceeded, .notFound, .unknownBlock, .pruned, .internalError]
+        errors: [.invalidParams, .limitExceeded, .notFound, .unknownBlock, .pruned, .internalError], cost: .contractQuery
     ) { arguments, context throws(RPCError) in
         let contract = try arguments.address("contract")
         let input = try callInput(try arguments.json("input"))

@@ -33,7 +33,7 @@ enum EventMethods {
                 kind: .limit(max: RPCLimits.pageItemsMax, default: RPCLimits.pageItemsDefault), required: false),
         ],
         result: RPCResultDescriptor(name: "page", summary: "One page of events.", schema: RPCSchemas.reference("EventPage")),
-        errors: [.invalidParams, .limitExceeded, .internalError]
+        errors: [.invalidParams, .limitExceeded, .internalError], cost: .search
     ) { arguments, context throws(RPCError) in
         let filter = try eventFilter(arguments.contains("filter") ? try arguments.json("filter") : .object([:]))
         let cursor = try arguments.optionalString("cursor").map { text throws(RPCError) in

@@ -17,7 +17,7 @@ enum RecordMethods {
             params: [RPCParameter(name: "id", summary: "The \(kind.rawValue) id.", kind: .text(maxBytes: RPCLimits.recordIdBytesMax))],
             result: RPCResultDescriptor(
                 name: kind.rawValue, summary: "The record and its history.", schema: RPCSchemas.reference("RecordInfo")),
-            errors: [.invalidParams, .limitExceeded, .notFound, .internalError]
+            errors: [.invalidParams, .limitExceeded, .notFound, .internalError], cost: .contractQuery
         ) { arguments, context throws(RPCError) in
             let id = try arguments.string("id")
             guard let record = try await context.ask({ backend throws(RPCBackendError) in try await backend.record(kind, id: id) }) else {

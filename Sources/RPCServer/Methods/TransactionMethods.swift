@@ -15,7 +15,7 @@ enum TransactionMethods {
         params: [transactionParameter],
         result: RPCResultDescriptor(
             name: "hash", summary: "The transaction hash, for tx_getReceipt.", schema: RPCSchemas.reference("Hash")),
-        errors: [.invalidParams, .limitExceeded, .transactionRejected, .internalError]
+        errors: [.invalidParams, .limitExceeded, .transactionRejected, .internalError], writes: true
     ) { arguments, context throws(RPCError) in
         let transaction = try decodeTransaction(try arguments.bytes("transaction"))
         try await submit(transaction, context: context)
@@ -38,7 +38,7 @@ enum TransactionMethods {
                 name: "timeoutMs", summary: "How long to wait for the receipt, in milliseconds.", kind: .uint64, required: false),
         ],
         result: RPCResultDescriptor(name: "receipt", summary: "The committed receipt.", schema: RPCSchemas.reference("Receipt")),
-        errors: [.invalidParams, .limitExceeded, .transactionRejected, .timeout, .internalError]
+        errors: [.invalidParams, .limitExceeded, .transactionRejected, .timeout, .internalError], writes: true
     ) { arguments, context throws(RPCError) in
         let transaction = try decodeTransaction(try arguments.bytes("transaction"))
         let timeoutMs = try arguments.optionalUInt64("timeoutMs") ?? RPCLimits.sendAndWaitTimeoutMsDefault
@@ -114,7 +114,7 @@ enum TransactionMethods {
                 kind: .limit(max: RPCLimits.pageItemsMax, default: RPCLimits.pageItemsDefault), required: false),
         ],
         result: RPCResultDescriptor(name: "page", summary: "One page of transactions.", schema: RPCSchemas.reference("TransactionPage")),
-        errors: [.invalidParams, .limitExceeded, .internalError]
+        errors: [.invalidParams, .limitExceeded, .internalError], cost: .search
     ) { arguments, context throws(RPCError) in
         let filter = try transactionFilter(arguments.contains("filter") ? try arguments.json("filter") : .object([:]))
         let cursor = try arguments.optionalString("cursor").map { text throws(RPCError) in

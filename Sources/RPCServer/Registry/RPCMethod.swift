@@ -17,11 +17,27 @@ public struct RPCMethod: Sendable {
     public let result: RPCResultDescriptor
     /// The application and parameter errors this method can return (−32700, −32600, −32601 apply to all).
     public let errors: [RPCErrorCode]
+    /// The errors the OpenRPC document lists: the method's own, plus those any call can get: −32602 (surplus
+    /// parameters, even for a method without any), −32004 (its request's budget), −32007 (the caller's rate),
+    /// and −32008 for methods that write.
+    public var documentedErrors: [RPCErrorCode] {
+        var codes = errors
+        let general: [RPCErrorCode] = [.invalidParams, .limitExceeded, .tooManyRequests] + (writes ? [.unauthorized] : [])
+        for code in general where !codes.contains(code) {
+            codes.append(code)
+        }
+        return codes
+    }
+    /// The most work one call can do, counted against the request's budget (`RPCCostLimits`).
+    public let cost: RPCCost
+    /// Whether the method changes the node's state (submits a transaction): it needs an API token when the
+    /// node configures any (`RPCServerConfiguration.apiTokens`).
+    public let writes: Bool
     let handler: Handler
 
     public init(
         name: String, summary: String, description: String = "", params: [RPCParameter], result: RPCResultDescriptor,
-        errors: [RPCErrorCode], handler: @escaping Handler
+        errors: [RPCErrorCode], cost: RPCCost = .lookup, writes: Bool = false, handler: @escaping Handler
     ) {
         precondition(!name.isEmpty && name.utf8.count <= RPCLimits.methodNameBytesMax, "method name \(name) out of bounds")
         precondition(Set(params.map(\.name)).count == params.count, "\(name): duplicate parameter names")
@@ -33,6 +49,8 @@ public struct RPCMethod: Sendable {
         self.params = params
         self.result = result
         self.errors = errors
+        self.cost = cost
+        self.writes = writes
         self.handler = handler
     }
 }
@@ -267,11 +285,23 @@ public struct RPCCallContext: Sendable {
     var subscriptions: (any SubscriptionHost)? = nil
     /// The node's finalized-block announcements, when the server has them (`tx_sendAndWait` waits on them).
     var chainHead: ChainHead? = nil
+    /// Where backend work runs (`RPCWorkExecutor`); nil: on the caller's executor.
+    var work: RPCWorkExecutor? = nil
 
-    /// Runs one backend request, mapping its failure to the JSON-RPC error (`error(from:)`).
+    /// Runs one backend request on the work executor, mapping its failure to the JSON-RPC error
+    /// (`error(from:)`); when the executor has no admission left the call is −32007 (busy) at once.
     public func ask<Value>(_ request: (any RPCBackend) async throws(RPCBackendError) -> Value) async throws(RPCError) -> Value {
+        guard let work else {
+            do throws(RPCBackendError) {
+                return try await request(backend)
+            } catch {
+                throw self.error(from: error)
+            }
+        }
+        guard work.admit() else { throw .tooManyRequests("busy", retryAfterMs: RPCLimits.busyRetryAfterMs) }
+        defer { work.release() }
         do throws(RPCBackendError) {
-            return try await request(backend)
+            return try await withTaskExecutorPreference(work) { () async throws(RPCBackendError) -> Value in try await request(backend) }
         } catch {
             throw self.error(from: error)
         }

@@ -86,7 +86,7 @@ public struct RPCMethodRegistry: Sendable {
                 "name": .string(method.result.name), "summary": .string(method.result.summary), "schema": method.result.schema,
             ]))
         object.append(
-            "errors", .array(method.errors.map { .object(["$ref": .string("#/components/errors/" + componentName(of: $0))]) }))
+            "errors", .array(method.documentedErrors.map { .object(["$ref": .string("#/components/errors/" + componentName(of: $0))]) }))
         return .object(object)
     }
 

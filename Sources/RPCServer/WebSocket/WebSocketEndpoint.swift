@@ -14,39 +14,32 @@ struct WebSocketEndpoint: Sendable {
     let chainHead: ChainHead
     let configuration: RPCServerConfiguration
     let connections: WebSocketConnections
+    let access: RPCAccess
     let logger: Logger
 
-    /// Upgrades `/ws` unless the request's `Origin` names another host that `allowedOrigins` does not list
-    /// (a page from another site must not reach the API through a visitor's browser; clients that send their
-    /// own host as origin, as many non-browser clients do, are let in); anything else gets HTTP 400.
+    /// Upgrades `/ws` when the `Host` passes `HostPolicy` and every `Origin` is listed in `allowedOrigins` or
+    /// is the node's own origin (same scheme default, host and port as `Host`: a page on another local port,
+    /// or one reached by DNS rebinding, must not reach the API through a visitor's browser; clients that send
+    /// their own host as origin, as many non-browser clients do, are let in); anything else gets HTTP 400.
     func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) -> ShouldUpgradeResult<
         WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
     > {
         let path = request.path.map { String($0.prefix { $0 != "?" }) }
         guard path == Self.path, configuration.endpoints == .all else { return .dontUpgrade }
+        let hosts = HostPolicy(allowedHosts: configuration.allowedHosts)
+        guard hosts.allowsHost(request.authority, localPort: channel.localAddress?.port) else { return .dontUpgrade }
         let cors = CORSPolicy(allowedOrigins: configuration.allowedOrigins)
-        let ownHost = request.authority.map(Self.hostname(ofHost:))
-        for origin in request.headerFields[values: .origin] where !cors.allows(origin) && Self.hostname(ofOrigin: origin) != ownHost {
-            return .dontUpgrade
+        for origin in request.headerFields[values: .origin] where !cors.allows(origin) {
+            guard HostPolicy.isSameOrigin(origin, host: request.authority) else { return .dontUpgrade }
         }
+        let caller = access.caller(
+            client: RPCRequestContext.clientAddress(of: channel), authorization: request.headerFields[.authorization])
         return .upgrade([:]) { inbound, outbound, _ in
-            await serve(inbound: inbound, outbound: outbound, channel: channel)
+            await serve(inbound: inbound, outbound: outbound, channel: channel, caller: caller)
         }
     }
 
-    /// The host of `scheme://host[:port]`, lowercased; nil when `origin` has no such form.
-    static func hostname(ofOrigin origin: String) -> String? {
-        guard let separator = origin.firstRange(of: "://") else { return nil }
-        return hostname(ofHost: String(origin[separator.upperBound...]))
-    }
-
-    /// The host of a `Host` header value (`host[:port]`, `[ipv6][:port]`), lowercased.
-    static func hostname(ofHost host: String) -> String {
-        if host.hasPrefix("["), let end = host.firstIndex(of: "]") { return host[...end].lowercased() }
-        return String(host.prefix { $0 != ":" }).lowercased()
-    }
-
-    private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel) async {
+    private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel, caller: RPCCaller) async {
         guard connections.open() else {
             await WebSocketSession.refuse(
                 outbound, code: Self.tooManyConnectionsCloseCode,
@@ -60,8 +53,8 @@ struct WebSocketEndpoint: Sendable {
                 subscriptionsMax: configuration.subscriptionsPerConnectionMax, stalledBlocksMax: configuration.webSocketStalledBlocksMax),
             messageBytesMax: configuration.requestBodyBytesMax, farewellTimeout: configuration.webSocketFarewellTimeout)
         let session = WebSocketSession(
-            engine: engine, chainHead: chainHead, settings: settings, connections: connections, logger: logger,
-            closeChannel: { channel.close(promise: nil) })
+            engine: engine, chainHead: chainHead, settings: settings, connections: connections, caller: caller,
+            limiter: access.limiter, logger: logger, closeChannel: { channel.close(promise: nil) })
         await session.run(inbound: inbound, outbound: outbound)
     }
 }

@@ -30,6 +30,10 @@ final class WebSocketSession: SubscriptionHost {
     private let chainHead: ChainHead
     private let settings: Settings
     private let connections: WebSocketConnections
+    /// The client and its API token, from the upgrade request.
+    private let caller: RPCCaller
+    /// Per-client limits shared with HTTP; nil in tests of the session alone.
+    private let limiter: RPCClientLimiter?
     private let logger: Logger
     /// Closes the TCP connection at once, whatever is still unsent.
     private let closeChannel: @Sendable () -> Void
@@ -67,9 +71,11 @@ final class WebSocketSession: SubscriptionHost {
     }
 
     init(
-        engine: RPCEngine, chainHead: ChainHead, settings: Settings, connections: WebSocketConnections, logger: Logger,
-        closeChannel: @escaping @Sendable () -> Void
+        engine: RPCEngine, chainHead: ChainHead, settings: Settings, connections: WebSocketConnections, caller: RPCCaller = .local,
+        limiter: RPCClientLimiter? = nil, logger: Logger, closeChannel: @escaping @Sendable () -> Void
     ) {
+        self.caller = caller
+        self.limiter = limiter
         self.engine = engine
         self.chainHead = chainHead
         self.settings = settings
@@ -98,33 +104,68 @@ final class WebSocketSession: SubscriptionHost {
     // MARK: Reading
 
     /// Collects each message's frames and answers it; a message over the limit is answered with −32004 and
-    /// closes the connection with 1009, after which frames are read and dropped until the client closes.
+    /// closes the connection with 1009, and a frame sequence RFC 6455 forbids closes it with 1002 or 1007
+    /// (`WebSocketFrameRules`); after either, frames are read and dropped until the client closes.
     private func readLoop(_ inbound: WebSocketInboundStream) async {
-        var message: [UInt8] = []
-        var discarding = false
-        do {
-            for try await frame in inbound {
-                if discarding { continue }
-                if frame.opcode != .continuation { message.removeAll() }
-                guard message.count + frame.data.readableBytes <= settings.messageBytesMax else {
-                    discarding = true
-                    await refuseOversizeMessage()
-                    continue
+        let masking = FrameMasking()
+        await FrameMasking.$current.withValue(masking) {
+            var message: [UInt8] = []
+            var rules = WebSocketFrameRules()
+            var discarding = false
+            do {
+                for try await frame in inbound {
+                    if discarding { continue }
+                    if let violation = rules.check(frame.opcode, fin: frame.fin, masked: masking.lastFrameMasked) {
+                        discarding = true
+                        failConnection(violation)
+                        continue
+                    }
+                    if frame.opcode != .continuation { message.removeAll() }
+                    guard message.count + frame.data.readableBytes <= settings.messageBytesMax else {
+                        discarding = true
+                        await refuseOversizeMessage()
+                        continue
+                    }
+                    message.append(contentsOf: frame.data.readableBytesView)
+                    guard frame.fin else { continue }
+                    let body = message
+                    message = []
+                    if let violation = rules.finishMessage(body) {
+                        discarding = true
+                        failConnection(violation)
+                        continue
+                    }
+                    guard await answer(body) else {
+                        discarding = true
+                        continue
+                    }
                 }
-                message.append(contentsOf: frame.data.readableBytesView)
-                guard frame.fin else { continue }
-                let body = message
-                message = []
-                guard await answer(body) else { discarding = true; continue }
+            } catch {
+                logger.debug("WebSocket read ended", metadata: ["error": "\(error)"])
             }
-        } catch {
-            logger.debug("WebSocket read ended", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Closes the connection with the violation's close code, answering nothing more (RFC 6455 §7.1.7).
+    private func failConnection(_ violation: WebSocketFrameRules.Violation) {
+        logger.debug("WebSocket protocol violation", metadata: ["violation": "\(violation)"])
+        let (woken, pumps) = locked.withLock { locked in
+            locked.state.requestClose(code: violation.closeCode, reason: violation.description)
+            return (locked.wakeable(), locked.takePumps())
+        }
+        resume(woken)
+        for pump in pumps { pump.cancel() }
     }
 
     /// Runs one message through the engine and queues the response; false once the connection is closing.
     private func answer(_ body: [UInt8]) async -> Bool {
-        let response = await engine.response(to: body, subscriptions: self)
+        let response: JSONValue?
+        if let limiter, let refusal = limiter.enter(caller.client) {
+            response = RPCEngine.response(id: .null, error: .tooManyRequests(refusal.reason.rawValue, retryAfterMs: refusal.retryAfterMs))
+        } else {
+            defer { limiter?.leave(caller.client) }
+            response = await engine.reply(to: body, caller: caller, subscriptions: self).response
+        }
         var admitted = true
         if let response {
             let bytes = response.serialized()
@@ -276,7 +317,8 @@ final class WebSocketSession: SubscriptionHost {
             return locked.pending
         }
         for (key, feed) in pending {
-            let task = Task { await self.pump(key, feed) }
+            // Backend reads of the feed run on the work executor, as every call does (`RPCCallContext.ask`).
+            let task = Task(executorPreference: engine.work) { await self.pump(key, feed) }
             let keep = locked.withLock { locked in
                 guard locked.state.subscriptions[key] != nil else { return false }
                 locked.pumps[key] = task
