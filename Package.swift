@@ -88,10 +88,11 @@ let package = Package(
         .target(name: "ContractVM", dependencies: ["ChainTypes", wasmKit, wasmParser, crypto]),
 
         // The application: permissions, transaction checks, governance, block execution, receipts, indexes.
-        .target(name: "Ledger", dependencies: ["ChainTypes", "Keys", "StateTree", "Storage", "ContractVM"]),
+        .target(name: "Ledger", dependencies: ["ChainTypes", "Keys", "StateTree", "Storage", "ContractVM", x509, swiftASN1, crypto]),
 
         // Test support: a reproducible chain (fixed keys, genesis, signed transactions, certified blocks).
-        .target(name: "LedgerFixtures", dependencies: ["Ledger", "ChainTypes", "Keys", "Storage", "ContractVM"]),
+        .target(
+            name: "LedgerFixtures", dependencies: ["Ledger", "ChainTypes", "Keys", "Storage", "ContractVM", "PeerNetwork", x509, crypto]),
 
         // Record proofs anyone can check offline with the genesis document (DESIGN §4).
         .target(name: "Evidence", dependencies: ["ChainTypes", "Keys", "StateTree"]),
@@ -104,7 +105,8 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "ChainTypes", "Keys", "PeerNetwork", "Ledger", "Consensus", "Storage", "StorageRocksDB", "RPCServer", "Evidence", "StateTree",
+                "ChainTypes", "Keys", "PeerNetwork", "Ledger", "Consensus", "Storage", "StorageRocksDB", "RPCServer", "Evidence",
+                "StateTree",
                 "ContractVM",
                 x509, crypto, tomlKit,
                 logging, nioCore, serviceLifecycle, metrics, prometheus,
@@ -114,11 +116,13 @@ let package = Package(
 
         // Executables.
         // PeerNetwork and X509 read the certificates a governance proposal names (their SHA-256 fingerprint).
-        .executableTarget(name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", "Evidence", "ContractVM", "PeerNetwork", x509, argumentParser]),
+        .executableTarget(
+            name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", "Evidence", "ContractVM", "PeerNetwork", x509, argumentParser]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
-                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "Ledger", "LedgerFixtures", "Node",
+                "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "Ledger", "LedgerFixtures",
+                "Node",
                 crypto, argumentParser, wasmKit,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
@@ -142,12 +146,17 @@ let package = Package(
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         // CLI tests: the built `sbp` as a subprocess, and its parsing and output code through `@testable import sbp`.
         .testTarget(name: "SBPCommandTests", dependencies: ["sbp", "ChainTypes", "Keys", argumentParser]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM"]),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: [
+                "Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM",
+                "PeerNetwork", x509, crypto, wat,
+            ]),
         .testTarget(
             name: "NodeTests",
             dependencies: [
                 "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", "Evidence",
-                "StateTree", "ContractVM", "RPCServer", x509, logging, hummingbirdWSClient,
+                "StateTree", "ContractVM", "RPCServer", "Simulation", x509, logging, hummingbirdWSClient,
             ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(

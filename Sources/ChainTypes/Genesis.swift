@@ -100,10 +100,21 @@ public struct Genesis: Codable, Hashable, Sendable {
         public var blockFuelMax: UInt64
         /// How far ahead of a backup's clock a block timestamp may be (PBFT-NOTES rule 23).
         public var timestampDriftMsMax: UInt64
+        /// The largest fuel limit one transaction may declare: well below `blockFuelMax`, so a sender
+        /// declaring the most fuel cannot fill a block alone (issue 14, fair blocks). Optional in JSON:
+        /// `blockFuelMax / ParameterRanges.transactionsAtFuelCapPerBlockMin` when absent.
+        public var transactionFuelMax: UInt64
+        /// Bytes one block may write to state, receipts and events (`docs/ledger.md` §5); keeps every block's
+        /// store batch within the store's limits. Optional in JSON: `blockWriteBytesDefault` when absent.
+        public var blockWriteBytesMax: UInt64
+
+        /// The write budget of a genesis that does not name one: half the largest.
+        public static let blockWriteBytesDefault: UInt64 = 8 * 1024 * 1024
 
         public init(
             checkpointInterval: UInt64, watermarkWindow: UInt64, viewChangeTimeoutTicks: UInt64, viewChangeTimeoutTicksMax: UInt64,
-            tickMs: UInt64, blockTransactionsMax: UInt32, blockBytesMax: UInt32, blockFuelMax: UInt64, timestampDriftMsMax: UInt64
+            tickMs: UInt64, blockTransactionsMax: UInt32, blockBytesMax: UInt32, blockFuelMax: UInt64, timestampDriftMsMax: UInt64,
+            transactionFuelMax: UInt64? = nil, blockWriteBytesMax: UInt64 = blockWriteBytesDefault
         ) {
             self.checkpointInterval = checkpointInterval
             self.watermarkWindow = watermarkWindow
@@ -114,6 +125,35 @@ public struct Genesis: Codable, Hashable, Sendable {
             self.blockBytesMax = blockBytesMax
             self.blockFuelMax = blockFuelMax
             self.timestampDriftMsMax = timestampDriftMsMax
+            self.transactionFuelMax = transactionFuelMax ?? Self.transactionFuelDefault(blockFuelMax: blockFuelMax)
+            self.blockWriteBytesMax = blockWriteBytesMax
+        }
+
+        /// The per-transaction fuel cap of parameters that do not name one.
+        public static func transactionFuelDefault(blockFuelMax: UInt64) -> UInt64 {
+            max(1, blockFuelMax / ParameterRanges.transactionsAtFuelCapPerBlockMin)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case checkpointInterval, watermarkWindow, viewChangeTimeoutTicks, viewChangeTimeoutTicksMax, tickMs, blockTransactionsMax
+            case blockBytesMax, blockFuelMax, timestampDriftMsMax, transactionFuelMax, blockWriteBytesMax
+        }
+
+        /// Reads the parameters; the two budgets added by issue 14 may be absent (older genesis files).
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let blockFuelMax = try container.decode(UInt64.self, forKey: .blockFuelMax)
+            self.init(
+                checkpointInterval: try container.decode(UInt64.self, forKey: .checkpointInterval),
+                watermarkWindow: try container.decode(UInt64.self, forKey: .watermarkWindow),
+                viewChangeTimeoutTicks: try container.decode(UInt64.self, forKey: .viewChangeTimeoutTicks),
+                viewChangeTimeoutTicksMax: try container.decode(UInt64.self, forKey: .viewChangeTimeoutTicksMax),
+                tickMs: try container.decode(UInt64.self, forKey: .tickMs),
+                blockTransactionsMax: try container.decode(UInt32.self, forKey: .blockTransactionsMax),
+                blockBytesMax: try container.decode(UInt32.self, forKey: .blockBytesMax), blockFuelMax: blockFuelMax,
+                timestampDriftMsMax: try container.decode(UInt64.self, forKey: .timestampDriftMsMax),
+                transactionFuelMax: try container.decodeIfPresent(UInt64.self, forKey: .transactionFuelMax),
+                blockWriteBytesMax: try container.decodeIfPresent(UInt64.self, forKey: .blockWriteBytesMax) ?? Self.blockWriteBytesDefault)
         }
     }
 
@@ -337,24 +377,42 @@ extension Genesis {
 }
 
 extension Genesis.ConsensusParameters {
-    /// Checks the parameters' ranges and relations (also applied to governance changes of them).
+    /// Checks every parameter against its range in `ParameterRanges`, then the relations between them
+    /// (also applied to governance changes, when admitted and again when activated).
+    ///
+    /// Ranges are checked before relations, and relations are written without multiplication, so no value
+    /// a proposal carries can make the check itself trap (issue 14, defect 1).
     public func validate() throws(GenesisError) {
-        guard checkpointInterval >= 1 else { throw GenesisError(field: "consensus.checkpointInterval", reason: "must be at least 1") }
-        guard watermarkWindow >= 2 * checkpointInterval else {
+        try Self.check(checkpointInterval, in: ParameterRanges.checkpointInterval, "checkpointInterval")
+        try Self.check(watermarkWindow, in: ParameterRanges.watermarkWindow, "watermarkWindow")
+        try Self.check(viewChangeTimeoutTicks, in: ParameterRanges.viewChangeTimeoutTicks, "viewChangeTimeoutTicks")
+        try Self.check(viewChangeTimeoutTicksMax, in: ParameterRanges.viewChangeTimeoutTicks, "viewChangeTimeoutTicksMax")
+        try Self.check(tickMs, in: ParameterRanges.tickMs, "tickMs")
+        try Self.check(blockTransactionsMax, in: ParameterRanges.blockTransactions, "blockTransactionsMax")
+        try Self.check(blockBytesMax, in: ParameterRanges.blockBytes, "blockBytesMax")
+        try Self.check(blockFuelMax, in: ParameterRanges.blockFuel, "blockFuelMax")
+        try Self.check(timestampDriftMsMax, in: ParameterRanges.timestampDriftMs, "timestampDriftMsMax")
+        try Self.check(transactionFuelMax, in: ParameterRanges.transactionFuel, "transactionFuelMax")
+        try Self.check(blockWriteBytesMax, in: ParameterRanges.blockWriteBytes, "blockWriteBytesMax")
+        // Relations, each side already within its range.
+        guard watermarkWindow / 2 >= checkpointInterval else {
             throw GenesisError(field: "consensus.watermarkWindow", reason: "must be at least 2 × checkpointInterval (PBFT §4.3)")
         }
-        guard viewChangeTimeoutTicks >= 1, viewChangeTimeoutTicksMax >= viewChangeTimeoutTicks else {
+        guard viewChangeTimeoutTicksMax >= viewChangeTimeoutTicks else {
+            throw GenesisError(field: "consensus.viewChangeTimeoutTicksMax", reason: "must be at least viewChangeTimeoutTicks")
+        }
+        guard transactionFuelMax <= blockFuelMax / ParameterRanges.transactionsAtFuelCapPerBlockMin else {
             throw GenesisError(
-                field: "consensus.viewChangeTimeoutTicksMax", reason: "need 1 ≤ viewChangeTimeoutTicks ≤ viewChangeTimeoutTicksMax")
+                field: "consensus.transactionFuelMax",
+                reason: "must be at most blockFuelMax / \(ParameterRanges.transactionsAtFuelCapPerBlockMin), so a block holds that many "
+                    + "transactions at the cap")
         }
-        guard tickMs >= 1 else { throw GenesisError(field: "consensus.tickMs", reason: "must be at least 1") }
-        guard blockTransactionsMax >= 1, blockTransactionsMax <= Limits.blockTransactionsMax else {
-            throw GenesisError(field: "consensus.blockTransactionsMax", reason: "must be 1...\(Limits.blockTransactionsMax)")
+    }
+
+    static func check<Value: FixedWidthInteger>(_ value: Value, in range: ClosedRange<Value>, _ name: String) throws(GenesisError) {
+        guard range.contains(value) else {
+            throw GenesisError(field: "consensus." + name, reason: "must be \(range.lowerBound)...\(range.upperBound), not \(value)")
         }
-        guard Int(blockBytesMax) >= Limits.transactionBytesMax, Int(blockBytesMax) <= Limits.blockBytesMax else {
-            throw GenesisError(field: "consensus.blockBytesMax", reason: "must be \(Limits.transactionBytesMax)...\(Limits.blockBytesMax)")
-        }
-        guard blockFuelMax >= 1 else { throw GenesisError(field: "consensus.blockFuelMax", reason: "must be at least 1") }
     }
 
     func encodeCanonical(to encoder: inout CanonicalEncoder) {
@@ -367,17 +425,27 @@ extension Genesis.ConsensusParameters {
         encoder.write(blockBytesMax)
         encoder.write(blockFuelMax)
         encoder.write(timestampDriftMsMax)
+        encoder.write(transactionFuelMax)
+        encoder.write(blockWriteBytesMax)
     }
 }
 
 extension Genesis.GovernanceParameters {
     /// Checks the threshold and lifetime (also applied to governance changes of these parameters).
     public func validate() throws(GenesisError) {
-        guard thresholdDenominator >= 1, thresholdNumerator >= 1, thresholdNumerator <= thresholdDenominator else {
+        for (value, name) in [(thresholdNumerator, "thresholdNumerator"), (thresholdDenominator, "thresholdDenominator")] {
+            guard ParameterRanges.thresholdTerm.contains(value) else {
+                throw GenesisError(
+                    field: "governance." + name,
+                    reason:
+                        "must be \(ParameterRanges.thresholdTerm.lowerBound)...\(ParameterRanges.thresholdTerm.upperBound), not \(value)")
+            }
+        }
+        guard thresholdNumerator <= thresholdDenominator else {
             throw GenesisError(field: "governance.thresholdNumerator", reason: "need 1 ≤ numerator ≤ denominator")
         }
-        guard proposalLifetimeBlocks >= 1, proposalLifetimeBlocks <= 1 << 40 else {
-            throw GenesisError(field: "governance.proposalLifetimeBlocks", reason: "must be 1...2^40")
+        guard ParameterRanges.proposalLifetimeBlocks.contains(proposalLifetimeBlocks) else {
+            throw GenesisError(field: "governance.proposalLifetimeBlocks", reason: "must be 1...2^40, not \(proposalLifetimeBlocks)")
         }
     }
 

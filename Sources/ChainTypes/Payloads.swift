@@ -321,7 +321,8 @@ extension Genesis.ConsensusParameters: CanonicalCodable {
             checkpointInterval: try decoder.readUInt64(), watermarkWindow: try decoder.readUInt64(),
             viewChangeTimeoutTicks: try decoder.readUInt64(), viewChangeTimeoutTicksMax: try decoder.readUInt64(),
             tickMs: try decoder.readUInt64(), blockTransactionsMax: try decoder.readUInt32(), blockBytesMax: try decoder.readUInt32(),
-            blockFuelMax: try decoder.readUInt64(), timestampDriftMsMax: try decoder.readUInt64())
+            blockFuelMax: try decoder.readUInt64(), timestampDriftMsMax: try decoder.readUInt64(),
+            transactionFuelMax: try decoder.readUInt64(), blockWriteBytesMax: try decoder.readUInt64())
     }
 }
 

@@ -12,8 +12,10 @@ public protocol Application: AnyObject, Sendable {
     /// Checks `transaction` against the latest finalized state for admission to the mempool.
     ///
     /// `context` tells which of the sender's transactions the mempool already holds, so the expected nonce
-    /// is the one after them (`AdmissionContext.expectedNonce(accountNonce:)`).
-    func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Void, TransactionRejection>
+    /// is the one after them (`AdmissionContext.expectedNonce(accountNonce:)`), and how far past it the
+    /// mempool queues future nonces. An admitted transaction comes back with the account's nonce in the
+    /// state the check read, so the mempool places it (ready or waiting for a gap) against that same state.
+    func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Admission, TransactionRejection>
 
     /// Executes the committed `block` (the next height) and returns its effects without writing them.
     func execute(_ block: Block) throws(LedgerError) -> ExecutedBlock
@@ -37,15 +39,29 @@ public struct AdmissionContext: Hashable, Sendable {
     /// instead of their sum, which would refuse the sender's next transaction as a replay.
     public var firstPendingNonce: UInt64?
 
-    public init(pendingFromSender: UInt64 = 0, firstPendingNonce: UInt64? = nil) {
+    /// How many nonces past the expected one the mempool queues until the gap fills; 0 refuses every gap.
+    public var futureNonceWindow: UInt64
+
+    public init(pendingFromSender: UInt64 = 0, firstPendingNonce: UInt64? = nil, futureNonceWindow: UInt64 = 0) {
         self.pendingFromSender = pendingFromSender
         self.firstPendingNonce = firstPendingNonce
+        self.futureNonceWindow = futureNonceWindow
     }
 
     /// The nonce the sender's next transaction must carry when the account's next nonce is `accountNonce`.
     public func expectedNonce(accountNonce: UInt64) -> UInt64 {
         guard let first = firstPendingNonce, pendingFromSender > 0 else { return accountNonce &+ pendingFromSender }
         return max(accountNonce, first &+ pendingFromSender)
+    }
+}
+
+/// What the ledger read when it admitted a transaction.
+public struct Admission: Hashable, Sendable {
+    /// The sender's next nonce in the state the check read (0 for an account that has sent nothing).
+    public var accountNonce: UInt64
+
+    public init(accountNonce: UInt64) {
+        self.accountNonce = accountNonce
     }
 }
 
@@ -80,4 +96,8 @@ public struct ExecutedBlock: Sendable {
     }
 
     public var height: UInt64 { block.height }
+
+    /// Bytes of keys and values `finalize` writes besides the block and its certificate (tests compare it
+    /// with the write budget, `docs/ledger.md` §5).
+    public var writeBytes: Int { writes.byteCount }
 }

@@ -20,6 +20,9 @@ struct BlockExecution {
     var indexes = WriteBatch()
     /// Fuel used so far in this block; a transaction's limit must fit in what is left.
     var blockFuelUsed: UInt64 = 0
+    /// Bytes charged so far against `blockWriteBytesMax` (`docs/ledger.md` §5): governance activations,
+    /// then each transaction's state writes, events and return data.
+    var blockWriteBytes: UInt64 = 0
     var parameters: ChainParameters
     /// Where the transaction index should point for each hash of this block, and where `BlockStore` will
     /// point it (its last position in the block); they differ only for rejected repeats.
@@ -42,9 +45,10 @@ struct BlockExecution {
     }
 
     mutating func run(signatures: [(hash: Hash, error: TransactionSignatureError?)]) throws(LedgerError) -> ExecutedBlock {
-        var governance = Governance(state: state, height: height)
+        var governance = Governance(state: state, height: height, timestampMs: block.header.timestampMs)
         try governance.beginBlock()
         parameters = try state.parameters()
+        blockWriteBytes = state.chargedBytes
         for (index, transaction) in block.transactions.enumerated() {
             let (hash, signatureError) = signatures[index]
             let receipt = try executeTransaction(transaction, hash: hash, index: UInt32(index), signatureError: signatureError)
@@ -86,21 +90,52 @@ struct BlockExecution {
         }
         account.nonce += 1
         state.setRecord(StateLayout.account(body.sender), account)
-        let receipt: Receipt
+        state.beginTransaction()
+        var receipt: Receipt
+        var governanceIndexes = WriteBatch()
         switch body.kind {
         case .call:
             receipt = try call(transaction, hash: hash, account: account)
         case .deploy:
             receipt = try deploy(transaction, hash: hash, account: account)
         case .governance:
-            var governance = Governance(state: state, height: height)
-            receipt = try governance.execute(transaction, hash: hash, account: account, index: index, indexes: &indexes)
-            parameters = try state.parameters()
+            var governance = Governance(state: state, height: height, timestampMs: block.header.timestampMs)
+            receipt = try governance.execute(transaction, hash: hash, account: account, index: index, indexes: &governanceIndexes)
         case .account:
             receipt = try manageAccount(transaction, hash: hash, admin: account)
         }
+        if body.kind != .call { receipt.fuelUsed = LedgerFuel.intrinsic(kind: body.kind, payloadBytes: body.payload.count) }
+        let charge = state.transactionChargedBytes.addingSaturating(Self.receiptCharge(receipt))
+        let budget = parameters.consensus.blockWriteBytesMax
+        if receipt.status == .success, charge > budget - min(blockWriteBytes, budget) {
+            state.undoTransaction()
+            let fuelUsed = receipt.fuelUsed
+            receipt = Self.reverted(hash, Self.budgetMessage(charge: charge, used: blockWriteBytes, budget: budget))
+            receipt.fuelUsed = fuelUsed
+        } else {
+            state.endTransaction()
+            blockWriteBytes = blockWriteBytes.addingSaturating(charge)
+            indexes.append(contentsOf: governanceIndexes)
+        }
+        if body.kind == .governance { parameters = try state.parameters() }
         blockFuelUsed += receipt.fuelUsed
         return receipt
+    }
+
+    /// What a receipt costs against the block's write budget beyond its fixed part: its return data,
+    /// and each event once per copy the indexes keep (`LedgerLimits.eventCopies`).
+    static func receiptCharge(_ receipt: Receipt) -> UInt64 {
+        let events = receipt.events.reduce(UInt64(0)) { sum, event in
+            sum + UInt64(event.topic.utf8.count + event.data.count) + LedgerLimits.eventOverheadBytes
+        }
+        return UInt64(receipt.returnData.count) + events * LedgerLimits.eventCopies
+    }
+
+    static func budgetMessage(charge: UInt64, used: UInt64, budget: UInt64) -> String {
+        charge > budget
+            ? "the transaction writes \(charge) bytes of state and events, more than a block may write (blockWriteBytesMax \(budget))"
+            : "the transaction writes \(charge) bytes of state and events, more than the \(budget - min(used, budget)) bytes left "
+                + "in this block (blockWriteBytesMax \(budget)); send it again"
     }
 
     static func rejected(_ hash: Hash, _ rejection: TransactionRejection) -> Receipt {
@@ -151,6 +186,9 @@ struct BlockExecution {
         let address = Address.contract(deployer: body.sender, nonce: body.nonce)
         guard try state.contractRecord(address) == nil else {
             return Self.reverted(hash, "a contract already lives at \(address)")
+        }
+        guard try state.contractAddresses().count < LedgerLimits.contractsMax else {
+            return Self.reverted(hash, "the chain already lists the most contracts it can (\(LedgerLimits.contractsMax))")
         }
         try installContract(
             ContractRecord(

@@ -18,6 +18,12 @@ final class BlockState: ContractStorage {
     private var codeHashes: [Address: Hash] = [:]
     /// The first storage failure met during execution; the block is abandoned when set.
     private(set) var failure: StorageError?
+    /// Bytes charged for every value set since the block began, as `blockWriteBytesMax` counts them: the
+    /// key hash, the value and `LedgerLimits.stateWriteOverheadBytes` (a key set twice is charged twice).
+    private(set) var chargedBytes: UInt64 = 0
+    /// While a transaction runs: each key it set with the entry `changes` held before, to undo it.
+    private var undoLog: [(key: StateKey, previous: [UInt8]??)]?
+    private var chargedBytesAtStart: UInt64 = 0
 
     init(reader: any KeyValueReader) {
         self.reader = reader
@@ -33,7 +39,40 @@ final class BlockState: ContractStorage {
         }
     }
 
-    func set(_ key: StateKey, _ value: [UInt8]?) { changes[key] = value }
+    func set(_ key: StateKey, _ value: [UInt8]?) {
+        undoLog?.append((key, changes[key]))
+        changes[key] = value
+        chargedBytes += Self.charge(valueBytes: value?.count ?? 0)
+    }
+
+    /// What writing a value of `valueBytes` costs against the block's write budget.
+    static func charge(valueBytes: Int) -> UInt64 {
+        UInt64(Hash.byteCount) + UInt64(valueBytes) + LedgerLimits.stateWriteOverheadBytes
+    }
+
+    // MARK: One transaction's writes
+
+    /// Starts recording the writes of one transaction so that `undoTransaction()` can take them back.
+    func beginTransaction() {
+        undoLog = []
+        chargedBytesAtStart = chargedBytes
+    }
+
+    /// Bytes charged since `beginTransaction()`.
+    var transactionChargedBytes: UInt64 { chargedBytes - chargedBytesAtStart }
+
+    /// Keeps the transaction's writes.
+    func endTransaction() { undoLog = nil }
+
+    /// Takes back every write since `beginTransaction()`, newest first, and their charge.
+    func undoTransaction() {
+        guard let log = undoLog else { return }
+        for entry in log.reversed() {
+            if let previous = entry.previous { changes[entry.key] = previous } else { changes.removeValue(forKey: entry.key) }
+        }
+        chargedBytes = chargedBytesAtStart
+        undoLog = nil
+    }
 
     func record<Value: CanonicalCodable>(_ key: StateKey, as type: Value.Type = Value.self) throws(LedgerError) -> Value? {
         guard let bytes = value(key) else { return nil }
@@ -44,7 +83,7 @@ final class BlockState: ContractStorage {
         }
     }
 
-    func setRecord<Value: CanonicalCodable>(_ key: StateKey, _ value: Value) { changes[key] = value.canonicalBytes }
+    func setRecord<Value: CanonicalCodable>(_ key: StateKey, _ value: Value) { set(key, value.canonicalBytes) }
 
     // MARK: Typed system records
 

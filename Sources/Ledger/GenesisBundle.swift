@@ -43,6 +43,8 @@ public struct GenesisBundle: Sendable {
             }
         }
         _ = try genesis.validatorSet()
+        // Every node builds its peer trust from these certificates (issue 14, defect 2).
+        if let problem = CertificateChecks.genesisProblem(genesis) { throw problem }
         self.genesis = genesis
         self.code = code
     }

@@ -16,6 +16,8 @@ import Storage
 struct Governance {
     let state: BlockState
     let height: UInt64
+    /// The block's timestamp: the time certificates in new proposals must be valid at.
+    let timestampMs: UInt64
 
     /// Expires proposals whose lifetime ended and applies those scheduled for this height.
     mutating func beginBlock() throws(LedgerError) {
@@ -108,9 +110,11 @@ struct Governance {
     mutating func propose(
         _ change: ProposalChange, activationHeight: UInt64, description: String, sender: Address, account: AccountRecord
     ) throws(LedgerError) -> Result<(proposal: ProposalRecord, topic: String), ProposalFailure> {
-        if let problem = try Self.problem(with: change, state: state) { return .failure(ProposalFailure(message: problem)) }
+        if let problem = try Self.problem(with: change, state: state, atMs: timestampMs) {
+            return .failure(ProposalFailure(message: problem))
+        }
         var book = try state.governanceBook()
-        guard book.open.count < 4096 else { return .failure(ProposalFailure(message: "too many open proposals")) }
+        guard book.open.count < LedgerLimits.openProposalsMax else { return .failure(ProposalFailure(message: "too many open proposals")) }
         let parameters = try state.parameters()
         let id = book.nextProposalId
         book.nextProposalId += 1
@@ -206,7 +210,7 @@ struct Governance {
             state.setRecord(StateLayout.validators, RecordList(roster.records))
             state.setRecord(StateLayout.departmentList, TextList(roster.departments))
             if previous != roster.records { try state.appendEpoch(.init(firstHeight: height, validators: set)) }
-        } else if let problem = try Self.problem(with: change, state: state) {
+        } else if let problem = try Self.problem(with: change, state: state, atMs: nil) {
             return problem
         }
         switch change {
@@ -236,7 +240,7 @@ struct Governance {
                 deployedHeight: height)
             if try state.contractRecord(address) == nil {
                 let addresses = try state.contractAddresses() + [address]
-                guard RecordList(addresses).canonicalBytes.count <= Self.listBytesMax else { return "too many contracts" }
+                guard addresses.count <= LedgerLimits.contractsMax else { return "too many contracts" }
                 state.setRecord(StateLayout.contractList, RecordList(addresses))
             }
             state.storeCode(code, hash: record.codeHash)
@@ -260,13 +264,31 @@ struct Governance {
     }
 
     /// The largest list kept as one state value (a margin below `StateTreeLimits.valueBytesMax`).
-    static let listBytesMax = 60 * 1024
+    static let listBytesMax = LedgerLimits.listBytesMax
 
     /// Why `change` cannot apply to the current state, or nil.
-    static func problem(with change: ProposalChange, state: BlockState) throws(LedgerError) -> String? {
+    ///
+    /// `atMs` is the time certificates the change carries must be valid at: the block time when a proposal
+    /// is made or admitted; nil at activation, which checks only what does not depend on time, so that the
+    /// validator set projected two heights ahead is the one installed (PBFT-NOTES rule 20).
+    static func problem(with change: ProposalChange, state: BlockState, atMs: UInt64?) throws(LedgerError) -> String? {
         if change.affectsRoster {
             var roster = try Roster(state: state)
-            return roster.apply(change)
+            if let problem = roster.apply(change) { return problem }
+            guard let atMs else { return nil }
+            switch change {
+            case .addDepartment(_, _, _, let caCertificate):
+                return CertificateChecks.departmentCAProblem(caCertificate, atMs: atMs)
+            case .addValidator(let name, let department, _, let certificate):
+                return CertificateChecks.nodeCertificateProblem(
+                    certificate, name: name, department: department, departmentCA: roster.cas[department], atMs: atMs)
+            case .rotateValidator(let name, _, let certificate):
+                let department = roster.records.first { $0.name == name }?.department ?? ""
+                return CertificateChecks.nodeCertificateProblem(
+                    certificate, name: name, department: department, departmentCA: roster.cas[department], atMs: atMs)
+            default:
+                return nil
+            }
         }
         switch change {
         case .revokeCertificate(let digest):
@@ -318,10 +340,16 @@ struct Governance {
 struct Roster: Equatable {
     var records: [ValidatorRecord]
     var departments: [String]
+    /// Department id → its CA certificate (PEM), which the department's node certificates must chain to.
+    var cas: [String: String]
 
     init(state: BlockState) throws(LedgerError) {
         records = try state.validators()
         departments = try state.departmentIds()
+        cas = [:]
+        for id in departments {
+            if let department = try state.department(id) { cas[id] = department.caCertificate }
+        }
     }
 
     /// Applies a roster change, or returns why it cannot apply and leaves the roster unchanged.
@@ -334,19 +362,26 @@ struct Roster: Equatable {
             if adminKeys.isEmpty || adminKeys.contains(where: { (try? PublicKey(bytes: $0)) == nil }) {
                 return "every admin key must be a point on secp256k1, and there must be one"
             }
-            if !caCertificate.hasPrefix("-----BEGIN CERTIFICATE-----") { return "the CA certificate must be PEM" }
+            if let problem = CertificateChecks.departmentCAProblem(caCertificate, atMs: nil) { return problem }
             next.departments.append(id)
+            next.cas[id] = caCertificate
         case .removeDepartment(let id):
             guard departments.contains(id) else { return "unknown department \(id)" }
             if departments.count <= 1 { return "the last department cannot be removed" }
             next.departments.removeAll { $0 == id }
             next.records.removeAll { $0.department == id }
+            next.cas[id] = nil
         case .addValidator(let name, let department, let key, let certificate):
             guard departments.contains(department) else { return "unknown department \(department)" }
             if records.contains(where: { $0.name == name }) { return "validator \(name) already exists" }
             if records.contains(where: { $0.consensusKey == key }) { return "the consensus key belongs to another validator" }
             if (try? PublicKey(bytes: key)) == nil { return "the consensus key is not a point on secp256k1" }
-            if !certificate.hasPrefix("-----BEGIN CERTIFICATE-----") { return "the TLS certificate must be PEM" }
+            if records.contains(where: { $0.tlsCertificate == certificate }) { return "the TLS certificate belongs to another validator" }
+            if let problem = CertificateChecks.nodeCertificateProblem(
+                certificate, name: name, department: department, departmentCA: cas[department], atMs: nil)
+            {
+                return problem
+            }
             next.records.append(ValidatorRecord(name: name, department: department, consensusKey: key, tlsCertificate: certificate))
         case .removeValidator(let name):
             guard records.contains(where: { $0.name == name }) else { return "unknown validator \(name)" }
@@ -357,7 +392,15 @@ struct Roster: Equatable {
                 return "the consensus key belongs to another validator"
             }
             if (try? PublicKey(bytes: key)) == nil { return "the consensus key is not a point on secp256k1" }
-            if !certificate.hasPrefix("-----BEGIN CERTIFICATE-----") { return "the TLS certificate must be PEM" }
+            if records.contains(where: { $0.tlsCertificate == certificate && $0.name != name }) {
+                return "the TLS certificate belongs to another validator"
+            }
+            let department = records[index].department
+            if let problem = CertificateChecks.nodeCertificateProblem(
+                certificate, name: name, department: department, departmentCA: cas[department], atMs: nil)
+            {
+                return problem
+            }
             next.records[index].consensusKey = key
             next.records[index].tlsCertificate = certificate
         default:

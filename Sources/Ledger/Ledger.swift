@@ -76,7 +76,7 @@ public final class Ledger: Application, @unchecked Sendable {
 
     // MARK: Application
 
-    public func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Void, TransactionRejection> {
+    public func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Admission, TransactionRejection> {
         let (height, state): (UInt64, BlockState)
         do {
             // Height first: a snapshot taken after it holds at least that height's state.
@@ -102,12 +102,14 @@ public final class Ledger: Application, @unchecked Sendable {
             case .some(let rejection): return .failure(rejection)
             case .none: break
             }
-            let account = try state.account(transaction.body.sender)
-            let expected = context.expectedNonce(accountNonce: account?.nonce ?? 0)
-            if transaction.body.nonce < expected { return .failure(.nonceTooLow(expected: expected, received: transaction.body.nonce)) }
-            if transaction.body.nonce > expected { return .failure(.nonceGap(expected: expected, received: transaction.body.nonce)) }
+            let accountNonce = try state.account(transaction.body.sender)?.nonce ?? 0
+            if let rejection = try proposalRejection(transaction, state: state, height: height) { return .failure(rejection) }
             if let failure = state.failure { return .failure(.notAllowed("the ledger cannot read its state: \(failure)")) }
-            return .success(())
+            let expected = context.expectedNonce(accountNonce: accountNonce)
+            let nonce = transaction.body.nonce
+            if nonce < expected { return .failure(.nonceTooLow(expected: expected, received: nonce)) }
+            if nonce - expected > context.futureNonceWindow { return .failure(.nonceGap(expected: expected, received: nonce)) }
+            return .success(Admission(accountNonce: accountNonce))
         } catch {
             return .failure(.notAllowed("the ledger cannot read its state: \(error)"))
         }
@@ -170,6 +172,22 @@ public final class Ledger: Application, @unchecked Sendable {
         return LedgerView(ledger: self, snapshot: snapshot, height: height)
     }
 
+    /// Refuses a governance proposal that the state at `height` would revert, so that a bad parameter or
+    /// certificate gets its reason at the door instead of a reverted receipt (issue 14, defect 1 and 2).
+    /// Certificates must be valid at the time of the latest block.
+    func proposalRejection(_ transaction: Transaction, state: BlockState, height: UInt64) throws(LedgerError) -> TransactionRejection? {
+        guard transaction.body.kind == .governance,
+            case .propose(let change, _, _) = try? GovernanceAction(canonicalBytes: transaction.body.payload)
+        else { return nil }
+        let timestampMs: UInt64
+        do {
+            timestampMs = try blocks.block(at: height)?.header.timestampMs ?? genesis.genesisTimeMs
+        } catch {
+            throw .storage(error.description)
+        }
+        return try Governance.problem(with: change, state: state, atMs: timestampMs).map { .invalidProposal($0) }
+    }
+
     /// Runs a read-only contract call on the shared query VM.
     func runQuery(_ context: CallContext, storage: any ContractStorage) -> ContractOutcome {
         queryLock.withLock { queryVM.query(context, storage: storage) }
@@ -203,6 +221,11 @@ public final class Ledger: Application, @unchecked Sendable {
         guard body.fuelLimit <= parameters.consensus.blockFuelMax else {
             return .fuelLimitTooHigh(limit: body.fuelLimit, blockLimit: parameters.consensus.blockFuelMax)
         }
+        guard body.fuelLimit <= parameters.consensus.transactionFuelMax else {
+            return .transactionFuelTooHigh(limit: body.fuelLimit, transactionMax: parameters.consensus.transactionFuelMax)
+        }
+        let intrinsic = LedgerFuel.intrinsic(kind: body.kind, payloadBytes: body.payload.count)
+        guard body.fuelLimit >= intrinsic else { return .fuelLimitTooLow(limit: body.fuelLimit, required: intrinsic) }
         guard body.expiryHeight >= height else { return .expired(expiryHeight: body.expiryHeight, height: height) }
         guard let account = try state.account(body.sender) else { return .unknownSender(body.sender) }
         guard !account.suspended else { return .senderSuspended(body.sender) }

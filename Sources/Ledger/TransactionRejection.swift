@@ -23,6 +23,13 @@ public enum TransactionRejection: Error, Hashable, Sendable, CustomStringConvert
     /// The ledger could not check the transaction because it could not read its state; only `check`
     /// returns it (an action the state does not allow is a `reverted` receipt, not a rejection).
     case notAllowed(String)
+    /// A governance proposal the current state would refuse (a parameter out of range, a certificate
+    /// that does not parse or chain to its department's CA); only `check` returns it, execution reverts.
+    case invalidProposal(String)
+    /// The declared fuel limit is above the chain's per-transaction cap (`transactionFuelMax`).
+    case transactionFuelTooHigh(limit: UInt64, transactionMax: UInt64)
+    /// The declared fuel limit cannot pay the fixed cost of the transaction's kind (`LedgerFuel`).
+    case fuelLimitTooLow(limit: UInt64, required: UInt64)
 
     public var description: String {
         switch self {
@@ -41,6 +48,10 @@ public enum TransactionRejection: Error, Hashable, Sendable, CustomStringConvert
         case .blockFuelExhausted(let limit, let remaining): "fuel limit \(limit) exceeds the \(remaining) fuel left in this block"
         case .malformedPayload(let reason): "malformed payload: \(reason)"
         case .notAllowed(let reason): reason
+        case .invalidProposal(let reason): "invalid proposal: \(reason)"
+        case .transactionFuelTooHigh(let limit, let transactionMax):
+            "fuel limit \(limit) exceeds the per-transaction fuel limit \(transactionMax)"
+        case .fuelLimitTooLow(let limit, let required): "fuel limit \(limit) is below the \(required) fuel this transaction costs"
         }
     }
 
@@ -61,6 +72,9 @@ public enum TransactionRejection: Error, Hashable, Sendable, CustomStringConvert
         case .blockFuelExhausted: "block_fuel_exhausted"
         case .malformedPayload: "malformed_payload"
         case .notAllowed: "not_allowed"
+        case .invalidProposal: "invalid_proposal"
+        case .transactionFuelTooHigh: "transaction_fuel_too_high"
+        case .fuelLimitTooLow: "fuel_limit_too_low"
         }
     }
 }

@@ -3,6 +3,7 @@ import ContractVM
 import Foundation
 import Keys
 import Ledger
+import PeerNetwork
 import Storage
 
 /// A reproducible chain for tests, benchmarks and the two-process replay: fixed keys, the example
@@ -52,6 +53,11 @@ public final class FixtureChain: @unchecked Sendable {
         let examplePath = root.appendingPathComponent("Genesis/example.json")
         var document = try JSONSerialization.jsonObject(with: Data(contentsOf: examplePath)) as! [String: Any]
         var departmentsJSON = document["departments"] as! [[String: Any]]
+        // Certificates in the profile of docs/peer-network.md, with CA keys tests can issue from.
+        for index in departmentsJSON.indices {
+            departmentsJSON[index]["caCertificate"] =
+                FixtureCertificates.departmentCAs[departmentsJSON[index]["id"] as! String]!.certificate
+        }
         var admins: [String: PrivateKey] = [:]
         var issuers: [String: PrivateKey] = [:]
         var submitters: [String: PrivateKey] = [:]
@@ -80,6 +86,7 @@ public final class FixtureChain: @unchecked Sendable {
             let key = Self.key("validator/\(index)")
             validatorKeys.append(key)
             validatorsJSON[index]["consensusPublicKey"] = Hex.encode(key.publicKey.compressed)
+            validatorsJSON[index]["tlsCertificate"] = FixtureCertificates.validatorCertificates[validatorsJSON[index]["name"] as! String]!
         }
         document["validators"] = validatorsJSON
         var consensus = document["consensus"] as! [String: Any]
@@ -114,6 +121,34 @@ public final class FixtureChain: @unchecked Sendable {
         certificateInterface = try decoder.decode(
             ContractInterface.self,
             from: Data(contentsOf: root.appendingPathComponent("Genesis/contracts/certificate_registry.interface.json")))
+    }
+
+    // MARK: Certificates
+
+    /// A node certificate for `name` issued by `department`'s fixture CA (or `issuer`), valid over the
+    /// given window (by default the fixture CA's own).
+    public func nodeCertificatePEM(
+        name: String, department: String, issuer: IssuedCertificate? = nil, notValidBefore: Date = FixtureChain.certificatesValidFrom,
+        notValidAfter: Date = FixtureChain.certificatesValidUntil
+    ) throws -> String {
+        let issuer = try issuer ?? departmentCA(department)
+        return try PeerCertificates.makeNodeCertificate(
+            nodeName: name, department: department, issuer: issuer, notValidBefore: notValidBefore, notValidAfter: notValidAfter
+        ).certificatePEM
+    }
+
+    /// The fixture CA of a genesis department, with its private key.
+    public func departmentCA(_ department: String) throws -> IssuedCertificate {
+        guard let ca = FixtureCertificates.departmentCAs[department] else { throw FixtureError.unknownDepartment(department) }
+        return try IssuedCertificate(certificatePEM: ca.certificate, privateKeyPEM: ca.privateKey)
+    }
+
+    /// The validity window of the fixture certificates, which covers the fixture chain's block times.
+    public static let certificatesValidFrom = Date(timeIntervalSince1970: 1_793_491_200)  // 2026-11-01
+    public static let certificatesValidUntil = Date(timeIntervalSince1970: 2_109_110_400)  // 2036-11-01
+
+    public enum FixtureError: Error {
+        case unknownDepartment(String)
     }
 
     // MARK: Transactions

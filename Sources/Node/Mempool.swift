@@ -6,19 +6,27 @@ import Synchronization
 ///
 /// RPC threads add clients' transactions, the peer network adds gossiped ones, and the replica driver
 /// takes a batch when its replica is primary and calls `removeCommitted` after each finalized block; all
-/// of them share one instance, so every method is synchronous and thread-safe. Admission asks the ledger
-/// (`Application.check`) with the number of the sender's pending transactions, so each sender's pending
-/// nonces are consecutive from its account nonce: a replay is `nonceTooLow`, a gap `nonceGap`.
+/// of them share one instance, so every method is synchronous and thread-safe.
 ///
-/// The ledger check (signature recovery and state reads) runs outside the pool's lock. If the sender's
-/// queue or the finalized state changed meanwhile, the verdict may be about another pool, so the check is
-/// repeated with the lock held, which cannot race. The pool never evicts an admitted transaction to make
-/// room: a full pool refuses newcomers with `.full`, and transactions leave only by `removeCommitted`
-/// (included, nonce used, expired, or orphaned behind one of those).
+/// Each sender has a run of *ready* transactions, consecutive from its account's next nonce, which
+/// proposals take in order, and *future* nonces up to `Limits.futureNonceWindow` past the end of that
+/// run, which wait for the gap to fill (an earlier nonce still in flight through gossip or another node)
+/// and are evicted as `.gapNotFilled` after `Limits.futureNonceTimeout` (ADR 0005).
+///
+/// Admission asks the ledger (`Application.check`: signature, permissions, the account's nonce) outside
+/// the pool's lock, then places the transaction under the lock against the account nonce the ledger read
+/// and the pool's own queue. A verdict is used only if no block was applied to the pool and the sender's
+/// queue did not change during the check (`MempoolContents.isCurrent`); otherwise the check is repeated
+/// with the lock held, which cannot race. The ledger may be ahead of the pool (between `finalize` and
+/// `removeCommitted`), never behind it.
+///
+/// A transaction, once admitted, leaves only through `removeCommitted` or `evictStaleFutures`, each of
+/// which returns and counts (`MempoolMetrics.evicted`) why every transaction left: included, nonce used,
+/// expired, or gap not filled. A full pool refuses newcomers with `.full` and never evicts to make room.
 ///
 /// Pending transactions are not re-checked after a block: a sender suspended or stripped of a role keeps
 /// its pending transactions until a block includes them (execution rejects them deterministically, and
-/// `removeCommitted` then drops them with the sender's later nonces) or they expire.
+/// `removeCommitted` then drops them) or they expire.
 public final class Mempool: Sendable {
     /// Where a transaction came from; decides how a repeat is reported and whether it is gossiped.
     public enum Origin: Hashable, Sendable {
@@ -39,17 +47,23 @@ public final class Mempool: Sendable {
     public let limits: Limits
     private let application: any Application
     private let contents: Mutex<MempoolContents>
+    /// The time admissions are stamped with and future nonces age by; injected so tests need no waiting.
+    private let clock: @Sendable () -> ContinuousClock.Instant
 
     /// An empty pool that admits transactions the `application` accepts, within `limits`.
-    public init(limits: Limits = Limits(), application: any Application) {
+    public init(
+        limits: Limits = Limits(), application: any Application, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
         self.limits = limits
         self.application = application
         self.contents = Mutex(MempoolContents(limits: limits))
+        self.clock = clock
     }
 
     // MARK: Admission
 
-    /// Admits `transaction` if it is new, the ledger accepts it as its sender's next nonce, and it fits.
+    /// Admits `transaction` if it is new, the ledger accepts it, its nonce is its sender's next or within
+    /// the future-nonce window after it, and it fits.
     ///
     /// A client (`.local`) sending a pending transaction again gets `.duplicate`; a peer doing so gets
     /// `.alreadyKnown`, since gossip echoes are expected. Only `.added` transactions of local origin are
@@ -63,10 +77,10 @@ public final class Mempool: Sendable {
         case .decided(let result): return result
         case .checkWithLedger(let prepared): ticket = prepared
         }
-        let verdict = check(candidate, ticket: ticket)
+        let verdict = application.check(candidate.transaction, context: ticket.context)
         let admitted = contents.withLock { contents -> Result<AddOutcome, MempoolRejection>? in
             guard contents.isCurrent(ticket, for: candidate) else { return nil }
-            return contents.admit(candidate, verdict: verdict, origin: origin)
+            return contents.admit(candidate, verdict: verdict, origin: origin, now: clock())
         }
         if let admitted { return admitted }
         // The sender's queue or the finalized state moved during the check: check again under the lock.
@@ -74,20 +88,15 @@ public final class Mempool: Sendable {
             switch contents.prepare(candidate, origin: origin) {
             case .decided(let result): return result
             case .checkWithLedger(let ticket):
-                return contents.admit(candidate, verdict: check(candidate, ticket: ticket), origin: origin)
+                let verdict = application.check(candidate.transaction, context: ticket.context)
+                return contents.admit(candidate, verdict: verdict, origin: origin, now: clock())
             }
         }
     }
 
-    private func check(_ candidate: MempoolContents.Candidate, ticket: MempoolContents.Ticket) -> Result<Void, TransactionRejection> {
-        application.check(
-            candidate.transaction,
-            context: AdmissionContext(pendingFromSender: UInt64(ticket.pending), firstPendingNonce: ticket.firstNonce))
-    }
-
     // MARK: Proposals and finalized blocks
 
-    /// Pending transactions for the next block, within its bounds: each sender's in nonce order, senders
+    /// Ready transactions for the next block, within its bounds: each sender's in nonce order, senders
     /// taking turns (one transaction each per round) in the order of their oldest pending transaction.
     ///
     /// `bytesMax` bounds the sum of the transactions' canonical sizes and `fuelMax` the sum of their fuel
@@ -101,10 +110,10 @@ public final class Mempool: Sendable {
     /// Drops what the finalized `block` made useless and returns why each dropped transaction left.
     ///
     /// Call it after `Application.finalize` of each block, in height order. For every sender in the block it
-    /// reads the account's next nonce from the ledger and keeps only that sender's pending transactions
-    /// from that nonce on, consecutively: the block's own transactions leave as `.included`, others with a
-    /// used nonce as `.nonceUsed`, and ones behind a gap as `.orphaned`. Then every transaction whose expiry
-    /// height is below the next height leaves as `.expired`, with its sender's later nonces as `.orphaned`.
+    /// reads the account's next nonce from the ledger and rebases that sender's queue there: the block's own
+    /// transactions leave as `.included`, others with a used nonce as `.nonceUsed`. Then every transaction
+    /// whose expiry height is below the next height leaves as `.expired`, and future nonces past their
+    /// timeout as `.gapNotFilled`; a sender's transactions behind a new gap wait as future nonces.
     /// A ledger that cannot be read leaves the pool unchanged.
     @discardableResult
     public func removeCommitted(_ block: Block) throws(LedgerError) -> [Hash: MempoolEviction] {
@@ -116,12 +125,23 @@ public final class Mempool: Sendable {
             accountNonces[transaction.body.sender] = try view.account(transaction.body.sender)?.nonce ?? 0
         }
         let included = block.transactions.map(\.hash)
+        let now = clock()
         return contents.withLock {
-            $0.removeCommitted(included: included, accountNonces: accountNonces, nextHeight: view.height + 1)
+            $0.removeCommitted(included: included, accountNonces: accountNonces, nextHeight: view.height + 1, now: now)
         }
     }
 
-    /// The pending transaction admitted longest ago, its size, and when it was admitted; nil when the pool is empty.
+    /// Evicts future nonces that waited past `Limits.futureNonceTimeout` for their gap (`.gapNotFilled`).
+    ///
+    /// `removeCommitted` does it after every block; the node also calls this on its re-gossip timer, so
+    /// they leave on an idle chain too.
+    @discardableResult
+    public func evictStaleFutures() -> [Hash: MempoolEviction] {
+        let now = clock()
+        return contents.withLock { $0.evictStaleFutures(now: now) }
+    }
+
+    /// The ready transaction admitted longest ago, its size, and when it was admitted; nil when none is ready.
     ///
     /// It is always the next of its sender's nonces, so an honest primary with room in a block includes it
     /// (batches give senders turns in the order of their oldest transaction).
@@ -145,14 +165,17 @@ public final class Mempool: Sendable {
     public func takeRegossip(
         transactionsMax: Int = NodeLimits.mempoolRegossipTransactionsMax, stale: Duration = .milliseconds(NodeLimits.mempoolStaleRegossipMs)
     ) -> [Transaction] {
-        let staleBefore = ContinuousClock.now - stale
+        let staleBefore = clock() - stale
         return contents.withLock { $0.takeRegossip(transactionsMax: transactionsMax, staleBefore: staleBefore) }
     }
 
     // MARK: Reading
 
-    /// Pending transactions.
+    /// Pending transactions, ready and future.
     public var count: Int { contents.withLock { $0.count } }
+
+    /// Pending transactions a proposal may take now (not waiting for an earlier nonce).
+    public var readyCount: Int { contents.withLock { $0.readyCount } }
 
     /// Canonical bytes of the pending transactions.
     public var bytes: Int { contents.withLock { $0.bytes } }
@@ -163,13 +186,21 @@ public final class Mempool: Sendable {
     /// The pending transaction with `hash`, if any (RPC shows pending transactions before they are included).
     public func transaction(_ hash: Hash) -> Transaction? { contents.withLock { $0.entry(hash)?.transaction } }
 
-    /// The pending transactions of `sender`, in nonce order.
+    /// The pending transactions of `sender`, ready and future, in nonce order.
     public func transactions(from sender: Address) -> [Transaction] {
-        contents.withLock { $0.queues[sender]?.map(\.transaction) ?? [] }
+        contents.withLock { $0.queues[sender]?.all.map(\.transaction) ?? [] }
     }
 
-    /// How many transactions of `sender` are pending; its next nonce is its account nonce plus this.
+    /// How many transactions of `sender` are pending, ready and future.
     public func pending(for sender: Address) -> UInt64 { UInt64(contents.withLock { $0.pendingCount(of: sender) }) }
+
+    /// The nonce `sender`'s next transaction needs, counting its ready transactions here, when its account's
+    /// next nonce in the latest finalized state is `accountNonce` (RPC `membership_getAccount`'s `pendingNonce`).
+    ///
+    /// Future nonces do not count: the gap before them is what the sender must send next.
+    public func nextNonce(for sender: Address, accountNonce: UInt64) -> UInt64 {
+        contents.withLock { $0.nextNonce(of: sender, accountNonce: accountNonce) }
+    }
 
     /// Counters and totals, consistent with each other.
     public var metrics: MempoolMetrics { contents.withLock { $0.currentMetrics } }

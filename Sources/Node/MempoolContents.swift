@@ -3,10 +3,12 @@ import Ledger
 
 /// The mempool's data without its lock or its ledger: per-sender queues, the hash index, totals, counters.
 ///
-/// Every sender's queue holds consecutive nonces in ascending order, the first being the next nonce the
-/// ledger expects from that sender (or the one it expected when the transaction was admitted, until the
-/// next `removeCommitted`). No queue is ever empty: a sender with nothing pending has no entry. `Mempool`
-/// calls these methods with its lock held; they do no IO and never call the ledger.
+/// Each sender's queue knows the sender's next nonce as of the last finalized block the pool has seen
+/// (`base`), a run of *ready* transactions with consecutive nonces from there (the only ones a proposal
+/// takes), and *future* transactions beyond a gap, which wait until the gap fills or
+/// `Limits.futureNonceTimeout` passes. No queue is ever empty: a sender with nothing pending has no entry.
+/// `Mempool` calls these methods with its lock held; they do no IO, never call the ledger and never read
+/// a clock (callers pass `now`).
 struct MempoolContents: Sendable {
     /// One pending transaction and what the pool needs about it without re-encoding.
     struct Entry: Sendable {
@@ -18,10 +20,53 @@ struct MempoolContents: Sendable {
         let arrival: UInt64
         /// Submitted by a client of this node (the node gossips it, and gossips it again while it waits).
         let isLocal: Bool
-        /// When this node admitted it, for noticing a primary that keeps leaving it out (`InclusionWatch`).
+        /// When this node admitted it: for noticing a primary that keeps leaving it out (`InclusionWatch`)
+        /// and for evicting a future nonce whose gap never fills.
         let admittedAt: ContinuousClock.Instant
 
         var nonce: UInt64 { transaction.body.nonce }
+    }
+
+    /// One sender's pending transactions.
+    struct SenderQueue: Sendable {
+        /// The sender's next nonce as of the pool's last finalized block (or the admission that created the queue).
+        var base: UInt64
+        /// Consecutive nonces from `base`: what the next blocks can execute, in order.
+        var ready: [Entry] = []
+        /// Nonces past a gap after `ready`, ascending; never proposed until the gap fills.
+        var future: [Entry] = []
+
+        /// The nonce after the ready run: the one the sender's next transaction must carry to be ready.
+        var readyEnd: UInt64 { base + UInt64(ready.count) }
+        var count: Int { ready.count + future.count }
+        var all: [Entry] { ready + future }
+
+        /// Moves future entries that now follow the ready run into it.
+        mutating func promote() {
+            while let first = future.first, first.nonce == readyEnd {
+                ready.append(first)
+                future.removeFirst()
+            }
+        }
+
+        /// A queue over `entries` (ascending, distinct nonces, none below `base`), split into ready and future.
+        init(base: UInt64, entries: [Entry] = []) {
+            self.base = base
+            var next = base
+            for entry in entries {
+                if entry.nonce == next && future.isEmpty {
+                    ready.append(entry)
+                    next += 1
+                } else {
+                    future.append(entry)
+                }
+            }
+        }
+
+        func entry(nonce: UInt64) -> Entry? {
+            if nonce >= base, nonce < readyEnd { return ready[Int(nonce - base)] }
+            return future.first { $0.nonce == nonce }
+        }
     }
 
     /// A transaction offered for admission, with its hash and size computed once outside the lock.
@@ -37,6 +82,7 @@ struct MempoolContents: Sendable {
         }
 
         var sender: Address { transaction.body.sender }
+        var nonce: UInt64 { transaction.body.nonce }
     }
 
     /// What the pool looked like for a sender when its transaction went to the ledger for checking.
@@ -44,10 +90,9 @@ struct MempoolContents: Sendable {
     /// If the sender's queue or the finalized state may have changed by the time the check returns, the
     /// ledger's verdict was about another pool and the admission is checked again.
     struct Ticket: Sendable {
+        let context: AdmissionContext
+        /// The sender's pending count, ready and future: between generations a queue only grows.
         let pending: Int
-        /// The nonce of the sender's first pending transaction, if any: the ledger may already have counted
-        /// some of them in the account's nonce (`AdmissionContext.firstPendingNonce`).
-        let firstNonce: UInt64?
         let generation: UInt64
     }
 
@@ -58,11 +103,14 @@ struct MempoolContents: Sendable {
     }
 
     let limits: Mempool.Limits
-    private(set) var queues: [Address: [Entry]] = [:]
-    /// Where every pending transaction is: its sender's queue, at index `nonce − first nonce` (queues are consecutive).
+    private(set) var queues: [Address: SenderQueue] = [:]
+    /// Where every pending transaction is: its sender and nonce.
     private var locations: [Hash: (sender: Address, nonce: UInt64)] = [:]
     private(set) var bytes = 0
-    /// Bumped by every `removeCommitted`: the ledger's state moved and entries may have left.
+    /// Future (not yet executable) transactions pending, over all senders.
+    private(set) var futureCount = 0
+    /// Bumped whenever entries leave (`removeCommitted`, `evictStaleFutures`) and whenever the finalized
+    /// state the pool has seen moves: a verdict from an older generation was about another pool.
     private(set) var generation: UInt64 = 0
     private var nextArrival: UInt64 = 0
     /// Hashes of locally submitted transactions not yet taken for gossip; at most `count` after compaction.
@@ -77,20 +125,34 @@ struct MempoolContents: Sendable {
 
     var count: Int { locations.count }
 
+    /// Transactions a proposal may take now.
+    var readyCount: Int { count - futureCount }
+
     func pendingCount(of sender: Address) -> Int { queues[sender]?.count ?? 0 }
 
     func contains(_ hash: Hash) -> Bool { locations[hash] != nil }
 
     func entry(_ hash: Hash) -> Entry? {
-        guard let location = locations[hash], let queue = queues[location.sender] else { return nil }
-        let entry = queue[Int(location.nonce - queue[0].nonce)]
-        assert(entry.hash == hash, "mempool queues hold consecutive nonces")
+        guard let location = locations[hash], let entry = queues[location.sender]?.entry(nonce: location.nonce) else { return nil }
+        assert(entry.hash == hash, "the location index matches the queues")
         return entry
+    }
+
+    /// The nonce `sender`'s next transaction needs when its account's next nonce is `accountNonce`: after
+    /// its ready transactions here, which the account nonce may already count (the ledger runs ahead of the
+    /// pool between `finalize` and `removeCommitted`).
+    func nextNonce(of sender: Address, accountNonce: UInt64) -> UInt64 {
+        guard let queue = queues[sender] else { return accountNonce }
+        var next = max(accountNonce, queue.readyEnd)
+        // Only while the ledger is ahead of the pool can a waiting transaction hold the nonce after the run.
+        while queue.entry(nonce: next) != nil { next += 1 }
+        return next
     }
 
     var currentMetrics: MempoolMetrics {
         var snapshot = metrics
         snapshot.transactions = count
+        snapshot.futureTransactions = futureCount
         snapshot.bytes = bytes
         return snapshot
     }
@@ -114,9 +176,12 @@ struct MempoolContents: Sendable {
         if candidate.bytes > Limits.transactionBytesMax {
             return .decided(refuse(.rejected(.tooLarge(bytes: candidate.bytes, limit: Limits.transactionBytesMax))))
         }
-        if let bound = boundReached(by: candidate) { return .decided(refuse(.full(bound))) }
-        return .checkWithLedger(
-            Ticket(pending: pendingCount(of: candidate.sender), firstNonce: queues[candidate.sender]?.first?.nonce, generation: generation))
+        if let bound = boundReached(by: candidate, future: false) { return .decided(refuse(.full(bound))) }
+        let queue = queues[candidate.sender]
+        let context = AdmissionContext(
+            pendingFromSender: UInt64(queue?.ready.count ?? 0), firstPendingNonce: queue?.ready.first?.nonce,
+            futureNonceWindow: limits.futureNonceWindow)
+        return .checkWithLedger(Ticket(context: context, pending: pendingCount(of: candidate.sender), generation: generation))
     }
 
     /// Whether nothing the ledger's verdict depended on has changed since `ticket` was taken.
@@ -126,25 +191,47 @@ struct MempoolContents: Sendable {
         ticket.generation == generation && ticket.pending == pendingCount(of: candidate.sender)
     }
 
-    /// Records the ledger's verdict and, when it admits, appends the transaction to its sender's queue.
+    /// Places an admitted transaction by the pool's own queue and the account nonce the ledger read.
+    ///
+    /// The ledger may be ahead of the pool (a block finalized, `removeCommitted` not yet run), never behind
+    /// it (a verdict from an older generation is not used), so the sender's next nonce is the later of the
+    /// ledger's and the end of the pool's ready run. That nonce joins the ready run; a later one within
+    /// `futureNonceWindow` waits as a future nonce; an earlier one (used, or held by a ready transaction)
+    /// is `nonceTooLow`, and one a waiting future transaction holds is `.nonceTaken`.
     mutating func admit(
-        _ candidate: Candidate, verdict: Result<Void, TransactionRejection>, origin: Mempool.Origin
+        _ candidate: Candidate, verdict: Result<Admission, TransactionRejection>, origin: Mempool.Origin, now: ContinuousClock.Instant
     ) -> Result<Mempool.AddOutcome, MempoolRejection> {
-        if case .failure(let rejection) = verdict { return refuse(.rejected(rejection)) }
-        if let bound = boundReached(by: candidate) { return refuse(.full(bound)) }
-        let nonce = candidate.transaction.body.nonce
-        if let last = queues[candidate.sender]?.last {
-            // The ledger may already be past a block whose entries `removeCommitted` has not yet dropped; the
-            // queue, not the ledger's count, decides what follows.
-            let expected = last.nonce &+ 1
-            if nonce < expected { return refuse(.rejected(.nonceTooLow(expected: expected, received: nonce))) }
-            if nonce > expected { return refuse(.rejected(.nonceGap(expected: expected, received: nonce))) }
+        let admission: Admission
+        switch verdict {
+        case .failure(let rejection): return refuse(.rejected(rejection))
+        case .success(let value): admission = value
         }
+        var queue = queues[candidate.sender] ?? SenderQueue(base: admission.accountNonce)
+        let nonce = candidate.nonce
+        let expected = max(admission.accountNonce, queue.readyEnd)
+        // Used, or taken by a ready transaction: what the ledger answers too, given the pool's ready run.
+        if nonce < expected { return refuse(.rejected(.nonceTooLow(expected: expected, received: nonce))) }
+        if queue.entry(nonce: nonce) != nil { return refuse(.nonceTaken(sender: candidate.sender, nonce: nonce)) }
+        if nonce > expected, nonce - expected > limits.futureNonceWindow {
+            return refuse(.rejected(.nonceGap(expected: expected, received: nonce)))
+        }
+        let isFuture = nonce != queue.readyEnd
+        if let bound = boundReached(by: candidate, future: isFuture) { return refuse(.full(bound)) }
         let entry = Entry(
             transaction: candidate.transaction, hash: candidate.hash, bytes: candidate.bytes, arrival: nextArrival,
-            isLocal: origin == .local, admittedAt: .now)
+            isLocal: origin == .local, admittedAt: now)
         nextArrival += 1
-        queues[candidate.sender, default: []].append(entry)
+        if isFuture {
+            let index = queue.future.firstIndex { $0.nonce > nonce } ?? queue.future.count
+            queue.future.insert(entry, at: index)
+            futureCount += 1
+        } else {
+            queue.ready.append(entry)
+            let before = queue.future.count
+            queue.promote()
+            futureCount -= before - queue.future.count
+        }
+        queues[candidate.sender] = queue
         locations[candidate.hash] = (candidate.sender, nonce)
         bytes += candidate.bytes
         metrics.admitted += 1
@@ -152,12 +239,13 @@ struct MempoolContents: Sendable {
         return .success(.added)
     }
 
-    private func boundReached(by candidate: Candidate) -> MempoolBound? {
+    private func boundReached(by candidate: Candidate, future: Bool) -> MempoolBound? {
         if pendingCount(of: candidate.sender) >= limits.perSenderMax { return .sender(candidate.sender, limit: limits.perSenderMax) }
         if count >= limits.transactionsMax { return .transactions(limit: limits.transactionsMax) }
         if candidate.bytes > limits.bytesMax - bytes {
             return .bytes(transactionBytes: candidate.bytes, pendingBytes: bytes, limit: limits.bytesMax)
         }
+        if future, futureCount >= limits.futureTransactionsMax { return .future(limit: limits.futureTransactionsMax) }
         return nil
     }
 
@@ -168,13 +256,14 @@ struct MempoolContents: Sendable {
 
     // MARK: Proposals
 
-    /// Pending transactions for the primary's next block: each sender's in nonce order, senders taking
-    /// turns in the order of their oldest pending transaction, within the block's bounds.
+    /// Ready transactions for the primary's next block: each sender's in nonce order, senders taking
+    /// turns in the order of their oldest ready transaction, within the block's bounds.
     ///
     /// A sender whose next transaction does not fit the bytes or fuel left is done for this block (its
     /// later nonces cannot run before it), while smaller transactions of other senders may still fit.
+    /// Future nonces are never taken: they cannot execute until the gap before them fills.
     func batch(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction] {
-        let turns = queues.values.sorted { $0[0].arrival < $1[0].arrival }
+        let turns = queues.values.map(\.ready).filter { !$0.isEmpty }.sorted { $0[0].arrival < $1[0].arrival }
         var next = [Int](repeating: 0, count: turns.count)
         var active = Array(turns.indices)
         var chosen: [Transaction] = []
@@ -197,53 +286,96 @@ struct MempoolContents: Sendable {
         return chosen
     }
 
-    /// The transaction admitted first among those still pending, which is the first of its sender's queue
-    /// (a queue is admitted in nonce order), so it can run in the next block.
+    /// The ready transaction admitted first among those still pending, which is the first of its sender's
+    /// ready run (a run is admitted in nonce order), so it can run in the next block.
     var oldest: Entry? {
-        queues.values.min { $0[0].arrival < $1[0].arrival }?[0]
+        queues.values.compactMap(\.ready.first).min { $0.arrival < $1.arrival }
     }
 
     // MARK: Finalized blocks
 
     /// Drops what a finalized block made useless and returns why each dropped transaction left.
     ///
-    /// `accountNonces` holds, for every sender in the block, its next nonce after the block. Each of those
-    /// senders keeps only the run of consecutive nonces starting there. Then every transaction whose
-    /// expiry is below `nextHeight` leaves with all later nonces of its sender, which could no longer run.
+    /// `accountNonces` holds, for every sender in the block, its next nonce after the block: each of those
+    /// senders' queues is rebased there, dropping the block's own transactions (`.included`) and others
+    /// whose nonce is used (`.nonceUsed`). Then every transaction whose expiry is below `nextHeight` leaves
+    /// (`.expired`), and future nonces that waited past the timeout leave (`.gapNotFilled`). What stays
+    /// is split again into ready and future runs: a transaction behind a gap waits for it to fill.
     mutating func removeCommitted(
-        included: [Hash], accountNonces: [Address: UInt64], nextHeight: UInt64
+        included: [Hash], accountNonces: [Address: UInt64], nextHeight: UInt64, now: ContinuousClock.Instant
     ) -> [Hash: MempoolEviction] {
         generation += 1
         var evicted: [Hash: MempoolEviction] = [:]
         let includedSet = Set(included)
         for (sender, accountNonce) in accountNonces {
             guard let queue = queues[sender] else { continue }
-            var expected = accountNonce
             var kept: [Entry] = []
-            for entry in queue {
+            for entry in queue.all {
                 if includedSet.contains(entry.hash) {
                     drop(entry, .included, into: &evicted)
                 } else if entry.nonce < accountNonce {
                     drop(entry, .nonceUsed, into: &evicted)
-                } else if entry.nonce == expected {
-                    kept.append(entry)
-                    expected += 1
                 } else {
-                    drop(entry, .orphaned, into: &evicted)
+                    kept.append(entry)
                 }
             }
-            queues[sender] = kept.isEmpty ? nil : kept
+            replaceQueue(of: sender, base: accountNonce, entries: kept)
         }
         for sender in Array(queues.keys) {
-            guard let queue = queues[sender], let first = queue.firstIndex(where: { $0.transaction.body.expiryHeight < nextHeight })
-            else { continue }
-            for entry in queue[first...] {
-                drop(entry, entry.transaction.body.expiryHeight < nextHeight ? .expired : .orphaned, into: &evicted)
+            guard let queue = queues[sender], queue.all.contains(where: { $0.transaction.body.expiryHeight < nextHeight }) else { continue }
+            var kept: [Entry] = []
+            for entry in queue.all {
+                if entry.transaction.body.expiryHeight < nextHeight {
+                    drop(entry, .expired, into: &evicted)
+                } else {
+                    kept.append(entry)
+                }
             }
-            queues[sender] = first == 0 ? nil : Array(queue[..<first])
+            replaceQueue(of: sender, base: queue.base, entries: kept)
         }
+        evictStaleFutures(now: now, into: &evicted)
         compactGossip()
         return evicted
+    }
+
+    /// Evicts future nonces that have waited longer than `Limits.futureNonceTimeout` for their gap.
+    mutating func evictStaleFutures(now: ContinuousClock.Instant) -> [Hash: MempoolEviction] {
+        var evicted: [Hash: MempoolEviction] = [:]
+        evictStaleFutures(now: now, into: &evicted)
+        if !evicted.isEmpty {
+            generation += 1
+            compactGossip()
+        }
+        return evicted
+    }
+
+    private mutating func evictStaleFutures(now: ContinuousClock.Instant, into evicted: inout [Hash: MempoolEviction]) {
+        guard futureCount > 0 else { return }
+        let deadline = now - limits.futureNonceTimeout
+        for sender in Array(queues.keys) {
+            guard let queue = queues[sender], queue.future.contains(where: { $0.admittedAt <= deadline }) else { continue }
+            var kept = queue.ready
+            for entry in queue.future {
+                if entry.admittedAt <= deadline {
+                    drop(entry, .gapNotFilled, into: &evicted)
+                } else {
+                    kept.append(entry)
+                }
+            }
+            replaceQueue(of: sender, base: queue.base, entries: kept)
+        }
+    }
+
+    /// Rewrites a sender's queue from the entries that stay (ascending nonces, none below `base`).
+    private mutating func replaceQueue(of sender: Address, base: UInt64, entries: [Entry]) {
+        futureCount -= queues[sender]?.future.count ?? 0
+        guard !entries.isEmpty else {
+            queues[sender] = nil
+            return
+        }
+        let queue = SenderQueue(base: base, entries: entries)
+        futureCount += queue.future.count
+        queues[sender] = queue
     }
 
     /// Removes `entry` from the index and totals; the caller rewrites the sender's queue.
@@ -277,13 +409,13 @@ struct MempoolContents: Sendable {
     /// transaction admitted at or before `staleBefore`, oldest first, at most `transactionsMax`; the node sends them
     /// to its peers again.
     ///
-    /// A peer refuses a gossiped transaction whose predecessor from the same sender has not reached it yet
-    /// (the two came through different nodes) and never hears of it again; without a second copy a primary
-    /// that missed it would never propose it. A peer's transaction pending past `NodeLimits.mempoolStaleRegossipMs` is sent
+    /// A peer may have refused a gossiped transaction whose predecessor from the same sender was further
+    /// than its future-nonce window behind, or never got it; without a second copy a primary that missed it
+    /// would never propose it. A peer's transaction pending past `NodeLimits.mempoolStaleRegossipMs` is sent
     /// on too, so a primary is never suspected of leaving out what it may not have (`InclusionWatch`), even
     /// when the node that first had it is gone. Admission order keeps each sender's nonces in order.
     mutating func takeRegossip(transactionsMax: Int, staleBefore: ContinuousClock.Instant) -> [Transaction] {
-        let candidates = queues.values.flatMap { $0.filter { $0.isLocal || $0.admittedAt <= staleBefore } }
+        let candidates = queues.values.flatMap { $0.all.filter { $0.isLocal || $0.admittedAt <= staleBefore } }
             .sorted { $0.arrival < $1.arrival }
         let due = candidates.filter { regossipSeen.contains($0.hash) || $0.admittedAt <= staleBefore }.prefix(transactionsMax)
         regossipSeen = Set(candidates.lazy.filter(\.isLocal).map(\.hash))

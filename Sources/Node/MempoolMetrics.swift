@@ -6,6 +6,8 @@
 public struct MempoolMetrics: Hashable, Sendable {
     /// Transactions pending now.
     public var transactions = 0
+    /// Of those, future nonces waiting for an earlier nonce of their sender (not proposable yet).
+    public var futureTransactions = 0
     /// Canonical bytes of the transactions pending now.
     public var bytes = 0
     /// Transactions admitted, from clients and peers.

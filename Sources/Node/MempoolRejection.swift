@@ -8,6 +8,8 @@ import Ledger
 public enum MempoolRejection: Error, Hashable, Sendable, CustomStringConvertible {
     /// The same transaction (same hash) is already pending.
     case duplicate(Hash)
+    /// Another pending transaction of the sender already has this nonce (ready or waiting for a gap).
+    case nonceTaken(sender: Address, nonce: UInt64)
     /// Admitting the transaction would break one of the pool's bounds; nothing already admitted is dropped.
     case full(MempoolBound)
     /// The ledger's admission check refused the transaction.
@@ -16,6 +18,7 @@ public enum MempoolRejection: Error, Hashable, Sendable, CustomStringConvertible
     public var description: String {
         switch self {
         case .duplicate(let hash): "transaction \(hash) is already pending"
+        case .nonceTaken(let sender, let nonce): "another pending transaction of \(sender) already has nonce \(nonce)"
         case .full(let bound): "the mempool is full: \(bound)"
         case .rejected(let rejection): rejection.description
         }
@@ -25,9 +28,11 @@ public enum MempoolRejection: Error, Hashable, Sendable, CustomStringConvertible
     public var code: String {
         switch self {
         case .duplicate: "duplicate"
+        case .nonceTaken: "nonce_taken"
         case .full(.transactions): "mempool_full"
         case .full(.bytes): "mempool_bytes_full"
         case .full(.sender): "mempool_sender_full"
+        case .full(.future): "mempool_future_full"
         case .rejected(let rejection): rejection.code
         }
     }
@@ -41,6 +46,8 @@ public enum MempoolBound: Hashable, Sendable, CustomStringConvertible {
     case bytes(transactionBytes: Int, pendingBytes: Int, limit: Int)
     /// The sender already has `limit` pending transactions.
     case sender(Address, limit: Int)
+    /// The pool already queues `limit` future nonces (transactions waiting for an earlier nonce).
+    case future(limit: Int)
 
     public var description: String {
         switch self {
@@ -50,6 +57,8 @@ public enum MempoolBound: Hashable, Sendable, CustomStringConvertible {
             "a \(transactionBytes)-byte transaction does not fit beside \(pendingBytes) pending bytes (limit \(limit))"
         case .sender(let address, let limit):
             "sender \(address) already has its limit of \(limit) pending transactions; retry after the next block"
+        case .future(let limit):
+            "it queues its limit of \(limit) transactions waiting for an earlier nonce; send the missing nonces first"
         }
     }
 }
@@ -62,8 +71,8 @@ public enum MempoolEviction: String, Hashable, Sendable, CaseIterable, CustomStr
     case nonceUsed = "nonce_used"
     /// Its expiry height is below the next height.
     case expired
-    /// An earlier nonce of the same sender left the pool without being used, so it can never execute.
-    case orphaned
+    /// It waited past `Mempool.Limits.futureNonceTimeout` for an earlier nonce of its sender that never came.
+    case gapNotFilled = "gap_not_filled"
 
     public var description: String { rawValue }
 }

@@ -24,6 +24,17 @@ public enum NodeLimits {
     public static let mempoolBytesMaxLimit = 4 * 1024 * 1024 * 1024
     /// Default mempool bound on one sender's pending transactions, so one busy sender cannot fill the pool.
     public static let mempoolTransactionsPerSenderMaxDefault = 1_000
+    /// How many nonces past a sender's next executable nonce (the end of its run of ready transactions) the
+    /// mempool queues until the gap fills: enough for a client that spreads a burst over several nodes
+    /// without waiting for receipts (the gap is a few transactions still in flight to this node), small
+    /// enough that one sender's waiting transactions stay a small part of the pool.
+    public static let mempoolFutureNonceWindow: UInt64 = 64
+    /// How long a queued future nonce waits for its gap to fill before it is evicted (`gap_not_filled`):
+    /// several re-gossip rounds and blocks, so an earlier nonce still in flight through another node arrives.
+    public static let mempoolFutureNonceTimeoutMs = 60_000
+    /// Default bound on the future nonces the whole pool queues, so waiting transactions that cannot be
+    /// proposed never crowd out ready ones.
+    public static let mempoolFutureTransactionsMaxDefault = 2_500
     /// Default size of one gossip message of admitted transactions; a largest transaction always fits.
     public static let mempoolGossipMessageBytesMaxDefault = 1024 * 1024
     /// Most transactions one gossip message may carry; a decoder refuses more before reading them.

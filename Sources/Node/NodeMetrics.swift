@@ -18,6 +18,9 @@ final class NodeMetrics: Sendable {
     private let peers: CoreMetrics.Gauge
     private let mempoolTransactions: CoreMetrics.Gauge
     private let mempoolBytes: CoreMetrics.Gauge
+    private let mempoolFutureTransactions: CoreMetrics.Gauge
+    /// Transactions that left the mempool since the node started, one series per `MempoolEviction` reason.
+    private let mempoolEvicted: [MempoolEviction: CoreMetrics.Gauge]
     private let droppedFrames: CoreMetrics.Gauge
     private let syncing: CoreMetrics.Gauge
     private let webSocketConnections: CoreMetrics.Gauge
@@ -35,6 +38,11 @@ final class NodeMetrics: Sendable {
         peers = Gauge(label: "sbp_peers_connected", factory: factory)
         mempoolTransactions = Gauge(label: "sbp_mempool_transactions", factory: factory)
         mempoolBytes = Gauge(label: "sbp_mempool_bytes", factory: factory)
+        mempoolFutureTransactions = Gauge(label: "sbp_mempool_future_transactions", factory: factory)
+        mempoolEvicted = Dictionary(
+            uniqueKeysWithValues: MempoolEviction.allCases.map { reason in
+                (reason, Gauge(label: "sbp_mempool_evicted", dimensions: [("reason", reason.rawValue)], factory: factory))
+            })
         droppedFrames = Gauge(label: "sbp_peer_frames_dropped", factory: factory)
         syncing = Gauge(label: "sbp_syncing", factory: factory)
         webSocketConnections = Gauge(label: "sbp_rpc_websocket_connections", factory: factory)
@@ -60,6 +68,9 @@ final class NodeMetrics: Sendable {
         peers.record(Int64(node.peers().count))
         mempoolTransactions.record(Int64(node.mempool.count))
         mempoolBytes.record(Int64(node.mempool.bytes))
+        let mempool = node.mempool.metrics
+        mempoolFutureTransactions.record(Int64(mempool.futureTransactions))
+        for (reason, gauge) in mempoolEvicted { gauge.record(Int64(clamping: mempool.evicted[reason] ?? 0)) }
         droppedFrames.record(Int64(node.host.droppedFrameCount))
         if let webSocket {
             webSocketConnections.record(Int64(webSocket.connections))

@@ -58,7 +58,8 @@ extension NodeRPCBackend {
         return try ledgerCall { () throws(LedgerError) in
             try view.account(address).map { record in
                 AccountInfo(
-                    address: address, department: record.department, roles: record.roles, suspended: record.suspended, nonce: record.nonce)
+                    address: address, department: record.department, roles: record.roles, suspended: record.suspended, nonce: record.nonce,
+                    pendingNonce: mempool.nextNonce(for: address, accountNonce: record.nonce))
             }
         }
     }

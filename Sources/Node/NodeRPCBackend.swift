@@ -155,6 +155,7 @@ struct NodeRPCBackend: RPCBackend {
     static func rpcRejection(_ rejection: MempoolRejection, transaction: Transaction) -> RPCRejection {
         switch rejection {
         case .full, .duplicate: return .mempoolFull
+        case .nonceTaken(let sender, _): return .notPermitted(sender: sender, reason: rejection.description)
         case .rejected(let ledgerRejection):
             switch ledgerRejection {
             case .badSignature: return .invalidSignature
@@ -164,7 +165,9 @@ struct NodeRPCBackend: RPCBackend {
             case .nonceGap(let expected, let received): return .nonceTooHigh(expected: expected, received: received)
             case .expired(let expiryHeight, let height): return .expired(expiryHeight: expiryHeight, latestHeight: height)
             case .fuelLimitTooHigh(let limit, let blockLimit): return .fuelLimitTooHigh(fuelLimit: limit, maximum: blockLimit)
-            case .senderSuspended, .departmentRemoved, .roleNotAllowed, .tooLarge, .malformedPayload, .notAllowed, .blockFuelExhausted:
+            case .transactionFuelTooHigh(let limit, let transactionMax): return .fuelLimitTooHigh(fuelLimit: limit, maximum: transactionMax)
+            case .senderSuspended, .departmentRemoved, .roleNotAllowed, .tooLarge, .malformedPayload, .notAllowed, .blockFuelExhausted,
+                .invalidProposal, .fuelLimitTooLow:
                 return .notPermitted(sender: transaction.body.sender, reason: ledgerRejection.description)
             }
         }

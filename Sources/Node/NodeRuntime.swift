@@ -91,6 +91,13 @@ public final class NodeRuntime: Sendable {
         for epoch in epochs.dropFirst() { schedule.schedule(epoch.validators, from: epoch.firstHeight) }
         chainHead = ChainHead(height: view.height)
         let parameters = try view.parameters().consensus
+        do {
+            // Stored parameters outside the ranges this node supports (written by an older node) stop it
+            // here with the reason, never in a precondition of the replica (issue 14, defect 1).
+            try parameters.validate()
+        } catch {
+            throw NodeError.ledger("the chain's consensus parameters are outside what this node supports: \(error)")
+        }
         let position = try Self.chainPosition(view)
         signer = ConsensusSigner(key: consensusKey)
         let replicaConfiguration = ReplicaConfiguration(
@@ -103,7 +110,8 @@ public final class NodeRuntime: Sendable {
             screen: LedgerScreen(chainId: bundle.genesis.chainId, verified: ledger.verifiedSignatures))
         if wiped { logger.warning("data directory was wiped: recovering through state transfer before voting (rule 19)") }
         mempool = Mempool(limits: Mempool.Limits(configuration.mempool), application: ledger)
-        let (trust, digest) = try ChainTrust.make(from: view)
+        let (trust, digest, trustProblems) = try ChainTrust.make(from: view)
+        for problem in trustProblems { logger.error("peer trust: \(problem)") }
         for problem in Self.identityProblems(
             certificate: tlsCertificate.certificate, departmentCA: departmentCA, trust: trust, configuration: configuration, at: Date())
         {
@@ -179,9 +187,10 @@ public final class NodeRuntime: Sendable {
     /// whose certificates no longer pass (DESIGN §5: revocation enforced on live links within one block).
     static func refreshTrust(ledger: Ledger, host: PeerHost, digest: TrustDigest, logger: Logger) {
         do {
-            let (trust, newDigest) = try ChainTrust.make(from: try ledger.view())
+            let (trust, newDigest, problems) = try ChainTrust.make(from: try ledger.view())
             guard digest.value.withLock({ $0 }) != newDigest else { return }
             digest.value.withLock { $0 = newDigest }
+            for problem in problems { logger.error("peer trust: \(problem)") }
             for (link, refusal) in host.updateTrust(trust) {
                 logger.notice("closed link after a trust change", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
             }
@@ -245,8 +254,10 @@ public final class NodeRuntime: Sendable {
         broadcast(mempool.takeGossip())
     }
 
-    /// Sends the clients' transactions that are still pending one interval later to every peer again.
+    /// Sends the clients' transactions that are still pending one interval later to every peer again, and
+    /// evicts future nonces whose gap did not fill in time (so they leave on an idle chain too).
     func regossipPending() {
+        MempoolProposals.log(mempool.evictStaleFutures(), logger: logger)
         broadcast(mempool.takeRegossip())
     }
 
@@ -343,7 +354,8 @@ final class MempoolProposals: ProposalSource {
         }
     }
 
-    var pendingCount: Int { mempool.count }
+    /// Only ready transactions: a future nonce cannot be proposed, so it is no work a primary owes.
+    var pendingCount: Int { mempool.readyCount }
 
     func proposal(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction] {
         let batch = mempool.batch(transactionsMax: transactionsMax, bytesMax: bytesMax, fuelMax: fuelMax)
@@ -353,9 +365,16 @@ final class MempoolProposals: ProposalSource {
 
     func committed(_ block: Block, nextHeight: UInt64) {
         do {
-            try mempool.removeCommitted(block)
+            Self.log(try mempool.removeCommitted(block), logger: logger)
         } catch {
             logger.error("mempool cannot read the ledger after a block", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Logs every transaction that left the pool other than by inclusion, with why (counted in `MempoolMetrics`).
+    static func log(_ evictions: [Hash: MempoolEviction], logger: Logger) {
+        for (hash, reason) in evictions.sorted(by: { $0.key < $1.key }) where reason != .included {
+            logger.info("transaction left the mempool", metadata: ["transaction": "\(hash)", "reason": "\(reason)"])
         }
     }
 

@@ -30,33 +30,6 @@ struct LinkTransport: PeerTransport {
     static func frame(_ message: PeerMessage) -> ByteBuffer { ByteBuffer(bytes: message.canonicalBytes) }
 }
 
-/// Builds the peer trust from chain state: department CAs, validators' TLS certificates, revocations.
-///
-/// DESIGN §5: a peer's certificate must chain to a department CA listed on chain and match a registered
-/// validator; a certificate revoked by governance is refused, and `PeerHost.updateTrust` closes live links
-/// that no longer pass. The node rebuilds the trust after every block whose state changed any of these.
-enum ChainTrust {
-    /// The trust of the ledger's latest state, and a digest of its inputs to skip rebuilding when unchanged.
-    static func make(from view: LedgerView) throws -> (trust: PeerTrust, digest: Hash) {
-        var trust = PeerTrust()
-        var digestInput: [UInt8] = []
-        for department in try view.departments() {
-            trust.departmentCAs[department.id, default: []].append(try Certificate(pemEncoded: department.caCertificate))
-            digestInput += Array(department.id.utf8) + Array(department.caCertificate.utf8)
-        }
-        for validator in try view.validators() {
-            let certificate = try Certificate(pemEncoded: validator.tlsCertificate)
-            trust.register(certificate, as: .init(department: validator.department, nodeName: validator.name))
-            digestInput += Array(validator.name.utf8) + Array(validator.tlsCertificate.utf8)
-        }
-        for revoked in try view.revokedCertificates() {
-            trust.revokedCertificates.insert(revoked)
-            digestInput += revoked.bytes
-        }
-        return (trust, Hash.sha256(digestInput))
-    }
-}
-
 /// Turns peer events into driver events: decodes frames, checks signatures on every core, feeds gossip
 /// to the mempool, and disconnects a peer that sends bytes that are not a message.
 final class PeerIntake: Sendable {

@@ -15,6 +15,7 @@ protocol PeerTransport: Sendable {
 
 /// What the driver needs of the mempool: a proposal, and the news that a block was committed.
 protocol ProposalSource: AnyObject, Sendable {
+    /// Transactions a proposal may take now (not those waiting for an earlier nonce).
     var pendingCount: Int { get }
     func proposal(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction]
     func committed(_ block: Block, nextHeight: UInt64)
@@ -193,7 +194,8 @@ final class ReplicaDriver: @unchecked Sendable {
                     }
                     replica.step(.message(message))
                 case .transactionsArrived:
-                    replica.step(.workPending)
+                    // A future nonce waiting for its gap is no work a primary owes (ADR 0005).
+                    if pool.pendingCount > 0 { replica.step(.workPending) }
                 }
                 process()
                 if status.withLock({ $0.halted }) != nil { return }

@@ -88,6 +88,18 @@ public struct PeerTrust: Sendable {
         revokedCertificates.insert(Self.fingerprint(of: certificate))
     }
 
+    /// When `leaf` stops passing `identify`: the earlier of its own expiry and that of the department CA
+    /// that signed it; nil when no CA on chain signed it (it is refused already).
+    ///
+    /// Issue 14, defect 6: the node closes a link when this time passes and exports the nearest one.
+    public func expiry(of leaf: Certificate) -> Date? {
+        let signers = departmentCAs.values.joined().filter {
+            $0.subject == leaf.issuer && $0.publicKey.isValidSignature(leaf.signature, for: leaf)
+        }
+        guard let ca = signers.max(by: { $0.notValidAfter < $1.notValidAfter }) else { return nil }
+        return min(leaf.notValidAfter, ca.notValidAfter)
+    }
+
     /// Decides whether `leaf` identifies a peer at time `now`.
     ///
     /// Order: issuer CA on chain, CA signature, validity window (leaf and CA), revocation, registration; the

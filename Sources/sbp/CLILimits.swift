@@ -19,6 +19,12 @@ enum CLILimits {
     static let fuelDefault: UInt64 = 10_000_000
     /// The largest file the CLI reads as input (a contract module, a signed transaction in hex, a PEM file).
     static let inputFileBytesMax = 4 * 1024 * 1024
+    /// Largest nonce record read (`SignedNonceRecord`: one decimal number).
+    static let nonceRecordBytesMax = 64
+    /// Signed transactions `sbp tx send --file` sends in one JSON-RPC batch (the node allows 100 by default).
+    static let sendBatchTransactionsMax = 100
+    /// How often `sbp tx send --file --wait` asks for the receipts it still waits for.
+    static let receiptPollInterval: Duration = .milliseconds(500)
     /// Proposals `sbp governance list` asks for per page (the node allows 1...100).
     static let proposalPageLimit = 100
     /// Pages `sbp governance list --all` reads at most, so a misbehaving node cannot keep it looping.

@@ -55,13 +55,55 @@ struct JSONRPCClient: Sendable {
     }
 
     private func exchange(_ method: String, _ params: [JSON], timeoutSeconds: Double) async throws(RPCClientError) -> Answer {
+        let body: JSON = ["jsonrpc": "2.0", "id": 1, "method": .string(method), "params": .array(params)]
+        let (reply, status) = try await post(body, timeoutSeconds: timeoutSeconds)
+        guard reply["jsonrpc"] != nil else { throw .notJSONRPC(url: url, httpStatus: status) }
+        return Self.answer(reply, method: method)
+    }
+
+    /// Calls `method` once per element of `paramsList` in one JSON-RPC batch; the answers come back in
+    /// the order of `paramsList` (a node may answer a batch in any order; ids match them up).
+    func batch(
+        _ method: String, _ paramsList: [[JSON]], timeoutSeconds: Double = CLILimits.requestTimeoutSeconds
+    ) async throws(RPCClientError) -> [Result<JSON, RPCClientError>] {
+        guard !paramsList.isEmpty else { return [] }
+        let body = JSON.array(
+            paramsList.enumerated().map { index, params in
+                ["jsonrpc": "2.0", "id": .uint64(UInt64(index)), "method": .string(method), "params": .array(params)]
+            })
+        let (reply, _) = try await post(body, timeoutSeconds: timeoutSeconds)
+        guard case .array(let answers) = reply else {
+            // A batch the node refuses whole (e.g. too many requests) is one error object.
+            if case .error(let error) = Self.answer(reply, method: method) { throw error }
+            throw .unexpected(method: method, reason: "a batch answer that is not an array")
+        }
+        var byId: [Int: Answer] = [:]
+        for answer in answers { byId[Self.code(answer["id"])] = Self.answer(answer, method: method) }
+        return paramsList.indices.map { index in
+            switch byId[index] {
+            case .result(let result)?: .success(result)
+            case .error(let error)?: .failure(error)
+            case nil: .failure(.unexpected(method: method, reason: "no answer for request \(index) of the batch"))
+            }
+        }
+    }
+
+    private static func answer(_ reply: JSON, method: String) -> Answer {
+        if let error = reply["error"], !error.isNull {
+            return .error(
+                .failed(method: method, code: Self.code(error["code"]), message: error["message"]?.string ?? "error", data: error["data"]))
+        }
+        return .result(reply["result"] ?? .null)
+    }
+
+    /// POSTs `body` and parses the JSON answer; the HTTP status comes along for error messages.
+    private func post(_ body: JSON, timeoutSeconds: Double) async throws(RPCClientError) -> (JSON, Int?) {
         guard let endpoint = URL(string: url), let scheme = endpoint.scheme, ["http", "https"].contains(scheme.lowercased()) else {
             throw .invalidURL(url)
         }
         var request = URLRequest(url: endpoint, timeoutInterval: timeoutSeconds)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "content-type")
-        let body: JSON = ["jsonrpc": "2.0", "id": 1, "method": .string(method), "params": .array(params)]
         request.httpBody = Data(body.rendered(pretty: false).utf8)
         let data: Data
         let response: URLResponse
@@ -70,14 +112,9 @@ struct JSONRPCClient: Sendable {
         } catch {
             throw .unreachable(url: url, reason: error.localizedDescription)
         }
-        guard let reply = JSON(parsing: data), reply["jsonrpc"] != nil else {
-            throw .notJSONRPC(url: url, httpStatus: (response as? HTTPURLResponse)?.statusCode)
-        }
-        if let error = reply["error"], !error.isNull {
-            return .error(
-                .failed(method: method, code: Self.code(error["code"]), message: error["message"]?.string ?? "error", data: error["data"]))
-        }
-        return .result(reply["result"] ?? .null)
+        let status = (response as? HTTPURLResponse)?.statusCode
+        guard let reply = JSON(parsing: data) else { throw .notJSONRPC(url: url, httpStatus: status) }
+        return (reply, status)
     }
 
     /// A JSON-RPC error code (an integer, usually negative).

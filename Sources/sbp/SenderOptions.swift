@@ -28,6 +28,18 @@ struct SenderOptions: ParsableArguments {
     @Flag(help: "Sign the transaction and print it as hex for `sbp tx send`, without submitting it.")
     var signOnly = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The nonce to sign with, instead of the node's pending nonce (and, with --sign-only, the nonces signed here before).",
+            valueName: "n"))
+    var nonce: UInt64?
+
+    @Option(
+        help: ArgumentHelp(
+            "Where --sign-only remembers the nonces it signed, so the next run takes the next one (default: $SBP_NONCE_DIR, else ~/.sbp/nonces).",
+            valueName: "directory"))
+    var nonceDirectory: String?
+
     @Option(help: "Output format: text or json (json prints only the receipt's JSON on standard output; progress goes to standard error).")
     var output: OutputFormat = .text
 

@@ -6,10 +6,12 @@ import Keys
 /// What a new transaction needs from the chain: its id, the sender's next nonce and the latest height.
 struct ChainContext: Sendable {
     var chainId: String
+    /// The sender's next nonce counting the node's pending transactions (`pendingNonce`).
     var nonce: UInt64
     var latestHeight: UInt64
 
-    /// Reads `node_status` and the sender's account (`membership_getAccount`).
+    /// Reads `node_status` and the sender's account (`membership_getAccount`): its `pendingNonce`, or its
+    /// committed `nonce` from a node that does not report one.
     static func lookUp(sender: Address, client: JSONRPCClient) async throws -> ChainContext {
         let status = try await client.object("node_status")
         guard let chainId = status["chainId"]?.string, let latestHeight = status["latestHeight"]?.uint64 else {
@@ -23,7 +25,7 @@ struct ChainContext: Sendable {
                 "the key's address \(sender) is not a registered account on chain \(chainId); a department admin adds it with `sbp account add`"
             )
         }
-        guard let nonce = account["nonce"]?.uint64 else {
+        guard let nonce = account["pendingNonce"]?.uint64 ?? account["nonce"]?.uint64 else {
             throw RPCClientError.unexpected(method: "membership_getAccount", reason: "no nonce")
         }
         if account["suspended"]?.bool == true {
@@ -68,9 +70,18 @@ struct TransactionSender {
         _ kind: TransactionKind, payload: [UInt8], announce: (Transaction) -> String? = { _ in nil },
         extras: (Transaction, JSON) -> [String: JSON] = { _, _ in [:] }
     ) async throws {
-        let context = try await ChainContext.lookUp(sender: key.address, client: client)
+        var context = try await ChainContext.lookUp(sender: key.address, client: client)
+        let record = SignedNonceRecord(directory: options.nonceDirectory, chainId: context.chainId, sender: key.address)
+        if let nonce = options.nonce {
+            context.nonce = nonce
+        } else if options.signOnly {
+            // Transactions signed here and not yet sent are not pending at the node: follow them.
+            context.nonce = max(context.nonce, record.nextNonce())
+        }
         let transaction = try sign(kind, payload: payload, context: context)
         if options.signOnly {
+            // An explicit --nonce is the caller's own numbering: it does not move the record.
+            if options.nonce == nil { record.signed(nonce: transaction.body.nonce) }
             SignedTransactionReport.print(transaction, output: options.output)
             return
         }

@@ -9,21 +9,27 @@ struct TxCommand: AsyncParsableCommand {
         commandName: "tx", abstract: "Send signed transactions and look them up.", subcommands: [TxSend.self, TxGet.self])
 }
 
-/// `sbp tx send HEX|--file FILE [--wait]`: `tx_send` (or `tx_sendAndWait`) of a signed transaction.
+/// `sbp tx send HEX|--file FILE [--wait]`: `tx_send` (or `tx_sendAndWait`) of signed transactions.
 struct TxSend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "send", abstract: "Submit a signed transaction (canonical encoding in hex, e.g. from --sign-only).",
+        commandName: "send", abstract: "Submit signed transactions (canonical encoding in hex, e.g. from --sign-only).",
         discussion: """
-            The transaction is decoded and its signature checked here first, so a damaged one is refused before it \
-            reaches a node. Without --wait the command prints the hash once the node has accepted the transaction \
-            into its mempool; with --wait it waits for the block and prints the receipt.
+            Each transaction is decoded and its signature checked here first, so a damaged one is refused before \
+            anything reaches a node. Without --wait the command prints each hash once the node has accepted the \
+            transaction into its mempool; with --wait it waits for the blocks and prints each receipt. A file may \
+            hold many transactions, one hex per line (blank lines and lines starting with # are skipped): they are \
+            sent in order in JSON-RPC batches of --batch-size, with progress on standard error, and the command fails \
+            if any is refused or (with --wait) does not succeed.
             """)
 
     @Argument(help: "The signed transaction in hex (0x optional).")
     var transaction: String?
 
-    @Option(help: ArgumentHelp("Read the hex from a file instead (- for standard input).", valueName: "file"))
+    @Option(help: ArgumentHelp("Read the hex from a file instead, one transaction per line (- for standard input).", valueName: "file"))
     var file: String?
+
+    @Option(help: "Transactions per JSON-RPC batch when a file holds several (the node's default batch limit is 100).")
+    var batchSize: Int = CLILimits.sendBatchTransactionsMax
 
     @Flag(help: "Wait for the block and print the receipt.")
     var wait = false
@@ -36,11 +42,26 @@ struct TxSend: AsyncParsableCommand {
     func validate() throws {
         guard (transaction == nil) != (file == nil) else { throw ValidationError("give the transaction as HEX or with --file, not both") }
         guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+        guard (1...CLILimits.sendBatchTransactionsMax).contains(batchSize) else {
+            throw ValidationError("--batch-size must be between 1 and \(CLILimits.sendBatchTransactionsMax)")
+        }
     }
 
     func run() async throws {
         let text = try transaction ?? String(decoding: ArgumentTransforms.readFile(file ?? "-", what: "transaction file"), as: UTF8.self)
-        let transaction = try Self.decode(text)
+        let lines = Self.transactionLines(text)
+        if lines.count > 1 {
+            let transactions = try lines.map { line in
+                do {
+                    return try Self.decode(line.text)
+                } catch let error as CommandError {
+                    throw CommandError("line \(line.number): \(error.description)")
+                }
+            }
+            return try await TransactionBatchSender(client: read.client, batchSize: batchSize, output: read.output)
+                .send(zip(lines.map(\.number), transactions).map { ($0, $1) }, waitSeconds: wait ? timeout : nil)
+        }
+        let transaction = try Self.decode(lines.first?.text ?? "")
         if wait {
             let receipt = try await TransactionSender.waitForReceipt(transaction, client: read.client, timeoutSeconds: timeout)
             try ReceiptReport.print(receipt, extras: [:], output: read.output)
@@ -52,6 +73,14 @@ struct TxSend: AsyncParsableCommand {
         case .text:
             print(hash.text)
             Progress.note("accepted into the mempool; `sbp tx get \(hash.text)` shows it once a block holds it")
+        }
+    }
+
+    /// The non-blank lines of a transaction file that are not comments, with their line numbers (from 1).
+    static func transactionLines(_ text: String) -> [(number: Int, text: String)] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty || trimmed.hasPrefix("#") ? nil : (index + 1, trimmed)
         }
     }
 

@@ -17,6 +17,8 @@ struct CLIProcess: Sendable {
     let executable: URL
     /// The node the commands talk to (`--rpc`).
     let rpcURL: String
+    /// Where `--sign-only` records the nonces it signed (`SBP_NONCE_DIR`), so tests never write to the home directory.
+    var nonceDirectory = NSTemporaryDirectory() + "sbp-cli-nonces"
 
     static let timeout: Duration = .seconds(90)
 
@@ -43,6 +45,7 @@ struct CLIProcess: Sendable {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["SBP_NONCE_DIR": nonceDirectory]) { _, new in new }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))

@@ -1,3 +1,4 @@
+import ChainTypes
 import Foundation
 import Testing
 
@@ -33,6 +34,32 @@ extension IntegrationTests {
             #expect(lookedUp["status"] as? String == "success")
             #expect((lookedUp["decodedPayload"] as? [String: Any])?["method"] as? String == "issue")
             #expect((lookedUp["receipt"] as? [String: Any])?["transactionHash"] as? String == issueHash)
+
+            // Two --sign-only runs in a row sign consecutive nonces (issue 15); --nonce overrides; `tx send --file`
+            // sends both in one batch and reports each receipt.
+            let cliNonces = CLIProcess(executable: cli.executable, rpcURL: cli.rpcURL, nonceDirectory: network.root + "/nonces")
+            func signIssue(_ id: String, extra: [String] = []) async throws -> (hex: String, nonce: UInt64) {
+                let signed = try await cliNonces.json(
+                    [
+                        "licence", "issue", "--key", issuerKey, "--id", id, "--type", "driving", "--valid-from", "0", "--valid-until",
+                        "4000000000",
+                    ]
+                        + holder + ["--sign-only"] + extra)
+                let hex = try #require(signed["transaction"] as? String)
+                return (hex, try Transaction(canonicalBytes: try #require(Hex.decode(hex))).body.nonce)
+            }
+            let second = try await signIssue("CLI-2")
+            let third = try await signIssue("CLI-3")
+            #expect(second.nonce == 1 && third.nonce == 2, "nonces \(second.nonce), \(third.nonce) after the committed nonce 0")
+            #expect(try await signIssue("CLI-X", extra: ["--nonce", "77"]).nonce == 77)
+            let file = network.root + "/signed.txt"
+            try "# two licences\n\(second.hex)\n\n\(third.hex)\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let sent = try await cli.run(["tx", "send", "--file", file, "--wait", "--rpc", cli.rpcURL, "--output", "json"])
+            try #require(sent.status == 0, "\(sent.summary)")
+            let outcomes = try #require(try JSONSerialization.jsonObject(with: Data(sent.standardOutput.utf8)) as? [[String: Any]])
+            #expect(outcomes.map { ($0["receipt"] as? [String: Any])?["status"] as? String } == ["success", "success"])
+            #expect(outcomes.map { $0["line"] as? Int } == [2, 4])
+            #expect(sent.standardError.contains("sent 2/2 transactions"))
 
             // Suspend through the raw path: sign without sending, then `sbp tx send --wait` submits the hex.
             let signed = try await cli.json(

@@ -47,6 +47,12 @@ final class RPCClient: Sendable {
         return try ReceiptReply(try object(result))
     }
 
+    /// `membership_getAccount`: the committed nonce and the nonce counting this node's pending transactions.
+    func account(_ address: Address) async throws -> (nonce: UInt64, pendingNonce: UInt64) {
+        let account = try object(await call("membership_getAccount", [address.description]))
+        return (try uint64(account, "nonce"), try uint64(account, "pendingNonce"))
+    }
+
     /// `chain_getBlockByHeight` with transaction hashes; nil above the node's latest height (−32002).
     func block(at height: UInt64) async throws -> BlockReply? {
         do {

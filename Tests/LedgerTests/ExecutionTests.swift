@@ -170,17 +170,17 @@ import Testing
         #expect(try chain.commit([issue], on: ledger).receipts[0].status == .success)
     }
 
-    @Test func blockFuelIsSharedByTheBlocksTransactions() throws {
+    @Test func noTransactionMayAskForTheWholeBlocksFuel() throws {
         let (chain, ledger) = try makeLedger()
         let limit = chain.genesis.consensus.blockFuelMax
         let issuer = chain.issuers["TD"]!
-        // The first call uses some fuel, so a second call may no longer ask for the whole block limit.
+        // A faulty primary includes a call declaring the whole block's fuel: the per-transaction cap refuses it.
         let first = try chain.licenceCall("issue", issueArguments("L-1"), from: issuer)
         let greedy = try chain.licenceCall("issue", issueArguments("L-2"), from: chain.issuers["IMMD"]!, fuelLimit: limit)
         let executed = try chain.commit([first, greedy], on: ledger)
         #expect(executed.receipts[0].status == .success && executed.receipts[0].fuelUsed > 0)
         #expect(executed.receipts[1].status == .rejected)
-        #expect(executed.receipts[1].errorMessage.contains("fuel left in this block"))
+        #expect(executed.receipts[1].errorMessage.contains("per-transaction fuel limit"))
     }
 
     @Test func aCrossDepartmentLicenceNeedsACertificateFromAnotherDepartment() throws {

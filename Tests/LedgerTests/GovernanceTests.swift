@@ -94,7 +94,7 @@ import Testing
 
     @Test func aValidatorSetChangeReachesConsensusTwoHeightsBeforeItsActivation() throws {
         let newKey = FixtureChain.key("validator/new")
-        let pem = chain.genesis.validators[0].tlsCertificate
+        let pem = try chain.nodeCertificatePEM(name: "td-2", department: "TD")
         _ = try propose(
             .addValidator(name: "td-2", department: "TD", consensusKey: newKey.publicKey.compressed, tlsCertificate: pem),
             activationHeight: 5)
@@ -159,7 +159,7 @@ import Testing
     @Test func theSetReportedToConsensusIsTheSetActivatedEvenWhenAChangeFails() throws {
         // Both pass at height 3 and activate at 5: the department goes first, so adding its validator fails.
         let key = FixtureChain.key("validator/dh-2")
-        let pem = chain.genesis.validators[3].tlsCertificate
+        let pem = try chain.nodeCertificatePEM(name: "dh-2", department: "DH")
         _ = try propose(.removeDepartment(id: "DH"), activationHeight: 5)
         _ = try propose(
             .addValidator(name: "dh-2", department: "DH", consensusKey: key.publicKey.compressed, tlsCertificate: pem), activationHeight: 5)
@@ -179,7 +179,7 @@ import Testing
 
     @Test func aRestartedNodeLearnsTheAnnouncedSetFromState() throws {
         let key = FixtureChain.key("validator/new")
-        let pem = chain.genesis.validators[0].tlsCertificate
+        let pem = try chain.nodeCertificatePEM(name: "td-2", department: "TD")
         _ = try propose(
             .addValidator(name: "td-2", department: "TD", consensusKey: key.publicKey.compressed, tlsCertificate: pem), activationHeight: 5)
         _ = try vote(1, true, by: [1, 2])

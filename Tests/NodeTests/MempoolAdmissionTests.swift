@@ -37,22 +37,75 @@ struct MempoolAdmissionTests {
         #expect(harness.mempool.metrics.rejected == ["nonce_too_low": 2])
     }
 
-    @Test("a nonce after a missing one is refused with nonce_gap until the gap is filled")
+    @Test("a nonce after a missing one waits as a future nonce, not proposed, until the gap fills")
     func gaps() throws {
         let harness = try MempoolHarness()
         let sender = harness.senders[0]
         let (first, second, fourth) = (
             harness.call(from: sender, nonce: 0), harness.call(from: sender, nonce: 1), harness.call(from: sender, nonce: 3)
         )
-        #expect(harness.mempool.add(second, origin: .local) == .failure(.rejected(.nonceGap(expected: 0, received: 1))))
-        #expect(harness.mempool.add(first, origin: .local) == .success(.added))
         #expect(harness.mempool.add(second, origin: .local) == .success(.added))
-        #expect(harness.mempool.add(fourth, origin: .peer) == .failure(.rejected(.nonceGap(expected: 2, received: 3))))
-        #expect(harness.mempool.pending(for: sender.address) == 2)
-        #expect(harness.mempool.transactions(from: sender.address) == [first, second])
+        #expect(harness.mempool.readyCount == 0 && harness.mempool.count == 1)
+        #expect(harness.mempool.batch(transactionsMax: 10, bytesMax: .max, fuelMax: .max).isEmpty)
+        #expect(harness.mempool.add(fourth, origin: .peer) == .success(.added))
+        #expect(harness.mempool.add(first, origin: .local) == .success(.added))
+        // 0 fills the first gap and promotes 1; 3 still waits for 2.
+        #expect(harness.mempool.readyCount == 2 && harness.mempool.metrics.futureTransactions == 1)
+        #expect(harness.mempool.batch(transactionsMax: 10, bytesMax: .max, fuelMax: .max) == [first, second])
+        #expect(harness.mempool.pending(for: sender.address) == 3)
+        #expect(harness.mempool.transactions(from: sender.address) == [first, second, fourth])
+        #expect(harness.mempool.nextNonce(for: sender.address, accountNonce: 0) == 2)
     }
 
-    @Test("a second transaction with a pending nonce is refused; the first stays")
+    @Test("a nonce beyond the future-nonce window is refused with nonce_gap")
+    func beyondWindow() throws {
+        let harness = try MempoolHarness(limits: Mempool.Limits(futureNonceWindow: 4))
+        let sender = harness.senders[0]
+        #expect(harness.mempool.add(harness.call(from: sender, nonce: 4), origin: .local) == .success(.added))
+        let far = harness.mempool.add(harness.call(from: sender, nonce: 5), origin: .local)
+        #expect(far == .failure(.rejected(.nonceGap(expected: 0, received: 5))))
+        #expect(far.rejection?.code == "nonce_gap")
+        // The window follows the end of the ready run, not the account's nonce.
+        harness.add((0..<4).map { harness.call(from: sender, nonce: $0) })
+        #expect(harness.mempool.readyCount == 5)
+        #expect(harness.mempool.add(harness.call(from: sender, nonce: 9), origin: .local) == .success(.added))
+        #expect(harness.mempool.add(harness.call(from: sender, nonce: 10), origin: .local).rejection != nil)
+    }
+
+    @Test("future nonces count against the pool's bound on waiting transactions")
+    func futureBound() throws {
+        let harness = try MempoolHarness(limits: Mempool.Limits(futureTransactionsMax: 1))
+        let (a, b) = (harness.senders[0], harness.senders[1])
+        #expect(harness.mempool.add(harness.call(from: a, nonce: 2), origin: .local) == .success(.added))
+        let refused = harness.mempool.add(harness.call(from: b, nonce: 1), origin: .local)
+        #expect(refused == .failure(.full(.future(limit: 1))))
+        #expect(refused.rejection?.code == "mempool_future_full")
+        // A ready transaction still gets in.
+        #expect(harness.mempool.add(harness.call(from: b, nonce: 0), origin: .local) == .success(.added))
+    }
+
+    @Test("a future nonce whose gap does not fill in time is evicted with gap_not_filled and counted")
+    func futureTimeout() throws {
+        let clock = ManualClock()
+        let harness = try MempoolHarness(limits: Mempool.Limits(futureNonceTimeout: .seconds(60)), clock: clock.now)
+        let sender = harness.senders[0]
+        let waiting = harness.call(from: sender, nonce: 1)
+        let ready = harness.call(from: harness.senders[1], nonce: 0)
+        harness.add([waiting, ready])
+        clock.advance(by: .seconds(59))
+        #expect(harness.mempool.evictStaleFutures().isEmpty)
+        clock.advance(by: .seconds(1))
+        #expect(harness.mempool.evictStaleFutures() == [waiting.hash: .gapNotFilled])
+        #expect(harness.mempool.metrics.evicted == [.gapNotFilled: 1])
+        #expect(harness.mempool.count == 1 && harness.mempool.contains(ready.hash))
+        // A block evicts them too.
+        let late = harness.call(from: sender, nonce: 2)
+        harness.add([late])
+        clock.advance(by: .seconds(61))
+        #expect(try harness.commit([ready]) == [ready.hash: .included, late.hash: .gapNotFilled])
+    }
+
+    @Test("a second transaction with a pending nonce is refused, ready or future; the first stays")
     func samePendingNonce() throws {
         let harness = try MempoolHarness()
         let sender = harness.senders[0]
@@ -62,6 +115,12 @@ struct MempoolAdmissionTests {
         harness.add([original])
         #expect(harness.mempool.add(rival, origin: .local) == .failure(.rejected(.nonceTooLow(expected: 1, received: 0))))
         #expect(harness.mempool.transactions(from: sender.address) == [original])
+        // A future nonce that a waiting transaction holds is taken.
+        let future = harness.call(from: sender, nonce: 3)
+        harness.add([future])
+        let rivalFuture = harness.call(from: sender, nonce: 3, inputByte: 9)
+        #expect(harness.mempool.add(rivalFuture, origin: .peer) == .failure(.nonceTaken(sender: sender.address, nonce: 3)))
+        #expect(harness.mempool.transactions(from: sender.address) == [original, future])
     }
 
     @Test("ledger refusals come back wrapped with the ledger's code")
@@ -120,7 +179,7 @@ struct MempoolAdmissionTests {
     @Test("limits from the config file keep the per-sender share within the pool")
     func limitsFromConfiguration() {
         let limits = Mempool.Limits(NodeConfiguration.MempoolLimits(transactionsMax: 500, bytesMax: 1_000_000))
-        #expect(limits == Mempool.Limits(transactionsMax: 500, bytesMax: 1_000_000, perSenderMax: 500))
+        #expect(limits == Mempool.Limits(transactionsMax: 500, bytesMax: 1_000_000, perSenderMax: 500, futureTransactionsMax: 125))
         #expect(Mempool.Limits(NodeConfiguration.MempoolLimits()).perSenderMax == NodeLimits.mempoolTransactionsPerSenderMaxDefault)
     }
 
@@ -135,9 +194,11 @@ struct MempoolAdmissionTests {
         // refused as a replay (the integration tests met this with transactions sent to several nodes).
         let executed = try harness.chain.commit([first], on: harness.ledger)
         #expect(harness.mempool.add(first, origin: .peer) == .success(.alreadyKnown))
-        #expect(harness.mempool.add(third, origin: .local) == .failure(.rejected(.nonceGap(expected: 1, received: 2))))
-        #expect(harness.add([second, third]) == [.success(.added), .success(.added)])
+        #expect(harness.mempool.nextNonce(for: sender.address, accountNonce: 1) == 1)
+        #expect(harness.add([third, second]) == [.success(.added), .success(.added)])
+        #expect(harness.mempool.readyCount == 3, "1 follows the pool's run and promotes 2")
         try harness.mempool.removeCommitted(executed.block)
         #expect(harness.mempool.transactions(from: sender.address) == [second, third])
+        #expect(harness.mempool.readyCount == 2)
     }
 }

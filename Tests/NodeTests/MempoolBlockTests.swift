@@ -86,7 +86,7 @@ struct MempoolBlockTests {
         #expect(harness.mempool.metrics.evicted == [.included: 2, .nonceUsed: 1])
     }
 
-    @Test("transactions whose expiry is below the next height leave, with their sender's later nonces")
+    @Test("transactions whose expiry is below the next height leave; their sender's later nonces wait for the gap")
     func expiry() throws {
         let harness = try MempoolHarness()
         let (a, b) = (harness.senders[0], harness.senders[1])
@@ -95,14 +95,18 @@ struct MempoolBlockTests {
         let fromB = harness.call(from: b, expiryHeight: 2)
         #expect(harness.add([expiring, behindExpiring, fromB]).allSatisfy { $0 == .success(.added) })
         // Block 1 is empty: the next height is 2, past `expiring`'s last height.
-        #expect(try harness.commit([]) == [expiring.hash: .expired, behindExpiring.hash: .orphaned])
+        #expect(try harness.commit([]) == [expiring.hash: .expired])
         #expect(harness.mempool.transactions(from: b.address) == [fromB])
+        #expect(harness.mempool.readyCount == 1 && harness.mempool.metrics.futureTransactions == 1)
         #expect(try harness.commit([]) == [fromB.hash: .expired])
-        #expect(harness.mempool.count == 0 && harness.mempool.bytes == 0)
-        #expect(harness.mempool.metrics.evicted == [.expired: 2, .orphaned: 1])
+        #expect(harness.mempool.count == 1 && harness.mempool.bytes == behindExpiring.canonicalBytes.count)
+        #expect(harness.mempool.metrics.evicted == [.expired: 2])
+        // The sender sends nonce 0 again: the waiting nonce 1 follows it.
+        harness.add([harness.call(from: a, nonce: 0)])
+        #expect(harness.mempool.readyCount == 2)
     }
 
-    @Test("a block that takes a sender's later nonce without the earlier one leaves nothing queued behind a gap")
+    @Test("a block that takes a sender's later nonce without the earlier one leaves the rest waiting behind the gap")
     func orphansBehindAnIncludedGap() throws {
         let harness = try MempoolHarness()
         let a = harness.senders[0]
@@ -112,7 +116,8 @@ struct MempoolBlockTests {
         let executed = try harness.chain.commit([fromA[1]], on: harness.ledger)
         #expect(executed.receipts.map(\.status) == [.rejected])
         let evicted = try harness.mempool.removeCommitted(executed.block)
-        #expect(evicted == [fromA[1].hash: .included, fromA[2].hash: .orphaned])
-        #expect(harness.mempool.transactions(from: a.address) == [fromA[0]])
+        #expect(evicted == [fromA[1].hash: .included])
+        #expect(harness.mempool.transactions(from: a.address) == [fromA[0], fromA[2]])
+        #expect(harness.mempool.batch(transactionsMax: 10, bytesMax: .max, fuelMax: .max) == [fromA[0]])
     }
 }

@@ -6,7 +6,7 @@ import Testing
 /// Which admitted transactions are gossiped, and how they are packed into messages.
 @Suite("Mempool gossip")
 struct MempoolGossipTests {
-    @Test("clients' new transactions are gossiped once; peers' and refused ones are not")
+    @Test("clients' new transactions, future nonces too, are gossiped once; peers' and refused ones are not")
     func whatIsGossiped() throws {
         let harness = try MempoolHarness()
         let (a, b) = (harness.senders[0], harness.senders[1])
@@ -16,8 +16,10 @@ struct MempoolGossipTests {
         harness.add([fromPeer], origin: .peer)
         harness.add([local[1]])
         harness.add([local[0]])  // a duplicate
-        harness.add([harness.call(from: a, nonce: 5)])  // a gap
-        #expect(harness.mempool.takeGossip() == local)
+        let future = harness.call(from: a, nonce: 5)
+        harness.add([future])  // a future nonce: peers may hold the gap, so it is gossiped too
+        harness.add([harness.call(from: a, nonce: 100)])  // beyond the future-nonce window: refused
+        #expect(harness.mempool.takeGossip() == local + [future])
         #expect(harness.mempool.takeGossip().isEmpty)
     }
 

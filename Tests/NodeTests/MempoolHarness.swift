@@ -4,6 +4,7 @@ import Ledger
 import LedgerFixtures
 import Node
 import Storage
+import Synchronization
 
 /// A fixture chain, an in-memory ledger on it, and a mempool admitting through that ledger.
 ///
@@ -14,10 +15,12 @@ struct MempoolHarness {
     let ledger: Ledger
     let mempool: Mempool
 
-    init(limits: Mempool.Limits = Mempool.Limits()) throws {
+    init(
+        limits: Mempool.Limits = Mempool.Limits(), clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) throws {
         chain = try FixtureChain()
         ledger = try Ledger(store: MemoryKeyValueStore(), genesis: chain.bundle)
-        mempool = Mempool(limits: limits, application: ledger)
+        mempool = Mempool(limits: limits, application: ledger, clock: clock)
     }
 
     /// Twelve accounts that may send contract calls: each department's admin, issuer and submitter.
@@ -53,6 +56,15 @@ struct MempoolHarness {
     func add(_ transactions: [Transaction], origin: Mempool.Origin = .local) -> [Result<Mempool.AddOutcome, MempoolRejection>] {
         transactions.map { mempool.add($0, origin: origin) }
     }
+}
+
+/// A clock that moves only when a test says, for ageing future nonces without waiting.
+final class ManualClock: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+
+    var now: @Sendable () -> ContinuousClock.Instant { { [self] in instant.withLock { $0 } } }
+
+    func advance(by duration: Duration) { instant.withLock { $0 += duration } }
 }
 
 extension Result where Success == Mempool.AddOutcome, Failure == MempoolRejection {

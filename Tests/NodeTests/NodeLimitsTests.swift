@@ -17,6 +17,12 @@ struct NodeLimitsTests {
         #expect(NodeLimits.mempoolGossipTransactionsPerMessageMax >= Limits.blockTransactionsMax, "one message can refill a block")
         #expect(NodeLimits.mempoolRegossipTransactionsMax <= NodeLimits.mempoolTransactionsMaxDefault)
         #expect(NodeLimits.mempoolRegossipIntervalMs > 0)
+        #expect(NodeLimits.mempoolFutureNonceWindow >= 1)
+        #expect(NodeLimits.mempoolFutureNonceWindow <= UInt64(NodeLimits.mempoolTransactionsPerSenderMaxDefault))
+        #expect(NodeLimits.mempoolFutureTransactionsMaxDefault < NodeLimits.mempoolTransactionsMaxDefault, "ready transactions keep room")
+        #expect(
+            NodeLimits.mempoolFutureNonceTimeoutMs >= 4 * NodeLimits.mempoolRegossipIntervalMs,
+            "a gap waits several re-gossip rounds before its queued nonces are evicted")
         #expect(NodeLimits.certificateValidityDaysDefault <= NodeLimits.certificateValidityDaysMax)
         #expect(NodeLimits.validatorsPerDepartmentMax <= Limits.validatorsMax)
         #expect(NodeLimits.departmentsMax <= Limits.genesisDepartmentsMax)

@@ -26,15 +26,21 @@ public struct AccountInfo: Hashable, Sendable {
     public var department: String
     public var roles: [Genesis.Role]
     public var suspended: Bool
-    /// The nonce the account's next transaction must carry.
+    /// The nonce the account's next transaction must carry in the latest finalized state.
     public var nonce: UInt64
+    /// The nonce to sign next counting this node's pending transactions of the account (at least `nonce`),
+    /// so a client that sends without waiting for receipts gets consecutive nonces.
+    public var pendingNonce: UInt64
 
-    public init(address: Address, department: String, roles: [Genesis.Role], suspended: Bool, nonce: UInt64) {
+    public init(
+        address: Address, department: String, roles: [Genesis.Role], suspended: Bool, nonce: UInt64, pendingNonce: UInt64? = nil
+    ) {
         self.address = address
         self.department = department
         self.roles = roles
         self.suspended = suspended
         self.nonce = nonce
+        self.pendingNonce = max(nonce, pendingNonce ?? nonce)
     }
 }
 

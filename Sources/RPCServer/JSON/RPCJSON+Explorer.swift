@@ -282,6 +282,7 @@ extension RPCJSON {
             "roles": .array(account.roles.map { .string($0.rawValue) }),
             "suspended": .bool(account.suspended),
             "nonce": uint64(account.nonce),
+            "pendingNonce": uint64(account.pendingNonce),
         ])
     }
 

@@ -15,7 +15,10 @@ enum MembershipMethods {
     static let getAccount = RPCMethod(
         name: "membership_getAccount",
         summary: "A registered account: its department, roles, whether it is suspended, and the nonce its next transaction needs.",
-        description: "An address that is not a registered account is -32001.",
+        description: "nonce is the next nonce in the latest finalized state; pendingNonce also counts the transactions of the "
+            + "account pending in this node's mempool (not those waiting behind a missing nonce), so a client that sends "
+            + "several transactions without waiting for receipts signs the next one with pendingNonce. An address that "
+            + "is not a registered account is -32001.",
         params: [RPCParameter(name: "address", summary: "The account address.", kind: .address)],
         result: RPCResultDescriptor(name: "account", summary: "The account.", schema: RPCSchemas.reference("Account")),
         errors: [.invalidParams, .notFound, .internalError]

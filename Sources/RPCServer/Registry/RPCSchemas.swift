@@ -257,6 +257,7 @@ public enum RPCSchemas {
             [
                 "address": reference("Address"), "department": string,
                 "roles": array(of: enumeration(Genesis.Role.allCases.map(\.rawValue))), "suspended": boolean, "nonce": reference("Uint64"),
+                "pendingNonce": reference("Uint64"),
             ]),
         "ProposalChange": object(
             "ProposalChange",
