@@ -147,7 +147,7 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "ChainTypesTests", dependencies: ["ChainTypes"]),
-        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "ChainTypes"], exclude: ["testdata"]),
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "ChainTypes", "TestProcesses"], exclude: ["testdata"]),
         .testTarget(name: "KeysTests", dependencies: ["Keys", "ChainTypes"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes", "TestProcesses"]),
         .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),

@@ -14,9 +14,9 @@ extension Replica {
     mutating func onCheckpoint(_ signed: Signed<Checkpoint>) {
         guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
         let height = signed.payload.height
-        // A checkpoint at h shows the signer executed h: it works on h+1.
-        noteActivity(of: signed.signer, height: height + 1, view: 0)
-        guard height > stableHeight, height <= highWatermark + configuration.watermarkWindow else { return }
+        // A checkpoint at h shows the signer executed h: it works on h+1 (h ≤ heightMax: admitted).
+        noteActivity(of: signed.signer, height: height + 1, view: 0, verifiedAt: height)
+        guard height > stableHeight, height <= highWatermark.adding(saturating: configuration.watermarkWindow) else { return }
         if checkpointVotes[height, default: [:]][signed.signer] == nil {
             checkpointVotes[height, default: [:]][signed.signer] = signed
         }

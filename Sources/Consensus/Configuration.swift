@@ -15,13 +15,15 @@ public struct ReplicaConfiguration: Hashable, Sendable {
     public var timestampDriftMsMax: UInt64
     /// Ticks to wait for a state-transfer response before asking another peer.
     public var fetchTimeoutTicks: UInt64
+    /// The largest encoded block a replica proposes or accepts (rule 2; at most `Limits.blockBytesMax`).
+    public var blockBytesMax: Int
     /// Deliberate protocol violations, only for the simulator's negative controls.
     public var faults: ProtocolFaults
 
     public init(
         chainId: String, checkpointInterval: UInt64 = 16, watermarkWindow: UInt64 = 64, viewChangeTimeoutTicks: UInt64 = 20,
         viewChangeTimeoutTicksMax: UInt64 = 1280, timestampDriftMsMax: UInt64 = 5000, fetchTimeoutTicks: UInt64 = 10,
-        faults: ProtocolFaults = []
+        blockBytesMax: Int = Limits.blockBytesMax, faults: ProtocolFaults = []
     ) {
         precondition(checkpointInterval >= 1, "checkpoint interval must be positive")
         precondition(watermarkWindow >= 2 * checkpointInterval, "PBFT §4.3: L ≥ 2K")
@@ -34,7 +36,86 @@ public struct ReplicaConfiguration: Hashable, Sendable {
         self.viewChangeTimeoutTicksMax = viewChangeTimeoutTicksMax
         self.timestampDriftMsMax = timestampDriftMsMax
         self.fetchTimeoutTicks = fetchTimeoutTicks
+        self.blockBytesMax = min(blockBytesMax, Limits.blockBytesMax)
         self.faults = faults
+    }
+}
+
+extension ReplicaConfiguration {
+    /// The protocol parameters governance may change; reading and writing them leaves the rest alone.
+    public var parameters: ReplicaParameters {
+        get {
+            ReplicaParameters(
+                checkpointInterval: checkpointInterval, watermarkWindow: watermarkWindow, viewChangeTimeoutTicks: viewChangeTimeoutTicks,
+                viewChangeTimeoutTicksMax: viewChangeTimeoutTicksMax, timestampDriftMsMax: timestampDriftMsMax,
+                blockBytesMax: blockBytesMax)
+        }
+        set {
+            checkpointInterval = newValue.checkpointInterval
+            watermarkWindow = newValue.watermarkWindow
+            viewChangeTimeoutTicks = newValue.viewChangeTimeoutTicks
+            viewChangeTimeoutTicksMax = newValue.viewChangeTimeoutTicksMax
+            timestampDriftMsMax = newValue.timestampDriftMsMax
+            blockBytesMax = newValue.blockBytesMax
+        }
+    }
+}
+
+/// The consensus parameters committed state decides (`Genesis.ConsensusParameters`, changed by governance).
+///
+/// Like a validator-set change (rule 20), a change is a pure function of committed state: the parameters
+/// in the state after executing height h govern the replica from height h + 1 on, on every node, whether
+/// it learns them live (`Input.executed(… parameters:)`) or reads them at a restart.
+public struct ReplicaParameters: Hashable, Sendable {
+    public var checkpointInterval: UInt64
+    public var watermarkWindow: UInt64
+    public var viewChangeTimeoutTicks: UInt64
+    public var viewChangeTimeoutTicksMax: UInt64
+    public var timestampDriftMsMax: UInt64
+    public var blockBytesMax: Int
+
+    public init(
+        checkpointInterval: UInt64, watermarkWindow: UInt64, viewChangeTimeoutTicks: UInt64, viewChangeTimeoutTicksMax: UInt64,
+        timestampDriftMsMax: UInt64, blockBytesMax: Int
+    ) {
+        self.checkpointInterval = checkpointInterval
+        self.watermarkWindow = watermarkWindow
+        self.viewChangeTimeoutTicks = viewChangeTimeoutTicks
+        self.viewChangeTimeoutTicksMax = viewChangeTimeoutTicksMax
+        self.timestampDriftMsMax = timestampDriftMsMax
+        self.blockBytesMax = blockBytesMax
+    }
+
+    /// The consensus part of the chain's parameters.
+    public init(_ parameters: Genesis.ConsensusParameters) {
+        self.init(
+            checkpointInterval: parameters.checkpointInterval, watermarkWindow: parameters.watermarkWindow,
+            viewChangeTimeoutTicks: parameters.viewChangeTimeoutTicks, viewChangeTimeoutTicksMax: parameters.viewChangeTimeoutTicksMax,
+            timestampDriftMsMax: parameters.timestampDriftMsMax, blockBytesMax: Int(parameters.blockBytesMax))
+    }
+
+    /// Why these parameters cannot govern a replica, or nil: the relations the protocol needs (L ≥ 2K,
+    /// L within what a VIEW-CHANGE carries, T ≤ T max) and the integer rule's caps, checked without
+    /// trapping arithmetic whatever the values.
+    public var problem: String? {
+        let cap = ConsensusLimits.parameterMax
+        guard checkpointInterval >= 1, checkpointInterval <= cap else {
+            return "checkpoint interval \(checkpointInterval) outside 1...\(cap)"
+        }
+        guard watermarkWindow / 2 >= checkpointInterval else {
+            return "watermark window \(watermarkWindow) below 2 × \(checkpointInterval)"
+        }
+        guard watermarkWindow <= ConsensusLimits.watermarkWindowMax else {
+            return "watermark window \(watermarkWindow) above \(ConsensusLimits.watermarkWindowMax)"
+        }
+        guard viewChangeTimeoutTicks >= 1, viewChangeTimeoutTicksMax >= viewChangeTimeoutTicks, viewChangeTimeoutTicksMax <= cap else {
+            return "view-change timeouts \(viewChangeTimeoutTicks)...\(viewChangeTimeoutTicksMax) outside 1...\(cap)"
+        }
+        guard timestampDriftMsMax <= cap else { return "timestamp drift \(timestampDriftMsMax) ms above \(cap)" }
+        guard blockBytesMax >= 1, blockBytesMax <= Limits.blockBytesMax else {
+            return "block bytes \(blockBytesMax) outside 1...\(Limits.blockBytesMax)"
+        }
+        return nil
     }
 }
 
@@ -97,8 +178,11 @@ public enum Input: Sendable {
     case message(Message)
     /// The driver's batch for the next block; valid only while `Ready.canPropose`.
     case propose([Transaction])
-    /// The executor finished `height`; any validator-set change it decided comes with it.
-    case executed(height: UInt64, stateRoot: Hash, receiptsRoot: Hash, validatorSetChange: ValidatorSetChange?)
+    /// The executor finished `height`; any validator-set change it decided comes with it, and the consensus
+    /// parameters in the state after it (they govern from `height + 1`; nil when the driver knows they did
+    /// not change).
+    case executed(
+        height: UInt64, stateRoot: Hash, receiptsRoot: Hash, validatorSetChange: ValidatorSetChange?, parameters: ReplicaParameters? = nil)
     /// The driver holds transactions waiting for a block, so a silent primary must be suspected (rule 13).
     case workPending
     /// A transaction has waited at this node past its deadline while the primary committed blocks with room

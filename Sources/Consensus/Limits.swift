@@ -8,11 +8,44 @@ public enum ConsensusLimits {
     public static let watermarkWindowMax = UInt64(preparedCertificatesMax)
     /// Blocks returned by one state-transfer response.
     public static let fetchBlocksMax = 32
-    /// Messages for future views or heights kept until they can be acted on (rule 7).
-    public static let futureMessagesMax = 1024
+    /// Messages for future views or heights kept per sender until they can be acted on (rule 7).
+    ///
+    /// Per sender, so one validator flooding future messages fills only its own share: an honest sender
+    /// has at most a pre-prepare, a prepare and a commit per height of the window in flight.
+    public static let futureMessagesPerSenderMax = 3 * preparedCertificatesMax
+    /// Encoded bytes of future messages kept per sender: one largest pre-prepare (a whole block) plus its
+    /// share of small votes. The replica-wide bound is this times the validators (`futureBytesMax(validators:)`).
+    public static let futureBytesPerSenderMax = Limits.blockBytesMax + 1024 * 1024
     /// How far above its own view a replica acts on a single peer's view number without f+1 support
     /// (rule 16c). Anything further is ignored until f+1 replicas vouch for a higher view.
     public static let viewJumpMax: UInt64 = 64
     /// Messages one replica may emit per step (bounds the output of any single input).
     public static let outgoingPerStepMax = 4096
+
+    // MARK: - Integers from outside (docs/consensus.md, "Integers from outside")
+
+    /// The highest height any message, block, certificate or chain position may name.
+    ///
+    /// 2^62: a block per millisecond for 146 million years, and far enough below `UInt64.max` that a height
+    /// plus any window, interval or one cannot overflow. Messages naming more are refused before anything
+    /// else is looked at, so the arithmetic after admission never traps.
+    public static let heightMax: UInt64 = 1 << 62
+    /// The highest view any message may name, and the highest view a replica ever enters (rule 16).
+    ///
+    /// 2^62: a view change per millisecond for 146 million years; `view + 1` and the back-off stay far from
+    /// overflow. A replica at this view stops changing view instead of trapping.
+    public static let viewMax: UInt64 = 1 << 62
+    /// The latest block timestamp any message may carry, in milliseconds since 1970 (146 million years).
+    ///
+    /// Timestamps are also checked against the parent and the local clock (rule 23); this cap keeps
+    /// `timestamp + drift` and `parent + 1` from overflowing whatever the header says.
+    public static let timestampMsMax: UInt64 = 1 << 62
+    /// Parameter values (ticks, milliseconds, intervals) a replica accepts from genesis or governance.
+    ///
+    /// 2^32: far above any sensible timeout or window, and small enough that `ticks + timeout`, `2 × timeout`
+    /// and `height + window` cannot overflow with heights and ticks below 2^62.
+    public static let parameterMax: UInt64 = 1 << 32
+
+    /// The replica-wide byte bound of buffered future messages for `validators` senders.
+    public static func futureBytesMax(validators: Int) -> Int { validators * futureBytesPerSenderMax }
 }

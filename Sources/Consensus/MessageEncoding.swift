@@ -3,7 +3,7 @@ import ChainTypes
 // Canonical encodings of consensus messages (docs/consensus.md §2): what peers exchange as bytes.
 
 /// The three normal-case payloads share one layout: view, height, digest.
-public protocol PhaseVote: SignablePayload {
+public protocol PhaseVote: HeightScopedPayload {
     var view: UInt64 { get }
     var digest: Hash { get }
     init(view: UInt64, height: UInt64, digest: Hash)
@@ -194,6 +194,14 @@ extension JournalRecord: CanonicalCodable {
             self = .stableCheckpoint(
                 height: try decoder.readUInt64(), proof: try decoder.readSequence(field: "checkpointProof", limit: Limits.validatorsMax))
         default: throw .unknownVariant(type: "JournalRecord", tag: UInt64(tag))
+        }
+    }
+
+    /// The view a view record names; nil for the others.
+    public var view: UInt64? {
+        switch self {
+        case .enteredView(let view), .changingView(let view): view
+        case .voted, .prepared, .stableCheckpoint: nil
         }
     }
 

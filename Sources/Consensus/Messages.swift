@@ -37,7 +37,7 @@ public struct Commit: SignablePayload {
 }
 
 /// `⟨CHECKPOINT, h, blockHash, stateRoot⟩`, sent after executing a height divisible by K (PBFT §4.3, rule 10).
-public struct Checkpoint: SignablePayload {
+public struct Checkpoint: HeightScopedPayload {
     public static let messageType = ConsensusMessageType.checkpoint
     public var height: UInt64
     public var blockHash: Hash
@@ -85,7 +85,6 @@ public struct ViewChange: SignablePayload {
         self.prepared = prepared
     }
 
-    public var height: UInt64 { stableHeight + 1 }
     /// The highest prepared height in P, or s.
     public var maxPreparedHeight: UInt64 { prepared.map(\.height).max() ?? stableHeight }
 }
@@ -102,8 +101,6 @@ public struct NewView: SignablePayload {
         self.viewChanges = viewChanges
         self.prePrepares = prePrepares
     }
-
-    public var height: UInt64 { (viewChanges.map(\.payload.stableHeight).max() ?? 0) + 1 }
 }
 
 /// Everything one replica sends another. Blocks travel with pre-prepares; state transfer asks for

@@ -17,9 +17,13 @@ extension Replica {
         guard canPropose, let roots = executedRoots[committedHeight] else { return }
         let height = committedHeight + 1
         let validators = schedule.validators(at: height)
-        let batch = Array(transactions.prefix(Limits.blockTransactionsMax))
+        let batch = fittingBatch(transactions)
+        // A parent dated at the end of time (a chain written before timestamps were capped) has no successor:
+        // the replica stops proposing instead of trapping (the integer rule).
+        let (afterParent, overflow) = committedTimestampMs.addingReportingOverflow(1)
+        guard !overflow else { return }
         let header = BlockHeader(
-            chainId: configuration.chainId, height: height, view: view, timestampMs: max(committedTimestampMs + 1, nowMs),
+            chainId: configuration.chainId, height: height, view: view, timestampMs: max(afterParent, nowMs),
             parentHash: committedHash, proposer: identity, transactionsRoot: Block.transactionsRoot(of: batch),
             lastCommitHash: Block.lastCommitHash(of: lastCertificate), previousReceiptsRoot: roots.receipts,
             stateRoot: roots.state, validatorsHash: validators.hash)
@@ -34,16 +38,42 @@ extension Replica {
         checkPrepared(height: height)
     }
 
+    /// The longest prefix of `transactions` whose block fits `blockBytesMax` and `blockTransactionsMax`.
+    ///
+    /// The driver packs by its own byte reserve; this keeps the replica from ever proposing a block its
+    /// backups must refuse (rule 2), whatever the driver handed it.
+    func fittingBatch(_ transactions: [Transaction]) -> [Transaction] {
+        // Header, certificate and framing: everything but the transactions, with room to spare.
+        var bytes = 8 * 1024 + (lastCertificate?.canonicalBytes.count ?? 0)
+        var count = 0
+        for transaction in transactions.prefix(Limits.blockTransactionsMax) {
+            bytes += transaction.canonicalBytes.count + 8
+            guard bytes <= configuration.blockBytesMax else { break }
+            count += 1
+        }
+        return Array(transactions.prefix(count))
+    }
+
     /// PBFT §4.2: a backup accepts a pre-prepare only in its view, from the view's primary, within the
     /// watermarks, without a conflicting digest, for a valid block (rule 2).
+    ///
+    /// The cheap checks (signature, primary of the message's view, digest, the block naming that view) come
+    /// before the message may be buffered for a later view, so a buffer holds only what its primary signed.
     mutating func onPrePrepare(_ signed: Signed<PrePrepare>, block: Block) {
         guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
         let (messageView, height) = (signed.payload.view, signed.payload.height)
-        noteActivity(of: signed.signer, height: height, view: messageView)
-        guard admitsNormalCase(view: messageView, height: height, message: .prePrepare(signed, block)) else { return }
         guard signed.signer == primary(of: messageView, at: height) else { return reject(.notFromPrimary(signer: signed.signer)) }
         guard block.hash == signed.payload.digest else {
             return reject(.invalidBlock(height: height, reason: "block hash does not match the digest"))
+        }
+        // A fresh proposal names its own view; only NEW-VIEW re-proposals keep an older header (rule 23: the
+        // drift check then cannot be dodged by naming an old view).
+        guard block.header.view == messageView else {
+            return reject(.invalidBlock(height: height, reason: "header view \(block.header.view) is not the pre-prepare's"))
+        }
+        noteActivity(of: signed.signer, height: height, view: messageView)
+        guard admitsNormalCase(view: messageView, height: height, signer: signed.signer, message: .prePrepare(signed, block)) else {
+            return
         }
         var slot = slots[height, default: Slot()]
         if let accepted = slot.prePrepare ?? slot.waiting?.0, accepted.payload.view == messageView {
@@ -101,9 +131,10 @@ extension Replica {
         do { try block.checkStructure() } catch { return "structure: \(error)" }
         guard header.chainId == configuration.chainId, header.height == height else { return "wrong chain or height" }
         guard header.parentHash == committedHash else { return "parent is not the committed block" }
+        // Rule 23 whatever view the header names: after the parent, and not beyond drift of the local clock.
         guard header.timestampMs > committedTimestampMs else { return "timestamp not after the parent's" }
-        guard header.view < proposalView || header.timestampMs <= nowMs + configuration.timestampDriftMsMax else {
-            return "timestamp too far ahead"
+        guard header.timestampMs <= nowMs.adding(saturating: configuration.timestampDriftMsMax) else {
+            return "timestamp too far ahead of the local clock"
         }
         let validators = schedule.validators(at: height)
         guard header.view <= proposalView, header.proposer == validators.validators[validators.primary(for: header.view)].address
@@ -117,6 +148,8 @@ extension Replica {
             if let problem = problemWithCertificate(certificate) { return "last commit: \(problem)" }
         }
         guard block.transactions.count <= Limits.blockTransactionsMax else { return "too many transactions" }
+        let bytes = block.canonicalBytes.count
+        guard bytes <= configuration.blockBytesMax else { return "block of \(bytes) bytes above \(configuration.blockBytesMax)" }
         guard screen.accepts(block.transactions) else { return "a transaction is malformed or badly signed" }
         return nil
     }
@@ -137,9 +170,14 @@ extension Replica {
     }
 
     /// Common admission of normal-case messages: the view and the watermarks (rules 2 and 7).
-    mutating func admitsNormalCase(view messageView: UInt64, height: UInt64, message: Message) -> Bool {
+    ///
+    /// A message for a later view is buffered when its view is within `viewJumpMax` of ours and its height
+    /// within the watermarks; anything further is dropped (rule 16c: f+1 reports move us instead).
+    mutating func admitsNormalCase(view messageView: UInt64, height: UInt64, signer: UInt16, message: Message) -> Bool {
         if messageView > view || (messageView == view && isChangingView) {
-            if messageView <= view + ConsensusLimits.viewJumpMax { buffer(message) }
+            if messageView <= view + ConsensusLimits.viewJumpMax, height > max(lowWatermark, committedHeight), height <= highWatermark {
+                buffer(message, from: signer, at: height)
+            }
             return false
         }
         guard messageView == view else {
@@ -156,9 +194,9 @@ extension Replica {
     mutating func onPrepare(_ signed: Signed<Prepare>) {
         guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
         let (messageView, height) = (signed.payload.view, signed.payload.height)
-        noteActivity(of: signed.signer, height: height, view: messageView)
-        guard admitsNormalCase(view: messageView, height: height, message: .prepare(signed)) else { return }
         guard signed.signer != primary(of: messageView, at: height) else { return }
+        noteActivity(of: signed.signer, height: height, view: messageView)
+        guard admitsNormalCase(view: messageView, height: height, signer: signed.signer, message: .prepare(signed)) else { return }
         if let earlier = slots[height, default: Slot()].prepares[signed.signer] {
             noteConflict(
                 .prepare, signer: signed.signer, first: earlier.payload.digest, second: signed.payload.digest,
@@ -173,7 +211,7 @@ extension Replica {
         guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
         let (messageView, height) = (signed.payload.view, signed.payload.height)
         noteActivity(of: signed.signer, height: height, view: messageView)
-        guard admitsNormalCase(view: messageView, height: height, message: .commit(signed)) else { return }
+        guard admitsNormalCase(view: messageView, height: height, signer: signed.signer, message: .commit(signed)) else { return }
         if let earlier = slots[height, default: Slot()].commits[signed.signer] {
             noteConflict(
                 .commit, signer: signed.signer, first: earlier.payload.digest, second: signed.payload.digest,
@@ -241,12 +279,14 @@ extension Replica {
     /// Advances the committed chain by one block (normal case or state transfer).
     mutating func commit(_ committed: CommittedBlock) {
         precondition(committed.block.height == committedHeight + 1, "blocks are committed in height order")
+        let previousValidators = currentValidators
         committedHeight = committed.block.height
         committedHash = committed.block.hash
         committedTimestampMs = committed.block.header.timestampMs
         lastCertificate = committed.certificate
         committedBlockHashes[committedHeight] = committedHash
         pending.committed.append(committed)
+        noteValidatorSetChange(from: previousValidators)
         // While changing view (a state transfer can commit then), the NEW-VIEW timer keeps running.
         guard !isChangingView else { return }
         // Progress: the back-off resets and the timer waits for the next piece of work (rule 13).
@@ -259,20 +299,37 @@ extension Replica {
     }
 
     /// Records an executed height, sends its checkpoint, and releases a proposal that waited for it.
-    mutating func onExecuted(height: UInt64, stateRoot: Hash, receiptsRoot: Hash, change: ValidatorSetChange?) {
+    mutating func onExecuted(
+        height: UInt64, stateRoot: Hash, receiptsRoot: Hash, change: ValidatorSetChange?, parameters: ReplicaParameters? = nil
+    ) {
         precondition(height == executedHeight + 1 && height <= committedHeight, "the executor runs committed blocks in order")
         executedHeight = height
         executedRoots[height] = (stateRoot, receiptsRoot)
         executedRoots = executedRoots.filter { $0.key + 1 >= height }
         if let change {
             precondition(change.activationHeight > height + 1, "a validator-set change activates at a later height (rule 20)")
+            let previousValidators = currentValidators
             schedule.schedule(change.validators, from: change.activationHeight)
+            noteValidatorSetChange(from: previousValidators)
         }
         if height % configuration.checkpointInterval == 0, let blockHash = committedBlockHashes[height] {
             sendCheckpoint(Checkpoint(height: height, blockHash: blockHash, stateRoot: stateRoot))
         }
         committedBlockHashes = committedBlockHashes.filter { $0.key > height }
+        if let parameters, parameters != configuration.parameters { adopt(parameters, after: height) }
+        if !transferQueue.isEmpty { continueStateTransfer() }
         releaseWaitingProposal()
+    }
+
+    /// Takes the consensus parameters committed state holds after `height`: they govern from `height + 1`
+    /// (the checkpoint decision for `height` above used the old interval). Parameters the replica cannot
+    /// run with are refused and the old ones kept; the ledger's governance checks make that unreachable.
+    mutating func adopt(_ parameters: ReplicaParameters, after height: UInt64) {
+        if let problem = parameters.problem { return reject(.invalidParameters(height: height, reason: problem)) }
+        configuration.parameters = parameters
+        timeoutTicks = min(max(timeoutTicks, parameters.viewChangeTimeoutTicks), parameters.viewChangeTimeoutTicksMax)
+        if !isChangingView { timeoutTicks = parameters.viewChangeTimeoutTicks }
+        emit(.parametersChanged(fromHeight: height + 1, parameters))
     }
 
     /// Re-checks a pre-prepare that arrived before its parent was committed and executed.

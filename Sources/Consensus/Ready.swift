@@ -87,6 +87,8 @@ public enum ReplicaEvent: Hashable, Sendable {
     case conflictingVote(phase: VotePhase, signer: UInt16, view: UInt64, height: UInt64, first: Hash, second: Hash)
     /// Own state root differs from a stable checkpoint: execution halts (rule 12).
     case stateDivergence(height: UInt64, local: Hash, stable: Hash)
+    /// Consensus parameters decided by committed state govern from `fromHeight` (no restart needed).
+    case parametersChanged(fromHeight: UInt64, ReplicaParameters)
     /// A message was refused; `reason` says why (counted in metrics).
     case rejected(MessageRejection)
 }
@@ -112,6 +114,13 @@ public enum MessageRejection: Hashable, Sendable {
     case invalidViewChange(signer: UInt16, reason: String)
     case invalidNewView(signer: UInt16, reason: String)
     case invalidStateTransfer(height: UInt64, reason: String)
+    /// Committed state holds consensus parameters the replica cannot run with; it keeps the old ones.
+    case invalidParameters(height: UInt64, reason: String)
+    /// A `.blocks` reply while no state transfer is outstanding: the replica knows what it asked for.
+    case unsolicitedBlocks(count: Int)
     case viewTooFarAhead(received: UInt64, current: UInt64)
-    case bufferFull
+    /// The sender's share of the future-message buffer is full (rule 7).
+    case bufferFull(signer: UInt16)
+    /// A view, height or timestamp above its absolute cap (the integer rule, `ConsensusLimits`).
+    case integerOutOfRange(IntegerRange)
 }

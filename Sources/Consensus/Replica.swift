@@ -7,7 +7,8 @@ import ChainTypes
 /// draws no random numbers, so a seed replays any run exactly. One height is in flight at a time: the
 /// primary proposes h only after h−1 is committed and executed (PBFT-NOTES rule 22).
 public struct Replica: Sendable {
-    public let configuration: ReplicaConfiguration
+    /// The chain's configuration; its `parameters` change at heights committed state decides.
+    public internal(set) var configuration: ReplicaConfiguration
     /// The address of this replica's consensus key.
     public let identity: Address
     public internal(set) var schedule: ValidatorSchedule
@@ -41,10 +42,11 @@ public struct Replica: Sendable {
     var viewChanges: [UInt16: Signed<ViewChange>] = [:]
     /// The NEW-VIEW this replica sent as primary, retransmitted until the view makes progress.
     var newViewSent: Signed<NewView>? = nil
-    var futureMessages: [Message] = []
+    /// Messages for later views, by sender, each sender within its own count and byte budget (rule 7).
+    var futureMessages: [Address: FutureMessages] = [:]
     /// Highest height and view each validator was seen working at (catch-up and view synchronization).
-    var heightReports: [UInt16: UInt64] = [:]
-    var viewReports: [UInt16: UInt64] = [:]
+    var heightReports: [Address: UInt64] = [:]
+    var viewReports: [Address: UInt64] = [:]
 
     // Timers (logical ticks).
     public internal(set) var ticks: UInt64 = 0
@@ -56,6 +58,8 @@ public struct Replica: Sendable {
     // State transfer.
     var fetch: (peer: UInt16, target: UInt64, deadline: UInt64)? = nil
     var fetchAttempt: UInt64 = 0
+    /// Transferred blocks waiting until the set that checks them is known (at most `fetchBlocksMax`).
+    var transferQueue: [CommittedBlock] = []
     /// Set on a state-root divergence: the replica stops voting (rule 12).
     public internal(set) var isHalted = false
     /// A wiped replica (no journal) votes only after learning, by state transfer, what was committed (rule 19).
@@ -92,7 +96,8 @@ public struct Replica: Sendable {
 
     /// Rebuilds the safety state from journal records (PBFT-NOTES rules 8 and 9).
     mutating func replay(_ journal: [JournalRecord]) {
-        for record in journal {
+        // The journal is this replica's own disk, but a view above the cap would make `view + 1` trap later.
+        for record in journal where record.view.map({ $0 <= ConsensusLimits.viewMax }) ?? true {
             switch record {
             case .enteredView(let entered):
                 if entered >= view { (view, isChangingView) = (entered, false) }
@@ -131,8 +136,8 @@ public struct Replica: Sendable {
             receive(message)
         case .propose(let transactions):
             propose(transactions)
-        case .executed(let height, let stateRoot, let receiptsRoot, let change):
-            onExecuted(height: height, stateRoot: stateRoot, receiptsRoot: receiptsRoot, change: change)
+        case .executed(let height, let stateRoot, let receiptsRoot, let change, let parameters):
+            onExecuted(height: height, stateRoot: stateRoot, receiptsRoot: receiptsRoot, change: change, parameters: parameters)
         case .workPending:
             workPending = true
             if timerDeadline == nil, !isChangingView { armTimer() }
@@ -172,18 +177,33 @@ public struct Replica: Sendable {
     }
 
     var lowWatermark: UInt64 { stableHeight }
-    var highWatermark: UInt64 { stableHeight + configuration.watermarkWindow }
+    /// l + L, saturating: L comes from genesis or governance (rule 7 and the integer rule).
+    var highWatermark: UInt64 { stableHeight.adding(saturating: configuration.watermarkWindow) }
 
-    func isValid<Payload: SignablePayload>(_ signed: Signed<Payload>) -> Bool {
-        let validators = schedule.validators(at: signed.payload.height)
+    /// The height whose validator set checks VIEW-CHANGE and NEW-VIEW: the receiver's next height.
+    ///
+    /// Rule 20 asks that view-change proofs be checked against the right set. The sender's own stable height
+    /// would let it choose an old set in which a removed or rotated key still counts; the set deciding the
+    /// next height is the one whose members may change the view now.
+    var viewChangeHeight: UInt64 { committedHeight + 1 }
+
+    func isValid<Payload: HeightScopedPayload>(_ signed: Signed<Payload>) -> Bool {
+        isValid(signed, at: signed.payload.height)
+    }
+
+    /// Whether `signed` carries a valid signature of validator `signer` of the set in force at `height`.
+    func isValid<Payload: SignablePayload>(_ signed: Signed<Payload>, at height: UInt64) -> Bool {
+        let validators = schedule.validators(at: height)
         guard Int(signed.signer) < validators.count else { return false }
         return authenticator.isValid(
             signed.signature, digest: signed.payload.signingDigest(chainId: configuration.chainId),
             by: validators.validators[Int(signed.signer)])
     }
 
-    func sign<Payload: SignablePayload>(_ payload: Payload) -> Signed<Payload>? {
-        guard let index = ownIndex(at: payload.height) else { return nil }
+    func sign<Payload: HeightScopedPayload>(_ payload: Payload) -> Signed<Payload>? { sign(payload, at: payload.height) }
+
+    func sign<Payload: SignablePayload>(_ payload: Payload, at height: UInt64) -> Signed<Payload>? {
+        guard let index = ownIndex(at: height) else { return nil }
         return Signed(payload: payload, signer: index, signature: authenticator.sign(payload.signingDigest(chainId: configuration.chainId)))
     }
 
@@ -209,7 +229,9 @@ public struct Replica: Sendable {
 
     // MARK: - Receiving
 
+    /// Admits a message by the integer rule first (`Message.integerOutOfRange`), then hands it to its phase.
     mutating func receive(_ message: Message) {
+        if let problem = message.integerOutOfRange { return reject(.integerOutOfRange(problem)) }
         switch message {
         case .prePrepare(let signed, let block): onPrePrepare(signed, block: block)
         case .prepare(let signed): onPrepare(signed)
@@ -222,27 +244,52 @@ public struct Replica: Sendable {
         }
     }
 
-    /// Keeps a message for a later view or height, within a bound (rule 7).
-    mutating func buffer(_ message: Message) {
-        guard futureMessages.count < ConsensusLimits.futureMessagesMax else {
-            reject(.bufferFull)
-            return
-        }
-        if !futureMessages.contains(message) { futureMessages.append(message) }
+    /// Encoded bytes of buffered future messages, all senders together (at most
+    /// `ConsensusLimits.futureBytesMax(validators:)`; the simulator checks it).
+    public var bufferedBytes: Int { futureMessages.values.reduce(0) { $0 + $1.bytes } }
+
+    /// Keeps a message for a later view, within its sender's budget (rule 7).
+    ///
+    /// Callers buffer only after the cheap checks (integers in range, a valid signature of a member of the
+    /// set at the message's height, a pre-prepare from the primary of its view). Budgets are per sender, so
+    /// a validator that floods fills its own share and never crowds out an honest one.
+    mutating func buffer(_ message: Message, from signer: UInt16, at height: UInt64) {
+        let validators = schedule.validators(at: height)
+        guard Int(signer) < validators.count else { return }
+        let sender = validators.validators[Int(signer)].address
+        var queue = futureMessages[sender, default: FutureMessages()]
+        guard !queue.messages.contains(message) else { return }
+        let size = message.canonicalBytes.count
+        guard queue.messages.count < ConsensusLimits.futureMessagesPerSenderMax,
+            queue.bytes + size <= ConsensusLimits.futureBytesPerSenderMax
+        else { return reject(.bufferFull(signer: signer)) }
+        queue.messages.append(message)
+        queue.bytes += size
+        futureMessages[sender] = queue
     }
 
-    /// Re-delivers buffered messages after the view or height moved.
+    /// Re-delivers buffered messages after the view or height moved (senders in address order).
     mutating func drainBuffer() {
-        let messages = futureMessages
-        futureMessages = []
-        for message in messages { receive(message) }
+        let queues = futureMessages.sorted { $0.key < $1.key }
+        futureMessages = [:]
+        for (_, queue) in queues {
+            for message in queue.messages { receive(message) }
+        }
     }
 
     /// Notes that `signer` works at `height` in `view`; f+1 such reports above us trigger catch-up and
     /// view synchronization (at least one of them is honest).
-    mutating func noteActivity(of signer: UInt16, height: UInt64, view: UInt64) {
-        if height > heightReports[signer, default: 0] { heightReports[signer] = height }
-        if view > viewReports[signer, default: 0] { viewReports[signer] = view }
+    ///
+    /// Called only for admitted messages (integers in range, valid signature). Reports are kept by address
+    /// and only for members of the current set: a removed or rotated key, valid at an old height, neither
+    /// counts towards f+1 nor stands in for the validator that now holds its index (rules 16a, 20).
+    mutating func noteActivity(of signer: UInt16, height: UInt64, view: UInt64, verifiedAt: UInt64? = nil) {
+        let signers = schedule.validators(at: verifiedAt ?? height)
+        guard Int(signer) < signers.count else { return }
+        let address = signers.validators[Int(signer)].address
+        guard currentValidators.index(of: address) != nil else { return }
+        if height > heightReports[address, default: 0] { heightReports[address] = height }
+        if view > viewReports[address, default: 0] { viewReports[address] = view }
         let weak = currentValidators.weakQuorum
         if let vouchedHeight = kthLargest(Array(heightReports.values), weak), vouchedHeight > committedHeight + 1 {
             // Someone honest works at `vouchedHeight`, so everything below it is committed somewhere.
@@ -253,6 +300,17 @@ public struct Replica: Sendable {
             emit(.viewChangeStarted(view: vouchedView, reason: .joinedHigherView))
         }
         finishRecoveryIfCaughtUp()
+    }
+
+    /// Forgets what was keyed by validator index or counted for the old set when the set deciding the next
+    /// height changes (an epoch boundary, rule 20): indices now name other validators.
+    mutating func noteValidatorSetChange(from previous: ValidatorSet) {
+        let current = currentValidators
+        guard current != previous else { return }
+        viewChanges = [:]
+        heightReports = heightReports.filter { current.index(of: $0.key) != nil }
+        viewReports = viewReports.filter { current.index(of: $0.key) != nil }
+        futureMessages.removeAll()
     }
 }
 
@@ -267,4 +325,10 @@ struct VoteKey: Hashable, Sendable {
     var phase: VotePhase
     var view: UInt64
     var height: UInt64
+}
+
+/// One sender's buffered future messages and their encoded size.
+struct FutureMessages: Sendable {
+    var messages: [Message] = []
+    var bytes = 0
 }

@@ -19,6 +19,13 @@ public struct Signed<Payload: SignablePayload>: Hashable, Sendable {
 /// A payload that is signed over `⟨chain id, type, fields⟩` (PBFT-NOTES, notation).
 public protocol SignablePayload: CanonicalCodable, Hashable {
     static var messageType: ConsensusMessageType { get }
+}
+
+/// A payload about one height, verified against the validator set in force at that height (rule 20).
+///
+/// VIEW-CHANGE and NEW-VIEW are not: they are checked against the receiver's current set, so that their
+/// sender cannot pick the set (and with it a removed or rotated key) by naming a height.
+public protocol HeightScopedPayload: SignablePayload {
     /// The height whose validator set verifies the signature.
     var height: UInt64 { get }
 }

@@ -12,39 +12,64 @@ extension Replica {
         }
         let own = ownIndex(at: committedHeight + 1)
         // Peers seen working above our height, in a deterministic rotation over attempts.
-        var peers = heightReports.keys.sorted().filter { $0 != own && heightReports[$0, default: 0] > committedHeight + 1 }
+        let validators = currentValidators
+        var peers = heightReports.filter { $0.value > committedHeight + 1 }.keys.compactMap { validators.index(of: $0).map(UInt16.init) }
+            .sorted().filter { $0 != own }
         if peers.isEmpty { peers = (0..<UInt16(currentValidators.count)).filter { $0 != own } }
         guard !peers.isEmpty else { return }
         let peer = peers[Int(fetchAttempt % UInt64(peers.count))]
-        fetch = (peer, target, ticks + configuration.fetchTimeoutTicks)
+        fetch = (peer, target, ticks.adding(saturating: configuration.fetchTimeoutTicks))
         pending.fetch = FetchRequest(peer: peer, fromHeight: committedHeight + 1, targetHeight: target)
         emit(.stateTransferStarted(fromHeight: committedHeight + 1, targetHeight: target, peer: peer))
     }
 
     /// Rule 18: verify each block's certificate against the validator set at its height, link it to the
     /// chain, and commit it; execution follows through `Ready.committed` as in the normal case.
+    ///
+    /// Only an answer to this replica's own request is taken, and only the heights it asked for: the replica
+    /// knows what it asked for, so unsolicited blocks are dropped. A batch is checked set by set: a block
+    /// waits until the replica executed its height − 2, since a validator-set change is reported by the block
+    /// two heights before it activates (rule 20), so the set that checks each certificate is final.
     mutating func onBlocks(_ blocks: [CommittedBlock]) {
+        guard let current = fetch else { return reject(.unsolicitedBlocks(count: blocks.count)) }
+        transferQueue = blocks.prefix(ConsensusLimits.fetchBlocksMax).filter {
+            $0.block.height > committedHeight && $0.block.height <= current.target
+        }
+        continueStateTransfer()
+    }
+
+    /// Commits queued transferred blocks whose validator set is known; asks for more when the queue is done.
+    mutating func continueStateTransfer() {
         var progressed = false
-        for committed in blocks.prefix(ConsensusLimits.fetchBlocksMax) {
-            let block = committed.block
-            guard block.height == committedHeight + 1 else { continue }
+        while let committed = transferQueue.first {
+            let height = committed.block.height
+            guard height == committedHeight + 1 else {
+                transferQueue = []
+                break
+            }
+            guard executedHeight.adding(saturating: 2) >= height else { break }
+            transferQueue.removeFirst()
             if let problem = problemWithTransferredBlock(committed) {
-                reject(.invalidStateTransfer(height: block.height, reason: problem))
+                reject(.invalidStateTransfer(height: height, reason: problem))
+                transferQueue = []
                 break
             }
             commit(committed)
-            slots[block.height]?.isCommitted = true
-            emit(.stateTransferred(height: block.height))
+            slots[height]?.isCommitted = true
+            emit(.stateTransferred(height: height))
             progressed = true
         }
         guard progressed, let current = fetch else { return }
         if committedHeight >= current.target {
             fetch = nil
             fetchAttempt = 0
+            transferQueue = []
             finishRecoveryIfCaughtUp()
         } else {
-            fetch = (current.peer, current.target, ticks + configuration.fetchTimeoutTicks)
-            pending.fetch = FetchRequest(peer: current.peer, fromHeight: committedHeight + 1, targetHeight: current.target)
+            fetch = (current.peer, current.target, ticks.adding(saturating: configuration.fetchTimeoutTicks))
+            if transferQueue.isEmpty {
+                pending.fetch = FetchRequest(peer: current.peer, fromHeight: committedHeight + 1, targetHeight: current.target)
+            }
         }
     }
 

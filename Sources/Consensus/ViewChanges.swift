@@ -5,7 +5,7 @@ extension Replica {
     /// Ticks between retransmissions of this replica's own pending messages (lossy links).
     var retransmitTicks: UInt64 { max(2, configuration.viewChangeTimeoutTicks / 2) }
 
-    mutating func armTimer() { timerDeadline = ticks + timeoutTicks }
+    mutating func armTimer() { timerDeadline = ticks.adding(saturating: timeoutTicks) }
 
     mutating func armTimerIfIdle() {
         if timerDeadline == nil { armTimer() }
@@ -40,7 +40,7 @@ extension Replica {
     /// retransmission instead of a view change.
     mutating func retransmit() {
         if isChangingView {
-            if let own = ownIndex(at: stableHeight + 1), let change = viewChanges[own], change.payload.newView == view {
+            if let own = ownIndex(at: viewChangeHeight), let change = viewChanges[own], change.payload.newView == view {
                 send(.viewChange(change))
             } else {
                 // Restarted mid-change: the journal restored the target view, not the message.
@@ -66,8 +66,10 @@ extension Replica {
 
     /// Rule 13: leave the view and multicast VIEW-CHANGE with the stable checkpoint and every prepared
     /// certificate above it. Persisted before sending (rule 9).
+    ///
+    /// Views stop at `ConsensusLimits.viewMax`: a replica there keeps its view rather than trap on `view + 1`.
     mutating func startViewChange(to target: UInt64, reason: ViewChangeReason) {
-        guard target > view else { return }
+        guard target > view, target <= ConsensusLimits.viewMax else { return }
         view = target
         isChangingView = true
         newViewSent = nil
@@ -88,13 +90,13 @@ extension Replica {
         let payload = ViewChange(
             newView: view, stableHeight: stableHeight, checkpointProof: stableProof,
             prepared: Array(prepared.prefix(ConsensusLimits.preparedCertificatesMax)))
-        guard let signed = sign(payload) else { return }
+        guard let signed = sign(payload, at: viewChangeHeight) else { return }
         viewChanges[signed.signer] = signed
         send(.viewChange(signed))
     }
 
     mutating func onViewChange(_ signed: Signed<ViewChange>) {
-        guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
+        guard isValid(signed, at: viewChangeHeight) else { return reject(.invalidSignature(signer: signed.signer)) }
         let target = signed.payload.newView
         guard target > view || (target == view && isChangingView) else { return }
         if let problem = problemWithViewChange(signed.payload) {
@@ -120,8 +122,8 @@ extension Replica {
         guard isChangingView, timerDeadline == nil else { return }
         let supporters = viewChanges.values.filter { $0.payload.newView >= view }.count
         guard supporters >= quorum(at: committedHeight + 1) else { return }
-        timerDeadline = ticks + timeoutTicks
-        timeoutTicks = min(timeoutTicks * 2, configuration.viewChangeTimeoutTicksMax)
+        timerDeadline = ticks.adding(saturating: timeoutTicks)
+        timeoutTicks = min(timeoutTicks.adding(saturating: timeoutTicks), configuration.viewChangeTimeoutTicksMax)
     }
 
     /// Rule 16a/16c: with f+1 VIEW-CHANGEs for views above ours, join the highest view at least f+1 of
@@ -138,7 +140,7 @@ extension Replica {
         var previousHeight = change.stableHeight
         for certificate in change.prepared {
             guard certificate.height > previousHeight else { return "prepared certificates not in ascending height" }
-            guard certificate.height <= change.stableHeight + configuration.watermarkWindow else {
+            guard certificate.height <= change.stableHeight.adding(saturating: configuration.watermarkWindow) else {
                 return "prepared height beyond the window"
             }
             guard certificate.view < change.newView else { return "prepared in a view not below the new view" }
@@ -177,7 +179,7 @@ extension Replica {
             guard let signed = sign(PrePrepare(view: view, height: certificate.height, digest: certificate.digest)) else { return }
             prePrepares.append(signed)
         }
-        guard let newView = sign(NewView(view: view, viewChanges: changes, prePrepares: prePrepares)) else { return }
+        guard let newView = sign(NewView(view: view, viewChanges: changes, prePrepares: prePrepares), at: viewChangeHeight) else { return }
         for prePrepare in prePrepares {
             _ = recordVote(.prePrepare, view: view, height: prePrepare.payload.height, digest: prePrepare.payload.digest)
         }
@@ -205,7 +207,7 @@ extension Replica {
 
     /// Rule 15: a backup accepts NEW-VIEW only after checking every VIEW-CHANGE and recomputing O itself.
     mutating func onNewView(_ signed: Signed<NewView>) {
-        guard isValid(signed) else { return reject(.invalidSignature(signer: signed.signer)) }
+        guard isValid(signed, at: viewChangeHeight) else { return reject(.invalidSignature(signer: signed.signer)) }
         let newView = signed.payload
         guard newView.view > view || (newView.view == view && isChangingView) else { return }
         guard signed.signer == primary(of: newView.view, at: committedHeight + 1) else {
@@ -235,7 +237,7 @@ extension Replica {
         guard Set(newView.viewChanges.map(\.signer)).count == newView.viewChanges.count else { return "duplicate VIEW-CHANGE signer" }
         for change in newView.viewChanges {
             guard change.payload.newView == newView.view else { return "VIEW-CHANGE for another view" }
-            guard isValid(change) else { return "bad VIEW-CHANGE signature from \(change.signer)" }
+            guard isValid(change, at: viewChangeHeight) else { return "bad VIEW-CHANGE signature from \(change.signer)" }
             if let problem = problemWithViewChange(change.payload) { return "VIEW-CHANGE from \(change.signer): \(problem)" }
         }
         for prePrepare in newView.prePrepares {
@@ -305,7 +307,7 @@ extension Replica {
 
     /// View synchronization: f+1 replicas working in a higher view show it was entered legitimately.
     mutating func enterView(_ target: UInt64) {
-        guard target > view else { return }
+        guard target > view, target <= ConsensusLimits.viewMax else { return }
         view = target
         isChangingView = false
         newViewSent = nil

@@ -108,7 +108,7 @@ public final class NodeRuntime: Sendable {
         let replicaConfiguration = ReplicaConfiguration(
             chainId: bundle.genesis.chainId, checkpointInterval: parameters.checkpointInterval, watermarkWindow: parameters.watermarkWindow,
             viewChangeTimeoutTicks: parameters.viewChangeTimeoutTicks, viewChangeTimeoutTicksMax: parameters.viewChangeTimeoutTicksMax,
-            timestampDriftMsMax: parameters.timestampDriftMsMax)
+            timestampDriftMsMax: parameters.timestampDriftMsMax, blockBytesMax: Int(parameters.blockBytesMax))
         let replica = Replica(
             configuration: replicaConfiguration, identity: consensusKey.address, schedule: schedule, chain: position,
             journal: journal.records.map(\.record), wiped: wiped, authenticator: signer,

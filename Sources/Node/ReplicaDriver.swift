@@ -295,9 +295,13 @@ final class ReplicaDriver: @unchecked Sendable {
         if let change { schedule.schedule(change.validators, from: change.activationHeight) }
         let next = schedule.validators(at: block.height + 1)
         currentValidators.withLock { $0 = next }
+        // Consensus parameters governance changed in this block govern from the next height, live (rule 20's
+        // discipline; the replica ignores an unchanged set).
+        let parameters = (try? ledger.view().parameters().consensus).map(ReplicaParameters.init)
         replica.step(
             .executed(
-                height: block.height, stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot, validatorSetChange: change))
+                height: block.height, stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot, validatorSetChange: change,
+                parameters: parameters))
         ticksSinceCommit = 0
         pool.committed(block, nextHeight: block.height + 1)
         watchInclusion(after: block)
@@ -372,6 +376,8 @@ final class ReplicaDriver: @unchecked Sendable {
                     "phase": "\(phase)", "signer": "\(signer)", "view": "\(view)", "height": "\(height)", "first": "\(first)",
                     "second": "\(second)",
                 ])
+        case .parametersChanged(let height, let parameters):
+            logger.notice("consensus parameters changed", metadata: ["fromHeight": "\(height)", "parameters": "\(parameters)"])
         case .stateDivergence(let height, let local, let stable):
             halt("state root at height \(height) is \(local), a quorum has \(stable)")
         case .rejected(.invalidStateTransfer(let height, let reason)):

@@ -28,11 +28,18 @@ public struct SimulationOptions: Sendable {
         self.blocksAfterHeal = blocksAfterHeal
         replicaConfiguration = ReplicaConfiguration(
             chainId: "sbp-sim", checkpointInterval: 8, watermarkWindow: 32, viewChangeTimeoutTicks: 12,
-            viewChangeTimeoutTicksMax: 192, timestampDriftMsMax: 5000, fetchTimeoutTicks: 10, faults: faults)
+            viewChangeTimeoutTicksMax: 192, timestampDriftMsMax: 5000, fetchTimeoutTicks: 10, blockBytesMax: Self.blockBytesMax,
+            faults: faults)
         // The liveness bound, in units of the capped timeout: a replica that advanced views alone during the
         // faults waits while the others climb to its view one capped timeout per view.
         self.healTicksMax = healTicksMax ?? 32 * replicaConfiguration.viewChangeTimeoutTicksMax
     }
+}
+
+extension SimulationOptions {
+    /// Blocks in the simulation hold a few small transactions; a small cap lets the fuzzer's oversized
+    /// blocks cross it cheaply.
+    public static let blockBytesMax = 16 * 1024
 }
 
 /// The outcome of one seed.
@@ -47,6 +54,8 @@ public struct SeedResult: Sendable {
     public var viewChanges = 0
     /// Messages refused by honest replicas, by reason (for `--verbose` reports).
     public var rejections: [String: Int] = [:]
+    /// The most bytes of future messages any honest replica held at the end of a tick.
+    public var bufferedBytesMax = 0
 }
 
 /// A seeded cluster of replicas over a simulated network and clock (DESIGN §8.2; TigerBeetle's VOPR).
@@ -68,6 +77,10 @@ public struct Cluster {
     var duplicatePercent: UInt64 = 0
     var longDelayPercent: UInt64 = 0
     var nextNonce: UInt64 = 0
+    /// The Byzantine validator's mutator, when it fuzzes.
+    var fuzzer: MessageFuzzer? = nil
+    /// Consensus parameters the simulated governance changes, by the height whose execution changes them.
+    public let parameterChanges: [UInt64: ReplicaParameters]
     var restartAt: [Int: UInt64] = [:]
     var partitionEndsAt: UInt64 = 0
     // Checker state.
@@ -85,6 +98,7 @@ public struct Cluster {
         self.options = options
         keys = SimulatedKeys(count: options.validators, seed: seed)
         random = SimulationRandom(seed: seed)
+        parameterChanges = Self.parameterSchedule(seed: seed, initial: options.replicaConfiguration.parameters)
         result = SeedResult(seed: seed)
         var behaviours = [ByzantineMode](repeating: .none, count: options.validators)
         let faulty = options.validators - 1
@@ -93,6 +107,10 @@ public struct Cluster {
             addNode(index: index, behaviour: behaviours[index])
         }
         if options.byzantine == .twins { addNode(index: faulty, behaviour: .twins) }
+        if options.byzantine == .fuzz {
+            fuzzer = MessageFuzzer(
+                index: UInt16(faulty), authenticator: keys.authenticator(for: faulty), chainId: options.replicaConfiguration.chainId)
+        }
     }
 
     mutating func addNode(index: Int, behaviour: ByzantineMode) {
@@ -103,9 +121,36 @@ public struct Cluster {
                 clockSkewMs: random.below(800)))
     }
 
+    /// A seeded governance schedule: on half the seeds, one or two parameter changes early in the run. Its own
+    /// random stream, so the faults of a seed do not depend on it.
+    static func parameterSchedule(seed: UInt64, initial: ReplicaParameters) -> [UInt64: ReplicaParameters] {
+        var random = SimulationRandom(seed: seed ^ 0x7a2a_3e7e_95_0001)
+        guard random.chance(50) else { return [:] }
+        var changes: [UInt64: ReplicaParameters] = [:]
+        var height: UInt64 = 0
+        for _ in 0..<(1 + random.below(2)) {
+            height += 3 + random.below(20)
+            var parameters = initial
+            parameters.checkpointInterval = [4, 6, 8, 12][Int(random.below(4))]
+            parameters.watermarkWindow = 2 * parameters.checkpointInterval + random.below(9)
+            parameters.viewChangeTimeoutTicks = 8 + random.below(8)
+            parameters.viewChangeTimeoutTicksMax = 12 * parameters.viewChangeTimeoutTicks
+            changes[height] = parameters
+        }
+        return changes
+    }
+
+    /// The consensus parameters committed state holds after executing `height`.
+    public func parameters(after height: UInt64) -> ReplicaParameters {
+        parameterChanges.filter { $0.key <= height }.max { $0.key < $1.key }?.value ?? options.replicaConfiguration.parameters
+    }
+
     func makeReplica(index: Int, chain: ChainPosition?, journal: [JournalRecord], wiped: Bool) -> Replica {
-        Replica(
-            configuration: options.replicaConfiguration, identity: keys.address(of: index),
+        var configuration = options.replicaConfiguration
+        // A restart reads the parameters from the state it resumes from, as the node does from its ledger.
+        configuration.parameters = parameters(after: chain?.committedHeight ?? 0)
+        return Replica(
+            configuration: configuration, identity: keys.address(of: index),
             schedule: ValidatorSchedule(genesis: keys.validators),
             chain: chain ?? .genesis(timestampMs: Self.genesisTimeMs, stateRoot: CounterApplication.genesisRoot),
             journal: journal, wiped: wiped, authenticator: keys.authenticator(for: index), screen: SimulatedScreen())
@@ -142,6 +187,25 @@ public struct Cluster {
             process(node: id)
             misbehave(node: id)
         }
+        checkHonestReplicas()
+    }
+
+    /// Checkers that look at every honest replica after each tick: its committed prefix never shrinks
+    /// (short of a wipe) and its future-message buffer stays within the named byte bound (rule 7).
+    mutating func checkHonestReplicas() {
+        let bufferedBytesMax = ConsensusLimits.futureBytesMax(validators: options.validators)
+        for id in nodes.indices where nodes[id].isHonest && nodes[id].isUp {
+            let replica = nodes[id].replica
+            if replica.committedHeight < nodes[id].committedFloor {
+                result.violations.append(
+                    "node \(id): committed prefix shrank from \(nodes[id].committedFloor) to \(replica.committedHeight)")
+            }
+            nodes[id].committedFloor = max(nodes[id].committedFloor, replica.committedHeight)
+            if replica.bufferedBytes > bufferedBytesMax {
+                result.violations.append("node \(id) buffers \(replica.bufferedBytes) bytes of future messages, above \(bufferedBytesMax)")
+            }
+            result.bufferedBytesMax = max(result.bufferedBytesMax, replica.bufferedBytes)
+        }
     }
 
     mutating func submitTransaction() {
@@ -164,7 +228,8 @@ public struct Cluster {
         }
         for (from, to, message, _) in due {
             guard nodes[to].isUp, !blockedLinks.contains(Link(from: from, to: to)) else { continue }
-            if nodes[to].behaviour == .replay, nodes[to].recorded.count < SimulatedNode.recordedMessagesMax {
+            if nodes[to].behaviour == .replay || nodes[to].behaviour == .fuzz, nodes[to].recorded.count < SimulatedNode.recordedMessagesMax
+            {
                 nodes[to].recorded.append(message)
             }
             if case .fetchBlocks(let fromHeight, _) = message {
@@ -229,6 +294,7 @@ public struct Cluster {
     mutating func send(_ outgoing: Outgoing, from id: Int) {
         let behaviour = nodes[id].behaviour
         if behaviour == .silent { return }
+        if behaviour == .fuzz { return sendFuzzed(outgoing, from: id) }
         switch outgoing.target {
         case .replica(let index):
             transmit(outgoing.message, from: id, toIndex: Int(index))
@@ -266,7 +332,14 @@ public struct Cluster {
         }
         nodes[id].replica.step(
             .executed(
-                height: block.height, stateRoot: root, receiptsRoot: nodes[id].application.receiptsRoot, validatorSetChange: nil))
+                height: block.height, stateRoot: root, receiptsRoot: nodes[id].application.receiptsRoot, validatorSetChange: nil,
+                parameters: parameters(after: block.height)))
+        // Deliver 5: every replica runs the parameters committed state holds, live, with no restart.
+        let expected = parameters(after: nodes[id].replica.executedHeight)
+        if nodes[id].isHonest, nodes[id].replica.configuration.parameters != expected {
+            result.violations.append(
+                "node \(id) runs \(nodes[id].replica.configuration.parameters) after height \(block.height), state says \(expected)")
+        }
     }
 
     mutating func observe(_ event: ReplicaEvent, node id: Int) {

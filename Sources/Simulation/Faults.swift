@@ -51,6 +51,7 @@ extension Cluster {
         if random.chance(15) {
             nodes[id].journal = []
             nodes[id].chain = []
+            nodes[id].committedFloor = 0
         }
         restartAt[id] = tick + 10 + random.below(8 * options.replicaConfiguration.viewChangeTimeoutTicks)
     }
@@ -101,6 +102,8 @@ extension Cluster {
         case .replay where !nodes[id].recorded.isEmpty && random.chance(30):
             let message = nodes[id].recorded[Int(random.below(UInt64(nodes[id].recorded.count)))]
             for node in nodes where node.id != id { transmit(message, from: id, to: node.id) }
+        case .fuzz:
+            fuzzUnprompted(node: id)
         default:
             break
         }
@@ -145,5 +148,51 @@ extension Cluster {
         default: return
         }
         for node in nodes where node.id != id { transmit(forged, from: id, to: node.id) }
+    }
+}
+
+extension Cluster {
+    /// The fuzzing validator's sending: each message goes out as is, mutated, or both, to all or some peers.
+    mutating func sendFuzzed(_ outgoing: Outgoing, from id: Int) {
+        guard let fuzzer else { return }
+        let nowMs = Self.genesisTimeMs + tick * Self.tickMs
+        let targets: [Int]
+        switch outgoing.target {
+        case .replica(let index): targets = nodes.filter { $0.index == Int(index) && $0.id != id }.map(\.id)
+        case .all: targets = nodes.map(\.id).filter { $0 != id }
+        }
+        for target in targets {
+            if random.chance(60) { transmit(outgoing.message, from: id, to: target) }
+            if random.chance(50) { transmit(fuzzer.mutate(outgoing.message, nowMs: nowMs, &random), from: id, to: target) }
+        }
+    }
+
+    /// What the fuzzing validator sends unprompted: unsolicited state-transfer replies (real or mutated),
+    /// replays of what it received, and floods of future-view votes.
+    mutating func fuzzUnprompted(node id: Int) {
+        guard let fuzzer, tick < options.faultTicks else { return }
+        let nowMs = Self.genesisTimeMs + tick * Self.tickMs
+        let target = Int(random.below(UInt64(nodes.count)))
+        guard target != id else { return }
+        let replica = nodes[id].replica
+        switch random.below(40) {
+        case 0:
+            let chain = nodes[id].chain
+            guard !chain.isEmpty else { return }
+            let start = Int(random.below(UInt64(chain.count)))
+            var message = Message.blocks(Array(chain[start..<min(chain.count, start + ConsensusLimits.fetchBlocksMax)]))
+            if random.chance(50) { message = fuzzer.mutate(message, nowMs: nowMs, &random) }
+            transmit(message, from: id, to: target)
+        case 1:
+            guard !nodes[id].recorded.isEmpty else { return }
+            let message = nodes[id].recorded[Int(random.below(UInt64(nodes[id].recorded.count)))]
+            transmit(fuzzer.mutate(message, nowMs: nowMs, &random), from: id, to: target)
+        case 2:
+            for message in fuzzer.flood(view: replica.view, height: replica.committedHeight + 1, count: 64, &random) {
+                transmit(message, from: id, to: target)
+            }
+        default:
+            break
+        }
     }
 }

@@ -16,6 +16,9 @@ public enum ByzantineMode: String, CaseIterable, Sendable {
     case replay
     /// Sends copies of its messages with forged signers and signatures.
     case badSignatures = "bad-signatures"
+    /// Mutates what it sends, one field at a time, re-signed with its own key (`MessageFuzzer`), and adds
+    /// unsolicited state-transfer replies, replays and floods of future-view votes.
+    case fuzz
 }
 
 /// One simulated process: a replica with its driver, durable disk (journal and block store), application
@@ -40,6 +43,8 @@ struct SimulatedNode {
     var mempool: [Transaction] = []
     var included: Set<Hash> = []
     var recorded: [Message] = []
+    /// The highest height this node's replica committed since it last lost its disk (the prefix checker).
+    var committedFloor: UInt64 = 0
 
     static let mempoolTransactionsMax = 64
     static let blockTransactionsMax = 8

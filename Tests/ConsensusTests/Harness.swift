@@ -11,6 +11,8 @@ import Simulation
 struct Harness {
     static let genesisTimeMs: UInt64 = 1_795_996_800_000
     let keys: SimulatedKeys
+    /// The genesis validators: the first `validators` keys; further keys run replicas outside the set.
+    let genesis: ValidatorSet
     let configuration: ReplicaConfiguration
     var replicas: [Replica]
     var queue: [(from: Int, to: Int, message: Message)] = []
@@ -26,18 +28,29 @@ struct Harness {
     var drops: (@Sendable (Message) -> Bool)? = nil
     var nowMs: UInt64 = Harness.genesisTimeMs + 1000
     var nonce: UInt64 = 0
+    /// Validator-set changes the executor reports when it executes a height (rule 20).
+    var setChanges: [UInt64: ValidatorSetChange] = [:]
+    /// Consensus parameters committed state holds from the height whose execution changes them.
+    var parameterChanges: [UInt64: ReplicaParameters] = [:]
 
-    init(validators: Int = 4, configuration: ReplicaConfiguration = Harness.defaultConfiguration) {
-        keys = SimulatedKeys(count: validators, seed: 7)
+    /// The parameters in the state after executing `height`.
+    func parameters(after height: UInt64) -> ReplicaParameters {
+        parameterChanges.filter { $0.key <= height }.max { $0.key < $1.key }?.value ?? configuration.parameters
+    }
+
+    init(validators: Int = 4, keys keyCount: Int? = nil, configuration: ReplicaConfiguration = Harness.defaultConfiguration) {
+        let replicaCount = keyCount ?? validators
+        keys = SimulatedKeys(count: replicaCount, seed: 7)
+        genesis = try! ValidatorSet(Array(keys.validators.validators.prefix(validators)))
         self.configuration = configuration
         replicas = []
-        journals = Array(repeating: [], count: validators)
-        chains = Array(repeating: [], count: validators)
-        applications = Array(repeating: CounterApplication(), count: validators)
-        events = Array(repeating: [], count: validators)
-        sent = Array(repeating: [], count: validators)
-        for index in 0..<validators { replicas.append(makeReplica(index, journal: [], chain: nil)) }
-        for index in 0..<validators { step(index, .tick(nowMs: nowMs)) }
+        journals = Array(repeating: [], count: replicaCount)
+        chains = Array(repeating: [], count: replicaCount)
+        applications = Array(repeating: CounterApplication(), count: replicaCount)
+        events = Array(repeating: [], count: replicaCount)
+        sent = Array(repeating: [], count: replicaCount)
+        for index in 0..<replicaCount { replicas.append(makeReplica(index, journal: [], chain: nil)) }
+        for index in 0..<replicaCount { step(index, .tick(nowMs: nowMs)) }
         transcript = []
     }
 
@@ -46,8 +59,10 @@ struct Harness {
         timestampDriftMsMax: 5000, fetchTimeoutTicks: 4)
 
     func makeReplica(_ index: Int, journal: [JournalRecord], chain: ChainPosition?, wiped: Bool = false) -> Replica {
-        Replica(
-            configuration: configuration, identity: keys.address(of: index), schedule: ValidatorSchedule(genesis: keys.validators),
+        var configuration = configuration
+        configuration.parameters = parameters(after: chain?.committedHeight ?? 0)
+        return Replica(
+            configuration: configuration, identity: keys.address(of: index), schedule: ValidatorSchedule(genesis: genesis),
             chain: chain ?? .genesis(timestampMs: Self.genesisTimeMs, stateRoot: CounterApplication.genesisRoot),
             journal: journal, wiped: wiped, authenticator: keys.authenticator(for: index), screen: SimulatedScreen())
     }
@@ -89,7 +104,8 @@ struct Harness {
                 replicas[index].step(
                     .executed(
                         height: committed.block.height, stateRoot: applications[index].stateRoot,
-                        receiptsRoot: applications[index].receiptsRoot, validatorSetChange: nil))
+                        receiptsRoot: applications[index].receiptsRoot, validatorSetChange: setChanges[committed.block.height],
+                        parameters: parameters(after: committed.block.height)))
             }
             if let fetch = ready.fetch {
                 transcript.append("r\(index) fetch from r\(fetch.peer) heights \(fetch.fromHeight)...\(fetch.targetHeight)")
@@ -140,9 +156,15 @@ struct Harness {
         deliverAll()
     }
 
+    /// The replica that is primary of the highest view among live replicas, in the set deciding the next
+    /// height of the most advanced one.
     var currentPrimary: Int {
-        let view = replicas.enumerated().filter { !isolated.contains($0.offset) }.map(\.element.view).max() ?? 0
-        return Int(view % UInt64(count))
+        let live = replicas.enumerated().filter { !isolated.contains($0.offset) }.map(\.element)
+        let view = live.map(\.view).max() ?? 0
+        guard let ahead = live.max(by: { $0.committedHeight < $1.committedHeight }) else { return 0 }
+        let validators = ahead.schedule.validators(at: ahead.committedHeight + 1)
+        let address = validators.validators[validators.primary(for: view)].address
+        return (0..<count).first { keys.address(of: $0) == address } ?? 0
     }
 
     mutating func makeTransactions(_ count: Int) -> [Transaction] {
@@ -228,6 +250,8 @@ struct Harness {
         case .conflictingVote(let phase, let signer, let view, let height, let first, let second):
             return "conflicting \(phase) of r\(signer) v\(view) h\(height) \(short(first))≠\(short(second))"
         case .stateDivergence(let height, _, _): return "state divergence at h\(height)"
+        case .parametersChanged(let height, let parameters):
+            return "parameters from h\(height): K=\(parameters.checkpointInterval) L=\(parameters.watermarkWindow)"
         case .rejected(let rejection): return "rejected \(rejection)"
         }
     }

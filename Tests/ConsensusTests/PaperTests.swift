@@ -146,15 +146,21 @@ struct PaperTests {
     @Test("rule 7: messages for future views are buffered within a bound, not acted on")
     func rule7FutureViewsBuffered() {
         var harness = Harness()
-        let (signed, block) = Self.firstProposal(&harness)
-        let future = harness.sign(PrePrepare(view: 1, height: 1, digest: signed.payload.digest), as: 1)
+        var (_, block) = Self.firstProposal(&harness)
+        block.header.view = 1
+        let future = harness.sign(PrePrepare(view: 1, height: 1, digest: block.hash), as: 1)
         harness.step(2, .message(.prePrepare(future, block)))
-        #expect(harness.replicas[2].futureMessages.count == 1)
+        #expect(harness.replicas[2].futureMessages.values.map(\.messages.count) == [1])
         #expect(harness.sent[2].isEmpty)
-        for height in 1...UInt64(ConsensusLimits.futureMessagesMax + 10) {
-            harness.replicas[2].step(.message(.prepare(harness.sign(Prepare(view: 1, height: height, digest: block.hash), as: 3))))
+        // Many future votes from one sender: its share holds at most `futureMessagesPerSenderMax`.
+        for digest in 0..<UInt8(255) {
+            for height in 1...harness.configuration.watermarkWindow {
+                let vote = Prepare(view: 1 + UInt64(digest % 8), height: height, digest: Hash.sha256([digest]))
+                harness.replicas[2].step(.message(.prepare(harness.sign(vote, as: 3))))
+            }
         }
-        #expect(harness.replicas[2].futureMessages.count == ConsensusLimits.futureMessagesMax)
+        let sender = harness.keys.address(of: 3)
+        #expect(harness.replicas[2].futureMessages[sender]?.messages.count == ConsensusLimits.futureMessagesPerSenderMax)
     }
 
     @Test("rule 8: a vote is journaled before it is sent, and a restarted replica never contradicts it")
@@ -452,6 +458,7 @@ struct PaperTests {
         for _ in 0..<6 { harness.proposeAndDeliver() }
         harness.tick(2)
         harness.isolated = []
+        harness.replicas[3].startStateTransfer(target: 6)
         // A forged response first: a real block with its certificate's votes stripped below quorum.
         var forged = harness.chains[0][0]
         forged.certificate = try! CommitCertificate(
@@ -505,6 +512,7 @@ struct PaperTests {
         let five = keys.validators
         var replica = harness.makeReplica(1, journal: [], chain: nil)
         replica.step(.tick(nowMs: harness.nowMs))
+        replica.startStateTransfer(target: 1)
         replica.step(.message(.blocks([harness.chains[0][0]])))
         replica.step(
             .executed(
@@ -544,6 +552,7 @@ struct PaperTests {
         // A primary whose executor lags may not propose.
         var primary = harness.makeReplica(0, journal: [], chain: nil)
         primary.step(.tick(nowMs: harness.nowMs))
+        primary.startStateTransfer(target: 1)
         primary.step(.message(.blocks([harness.chains[1][0]])))
         #expect(primary.committedHeight == 1)
         #expect(!primary.ready().canPropose)

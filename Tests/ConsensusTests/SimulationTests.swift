@@ -2,6 +2,7 @@ import ChainTypes
 import Consensus
 import Foundation
 import Simulation
+import TestProcesses
 import Testing
 
 /// The seeded fault simulation as part of the test suite (DESIGN §8.2): hundreds of seeds with every
@@ -46,6 +47,35 @@ struct SimulationTests {
     func unsafeQuorumIsCaught() async {
         let results = await Self.run(validators: 4, seeds: 1...60, faults: .unsafeQuorum)
         #expect(results.contains { !$0.violations.isEmpty })
+    }
+
+    /// Runs `sbp-simulator` with `arguments` on a thread of its own (the child's wait must not hold a
+    /// cooperative thread) and returns its last line, the totals.
+    static func simulator(_ arguments: [String]) async throws -> (totals: String, output: String) {
+        let executable = try HelperExecutable.locate("sbp-simulator")
+        let output: String = try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try HelperExecutable.run(executable, arguments: arguments) }) }.start()
+        }
+        return (output.split(separator: "\n").last.map(String.init) ?? "", output)
+    }
+
+    @Test("Byzantine fuzzing (deliver 7): no violation, stall or trap, each batch of seeds in a child process", arguments: [4, 7])
+    func byzantineFuzzing(validators: Int) async throws {
+        // n = 7 costs about twice n = 4 per seed; it runs a quarter of the seeds to keep the suite fast.
+        let seeds = validators == 4 ? Self.seeds : Self.seeds / 4
+        let (totals, output) = try await Self.simulator([
+            "--byzantine", "fuzz", "--seeds", "\(seeds)", "--validators", "\(validators)", "--batch", "\(max(1, seeds / 2))",
+        ])
+        #expect(totals.hasPrefix("seeds=\(seeds) violations=0 stalled=0 traps=0 "), "\(output)")
+        let buffered = totals.split(separator: " ").first { $0.hasPrefix("buffered_bytes_max=") }.flatMap { Int($0.dropFirst(19)) }
+        #expect((buffered ?? .max) <= ConsensusLimits.futureBytesMax(validators: validators))
+    }
+
+    @Test("negative control: a trap in a simulated replica is caught and reported with its seed")
+    func trapsAreCaughtWithTheirSeed() async throws {
+        let (totals, output) = try await Self.simulator(["--seeds", "4", "--first-seed", "10", "--batch", "4", "--trap-at-seed", "12"])
+        #expect(totals.hasPrefix("seeds=4 violations=0 stalled=0 traps=1 "), "\(output)")
+        #expect(output.contains("seed 12 (none): trap"))
     }
 
     @Test("a seed replays exactly")
