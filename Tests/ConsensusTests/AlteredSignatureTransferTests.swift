@@ -14,21 +14,30 @@ struct AlteredSignatureTransferTests {
         harness.isolated = [3]
         for _ in 0..<6 { harness.proposeAndDeliver() }
         harness.tick(2)
+        // A Byzantine peer answers the replica's fetch with block 1 under its real certificate and one
+        // transaction signature altered.
+        let forged = SimulatedAuthenticator.signature(secret: .zero, digest: Hash.sha256([0xbd]))
+        #expect(!harness.chains[0][0].block.transactions.isEmpty)
+        #expect(forged != harness.chains[0][0].block.transactions[0].signature)
+        var served = 0
+        harness.servedBlocks = { blocks in
+            guard var first = blocks.first, first.block.height == 1 else { return blocks }
+            served += 1
+            first.block.transactions[0].signature = forged
+            return [first] + blocks.dropFirst()
+        }
         harness.isolated = []
-        // A Byzantine peer serves block 1 with its real certificate and one transaction signature altered.
-        var altered = harness.chains[0][0]
-        #expect(!altered.block.transactions.isEmpty)
-        altered.block.transactions[0].signature = SimulatedAuthenticator.signature(secret: .zero, digest: Hash.sha256([0xbd]))
-        #expect(altered.block.transactions[0].signature != harness.chains[0][0].block.transactions[0].signature)
-        harness.step(3, .message(.blocks([altered])))
+        harness.proposeAndDeliver()
+        harness.tick(until: { $0.rejections(of: 3).contains { if case .invalidStateTransfer = $0 { return true }; return false } })
+        #expect(served >= 1)
         #expect(harness.replicas[3].committedHeight == 0)
         #expect(harness.chains[3].isEmpty)
         #expect(
             harness.rejections(of: 3).contains {
                 if case .invalidStateTransfer(1, _) = $0 { return true }; return false
             })
+        harness.servedBlocks = nil
         // Honest peers then serve the real blocks: the replica catches up to the same chain and never halts.
-        harness.proposeAndDeliver()
         harness.tick(until: { $0.replicas[3].committedHeight >= 6 })
         #expect(harness.replicas[3].committedHeight >= 6)
         #expect(!harness.replicas[3].isHalted)

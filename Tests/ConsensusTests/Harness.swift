@@ -26,6 +26,8 @@ struct Harness {
     var transcript: [String] = []
     /// Messages for which this returns true are lost in the network.
     var drops: (@Sendable (Message) -> Bool)? = nil
+    /// A Byzantine block server: when set, it rewrites the blocks a peer sends in answer to a fetch.
+    var servedBlocks: (([CommittedBlock]) -> [CommittedBlock])? = nil
     var nowMs: UInt64 = Harness.genesisTimeMs + 1000
     var nonce: UInt64 = 0
     /// Validator-set changes the executor reports when it executes a height (rule 20).
@@ -112,7 +114,8 @@ struct Harness {
                 let peer = Int(fetch.peer)
                 if !isolated.contains(index), !isolated.contains(peer) {
                     let start = Int(fetch.fromHeight) - 1
-                    let blocks = Array(chains[peer].dropFirst(start).prefix(ConsensusLimits.fetchBlocksMax))
+                    var blocks = Array(chains[peer].dropFirst(start).prefix(ConsensusLimits.fetchBlocksMax))
+                    if let rewrite = servedBlocks { blocks = rewrite(blocks) }
                     queue.append((peer, index, .blocks(blocks)))
                 }
             }
