@@ -48,7 +48,6 @@ struct IntegerCheck {
         case .viewChange(let signed): visit(signed.payload)
         case .newView(let signed):
             view(signed.payload.view)
-            for change in signed.payload.viewChanges where problem == nil { visit(change.payload) }
             for prePrepare in signed.payload.prePrepares { vote(prePrepare.payload) }
         case .fetchBlocks(let fromHeight, _): height(fromHeight)
         case .blocks(let blocks):
@@ -70,7 +69,6 @@ struct IntegerCheck {
         for checkpoint in change.checkpointProof { height(checkpoint.payload.height) }
         for certificate in change.prepared where problem == nil {
             vote(certificate.prePrepare.payload)
-            visit(certificate.block)
             for prepare in certificate.prepares { vote(prepare.payload) }
         }
     }

@@ -16,7 +16,7 @@ extension Replica {
         let height = signed.payload.height
         // A checkpoint at h shows the signer executed h: it works on h+1 (h ≤ heightMax: admitted).
         noteActivity(of: signed.signer, height: height + 1, view: 0, verifiedAt: height)
-        guard height > stableHeight, height <= highWatermark.adding(saturating: configuration.watermarkWindow) else { return }
+        guard height > stableHeight, height <= highWatermark.adding(saturating: watermarkWindow) else { return }
         if checkpointVotes[height, default: [:]][signed.signer] == nil {
             checkpointVotes[height, default: [:]][signed.signer] = signed
         }

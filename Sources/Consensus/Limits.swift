@@ -21,6 +21,20 @@ public enum ConsensusLimits {
     public static let viewJumpMax: UInt64 = 64
     /// Messages one replica may emit per step (bounds the output of any single input).
     public static let outgoingPerStepMax = 4096
+    /// Block bodies one height keeps besides those its messages name (the accepted, waiting, last accepted
+    /// and prepared blocks): room for the body a new primary is offered for its re-proposal, whatever else
+    /// faulty peers offer.
+    public static let bodiesPerHeightMax = 4
+
+    // MARK: - Bytes (issue 13, defect 5)
+
+    /// The largest encoded consensus message, as sent between replicas: a pre-prepare with a block of
+    /// `Limits.blockBytesMax` and its framing, with room to spare.
+    ///
+    /// VIEW-CHANGE and NEW-VIEW carry digests, not blocks (TOCS §4.5), so their largest legal encodings stay
+    /// below it too; the node's frame limit must exceed it plus the peer-message tag (`NodeLimitsTests` and
+    /// `ConsensusLimitsTests` check both sides).
+    public static let messageBytesMax = Limits.blockBytesMax + 1024 * 1024
 
     // MARK: - Integers from outside (docs/consensus.md, "Integers from outside")
 

@@ -44,14 +44,24 @@ extension Checkpoint {
 extension PreparedCertificate: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.write(prePrepare)
-        encoder.write(block)
         encoder.write(sequence: prepares)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
         prePrepare = try decoder.read()
-        block = try decoder.read()
         prepares = try decoder.readSequence(field: "prepared.prepares", limit: Limits.validatorsMax)
+    }
+}
+
+extension ViewChangeReference: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(signer)
+        encoder.write(digest)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CanonicalDecodingError) {
+        signer = try decoder.readUInt16()
+        digest = try decoder.read()
     }
 }
 
@@ -171,9 +181,12 @@ extension JournalRecord: CanonicalCodable {
             encoder.write(view)
             encoder.write(height)
             encoder.write(digest)
-        case .prepared(let certificate):
+        case .prepared(let certificate, let block):
+            // The layout of the certificate when it carried its block: journals written before stay readable.
             encoder.write(UInt8(4))
-            encoder.write(certificate)
+            encoder.write(certificate.prePrepare)
+            encoder.write(block)
+            encoder.write(sequence: certificate.prepares)
         case .stableCheckpoint(let height, let proof):
             encoder.write(UInt8(5))
             encoder.write(height)
@@ -189,7 +202,11 @@ extension JournalRecord: CanonicalCodable {
         case 3:
             self = .voted(
                 phase: try decoder.read(), view: try decoder.readUInt64(), height: try decoder.readUInt64(), digest: try decoder.read())
-        case 4: self = .prepared(try decoder.read())
+        case 4:
+            let prePrepare: Signed<PrePrepare> = try decoder.read()
+            let block: Block = try decoder.read()
+            let prepares: [Signed<Prepare>] = try decoder.readSequence(field: "prepared.prepares", limit: Limits.validatorsMax)
+            self = .prepared(PreparedCertificate(prePrepare: prePrepare, prepares: prepares), block: block)
         case 5:
             self = .stableCheckpoint(
                 height: try decoder.readUInt64(), proof: try decoder.readSequence(field: "checkpointProof", limit: Limits.validatorsMax))
@@ -210,7 +227,7 @@ extension JournalRecord: CanonicalCodable {
         switch self {
         case .enteredView, .changingView: nil
         case .voted(_, _, let height, _): height
-        case .prepared(let certificate): certificate.height
+        case .prepared(let certificate, _): certificate.height
         case .stableCheckpoint(let height, _): height
         }
     }

@@ -49,15 +49,17 @@ public struct Checkpoint: HeightScopedPayload {
     }
 }
 
-/// A pre-prepare with its block and 2f matching prepares: proof that (v, h, d) prepared (rule 4).
+/// A pre-prepare and 2f matching prepares: proof that (v, h, d) prepared (rule 4).
+///
+/// The block is named by its digest only: PBFT's view-change messages carry digests, and a replica that
+/// lacks a body fetches it (OSDI '99 §4.4; TOCS 2002 §4.5). A VIEW-CHANGE therefore stays within a frame
+/// whatever the blocks weigh; the body travels once, in a pre-prepare (`Replica.offer(_:)`).
 public struct PreparedCertificate: Hashable, Sendable {
     public var prePrepare: Signed<PrePrepare>
-    public var block: Block
     public var prepares: [Signed<Prepare>]
 
-    public init(prePrepare: Signed<PrePrepare>, block: Block, prepares: [Signed<Prepare>]) {
+    public init(prePrepare: Signed<PrePrepare>, prepares: [Signed<Prepare>]) {
         self.prePrepare = prePrepare
-        self.block = block
         self.prepares = prepares
     }
 
@@ -89,22 +91,39 @@ public struct ViewChange: SignablePayload {
     public var maxPreparedHeight: UInt64 { prepared.map(\.height).max() ?? stableHeight }
 }
 
-/// `⟨NEW-VIEW, v+1, V, O⟩` (PBFT §4.4, rule 14). O carries re-proposals; their blocks are in V.
+/// Names one VIEW-CHANGE of a NEW-VIEW's V: its signer and the digest its signature covers.
+///
+/// TOCS 2002 §4.5: V holds the sender and digest of each view-change message, not the message, so a
+/// NEW-VIEW stays small whatever the validator count; backups check V against the VIEW-CHANGEs they
+/// received, which the new primary also relays one by one.
+public struct ViewChangeReference: Hashable, Sendable {
+    public var signer: UInt16
+    /// `ViewChange.signingDigest(chainId:)` of the referenced message.
+    public var digest: Hash
+
+    public init(signer: UInt16, digest: Hash) {
+        (self.signer, self.digest) = (signer, digest)
+    }
+}
+
+/// `⟨NEW-VIEW, v+1, V, O⟩` (PBFT §4.4, rule 14; V by reference as in TOCS §4.5). O names re-proposed blocks
+/// by digest; the new primary sends each body it holds as a pre-prepare of O.
 public struct NewView: SignablePayload {
     public static let messageType = ConsensusMessageType.newView
     public var view: UInt64
-    public var viewChanges: [Signed<ViewChange>]
+    public var viewChanges: [ViewChangeReference]
     public var prePrepares: [Signed<PrePrepare>]
 
-    public init(view: UInt64, viewChanges: [Signed<ViewChange>], prePrepares: [Signed<PrePrepare>]) {
+    public init(view: UInt64, viewChanges: [ViewChangeReference], prePrepares: [Signed<PrePrepare>]) {
         self.view = view
         self.viewChanges = viewChanges
         self.prePrepares = prePrepares
     }
 }
 
-/// Everything one replica sends another. Blocks travel with pre-prepares; state transfer asks for
-/// committed blocks with their certificates (PBFT-NOTES rule 18).
+/// Everything one replica sends another. Blocks travel only with pre-prepares (a proposal, a body pushed to
+/// a new primary, or a re-proposal of O) and in state transfer, which asks for committed blocks with their
+/// certificates (PBFT-NOTES rule 18); VIEW-CHANGE and NEW-VIEW carry digests.
 public enum Message: Hashable, Sendable {
     case prePrepare(Signed<PrePrepare>, Block)
     case prepare(Signed<Prepare>)

@@ -31,7 +31,7 @@ extension Replica {
         let payload = PrePrepare(view: view, height: height, digest: block.hash)
         guard let signed = sign(payload), recordVote(.prePrepare, view: view, height: height, digest: block.hash) else { return }
         slots[height, default: Slot()].prePrepare = signed
-        slots[height, default: Slot()].block = block
+        slots[height, default: Slot()].bodies[block.hash] = block
         send(.prePrepare(signed, block))
         emit(.proposed(view: view, height: height, digest: block.hash))
         armTimerIfIdle()
@@ -66,6 +66,9 @@ extension Replica {
         guard block.hash == signed.payload.digest else {
             return reject(.invalidBlock(height: height, reason: "block hash does not match the digest"))
         }
+        // A body this replica awaits (an entry of O, or a block a VIEW-CHANGE names) is taken whatever view
+        // the pre-prepare carrying it names; a repeat of the accepted pre-prepare needs nothing more.
+        if offer(block) || slots[height]?.prePrepare == signed { return }
         // A fresh proposal names its own view; only NEW-VIEW re-proposals keep an older header (rule 23: the
         // drift check then cannot be dodged by naming an old view).
         guard block.header.view == messageView else {
@@ -76,7 +79,7 @@ extension Replica {
             return
         }
         var slot = slots[height, default: Slot()]
-        if let accepted = slot.prePrepare ?? slot.waiting?.0, accepted.payload.view == messageView {
+        if let accepted = slot.prePrepare ?? slot.waiting, accepted.payload.view == messageView {
             if accepted.payload.digest != signed.payload.digest {
                 // Rule 17: two signed proposals for one (view, height) convict the primary.
                 emit(.equivocation(first: accepted, second: signed))
@@ -86,7 +89,7 @@ extension Replica {
         }
         guard height > committedHeight else { return }
         if height > committedHeight + 1 || executedHeight < committedHeight {
-            slot.waiting = (signed, block)
+            slot.wait(for: signed, body: block)
             slots[height] = slot
             armTimerIfIdle()
             return
@@ -102,7 +105,7 @@ extension Replica {
         }
         slots[height, default: Slot()].waiting = nil
         slots[height, default: Slot()].prePrepare = signed
-        slots[height, default: Slot()].block = block
+        slots[height, default: Slot()].bodies[signed.payload.digest] = block
         armTimerIfIdle()
         if let own = ownIndex(at: height), own != signed.signer, mayVote(view: signed.payload.view, height: height),
             recordVote(.prepare, view: signed.payload.view, height: height, digest: signed.payload.digest),
@@ -231,16 +234,19 @@ extension Replica {
     }
 
     /// Rule 4: prepared ⇔ the pre-prepare plus q−1 matching prepares from distinct backups; then COMMIT (rule 5).
+    ///
+    /// A replica prepares only a block it holds (its body is journaled with the certificate), except at a
+    /// height it already committed: there it only helps the others finish (rule 15).
     mutating func checkPrepared(height: UInt64) {
-        guard var slot = slots[height], let prePrepare = slot.prePrepare, let block = slot.block, !slot.sentCommit else { return }
+        guard var slot = slots[height], let prePrepare = slot.prePrepare, slot.block != nil || slot.isCommitted, !slot.sentCommit
+        else { return }
         let prepares = slot.matchingPrepares(primary: primary(of: prePrepare.payload.view, at: height))
         guard prepares.count >= quorum(at: height) - 1 else { return }
-        let certificate = PreparedCertificate(
-            prePrepare: prePrepare, block: block, prepares: Array(prepares.prefix(quorum(at: height) - 1)))
+        let certificate = PreparedCertificate(prePrepare: prePrepare, prepares: Array(prepares.prefix(quorum(at: height) - 1)))
         slot.recordPrepared(certificate)
         slot.sentCommit = true
         let payload = Commit(view: prePrepare.payload.view, height: height, digest: prePrepare.payload.digest)
-        persist(.prepared(certificate))
+        if let block = slot.block { persist(.prepared(certificate, block: block)) }
         emit(.prepared(view: payload.view, height: height, digest: payload.digest))
         if mayVote(view: payload.view, height: height), let own = ownIndex(at: height),
             recordVote(.commit, view: payload.view, height: height, digest: payload.digest),
@@ -312,7 +318,10 @@ extension Replica {
             schedule.schedule(change.validators, from: change.activationHeight)
             noteValidatorSetChange(from: previousValidators)
         }
-        if height % configuration.checkpointInterval == 0, let blockHash = committedBlockHashes[height] {
+        // Rule 10, and a checkpoint at the height whose execution changes the parameters: every replica adopts
+        // them there, so all send it, and once stable it re-anchors the window under the new K and L.
+        let changesParameters = parameters.map { $0 != configuration.parameters && $0.problem == nil } ?? false
+        if height % configuration.checkpointInterval == 0 || changesParameters, let blockHash = committedBlockHashes[height] {
             sendCheckpoint(Checkpoint(height: height, blockHash: blockHash, stateRoot: stateRoot))
         }
         committedBlockHashes = committedBlockHashes.filter { $0.key > height }
@@ -326,6 +335,7 @@ extension Replica {
     /// run with are refused and the old ones kept; the ledger's governance checks make that unreachable.
     mutating func adopt(_ parameters: ReplicaParameters, after height: UInt64) {
         if let problem = parameters.problem { return reject(.invalidParameters(height: height, reason: problem)) }
+        carriedWindow = (window: watermarkWindow, untilStable: height)
         configuration.parameters = parameters
         timeoutTicks = min(max(timeoutTicks, parameters.viewChangeTimeoutTicks), parameters.viewChangeTimeoutTicksMax)
         if !isChangingView { timeoutTicks = parameters.viewChangeTimeoutTicks }
@@ -335,7 +345,9 @@ extension Replica {
     /// Re-checks a pre-prepare that arrived before its parent was committed and executed.
     mutating func releaseWaitingProposal() {
         let height = committedHeight + 1
-        guard executedHeight == committedHeight, let (signed, block) = slots[height]?.waiting else { return }
+        guard executedHeight == committedHeight, let signed = slots[height]?.waiting,
+            let block = slots[height]?.bodies[signed.payload.digest]
+        else { return }
         slots[height]?.waiting = nil
         guard signed.payload.view == view, !isChangingView else { return }
         accept(signed, block: block)

@@ -52,8 +52,9 @@ public enum JournalRecord: Hashable, Sendable {
     case changingView(UInt64)
     /// The replica sent (or, as primary, proposed) `digest` at (view, height) in `phase` (rule 8).
     case voted(phase: VotePhase, view: UInt64, height: UInt64, digest: Hash)
-    /// The replica became prepared; P of a later VIEW-CHANGE must include it even after a restart.
-    case prepared(PreparedCertificate)
+    /// The replica became prepared; P of a later VIEW-CHANGE must include it even after a restart, and the
+    /// replica must still hold the block to give it to a new primary that lacks it.
+    case prepared(PreparedCertificate, block: Block)
     /// A checkpoint became stable with this proof (rule 11).
     case stableCheckpoint(height: UInt64, proof: [Signed<Checkpoint>])
 }

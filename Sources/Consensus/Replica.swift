@@ -40,8 +40,13 @@ public struct Replica: Sendable {
     /// Own checkpoint messages by height, so divergence from a stable one can be detected (rule 12).
     var ownCheckpoints: [UInt64: Checkpoint] = [:]
     var viewChanges: [UInt16: Signed<ViewChange>] = [:]
-    /// The NEW-VIEW this replica sent as primary, retransmitted until the view makes progress.
+    /// The NEW-VIEW this replica sent as primary and the VIEW-CHANGEs its V names, retransmitted (and
+    /// relayed) until the view makes progress.
     var newViewSent: Signed<NewView>? = nil
+    var newViewProof: [Signed<ViewChange>] = []
+    /// A NEW-VIEW from the primary of its view waiting for VIEW-CHANGEs its V names (TOCS §4.5): one, the
+    /// latest, with the referenced messages collected so far (at most one per validator).
+    var pendingNewView: PendingNewView? = nil
     /// Messages for later views, by sender, each sender within its own count and byte budget (rule 7).
     var futureMessages: [Address: FutureMessages] = [:]
     /// Highest height and view each validator was seen working at (catch-up and view synchronization).
@@ -60,6 +65,9 @@ public struct Replica: Sendable {
     var fetchAttempt: UInt64 = 0
     /// Transferred blocks waiting until the set that checks them is known (at most `fetchBlocksMax`).
     var transferQueue: [CommittedBlock] = []
+    /// The window before the last parameter change, in force (if larger) until a checkpoint at `untilStable`
+    /// or above is stable (`watermarkWindow`).
+    var carriedWindow: (window: UInt64, untilStable: UInt64)? = nil
     /// Set on a state-root divergence: the replica stops voting (rule 12).
     public internal(set) var isHalted = false
     /// A wiped replica (no journal) votes only after learning, by state transfer, what was committed (rule 19).
@@ -105,9 +113,10 @@ public struct Replica: Sendable {
                 if target >= view { (view, isChangingView) = (target, true) }
             case .voted(let phase, let view, let height, let digest):
                 votes[VoteKey(phase: phase, view: view, height: height)] = digest
-            case .prepared(let certificate):
+            case .prepared(let certificate, let block):
                 if certificate.height > committedHeight || certificate.height > stableHeight {
                     slots[certificate.height, default: Slot()].recordPrepared(certificate)
+                    slots[certificate.height, default: Slot()].bodies[certificate.digest] = block
                 }
             case .stableCheckpoint(let height, let proof):
                 if height >= stableHeight { (stableHeight, stableProof) = (height, proof) }
@@ -178,7 +187,19 @@ public struct Replica: Sendable {
 
     var lowWatermark: UInt64 { stableHeight }
     /// l + L, saturating: L comes from genesis or governance (rule 7 and the integer rule).
-    var highWatermark: UInt64 { stableHeight.adding(saturating: configuration.watermarkWindow) }
+    var highWatermark: UInt64 { stableHeight.adding(saturating: watermarkWindow) }
+
+    /// L in force: the configured window, or the window before a parameter change while no checkpoint at or
+    /// above the change is stable yet, whichever is larger.
+    ///
+    /// A change that shrinks L (or moves K) must not leave heights already committed above the new high
+    /// watermark: the next checkpoint would then lie beyond the window and never become stable, and the
+    /// chain would halt (simulator seed 1213). The old window holds until the checkpoint every replica sends
+    /// at the change height (`onExecuted`) is stable, which re-anchors the window (rules 10, 11).
+    var watermarkWindow: UInt64 {
+        guard let carried = carriedWindow, stableHeight < carried.untilStable else { return configuration.watermarkWindow }
+        return max(configuration.watermarkWindow, carried.window)
+    }
 
     /// The height whose validator set checks VIEW-CHANGE and NEW-VIEW: the receiver's next height.
     ///
@@ -331,4 +352,10 @@ struct VoteKey: Hashable, Sendable {
 struct FutureMessages: Sendable {
     var messages: [Message] = []
     var bytes = 0
+}
+
+/// A NEW-VIEW whose V names VIEW-CHANGEs this replica has not all seen yet, and those it collected.
+struct PendingNewView: Sendable {
+    var signed: Signed<NewView>
+    var changes: [UInt16: Signed<ViewChange>] = [:]
 }

@@ -42,13 +42,17 @@ extension Replica {
         if isChangingView {
             if let own = ownIndex(at: viewChangeHeight), let change = viewChanges[own], change.payload.newView == view {
                 send(.viewChange(change))
+                offerBodiesToNewPrimary()
             } else {
                 // Restarted mid-change: the journal restored the target view, not the message.
                 sendViewChange()
             }
             return
         }
-        if let newView = newViewSent, newView.payload.view == view, timerDeadline != nil { send(.newView(newView)) }
+        if let newView = newViewSent, newView.payload.view == view, timerDeadline != nil {
+            for change in newViewProof where change.signer != newView.signer { send(.viewChange(change)) }
+            send(.newView(newView))
+        }
         let height = committedHeight + 1
         if let slot = slots[height], let prePrepare = slot.prePrepare, let block = slot.block, !slot.isCommitted,
             let own = ownIndex(at: height)
@@ -73,6 +77,7 @@ extension Replica {
         view = target
         isChangingView = true
         newViewSent = nil
+        newViewProof = []
         persist(.changingView(target))
         timerDeadline = nil
         for height in slots.keys { slots[height]?.resetView() }
@@ -93,10 +98,82 @@ extension Replica {
         guard let signed = sign(payload, at: viewChangeHeight) else { return }
         viewChanges[signed.signer] = signed
         send(.viewChange(signed))
+        offerBodiesToNewPrimary()
     }
 
+    /// Sends the new primary the bodies this replica holds above its committed height (the blocks it
+    /// prepared or last accepted), each as the pre-prepare that proposed it.
+    ///
+    /// VIEW-CHANGE names prepared blocks by digest only (TOCS §4.5); the new primary needs the body of the
+    /// block it re-proposes at the next height. Every replica that accepted it holds it, so an honest one
+    /// among the f+1 that did delivers it even when the certificate came from a faulty replica.
+    mutating func offerBodiesToNewPrimary() {
+        let height = committedHeight + 1
+        let newPrimary = primary(of: view, at: height)
+        guard let slot = slots[height], ownIndex(at: height) != newPrimary else { return }
+        var sent: Set<Hash> = []
+        for prePrepare in [slot.prepared?.prePrepare, slot.lastAccepted].compactMap({ $0 }) {
+            guard let body = slot.bodies[prePrepare.payload.digest], sent.insert(body.hash).inserted else { continue }
+            send(.prePrepare(prePrepare, body), to: .replica(newPrimary))
+        }
+    }
+
+    /// Takes a block body that arrived in any pre-prepare, when this replica awaits a body with its digest.
+    ///
+    /// Awaited are the bodies of O's entries (accepted or waiting), of a prepared certificate, and, while
+    /// changing view, the block the VIEW-CHANGEs received so far would have this replica re-propose. The
+    /// digest authenticates the body, so it is taken from whoever sends it (TOCS §4.5: missing bodies are
+    /// fetched from other replicas). Returns whether the body was taken.
+    mutating func offer(_ block: Block) -> Bool {
+        let (height, digest) = (block.height, block.hash)
+        guard height > committedHeight, height <= highWatermark else { return false }
+        var slot = slots[height] ?? Slot()
+        guard slot.bodies[digest] == nil else { return false }
+        let named = slot.namedDigests.contains(digest)
+        guard named || (isChangingView && digest == reproposedDigest(at: height)) else { return false }
+        guard named || slot.bodies.count < ConsensusLimits.bodiesPerHeightMax else { return false }
+        slot.bodies[digest] = block
+        slots[height] = slot
+        if let prePrepare = slot.prePrepare, prePrepare.payload.digest == digest {
+            // The new primary relays the body of its own entry of O; a backup can now deliver it.
+            if prePrepare.signer == ownIndex(at: height) { send(.prePrepare(prePrepare, block)) }
+            checkPrepared(height: height)
+            deliverCommitted()
+        }
+        releaseWaitingProposal()
+        return true
+    }
+
+    /// The digest O would name at `height` from the VIEW-CHANGEs for the current view received so far.
+    func reproposedDigest(at height: UInt64) -> Hash? {
+        let candidates = viewChanges.values.filter { $0.payload.newView == view }.flatMap(\.payload.prepared).filter { $0.height == height }
+        return candidates.max(by: { ($0.view, $0.digest) < ($1.view, $1.digest) })?.digest
+    }
+
+    /// PBFT §4.4 VIEW-CHANGE handling; a message the pending NEW-VIEW names also completes it (TOCS §4.5).
     mutating func onViewChange(_ signed: Signed<ViewChange>) {
         guard isValid(signed, at: viewChangeHeight) else { return reject(.invalidSignature(signer: signed.signer)) }
+        let completesNewView = collectForPendingNewView(signed)
+        admit(signed)
+        if completesNewView, let pending = pendingNewView { onNewView(pending.signed) }
+    }
+
+    /// Keeps `signed` for the pending NEW-VIEW when its V names it; returns whether it did.
+    mutating func collectForPendingNewView(_ signed: Signed<ViewChange>) -> Bool {
+        guard var pending = pendingNewView, pending.changes[signed.signer] == nil,
+            pending.signed.payload.viewChanges.contains(reference(to: signed))
+        else { return false }
+        pending.changes[signed.signer] = signed
+        pendingNewView = pending
+        return true
+    }
+
+    func reference(to change: Signed<ViewChange>) -> ViewChangeReference {
+        ViewChangeReference(signer: change.signer, digest: change.payload.signingDigest(chainId: configuration.chainId))
+    }
+
+    /// Records a VIEW-CHANGE with a valid signature: rules 13, 16a and 14 (the new primary's quorum).
+    mutating func admit(_ signed: Signed<ViewChange>) {
         let target = signed.payload.newView
         guard target > view || (target == view && isChangingView) else { return }
         if let problem = problemWithViewChange(signed.payload) {
@@ -140,7 +217,9 @@ extension Replica {
         var previousHeight = change.stableHeight
         for certificate in change.prepared {
             guard certificate.height > previousHeight else { return "prepared certificates not in ascending height" }
-            guard certificate.height <= change.stableHeight.adding(saturating: configuration.watermarkWindow) else {
+            // The absolute bound, not the live L: replicas may disagree on L while a parameter change settles,
+            // and a VIEW-CHANGE one of them finds valid must be valid for all (simulator seed 1213).
+            guard certificate.height <= change.stableHeight.adding(saturating: ConsensusLimits.watermarkWindowMax) else {
                 return "prepared height beyond the window"
             }
             guard certificate.view < change.newView else { return "prepared in a view not below the new view" }
@@ -155,7 +234,6 @@ extension Replica {
         let (height, certificateView) = (certificate.height, certificate.view)
         let primary = primary(of: certificateView, at: height)
         guard certificate.prePrepare.signer == primary, isValid(certificate.prePrepare) else { return "pre-prepare not from the primary" }
-        guard certificate.block.hash == certificate.digest, certificate.block.height == height else { return "block does not match" }
         guard certificate.prepares.count >= quorum(at: height) - 1 else { return "too few prepares" }
         guard Set(certificate.prepares.map(\.signer)).count == certificate.prepares.count else { return "duplicate prepare signer" }
         for prepare in certificate.prepares {
@@ -167,6 +245,10 @@ extension Replica {
     }
 
     /// Rule 14: the new primary, on q valid VIEW-CHANGEs for its view, multicasts NEW-VIEW.
+    ///
+    /// V names the VIEW-CHANGEs by digest and the primary relays each of them, so no message grows with the
+    /// validator count times the window (TOCS §4.5); O names blocks by digest and the primary sends the body
+    /// of each entry above its committed height it holds (one height is in flight, so usually one block).
     mutating func tryFormNewView() {
         guard isChangingView, !isHalted, let own = ownIndex(at: committedHeight + 1), own == primary(of: view, at: committedHeight + 1)
         else { return }
@@ -179,13 +261,19 @@ extension Replica {
             guard let signed = sign(PrePrepare(view: view, height: certificate.height, digest: certificate.digest)) else { return }
             prePrepares.append(signed)
         }
-        guard let newView = sign(NewView(view: view, viewChanges: changes, prePrepares: prePrepares), at: viewChangeHeight) else { return }
+        let payload = NewView(view: view, viewChanges: changes.map(reference(to:)), prePrepares: prePrepares)
+        guard let newView = sign(payload, at: viewChangeHeight) else { return }
         for prePrepare in prePrepares {
             _ = recordVote(.prePrepare, view: view, height: prePrepare.payload.height, digest: prePrepare.payload.digest)
         }
-        newViewSent = newView
+        (newViewSent, newViewProof) = (newView, changes)
+        // Relayed so every backup can check V; its own VIEW-CHANGE it multicast already.
+        for change in changes where change.signer != own { send(.viewChange(change)) }
         send(.newView(newView))
-        enter(newView.payload, reproposals: reproposals)
+        for prePrepare in prePrepares where prePrepare.payload.height > committedHeight {
+            if let body = slots[prePrepare.payload.height]?.bodies[prePrepare.payload.digest] { send(.prePrepare(prePrepare, body)) }
+        }
+        enter(changes: changes, prePrepares: prePrepares)
     }
 
     /// Rule 14's O: for each height in (min-s, max-s], the certificate of the highest view. Nil when a
@@ -206,6 +294,9 @@ extension Replica {
     }
 
     /// Rule 15: a backup accepts NEW-VIEW only after checking every VIEW-CHANGE and recomputing O itself.
+    ///
+    /// V names VIEW-CHANGEs by digest (TOCS §4.5): until this replica holds every one of them (received
+    /// directly or relayed by the primary) the NEW-VIEW waits in `pendingNewView`.
     mutating func onNewView(_ signed: Signed<NewView>) {
         guard isValid(signed, at: viewChangeHeight) else { return reject(.invalidSignature(signer: signed.signer)) }
         let newView = signed.payload
@@ -213,29 +304,37 @@ extension Replica {
         guard signed.signer == primary(of: newView.view, at: committedHeight + 1) else {
             return reject(.notFromPrimary(signer: signed.signer))
         }
-        if let problem = problemWithNewView(newView, primary: signed.signer) {
-            return reject(.invalidNewView(signer: signed.signer, reason: problem))
+        guard newView.viewChanges.count <= currentValidators.count else {
+            return reject(.invalidNewView(signer: signed.signer, reason: "V names more VIEW-CHANGEs than there are validators"))
         }
-        let reproposals: [PreparedCertificate]
-        if configuration.faults.contains(.acceptAnyNewView) {
-            // Negative control: trust the primary's O, taking blocks from whatever certificates match.
-            let all = newView.viewChanges.flatMap(\.payload.prepared)
-            reproposals = newView.prePrepares.compactMap { prePrepare in all.first { $0.height == prePrepare.payload.height } }
-        } else {
-            guard let computed = Self.reproposals(for: newView.viewChanges.map(\.payload)) else {
-                return reject(.invalidNewView(signer: signed.signer, reason: "O cannot be computed from V"))
-            }
-            reproposals = computed
+        guard let changes = referencedViewChanges(signed) else { return }
+        if let problem = problemWithNewView(newView, changes: changes, primary: signed.signer) {
+            return reject(.invalidNewView(signer: signed.signer, reason: problem))
         }
         if view < newView.view { persist(.changingView(newView.view)) }
         view = newView.view
-        enter(newView, reproposals: reproposals, prePrepares: newView.prePrepares)
+        enter(changes: changes, prePrepares: newView.prePrepares)
     }
 
-    func problemWithNewView(_ newView: NewView, primary: UInt16) -> String? {
-        guard newView.viewChanges.count >= quorum(at: committedHeight + 1) else { return "fewer than a quorum of VIEW-CHANGEs" }
-        guard Set(newView.viewChanges.map(\.signer)).count == newView.viewChanges.count else { return "duplicate VIEW-CHANGE signer" }
-        for change in newView.viewChanges {
+    /// The VIEW-CHANGEs a NEW-VIEW's V names, in V's order, or nil (the NEW-VIEW then waits for them).
+    mutating func referencedViewChanges(_ signed: Signed<NewView>) -> [Signed<ViewChange>]? {
+        var pending = pendingNewView.flatMap { $0.signed == signed ? $0 : nil } ?? PendingNewView(signed: signed)
+        var changes: [Signed<ViewChange>] = []
+        for reference in signed.payload.viewChanges {
+            if let known = pending.changes[reference.signer] ?? viewChanges[reference.signer], self.reference(to: known) == reference {
+                pending.changes[reference.signer] = known
+                changes.append(known)
+            }
+        }
+        guard changes.count < signed.payload.viewChanges.count else { return changes }
+        if pendingNewView.map({ $0.signed.payload.view <= signed.payload.view }) ?? true { pendingNewView = pending }
+        return nil
+    }
+
+    func problemWithNewView(_ newView: NewView, changes: [Signed<ViewChange>], primary: UInt16) -> String? {
+        guard changes.count >= quorum(at: committedHeight + 1) else { return "fewer than a quorum of VIEW-CHANGEs" }
+        guard Set(changes.map(\.signer)).count == changes.count else { return "duplicate VIEW-CHANGE signer" }
+        for change in changes {
             guard change.payload.newView == newView.view else { return "VIEW-CHANGE for another view" }
             guard isValid(change, at: viewChangeHeight) else { return "bad VIEW-CHANGE signature from \(change.signer)" }
             if let problem = problemWithViewChange(change.payload) { return "VIEW-CHANGE from \(change.signer): \(problem)" }
@@ -245,59 +344,61 @@ extension Replica {
                 return "O holds a pre-prepare not signed by the new primary for its view"
             }
         }
+        // Negative control: trust the primary's O instead of recomputing it.
         if configuration.faults.contains(.acceptAnyNewView) { return nil }
-        guard let expected = Self.reproposals(for: newView.viewChanges.map(\.payload)) else { return "O cannot be computed from V" }
+        guard let expected = Self.reproposals(for: changes.map(\.payload)) else { return "O cannot be computed from V" }
         let expectedO = expected.map { PrePrepare(view: newView.view, height: $0.height, digest: $0.digest) }
         guard expectedO == newView.prePrepares.map(\.payload) else { return "O differs from the one V determines" }
         return nil
     }
 
     /// Enters the new view: adopts V's stable checkpoint, then treats each entry of O as a pre-prepare.
-    mutating func enter(_ newView: NewView, reproposals: [PreparedCertificate], prePrepares: [Signed<PrePrepare>]? = nil) {
+    mutating func enter(changes: [Signed<ViewChange>], prePrepares: [Signed<PrePrepare>]) {
         isChangingView = false
+        pendingNewView = nil
         persist(.enteredView(view))
         emit(.enteredView(view))
         timerDeadline = nil
-        if let best = newView.viewChanges.max(by: { $0.payload.stableHeight < $1.payload.stableHeight }),
+        if let best = changes.max(by: { $0.payload.stableHeight < $1.payload.stableHeight }),
             best.payload.stableHeight > stableHeight, let checkpoint = best.payload.checkpointProof.first?.payload
         {
             makeStable(checkpoint, proof: best.payload.checkpointProof)
         }
-        let signedO = prePrepares ?? newView.prePrepares
-        for (certificate, prePrepare) in zip(reproposals, signedO) where certificate.height > stableHeight {
-            adoptReproposal(prePrepare, block: certificate.block)
+        for prePrepare in prePrepares where prePrepare.payload.height > stableHeight {
+            adoptReproposal(prePrepare)
         }
-        if !reproposals.isEmpty || workPending { armTimer() }
+        if !prePrepares.isEmpty || workPending { armTimer() }
         drainBuffer()
     }
 
     /// Treats one entry of O like a pre-prepare of the new view (rule 15: prepare each, fetching blocks).
-    mutating func adoptReproposal(_ prePrepare: Signed<PrePrepare>, block: Block) {
-        let height = prePrepare.payload.height
+    ///
+    /// The body comes from this replica's own slot or, when it lacks it, from the new primary's pre-prepare
+    /// of the entry (`offer(_:)`); until then the entry waits. At a height already committed here no body is
+    /// needed: the replica only votes so that the others can finish.
+    mutating func adoptReproposal(_ prePrepare: Signed<PrePrepare>) {
+        let (height, digest) = (prePrepare.payload.height, prePrepare.payload.digest)
         if height <= committedHeight {
-            // Already committed here; vote so replicas that have not can finish it.
             slots[height, default: Slot()].prePrepare = prePrepare
-            slots[height, default: Slot()].block = block
             slots[height, default: Slot()].isCommitted = true
             if let own = ownIndex(at: height), own != prePrepare.signer, mayVote(view: view, height: height),
-                block.hash == committedBlockHash(at: height) ?? block.hash,
-                recordVote(.prepare, view: view, height: height, digest: prePrepare.payload.digest),
-                let prepare = sign(Prepare(view: view, height: height, digest: prePrepare.payload.digest))
+                digest == committedBlockHash(at: height) ?? digest,
+                recordVote(.prepare, view: view, height: height, digest: digest),
+                let prepare = sign(Prepare(view: view, height: height, digest: digest))
             {
                 slots[height, default: Slot()].prepares[own] = prepare
                 send(.prepare(prepare))
             }
             checkPrepared(height: height)
-        } else if height == committedHeight + 1, executedHeight == committedHeight {
-            if let own = ownIndex(at: height), own == prePrepare.signer {
-                slots[height, default: Slot()].prePrepare = prePrepare
-                slots[height, default: Slot()].block = block
-                checkPrepared(height: height)
-            } else {
-                accept(prePrepare, block: block)
-            }
+        } else if height == committedHeight + 1, executedHeight == committedHeight, let own = ownIndex(at: height),
+            own == prePrepare.signer
+        {
+            slots[height, default: Slot()].prePrepare = prePrepare
+            checkPrepared(height: height)
+        } else if height == committedHeight + 1, executedHeight == committedHeight, let body = slots[height]?.bodies[digest] {
+            accept(prePrepare, block: body)
         } else {
-            slots[height, default: Slot()].waiting = (prePrepare, block)
+            slots[height, default: Slot()].wait(for: prePrepare, body: nil)
         }
     }
 
@@ -311,6 +412,8 @@ extension Replica {
         view = target
         isChangingView = false
         newViewSent = nil
+        newViewProof = []
+        pendingNewView = nil
         persist(.enteredView(target))
         emit(.enteredView(target))
         for height in slots.keys { slots[height]?.resetView() }

@@ -81,6 +81,8 @@ public struct Cluster {
     var fuzzer: MessageFuzzer? = nil
     /// Consensus parameters the simulated governance changes, by the height whose execution changes them.
     public let parameterChanges: [UInt64: ReplicaParameters]
+    /// A key rotation of the fuzzing validator, reported by the execution of `height` (`keyRotation`).
+    public let rotation: (height: UInt64, change: ValidatorSetChange)?
     var restartAt: [Int: UInt64] = [:]
     var partitionEndsAt: UInt64 = 0
     // Checker state.
@@ -102,6 +104,7 @@ public struct Cluster {
         result = SeedResult(seed: seed)
         var behaviours = [ByzantineMode](repeating: .none, count: options.validators)
         let faulty = options.validators - 1
+        rotation = options.byzantine == .fuzz ? Self.keyRotation(seed: seed, keys: keys, faulty: faulty) : nil
         if options.byzantine != .none { behaviours[faulty] = options.byzantine }
         for index in 0..<options.validators {
             addNode(index: index, behaviour: behaviours[index])
@@ -140,6 +143,16 @@ public struct Cluster {
         return changes
     }
 
+    /// A seeded key rotation of the fuzzing validator, on a third of the seeds: from then on the set holds a
+    /// fresh key nobody has, and the fuzzer keeps signing with the removed one (stale keys after rotation,
+    /// issue 13 deliver 7; defect 7). Its own random stream, so the faults of a seed do not depend on it.
+    static func keyRotation(seed: UInt64, keys: SimulatedKeys, faulty: Int) -> (height: UInt64, change: ValidatorSetChange)? {
+        var random = SimulationRandom(seed: seed ^ 0x6b65_795f_726f_7461)
+        guard random.chance(33) else { return nil }
+        let height = 4 + random.below(24)
+        return (height, ValidatorSetChange(validators: keys.rotated(faulty), activationHeight: height + 2))
+    }
+
     /// The consensus parameters committed state holds after executing `height`.
     public func parameters(after height: UInt64) -> ReplicaParameters {
         parameterChanges.filter { $0.key <= height }.max { $0.key < $1.key }?.value ?? options.replicaConfiguration.parameters
@@ -149,9 +162,13 @@ public struct Cluster {
         var configuration = options.replicaConfiguration
         // A restart reads the parameters from the state it resumes from, as the node does from its ledger.
         configuration.parameters = parameters(after: chain?.committedHeight ?? 0)
+        // A restart reads the validator sets from its state too: a rotation it executed stays scheduled.
+        var schedule = ValidatorSchedule(genesis: keys.validators)
+        if let rotation, let chain, chain.committedHeight >= rotation.height {
+            schedule.schedule(rotation.change.validators, from: rotation.change.activationHeight)
+        }
         return Replica(
-            configuration: configuration, identity: keys.address(of: index),
-            schedule: ValidatorSchedule(genesis: keys.validators),
+            configuration: configuration, identity: keys.address(of: index), schedule: schedule,
             chain: chain ?? .genesis(timestampMs: Self.genesisTimeMs, stateRoot: CounterApplication.genesisRoot),
             journal: journal, wiped: wiped, authenticator: keys.authenticator(for: index), screen: SimulatedScreen())
     }
@@ -332,7 +349,8 @@ public struct Cluster {
         }
         nodes[id].replica.step(
             .executed(
-                height: block.height, stateRoot: root, receiptsRoot: nodes[id].application.receiptsRoot, validatorSetChange: nil,
+                height: block.height, stateRoot: root, receiptsRoot: nodes[id].application.receiptsRoot,
+                validatorSetChange: rotation.flatMap { $0.height == block.height ? $0.change : nil },
                 parameters: parameters(after: block.height)))
         // Deliver 5: every replica runs the parameters committed state holds, live, with no restart.
         let expected = parameters(after: nodes[id].replica.executedHeight)

@@ -9,7 +9,8 @@ import Consensus
 /// Byzantine validator itself, so honest replicas see a correctly signed message from a member of the set
 /// and must refuse it on its content: extreme integers (0, 1, 2^32, 2^63, 2^64−1), other heights and views,
 /// oversized and duplicated blocks, far-future and past timestamps, altered transaction signatures in
-/// blocks it serves.
+/// blocks it serves. On a third of the seeds its key is rotated out of the set (`Cluster.keyRotation`) and it
+/// goes on signing with the stale key.
 public struct MessageFuzzer: Sendable {
     /// The Byzantine validator's index and key.
     let index: UInt16
@@ -65,8 +66,13 @@ public struct MessageFuzzer: Sendable {
             case 0: payload.view = integer(near: payload.view, &random)
             case 1: payload.viewChanges += payload.viewChanges.prefix(1)
             default:
-                if let first = payload.viewChanges.first {
-                    payload.viewChanges[0] = sign(mutateViewChange(first.payload, nowMs: nowMs, &random))
+                // V names a VIEW-CHANGE nobody sent (or another signer's): backups must not wait on it forever.
+                if !payload.viewChanges.isEmpty {
+                    if random.chance(50) {
+                        payload.viewChanges[0].digest = randomHash(&random)
+                    } else {
+                        payload.viewChanges[0].signer = UInt16(truncatingIfNeeded: random.below(8))
+                    }
                 }
             }
             return .newView(sign(payload))
@@ -109,7 +115,13 @@ public struct MessageFuzzer: Sendable {
         case 3: change.prepared += change.prepared.prefix(1)
         default:
             if !change.prepared.isEmpty {
-                change.prepared[0].block = mutateBlock(change.prepared[0].block, nowMs: nowMs, &random)
+                // A certificate for another digest, or with one prepare too few.
+                if random.chance(50) {
+                    change.prepared[0].prePrepare = sign(
+                        PrePrepare(view: change.prepared[0].view, height: change.prepared[0].height, digest: randomHash(&random)))
+                } else {
+                    change.prepared[0].prepares = Array(change.prepared[0].prepares.dropLast())
+                }
             } else {
                 change.newView = integer(near: change.newView, &random)
             }

@@ -8,6 +8,8 @@ public struct SimulatedKeys: Sendable {
     public let validators: ValidatorSet
     let secrets: [Hash]
     let secretsByKey: [[UInt8]: Hash]
+    /// The key a validator rotates to (`rotated(_:)`): nobody in the cluster holds it.
+    let rotatedMember: Validator
 
     public init(count: Int, seed: UInt64) {
         var secrets: [Hash] = []
@@ -24,9 +26,22 @@ public struct SimulatedKeys: Sendable {
         }
         self.secrets = secrets
         self.validators = try! ValidatorSet(members)
-        var byKey: [[UInt8]: Hash] = [:]
+        var encoder = CanonicalEncoder()
+        encoder.write(text: "sbp-simulated-rotated-key")
+        encoder.write(seed)
+        let rotatedSecret = Hash.sha256(encoder.bytes)
+        rotatedMember = try! Validator(name: "rotated", department: "D0", publicKey: [0x02] + Hash.sha256(rotatedSecret.bytes).bytes)
+        var byKey: [[UInt8]: Hash] = [rotatedMember.publicKey: rotatedSecret]
         for (member, secret) in zip(members, secrets) { byKey[member.publicKey] = secret }
         secretsByKey = byKey
+    }
+
+    /// The genesis set with validator `index`'s key rotated to a fresh one: the old key is removed, so what
+    /// it signs afterwards is signed with a stale key (issue 13, deliver 7).
+    public func rotated(_ index: Int) -> ValidatorSet {
+        var members = validators.validators
+        members[index] = rotatedMember
+        return try! ValidatorSet(members)
     }
 
     /// The authenticator of validator `index` (twins share one).

@@ -92,12 +92,17 @@ struct ByzantineInputTests {
         #expect(harness.replicas.allSatisfy { $0.committedHeight == 1 })
     }
 
-    @Test("defect 1: a NEW-VIEW embedding a VIEW-CHANGE with stable height 2^64−1 is refused without trapping")
+    @Test("defect 1: a NEW-VIEW naming a VIEW-CHANGE with stable height 2^64−1 is refused without trapping")
     func newViewWithMaximalStableHeightDoesNotTrap() {
         var harness = Harness()
         let change = harness.sign(ViewChange(newView: 1, stableHeight: .max, checkpointProof: [], prepared: []), as: 3)
-        let newView = harness.sign(NewView(view: 1, viewChanges: [change, change, change], prePrepares: []), as: 1)
-        for index in [0, 2, 3] { harness.step(index, .message(.newView(newView))) }
+        let reference = harness.replicas[0].reference(to: change)
+        let newView = harness.sign(NewView(view: 1, viewChanges: [reference, reference, reference], prePrepares: []), as: 1)
+        // V names the change by digest; the primary relays the change itself (TOCS §4.5), in either order.
+        for index in [0, 2, 3] {
+            harness.step(index, .message(.newView(newView)))
+            harness.step(index, .message(.viewChange(change)))
+        }
         #expect(harness.replicas.allSatisfy { $0.view == 0 })
         harness.proposeAndDeliver()
         #expect(harness.replicas.allSatisfy { $0.committedHeight == 1 })
@@ -322,13 +327,14 @@ struct LiveParameterTests {
         harness.tick(2)
         #expect(harness.replicas.allSatisfy { $0.configuration.parameters == changed })
         #expect(harness.events[1].contains(.parametersChanged(fromHeight: 3, changed)))
-        // Checkpoints follow the new interval from height 3 on: 3 and 6, not 4.
+        // Checkpoints follow the new interval from height 3 on: 3 and 6, not 4; and one at the change
+        // height 2, which re-anchors the window (seed 1213).
         let checkpointHeights = Set(
             harness.sent[1].compactMap { message -> UInt64? in
                 if case .checkpoint(let signed) = message { return signed.payload.height }
                 return nil
             })
-        #expect(checkpointHeights == [3, 6])
+        #expect(checkpointHeights == [2, 3, 6])
         #expect(harness.replicas.allSatisfy { $0.stableHeight == 6 })
         // A replica restarted now reads the same parameters as the live ones.
         harness.restart(2)
@@ -346,5 +352,59 @@ struct LiveParameterTests {
         #expect(harness.replicas.allSatisfy { $0.configuration.parameters == Harness.defaultConfiguration.parameters })
         harness.proposeAndDeliver()
         #expect(harness.replicas.allSatisfy { $0.committedHeight == 2 })
+    }
+
+    // MARK: - Simulator seed 1213: a live parameter change that shrinks the window
+
+    static let wideWindow = ReplicaConfiguration(
+        chainId: "sbp-sim", checkpointInterval: 12, watermarkWindow: 26, viewChangeTimeoutTicks: 4, viewChangeTimeoutTicksMax: 16,
+        timestampDriftMsMax: 5000, fetchTimeoutTicks: 4)
+
+    /// Seed 1213's schedule: K = 12, L = 26, then after height 23 K = 4, L = 9, with the stable checkpoint
+    /// at 12. Without re-anchoring, the high watermark drops to 21 below the next height 24, the next
+    /// checkpoint (24) lies beyond the window, and every VIEW-CHANGE carrying height 22 or 23 is refused.
+    static func shrinkWindowAt23() -> Harness {
+        var harness = Harness(configuration: wideWindow)
+        var shrunk = harness.configuration.parameters
+        shrunk.checkpointInterval = 4
+        shrunk.watermarkWindow = 9
+        harness.parameterChanges[23] = shrunk
+        for _ in 0..<23 { harness.proposeAndDeliver() }
+        return harness
+    }
+
+    @Test("seed 1213: a live change that shrinks the watermark window below the committed height does not halt the chain")
+    func windowShrinkBelowCommittedHeightKeepsCommitting() {
+        var harness = Self.shrinkWindowAt23()
+        #expect(harness.replicas.allSatisfy { $0.committedHeight == 23 })
+        for _ in 0..<6 { harness.proposeAndDeliver() }
+        #expect(harness.replicas.allSatisfy { $0.committedHeight == 29 })
+        // The checkpoint at the change height re-anchored the window; K = 4 governs from there (24, 28).
+        #expect(harness.replicas.allSatisfy { $0.stableHeight == 28 })
+    }
+
+    @Test("seed 1213: a view change right after a window-shrinking parameter change completes")
+    func viewChangeAfterWindowShrinkCompletes() {
+        var harness = Self.shrinkWindowAt23()
+        // Drop the checkpoints of the change height: the replicas still have the old stable checkpoint (12)
+        // and prepared certificates up to 23, beyond 12 + the new L.
+        harness.drops = {
+            if case .checkpoint(let signed) = $0 { return signed.payload.height >= 23 }; return false
+        }
+        let oldPrimary = harness.currentPrimary
+        harness.isolated = [oldPrimary]
+        let others = (0..<harness.count).filter { $0 != oldPrimary }
+        for index in others { harness.step(index, .workPending) }
+        let entered = harness.tick(until: { h in others.allSatisfy { h.replicas[$0].view >= 1 && !h.replicas[$0].isChangingView } })
+        #expect(entered)
+        #expect(
+            !others.contains {
+                harness.rejections(of: $0).contains {
+                    if case .invalidViewChange = $0 { return true }; return false
+                }
+            })
+        harness.drops = nil
+        harness.proposeAndDeliver()
+        #expect(others.allSatisfy { harness.replicas[$0].committedHeight == 24 })
     }
 }

@@ -353,9 +353,11 @@ struct PaperTests {
         }
         #expect(changes.count == 3)
         // The new primary (replica 1) forges a NEW-VIEW with an empty O.
-        let forged = harness.sign(NewView(view: 1, viewChanges: changes, prePrepares: []), as: 1)
+        let forged = harness.sign(NewView(view: 1, viewChanges: changes.map(harness.replicas[1].reference(to:)), prePrepares: []), as: 1)
         var backup = harness.replicas[2]
         backup.step(.message(.newView(forged)))
+        // V names the VIEW-CHANGEs by digest (TOCS §4.5): the backup waits for those it lacks, then checks.
+        for change in changes { backup.step(.message(.viewChange(change))) }
         #expect(backup.isChangingView)
         #expect(
             backup.ready().events.contains {

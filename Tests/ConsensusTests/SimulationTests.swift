@@ -10,20 +10,29 @@ import Testing
 @Suite("Simulation")
 struct SimulationTests {
     /// `SBP_SIMULATION_SEEDS` raises the count for a longer run.
+    ///
+    /// 200 Byzantine-fuzzing seeds (n = 4) are the issue's number for `make test` (issue 13, deliver 7). The
+    /// other runs take fractions of it: the suite costs minutes of CPU on a 2-core machine, and the long
+    /// runs (10,000 seeds) stay outside `make test` (docs/consensus.md §11).
     static let seeds = UInt64(ProcessInfo.processInfo.environment["SBP_SIMULATION_SEEDS"].flatMap(Int.init) ?? 200)
 
     /// Runs the seeds on a thread of their own and awaits the results.
     ///
     /// Minutes of CPU-bound simulation must not occupy Swift's cooperative thread pool (two threads on this
     /// machine): tests that await network IO, such as the TLS tests, would starve until it finished.
-    static func run(validators: Int, seeds: ClosedRange<UInt64>, faults: ProtocolFaults = []) async -> [SeedResult] {
+    static func run(
+        validators: Int, seeds: ClosedRange<UInt64>, faults: ProtocolFaults = [], mode fixed: ByzantineMode? = nil,
+        untilViolation: Bool = false
+    ) async -> [SeedResult] {
         await withCheckedContinuation { continuation in
             let thread = Thread {
-                let results = seeds.map { seed in
-                    let mode = ByzantineMode.allCases[Int(seed % UInt64(ByzantineMode.allCases.count))]
+                var results: [SeedResult] = []
+                for seed in seeds {
+                    let mode = fixed ?? ByzantineMode.allCases[Int(seed % UInt64(ByzantineMode.allCases.count))]
                     var cluster = Cluster(
                         seed: seed, options: SimulationOptions(validators: validators, byzantine: mode, faults: faults))
-                    return cluster.run()
+                    results.append(cluster.run())
+                    if untilViolation, !(results.last?.violations.isEmpty ?? true) { break }
                 }
                 continuation.resume(returning: results)
             }
@@ -33,19 +42,21 @@ struct SimulationTests {
 
     @Test("no safety violation and liveness after healing, over every Byzantine role (n validators)", arguments: [4, 7])
     func safeAndLive(validators: Int) async {
-        let seeds = Self.seeds
+        // Every role; n = 7 costs about twice n = 4 per seed.
+        let seeds = validators == 4 ? Self.seeds / 2 : Self.seeds / 5
         let results = await Self.run(validators: validators, seeds: 1...seeds)
         for result in results where !result.violations.isEmpty || result.stalled {
             Issue.record(
                 "seed \(result.seed): \(result.violations.first ?? "stalled") — replay: sbp-simulator --seeds 1 --first-seed \(result.seed) --validators \(validators) --byzantine \(ByzantineMode.allCases[Int(result.seed % UInt64(ByzantineMode.allCases.count))].rawValue)"
             )
         }
-        #expect(results.map(\.blocks).reduce(0, +) > seeds * 20, "the cluster must make progress, not just stay safe")
+        #expect(results.map(\.blocks).reduce(0, +) > UInt64(results.count) * 20, "the cluster must make progress, not just stay safe")
     }
 
     @Test("negative control: counting 2f commits as a quorum is caught as a safety violation")
     func unsafeQuorumIsCaught() async {
-        let results = await Self.run(validators: 4, seeds: 1...60, faults: .unsafeQuorum)
+        // The first violation is the answer; the rest of the 60 seeds would only cost time.
+        let results = await Self.run(validators: 4, seeds: 1...60, faults: .unsafeQuorum, untilViolation: true)
         #expect(results.contains { !$0.violations.isEmpty })
     }
 
@@ -61,8 +72,8 @@ struct SimulationTests {
 
     @Test("Byzantine fuzzing (deliver 7): no violation, stall or trap, each batch of seeds in a child process", arguments: [4, 7])
     func byzantineFuzzing(validators: Int) async throws {
-        // n = 7 costs about twice n = 4 per seed; it runs a quarter of the seeds to keep the suite fast.
-        let seeds = validators == 4 ? Self.seeds : Self.seeds / 4
+        // n = 7 costs about twice n = 4 per seed; it runs an eighth of the seeds to keep the suite fast.
+        let seeds = validators == 4 ? Self.seeds : Self.seeds / 8
         let (totals, output) = try await Self.simulator([
             "--byzantine", "fuzz", "--seeds", "\(seeds)", "--validators", "\(validators)", "--batch", "\(max(1, seeds / 2))",
         ])
@@ -76,6 +87,20 @@ struct SimulationTests {
         let (totals, output) = try await Self.simulator(["--seeds", "4", "--first-seed", "10", "--batch", "4", "--trap-at-seed", "12"])
         #expect(totals.hasPrefix("seeds=4 violations=0 stalled=0 traps=1 "), "\(output)")
         #expect(output.contains("seed 12 (none): trap"))
+    }
+
+    /// Seeds that failed once, kept as named regressions; each line says what it found.
+    @Test(
+        "regression seeds of the Byzantine fuzzer stay safe and live",
+        arguments: [
+            // A live parameter change (K 12 → 4, L 26 → 9 after height 23, stable at 12) left the next height
+            // above the high watermark and the next checkpoint beyond the window: stalled for good
+            // (`windowShrinkBelowCommittedHeightKeepsCommitting` replays the mechanism exactly).
+            (1213 as UInt64, 4)
+        ])
+    func regressionSeeds(seed: UInt64, validators: Int) async {
+        let results = await Self.run(validators: validators, seeds: seed...seed, mode: .fuzz)
+        #expect(results.allSatisfy { $0.violations.isEmpty && !$0.stalled }, "\(results.map(\.violations))")
     }
 
     @Test("a seed replays exactly")
