@@ -61,4 +61,3 @@ struct FairBlockTests {
         for key in crowd { #expect(batch.contains { $0.body.sender == key.address }) }
     }
 }
-
