@@ -36,6 +36,18 @@ public enum ConsensusLimits {
     /// `ConsensusLimitsTests` check both sides).
     public static let messageBytesMax = Limits.blockBytesMax + 1024 * 1024
 
+    // MARK: - The driver core (`DriverCore`)
+
+    /// `Ready` batches the driver core carries out after one event before it stops to take the next event:
+    /// a replica catching up may commit a chain of buffered heights at once, and this bounds the work one
+    /// event can cause without ever stopping a normal cascade (a few batches per height).
+    public static let readyRoundsMax = 256
+    /// Bytes of a block kept free of transactions for its header and commit certificate: the primary packs
+    /// at most `blockBytesMax` minus this in transactions, and replicas refuse a proposal whose transactions
+    /// take more, so every block's encoding stays within `blockBytesMax`. The largest header and certificate
+    /// (256 votes) take about 18 KiB; `NodeLimitsTests` checks that they fit.
+    public static let proposalBytesReserve = 64 * 1024
+
     // MARK: - Integers from outside (docs/consensus.md, "Integers from outside")
 
     /// The highest height any message, block, certificate or chain position may name.

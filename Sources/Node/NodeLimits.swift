@@ -1,3 +1,5 @@
+import Consensus
+
 /// Named maxima and defaults of the node shell's configuration and of `sbp network init` (DESIGN §1.4).
 ///
 /// A config file, a key file and a contract file are all input read from disk, so each is read only up to
@@ -53,6 +55,10 @@ public enum NodeLimits {
     /// Blocks with room for the oldest pending transaction that may leave it out, after the grace, before
     /// the node suspects the primary (rule 13).
     public static let inclusionSkipsMax = 3
+    /// How long a primary with nothing pending waits after the last commit before it proposes an empty
+    /// block; a backup suspects a primary that commits nothing for two of these (`DriverCore`), so a lost
+    /// primary is replaced on an idle network too.
+    public static let emptyBlockIntervalMs: UInt64 = 1000
 
     /// Most departments and validators per department `sbp network init` creates.
     public static let departmentsMax = 64
@@ -90,11 +96,9 @@ public enum NodeLimits {
 
     // MARK: Byte budgets and peer intake (issue 13)
 
-    /// Bytes of a block kept free of transactions for its header and commit certificate: the primary packs
-    /// at most `blockBytesMax` minus this in transactions, and replicas refuse a proposal whose transactions
-    /// take more, so every block's encoding stays within `blockBytesMax`. The largest header and certificate
-    /// (256 votes) take about 18 KiB; `NodeLimitsTests` checks that they fit.
-    public static let proposalBytesReserve = 64 * 1024
+    /// Bytes of a block kept free of transactions for its header and commit certificate; the driver core's
+    /// limit (`ConsensusLimits.proposalBytesReserve`), which `LedgerScreen` applies to proposals it checks.
+    public static let proposalBytesReserve = ConsensusLimits.proposalBytesReserve
     /// Bytes of blocks and certificates in one state-transfer reply (`fetchBlocks`) before it stops adding
     /// blocks. A reply always carries at least one block, and the largest block with its certificate fits a
     /// frame on its own; this smaller budget keeps one reply from taking half a link's send queue.

@@ -144,7 +144,8 @@ public final class NodeRuntime: Sendable {
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
             pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal),
-            transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: 1000, logger: logger
+            transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: NodeLimits.emptyBlockIntervalMs,
+            blockLimits: BlockLimits(parameters), logger: logger
         ) { executed in
             metrics.blockFinalized(executed)
             chainHead.advance(to: executed.block.height)

@@ -39,14 +39,16 @@ struct DriverStatus: Sendable {
     var committedTransactions: UInt64 = 0
 }
 
-/// Drives the PBFT replica: ticks, peer messages and proposals in; journal, messages and execution out.
+/// Drives the PBFT replica: performs what its driver core decides, on one thread.
 ///
-/// One thread owns the replica, in the order DESIGN §3 prescribes for each `Ready`: persist the journal
-/// (synced), then send the messages, then execute and finalize committed blocks and report them back as
-/// `executed`. Everything else (network, RPC, signature checks) hands events to this thread through a
-/// bounded inbox with a queue per peer (`DriverInbox`), so the replica never needs a lock, its state is never
-/// seen half-updated, and one peer cannot crowd out the others. State-transfer requests are served by the
-/// peer intake (`BlockServer`), never on this thread.
+/// Every decision (when to propose and with what limits, when work is overdue, when to suspect a primary
+/// that leaves a transaction out, when to halt) is made by the pure `DriverCore`, which the simulator runs
+/// too (DESIGN §1.7). This shell only does the IO the core asks for, in the order DESIGN §3 prescribes:
+/// persist the journal (synced), then send the messages, then execute and finalize committed blocks and
+/// report them back. Everything else (network, RPC, signature checks) hands events to this thread through
+/// a bounded inbox with a queue per peer (`DriverInbox`), so the core never needs a lock, its state is
+/// never seen half-updated, and one peer cannot crowd out the others. State-transfer requests are served
+/// by the peer intake (`BlockServer`), never on this thread.
 final class ReplicaDriver: @unchecked Sendable {
     enum Event: Sendable {
         case tick
@@ -63,7 +65,7 @@ final class ReplicaDriver: @unchecked Sendable {
     private var isFinished = false
 
     // Owned by the driver thread.
-    private var replica: Replica
+    private var core: DriverCore
     private var schedule: ValidatorSchedule
     private let ledger: Ledger
     private let journal: JournalStore
@@ -72,9 +74,6 @@ final class ReplicaDriver: @unchecked Sendable {
     private let signer: ConsensusSigner
     private let logger: Logger
     private let tickMs: UInt64
-    private let emptyBlockTicks: UInt64
-    private var ticksSinceCommit: UInt64 = 0
-    private var inclusionWatch: InclusionWatch
     private var pendingTick = false
     /// Called on the driver thread after each finalized block.
     private let onFinalized: @Sendable (ExecutedBlock) -> Void
@@ -86,10 +85,15 @@ final class ReplicaDriver: @unchecked Sendable {
 
     init(
         replica: Replica, schedule: ValidatorSchedule, ledger: Ledger, journal: JournalStore, pool: any ProposalSource,
-        transport: any PeerTransport, signer: ConsensusSigner, tickMs: UInt64, emptyBlockIntervalMs: UInt64, logger: Logger,
-        onFinalized: @escaping @Sendable (ExecutedBlock) -> Void
+        transport: any PeerTransport, signer: ConsensusSigner, tickMs: UInt64, emptyBlockIntervalMs: UInt64, blockLimits: BlockLimits,
+        logger: Logger, onFinalized: @escaping @Sendable (ExecutedBlock) -> Void
     ) {
-        self.replica = replica
+        self.core = DriverCore(
+            replica: replica,
+            configuration: DriverConfiguration(
+                tickMs: tickMs, emptyBlockIntervalMs: emptyBlockIntervalMs, inclusionGraceMs: UInt64(NodeLimits.inclusionGraceMs),
+                inclusionSkipsMax: NodeLimits.inclusionSkipsMax, proposalBytesReserve: NodeLimits.proposalBytesReserve),
+            blockLimits: blockLimits)
         self.schedule = schedule
         self.ledger = ledger
         self.journal = journal
@@ -97,8 +101,6 @@ final class ReplicaDriver: @unchecked Sendable {
         self.transport = transport
         self.signer = signer
         self.tickMs = max(1, tickMs)
-        self.emptyBlockTicks = max(1, emptyBlockIntervalMs / max(1, tickMs))
-        self.inclusionWatch = InclusionWatch(grace: .milliseconds(NodeLimits.inclusionGraceMs), skipsMax: NodeLimits.inclusionSkipsMax)
         self.logger = logger
         self.onFinalized = onFinalized
         let height = ledger.height
@@ -183,81 +185,62 @@ final class ReplicaDriver: @unchecked Sendable {
             finished.broadcast()
             finished.unlock()
         }
-        process()
+        perform()
         while let events = next() {
             for event in events {
                 switch event {
                 case .tick:
-                    ticksSinceCommit += 1
-                    replica.step(.tick(nowMs: UInt64(Date().timeIntervalSince1970 * 1000)))
-                    // A primary proposes at least one (possibly empty) block per empty-block interval, so a
-                    // commit overdue by two intervals is work the primary owes: suspect it (rule 13) even
-                    // on an idle network, or a lost primary would never be replaced without traffic.
-                    if pool.pendingCount > 0 || ticksSinceCommit >= 2 * emptyBlockTicks { replica.step(.workPending) }
+                    core.handle(.tick(nowMs: UInt64(Date().timeIntervalSince1970 * 1000), pendingCount: pool.pendingCount))
                 case .message(let message):
-                    // The peer intake serves state-transfer requests off this thread (`BlockServer`).
-                    if case .fetchBlocks = message { continue }
-                    replica.step(.message(message))
+                    core.handle(.message(message))
                 case .transactionsArrived:
-                    // A future nonce waiting for its gap is no work a primary owes (ADR 0005).
-                    if pool.pendingCount > 0 { replica.step(.workPending) }
+                    core.handle(.transactionsArrived(pendingCount: pool.pendingCount))
                 }
-                process()
-                if status.withLock({ $0.halted }) != nil { return }
+                perform()
+                if core.halted != nil { return }
             }
         }
     }
 
-    // MARK: Ready
+    // MARK: Actions
 
-    /// Carries out the replica's effects in the contract's order, then proposes if this node may.
-    private func process() {
-        for _ in 0..<256 {
-            let ready = replica.ready()
-            if ready.journal.isEmpty, ready.messages.isEmpty, ready.committed.isEmpty, ready.fetch == nil, ready.events.isEmpty {
-                break
+    /// Performs the core's actions in the order it hands them out, reporting each outcome it asks for.
+    private func perform() {
+        while let action = core.nextAction() {
+            switch action {
+            case .persist(let records):
+                do {
+                    try journal.append(records)
+                } catch {
+                    core.handle(.failed(.journalUnwritable("\(error)")))
+                }
+            case .send(let outgoing):
+                send(outgoing)
+            case .report(let event):
+                observe(event)
+            case .execute(let committed):
+                execute(committed)
+            case .fetch(let fetch):
+                if let own = ownIndex {
+                    send(Outgoing(.fetchBlocks(fromHeight: fetch.fromHeight, requester: own), to: .replica(fetch.peer)))
+                }
+            case .propose(let limits):
+                core.handle(
+                    .proposal(pool.proposal(transactionsMax: limits.transactionsMax, bytesMax: limits.bytesMax, fuelMax: limits.fuelMax)))
+            case .suspectPrimary(let overdue, let view):
+                logger.warning(
+                    "the primary keeps leaving out a pending transaction; suspecting it",
+                    metadata: ["transaction": "\(overdue.hash)", "heldFor": "\(overdue.age)", "view": "\(view)"])
+            case .halt(let reason):
+                halt(reason.description)
             }
-            replica.advance(ready)
-            do {
-                try journal.append(ready.journal)
-            } catch {
-                return halt("cannot persist the consensus journal: \(error)")
-            }
-            for outgoing in ready.messages { send(outgoing) }
-            for committed in ready.committed {
-                guard execute(committed) else { return }
-            }
-            if let fetch = ready.fetch, let own = ownIndex {
-                send(Outgoing(.fetchBlocks(fromHeight: fetch.fromHeight, requester: own), to: .replica(fetch.peer)))
-            }
-            for event in ready.events { observe(event) }
         }
-        proposeIfPrimary()
+        let replica = core.replica
         status.withLock { status in
             status.view = replica.view
             status.syncing = replica.isSyncing
             status.changingView = replica.isChangingView
         }
-    }
-
-    private func proposeIfPrimary() {
-        guard replica.ready().canPropose else { return }
-        let pending = pool.pendingCount
-        guard pending > 0 || ticksSinceCommit >= emptyBlockTicks else { return }
-        let parameters: ChainParameters
-        do {
-            parameters = try ledger.view().parameters()
-        } catch {
-            return halt("cannot read chain parameters: \(error)")
-        }
-        let consensus = parameters.consensus
-        let batch =
-            pending > 0
-            ? pool.proposal(
-                transactionsMax: Int(consensus.blockTransactionsMax), bytesMax: Int(consensus.blockBytesMax) - Self.proposalBytesReserve,
-                fuelMax: consensus.blockFuelMax) : []
-        replica.step(.propose(batch))
-        process()
     }
 
     private var ownIndex: UInt16? {
@@ -278,16 +261,15 @@ final class ReplicaDriver: @unchecked Sendable {
 
     // MARK: Execution
 
-    /// Executes and finalizes a committed block and reports it to the replica; false when the node halts.
-    private func execute(_ committed: CommittedBlock) -> Bool {
+    /// Executes and finalizes a committed block and reports it to the core (or the failure, which halts).
+    private func execute(_ committed: CommittedBlock) {
         let block = committed.block
         let executed: ExecutedBlock
         do {
             executed = try ledger.execute(block)
             try ledger.finalize(executed, certificate: committed.certificate)
         } catch {
-            halt("block \(block.height) \(block.hash): \(error)")
-            return false
+            return core.handle(.failed(.executionFailed(height: block.height, hash: block.hash, reason: "\(error)")))
         }
         let change = executed.validatorSetChange.map {
             ValidatorSetChange(validators: $0.validators, activationHeight: $0.activationHeight)
@@ -296,15 +278,21 @@ final class ReplicaDriver: @unchecked Sendable {
         let next = schedule.validators(at: block.height + 1)
         currentValidators.withLock { $0 = next }
         // Consensus parameters governance changed in this block govern from the next height, live (rule 20's
-        // discipline; the replica ignores an unchanged set).
-        let parameters = (try? ledger.view().parameters().consensus).map(ReplicaParameters.init)
-        replica.step(
-            .executed(
-                height: block.height, stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot, validatorSetChange: change,
-                parameters: parameters))
-        ticksSinceCommit = 0
+        // discipline; the replica ignores an unchanged set). Unreadable, the core keeps the ones it has.
+        let consensus: Genesis.ConsensusParameters?
+        do {
+            consensus = try ledger.view().parameters().consensus
+        } catch {
+            consensus = nil
+            logger.error("cannot read chain parameters", metadata: ["error": "\(error)"])
+        }
         pool.committed(block, nextHeight: block.height + 1)
-        watchInclusion(after: block)
+        core.handle(
+            .executed(
+                Execution(
+                    block: block, stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot, validatorSetChange: change,
+                    parameters: consensus.map(ReplicaParameters.init), blockLimits: consensus.map(BlockLimits.init),
+                    pendingCount: pool.pendingCount, oldestPending: pool.oldestPending())))
         status.withLock { status in
             status.height = block.height
             status.hash = block.hash
@@ -318,40 +306,7 @@ final class ReplicaDriver: @unchecked Sendable {
                 "view": "\(block.header.view)",
             ])
         onFinalized(executed)
-        return true
     }
-
-    /// Suspects the primary when blocks with room keep leaving out the oldest pending transaction (rule 13).
-    private func watchInclusion(after block: Block) {
-        // Blocks fetched while catching up were proposed before this node held its transactions.
-        guard !replica.isSyncing, let oldest = pool.oldestPending() else {
-            _ = inclusionWatch.blockFinalized(Self.blockUse(block, consensus: nil), oldest: nil)
-            return
-        }
-        let consensus: Genesis.ConsensusParameters
-        do {
-            consensus = try ledger.view().parameters().consensus
-        } catch {
-            return logger.error("cannot read chain parameters", metadata: ["error": "\(error)"])
-        }
-        guard inclusionWatch.blockFinalized(Self.blockUse(block, consensus: consensus), oldest: oldest) else { return }
-        logger.warning(
-            "the primary keeps leaving out a pending transaction; suspecting it",
-            metadata: ["transaction": "\(oldest.hash)", "heldFor": "\(oldest.age)", "view": "\(replica.view)"])
-        replica.step(.requestOverdue)
-    }
-
-    /// What `block` used of the limits a proposal is built within (as `proposeIfPrimary` builds them).
-    static func blockUse(_ block: Block, consensus: Genesis.ConsensusParameters?) -> InclusionWatch.BlockUse {
-        InclusionWatch.BlockUse(
-            transactions: block.transactions.count, bytes: block.transactions.reduce(0) { $0 + $1.encodedByteCount },
-            fuel: block.transactions.reduce(0) { $0 &+ $1.body.fuelLimit },
-            transactionsMax: consensus.map { Int($0.blockTransactionsMax) } ?? 0,
-            bytesMax: consensus.map { Int($0.blockBytesMax) - proposalBytesReserve } ?? 0, fuelMax: consensus?.blockFuelMax ?? 0)
-    }
-
-    /// Bytes of a block kept free of transactions for its header and commit certificate.
-    static let proposalBytesReserve = NodeLimits.proposalBytesReserve
 
     private func observe(_ event: ReplicaEvent) {
         switch event {
@@ -378,8 +333,6 @@ final class ReplicaDriver: @unchecked Sendable {
                 ])
         case .parametersChanged(let height, let parameters):
             logger.notice("consensus parameters changed", metadata: ["fromHeight": "\(height)", "parameters": "\(parameters)"])
-        case .stateDivergence(let height, let local, let stable):
-            halt("state root at height \(height) is \(local), a quorum has \(stable)")
         case .rejected(.invalidStateTransfer(let height, let reason)):
             // A certified block that does not hold together (issue 13, defect 4): a Byzantine peer served it.
             // It is not executed; the replica asks another peer when its fetch times out.

@@ -15,12 +15,17 @@ public struct SimulationOptions: Sendable {
     public var healTicksMax: UInt64
     public var blocksAfterHeal: UInt64
     public var replicaConfiguration: ReplicaConfiguration
+    /// The pacing of every node's driver core: empty-block cadence, inclusion watch, proposal reserve.
+    public var driverConfiguration: DriverConfiguration
+    /// The validator index that misbehaves when `byzantine` is not `.none` (the last by default).
+    public var faultyIndex: Int
 
     public init(
         validators: Int = 4, byzantine: ByzantineMode = .none, faults: ProtocolFaults = [], forgetJournal: Bool = false,
-        faultTicks: UInt64 = 1500, healTicksMax: UInt64? = nil, blocksAfterHeal: UInt64 = 3
+        faultTicks: UInt64 = 1500, healTicksMax: UInt64? = nil, blocksAfterHeal: UInt64 = 3, faultyIndex: Int? = nil
     ) {
         self.validators = validators
+        self.faultyIndex = faultyIndex ?? validators - 1
         self.byzantine = byzantine
         self.faults = faults
         self.forgetJournal = forgetJournal
@@ -33,6 +38,9 @@ public struct SimulationOptions: Sendable {
         // The liveness bound, in units of the capped timeout: a replica that advanced views alone during the
         // faults waits while the others climb to its view one capped timeout per view.
         self.healTicksMax = healTicksMax ?? 32 * replicaConfiguration.viewChangeTimeoutTicksMax
+        driverConfiguration = DriverConfiguration(
+            tickMs: Cluster.tickMs, emptyBlockIntervalMs: Self.emptyBlockIntervalMs, inclusionGraceMs: Self.inclusionGraceMs,
+            inclusionSkipsMax: Self.inclusionSkipsMax, proposalBytesReserve: Self.proposalBytesReserve)
     }
 }
 
@@ -40,6 +48,18 @@ extension SimulationOptions {
     /// Blocks in the simulation hold a few small transactions; a small cap lets the fuzzer's oversized
     /// blocks cross it cheaply.
     public static let blockBytesMax = 16 * 1024
+    /// Bytes of a simulated block kept for its header and certificate (at most 7 small votes).
+    public static let proposalBytesReserve = 4 * 1024
+    /// As on a node (`NodeLimits.emptyBlockIntervalMs`): ten ticks of 100 ms.
+    public static let emptyBlockIntervalMs: UInt64 = 1000
+    /// Simulated transactions reach every node at once (no gossip), so the grace only has to cover the
+    /// few blocks an honest primary needs to work through a backlog: twenty ticks.
+    public static let inclusionGraceMs: UInt64 = 2000
+    /// As on a node (`NodeLimits.inclusionSkipsMax`).
+    public static let inclusionSkipsMax = 3
+    /// The limits of a simulated block: `SimulatedNode.blockTransactionsMax` small transactions.
+    public static let blockLimits = BlockLimits(
+        transactionsMax: SimulatedNode.blockTransactionsMax, bytesMax: blockBytesMax, fuelMax: 1_000_000)
 }
 
 /// The outcome of one seed.
@@ -56,6 +76,8 @@ public struct SeedResult: Sendable {
     public var rejections: [String: Int] = [:]
     /// The most bytes of future messages any honest replica held at the end of a tick.
     public var bufferedBytesMax = 0
+    /// Times an honest driver core suspected the primary of leaving a transaction out (`InclusionWatch`).
+    public var inclusionSuspicions = 0
 }
 
 /// A seeded cluster of replicas over a simulated network and clock (DESIGN §8.2; TigerBeetle's VOPR).
@@ -103,7 +125,7 @@ public struct Cluster {
         parameterChanges = Self.parameterSchedule(seed: seed, initial: options.replicaConfiguration.parameters)
         result = SeedResult(seed: seed)
         var behaviours = [ByzantineMode](repeating: .none, count: options.validators)
-        let faulty = options.validators - 1
+        let faulty = options.faultyIndex
         rotation = options.byzantine == .fuzz ? Self.keyRotation(seed: seed, keys: keys, faulty: faulty) : nil
         if options.byzantine != .none { behaviours[faulty] = options.byzantine }
         for index in 0..<options.validators {
@@ -120,7 +142,7 @@ public struct Cluster {
         let id = nodes.count
         nodes.append(
             SimulatedNode(
-                id: id, index: index, behaviour: behaviour, replica: makeReplica(index: index, chain: nil, journal: [], wiped: false),
+                id: id, index: index, behaviour: behaviour, core: makeCore(index: index, chain: nil, journal: [], wiped: false),
                 clockSkewMs: random.below(800)))
     }
 
@@ -158,7 +180,8 @@ public struct Cluster {
         parameterChanges.filter { $0.key <= height }.max { $0.key < $1.key }?.value ?? options.replicaConfiguration.parameters
     }
 
-    func makeReplica(index: Int, chain: ChainPosition?, journal: [JournalRecord], wiped: Bool) -> Replica {
+    /// A node's driver core around a replica started from `chain` and `journal` (its durable disk).
+    func makeCore(index: Int, chain: ChainPosition?, journal: [JournalRecord], wiped: Bool) -> DriverCore {
         var configuration = options.replicaConfiguration
         // A restart reads the parameters from the state it resumes from, as the node does from its ledger.
         configuration.parameters = parameters(after: chain?.committedHeight ?? 0)
@@ -167,10 +190,11 @@ public struct Cluster {
         if let rotation, let chain, chain.committedHeight >= rotation.height {
             schedule.schedule(rotation.change.validators, from: rotation.change.activationHeight)
         }
-        return Replica(
+        let replica = Replica(
             configuration: configuration, identity: keys.address(of: index), schedule: schedule,
             chain: chain ?? .genesis(timestampMs: Self.genesisTimeMs, stateRoot: CounterApplication.genesisRoot),
             journal: journal, wiped: wiped, authenticator: keys.authenticator(for: index), screen: SimulatedScreen())
+        return DriverCore(replica: replica, configuration: options.driverConfiguration, blockLimits: SimulationOptions.blockLimits)
     }
 
     // MARK: - Running
@@ -199,8 +223,7 @@ public struct Cluster {
         deliverDueMessages()
         for id in nodes.indices where nodes[id].isUp {
             let now = Self.genesisTimeMs + tick * Self.tickMs + nodes[id].clockSkewMs
-            nodes[id].replica.step(.tick(nowMs: now))
-            if !nodes[id].mempool.isEmpty { nodes[id].replica.step(.workPending) }
+            nodes[id].core.handle(.tick(nowMs: now, pendingCount: nodes[id].mempool.count))
             process(node: id)
             misbehave(node: id)
         }
@@ -225,13 +248,19 @@ public struct Cluster {
         }
     }
 
+    /// The cluster's clock, without any node's skew: when transactions arrive and how long they wait.
+    var nowMs: UInt64 { Self.genesisTimeMs + tick * Self.tickMs }
+
+    /// Whether a censoring primary (`ByzantineMode.censor`) leaves `transaction` out: every fourth nonce.
+    static func isCensored(_ transaction: Transaction) -> Bool { transaction.body.nonce % 4 == 0 }
+
     mutating func submitTransaction() {
         nextNonce += 1
         let body = TransactionBody(
             chainId: options.replicaConfiguration.chainId, sender: Address.zero, nonce: nextNonce, kind: .call,
             payload: [UInt8(truncatingIfNeeded: nextNonce % 7 + 1)], fuelLimit: 1000, expiryHeight: UInt64.max)
         let signature = SimulatedAuthenticator.signature(secret: Hash.zero, digest: body.hash)
-        for id in nodes.indices { nodes[id].offer(Transaction(body: body, signature: signature)) }
+        for id in nodes.indices { nodes[id].offer(Transaction(body: body, signature: signature), atMs: nowMs) }
     }
 
     // MARK: - Network
@@ -253,7 +282,7 @@ public struct Cluster {
                 serveBlocks(node: to, fromHeight: fromHeight, requester: from)
                 continue
             }
-            nodes[to].replica.step(.message(message))
+            nodes[to].core.handle(.message(message))
             process(node: to)
         }
     }
@@ -285,27 +314,37 @@ public struct Cluster {
 
     // MARK: - The driver
 
-    /// Carries out a node's `Ready` in the contract's order: journal, messages, execution; then proposes.
+    /// The node's driver shell: performs its core's actions in the order they come (journal, messages,
+    /// events, execution, fetch; proposals), as the node's `ReplicaDriver` does.
     mutating func process(node id: Int) {
-        var rounds = 0
-        while rounds < 64 {
-            rounds += 1
-            let ready = nodes[id].replica.ready()
-            if ready.journal.isEmpty, ready.messages.isEmpty, ready.committed.isEmpty, ready.fetch == nil, ready.events.isEmpty { break }
-            nodes[id].replica.advance(ready)
-            if !options.forgetJournal { nodes[id].journal.append(contentsOf: ready.journal) }
-            for outgoing in ready.messages { send(outgoing, from: id) }
-            for committed in ready.committed { execute(committed, node: id) }
-            if let fetch = ready.fetch {
+        while let action = nodes[id].core.nextAction() {
+            switch action {
+            case .persist(let records):
+                if !options.forgetJournal { nodes[id].journal.append(contentsOf: records) }
+            case .send(let outgoing):
+                send(outgoing, from: id)
+            case .report(let event):
+                observe(event, node: id)
+            case .execute(let committed):
+                execute(committed, node: id)
+            case .fetch(let fetch):
                 transmit(.fetchBlocks(fromHeight: fetch.fromHeight, requester: UInt16(nodes[id].index)), from: id, toIndex: Int(fetch.peer))
+            case .propose(let limits):
+                nodes[id].core.handle(.proposal(proposal(node: id, limits: limits)))
+            case .suspectPrimary:
+                if nodes[id].isHonest { result.inclusionSuspicions += 1 }
+            case .halt:
+                break
             }
-            for event in ready.events { observe(event, node: id) }
         }
-        if nodes[id].replica.ready().canPropose, !nodes[id].mempool.isEmpty {
-            let batch = Array(nodes[id].mempool.prefix(SimulatedNode.blockTransactionsMax))
-            nodes[id].replica.step(.propose(batch))
-            process(node: id)
-        }
+    }
+
+    /// The transactions a node proposes: its oldest pending ones within `limits`; a censoring node skips
+    /// the censored ones.
+    func proposal(node id: Int, limits: ProposalLimits) -> [Transaction] {
+        var pending = nodes[id].mempool.map(\.transaction)
+        if nodes[id].behaviour == .censor { pending.removeAll(where: Self.isCensored) }
+        return Array(pending.prefix(max(0, min(limits.transactionsMax, SimulatedNode.blockTransactionsMax))))
     }
 
     mutating func send(_ outgoing: Outgoing, from id: Int) {
@@ -339,7 +378,7 @@ public struct Cluster {
         nodes[id].application.execute(block)
         for transaction in block.transactions { nodes[id].included.insert(transaction.hash) }
         let included = nodes[id].included
-        nodes[id].mempool.removeAll { included.contains($0.hash) }
+        nodes[id].mempool.removeAll { included.contains($0.transaction.hash) }
         let root = nodes[id].application.stateRoot
         if nodes[id].isHonest {
             if let known = stateRoots[block.height], known != root {
@@ -347,11 +386,13 @@ public struct Cluster {
             }
             stateRoots[block.height] = root
         }
-        nodes[id].replica.step(
+        nodes[id].core.handle(
             .executed(
-                height: block.height, stateRoot: root, receiptsRoot: nodes[id].application.receiptsRoot,
-                validatorSetChange: rotation.flatMap { $0.height == block.height ? $0.change : nil },
-                parameters: parameters(after: block.height)))
+                Execution(
+                    block: block, stateRoot: root, receiptsRoot: nodes[id].application.receiptsRoot,
+                    validatorSetChange: rotation.flatMap { $0.height == block.height ? $0.change : nil },
+                    parameters: parameters(after: block.height), pendingCount: nodes[id].mempool.count,
+                    oldestPending: nodes[id].oldestPending(atMs: nowMs))))
         // Deliver 5: every replica runs the parameters committed state holds, live, with no restart.
         let expected = parameters(after: nodes[id].replica.executedHeight)
         if nodes[id].isHonest, nodes[id].replica.configuration.parameters != expected {

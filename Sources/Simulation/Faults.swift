@@ -70,7 +70,7 @@ extension Cluster {
         restartAt[id] = nil
         nodes[id].reloadApplication()
         let wiped = nodes[id].chain.isEmpty && nodes[id].journal.isEmpty
-        nodes[id].replica = makeReplica(
+        nodes[id].core = makeCore(
             index: nodes[id].index, chain: nodes[id].chainPosition(genesisTimeMs: Self.genesisTimeMs),
             journal: nodes[id].journal, wiped: wiped && tick > 0)
         nodes[id].isUp = true

@@ -19,16 +19,22 @@ public enum ByzantineMode: String, CaseIterable, Sendable {
     /// Mutates what it sends, one field at a time, re-signed with its own key (`MessageFuzzer`), and adds
     /// unsolicited state-transfer replies, replays and floods of future-view votes.
     case fuzz
+    /// As primary, proposes blocks that leave out every censored transaction (`Cluster.isCensored`) while
+    /// committing the rest, so only the inclusion watch (`DriverCore`) can replace it (rule 13).
+    case censor
 }
 
-/// One simulated process: a replica with its driver, durable disk (journal and block store), application
-/// and mempool. The driver honours the `Ready` contract: persist, then send, then execute.
+/// One simulated process: a replica with its driver core, durable disk (journal and block store),
+/// application and mempool. `Cluster.process(node:)` is its shell: it performs the core's actions in the
+/// `Ready` contract's order (persist, then send, then execute), as the node's `ReplicaDriver` does.
 struct SimulatedNode {
     let id: Int
     /// The validator index this node signs as (twins share one).
     let index: Int
     let behaviour: ByzantineMode
-    var replica: Replica
+    /// The replica and the driver's decisions about it (the same `DriverCore` the node runs).
+    var core: DriverCore
+    var replica: Replica { core.replica }
     var isUp = true
     var clockSkewMs: UInt64
 
@@ -40,7 +46,8 @@ struct SimulatedNode {
 
     // Volatile state.
     var application = CounterApplication()
-    var mempool: [Transaction] = []
+    /// Pending transactions in arrival order, with the cluster time each arrived (for `InclusionWatch`).
+    var mempool: [(transaction: Transaction, arrivedAtMs: UInt64)] = []
     var included: Set<Hash> = []
     var recorded: [Message] = []
     /// The highest height this node's replica committed since it last lost its disk (the prefix checker).
@@ -52,17 +59,26 @@ struct SimulatedNode {
 
     var isHonest: Bool { behaviour == .none }
 
-    init(id: Int, index: Int, behaviour: ByzantineMode, replica: Replica, clockSkewMs: UInt64) {
+    init(id: Int, index: Int, behaviour: ByzantineMode, core: DriverCore, clockSkewMs: UInt64) {
         self.id = id
         self.index = index
         self.behaviour = behaviour
-        self.replica = replica
+        self.core = core
         self.clockSkewMs = clockSkewMs
     }
 
-    mutating func offer(_ transaction: Transaction) {
+    mutating func offer(_ transaction: Transaction, atMs nowMs: UInt64) {
         guard isUp, !included.contains(transaction.hash), mempool.count < Self.mempoolTransactionsMax else { return }
-        mempool.append(transaction)
+        mempool.append((transaction, nowMs))
+    }
+
+    /// The pending transaction held longest, as the inclusion watch needs it.
+    func oldestPending(atMs nowMs: UInt64) -> InclusionWatch.Candidate? {
+        mempool.first.map { entry in
+            InclusionWatch.Candidate(
+                hash: entry.transaction.hash, bytes: entry.transaction.encodedByteCount, fuelLimit: entry.transaction.body.fuelLimit,
+                age: .milliseconds(Int64(clamping: nowMs - min(nowMs, entry.arrivedAtMs))))
+        }
     }
 
     /// The chain position a restarted replica resumes from, read back from the durable block store.

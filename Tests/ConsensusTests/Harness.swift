@@ -5,7 +5,8 @@ import Simulation
 
 /// A hand-driven cluster for paper tests and golden transcripts: the test decides every delivery and tick.
 ///
-/// Messages queue in FIFO order; `deliverAll` drains the queue, skipping isolated replicas. Committed blocks
+/// Each replica is driven through the node's own `DriverCore`, with no empty-block cadence and an empty
+/// mempool, so the core never proposes or suspects on its own: the test proposes by hand. Messages queue in FIFO order; `deliverAll` drains the queue, skipping isolated replicas. Committed blocks
 /// are executed at once by a `CounterApplication`. Every effect is appended to `transcript` in a stable text
 /// form, which the golden tests compare with `testdata/*.txt`.
 struct Harness {
@@ -14,7 +15,13 @@ struct Harness {
     /// The genesis validators: the first `validators` keys; further keys run replicas outside the set.
     let genesis: ValidatorSet
     let configuration: ReplicaConfiguration
-    var replicas: [Replica]
+    /// Each replica inside the driver core that steps it.
+    var cores: [DriverCore]
+    /// The replicas, for tests that inspect or script them directly.
+    var replicas: [Replica] {
+        get { cores.map(\.replica) }
+        set { for index in newValue.indices { cores[index].replica = newValue[index] } }
+    }
     var queue: [(from: Int, to: Int, message: Message)] = []
     var journals: [[JournalRecord]]
     var chains: [[CommittedBlock]]
@@ -45,13 +52,13 @@ struct Harness {
         keys = SimulatedKeys(count: replicaCount, seed: 7)
         genesis = try! ValidatorSet(Array(keys.validators.validators.prefix(validators)))
         self.configuration = configuration
-        replicas = []
+        cores = []
         journals = Array(repeating: [], count: replicaCount)
         chains = Array(repeating: [], count: replicaCount)
         applications = Array(repeating: CounterApplication(), count: replicaCount)
         events = Array(repeating: [], count: replicaCount)
         sent = Array(repeating: [], count: replicaCount)
-        for index in 0..<replicaCount { replicas.append(makeReplica(index, journal: [], chain: nil)) }
+        for index in 0..<replicaCount { cores.append(makeCore(index, journal: [], chain: nil)) }
         for index in 0..<replicaCount { step(index, .tick(nowMs: nowMs)) }
         transcript = []
     }
@@ -59,6 +66,15 @@ struct Harness {
     static let defaultConfiguration = ReplicaConfiguration(
         chainId: "sbp-sim", checkpointInterval: 4, watermarkWindow: 8, viewChangeTimeoutTicks: 4, viewChangeTimeoutTicksMax: 16,
         timestampDriftMsMax: 5000, fetchTimeoutTicks: 4)
+
+    /// The driver pacing of the harness: nothing is proposed or suspected unless a test asks.
+    static let driverConfiguration = DriverConfiguration(tickMs: 100, emptyBlockIntervalMs: nil, inclusionGraceMs: 0, inclusionSkipsMax: 1)
+
+    func makeCore(_ index: Int, journal: [JournalRecord], chain: ChainPosition?, wiped: Bool = false) -> DriverCore {
+        DriverCore(
+            replica: makeReplica(index, journal: journal, chain: chain, wiped: wiped), configuration: Self.driverConfiguration,
+            blockLimits: BlockLimits(transactionsMax: 1000, bytesMax: configuration.blockBytesMax, fuelMax: .max))
+    }
 
     func makeReplica(_ index: Int, journal: [JournalRecord], chain: ChainPosition?, wiped: Bool = false) -> Replica {
         var configuration = configuration
@@ -69,23 +85,28 @@ struct Harness {
             journal: journal, wiped: wiped, authenticator: keys.authenticator(for: index), screen: SimulatedScreen())
     }
 
-    var count: Int { replicas.count }
+    var count: Int { cores.count }
 
     // MARK: - Driving
 
-    /// Steps one replica and carries out its Ready: journal, then messages, then execution.
+    /// Hands one input to a replica's driver core and carries out its actions: journal, then messages,
+    /// then execution. Inputs the core does not take as events go to the replica as they are.
     mutating func step(_ index: Int, _ input: Input) {
-        replicas[index].step(input)
+        switch input {
+        case .tick(let nowMs): cores[index].handle(.tick(nowMs: nowMs, pendingCount: 0))
+        case .message(let message): cores[index].handle(.message(message))
+        case .propose(let transactions): cores[index].handle(.proposal(transactions))
+        default: cores[index].replica.step(input)
+        }
         drain(index)
     }
 
     mutating func drain(_ index: Int) {
-        while true {
-            let ready = replicas[index].ready()
-            if ready.journal.isEmpty, ready.messages.isEmpty, ready.committed.isEmpty, ready.fetch == nil, ready.events.isEmpty { return }
-            replicas[index].advance(ready)
-            journals[index].append(contentsOf: ready.journal)
-            for outgoing in ready.messages {
+        while let action = cores[index].nextAction() {
+            switch action {
+            case .persist(let records):
+                journals[index].append(contentsOf: records)
+            case .send(let outgoing):
                 sent[index].append(outgoing.message)
                 transcript.append("r\(index) → \(describe(outgoing.target)): \(describe(outgoing.message))")
                 guard !isolated.contains(index), drops?(outgoing.message) != true else { continue }
@@ -93,23 +114,21 @@ struct Harness {
                 case .all: for peer in 0..<count where peer != index { queue.append((index, peer, outgoing.message)) }
                 case .replica(let peer): queue.append((index, Int(peer), outgoing.message))
                 }
-            }
-            for event in ready.events {
+            case .report(let event):
                 events[index].append(event)
                 if case .rejected = event { continue }
                 transcript.append("r\(index) event \(describe(event))")
-            }
-            for committed in ready.committed {
+            case .execute(let committed):
                 chains[index].append(committed)
                 applications[index].execute(committed.block)
                 transcript.append("r\(index) execute h\(committed.block.height)")
-                replicas[index].step(
+                cores[index].handle(
                     .executed(
-                        height: committed.block.height, stateRoot: applications[index].stateRoot,
-                        receiptsRoot: applications[index].receiptsRoot, validatorSetChange: setChanges[committed.block.height],
-                        parameters: parameters(after: committed.block.height)))
-            }
-            if let fetch = ready.fetch {
+                        Execution(
+                            block: committed.block, stateRoot: applications[index].stateRoot,
+                            receiptsRoot: applications[index].receiptsRoot, validatorSetChange: setChanges[committed.block.height],
+                            parameters: parameters(after: committed.block.height))))
+            case .fetch(let fetch):
                 transcript.append("r\(index) fetch from r\(fetch.peer) heights \(fetch.fromHeight)...\(fetch.targetHeight)")
                 let peer = Int(fetch.peer)
                 if !isolated.contains(index), !isolated.contains(peer) {
@@ -118,6 +137,10 @@ struct Harness {
                     if let rewrite = servedBlocks { blocks = rewrite(blocks) }
                     queue.append((peer, index, .blocks(blocks)))
                 }
+            case .propose, .suspectPrimary:
+                preconditionFailure("the harness's driver core has no mempool: it neither proposes nor suspects on its own")
+            case .halt(let reason):
+                transcript.append("r\(index) halt: \(reason)")
             }
         }
     }
@@ -201,7 +224,7 @@ struct Harness {
                 committedHeight: last.block.height, committedHash: last.block.hash, committedTimestampMs: last.block.header.timestampMs,
                 lastCertificate: last.certificate, stateRoot: application.stateRoot, receiptsRoot: application.receiptsRoot)
         }
-        replicas[index] = makeReplica(index, journal: journals[index], chain: chain, wiped: wipe)
+        cores[index] = makeCore(index, journal: journals[index], chain: chain, wiped: wipe)
         transcript.append("r\(index) restart\(wipe ? " (wiped)" : "")")
         step(index, .tick(nowMs: nowMs))
     }

@@ -1,7 +1,7 @@
 import ChainTypes
 import Testing
 
-@testable import Node
+@testable import Consensus
 
 /// When blocks that leave out the oldest pending transaction count against the primary (rule 13).
 @Suite("Inclusion watch")
