@@ -59,9 +59,13 @@ public struct AdmissionContext: Hashable, Sendable {
 public struct Admission: Hashable, Sendable {
     /// The sender's next nonce in the state the check read (0 for an account that has sent nothing).
     public var accountNonce: UInt64
+    /// The sender's department ("" for an account the state does not hold): blocks give departments
+    /// turns before senders, so one department's many accounts cannot crowd out another department.
+    public var department: String
 
-    public init(accountNonce: UInt64) {
+    public init(accountNonce: UInt64, department: String = "") {
         self.accountNonce = accountNonce
+        self.department = department
     }
 }
 

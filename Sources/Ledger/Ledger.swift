@@ -102,14 +102,15 @@ public final class Ledger: Application, @unchecked Sendable {
             case .some(let rejection): return .failure(rejection)
             case .none: break
             }
-            let accountNonce = try state.account(transaction.body.sender)?.nonce ?? 0
+            let account = try state.account(transaction.body.sender)
+            let accountNonce = account?.nonce ?? 0
             if let rejection = try proposalRejection(transaction, state: state, height: height) { return .failure(rejection) }
             if let failure = state.failure { return .failure(.unavailable("the ledger cannot read its state: \(failure)")) }
             let expected = context.expectedNonce(accountNonce: accountNonce)
             let nonce = transaction.body.nonce
             if nonce < expected { return .failure(.nonceTooLow(expected: expected, received: nonce)) }
             if nonce - expected > context.futureNonceWindow { return .failure(.nonceGap(expected: expected, received: nonce)) }
-            return .success(Admission(accountNonce: accountNonce))
+            return .success(Admission(accountNonce: accountNonce, department: account?.department ?? ""))
         } catch {
             return .failure(.unavailable("the ledger cannot read its state: \(error)"))
         }

@@ -23,6 +23,8 @@ struct MempoolContents: Sendable {
         /// When this node admitted it: for noticing a primary that keeps leaving it out (`InclusionWatch`)
         /// and for evicting a future nonce whose gap never fills.
         let admittedAt: ContinuousClock.Instant
+        /// The sender's department when admitted: blocks give departments turns (`batch`).
+        let department: String
 
         var nonce: UInt64 { transaction.body.nonce }
     }
@@ -219,7 +221,7 @@ struct MempoolContents: Sendable {
         if let bound = boundReached(by: candidate, future: isFuture) { return refuse(bound) }
         let entry = Entry(
             transaction: candidate.transaction, hash: candidate.hash, bytes: candidate.bytes, arrival: nextArrival,
-            isLocal: origin == .local, admittedAt: now)
+            isLocal: origin == .local, admittedAt: now, department: admission.department)
         nextArrival += 1
         if isFuture {
             let index = queue.future.firstIndex { $0.nonce > nonce } ?? queue.future.count
@@ -259,32 +261,36 @@ struct MempoolContents: Sendable {
 
     // MARK: Proposals
 
-    /// Ready transactions for the primary's next block: each sender's in nonce order, senders taking
-    /// turns in the order of their oldest ready transaction, within the block's bounds.
+    /// Ready transactions for the primary's next block: departments take turns, and within a department
+    /// its senders, each in the order of its oldest ready transaction; each sender's in nonce order,
+    /// within the block's bounds (issue 14, deliver 3: one department's many accounts, like one sender's
+    /// many transactions, cannot crowd out the others).
     ///
     /// A sender whose next transaction does not fit the bytes or fuel left is done for this block (its
     /// later nonces cannot run before it), while smaller transactions of other senders may still fit.
-    /// Future nonces are never taken: they cannot execute until the gap before them fills.
+    /// Future nonces are never taken: they cannot execute until the gap before them fills. The oldest
+    /// ready transaction of the pool is always the first chosen (`InclusionWatch` relies on it).
     func batch(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction] {
-        let turns = queues.values.map(\.ready).filter { !$0.isEmpty }.sorted { $0[0].arrival < $1[0].arrival }
-        var next = [Int](repeating: 0, count: turns.count)
-        var active = Array(turns.indices)
+        var departments = DepartmentTurns.rounds(of: queues.values.map(\.ready))
         var chosen: [Transaction] = []
         var bytesLeft = bytesMax
         var fuelLeft = fuelMax
-        while !active.isEmpty && chosen.count < transactionsMax {
-            var stillActive: [Int] = []
-            for turn in active where chosen.count < transactionsMax {
-                let entry = turns[turn][next[turn]]
-                let fuel = entry.transaction.body.fuelLimit
-                guard entry.bytes <= bytesLeft, fuel <= fuelLeft else { continue }
-                chosen.append(entry.transaction)
-                bytesLeft -= entry.bytes
-                fuelLeft -= fuel
-                next[turn] += 1
-                if next[turn] < turns[turn].count { stillActive.append(turn) }
+        while !departments.isEmpty && chosen.count < transactionsMax {
+            for index in departments.indices where chosen.count < transactionsMax {
+                while let entry = departments[index].current {
+                    let fuel = entry.transaction.body.fuelLimit
+                    guard entry.bytes <= bytesLeft, fuel <= fuelLeft else {
+                        departments[index].dropSender()
+                        continue
+                    }
+                    chosen.append(entry.transaction)
+                    bytesLeft -= entry.bytes
+                    fuelLeft -= fuel
+                    departments[index].advance()
+                    break
+                }
             }
-            active = stillActive
+            departments.removeAll(where: \.isEmpty)
         }
         return chosen
     }
@@ -423,5 +429,52 @@ struct MempoolContents: Sendable {
         let due = candidates.filter { regossipSeen.contains($0.hash) || $0.admittedAt <= staleBefore }.prefix(transactionsMax)
         regossipSeen = Set(candidates.lazy.filter(\.isLocal).map(\.hash))
         return due.map(\.transaction)
+    }
+}
+
+/// One department's senders taking turns in a block (`MempoolContents.batch`).
+struct DepartmentTurns {
+    /// Each sender's ready run, in the order of its oldest entry.
+    private var senders: [[MempoolContents.Entry]]
+    private var next: [Int]
+    private var turn = 0
+
+    /// The departments with a ready transaction, in the order of their oldest one.
+    static func rounds(of readyRuns: [[MempoolContents.Entry]]) -> [DepartmentTurns] {
+        let runs = readyRuns.filter { !$0.isEmpty }.sorted { $0[0].arrival < $1[0].arrival }
+        var order: [String] = []
+        var grouped: [String: [[MempoolContents.Entry]]] = [:]
+        for run in runs {
+            if grouped[run[0].department] == nil { order.append(run[0].department) }
+            grouped[run[0].department, default: []].append(run)
+        }
+        return order.map { DepartmentTurns(senders: grouped[$0] ?? []) }
+    }
+
+    private init(senders: [[MempoolContents.Entry]]) {
+        self.senders = senders
+        self.next = Array(repeating: 0, count: senders.count)
+    }
+
+    var isEmpty: Bool { senders.isEmpty }
+
+    /// The next transaction of the sender whose turn it is.
+    var current: MempoolContents.Entry? { senders.isEmpty ? nil : senders[turn][next[turn]] }
+
+    /// The current sender's transaction was taken: the next sender's turn.
+    mutating func advance() {
+        next[turn] += 1
+        if next[turn] == senders[turn].count {
+            dropSender()
+        } else {
+            turn = (turn + 1) % senders.count
+        }
+    }
+
+    /// The current sender is done for this block.
+    mutating func dropSender() {
+        senders.remove(at: turn)
+        next.remove(at: turn)
+        if turn >= senders.count { turn = 0 }
     }
 }

@@ -28,7 +28,11 @@ struct AlteredSignatureTransferTests {
         }
         harness.isolated = []
         harness.proposeAndDeliver()
-        harness.tick(until: { $0.rejections(of: 3).contains { if case .invalidStateTransfer = $0 { return true }; return false } })
+        harness.tick(until: {
+            $0.rejections(of: 3).contains {
+                if case .invalidStateTransfer = $0 { return true }; return false
+            }
+        })
         #expect(served >= 1)
         #expect(harness.replicas[3].committedHeight == 0)
         #expect(harness.chains[3].isEmpty)

@@ -40,4 +40,24 @@ struct FairBlockTests {
         #expect(consensus.transactionFuelMax <= consensus.blockFuelMax / ParameterRanges.transactionsAtFuelCapPerBlockMin)
         #expect(ParameterRanges.transactionsAtFuelCapPerBlockMin >= 2)
     }
+
+    @Test("deliver 3: a department's many senders do not crowd out another department; departments take turns")
+    func departmentsTakeTurns() throws {
+        let harness = try MempoolHarness()
+        let consensus = try harness.ledger.view().parameters().consensus
+        // The first department's three accounts fill the pool first, ten calls each; then one account of
+        // another department sends ten.
+        let crowd = Array(harness.senders[0..<3])
+        let other = harness.senders[3]
+        for key in crowd { harness.add(harness.calls(from: key, count: 10)) }
+        harness.add(harness.calls(from: other, count: 10))
+        let batch = harness.mempool.batch(transactionsMax: 8, bytesMax: Int(consensus.blockBytesMax), fuelMax: consensus.blockFuelMax)
+        let fromOther = batch.filter { $0.body.sender == other.address }.count
+        #expect(batch.count == 8)
+        // Turns by sender alone would give the other department 2 of 8.
+        #expect(fromOther == 4, "the other department got \(fromOther) of \(batch.count)")
+        // The oldest pending transaction still comes first, and the crowd's senders share their half.
+        #expect(batch.first?.body.sender == crowd[0].address)
+        for key in crowd { #expect(batch.contains { $0.body.sender == key.address }) }
+    }
 }

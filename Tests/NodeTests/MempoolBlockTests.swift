@@ -32,7 +32,11 @@ struct MempoolBlockTests {
         for sender in harness.senders.prefix(4) { harness.add(harness.calls(from: sender, count: 2)) }
         let chosen = batch(harness.mempool, transactionsMax: 5)
         #expect(chosen.count == 5)
-        #expect(chosen.map(\.body.nonce) == [0, 0, 0, 0, 1])
+        // Three senders of the first department and one of the second: departments take turns, so the
+        // second department's sender sends its nonce 1 before the first department's third sender.
+        let senders = harness.senders.prefix(4).map(\.address)
+        #expect(chosen.map(\.body.sender) == [senders[0], senders[3], senders[1], senders[3], senders[2]])
+        #expect(chosen.map(\.body.nonce) == [0, 0, 0, 1, 0])
     }
 
     @Test("a batch keeps the sum of canonical sizes within the block's bytes")
