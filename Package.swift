@@ -155,7 +155,7 @@ let package = Package(
             name: "PeerNetworkTests",
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         // CLI tests: the built `sbp` as a subprocess, and its parsing and output code through `@testable import sbp`.
-        .testTarget(name: "SBPCommandTests", dependencies: ["sbp", "ChainTypes", "Keys", argumentParser]),
+        .testTarget(name: "SBPCommandTests", dependencies: ["sbp", "ChainTypes", "Keys", "RPCServer", argumentParser]),
         .testTarget(
             name: "LedgerTests",
             dependencies: [

@@ -59,7 +59,7 @@ struct BlockExecution {
         }
         let change = try governance.endBlock()
         if let (validators, activationHeight) = change { state.setRecord(StateLayout.announced(activationHeight), validators) }
-        if let failure = state.failure { throw .storage(failure.description) }
+        if let failure = state.failure { throw .storage(failure) }
         return try finish(validatorSetChange: change)
     }
 
@@ -72,7 +72,7 @@ struct BlockExecution {
         if let rejection = Ledger.statelessRejection(transaction, chainId: ledger.genesis.chainId) {
             return Self.rejected(hash, rejection)
         }
-        if let signatureError { return Self.rejected(hash, .badSignature(signatureError.description)) }
+        if let signatureError { return Self.rejected(hash, .invalidSignature(signatureError.description)) }
         if let rejection = try Ledger.senderRejection(transaction, state: state, height: height, parameters: parameters) {
             return Self.rejected(hash, rejection)
         }
@@ -86,7 +86,7 @@ struct BlockExecution {
         }
         let remaining = parameters.consensus.blockFuelMax - min(blockFuelUsed, parameters.consensus.blockFuelMax)
         guard body.fuelLimit <= remaining else {
-            return Self.rejected(hash, .blockFuelExhausted(limit: body.fuelLimit, remaining: remaining))
+            return Self.rejected(hash, .blockFuelExhausted(fuelLimit: body.fuelLimit, remaining: remaining))
         }
         account.nonce += 1
         state.setRecord(StateLayout.account(body.sender), account)
@@ -260,7 +260,7 @@ struct BlockExecution {
         do {
             stored = try ledger.blocks.transactionLocation(hash)
         } catch {
-            throw .storage(error.description)
+            throw .storage(error)
         }
         intendedLocations[hash] = stored ?? here
     }

@@ -46,7 +46,7 @@ public final class Ledger: Application, @unchecked Sendable {
         do {
             storedGenesis = try store.get(IndexKeys.genesisHash, in: .metadata)
         } catch {
-            throw .storage(error.description)
+            throw .storage(error)
         }
         if let storedGenesis {
             guard storedGenesis == genesisHash.bytes else {
@@ -59,7 +59,7 @@ public final class Ledger: Application, @unchecked Sendable {
         do {
             height = try blocks.latestHeight()
         } catch {
-            throw .storage(error.description)
+            throw .storage(error)
         }
         committed = (height, try Self.roots(at: height, in: store))
     }
@@ -83,7 +83,7 @@ public final class Ledger: Application, @unchecked Sendable {
             height = lock.withLock { committed.height }
             state = BlockState(reader: try store.snapshot())
         } catch {
-            return .failure(.notAllowed("the ledger cannot read its state: \(error)"))
+            return .failure(.unavailable("the ledger cannot read its state: \(error)"))
         }
         do {
             if let rejection = Self.statelessRejection(transaction, chainId: genesis.chainId) { return .failure(rejection) }
@@ -92,7 +92,7 @@ public final class Ledger: Application, @unchecked Sendable {
                 do {
                     try transaction.verifySignature()
                 } catch {
-                    return .failure(.badSignature(error.description))
+                    return .failure(.invalidSignature(error.description))
                 }
                 verifiedSignatures.insert(hash, signature: transaction.signature)
             }
@@ -105,14 +105,14 @@ public final class Ledger: Application, @unchecked Sendable {
             let account = try state.account(transaction.body.sender)
             let accountNonce = account?.nonce ?? 0
             if let rejection = try proposalRejection(transaction, state: state, height: height) { return .failure(rejection) }
-            if let failure = state.failure { return .failure(.notAllowed("the ledger cannot read its state: \(failure)")) }
+            if let failure = state.failure { return .failure(.unavailable("the ledger cannot read its state: \(failure)")) }
             let expected = context.expectedNonce(accountNonce: accountNonce)
             let nonce = transaction.body.nonce
             if nonce < expected { return .failure(.nonceTooLow(expected: expected, received: nonce)) }
             if nonce - expected > context.futureNonceWindow { return .failure(.nonceGap(expected: expected, received: nonce)) }
             return .success(Admission(accountNonce: accountNonce, department: account?.department ?? ""))
         } catch {
-            return .failure(.notAllowed("the ledger cannot read its state: \(error)"))
+            return .failure(.unavailable("the ledger cannot read its state: \(error)"))
         }
     }
 
@@ -147,14 +147,19 @@ public final class Ledger: Application, @unchecked Sendable {
         guard let pending, pending.block.hash == executed.block.hash, executed.height == committed.height + 1 else {
             throw .notExecuted(height: executed.height)
         }
+        var batch: WriteBatch
         do {
-            var batch = try blocks.batch(appending: executed.block, certificate: certificate, additionalWrites: executed.writes)
-            for (hash, location) in executed.locationFixups {
-                batch.put(location.canonicalBytes, for: BlockStore.Keys.transaction(hash), in: .indexes)
-            }
+            batch = try blocks.batch(appending: executed.block, certificate: certificate, additionalWrites: executed.writes)
+        } catch {
+            throw .blockStore(error)
+        }
+        for (hash, location) in executed.locationFixups {
+            batch.put(location.canonicalBytes, for: BlockStore.Keys.transaction(hash), in: .indexes)
+        }
+        do {
             try store.write(batch, sync: true)
         } catch {
-            throw .storage("\(error)")
+            throw .storage(error)
         }
         committed = (executed.height, HeightRoots(stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot))
         self.pending = nil
@@ -164,11 +169,17 @@ public final class Ledger: Application, @unchecked Sendable {
         // The height comes from the snapshot itself, so the view's height and its state always agree.
         let snapshot: any KeyValueSnapshot
         let height: UInt64
+        let heightBytes: [UInt8]?
         do {
             snapshot = try store.snapshot()
-            height = try snapshot.get(BlockStore.Keys.latestHeight, in: .metadata).map { try UInt64(canonicalBytes: $0) } ?? 0
+            heightBytes = try snapshot.get(BlockStore.Keys.latestHeight, in: .metadata)
         } catch {
-            throw .storage("\(error)")
+            throw .storage(error)
+        }
+        do {
+            height = try heightBytes.map { try UInt64(canonicalBytes: $0) } ?? 0
+        } catch {
+            throw .corruption("the latest height does not decode: \(error)")
         }
         return LedgerView(ledger: self, snapshot: snapshot, height: height)
     }
@@ -184,7 +195,7 @@ public final class Ledger: Application, @unchecked Sendable {
         do {
             timestampMs = try blocks.block(at: height)?.header.timestampMs ?? genesis.genesisTimeMs
         } catch {
-            throw .storage(error.description)
+            throw .storage(error)
         }
         return try Governance.problem(with: change, state: state, atMs: timestampMs).map { .invalidProposal($0) }
     }
@@ -220,13 +231,13 @@ public final class Ledger: Application, @unchecked Sendable {
     ) throws(LedgerError) -> TransactionRejection? {
         let body = transaction.body
         guard body.fuelLimit <= parameters.consensus.blockFuelMax else {
-            return .fuelLimitTooHigh(limit: body.fuelLimit, blockLimit: parameters.consensus.blockFuelMax)
+            return .fuelLimitTooHigh(fuelLimit: body.fuelLimit, blockFuelMax: parameters.consensus.blockFuelMax)
         }
         guard body.fuelLimit <= parameters.consensus.transactionFuelMax else {
-            return .transactionFuelTooHigh(limit: body.fuelLimit, transactionMax: parameters.consensus.transactionFuelMax)
+            return .transactionFuelTooHigh(fuelLimit: body.fuelLimit, transactionFuelMax: parameters.consensus.transactionFuelMax)
         }
         let intrinsic = LedgerFuel.intrinsic(kind: body.kind, payloadBytes: body.payload.count)
-        guard body.fuelLimit >= intrinsic else { return .fuelLimitTooLow(limit: body.fuelLimit, required: intrinsic) }
+        guard body.fuelLimit >= intrinsic else { return .fuelLimitTooLow(fuelLimit: body.fuelLimit, required: intrinsic) }
         guard body.expiryHeight >= height else { return .expired(expiryHeight: body.expiryHeight, height: height) }
         guard let account = try state.account(body.sender) else { return .unknownSender(body.sender) }
         guard !account.suspended else { return .senderSuspended(body.sender) }
@@ -317,7 +328,7 @@ public final class Ledger: Application, @unchecked Sendable {
         do {
             try store.write(batch, sync: true)
         } catch {
-            throw .storage(error.description)
+            throw .storage(error)
         }
     }
 
@@ -326,7 +337,7 @@ public final class Ledger: Application, @unchecked Sendable {
         do {
             bytes = try store.get(IndexKeys.roots(height: height), in: .indexes)
         } catch {
-            throw .storage(error.description)
+            throw .storage(error)
         }
         guard let bytes else { throw .corruption("no roots recorded for height \(height)") }
         do {

@@ -197,7 +197,7 @@ public struct LedgerView: Sendable {
             let (value, proof) = try tree.proof(for: StateLayout.contractStorage(contract, key: key), at: version)
             return (value, proof, try tree.rootHash(at: version))
         } catch {
-            throw .storage("state proof at \(version): \(error)")
+            throw .stateTree(error, version: version)
         }
     }
 
@@ -209,7 +209,7 @@ public struct LedgerView: Sendable {
             let (value, proof) = try tree.proof(for: key, at: height)
             return (value, proof, try tree.rootHash(at: height))
         } catch {
-            throw .storage("state proof at \(height): \(error)")
+            throw .stateTree(error, version: height)
         }
     }
 
@@ -227,7 +227,7 @@ public struct LedgerView: Sendable {
             callerRoles: account?.roles.map(\.contractRole) ?? [], blockHeight: version,
             blockTimestamp: header?.timestampMs ?? ledger.genesis.genesisTimeMs, input: input, fuelLimit: fuelLimit)
         let outcome = ledger.runQuery(context, storage: storage)
-        if let failure = storage.failure { throw .storage(failure) }
+        if let failure = storage.failure { throw .stateTree(failure, version: version) }
         return outcome
     }
 
@@ -251,7 +251,7 @@ public struct LedgerView: Sendable {
         do {
             return try SparseMerkleTree(reader: KeyValueTreeReader(store: snapshot)).value(for: key, at: version)
         } catch {
-            throw .storage("state at \(version): \(error)")
+            throw .stateTree(error, version: version)
         }
     }
 
@@ -277,7 +277,7 @@ public struct LedgerView: Sendable {
         do {
             return try body()
         } catch {
-            throw .storage(error.description)
+            throw .storage(error)
         }
     }
 
@@ -318,7 +318,7 @@ public struct EventPosition: Hashable, Sendable, Comparable {
 final class TreeContractStorage: ContractStorage {
     let tree: SparseMerkleTree<KeyValueTreeReader>
     let version: UInt64
-    private(set) var failure: String?
+    private(set) var failure: StateTreeError?
 
     init(reader: KeyValueTreeReader, version: UInt64) {
         self.tree = SparseMerkleTree(reader: reader)
@@ -329,7 +329,7 @@ final class TreeContractStorage: ContractStorage {
         do {
             return try tree.value(for: key, at: version)
         } catch {
-            if failure == nil { failure = "\(error)" }
+            if failure == nil { failure = error }
             return nil
         }
     }

@@ -70,7 +70,7 @@ public final class Mempool: Sendable {
     /// queued for gossip: validators and registered nodes dial each other directly (DESIGN §5), so one hop
     /// from the node a client chose reaches every peer, and relaying peers' transactions would multiply
     /// traffic by the number of nodes without reaching anyone new.
-    public func add(_ transaction: Transaction, origin: Origin) -> Result<AddOutcome, MempoolRejection> {
+    public func add(_ transaction: Transaction, origin: Origin) -> Result<AddOutcome, TransactionRejection> {
         let candidate = MempoolContents.Candidate(transaction)
         let ticket: MempoolContents.Ticket
         switch contents.withLock({ $0.prepare(candidate, origin: origin) }) {
@@ -78,7 +78,7 @@ public final class Mempool: Sendable {
         case .checkWithLedger(let prepared): ticket = prepared
         }
         let verdict = application.check(candidate.transaction, context: ticket.context)
-        let admitted = contents.withLock { contents -> Result<AddOutcome, MempoolRejection>? in
+        let admitted = contents.withLock { contents -> Result<AddOutcome, TransactionRejection>? in
             guard contents.isCurrent(ticket, for: candidate) else { return nil }
             return contents.admit(candidate, verdict: verdict, origin: origin, now: clock())
         }

@@ -100,7 +100,7 @@ struct MempoolContents: Sendable {
 
     /// The result of the checks made before the ledger's: a decision, or permission to ask the ledger.
     enum Preparation: Sendable {
-        case decided(Result<Mempool.AddOutcome, MempoolRejection>)
+        case decided(Result<Mempool.AddOutcome, TransactionRejection>)
         case checkWithLedger(Ticket)
     }
 
@@ -176,9 +176,9 @@ struct MempoolContents: Sendable {
             }
         }
         if candidate.bytes > Limits.transactionBytesMax {
-            return .decided(refuse(.rejected(.tooLarge(bytes: candidate.bytes, limit: Limits.transactionBytesMax))))
+            return .decided(refuse(.tooLarge(bytes: candidate.bytes, limit: Limits.transactionBytesMax)))
         }
-        if let bound = boundReached(by: candidate, future: false) { return .decided(refuse(.full(bound))) }
+        if let bound = boundReached(by: candidate, future: false) { return .decided(refuse(bound)) }
         let queue = queues[candidate.sender]
         let context = AdmissionContext(
             pendingFromSender: UInt64(queue?.ready.count ?? 0), firstPendingNonce: queue?.ready.first?.nonce,
@@ -202,23 +202,23 @@ struct MempoolContents: Sendable {
     /// is `nonceTooLow`, and one a waiting future transaction holds is `.nonceTaken`.
     mutating func admit(
         _ candidate: Candidate, verdict: Result<Admission, TransactionRejection>, origin: Mempool.Origin, now: ContinuousClock.Instant
-    ) -> Result<Mempool.AddOutcome, MempoolRejection> {
+    ) -> Result<Mempool.AddOutcome, TransactionRejection> {
         let admission: Admission
         switch verdict {
-        case .failure(let rejection): return refuse(.rejected(rejection))
+        case .failure(let rejection): return refuse(rejection)
         case .success(let value): admission = value
         }
         var queue = queues[candidate.sender] ?? SenderQueue(base: admission.accountNonce)
         let nonce = candidate.nonce
         let expected = max(admission.accountNonce, queue.readyEnd)
         // Used, or taken by a ready transaction: what the ledger answers too, given the pool's ready run.
-        if nonce < expected { return refuse(.rejected(.nonceTooLow(expected: expected, received: nonce))) }
+        if nonce < expected { return refuse(.nonceTooLow(expected: expected, received: nonce)) }
         if queue.entry(nonce: nonce) != nil { return refuse(.nonceTaken(sender: candidate.sender, nonce: nonce)) }
         if nonce > expected, nonce - expected > limits.futureNonceWindow {
-            return refuse(.rejected(.nonceGap(expected: expected, received: nonce)))
+            return refuse(.nonceGap(expected: expected, received: nonce))
         }
         let isFuture = nonce != queue.readyEnd
-        if let bound = boundReached(by: candidate, future: isFuture) { return refuse(.full(bound)) }
+        if let bound = boundReached(by: candidate, future: isFuture) { return refuse(bound) }
         let entry = Entry(
             transaction: candidate.transaction, hash: candidate.hash, bytes: candidate.bytes, arrival: nextArrival,
             isLocal: origin == .local, admittedAt: now, department: admission.department)
@@ -241,17 +241,20 @@ struct MempoolContents: Sendable {
         return .success(.added)
     }
 
-    private func boundReached(by candidate: Candidate, future: Bool) -> MempoolBound? {
-        if pendingCount(of: candidate.sender) >= limits.perSenderMax { return .sender(candidate.sender, limit: limits.perSenderMax) }
-        if count >= limits.transactionsMax { return .transactions(limit: limits.transactionsMax) }
-        if candidate.bytes > limits.bytesMax - bytes {
-            return .bytes(transactionBytes: candidate.bytes, pendingBytes: bytes, limit: limits.bytesMax)
+    /// The refusal for the first of the pool's bounds admitting `candidate` would break, or nil.
+    private func boundReached(by candidate: Candidate, future: Bool) -> TransactionRejection? {
+        if pendingCount(of: candidate.sender) >= limits.perSenderMax {
+            return .mempoolSenderFull(sender: candidate.sender, limit: limits.perSenderMax)
         }
-        if future, futureCount >= limits.futureTransactionsMax { return .future(limit: limits.futureTransactionsMax) }
+        if count >= limits.transactionsMax { return .mempoolFull(limit: limits.transactionsMax) }
+        if candidate.bytes > limits.bytesMax - bytes {
+            return .mempoolBytesFull(transactionBytes: candidate.bytes, pendingBytes: bytes, limit: limits.bytesMax)
+        }
+        if future, futureCount >= limits.futureTransactionsMax { return .mempoolFutureFull(limit: limits.futureTransactionsMax) }
         return nil
     }
 
-    private mutating func refuse(_ rejection: MempoolRejection) -> Result<Mempool.AddOutcome, MempoolRejection> {
+    private mutating func refuse(_ rejection: TransactionRejection) -> Result<Mempool.AddOutcome, TransactionRejection> {
         metrics.rejected[rejection.code, default: 0] += 1
         return .failure(rejection)
     }

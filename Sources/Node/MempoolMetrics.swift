@@ -1,7 +1,7 @@
 /// Counters of one mempool since it started, for `/metrics` and logs.
 ///
 /// A snapshot taken under the pool's lock, so `transactions` and `bytes` agree with each other and with
-/// the counters. Keys of `rejected` are `MempoolRejection.code` values; exporters sort them, since
+/// the counters. Keys of `rejected` are `TransactionRejection.code` values; exporters sort them, since
 /// dictionary order differs between processes.
 public struct MempoolMetrics: Hashable, Sendable {
     /// Transactions pending now.
@@ -14,7 +14,7 @@ public struct MempoolMetrics: Hashable, Sendable {
     public var admitted: UInt64 = 0
     /// Transactions a peer sent that were already pending (gossip echoes; not an error).
     public var alreadyKnown: UInt64 = 0
-    /// Refused transactions by `MempoolRejection.code`.
+    /// Refused transactions by `TransactionRejection.code`.
     public var rejected: [String: UInt64] = [:]
     /// Transactions that left the pool after a block, by reason.
     public var evicted: [MempoolEviction: UInt64] = [:]

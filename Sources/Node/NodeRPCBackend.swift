@@ -46,7 +46,7 @@ struct NodeRPCBackend: RPCBackend {
         case .failure(.duplicate):
             return .accepted  // idempotent: a client may resend after a lost response
         case .failure(let rejection):
-            return .rejected(Self.rpcRejection(rejection, transaction: transaction))
+            return .rejected(rejection)
         }
     }
 
@@ -155,27 +155,5 @@ struct NodeRPCBackend: RPCBackend {
     static func epoch(in view: LedgerView, at height: UInt64) throws(LedgerError) -> ValidatorEpochs.Epoch? {
         let epochs = try view.epochs().epochs + view.announcedValidatorSets()
         return epochs.last { $0.firstHeight <= height }
-    }
-
-    /// The RPC form of a mempool or ledger rejection (`tx_send` error −32000 with `data.reason`).
-    static func rpcRejection(_ rejection: MempoolRejection, transaction: Transaction) -> RPCRejection {
-        switch rejection {
-        case .full, .duplicate: return .mempoolFull
-        case .nonceTaken(let sender, _): return .notPermitted(sender: sender, reason: rejection.description)
-        case .rejected(let ledgerRejection):
-            switch ledgerRejection {
-            case .badSignature: return .invalidSignature
-            case .wrongChain(let expected, let received): return .wrongChain(expected: expected, received: received)
-            case .unknownSender(let address): return .unknownSender(address)
-            case .nonceTooLow(let expected, let received): return .nonceTooLow(expected: expected, received: received)
-            case .nonceGap(let expected, let received): return .nonceTooHigh(expected: expected, received: received)
-            case .expired(let expiryHeight, let height): return .expired(expiryHeight: expiryHeight, latestHeight: height)
-            case .fuelLimitTooHigh(let limit, let blockLimit): return .fuelLimitTooHigh(fuelLimit: limit, maximum: blockLimit)
-            case .transactionFuelTooHigh(let limit, let transactionMax): return .fuelLimitTooHigh(fuelLimit: limit, maximum: transactionMax)
-            case .senderSuspended, .departmentRemoved, .roleNotAllowed, .tooLarge, .malformedPayload, .notAllowed, .blockFuelExhausted,
-                .invalidProposal, .fuelLimitTooLow:
-                return .notPermitted(sender: transaction.body.sender, reason: ledgerRejection.description)
-            }
-        }
     }
 }

@@ -207,7 +207,7 @@ final class PeerIntake: Sendable {
         for transaction in transactions {
             switch mempool.add(transaction, origin: .peer) {
             case .success(.added): added = true
-            case .failure(.rejected(.badSignature(let reason))):
+            case .failure(.invalidSignature(let reason)):
                 counters.badSignatureDisconnects.add(1, ordering: .relaxed)
                 logger.warning(
                     "closing link: gossip carries a transaction with a bad signature",

@@ -63,7 +63,9 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
         case .methodNotFound: return "No method by that name."
         case .invalidParams: return "A parameter is missing, unknown, surplus or of the wrong type; the message names it."
         case .internalError: return "The node failed to answer; retrying later may succeed."
-        case .transactionRejected: return "The node refused the transaction; data.reason is a machine-readable reason."
+        case .transactionRejected:
+            return "The node refused the transaction; data is a TransactionRejection: data.reason is a stable code and the "
+                + "other members are the values that reason carries."
         case .notFound: return "The requested record does not exist."
         case .unknownBlock: return "No block at that height yet; data.latestHeight is the node's highest block."
         case .pruned: return "The node no longer keeps that data; data.lowestRetainedHeight is the lowest height it has."

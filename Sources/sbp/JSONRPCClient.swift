@@ -1,3 +1,4 @@
+import ChainTypes
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -143,13 +144,19 @@ enum RPCClientError: Error, CustomStringConvertible {
     static let unknownBlockCode = -32002
     static let timeoutCode = -32005
 
+    /// The node's reason for refusing a transaction, with its values, when this is a −32000 error.
+    var rejection: TransactionRejection? {
+        guard case .failed(_, let code, _, let data) = self, code == Self.transactionRejectedCode else { return nil }
+        return TransactionRejection(rpcData: data)
+    }
+
     var description: String {
         switch self {
         case .invalidURL(let url): "--rpc is not an http(s) URL: \(url)"
         case .unreachable(let url, let reason): "cannot reach a node at \(url): \(reason) (is it running? see `sbp devnet`)"
         case .notJSONRPC(let url, let status):
             "\(url) did not answer with JSON-RPC\(status.map { " (HTTP \($0))" } ?? ""); is --rpc the node's JSON-RPC address?"
-        case .failed(let method, let code, let message, _): "\(method): \(message) (code \(code))"
+        case .failed(let method, let code, let message, _): "\(method): \(rejection?.report ?? message) (code \(code))"
         case .unexpected(let method, let reason): "\(method): unexpected answer: \(reason)"
         }
     }

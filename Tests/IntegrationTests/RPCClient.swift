@@ -159,7 +159,7 @@ struct RPCFailure: Error, CustomStringConvertible {
     var method: String
     var code: Int
     var message: String
-    /// `data.reason` of a `tx_send` refusal (`nonceTooHigh`, `mempoolFull`, ...).
+    /// `data.reason` of a `tx_send` refusal (`nonceGap`, `mempoolFull`, ...).
     var reason: String?
     var detail: String
 

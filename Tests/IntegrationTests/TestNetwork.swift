@@ -200,7 +200,7 @@ final class TestNetwork: Sendable {
     /// Sends `transaction` to the nodes in `targets`, in turn, until one accepts it.
     ///
     /// A node may refuse a transaction whose earlier nonces it has not yet received by gossip
-    /// (`nonceTooHigh`) or be unreachable (stopped, restarting); both are retried until `timeout`. A refusal
+    /// (`nonceGap`) or be unreachable (stopped, restarting); both are retried until `timeout`. A refusal
     /// for any other reason fails at once.
     @discardableResult
     func submit(_ transaction: Transaction, to targets: [Int], within timeout: Duration = .seconds(30)) async throws -> Int {
@@ -212,7 +212,7 @@ final class TestNetwork: Sendable {
             do {
                 try await nodes[index].rpc.send(transaction)
                 return index
-            } catch let failure as RPCFailure where failure.reason == "nonceTooHigh" || failure.reason == "mempoolFull" {
+            } catch let failure as RPCFailure where failure.reason == "nonceGap" || failure.reason == "mempoolFull" {
                 lastProblem = "\(nodes[index].name): \(failure)"
                 return nil
             } catch let failure as RPCFailure {

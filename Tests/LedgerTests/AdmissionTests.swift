@@ -37,7 +37,7 @@ import Testing
     @Test func aForgedSignatureIsRejected() throws {
         var transaction = try chain.licenceCall("issue", issueArguments("L-1"), from: issuer)
         transaction.body.nonce = 7  // the signature no longer covers the body
-        guard case .badSignature(let reason) = check(transaction) else {
+        guard case .invalidSignature(let reason) = check(transaction) else {
             Issue.record("expected a bad signature")
             return
         }
@@ -106,7 +106,7 @@ import Testing
     @Test func fuelLimitAboveTheBlockLimitIsRejected() throws {
         let limit = chain.genesis.consensus.blockFuelMax
         let transaction = try chain.licenceCall("issue", issueArguments("L-1"), from: issuer, fuelLimit: limit + 1)
-        #expect(check(transaction) == .fuelLimitTooHigh(limit: limit + 1, blockLimit: limit))
+        #expect(check(transaction) == .fuelLimitTooHigh(fuelLimit: limit + 1, blockFuelMax: limit))
     }
 
     @Test func oversizedAndMalformedPayloadsAreRejected() {

@@ -129,7 +129,7 @@ import WAT
         let cheap = chain.transaction(
             from: deployer, kind: .deploy, payload: DeployPayload(name: "tiny", code: code).canonicalBytes, fuelLimit: 1)
         if case .failure(let rejection) = ledger.check(cheap, context: AdmissionContext()) {
-            #expect(rejection == .fuelLimitTooLow(limit: 1, required: expected[0]))
+            #expect(rejection == .fuelLimitTooLow(fuelLimit: 1, required: expected[0]))
         } else {
             Issue.record("expected a refusal")
         }

@@ -21,7 +21,7 @@ import Testing
         let forged = Transaction(body: genuine.body, signature: chain.issuers["IMMD"]!.sign(genuine.hash))
         #expect(forged.hash == genuine.hash)
         #expect(!ledger.verifiedSignatures.contains(forged.hash, signature: forged.signature))
-        guard case .failure(.badSignature) = ledger.check(forged, context: AdmissionContext(pendingFromSender: 0)) else {
+        guard case .failure(.invalidSignature) = ledger.check(forged, context: AdmissionContext(pendingFromSender: 0)) else {
             Issue.record("a forged signature over a cached body was admitted")
             return
         }

@@ -17,7 +17,7 @@ struct FairBlockTests {
         let whole = harness.call(from: flooder, fuelLimit: consensus.blockFuelMax)
         #expect(
             harness.add([whole])[0].rejection
-                == .rejected(.transactionFuelTooHigh(limit: consensus.blockFuelMax, transactionMax: consensus.transactionFuelMax)))
+                == .transactionFuelTooHigh(fuelLimit: consensus.blockFuelMax, transactionFuelMax: consensus.transactionFuelMax))
         harness.chain.setNonce(0, for: flooder.address)
         // The most a transaction may declare, many times over, admitted before the other sender's.
         harness.add(harness.calls(from: flooder, count: 20, fuelLimit: consensus.transactionFuelMax))

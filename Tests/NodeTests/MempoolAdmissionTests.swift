@@ -30,11 +30,11 @@ struct MempoolAdmissionTests {
         harness.add([transaction])
         #expect(try harness.commit([transaction]) == [transaction.hash: .included])
         #expect(!harness.mempool.contains(transaction.hash))
-        let replay: MempoolRejection = .rejected(.nonceTooLow(expected: 1, received: 0))
+        let replay: TransactionRejection = .nonceTooLow(expected: 1, received: 0)
         #expect(harness.mempool.add(transaction, origin: .local) == .failure(replay))
         #expect(harness.mempool.add(transaction, origin: .peer) == .failure(replay))
         #expect(replay.description == "nonce 0 already used (replay); next nonce is 1")
-        #expect(harness.mempool.metrics.rejected == ["nonce_too_low": 2])
+        #expect(harness.mempool.metrics.rejected == ["nonceTooLow": 2])
     }
 
     @Test("a nonce after a missing one waits as a future nonce, not proposed, until the gap fills")
@@ -63,8 +63,8 @@ struct MempoolAdmissionTests {
         let sender = harness.senders[0]
         #expect(harness.mempool.add(harness.call(from: sender, nonce: 4), origin: .local) == .success(.added))
         let far = harness.mempool.add(harness.call(from: sender, nonce: 5), origin: .local)
-        #expect(far == .failure(.rejected(.nonceGap(expected: 0, received: 5))))
-        #expect(far.rejection?.code == "nonce_gap")
+        #expect(far == .failure(.nonceGap(expected: 0, received: 5)))
+        #expect(far.rejection?.code == "nonceGap")
         // The window follows the end of the ready run, not the account's nonce.
         harness.add((0..<4).map { harness.call(from: sender, nonce: $0) })
         #expect(harness.mempool.readyCount == 5)
@@ -78,8 +78,8 @@ struct MempoolAdmissionTests {
         let (a, b) = (harness.senders[0], harness.senders[1])
         #expect(harness.mempool.add(harness.call(from: a, nonce: 2), origin: .local) == .success(.added))
         let refused = harness.mempool.add(harness.call(from: b, nonce: 1), origin: .local)
-        #expect(refused == .failure(.full(.future(limit: 1))))
-        #expect(refused.rejection?.code == "mempool_future_full")
+        #expect(refused == .failure(.mempoolFutureFull(limit: 1)))
+        #expect(refused.rejection?.code == "mempoolFutureFull")
         // A ready transaction still gets in.
         #expect(harness.mempool.add(harness.call(from: b, nonce: 0), origin: .local) == .success(.added))
     }
@@ -113,7 +113,7 @@ struct MempoolAdmissionTests {
         let rival = harness.call(from: sender, nonce: 0, inputByte: 9)
         #expect(original.hash != rival.hash)
         harness.add([original])
-        #expect(harness.mempool.add(rival, origin: .local) == .failure(.rejected(.nonceTooLow(expected: 1, received: 0))))
+        #expect(harness.mempool.add(rival, origin: .local) == .failure(.nonceTooLow(expected: 1, received: 0)))
         #expect(harness.mempool.transactions(from: sender.address) == [original])
         // A future nonce that a waiting transaction holds is taken.
         let future = harness.call(from: sender, nonce: 3)
@@ -128,8 +128,8 @@ struct MempoolAdmissionTests {
         let harness = try MempoolHarness()
         let auditor = harness.chain.auditors["TD"]!
         let result = harness.mempool.add(harness.call(from: auditor), origin: .local)
-        #expect(result == .failure(.rejected(.roleNotAllowed(kind: .call, required: [.admin, .issuer, .submitter]))))
-        #expect(result.rejection?.code == "role_not_allowed")
+        #expect(result == .failure(.roleNotAllowed(kind: .call, required: [.admin, .issuer, .submitter])))
+        #expect(result.rejection?.code == "roleNotAllowed")
         #expect(harness.mempool.count == 0)
     }
 
@@ -140,8 +140,8 @@ struct MempoolAdmissionTests {
         let admitted = [harness.call(from: a), harness.call(from: a), harness.call(from: b)]
         #expect(harness.add(admitted).allSatisfy { $0 == .success(.added) })
         let refused = harness.mempool.add(harness.call(from: b), origin: .local)
-        #expect(refused == .failure(.full(.transactions(limit: 3))))
-        #expect(refused.rejection?.code == "mempool_full")
+        #expect(refused == .failure(.mempoolFull(limit: 3)))
+        #expect(refused.rejection?.code == "mempoolFull")
         #expect(refused.rejection?.description == "the mempool is full: it holds its limit of 3 transactions; retry after the next block")
         #expect(admitted.allSatisfy { harness.mempool.contains($0.hash) })
         // A block makes room; the refused nonce is admitted once sent again.
@@ -159,7 +159,7 @@ struct MempoolAdmissionTests {
         let transactions = (0..<3).map { harness.call(from: harness.senders[$0], inputBytes: 1000) }
         let outcomes = harness.add(transactions)
         #expect(outcomes[0] == .success(.added) && outcomes[1] == .success(.added))
-        #expect(outcomes[2] == .failure(.full(.bytes(transactionBytes: size, pendingBytes: 2 * size, limit: 2 * size + size / 2))))
+        #expect(outcomes[2] == .failure(.mempoolBytesFull(transactionBytes: size, pendingBytes: 2 * size, limit: 2 * size + size / 2)))
         #expect(harness.mempool.bytes == 2 * size)
         // A smaller transaction still fits in what is left.
         #expect(harness.mempool.add(harness.call(from: harness.senders[3], inputBytes: 8), origin: .local) == .success(.added))
@@ -170,10 +170,10 @@ struct MempoolAdmissionTests {
         let harness = try MempoolHarness(limits: Mempool.Limits(perSenderMax: 2))
         let (a, b) = (harness.senders[0], harness.senders[1])
         let outcomes = harness.add(harness.calls(from: a, count: 3))
-        #expect(outcomes.map(\.rejection) == [nil, nil, .full(.sender(a.address, limit: 2))])
-        #expect(outcomes[2].rejection?.code == "mempool_sender_full")
+        #expect(outcomes.map(\.rejection) == [nil, nil, .mempoolSenderFull(sender: a.address, limit: 2)])
+        #expect(outcomes[2].rejection?.code == "mempoolSenderFull")
         #expect(harness.mempool.add(harness.call(from: b), origin: .local) == .success(.added))
-        #expect(harness.mempool.metrics.rejected == ["mempool_sender_full": 1])
+        #expect(harness.mempool.metrics.rejected == ["mempoolSenderFull": 1])
     }
 
     @Test("limits from the config file keep the per-sender share within the pool")

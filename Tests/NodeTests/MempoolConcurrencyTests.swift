@@ -16,7 +16,7 @@ struct MempoolConcurrencyTests {
         let harness = try MempoolHarness()
         let senders = harness.senders
         let transactions = senders.map { harness.calls(from: $0, count: Self.perSender) }
-        let refusals = Mutex<[MempoolRejection]>([])
+        let refusals = Mutex<[TransactionRejection]>([])
         let outcomes = Mutex<[Mempool.AddOutcome: Int]>([:])
         let mempool = harness.mempool
         // Every thread offers every transaction, each sender's in nonce order, starting at a different sender.
@@ -90,9 +90,9 @@ struct MempoolConcurrencyTests {
         #expect(mempool.count == senders.count * (Self.perSender - blocks))
     }
 
-    static func isRaceOutcome(_ rejection: MempoolRejection) -> Bool {
+    static func isRaceOutcome(_ rejection: TransactionRejection) -> Bool {
         switch rejection {
-        case .rejected(.nonceGap), .duplicate: true
+        case .nonceGap, .duplicate: true
         default: false
         }
     }

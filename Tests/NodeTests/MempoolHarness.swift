@@ -53,7 +53,7 @@ struct MempoolHarness {
 
     /// Adds every transaction from a client and returns the outcomes.
     @discardableResult
-    func add(_ transactions: [Transaction], origin: Mempool.Origin = .local) -> [Result<Mempool.AddOutcome, MempoolRejection>] {
+    func add(_ transactions: [Transaction], origin: Mempool.Origin = .local) -> [Result<Mempool.AddOutcome, TransactionRejection>] {
         transactions.map { mempool.add($0, origin: origin) }
     }
 }
@@ -67,9 +67,9 @@ final class ManualClock: Sendable {
     func advance(by duration: Duration) { instant.withLock { $0 += duration } }
 }
 
-extension Result where Success == Mempool.AddOutcome, Failure == MempoolRejection {
+extension Result where Success == Mempool.AddOutcome, Failure == TransactionRejection {
     /// The rejection, or nil when the transaction was not refused.
-    var rejection: MempoolRejection? {
+    var rejection: TransactionRejection? {
         if case .failure(let rejection) = self { return rejection }
         return nil
     }

@@ -58,7 +58,7 @@ struct MempoolInterleavingTests {
             let executed = try harness.chain.commit([transaction], on: harness.ledger)
             try mempool.removeCommitted(executed.block)
         }
-        #expect(mempool.add(transaction, origin: .peer) == .failure(.rejected(.nonceTooLow(expected: 1, received: 0))))
+        #expect(mempool.add(transaction, origin: .peer) == .failure(.nonceTooLow(expected: 1, received: 0)))
         #expect(application.stepFailures.isEmpty)
         #expect(mempool.count == 0)
     }
@@ -93,7 +93,7 @@ struct MempoolInterleavingTests {
 
 /// The multi-host harness's failure (issue 15): a node that had not yet seen a sender's nonce n — the
 /// client's copy went to nodes that answered, this node's did not, and gossip or the block holding it was
-/// still in flight — refused nonce n+1 as a gap (`nonceTooHigh` over RPC, expected n). Replayed here
+/// still in flight — refused nonce n+1 as a gap (`nonceGap`, expected n; `nonceTooHigh` over RPC before issue 14). Replayed here
 /// with the real ledger, deterministically, in each order the pieces can arrive.
 @Suite("Mempool: a nonce that arrives before its predecessor")
 struct MempoolNonceInFlightTests {

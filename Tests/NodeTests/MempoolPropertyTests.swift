@@ -102,7 +102,9 @@ struct PropertyRun {
         let transaction = transaction(sender, nonce: nonce, variant: 0)  // one that does not expire
         let result = mempool.add(transaction, origin: .local)
         switch result {
-        case .success, .failure(.full), .failure(.duplicate): break
+        case .success, .failure(.mempoolFull), .failure(.mempoolBytesFull), .failure(.mempoolSenderFull), .failure(.mempoolFutureFull),
+            .failure(.duplicate):
+            break
         default: Issue.record("\(label): the next nonce \(nonce) was refused: \(result)")
         }
         record(result, transaction)
@@ -168,7 +170,7 @@ struct PropertyRun {
         }
     }
 
-    mutating func record(_ result: Result<Mempool.AddOutcome, MempoolRejection>, _ transaction: Transaction) {
+    mutating func record(_ result: Result<Mempool.AddOutcome, TransactionRejection>, _ transaction: Transaction) {
         if case .success(.added) = result { pending[transaction.hash] = transaction }
     }
 

@@ -76,7 +76,7 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         call("tx_sendAndWait", #"["\#(sendHex)", 30001]"#, name: "tx_sendAndWait-timeout-too-long"),
         call(
             "tx_sendAndWait", #"["\#(sendHex)"]"#, name: "tx_sendAndWait-rejected",
-            setup: { await $0.setSubmissionOutcome(.rejected(.mempoolFull)) }),
+            setup: { await $0.setSubmissionOutcome(.rejected(.mempoolFull(limit: 10_000))) }),
         call("tx_getByHash", #"["\#(Fixtures.block(height: 2).transactions[1].hash)"]"#),
         call("tx_getByHash", #"["\#(Fixtures.hash(0x99))"]"#, name: "tx_getByHash-unknown"),
         call("tx_search", #"[{"sender": "\#(Fixtures.address(0xa1))", "fromHeight": 2}, null, 2]"#),

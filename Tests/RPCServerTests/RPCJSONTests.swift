@@ -52,15 +52,19 @@ struct RPCJSONTests {
         #expect(RPCJSON.receipt(committed)["status"] == .string("reverted"))
     }
 
-    @Test("every rejection reason is listed and carries its reason in data")
-    func rejectionReasons() {
-        let all: [TransactionRejection] = [
-            .invalidSignature, .wrongChain(expected: "a", received: "b"), .unknownSender(Fixtures.address(1)),
-            .notPermitted(sender: Fixtures.address(1), reason: "not an issuer"), .nonceTooLow(expected: 2, received: 1),
-            .nonceTooHigh(expected: 2, received: 900), .expired(expiryHeight: 5, latestHeight: 6),
-            .fuelLimitTooHigh(fuelLimit: 10, maximum: 5), .mempoolFull, .unavailable("syncing"),
-        ]
-        #expect(all.map(\.reason) == TransactionRejection.reasons)
+    @Test("every rejection reason's data carries its code, then each of its values by name")
+    func rejectionReasons() throws {
+        for reason in TransactionRejection.Reason.allCases {
+            let rejection = TransactionRejection.sample(reason)
+            guard case .object(let data) = rejection.data else {
+                Issue.record("\(reason): data is not an object")
+                continue
+            }
+            #expect(data.members.map(\.key) == ["reason"] + rejection.details.map(\.name))
+            #expect(data.members.first?.value == .string(reason.rawValue))
+            #expect(rejection.message == "Transaction rejected: \(rejection)")
+        }
+        #expect(Set(TransactionRejection.reasons).count == TransactionRejection.Reason.allCases.count)
     }
 
     @Test("a block's transactions appear in the requested detail")

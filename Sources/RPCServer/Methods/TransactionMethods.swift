@@ -10,8 +10,8 @@ enum TransactionMethods {
         summary: "Submits a signed transaction to the node's mempool and returns its hash.",
         description: "The parameter is the canonical encoding of the signed transaction (docs/protocol.md) as 0x-prefixed hex. "
             + "Bytes that are not a canonical transaction are -32602; a transaction over the size limit is -32004; a "
-            + "transaction the node refuses is -32000 with data.reason one of: " + TransactionRejection.reasons.joined(separator: ", ")
-            + ". Resubmitting a pending transaction returns its hash again.",
+            + "transaction the node refuses is -32000 with data a TransactionRejection (data.reason one of: "
+            + TransactionRejection.reasons.joined(separator: ", ") + "). Resubmitting a pending transaction returns its hash again.",
         params: [transactionParameter],
         result: RPCResultDescriptor(
             name: "hash", summary: "The transaction hash, for tx_getReceipt.", schema: RPCSchemas.reference("Hash")),
@@ -157,7 +157,7 @@ enum TransactionMethods {
     static func submit(_ transaction: Transaction, context: RPCCallContext) async throws(RPCError) {
         let submission = try await context.ask { backend throws(RPCBackendError) in try await backend.submitTransaction(transaction) }
         if case .rejected(let rejection) = submission {
-            throw RPCError(.transactionRejected, message: "Transaction rejected: " + rejection.message, data: rejection.data)
+            throw RPCError(.transactionRejected, message: rejection.message, data: rejection.data)
         }
     }
 

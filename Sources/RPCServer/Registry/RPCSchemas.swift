@@ -53,12 +53,39 @@ public enum RPCSchemas {
         ]),
     ])
 
+    /// The `data` of error −32000: the stable reason code, then the values that reason carries.
+    static let transactionRejection: JSONValue = {
+        let members = TransactionRejection.Reason.allCases.map { reason in
+            let names = TransactionRejection.sample(reason).details.map { "\($0.name) (\(detailType($0.value)))" }
+            return "\(reason.rawValue): " + (names.isEmpty ? "no values" : names.joined(separator: ", "))
+        }
+        return .object([
+            "title": .string("TransactionRejection"), "type": .string("object"),
+            "description": .string(
+                "The data of error -32000 (a refused transaction): reason, a stable code, then the values that reason "
+                    + "carries, named as listed here. The message repeats them in a sentence. Values by reason: "
+                    + members.joined(separator: "; ") + "."),
+            "properties": .object(["reason": enumeration(TransactionRejection.reasons)]), "required": .array([.string("reason")]),
+        ])
+    }()
+
+    static func detailType(_ detail: TransactionRejection.Detail) -> String {
+        switch detail {
+        case .integer: "Uint64"
+        case .text: "string"
+        case .address: "Address"
+        case .hash: "Hash"
+        case .texts: "array of string"
+        }
+    }
+
     /// The shared schemas, in document order.
     public static let components: KeyValuePairs<String, JSONValue> = [
         "Hash": hexString("Hash", bytes: Hash.byteCount, "A 32-byte SHA-256 digest as 0x + 64 hex digits."),
         "Address": hexString("Address", bytes: Address.byteCount, "A 20-byte account or validator address as 0x + 40 hex digits."),
         "Bytes": hexString("Bytes", bytes: nil, "A byte string as 0x + two hex digits per byte (\"0x\" when empty)."),
         "Uint64": uint64,
+        "TransactionRejection": transactionRejection,
         "BlockHeader": object(
             "BlockHeader",
             [
