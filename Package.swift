@@ -115,6 +115,9 @@ let package = Package(
                 x509, crypto, tomlKit,
                 logging, nioCore, serviceLifecycle, metrics, prometheus,
             ]),
+        // Setting up networks, departments and nodes on the machines that own their keys (issue 16, ADR 0012):
+        // `sbp network|department|node init`. Builds on the shell's configuration and key files, so `Node` stays the runtime.
+        .target(name: "NetworkSetup", dependencies: ["ChainTypes", "Keys", "PeerNetwork", "Ledger", "Node", x509, crypto]),
         // JSON-RPC 2.0 over HTTP, the OpenRPC document and the ops endpoints; reaches the node through `RPCBackend`.
         .target(
             name: "RPCServer",
@@ -123,12 +126,12 @@ let package = Package(
         // Executables.
         // PeerNetwork and X509 read the certificates a governance proposal names (their SHA-256 fingerprint).
         .executableTarget(
-            name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", "Evidence", "ContractVM", "PeerNetwork", x509, argumentParser]),
+            name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", "NetworkSetup", "Evidence", "ContractVM", "PeerNetwork", x509, argumentParser]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
                 "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "Ledger", "LedgerFixtures",
-                "Node",
+                "Node", "NetworkSetup",
                 crypto, argumentParser, wasmKit,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
@@ -155,7 +158,11 @@ let package = Package(
             name: "PeerNetworkTests",
             dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
         // CLI tests: the built `sbp` as a subprocess, and its parsing and output code through `@testable import sbp`.
-        .testTarget(name: "SBPCommandTests", dependencies: ["sbp", "ChainTypes", "Keys", "RPCServer", argumentParser]),
+        .testTarget(
+            name: "SBPCommandTests",
+            dependencies: [
+                "sbp", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "RPCServer", "Storage", crypto, argumentParser,
+            ]),
         .testTarget(
             name: "LedgerTests",
             dependencies: [
@@ -165,7 +172,8 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork", "Evidence",
+                "Node", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork",
+                "Evidence",
                 "StateTree", "ContractVM", "RPCServer", "Simulation", x509, logging, nioCore, hummingbirdWSClient,
             ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
@@ -176,7 +184,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Node", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses", "RPCServer", logging, hummingbirdWSClient,
+                "Node", "NetworkSetup", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses", "RPCServer", logging,
+                hummingbirdWSClient,
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,21 +2,21 @@
 ///
 /// One place parses and formats it, so a peer address written by `sbp network init` always reads back the
 /// same, and a bare IPv6 address (ambiguous: which colon starts the port?) is refused instead of misread.
-enum HostPort {
-    static let hostBytesMax = 253
+package enum HostPort {
+    package static let hostBytesMax = 253
 
     /// `host:port`, bracketing a host that contains a colon.
-    static func format(host: String, port: Int) -> String {
+    package static func format(host: String, port: Int) -> String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
     /// `http://host:port`, the base URL of a server on that address.
-    static func httpURL(host: String, port: Int) -> String {
+    package static func httpURL(host: String, port: Int) -> String {
         "http://" + format(host: host, port: port)
     }
 
     /// Splits `host:port` or `[ipv6]:port`; nil when the shape is wrong (the port is not range-checked).
-    static func parse(_ text: String) -> (host: String, port: Int)? {
+    package static func parse(_ text: String) -> (host: String, port: Int)? {
         let host: Substring
         let portText: Substring
         if text.hasPrefix("[") {
@@ -36,7 +36,7 @@ enum HostPort {
     }
 
     /// Why `host` cannot be a host name or IP address literal, or nil when it can.
-    static func problem(host: String) -> String? {
+    package static func problem(host: String) -> String? {
         guard !host.isEmpty else { return "must not be empty" }
         guard host.utf8.count <= hostBytesMax else { return "longer than \(hostBytesMax) bytes" }
         let forbidden: Set<Character> = [" ", "/", "[", "]", "@", "?", "#"]

@@ -4,8 +4,8 @@ import ChainTypes
 ///
 /// A config file is checked with the same rule the genesis applies, so a name that passes here can be the
 /// validator or department name on chain and a file name on disk.
-enum NameRules {
-    static func problem(identifier value: String) -> String? {
+package enum NameRules {
+    package static func problem(identifier value: String) -> String? {
         let limit = Limits.identifierBytesMax
         let allowed = value.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)

@@ -34,6 +34,10 @@ extension NodeConfiguration {
         if certificateExpiryWarningDays != NodeLimits.certificateExpiryWarningDaysDefault {
             lines.append("certificate_expiry_warning_days = \(certificateExpiryWarningDays)")
         }
+        if !bootstrap.isEmpty {
+            lines.append("# Nodes to dial first, whatever their names: any node the chain trusts may answer.")
+            lines.append("bootstrap = [" + bootstrap.map { Self.tomlString($0.address) }.joined(separator: ", ") + "]")
+        }
         for peer in peers {
             lines += [
                 "",

@@ -21,6 +21,9 @@ public struct NodeConfiguration: Hashable, Sendable {
     public var p2p: ListenAddress
     /// The other nodes this node dials.
     public var peers: [Peer]
+    /// Addresses of running nodes this node dials without knowing their names (`p2p.bootstrap`): any
+    /// node whose certificate the chain trusts may answer (`sbp node init --bootstrap`).
+    public var bootstrap: [Endpoint] = []
     /// Address and port of the JSON-RPC server.
     public var rpc: ListenAddress
     /// Its CORS origins and limits (`[rpc]` keys besides the address).
@@ -162,6 +165,20 @@ public struct NodeConfiguration: Hashable, Sendable {
         public var address: String { HostPort.format(host: host, port: port) }
     }
 
+    /// A `host:port` to dial.
+    public struct Endpoint: Hashable, Sendable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `host:port`, with an IPv6 host in brackets: the form the config file uses.
+        public var address: String { HostPort.format(host: host, port: port) }
+    }
+
     /// How the node writes its logs.
     public struct LogSettings: Hashable, Sendable {
         public var format: LogFormat
@@ -276,7 +293,7 @@ extension NodeConfiguration {
         return resolved
     }
 
-    static func absolutePath(_ path: String, relativeTo directory: String) -> String {
+    package static func absolutePath(_ path: String, relativeTo directory: String) -> String {
         let joined = path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
         return (joined as NSString).standardizingPath
     }

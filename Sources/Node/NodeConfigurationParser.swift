@@ -49,7 +49,28 @@ enum NodeConfigurationParser {
             log: try logSettings(try document.section("log")),
             mempool: try mempoolLimits(try document.section("mempool")))
         configuration.certificateExpiryWarningDays = warningDays
+        configuration.bootstrap = try bootstrap(p2pSection)
         return configuration
+    }
+
+    /// `p2p.bootstrap`: an array of `host:port` strings, dialed without an expected identity.
+    private static func bootstrap(_ section: TOMLSection) throws(NodeConfigurationError) -> [NodeConfiguration.Endpoint] {
+        guard let value = section.table["bootstrap"] else { return [] }
+        let field = section.field("bootstrap")
+        guard let array = value.array else { throw .wrongType(field: field, expected: "an array of host:port strings") }
+        guard array.count <= NodeLimits.peersMax else { throw .invalid(field: field, reason: "at most \(NodeLimits.peersMax) addresses") }
+        var endpoints: [NodeConfiguration.Endpoint] = []
+        for (index, element) in array.enumerated() {
+            let elementField = "\(field)[\(index)]"
+            guard let text = element.string else { throw .wrongType(field: elementField, expected: "a host:port string") }
+            guard let (host, port) = HostPort.parse(text) else {
+                throw .invalid(field: elementField, reason: "expected host:port or [ipv6]:port, got \"\(text)\"")
+            }
+            if let problem = HostPort.problem(host: host) { throw .invalid(field: elementField, reason: "host \(problem)") }
+            guard peerPorts.contains(port) else { throw .invalid(field: elementField, reason: "port must be 1...65535, got \(port)") }
+            endpoints.append(NodeConfiguration.Endpoint(host: host, port: port))
+        }
+        return endpoints
     }
 
     private static func table(from text: String) throws(NodeConfigurationError) -> TOMLTable {
@@ -78,7 +99,7 @@ enum NodeConfigurationParser {
     private static func p2pSettings(
         _ section: TOMLSection, nodeName: String
     ) throws(NodeConfigurationError) -> (NodeConfiguration.ListenAddress, [NodeConfiguration.Peer]) {
-        try section.allow(["listen_address", "listen_port", "peers", "certificate_expiry_warning_days"])
+        try section.allow(["listen_address", "listen_port", "peers", "bootstrap", "certificate_expiry_warning_days"])
         let address = try listenAddress(section)
         let peerSections = try section.arrayOfTables("peers")
         guard peerSections.count <= NodeLimits.peersMax else {

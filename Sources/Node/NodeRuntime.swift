@@ -323,6 +323,10 @@ struct PeerService: Service {
         for peer in configuration.peers where peer.name != configuration.nodeName {
             node.host.dial(host: peer.host, port: peer.port, expecting: PeerIdentity(department: peer.department, nodeName: peer.name))
         }
+        // Bootstrap addresses name no node: whichever node the chain trusts answers there (sbp node init).
+        for endpoint in configuration.bootstrap {
+            node.host.dial(host: endpoint.host, port: endpoint.port)
+        }
         node.driver.start()
         let events = node.host.events
         let intake = node.intake

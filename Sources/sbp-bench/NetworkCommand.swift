@@ -3,6 +3,7 @@ import ChainTypes
 import ContractVM
 import Foundation
 import Keys
+import NetworkSetup
 import Node
 
 /// `sbp-bench network`: signed `licence.issue` transactions through a real network of `sbp node start`

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NetworkSetup
 import Node
 
 #if canImport(FoundationNetworking)

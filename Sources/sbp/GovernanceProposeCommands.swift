@@ -2,6 +2,7 @@ import ArgumentParser
 import ChainTypes
 import ContractVM
 import Keys
+import NetworkSetup
 import Node
 
 /// `sbp governance propose <change>`: one subcommand per kind of `ProposalChange` (`docs/ledger.md` §7.5).
@@ -28,26 +29,42 @@ private func checkedIdentifier(_ text: String, option: String) throws -> String 
 
 struct ProposeAddDepartment: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add-department", abstract: "Add a department with its admin keys and CA certificate.")
+        commandName: "add-department",
+        abstract: "Add a department: from its join request (`sbp department init`), or its admin keys and CA certificate.")
 
-    @Option(help: "The new department's id (e.g. LD).") var id: String
-    @Option(help: "Its full name.") var name: String
+    @Option(help: ArgumentHelp("The department's join-request.json from `sbp department init`.", valueName: "file"))
+    var request: String?
+    @Option(help: "The new department's id (e.g. LD).") var id: String?
+    @Option(help: "Its full name.") var name: String?
     @Option(
-        name: .customLong("admin-key"), help: "An admin's secp256k1 public key in hex (`sbp keys show`); repeat for several (1...16).",
+        name: .customLong("admin-key"),
+        help: "An admin's secp256k1 public key in hex (`sbp keys show`); repeat for several (1...\(SetupLimits.adminKeysMax)).",
         transform: ArgumentTransforms.publicKey)
-    var adminKeys: [PublicKey]
-    @Option(help: ArgumentHelp("The department's CA certificate (PEM).", valueName: "file")) var caCertificate: String
+    var adminKeys: [PublicKey] = []
+    @Option(help: ArgumentHelp("The department's CA certificate (PEM).", valueName: "file")) var caCertificate: String?
     @OptionGroup var proposal: ProposalOptions
 
     func validate() throws {
+        if request != nil {
+            guard id == nil, name == nil, adminKeys.isEmpty, caCertificate == nil else {
+                throw ValidationError("--request replaces --id, --name, --admin-key and --ca-certificate; give one or the other")
+            }
+            return
+        }
+        guard let id, let name, caCertificate != nil else {
+            throw ValidationError("give --request FILE, or --id, --name, --admin-key and --ca-certificate")
+        }
         _ = try checkedIdentifier(id, option: "--id")
-        guard (1...16).contains(adminKeys.count) else { throw ValidationError("give 1...16 --admin-key values") }
+        guard (1...SetupLimits.adminKeysMax).contains(adminKeys.count) else {
+            throw ValidationError("give 1...\(SetupLimits.adminKeysMax) --admin-key values")
+        }
         guard name.utf8.count <= Limits.nameBytesMax else { throw ValidationError("--name is longer than \(Limits.nameBytesMax) bytes") }
     }
 
     func change() throws -> ProposalChange {
-        let ca = try CertificatePEM.read(caCertificate, what: "CA certificate")
-        return .addDepartment(id: id, name: name, adminKeys: adminKeys.map(\.compressed), caCertificate: ca.pem)
+        if let request { return try JoinRequest.load(file: request).proposalChange }
+        let ca = try CertificatePEM.read(caCertificate ?? "", what: "CA certificate")
+        return .addDepartment(id: id ?? "", name: name ?? "", adminKeys: adminKeys.map(\.compressed), caCertificate: ca.pem)
     }
 
     func run() async throws { try await proposal.submit(try change()) }
@@ -65,18 +82,34 @@ struct ProposeRemoveDepartment: AsyncParsableCommand {
 
 struct ProposeAddValidator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add-validator", abstract: "Add a validator node of a department to the validator set.")
-    @Option(help: "The validator's node name.") var name: String
-    @Option(help: "Its department's id.") var department: String
-    @Option(help: "Its consensus public key in hex.", transform: ArgumentTransforms.publicKey) var consensusKey: PublicKey
-    @Option(help: ArgumentHelp("Its TLS certificate (PEM), issued by the department's CA.", valueName: "file")) var tlsCertificate: String
+        commandName: "add-validator",
+        abstract: "Add a validator node of a department: from its registration (`sbp node init`), or its keys and certificate.")
+    @Option(help: ArgumentHelp("The node's registration.json from `sbp node init`.", valueName: "file")) var request: String?
+    @Option(help: "The validator's node name.") var name: String?
+    @Option(help: "Its department's id.") var department: String?
+    @Option(help: "Its consensus public key in hex.", transform: ArgumentTransforms.publicKey) var consensusKey: PublicKey?
+    @Option(help: ArgumentHelp("Its TLS certificate (PEM), issued by the department's CA.", valueName: "file")) var tlsCertificate: String?
     @OptionGroup var proposal: ProposalOptions
 
+    func validate() throws {
+        let fields = [name != nil, department != nil, consensusKey != nil, tlsCertificate != nil]
+        if request != nil {
+            guard !fields.contains(true) else {
+                throw ValidationError(
+                    "--request replaces --name, --department, --consensus-key and --tls-certificate; give one or the other")
+            }
+        } else if fields.contains(false) {
+            throw ValidationError("give --request FILE, or --name, --department, --consensus-key and --tls-certificate")
+        }
+    }
+
     func change() throws -> ProposalChange {
-        let tls = try CertificatePEM.read(tlsCertificate, what: "TLS certificate")
+        if let request { return try NodeRegistration.load(file: request).proposalChange }
+        let tls = try CertificatePEM.read(tlsCertificate ?? "", what: "TLS certificate")
         return .addValidator(
-            name: try checkedIdentifier(name, option: "--name"), department: try checkedIdentifier(department, option: "--department"),
-            consensusKey: consensusKey.compressed, tlsCertificate: tls.pem)
+            name: try checkedIdentifier(name ?? "", option: "--name"),
+            department: try checkedIdentifier(department ?? "", option: "--department"), consensusKey: consensusKey?.compressed ?? [],
+            tlsCertificate: tls.pem)
     }
 
     func run() async throws { try await proposal.submit(try change()) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Keys
+import NetworkSetup
 import Node
 
 /// `sbp network init`: generate a network directory for `--departments` × `--validators-per-department` nodes.
@@ -83,7 +84,7 @@ struct NetworkInitCommand: ParsableCommand {
     }
 
     func run() throws {
-        var keyStorage = NetworkOptions.KeyStorage.plaintext
+        var keyStorage = KeyStorage.plaintext
         if encryptKeys {
             let password = try PasswordSource.read(file: passwordFile, confirm: true)
             keyStorage = .keystore(password: password, parameters: .standard)

@@ -5,7 +5,7 @@ import Node
 /// `sbp node`: run a node.
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "Run an SBP node.", subcommands: [NodeStartCommand.self])
+        commandName: "node", abstract: "Run an SBP node.", subcommands: [NodeStartCommand.self, NodeInitCommand.self])
 }
 
 /// `sbp node start --home DIR`: runs one node from `DIR/config.toml` until SIGTERM or SIGINT.

@@ -10,7 +10,8 @@ struct SBPCommand: AsyncParsableCommand {
         abstract: "SBP permissioned blockchain node and tools.",
         version: "sbp \(version)",
         subcommands: [
-            NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self, LicenceCommand.self, CertificateCommand.self,
+            NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self, DepartmentCommand.self, LicenceCommand.self,
+            CertificateCommand.self,
             EvidenceCommand.self, VerifyCommand.self, TxCommand.self, ContractCommand.self, GovernanceCommand.self, AccountCommand.self,
             StatusCommand.self, BlockCommand.self, ValidatorsCommand.self,
         ])

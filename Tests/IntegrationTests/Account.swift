@@ -2,6 +2,7 @@ import ChainTypes
 import ContractVM
 import Foundation
 import Keys
+import NetworkSetup
 import Node
 import Synchronization
 

@@ -1,6 +1,7 @@
 import ChainTypes
 import Foundation
 import Keys
+import NetworkSetup
 import Node
 import Synchronization
 import TestProcesses

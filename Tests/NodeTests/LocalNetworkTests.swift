@@ -1,5 +1,6 @@
 import ChainTypes
 import Foundation
+import NetworkSetup
 import Node
 import PeerNetwork
 import Testing

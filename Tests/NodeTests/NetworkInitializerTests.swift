@@ -1,6 +1,7 @@
 import ChainTypes
 import Foundation
 import Keys
+import NetworkSetup
 import Node
 import PeerNetwork
 import Testing
@@ -187,7 +188,7 @@ struct NetworkInitializerTests {
     func reinit() throws {
         try withTemporaryDirectory { directory in
             let first = try NetworkInitializer.run(TestSupport.options(in: directory, departments: "TD"))
-            #expect(throws: NetworkInitError.outputNotEmpty(path: directory + "/net")) {
+            #expect(throws: SetupError.outputNotEmpty(path: directory + "/net")) {
                 try NetworkInitializer.run(TestSupport.options(in: directory, departments: "TD"))
             }
             #expect(try NetworkManifest.load(directory: directory + "/net") == first)
@@ -207,7 +208,7 @@ struct NetworkInitializerTests {
             #expect {
                 try NetworkInitializer.run(TestSupport.options(in: directory, departments: "TD", force: true))
             } throws: { error in
-                if case .refusingToReplace = error as? NetworkInitError { true } else { false }
+                if case .refusingToReplace = error as? SetupError { true } else { false }
             }
             #expect(FileManager.default.fileExists(atPath: directory + "/net/genesis.json"), "nothing was deleted")
         }
@@ -243,7 +244,7 @@ struct NetworkInitializerTests {
             do {
                 let manifest = try NetworkInitializer.run(options)
                 Issue.record("\(name): made \(manifest.nodes.count) nodes")
-            } catch let error as NetworkInitError {
+            } catch let error as SetupError {
                 if case .invalidOption(let named, _) = error {
                     #expect(named == option, "\(name)")
                 } else {
@@ -262,7 +263,7 @@ struct NetworkInitializerTests {
             #expect {
                 try NetworkInitializer.run(options)
             } throws: { error in
-                if case .contracts(let path, _) = error as? NetworkInitError { path == directory + "/no-contracts" } else { false }
+                if case .contracts(let path, _) = error as? SetupError { path == directory + "/no-contracts" } else { false }
             }
             let entries = try FileManager.default.contentsOfDirectory(atPath: directory)
             #expect(entries.isEmpty)

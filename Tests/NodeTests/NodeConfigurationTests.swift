@@ -29,7 +29,16 @@ struct NodeConfigurationTests {
             consensusKeyFile: "consensus.key", tlsCertificateFile: "tls.crt", tlsKeyFile: "tls.key", departmentCAFile: "ca.crt"),
         p2p: NodeConfiguration.ListenAddress(port: 0), rpc: NodeConfiguration.ListenAddress(port: 8546))
 
-    @Test("render then parse gives the same configuration", arguments: [full, minimal])
+    /// A node made by `sbp node init`: bootstrap addresses instead of named peers.
+    static let bootstrapped: NodeConfiguration = {
+        var configuration = minimal
+        configuration.bootstrap = [
+            NodeConfiguration.Endpoint(host: "10.0.0.7", port: 26600), NodeConfiguration.Endpoint(host: "::1", port: 26601),
+        ]
+        return configuration
+    }()
+
+    @Test("render then parse gives the same configuration", arguments: [full, minimal, bootstrapped])
     func roundTrip(configuration: NodeConfiguration) throws {
         let text = configuration.render()
         #expect(try NodeConfiguration.parse(text) == configuration)
@@ -181,6 +190,14 @@ struct NodeConfigurationTests {
         ),
         ("origin not a string", { $0.replacing("allowed_origins = []", with: "allowed_origins = [\"*\", 5]") }, "rpc.allowed_origins[1]"),
         ("origins not an array", { $0.replacing("allowed_origins = []", with: "allowed_origins = \"*\"") }, "rpc.allowed_origins"),
+        (
+            "bootstrap without a port", { $0.replacing("listen_port = 0", with: "listen_port = 0\nbootstrap = [\"10.0.0.1\"]") },
+            "p2p.bootstrap[0]"
+        ),
+        (
+            "bootstrap not an array", { $0.replacing("listen_port = 0", with: "listen_port = 0\nbootstrap = \"10.0.0.1:1\"") },
+            "p2p.bootstrap"
+        ),
         ("peers is not a table array", { $0.replacing("listen_port = 0", with: "listen_port = 0\npeers = [1, 2]") }, "p2p.peers[0]"),
     ]
 

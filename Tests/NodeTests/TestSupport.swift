@@ -1,5 +1,6 @@
 import Foundation
 import Keys
+import NetworkSetup
 import Node
 
 /// Test helpers: temporary directories, the repository's standard contracts, and a small network.
@@ -14,7 +15,7 @@ enum TestSupport {
     /// Options for a network in `directory/net` with the repository's contracts.
     static func options(
         in directory: String, departments: String = "TD,IMMD,EPD,DH", validatorsPerDepartment: Int = 1,
-        keyStorage: NetworkOptions.KeyStorage = .plaintext, force: Bool = false
+        keyStorage: KeyStorage = .plaintext, force: Bool = false
     ) -> NetworkOptions {
         NetworkOptions(
             departments: NetworkOptions.DepartmentSpec.parse(list: departments), validatorsPerDepartment: validatorsPerDepartment,

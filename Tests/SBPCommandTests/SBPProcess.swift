@@ -34,11 +34,17 @@ struct SBPProcess {
         }
     }
 
-    /// Runs `sbp arguments…` with `environment` added to a minimal environment and stdin from /dev/null.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs `sbp arguments…` with `environment` added to a minimal environment and stdin from /dev/null;
+    /// with a `wrapper` (e.g. `strace …`), runs `wrapper… sbp arguments…`.
+    static func run(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = []) throws -> Result {
         let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
+        if let tool = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = wrapper.dropFirst() + [try executable().path] + arguments
+        } else {
+            process.executableURL = try executable()
+            process.arguments = arguments
+        }
         var base = ["PATH": "/usr/bin:/bin"]
         if let home = ProcessInfo.processInfo.environment["HOME"] { base["HOME"] = home }
         process.environment = base.merging(environment) { _, new in new }

@@ -1,8 +1,10 @@
 import ChainTypes
 import Keys
+import Node
 
-/// Why `sbp network init` made no network; nothing is left behind in the output directory on any of these.
-public enum NetworkInitError: Error, Equatable, Sendable, CustomStringConvertible {
+/// Why `sbp network init`, `sbp department init` or `sbp node init` made nothing; none of them leaves
+/// anything behind in its output directory on any of these.
+public enum SetupError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An option is out of range or malformed; `option` is its command-line spelling, e.g. `--departments`.
     case invalidOption(option: String, reason: String)
     /// The output directory holds files and `--force` was not given.
@@ -10,6 +12,9 @@ public enum NetworkInitError: Error, Equatable, Sendable, CustomStringConvertibl
     /// `--force` was given but the directory does not look like an earlier network (no `network.json`), so
     /// deleting it could destroy someone's files.
     case refusingToReplace(path: String, reason: String)
+    /// A file the command reads (a genesis document, `department.json`, a join request or a registration)
+    /// does not hold what it should.
+    case invalidFile(path: String, reason: String)
     /// The standard contracts could not be read.
     case contracts(path: String, reason: String)
     /// A file or directory could not be created, written, read or moved.
@@ -28,6 +33,7 @@ public enum NetworkInitError: Error, Equatable, Sendable, CustomStringConvertibl
         case .invalidOption(let option, let reason): "\(option): \(reason)"
         case .outputNotEmpty(let path): "\(path) is not empty; use --force to replace an earlier network there"
         case .refusingToReplace(let path, let reason): "refusing to replace \(path): \(reason)"
+        case .invalidFile(let path, let reason): "\(path): \(reason)"
         case .contracts(let path, let reason): "standard contracts \(path): \(reason)"
         case .fileSystem(let path, let reason): "\(path): \(reason)"
         case .certificate(let reason): "certificate: \(reason)"

@@ -1,6 +1,7 @@
 import ChainTypes
 import Foundation
 import Keys
+import Node
 
 /// What `sbp network init` is asked to make: departments, validators per department, ports and key storage.
 ///
@@ -32,14 +33,6 @@ public struct NetworkOptions: Sendable {
                 return DepartmentSpec(id: id, name: name)
             }
         }
-    }
-
-    /// How secp256k1 keys (consensus and account keys) are written.
-    public enum KeyStorage: Sendable {
-        /// Hex files with mode 0600: a devnet starts with no password.
-        case plaintext
-        /// Encrypted keystore documents (`docs/keystore.md`) under `password`.
-        case keystore(password: [UInt8], parameters: ScryptParameters)
     }
 
     public var departments: [DepartmentSpec]
@@ -110,7 +103,7 @@ public struct NetworkOptions: Sendable {
     public static func nodeName(department: String, index: Int) -> String { "\(department.lowercased())-\(index)" }
 
     /// Checks every option against the limits and against each other.
-    public func validate() throws(NetworkInitError) {
+    public func validate() throws(SetupError) {
         try validateDepartments()
         guard (1...NodeLimits.validatorsPerDepartmentMax).contains(validatorsPerDepartment) else {
             throw .invalidOption(option: "--validators-per-department", reason: "must be 1...\(NodeLimits.validatorsPerDepartmentMax)")
@@ -125,49 +118,29 @@ public struct NetworkOptions: Sendable {
         if let problem = HostPort.problem(host: host) { throw .invalidOption(option: "--host", reason: problem) }
         try validateHosts()
         try validatePorts()
-        guard (1...NodeLimits.certificateValidityDaysMax).contains(certificateValidityDays) else {
-            throw .invalidOption(option: "--certificate-validity-days", reason: "must be 1...\(NodeLimits.certificateValidityDaysMax)")
-        }
+        try CertificateValidity.validate(days: certificateValidityDays)
         guard !outputDirectory.isEmpty else { throw .invalidOption(option: "--out", reason: "must not be empty") }
-        if case .keystore(let password, let parameters) = keyStorage {
-            guard !password.isEmpty, password.count <= KeysLimits.passwordBytesMax else {
-                throw .invalidOption(option: "--password-file", reason: "the password must be 1...\(KeysLimits.passwordBytesMax) bytes")
-            }
-            do {
-                try parameters.validate(source: "network init")
-            } catch {
-                throw .keystore(error)
-            }
-        }
+        try keyStorage.validate(option: "--password-file")
     }
 
-    private func validateDepartments() throws(NetworkInitError) {
+    private func validateDepartments() throws(SetupError) {
         guard !departments.isEmpty else { throw .invalidOption(option: "--departments", reason: "at least one department is required") }
         guard departments.count <= NodeLimits.departmentsMax else {
             throw .invalidOption(option: "--departments", reason: "at most \(NodeLimits.departmentsMax) departments")
         }
         var seen: Set<String> = []
         for department in departments {
-            if let problem = NameRules.problem(identifier: department.id) {
-                throw .invalidOption(option: "--departments", reason: "department id \"\(department.id)\" \(problem)")
-            }
-            // Ids name directories (`departments/TD`), so they may not be `.` or `..`.
-            guard department.id.first.map({ $0.isLetter || $0.isNumber }) == true else {
-                throw .invalidOption(
-                    option: "--departments", reason: "department id \"\(department.id)\" must start with a letter or digit")
+            if let problem = DepartmentIdentity.problem(id: department.id, name: department.name) {
+                throw .invalidOption(option: "--departments", reason: problem.reason)
             }
             // Node and key names use the id in lower case; `td` and `TD` would collide.
             guard seen.insert(department.id.lowercased()).inserted else {
                 throw .invalidOption(option: "--departments", reason: "department \"\(department.id)\" is listed twice")
             }
-            guard !department.name.isEmpty, department.name.utf8.count <= Limits.nameBytesMax else {
-                throw .invalidOption(
-                    option: "--departments", reason: "the name of \(department.id) must be 1...\(Limits.nameBytesMax) bytes")
-            }
         }
     }
 
-    private func validateHosts() throws(NetworkInitError) {
+    private func validateHosts() throws(SetupError) {
         guard let hosts else { return }
         guard hosts.count == nodeCount else {
             throw .invalidOption(
@@ -181,7 +154,7 @@ public struct NetworkOptions: Sendable {
         }
     }
 
-    private func validatePorts() throws(NetworkInitError) {
+    private func validatePorts() throws(SetupError) {
         for (option, base) in [("--p2p-base-port", p2pBasePort), ("--rpc-base-port", rpcBasePort)] {
             guard base >= 1, base <= 65535 - (nodeCount - 1) else {
                 throw .invalidOption(

@@ -1,22 +1,22 @@
 import ChainTypes
 import Foundation
 import Keys
+import Node
 import PeerNetwork
 
 /// Generates and writes one network into a (staging) directory; `NetworkInitializer` moves it into place.
 ///
-/// Paths inside the network are relative to its root, and configs refer to files relative to their own
-/// node directory, so the finished directory can be moved or committed as a whole.
+/// Each founding department is made as `sbp department init` makes one (`DepartmentIdentity`) and each
+/// node as `sbp node init` makes one (`NodeIdentity`); only the layout differs. Paths inside the network
+/// are relative to its root, and configs refer to files relative to their own node directory, so the
+/// finished directory can be moved or committed as a whole.
 struct NetworkWriter {
     let options: NetworkOptions
-    let root: String
+    let output: SetupDirectory
 
-    /// A department's CA and account keys, kept in memory until every node certificate is issued.
+    /// A department's identity and its issuer account key, kept in memory until every node certificate is issued.
     private struct DepartmentMaterial {
-        var spec: NetworkOptions.DepartmentSpec
-        var ca: IssuedCertificate
-        var caPEM: String
-        var admin: PrivateKey
+        var identity: DepartmentIdentity
         var issuer: PrivateKey
     }
 
@@ -29,12 +29,12 @@ struct NetworkWriter {
         var rpcPort: Int
     }
 
-    init(options: NetworkOptions, root: String) {
+    init(options: NetworkOptions, output: SetupDirectory) {
         self.options = options
-        self.root = root
+        self.output = output
     }
 
-    func write(modules: [StandardContracts.Module]) throws(NetworkInitError) -> NetworkManifest {
+    func write(modules: [StandardContracts.Module]) throws(SetupError) -> NetworkManifest {
         let contracts = try writeContracts(modules)
         let plannedNodes = planNodes()
         var genesisDepartments: [Genesis.Department] = []
@@ -74,7 +74,7 @@ struct NetworkWriter {
     }
 
     private var keyStorageKind: NetworkManifest.KeyStorageKind {
-        switch options.keyStorage {
+        switch output.keyStorage {
         case .plaintext: .plaintext
         case .keystore: .keystore
         }
@@ -97,8 +97,8 @@ struct NetworkWriter {
 
     // MARK: Contracts and genesis
 
-    private func writeContracts(_ modules: [StandardContracts.Module]) throws(NetworkInitError) -> [NetworkManifest.Contract] {
-        try makeDirectory(StandardContracts.directoryName)
+    private func writeContracts(_ modules: [StandardContracts.Module]) throws(SetupError) -> [NetworkManifest.Contract] {
+        try output.makeDirectory(StandardContracts.directoryName)
         var contracts: [NetworkManifest.Contract] = []
         for module in modules {
             let codeFile = "\(StandardContracts.directoryName)/\(module.name).\(StandardContracts.moduleExtension)"
@@ -115,16 +115,9 @@ struct NetworkWriter {
     }
 
     /// Writes `genesis.json` and checks it the way a node will: `Genesis.load(json:)` on the written bytes.
-    private func writeGenesis(_ genesis: Genesis) throws(NetworkInitError) -> Hash {
-        let encoder = JSONEncoder()
+    private func writeGenesis(_ genesis: Genesis) throws(SetupError) -> Hash {
         // Sorted keys: regenerating a network gives a readable diff. The genesis hash ignores key order.
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let json: [UInt8]
-        do {
-            json = Array(try encoder.encode(genesis)) + Array("\n".utf8)
-        } catch {
-            preconditionFailure("encoding a genesis document cannot fail: \(error)")
-        }
+        let json = SetupDirectory.json(genesis)
         let loaded: Genesis
         do {
             loaded = try Genesis.load(json: json)
@@ -137,41 +130,36 @@ struct NetworkWriter {
 
     // MARK: Departments
 
-    private func makeDepartment(_ spec: NetworkOptions.DepartmentSpec) throws(NetworkInitError) -> DepartmentMaterial {
-        do {
-            let ca = try PeerCertificates.makeDepartmentCA(
-                department: spec.id, notValidBefore: notValidBefore, notValidAfter: notValidAfter)
-            return DepartmentMaterial(spec: spec, ca: ca, caPEM: try ca.certificatePEM, admin: PrivateKey(), issuer: PrivateKey())
-        } catch {
-            throw .certificate(reason: "department \(spec.id) CA: \(error)")
-        }
+    private func makeDepartment(_ spec: NetworkOptions.DepartmentSpec) throws(SetupError) -> DepartmentMaterial {
+        DepartmentMaterial(identity: try DepartmentIdentity.make(id: spec.id, name: spec.name, validity: validity), issuer: PrivateKey())
     }
 
     private func writeDepartment(
         _ material: DepartmentMaterial
-    ) throws(NetworkInitError) -> (Genesis.Department, [Genesis.Account], NetworkManifest.Department) {
-        let id = material.spec.id
+    ) throws(SetupError) -> (Genesis.Department, [Genesis.Account], NetworkManifest.Department) {
+        let identity = material.identity
+        let id = identity.id
         let directory = "\(NetworkInitializer.departmentsDirectoryName)/\(id)"
-        try makeDirectory(directory)
-        try writeFile(Array(material.caPEM.utf8), to: "\(directory)/ca.crt")
-        try writeSecret(Array(material.ca.privateKeyPEM.utf8), to: "\(directory)/ca.key")
+        try output.makeDirectory(directory)
+        let (caCertificateFile, caKeyFile) = try identity.writeCA(into: output, directory: directory)
         let accounts = [
-            (material.admin, "\(id.lowercased())-admin", [Genesis.Role.admin]),
+            (identity.admin, identity.adminKeyName, [Genesis.Role.admin]),
             (material.issuer, "\(id.lowercased())-issuer", [Genesis.Role.issuer, .submitter]),
         ]
-        try makeDirectory(NetworkInitializer.accountsDirectoryName)
+        try output.makeDirectory(NetworkInitializer.accountsDirectoryName)
         var manifestAccounts: [NetworkManifest.Account] = []
         for (key, name, roles) in accounts {
-            let keyFile = try writeKey(key, directory: NetworkInitializer.accountsDirectoryName, name: name)
+            let keyFile = try output.writeKey(
+                key, directory: NetworkInitializer.accountsDirectoryName, keystoreDirectory: NetworkInitializer.accountsDirectoryName,
+                name: name)
             manifestAccounts.append(
                 NetworkManifest.Account(
                     name: name, address: key.address, publicKey: Hex.encode(key.publicKey.compressed), roles: roles, keyFile: keyFile))
         }
-        let department = Genesis.Department(
-            id: id, name: material.spec.name, adminKeys: [Hex.encode(material.admin.publicKey.compressed)], caCertificate: material.caPEM)
+        let department = identity.genesisDepartment
         let genesisAccounts = manifestAccounts.map { Genesis.Account(address: $0.address, department: id, roles: $0.roles) }
         let entry = NetworkManifest.Department(
-            id: id, name: material.spec.name, caCertificateFile: "\(directory)/ca.crt", caKeyFile: "\(directory)/ca.key",
+            id: id, name: identity.name, caCertificateFile: caCertificateFile, caKeyFile: caKeyFile,
             accounts: manifestAccounts)
         return (department, genesisAccounts, entry)
     }
@@ -180,98 +168,35 @@ struct NetworkWriter {
 
     private func writeNode(
         _ node: PlannedNode, material: DepartmentMaterial, peers: [PlannedNode]
-    ) throws(NetworkInitError) -> (Genesis.GenesisValidator, NetworkManifest.Node) {
-        try makeDirectory(node.name)
-        let consensusKey = PrivateKey()
-        let tls: IssuedCertificate
-        let tlsPEM: String
-        do {
-            tls = try PeerCertificates.makeNodeCertificate(
-                nodeName: node.name, department: node.department, issuer: material.ca, notValidBefore: notValidBefore,
-                notValidAfter: notValidAfter)
-            tlsPEM = try tls.certificatePEM
-        } catch {
-            throw .certificate(reason: "node \(node.name): \(error)")
-        }
-        let consensusKeyFile = try writeKey(consensusKey, directory: node.name, name: "consensus")
-        try writeFile(Array(tlsPEM.utf8), to: "\(node.name)/tls.crt")
-        try writeSecret(Array(tls.privateKeyPEM.utf8), to: "\(node.name)/tls.key")
-        try writeFile(Array(material.caPEM.utf8), to: "\(node.name)/ca.crt")
+    ) throws(SetupError) -> (Genesis.GenesisValidator, NetworkManifest.Node) {
+        try output.makeDirectory(node.name)
+        let identity = try NodeIdentity.make(
+            name: node.name, department: node.department, ca: material.identity.ca, validity: validity)
+        let keys = try identity.write(into: output, directory: node.name, caPEM: material.identity.caPEM)
         let configuration = NodeConfiguration(
             nodeName: node.name, department: node.department, genesisFile: "../\(NetworkInitializer.genesisFileName)",
-            keys: NodeConfiguration.KeyFiles(
-                consensusKeyFile: String(consensusKeyFile.dropFirst(node.name.count + 1)), tlsCertificateFile: "tls.crt",
-                tlsKeyFile: "tls.key", departmentCAFile: "ca.crt"),
+            keys: keys,
             p2p: NodeConfiguration.ListenAddress(host: node.host, port: node.p2pPort),
             peers: peers.filter { $0.name != node.name }.map {
                 NodeConfiguration.Peer(name: $0.name, department: $0.department, host: $0.host, port: $0.p2pPort)
             },
             rpc: NodeConfiguration.ListenAddress(host: node.host, port: node.rpcPort))
         let configFile = "\(node.name)/\(NetworkInitializer.configFileName)"
-        try writeFile(Array(configuration.render().utf8), to: configFile)
-        let publicKey = Hex.encode(consensusKey.publicKey.compressed)
-        let validator = Genesis.GenesisValidator(
-            name: node.name, department: node.department, consensusPublicKey: publicKey, tlsCertificate: tlsPEM)
+        try output.writeFile(Array(configuration.render().utf8), to: configFile)
+        let validator = identity.genesisValidator
         let rpcURL = HostPort.httpURL(host: node.host, port: node.rpcPort)
         let entry = NetworkManifest.Node(
             name: node.name, department: node.department, directory: node.name, configFile: configFile, host: node.host,
             p2pPort: node.p2pPort, rpcPort: node.rpcPort, p2pAddress: HostPort.format(host: node.host, port: node.p2pPort),
-            rpcURL: rpcURL, metricsURL: rpcURL + "/metrics", healthURL: rpcURL + "/healthz", consensusPublicKey: publicKey,
-            tlsCertificateFingerprint: PeerTrust.fingerprint(of: tls.certificate))
+            rpcURL: rpcURL, metricsURL: rpcURL + "/metrics", healthURL: rpcURL + "/healthz",
+            consensusPublicKey: identity.consensusPublicKey,
+            tlsCertificateFingerprint: PeerTrust.fingerprint(of: identity.tls.certificate))
         return (validator, entry)
     }
 
     // MARK: Files
 
-    private var notValidBefore: Date { options.now.addingTimeInterval(-3600) }
-    private var notValidAfter: Date { options.now.addingTimeInterval(Double(options.certificateValidityDays) * 86_400) }
+    private var validity: CertificateValidity { CertificateValidity(now: options.now, days: options.certificateValidityDays) }
 
-    /// Writes a secp256k1 key as the options ask; returns its path relative to the network root.
-    private func writeKey(_ key: PrivateKey, directory: String, name: String) throws(NetworkInitError) -> String {
-        switch options.keyStorage {
-        case .plaintext:
-            let path = "\(directory)/\(name).\(KeyFile.plaintextExtension)"
-            do {
-                try KeyFile.writePlaintext(key, to: absolute(path))
-            } catch {
-                throw .keyFile(error)
-            }
-            return path
-        case .keystore(let password, let parameters):
-            let keystoreDirectory = directory == NetworkInitializer.accountsDirectoryName ? directory : "\(directory)/keystore"
-            do {
-                try Keystore(directory: absolute(keystoreDirectory)).create(
-                    name: name, key: key, password: password, parameters: parameters)
-            } catch {
-                throw .keystore(error)
-            }
-            return "\(keystoreDirectory)/\(name).\(Keystore.fileExtension)"
-        }
-    }
-
-    private func absolute(_ relative: String) -> String { (root as NSString).appendingPathComponent(relative) }
-
-    private func makeDirectory(_ relative: String) throws(NetworkInitError) {
-        do {
-            try FileManager.default.createDirectory(atPath: absolute(relative), withIntermediateDirectories: true)
-        } catch {
-            throw .fileSystem(path: absolute(relative), reason: "cannot create directory: \(error.localizedDescription)")
-        }
-    }
-
-    private func writeFile(_ bytes: [UInt8], to relative: String) throws(NetworkInitError) {
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: absolute(relative)), options: .withoutOverwriting)
-        } catch {
-            throw .fileSystem(path: absolute(relative), reason: "cannot write file: \(error.localizedDescription)")
-        }
-    }
-
-    private func writeSecret(_ bytes: [UInt8], to relative: String) throws(NetworkInitError) {
-        do {
-            try KeyFile.writeSecret(bytes, to: absolute(relative))
-        } catch {
-            throw .keyFile(error)
-        }
-    }
+    private func writeFile(_ bytes: [UInt8], to relative: String) throws(SetupError) { try output.writeFile(bytes, to: relative) }
 }

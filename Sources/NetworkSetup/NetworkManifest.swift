@@ -80,18 +80,10 @@ public struct NetworkManifest: Codable, Hashable, Sendable {
     }
 
     /// Pretty JSON with sorted keys and a final newline, so regenerating a network gives readable diffs.
-    public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            return try encoder.encode(self) + Data("\n".utf8)
-        } catch {
-            preconditionFailure("encoding a manifest of strings and integers cannot fail: \(error)")
-        }
-    }
+    public func encoded() -> Data { Data(SetupDirectory.json(self)) }
 
     /// Reads `network.json` from a network directory.
-    public static func load(directory: String) throws(NetworkInitError) -> NetworkManifest {
+    public static func load(directory: String) throws(SetupError) -> NetworkManifest {
         let path = (directory as NSString).appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: path) else { throw .fileSystem(path: path, reason: "cannot read file") }
         do {
