@@ -172,6 +172,47 @@ struct DepartmentJoinTests {
         }
     }
 
+    // MARK: The options without files
+
+    @Test("add-department and add-validator take --request or their options, never both and never half of the options")
+    func requestOrOptions() {
+        for arguments in [
+            ["--request", "r.json", "--id", "LD"], ["--id", "LD", "--name", "Labour Department"],
+            ["--admin-key", "02" + String(repeating: "11", count: 32)],
+        ] {
+            #expect(throws: (any Error).self, "\(arguments)") { try ProposeAddDepartment.parse(arguments + ["--key", "k"]) }
+        }
+        for arguments in [
+            ["--request", "r.json", "--name", "ld-1"], ["--name", "ld-1", "--department", "LD"], ["--tls-certificate", "t.crt"],
+        ] {
+            #expect(throws: (any Error).self, "\(arguments)") { try ProposeAddValidator.parse(arguments + ["--key", "k"]) }
+        }
+    }
+
+    @Test("the options give the same changes as the files")
+    func optionsMatchFiles() throws {
+        try withTemporaryDirectory { root in
+            let genesis = try Self.publishGenesis(try FixtureChain(), into: root + "/genesis")
+            let request = try DepartmentInitializer.run(
+                DepartmentOptions(id: "LD", name: "Labour Department", outputDirectory: root + "/ld", keyStorage: .plaintext))
+            let registration = try NodeInitializer.run(
+                NodeOptions(
+                    departmentDirectory: root + "/ld", name: "ld-1", genesisFile: genesis, endpoint: "127.0.0.1:26710",
+                    bootstrap: ["127.0.0.1:26600"], outputDirectory: root + "/ld-1", keyStorage: .plaintext))
+            let fromOptions = try ProposeAddDepartment.parse([
+                "--id", "LD", "--name", "Labour Department", "--admin-key", request.admins[0].publicKey, "--ca-certificate",
+                root + "/ld/ca.crt",
+                "--key", "k",
+            ]).change()
+            #expect(fromOptions == request.proposalChange)
+            let validator = try ProposeAddValidator.parse([
+                "--name", "ld-1", "--department", "LD", "--consensus-key", registration.consensusPublicKey, "--tls-certificate",
+                root + "/ld-1/tls.crt", "--key", "k",
+            ]).change()
+            #expect(validator == registration.proposalChange)
+        }
+    }
+
     // MARK: Files from another department are checked before anything is proposed
 
     /// Edits of a good join request, each of which must make it unusable.
