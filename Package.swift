@@ -176,7 +176,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Node", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses", "RPCServer", logging, hummingbirdWSClient,
+                "Node", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses", "RPCServer", "LedgerFixtures", logging,
+                hummingbirdWSClient, wat,
             ]),
     ],
     swiftLanguageModes: [.v6]
