@@ -184,8 +184,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Node", "NetworkSetup", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses", "RPCServer", logging,
-                hummingbirdWSClient,
+                "Node", "NetworkSetup", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses", "RPCServer",
+                "LedgerFixtures", logging, hummingbirdWSClient, wat,
             ]),
     ],
     swiftLanguageModes: [.v6]

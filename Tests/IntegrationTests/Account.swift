@@ -28,15 +28,21 @@ final class Account: Sendable {
     var address: Address { key.address }
 
     /// Signs a transaction with the account's next nonce.
-    func sign(kind: TransactionKind, payload: [UInt8]) throws -> Transaction {
+    func sign(kind: TransactionKind, payload: [UInt8], fuelLimit: UInt64 = Account.fuelLimit) throws -> Transaction {
         let nonce = nextNonce.withLock { nonce in
             defer { nonce += 1 }
             return nonce
         }
         let body = TransactionBody(
-            chainId: chainId, sender: address, nonce: nonce, kind: kind, payload: payload, fuelLimit: Self.fuelLimit,
+            chainId: chainId, sender: address, nonce: nonce, kind: kind, payload: payload, fuelLimit: fuelLimit,
             expiryHeight: Self.expiryHeight)
         return try Transaction(signing: body, with: key)
+    }
+
+    /// Takes back the nonce of the transaction signed last, which every node refused (a refusal uses no
+    /// nonce), so that the next transaction does not leave a gap.
+    func takeBackLastNonce() {
+        nextNonce.withLock { $0 -= 1 }
     }
 
     func governance(_ action: GovernanceAction) throws -> Transaction {

@@ -64,7 +64,8 @@ final class RPCClient: Sendable {
 
     // MARK: Transport
 
-    private func call(_ method: String, _ params: [Any]) async throws -> Any {
+    /// Any method; the result as `JSONSerialization` reads it, an error response as `RPCFailure`.
+    func call(_ method: String, _ params: [Any]) async throws -> Any {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "content-type")

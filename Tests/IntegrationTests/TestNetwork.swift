@@ -82,6 +82,17 @@ final class TestNetwork: Sendable {
         for node in nodes { try node.start() }
     }
 
+    /// Rewrites the genesis document before the first start so that departments may deploy contracts
+    /// (`departmentsMayDeploy`, off in what `sbp network init` writes).
+    func allowDepartmentDeploys() throws {
+        let url = URL(fileURLWithPath: directory + "/" + manifest.genesisFile)
+        var genesis = try Genesis.load(json: Array(try Data(contentsOf: url)))
+        genesis.governance.departmentsMayDeploy = true
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(genesis).write(to: url)
+    }
+
     /// Kills every process (SIGKILL) and removes the directory, unless `SBP_KEEP_INTEGRATION_DIRS` is set.
     func shutdown() {
         for node in allProcesses { node.killNow() }

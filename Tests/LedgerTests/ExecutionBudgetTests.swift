@@ -23,18 +23,7 @@ import WAT
 
     /// A contract whose `call` writes `count` values of `valueBytes` bytes under distinct 4-byte keys.
     static func writer(count: Int, valueBytes: Int) throws -> [UInt8] {
-        try wat2wasm(
-            """
-            (module
-              (import "sbp" "storage_set" (func $storage_set (param i32 i32 i32 i32)))
-              (memory (export "memory") 1)
-              (func (export "call") (local $n i32)
-                (loop $l
-                  (i32.store (i32.const 0) (local.get $n))
-                  (call $storage_set (i32.const 0) (i32.const 4) (i32.const 1024) (i32.const \(valueBytes)))
-                  (local.set $n (i32.add (local.get $n) (i32.const 1)))
-                  (br_if $l (i32.lt_u (local.get $n) (i32.const \(count)))))))
-            """)
+        try wat2wasm(HostileContracts.storageBomb(count: count, valueBytes: valueBytes))
     }
 
     func deploy(_ code: [UInt8], name: String = "writer") throws -> Address {
