@@ -74,7 +74,7 @@ struct ExplorerMethodTests {
         let harness = EngineHarness()
         await harness.backend.setCommitAfterPolls(2)
         let hex = "0x" + Hex.encode(Fixtures.transaction(nonce: 7).canonicalBytes)
-        // The longest allowed wait: on a loaded machine three polls may take seconds; the receipt ends it early.
+        // The harness runs the wait on virtual time, so only the poll count decides; the receipt ends it early.
         let receipt = try await Self.result(harness, "tx_sendAndWait", #"["\#(hex)", \#(RPCLimits.sendAndWaitTimeoutMsMax)]"#)
         #expect(receipt["transactionHash"] == RPCJSON.hash(Fixtures.transaction(nonce: 7).hash))
         // One look before submitting, then three polls: two without the receipt and the one that finds it.

@@ -1,5 +1,6 @@
 import Logging
 import RPCServer
+import Synchronization
 
 /// A logger that discards everything, so expected failures do not clutter test output.
 let quietLogger = Logger(label: "sbp.rpc.test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -18,8 +19,13 @@ struct EngineHarness {
     let backend = FakeBackend()
     let engine: RPCEngine
 
+    /// `tx_sendAndWait` runs on virtual time: its polls and timeout do not depend on how soon a loaded
+    /// machine resumes a sleeping task.
     init(batchRequestsMax: Int = RPCLimits.batchRequestsMaxDefault) {
-        engine = RPCEngine(backend: backend, batchRequestsMax: batchRequestsMax, logger: quietLogger)
+        let time = VirtualTime()
+        engine = RPCEngine(
+            backend: backend, batchRequestsMax: batchRequestsMax,
+            pollClock: PollClock(now: { time.elapsed.withLock { $0 } }, sleep: { try time.pause($0) }), logger: quietLogger)
     }
 
     /// Sends a body and parses the response; nil when the engine sends nothing.
@@ -68,3 +74,14 @@ func firstDifference(_ expected: JSONValue, _ actual: JSONValue, at path: String
         return expected == actual ? nil : "\(path): expected \(expected.serializedText), got \(actual.serializedText)"
     }
 }
+
+/// Time that moves only when a pause is taken (`PollClock` for tests).
+final class VirtualTime: Sendable {
+    let elapsed = Mutex<Duration>(.zero)
+
+    func pause(_ duration: Duration) throws {
+        try Task.checkCancellation()
+        elapsed.withLock { $0 += duration }
+    }
+}
+

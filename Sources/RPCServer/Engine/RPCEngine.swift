@@ -20,12 +20,14 @@ public struct RPCEngine: Sendable {
     let limiter: RPCClientLimiter?
     /// Where backend work runs; nil: on the caller's executor.
     let work: RPCWorkExecutor?
+    /// The clock `tx_sendAndWait` measures its timeout and paces its polls by.
+    let pollClock: PollClock
     private let logger: Logger
 
     public init(
         backend: any RPCBackend, registry: RPCMethodRegistry = .standard,
         batchRequestsMax: Int = RPCLimits.batchRequestsMaxDefault, chainHead: ChainHead? = nil, costLimits: RPCCostLimits = RPCCostLimits(),
-        limiter: RPCClientLimiter? = nil, work: RPCWorkExecutor? = nil, logger: Logger
+        limiter: RPCClientLimiter? = nil, work: RPCWorkExecutor? = nil, pollClock: PollClock = .continuous, logger: Logger
     ) {
         precondition(batchRequestsMax >= 1, "a batch must allow at least one request")
         precondition(costLimits.responseBytesMax >= 1, "a response must be allowed some bytes")
@@ -37,6 +39,7 @@ public struct RPCEngine: Sendable {
         self.costLimits = costLimits
         self.limiter = limiter
         self.work = work
+        self.pollClock = pollClock
         self.logger = logger
     }
 
@@ -139,7 +142,7 @@ public struct RPCEngine: Sendable {
         }
         let context = RPCCallContext(
             backend: backend, openRPCDocument: openRPCDocument, logger: logger, subscriptions: subscriptions, chainHead: chainHead,
-            work: work)
+            work: work, pollClock: pollClock)
         do throws(RPCError) {
             try state.budget.spend(method.cost)
             let arguments = try method.bind(request.params)
@@ -185,4 +188,27 @@ public struct RPCReply: Sendable {
     public var retryAfterMs: UInt64? = nil
     /// Whether every call of the request was refused for the rate (HTTP answers 429).
     public var allRefused = false
+}
+
+/// Elapsed time and a pause, for the waits of `tx_sendAndWait` when the node announces no blocks.
+///
+/// The server uses the continuous clock; tests inject a virtual one whose time moves only when a pause is
+/// taken, so a test of the polling does not depend on how soon a loaded machine resumes a sleeping task.
+public struct PollClock: Sendable {
+    /// Time since an arbitrary origin.
+    public var now: @Sendable () -> Duration
+    /// Waits `duration`; throws when the task is cancelled.
+    public var sleep: @Sendable (Duration) async throws -> Void
+
+    public init(now: @escaping @Sendable () -> Duration, sleep: @escaping @Sendable (Duration) async throws -> Void) {
+        self.now = now
+        self.sleep = sleep
+    }
+
+    /// Real time: `ContinuousClock` and `Task.sleep`.
+    public static var continuous: PollClock {
+        let clock = ContinuousClock()
+        let origin = clock.now
+        return PollClock(now: { origin.duration(to: clock.now) }, sleep: { try await Task.sleep(for: $0) })
+    }
 }

@@ -164,14 +164,14 @@ enum TransactionMethods {
     /// Looks for the receipt after each finalized block the node announces (`ChainHead`), or by polling when
     /// it announces none, until it appears or `timeoutMs` has passed (−32005); cancellation ends the wait the same way.
     static func waitForReceipt(_ hash: Hash, timeoutMs: UInt64, context: RPCCallContext) async throws(RPCError) -> CommittedReceipt {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .milliseconds(Int64(timeoutMs)))
+        let clock = context.pollClock
+        let deadline = clock.now() + .milliseconds(Int64(timeoutMs))
         while true {
             let head = context.chainHead?.height ?? 0
             if let receipt = try await context.ask({ backend throws(RPCBackendError) in try await backend.receipt(forTransaction: hash) }) {
                 return receipt
             }
-            let remaining = clock.now.duration(to: deadline)
+            let remaining = deadline - clock.now()
             guard remaining > .zero, !Task.isCancelled else { break }
             if let chainHead = context.chainHead, chainHead.isAnnounced {
                 let pause = min(remaining, .milliseconds(Int64(RPCLimits.sendAndWaitAnnouncedPollIntervalMs)))
@@ -181,7 +181,7 @@ enum TransactionMethods {
             }
             let pause = min(remaining, .milliseconds(Int64(RPCLimits.sendAndWaitPollIntervalMs)))
             do {
-                try await Task.sleep(for: pause)  // polling a backend that announces nothing
+                try await clock.sleep(pause)  // polling a backend that announces nothing
             } catch {
                 break
             }

@@ -287,23 +287,44 @@ public struct RPCCallContext: Sendable {
     var chainHead: ChainHead? = nil
     /// Where backend work runs (`RPCWorkExecutor`); nil: on the caller's executor.
     var work: RPCWorkExecutor? = nil
+    /// The clock of `tx_sendAndWait`'s timeout and polls (`PollClock`).
+    var pollClock: PollClock = .continuous
 
     /// Runs one backend request on the work executor, mapping its failure to the JSON-RPC error
     /// (`error(from:)`); when the executor has no admission left the call is −32007 (busy) at once.
-    public func ask<Value>(_ request: (any RPCBackend) async throws(RPCBackendError) -> Value) async throws(RPCError) -> Value {
-        guard let work else {
-            do throws(RPCBackendError) {
-                return try await request(backend)
-            } catch {
-                throw self.error(from: error)
+    ///
+    /// The request runs as a child task created with the executor as its preference, so its first job is
+    /// enqueued on the work threads: the synchronous storage or VM work before its first suspension never
+    /// starts on the caller's thread of the cooperative pool (a preference set around an inline call is
+    /// only honoured at the next hop).
+    public func ask<Value: Sendable>(
+        _ request: @escaping @Sendable (any RPCBackend) async throws(RPCBackendError) -> Value
+    ) async throws(RPCError) -> Value {
+        let result: Result<Value, RPCBackendError>
+        if let work {
+            guard work.admit() else { throw .tooManyRequests("busy", retryAfterMs: RPCLimits.busyRetryAfterMs) }
+            defer { work.release() }
+            let backend = self.backend
+            result = await withTaskGroup(of: Result<Value, RPCBackendError>.self) { group in
+                group.addTask(executorPreference: work) { await Self.outcome(of: request, on: backend) }
+                return await group.next() ?? .failure(.internalFailure("the RPC work task returned nothing"))
             }
+        } else {
+            result = await Self.outcome(of: request, on: backend)
         }
-        guard work.admit() else { throw .tooManyRequests("busy", retryAfterMs: RPCLimits.busyRetryAfterMs) }
-        defer { work.release() }
+        switch result {
+        case .success(let value): return value
+        case .failure(let failure): throw error(from: failure)
+        }
+    }
+
+    private static func outcome<Value>(
+        of request: (any RPCBackend) async throws(RPCBackendError) -> Value, on backend: any RPCBackend
+    ) async -> Result<Value, RPCBackendError> {
         do throws(RPCBackendError) {
-            return try await withTaskExecutorPreference(work) { () async throws(RPCBackendError) -> Value in try await request(backend) }
+            return .success(try await request(backend))
         } catch {
-            throw self.error(from: error)
+            return .failure(error)
         }
     }
 
