@@ -84,4 +84,3 @@ final class VirtualTime: Sendable {
         elapsed.withLock { $0 += duration }
     }
 }
-
