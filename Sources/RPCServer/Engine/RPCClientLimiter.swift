@@ -9,15 +9,17 @@ import Synchronization
 /// clock readings, so its rules are tested without waiting; this class only locks it.
 public final class RPCClientLimiter: Sendable {
     private let state: Mutex<ClientLimiterState>
-    private let clock = ContinuousClock()
+    private let clock: @Sendable () -> ContinuousClock.Instant
 
-    public init(limits: RPCClientLimits) {
+    /// Limits clients by `limits`, refilling their buckets by `clock` (the continuous clock unless a test stops it).
+    public init(limits: RPCClientLimits, clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         state = Mutex(ClientLimiterState(limits: limits))
+        self.clock = clock
     }
 
     /// Takes an in-flight slot for `client`, or says how long to wait before retrying.
     func enter(_ client: String) -> ClientLimiterState.Refusal? {
-        let now = clock.now
+        let now = clock()
         return state.withLock { $0.enter(client, now: now) }
     }
 
@@ -28,7 +30,7 @@ public final class RPCClientLimiter: Sendable {
 
     /// Takes `calls` tokens from `client`'s bucket, or says how long to wait before retrying.
     func charge(_ client: String, calls: Int) -> ClientLimiterState.Refusal? {
-        let now = clock.now
+        let now = clock()
         return state.withLock { $0.charge(client, calls: calls, now: now) }
     }
 }

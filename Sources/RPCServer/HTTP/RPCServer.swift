@@ -47,7 +47,7 @@ public final class RPCServer: Sendable {
         self.chainHead = chainHead
         precondition(configuration.workThreads >= 1 && configuration.workAdmissionsMax >= 1, "the RPC work executor needs a thread")
         self.connections = WebSocketConnections(connectionsMax: configuration.webSocketConnectionsMax)
-        self.limiter = RPCClientLimiter(limits: configuration.clientLimits)
+        self.limiter = RPCClientLimiter(limits: configuration.clientLimits, clock: configuration.rateClock)
         self.work = RPCWorkExecutor(threads: configuration.workThreads, admissionsMax: configuration.workAdmissionsMax)
         self.engine = RPCEngine(
             backend: backend, batchRequestsMax: configuration.batchRequestsMax, chainHead: chainHead,

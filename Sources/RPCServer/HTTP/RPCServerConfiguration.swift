@@ -27,6 +27,8 @@ public struct RPCServerConfiguration: Sendable {
     public var allowedHosts: [String] = []
     /// Per-client call rate and requests in flight (`RPCClientLimiter`).
     public var clientLimits = RPCClientLimits()
+    /// The clock the per-client rates refill by; tests stop it so a slow machine does not refill a bucket.
+    public var rateClock: @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     /// What one request (a call or a batch) may spend: blocks read, contract fuel, response bytes.
     public var costLimits = RPCCostLimits()
     /// Bearer tokens of which one must accompany write methods (`tx_send`, `tx_sendAndWait`); empty: none needed.
