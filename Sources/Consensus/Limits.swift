@@ -47,6 +47,15 @@ public enum ConsensusLimits {
     /// take more, so every block's encoding stays within `blockBytesMax`. The largest header and certificate
     /// (256 votes) take about 18 KiB; `NodeLimitsTests` checks that they fit.
     public static let proposalBytesReserve = 64 * 1024
+    /// Bytes of blocks and certificates in one state-transfer reply (`fetchBlocks`) before it stops adding
+    /// blocks (`BlockServer`). A reply always carries at least one block, and the largest block with its
+    /// certificate fits a frame on its own; this smaller budget keeps one reply from taking half a link's
+    /// send queue.
+    public static let fetchBlocksReplyBytesMax = 8 * 1024 * 1024
+    /// `fetchBlocks` requests one peer may have answered per second (`FetchRate`), with bursts up to
+    /// `fetchBlocksBurstMax`; more are dropped and counted. A catching-up node asks once per reply.
+    public static let fetchBlocksPerPeerPerSecond = 8
+    public static let fetchBlocksBurstMax = 16
 
     // MARK: - Integers from outside (docs/consensus.md, "Integers from outside")
 

@@ -99,16 +99,13 @@ public enum NodeLimits {
     /// Bytes of a block kept free of transactions for its header and commit certificate; the driver core's
     /// limit (`ConsensusLimits.proposalBytesReserve`), which `LedgerScreen` applies to proposals it checks.
     public static let proposalBytesReserve = ConsensusLimits.proposalBytesReserve
-    /// Bytes of blocks and certificates in one state-transfer reply (`fetchBlocks`) before it stops adding
-    /// blocks. A reply always carries at least one block, and the largest block with its certificate fits a
-    /// frame on its own; this smaller budget keeps one reply from taking half a link's send queue.
-    public static let fetchBlocksReplyBytesMax = 8 * 1024 * 1024
+    /// Bytes of blocks and certificates in one state-transfer reply (`ConsensusLimits`, shared with the simulator).
+    public static let fetchBlocksReplyBytesMax = ConsensusLimits.fetchBlocksReplyBytesMax
     /// Bytes a reply adds around its blocks: the peer-message tag, the consensus-message tag and the count.
     public static let fetchBlocksReplyOverheadBytes = 16
-    /// `fetchBlocks` requests one peer may have answered per second, with bursts up to
-    /// `fetchBlocksBurstMax`; more are dropped and counted. A catching-up node asks once per reply.
-    public static let fetchBlocksPerPeerPerSecond = 8
-    public static let fetchBlocksBurstMax = 16
+    /// `fetchBlocks` requests one peer may have answered per second, and in a burst (`ConsensusLimits`).
+    public static let fetchBlocksPerPeerPerSecond = ConsensusLimits.fetchBlocksPerPeerPerSecond
+    public static let fetchBlocksBurstMax = ConsensusLimits.fetchBlocksBurstMax
     /// Messages from one peer waiting for the replica driver; more from that peer are dropped and counted
     /// (consensus retransmits), so one peer cannot crowd out the others.
     public static let inboxPerPeerMax = 2_048

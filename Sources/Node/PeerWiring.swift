@@ -104,7 +104,9 @@ final class PeerIntake: Sendable {
     private let gossipBudget = PeerBudget(countMax: NodeLimits.gossipPerPeerMax, bytesMax: NodeLimits.intakePerPeerBytesMax)
     /// One request served at a time per peer; the rate bounds how many follow.
     private let serveBudget = PeerBudget(countMax: 1, bytesMax: .max)
-    private let fetchRate = Mutex(FetchRate())
+    private let fetchRate = Mutex(FetchRate<String>())
+    /// The monotonic clock `fetchRate` is read against.
+    private let clockStart = ContinuousClock.now
     /// `NodeFaults.outgoing` for state-transfer replies (tests only; nil in production).
     private let rewriteServed: (@Sendable (Message) -> [Message])?
 
@@ -222,9 +224,15 @@ final class PeerIntake: Sendable {
     }
 
     /// Answers a state-transfer request on `link` with committed blocks and their certificates (rule 18).
+    /// Whole milliseconds from `start` to now on the monotonic clock (the clock `FetchRate` is given).
+    private func milliseconds(since start: ContinuousClock.Instant) -> UInt64 {
+        let elapsed = (ContinuousClock.now - start).components
+        return UInt64(max(0, elapsed.seconds)) * 1000 + UInt64(max(0, elapsed.attoseconds) / 1_000_000_000_000_000)
+    }
+
     private func serve(from fromHeight: UInt64, on link: any IntakeLink) {
         let peer = link.identity.nodeName
-        guard fetchRate.withLock({ $0.allows(peer, at: .now) }), serveBudget.reserve(peer, bytes: 0) else {
+        guard fetchRate.withLock({ $0.allows(peer, atMs: milliseconds(since: clockStart)) }), serveBudget.reserve(peer, bytes: 0) else {
             counters.fetchRequestsRefused.add(1, ordering: .relaxed)
             return
         }

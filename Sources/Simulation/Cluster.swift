@@ -304,11 +304,13 @@ public struct Cluster {
         for node in nodes where node.index == index { transmit(message, from: from, to: node.id) }
     }
 
+    /// Answers a state-transfer request as a node's peer intake does: at most at `FetchRate` per peer, with
+    /// the blocks `BlockServer` chooses within its count and byte budgets.
     mutating func serveBlocks(node id: Int, fromHeight: UInt64, requester: Int) {
+        guard nodes[id].fetchRate.allows(requester, atMs: nowMs) else { return }
         let chain = nodes[id].chain
-        guard fromHeight >= 1, fromHeight <= UInt64(chain.count) else { return }
-        let start = Int(fromHeight - 1)
-        let blocks = Array(chain[start..<min(chain.count, start + ConsensusLimits.fetchBlocksMax)])
+        let blocks = BlockServer().reply(from: fromHeight) { height in height <= UInt64(chain.count) ? chain[Int(height - 1)] : nil }
+        guard !blocks.isEmpty else { return }
         transmit(.blocks(blocks), from: id, to: requester)
     }
 

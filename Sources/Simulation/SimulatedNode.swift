@@ -50,6 +50,8 @@ struct SimulatedNode {
     var mempool: [(transaction: Transaction, arrivedAtMs: UInt64)] = []
     var included: Set<Hash> = []
     var recorded: [Message] = []
+    /// How often each peer (by node id) may have a state-transfer request answered, as on a node.
+    var fetchRate = FetchRate<Int>()
     /// The highest height this node's replica committed since it last lost its disk (the prefix checker).
     var committedFloor: UInt64 = 0
 

@@ -74,20 +74,20 @@ struct PeerIntakeBoundsTests {
 
     @Test("fetchBlocks requests are answered at most at the per-peer rate, each peer on its own bucket")
     func fetchRate() {
-        var rate = FetchRate(perSecond: 2, burstMax: 3)
-        let start = ContinuousClock.now
-        let answered = (0..<10).filter { _ in rate.allows("byzantine", at: start) }.count
+        var rate = FetchRate<String>(perSecond: 2, burstMax: 3)
+        let start: UInt64 = 1_000
+        let answered = (0..<10).filter { _ in rate.allows("byzantine", atMs: start) }.count
         #expect(answered == 3, "a burst, then nothing")
-        let outcome10 = rate.allows("honest", at: start)
+        let outcome10 = rate.allows("honest", atMs: start)
         #expect(outcome10, "another peer has its own bucket")
-        let outcome11 = rate.allows("byzantine", at: start + .milliseconds(100))
+        let outcome11 = rate.allows("byzantine", atMs: start + 100)
         #expect(!outcome11)
-        let outcome12 = rate.allows("byzantine", at: start + .milliseconds(500))
+        let outcome12 = rate.allows("byzantine", atMs: start + 500)
         #expect(outcome12, "refilled at 2 per second")
-        let outcome13 = rate.allows("byzantine", at: start + .milliseconds(500))
+        let outcome13 = rate.allows("byzantine", atMs: start + 500)
         #expect(!outcome13)
-        let later = start + .seconds(3600 * 24)
-        let afterADay = (0..<10).filter { _ in rate.allows("byzantine", at: later) }.count
+        let later = start + 86_400_000
+        let afterADay = (0..<10).filter { _ in rate.allows("byzantine", atMs: later) }.count
         #expect(afterADay == 3, "never more than the burst")
     }
 
