@@ -124,4 +124,27 @@ public enum MessageRejection: Hashable, Sendable {
     case bufferFull(signer: UInt16)
     /// A view, height or timestamp above its absolute cap (the integer rule, `ConsensusLimits`).
     case integerOutOfRange(IntegerRange)
+
+    /// The case's name without its values, for counting rejections by kind (metrics, the simulator).
+    ///
+    /// A switch, not `"\(self)"`: reflection-based descriptions cost a tenth of a fuzzing run, where a
+    /// faulty validator gets thousands of messages rejected per seed.
+    public var kind: String {
+        switch self {
+        case .wrongView: "wrongView"
+        case .outsideWatermarks: "outsideWatermarks"
+        case .notFromPrimary: "notFromPrimary"
+        case .unknownSigner: "unknownSigner"
+        case .invalidSignature: "invalidSignature"
+        case .invalidBlock: "invalidBlock"
+        case .invalidViewChange: "invalidViewChange"
+        case .invalidNewView: "invalidNewView"
+        case .invalidStateTransfer: "invalidStateTransfer"
+        case .invalidParameters: "invalidParameters"
+        case .unsolicitedBlocks: "unsolicitedBlocks"
+        case .viewTooFarAhead: "viewTooFarAhead"
+        case .bufferFull: "bufferFull"
+        case .integerOutOfRange: "integerOutOfRange"
+        }
+    }
 }

@@ -407,9 +407,7 @@ public struct Cluster {
         switch event {
         case .viewChangeStarted: result.viewChanges += 1
         case .rejected(let rejection) where nodes[id].isHonest:
-            var reason = "\(rejection)"
-            if let cut = reason.firstIndex(of: "(") { reason = String(reason[..<cut]) }
-            result.rejections["\(reason)", default: 0] += 1
+            result.rejections[rejection.kind, default: 0] += 1
         case .stateDivergence(let height, _, _) where nodes[id].isHonest:
             result.violations.append("node \(id) diverged from the stable checkpoint at \(height)")
         default: break
