@@ -108,8 +108,9 @@ extension IntegrationTests {
         return network.addNode(named: "ld-1", home: machine + "/ld-1", slot: slot)
     }
 
-    /// Votes yes on the proposal a `governance propose` reply names, by the given founders' admins, and
-    /// requires that the last vote passes it.
+    /// Votes yes on the proposal a `governance propose` reply names, by the given founders' admins; requires
+    /// that the last vote passes it and waits until it is activated (department and validator changes
+    /// apply two blocks after passing).
     static func vote(_ proposal: [String: Any], by admins: [String], accounts: String, cli: CLIProcess) async throws {
         try #require(proposal["status"] as? String == "success", "\(proposal)")
         let id = try #require(proposal["proposalId"] as? Int, "\(proposal)")
@@ -120,6 +121,13 @@ extension IntegrationTests {
             status = vote["proposalStatus"] as? String ?? ""
         }
         #expect(status == "passed" || status == "activated", "proposal \(id) is \(status) after its votes")
+        let client = RPCClient(url: try #require(URL(string: cli.rpcURL)))
+        try await eventually("proposal \(id) is activated", within: progressTimeout) {
+            guard let page = try? await client.call("governance_getProposals", []) as? [String: Any],
+                let proposals = page["proposals"] as? [[String: Any]]
+            else { return false }
+            return proposals.contains { $0["id"] as? Int == id && $0["status"] as? String == "activated" }
+        }
     }
 
     /// The validator indices whose commits certify block `height` (the certificate block `height + 1`
