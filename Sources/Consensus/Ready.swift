@@ -63,12 +63,32 @@ public enum VotePhase: UInt8, Hashable, Sendable {
     case prePrepare = 1, prepare = 2, commit = 3
 }
 
-/// A request for committed blocks from `peer`, starting at `fromHeight`.
+/// A request for committed blocks from `peer`, starting at `fromHeight`: everything a shell needs to
+/// send it, so no shell decides whether or to whom a replica may ask.
+///
+/// Any node that follows the chain asks, member of the validator set or not: a validator added by
+/// governance starts from genesis, where it is in no set, and must fetch every block up to its activation
+/// height before it can vote (PBFT-NOTES rules 18 and 20). The peer is named as well as indexed because
+/// the index belongs to the set the replica chose it from (the set deciding its next committed height),
+/// which a shell reading another height's set could map to another validator.
 public struct FetchRequest: Sendable, Equatable {
+    /// The peer's index in the set deciding the replica's next committed height.
     public var peer: UInt16
+    /// The peer's validator name in that set (the name its links are known by).
+    public var peerName: String
     public var fromHeight: UInt64
     /// The height the replica knows to be committed somewhere; it fetches until it reaches it.
     public var targetHeight: UInt64
+    /// The requester's own index in that set, or `requesterOutsideSet`. Informational only: servers
+    /// answer on the authenticated link the request came in on and never read it.
+    public var requester: UInt16
+
+    /// The `requester` of a replica that is not in the set deciding its next height (a validator added
+    /// by governance that is still catching up from genesis).
+    public static let requesterOutsideSet = UInt16.max
+
+    /// The message that asks `peer` for the blocks.
+    public var message: Message { .fetchBlocks(fromHeight: fromHeight, requester: requester) }
 }
 
 /// Observable happenings of a replica.

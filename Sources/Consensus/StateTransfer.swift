@@ -19,7 +19,7 @@ extension Replica {
         guard !peers.isEmpty else { return }
         let peer = peers[Int(fetchAttempt % UInt64(peers.count))]
         fetch = (peer, target, ticks.adding(saturating: configuration.fetchTimeoutTicks))
-        pending.fetch = FetchRequest(peer: peer, fromHeight: committedHeight + 1, targetHeight: target)
+        pending.fetch = fetchRequest(to: peer, target: target)
         emit(.stateTransferStarted(fromHeight: committedHeight + 1, targetHeight: target, peer: peer))
     }
 
@@ -68,9 +68,20 @@ extension Replica {
         } else {
             fetch = (current.peer, current.target, ticks.adding(saturating: configuration.fetchTimeoutTicks))
             if transferQueue.isEmpty {
-                pending.fetch = FetchRequest(peer: current.peer, fromHeight: committedHeight + 1, targetHeight: current.target)
+                pending.fetch = fetchRequest(to: current.peer, target: current.target)
             }
         }
+    }
+
+    /// The request for the blocks after `committedHeight` up to `target` from validator `peer` of the set
+    /// deciding the next height; a replica outside that set asks all the same (a validator added by
+    /// governance catches up from genesis, rules 18 and 20).
+    func fetchRequest(to peer: UInt16, target: UInt64) -> FetchRequest {
+        let validators = currentValidators.validators
+        let name = Int(peer) < validators.count ? validators[Int(peer)].name : ""
+        return FetchRequest(
+            peer: peer, peerName: name, fromHeight: committedHeight + 1, targetHeight: target,
+            requester: ownIndex(at: committedHeight + 1) ?? FetchRequest.requesterOutsideSet)
     }
 
     func problemWithTransferredBlock(_ committed: CommittedBlock) -> String? {

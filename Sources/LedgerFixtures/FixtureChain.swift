@@ -149,6 +149,7 @@ public final class FixtureChain: @unchecked Sendable {
 
     public enum FixtureError: Error {
         case unknownDepartment(String)
+        case noValidatorSet(height: UInt64)
     }
 
     // MARK: Transactions
@@ -209,7 +210,7 @@ public final class FixtureChain: @unchecked Sendable {
         let height = view.height + 1
         let parent = try view.block(at: view.height)
         let roots = ledger.latestRoots
-        let validators = try view.epochs().validators(at: height)!
+        let validators = try Self.validators(at: height, after: view)
         let header = BlockHeader(
             chainId: chainId, height: height, view: 0,
             timestampMs: timestampMs ?? (parent?.header.timestampMs ?? genesis.genesisTimeMs) + 1000,
@@ -218,6 +219,15 @@ public final class FixtureChain: @unchecked Sendable {
             lastCommitHash: Block.lastCommitHash(of: try view.certificate(at: view.height)),
             previousReceiptsRoot: roots.receiptsRoot, stateRoot: roots.stateRoot, validatorsHash: validators.hash)
         return Block(header: header, transactions: transactions, lastCommit: try view.certificate(at: view.height))
+    }
+
+    /// The validator set deciding `height` (the next or the one after), as consensus knows it after
+    /// `view`'s height: a set already announced for it, else the set in force (PBFT-NOTES rule 20). The
+    /// state's epochs alone still give the old set at an activation height.
+    public static func validators(at height: UInt64, after view: LedgerView) throws -> ValidatorSet {
+        if let announced = try view.announcedValidatorSets().last(where: { $0.firstHeight <= height }) { return announced.validators }
+        guard let validators = try view.epochs().validators(at: height) else { throw FixtureError.noValidatorSet(height: height) }
+        return validators
     }
 
     /// A commit certificate for `block`, signed by a quorum of the fixture validators.
@@ -236,7 +246,7 @@ public final class FixtureChain: @unchecked Sendable {
     public func commit(_ transactions: [Transaction], on ledger: Ledger) throws -> ExecutedBlock {
         let block = try block(on: ledger, transactions: transactions)
         let executed = try ledger.execute(block)
-        let validators = try ledger.view().epochs().validators(at: block.height)!
+        let validators = try Self.validators(at: block.height, after: ledger.view())
         try ledger.finalize(executed, certificate: try certificate(for: block, validators: validators))
         return executed
     }

@@ -18,14 +18,6 @@ public enum NetworkInitializer {
     public static let accountsDirectoryName = "accounts"
     public static let departmentsDirectoryName = "departments"
 
-    /// The consensus parameters of a new network: those of `Genesis/example.json`.
-    public static let consensusParameters = Genesis.ConsensusParameters(
-        checkpointInterval: 16, watermarkWindow: 64, viewChangeTimeoutTicks: 20, viewChangeTimeoutTicksMax: 1280, tickMs: 100,
-        blockTransactionsMax: 2000, blockBytesMax: 4 * 1024 * 1024, blockFuelMax: 10_000_000_000, timestampDriftMsMax: 5000)
-    /// Governance of a new network: two thirds of departments pass a proposal (DESIGN §5).
-    public static let governanceParameters = Genesis.GovernanceParameters(
-        thresholdNumerator: 2, thresholdDenominator: 3, proposalLifetimeBlocks: 10_000, departmentsMayDeploy: false)
-
     /// Makes the network described by `options` and returns its manifest.
     public static func run(_ options: NetworkOptions) throws(SetupError) -> NetworkManifest {
         try options.validate()

@@ -59,8 +59,8 @@ struct NetworkWriter {
         }
         let genesis = Genesis(
             chainId: options.chainId, genesisTimeMs: options.genesisTimeMs, protocolVersion: 1, departments: genesisDepartments,
-            validators: validators, accounts: genesisAccounts, consensus: NetworkInitializer.consensusParameters,
-            governance: NetworkInitializer.governanceParameters,
+            validators: validators, accounts: genesisAccounts, consensus: .defaults,
+            governance: .defaults,
             contracts: contracts.map {
                 Genesis.GenesisContract(name: $0.name, address: $0.address, codeFile: $0.codeFile, codeHash: $0.codeHash)
             })

@@ -119,10 +119,20 @@ public final class NodeRuntime: Sendable {
         mempool = Mempool(limits: Mempool.Limits(configuration.mempool), application: ledger)
         let (trust, digest, trustProblems) = try ChainTrust.make(from: view)
         for problem in trustProblems { logger.error("peer trust: \(problem)") }
+        // A node of a department that joined later starts from a state (genesis, at first) without its
+        // department: expected until it has synced past the blocks that add it, so a warning, not an error.
+        let joinsLater = trust.departmentCAs[configuration.department] == nil
         for problem in Self.identityProblems(
             certificate: tlsCertificate.certificate, departmentCA: departmentCA, trust: trust, configuration: configuration, at: Date())
         {
-            logger.error("\(problem)", metadata: ["certificate": "\(configuration.keys.tlsCertificateFile)"])
+            let metadata: Logger.Metadata = ["certificate": "\(configuration.keys.tlsCertificateFile)", "height": "\(view.height)"]
+            if joinsLater {
+                logger.warning(
+                    "\(problem) (department \(configuration.department) is not in the state this node holds yet; expected of a node that joins later, until it has synced past the blocks that add its department and itself)",
+                    metadata: metadata)
+            } else {
+                logger.error("\(problem)", metadata: metadata)
+            }
         }
         trustDigest.value.withLock { $0 = digest }
         trustDigest.trust.withLock { $0 = trust }

@@ -221,9 +221,8 @@ final class ReplicaDriver: @unchecked Sendable {
             case .execute(let committed):
                 execute(committed)
             case .fetch(let fetch):
-                if let own = ownIndex {
-                    send(Outgoing(.fetchBlocks(fromHeight: fetch.fromHeight, requester: own), to: .replica(fetch.peer)))
-                }
+                // Asked of the validator the replica chose, by name: a node outside the set asks too.
+                transport.send(.consensus(fetch.message), to: fetch.peerName)
             case .propose(let limits):
                 core.handle(
                     .proposal(pool.proposal(transactionsMax: limits.transactionsMax, bytesMax: limits.bytesMax, fuelMax: limits.fuelMax)))
@@ -243,17 +242,16 @@ final class ReplicaDriver: @unchecked Sendable {
         }
     }
 
-    private var ownIndex: UInt16? {
-        schedule.validators(at: ledger.height + 1).index(of: signer.address).map { UInt16($0) }
-    }
-
     private func send(_ outgoing: Outgoing) {
         let message = PeerMessage.consensus(outgoing.message)
         switch outgoing.target {
         case .all:
             transport.broadcast(message)
         case .replica(let index):
-            let validators = schedule.validators(at: ledger.height + 1).validators
+            // The index is the replica's: of the set deciding its next committed height, which runs ahead of
+            // the executed height while blocks are transferred.
+            let replica = core.replica
+            let validators = replica.schedule.validators(at: replica.committedHeight + 1).validators
             guard Int(index) < validators.count else { return }
             transport.send(message, to: validators[Int(index)].name)
         }

@@ -330,7 +330,7 @@ public struct Cluster {
             case .execute(let committed):
                 execute(committed, node: id)
             case .fetch(let fetch):
-                transmit(.fetchBlocks(fromHeight: fetch.fromHeight, requester: UInt16(nodes[id].index)), from: id, toIndex: Int(fetch.peer))
+                transmit(fetch.message, from: id, toIndex: Int(fetch.peer))
             case .propose(let limits):
                 nodes[id].core.handle(.proposal(proposal(node: id, limits: limits)))
             case .suspectPrimary:

@@ -27,6 +27,25 @@ struct GenesisTests {
         #expect(genesis.departments.map(\.id) == ["TD", "IMMD", "EPD", "DH"])
     }
 
+    @Test("a new network's default parameters are the example genesis's and pass their own checks")
+    func defaultsAreTheExamples() throws {
+        let genesis = try Genesis.load(json: Array(Data(contentsOf: Self.exampleURL)))
+        #expect(Genesis.ConsensusParameters.defaults == genesis.consensus)
+        #expect(Genesis.GovernanceParameters.defaults == genesis.governance)
+        try Genesis.ConsensusParameters.defaults.validate()
+        try Genesis.GovernanceParameters.defaults.validate()
+    }
+
+    @Test("the standard contracts' addresses derive from their names alone")
+    func standardContractAddresses() throws {
+        let genesis = try Genesis.load(json: Array(Data(contentsOf: Self.exampleURL)))
+        #expect(!genesis.contracts.isEmpty)
+        for contract in genesis.contracts {
+            #expect(StandardContracts.address(name: contract.name) == contract.address, "\(contract.name)")
+        }
+        #expect(StandardContracts.address(name: "a") != StandardContracts.address(name: "b"))
+    }
+
     @Test("the genesis hash ignores JSON formatting but not content")
     func hashIsCanonical() throws {
         let object = try Self.exampleJSON()

@@ -76,6 +76,24 @@ final class TestNetwork: Sendable {
     /// Every process this network started, validators first.
     var allProcesses: [NodeProcess] { nodes + extras.withLock { $0 } }
 
+    /// Process `index` of `allProcesses`: a genesis validator below `nodes.count`, then the extra nodes in
+    /// the order they were added (the helpers below take either).
+    func node(_ index: Int) -> NodeProcess {
+        index < nodes.count ? nodes[index] : extras.withLock { $0[index - nodes.count] }
+    }
+
+    /// Registers a node whose home another command made (`sbp node init`), listening on the ports of extra
+    /// `slot` of the port block; returns its index for the helpers below.
+    func addNode(named name: String, home: String, slot: Int) -> Int {
+        let slotIndex = nodes.count + slot
+        guard let url = URL(string: "http://127.0.0.1:\(ports.rpcPort(slotIndex))") else { preconditionFailure("a loopback URL parses") }
+        let process = NodeProcess(name: name, home: home, rpcURL: url, executable: sbp)
+        return extras.withLock { extras in
+            extras.append(process)
+            return nodes.count + extras.count - 1
+        }
+    }
+
     // MARK: Lifecycle
 
     func startAll() throws {
@@ -141,7 +159,7 @@ final class TestNetwork: Sendable {
 
     /// `node_status` of a node, or nil while it does not answer (starting, stopped, busy).
     func status(_ index: Int) async -> NodeStatusReply? {
-        try? await nodes[index].rpc.status()
+        try? await node(index).rpc.status()
     }
 
     /// Waits until every node in `indices` has committed at least `height`; returns their statuses.
@@ -182,12 +200,12 @@ final class TestNetwork: Sendable {
             var first: BlockReply?
             for index in indices {
                 let block = try #require(
-                    try await nodes[index].rpc.block(at: blockHeight), "\(nodes[index].name) has no block \(blockHeight)")
+                    try await node(index).rpc.block(at: blockHeight), "\(node(index).name) has no block \(blockHeight)")
                 #expect(block.height == blockHeight)
                 if let first {
                     try #require(
                         block.hash == first.hash && block.stateRoot == first.stateRoot,
-                        "height \(blockHeight): \(nodes[index].name) has \(block.hash), \(nodes[indices[0]].name) has \(first.hash)")
+                        "height \(blockHeight): \(node(index).name) has \(block.hash), \(node(indices[0]).name) has \(first.hash)")
                 } else {
                     first = block
                 }
@@ -205,7 +223,7 @@ final class TestNetwork: Sendable {
         return try await agreedChain(upTo: common, on: indices)
     }
 
-    func names(_ indices: [Int]) -> String { indices.map { nodes[$0].name }.joined(separator: ", ") }
+    func names(_ indices: [Int]) -> String { indices.map { node($0).name }.joined(separator: ", ") }
 
     // MARK: Transactions
 
@@ -222,15 +240,15 @@ final class TestNetwork: Sendable {
             let index = targets[attempt % targets.count]
             attempt += 1
             do {
-                try await nodes[index].rpc.send(transaction)
+                try await node(index).rpc.send(transaction)
                 return index
             } catch let failure as RPCFailure where failure.reason == "nonceGap" || failure.reason == "mempoolFull" {
-                lastProblem = "\(nodes[index].name): \(failure)"
+                lastProblem = "\(node(index).name): \(failure)"
                 return nil
             } catch let failure as RPCFailure {
                 throw failure
             } catch {
-                lastProblem = "\(nodes[index].name): \(error)"
+                lastProblem = "\(node(index).name): \(error)"
                 return nil
             }
         }
@@ -238,8 +256,8 @@ final class TestNetwork: Sendable {
 
     /// Waits for the receipt of `hash` on node `index`.
     func receipt(_ hash: Hash, on index: Int, within timeout: Duration) async throws -> ReceiptReply {
-        try await eventually("receipt of \(hash) on \(nodes[index].name)", within: timeout) {
-            try? await nodes[index].rpc.receipt(hash)
+        try await eventually("receipt of \(hash) on \(node(index).name)", within: timeout) {
+            try? await node(index).rpc.receipt(hash)
         }
     }
 

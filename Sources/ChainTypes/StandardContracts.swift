@@ -1,8 +1,8 @@
-import ChainTypes
-import Foundation
-
 /// The standard contracts a new network installs at genesis (DESIGN §6): the `.wasm` modules in
 /// `Genesis/contracts`, named after their files.
+///
+/// Beside `Genesis` because their addresses are part of what a genesis means: every module that reads a
+/// genesis (the ledger, the setup commands, the CLI) derives them the same way, without the node runtime.
 ///
 /// A genesis contract needs an address before any account exists to deploy it, so the address is derived
 /// from the name alone: the last 20 bytes of SHA-256 of `sbp/standard-contract/` + name. Every network made

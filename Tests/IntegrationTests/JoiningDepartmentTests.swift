@@ -1,0 +1,144 @@
+import ChainTypes
+import Foundation
+import TestProcesses
+import Testing
+
+/// Issue 16, deliver 6 (first part): a department that joins a running network with the commands a real
+/// one would use, and whose validator then carries the chain.
+///
+/// Four founding departments commit under client load. The Labour Department is made in a directory of its
+/// own (standing in for its machine) with `sbp department init` and `sbp node init`, which read only the
+/// network's public genesis; the founders vote it in with the two files it hands over (`add-department
+/// --request`, then `add-validator --request` proposed by LD's own admin). `ld-1` starts from genesis,
+/// catches up by state transfer and votes; then a founder is killed, and with n = 5 (quorum 4) every
+/// later block needs ld-1's commit. No node is restarted.
+extension IntegrationTests {
+    @Test(
+        "a department made on its own machine is voted in, its validator syncs from genesis and keeps the chain committing when a founder dies",
+        .timeLimit(.minutes(6)))
+    func joiningDepartmentCarriesTheChain() async throws {
+        try await withNetwork("join") { network in
+            try await Self.start(network)
+            let load = LoadGenerator(
+                network: network, issuers: [network.account("td-issuer"), network.account("immd-issuer")], targets: [0, 1, 2],
+                label: "JOIN")
+            load.start()
+            do {
+                try await Self.joinAndCarry(network, load: load)
+            } catch {
+                load.cancel()
+                throw error
+            }
+        }
+    }
+
+    /// The validator that is killed once ld-1 votes (dh-1; the load goes to the other three founders).
+    static let killedFounder = 3
+
+    static func joinAndCarry(_ network: TestNetwork, load: LoadGenerator) async throws {
+        let machine = network.root + "/labour"
+        let ldIndex = try await makeLabourDepartment(network, machine: machine)
+        let cli = CLIProcess(executable: network.sbp, rpcURL: network.nodes[0].rpc.url.absoluteString)
+        let accounts = network.directory + "/accounts/"
+
+        // Three of four departments add LD; then LD's admin and three founders (4 of 5) add its validator.
+        let department = try await cli.json(
+            ["governance", "propose", "add-department", "--request", machine + "/ld/join-request.json", "--key", accounts + "td-admin.key"])
+        try await vote(department, by: ["immd-admin", "epd-admin"], accounts: accounts, cli: cli)
+        let validator = try await cli.json(
+            [
+                "governance", "propose", "add-validator", "--request", machine + "/ld-1/registration.json", "--key",
+                machine + "/ld/accounts/ld-admin.key",
+            ])
+        try await vote(validator, by: ["td-admin", "immd-admin", "epd-admin"], accounts: accounts, cli: cli)
+        let activation = try await eventually("ld-1 is in the founders' validator set", within: progressTimeout) { () -> UInt64? in
+            guard let set = try? await network.nodes[0].rpc.call("consensus_getValidators", []) as? [String: Any],
+                let members = set["validators"] as? [[String: Any]], members.contains(where: { $0["name"] as? String == "ld-1" }),
+                let firstHeight = set["firstHeight"] as? Int
+            else { return nil }
+            return UInt64(firstHeight)
+        }
+
+        // ld-1 starts with what `sbp node init` wrote: genesis, its keys, and the founders' addresses.
+        try network.node(ldIndex).start()
+        let founders = [0, 1, 2, 3]
+        let caughtUp = try #require(await network.highestHeight(founders))
+        try await network.waitForHeight(caughtUp, on: [ldIndex], within: progressTimeout)
+        _ = try await network.agreedChain(upTo: caughtUp, on: founders + [ldIndex])
+        let ldStatus = try #require(await network.status(ldIndex))
+        #expect(!ldStatus.syncing, "\(ldStatus)")
+        #expect(caughtUp >= activation - 1, "the founders are at \(caughtUp) with ld-1 active from \(activation)")
+
+        // With a founder dead, four of five remain: every block from here on is certified with ld-1's vote.
+        try await network.nodes[killedFounder].kill()
+        let survivors = [0, 1, 2, ldIndex]
+        let killedAt = try #require(await network.highestHeight(survivors))
+        let reached = try await network.waitForProgress(3, on: survivors, within: .seconds(120))
+        for height in (killedAt + 2)...reached {
+            let signers = try await commitSigners(of: height, on: network.node(0))
+            #expect(signers.contains(4), "block \(height) is certified by validators \(signers.sorted()), without ld-1 (index 4)")
+            #expect(signers.count >= 4)
+        }
+        let accepted = try await load.stop()
+        #expect(accepted.count > 0)
+        try await requireCommittedOnce(accepted, network: network, receiptsFrom: 0, agreeing: survivors)
+    }
+
+    /// Runs LD's side in `machine`: `sbp department init` and `sbp node init` for ld-1 with the founders'
+    /// addresses to dial; registers ld-1 with the network's processes (not started) and returns its index.
+    static func makeLabourDepartment(_ network: TestNetwork, machine: String) async throws -> Int {
+        try FileManager.default.createDirectory(atPath: machine + "/genesis", withIntermediateDirectories: true)
+        // The network publishes its genesis with the contracts beside it; LD copies them to its machine.
+        for item in [network.manifest.genesisFile, "contracts"] {
+            try FileManager.default.copyItem(atPath: network.directory + "/" + item, toPath: machine + "/genesis/" + item)
+        }
+        _ = try await HelperExecutable.runOffPool(
+            network.sbp,
+            arguments: ["department", "init", "--id", "LD", "--name", "Labour Department", "--out", machine + "/ld", "--plaintext-keys"])
+        let slot = 0
+        let index = network.nodes.count + slot
+        let bootstrap = network.nodes.indices.map { "127.0.0.1:\(network.ports.p2pPort($0))" }.joined(separator: ",")
+        _ = try await HelperExecutable.runOffPool(
+            network.sbp,
+            arguments: [
+                "node", "init", "--department", machine + "/ld", "--name", "ld-1", "--genesis",
+                machine + "/genesis/" + network.manifest.genesisFile, "--endpoint", "127.0.0.1:\(network.ports.p2pPort(index))",
+                "--bootstrap", bootstrap, "--rpc-port", "\(network.ports.rpcPort(index))", "--out", machine + "/ld-1", "--plaintext-keys",
+            ])
+        return network.addNode(named: "ld-1", home: machine + "/ld-1", slot: slot)
+    }
+
+    /// Votes yes on the proposal a `governance propose` reply names, by the given founders' admins; requires
+    /// that the last vote passes it and waits until it is activated (department and validator changes
+    /// apply two blocks after passing).
+    static func vote(_ proposal: [String: Any], by admins: [String], accounts: String, cli: CLIProcess) async throws {
+        try #require(proposal["status"] as? String == "success", "\(proposal)")
+        let id = try #require(proposal["proposalId"] as? Int, "\(proposal)")
+        var status = ""
+        for admin in admins {
+            let vote = try await cli.json(["governance", "vote", "\(id)", "--approve", "--key", accounts + admin + ".key"])
+            try #require(vote["status"] as? String == "success", "\(vote)")
+            status = vote["proposalStatus"] as? String ?? ""
+        }
+        #expect(status == "passed" || status == "activated", "proposal \(id) is \(status) after its votes")
+        let client = RPCClient(url: try #require(URL(string: cli.rpcURL)))
+        try await eventually("proposal \(id) is activated", within: progressTimeout) {
+            guard let page = try? await client.call("governance_getProposals", []) as? [String: Any],
+                let proposals = page["proposals"] as? [[String: Any]]
+            else { return false }
+            return proposals.contains { $0["id"] as? Int == id && $0["status"] as? String == "activated" }
+        }
+    }
+
+    /// The validator indices whose commits certify block `height` (the certificate block `height + 1`
+    /// carries), read from `node`.
+    static func commitSigners(of height: UInt64, on node: NodeProcess) async throws -> Set<Int> {
+        try await eventually("block \(height + 1) and its certificate of \(height) on \(node.name)", within: progressTimeout) {
+            guard let next = try? await node.rpc.call("chain_getBlockByHeight", [height + 1, "hashes"]) as? [String: Any],
+                let certificate = next["lastCommit"] as? [String: Any], certificate["height"] as? Int == Int(height),
+                let votes = certificate["votes"] as? [[String: Any]]
+            else { return nil }
+            return Set(votes.compactMap { $0["validatorIndex"] as? Int })
+        }
+    }
+}
