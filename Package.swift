@@ -164,7 +164,8 @@ let package = Package(
         .testTarget(
             name: "SBPCommandTests",
             dependencies: [
-                "sbp", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "RPCServer", "Storage", crypto, argumentParser,
+                "sbp", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "RPCServer", "Storage", "TestProcesses", crypto,
+                argumentParser,
             ]),
         .testTarget(
             name: "LedgerTests",

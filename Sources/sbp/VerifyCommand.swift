@@ -142,7 +142,9 @@ struct VerifyCommand: ParsableCommand {
         } else {
             print("  proves    this value in the state after block \(verified.height):")
             for field in fields ?? [] { print("    \(field.name) = \(field.label ?? field.value.description)") }
-            if fields == nil { print("    0x\(Hex.encode(verified.value ?? []))") }
+            if fields == nil {
+                for line in Self.recordLines(verified.value ?? [], contractName: contractName) { print("    " + line) }
+            }
         }
         print(
             "  certified by block \(verified.certifyingHeight) (\(verified.certifyingBlock)), \(verified.signers) of "
@@ -156,6 +158,30 @@ struct VerifyCommand: ParsableCommand {
                     + "the record's salted \(subject.kind) digest")
             if let outcome = subject.outcome, let at { print("  verify    at \(at): \(outcome)") }
         }
+    }
+
+    /// A registry record decoded by its documented layout (`docs/evidence.md` §6) when no interface file is
+    /// beside the genesis; any other value as hex.
+    static func recordLines(_ value: [UInt8], contractName: String?) -> [String] {
+        func text(_ bytes: [UInt8]) -> String { "\"" + String(decoding: bytes, as: UTF8.self) + "\"" }
+        if contractName == "licence_registry", let licence = try? LicenceRecord(bytes: value) {
+            return [
+                "id = \(text(licence.id))", "department = \(text(licence.department))", "licenceType = \(text(licence.licenceType))",
+                "holderDigest = \(licence.holderDigest)", "validFrom = \(licence.validFrom)", "validUntil = \(licence.validUntil)",
+                "conditions = \(text(licence.conditions))", "status = \(licence.status)", "reason = \(text(licence.reason))",
+                "issuedHeight = \(licence.issuedHeight)", "historyCount = \(licence.historyCount)",
+            ]
+        }
+        if contractName == "certificate_registry", let certificate = try? CertificateRecord(bytes: value) {
+            return [
+                "id = \(text(certificate.id))", "department = \(text(certificate.department))",
+                "documentDigest = \(certificate.documentDigest)", "certificateType = \(text(certificate.certificateType))",
+                "metadataDigest = \(certificate.metadataDigest)", "issuedHeight = \(certificate.issuedHeight)",
+                "issuedTimeMs = \(certificate.issuedTimeMs)", "status = \(certificate.revoked ? "revoked" : "valid")",
+                "reason = \(text(certificate.reason))",
+            ]
+        }
+        return ["0x" + Hex.encode(value)]
     }
 
     /// An ISO 8601 UTC time with milliseconds, for a block timestamp.
