@@ -110,6 +110,14 @@ import Testing
         let expected = walker.table().trimmingCharacters(in: .whitespacesAndNewlines)
         let (documentedLines, expectedLines) = (documented.split(separator: "\n"), expected.split(separator: "\n"))
         let firstDifference = documentedLines.indices.first { $0 >= expectedLines.count || documentedLines[$0] != expectedLines[$0] }
+        // Every `field`@offset the prose cites names a row of the walk at that offset.
+        let prose = String(text[..<begin.lowerBound]) + String(text[end.upperBound...])
+        let references = prose.matches(of: /`([^`\n]+)`@([0-9]+)/)
+        #expect(references.count >= 20, "the walkthrough prose cites only \(references.count) fields")
+        for reference in references {
+            let (field, offset) = (String(reference.output.1), Int(reference.output.2) ?? -1)
+            #expect(walker.rows.contains { $0.field == field && $0.offset == offset }, "docs/evidence.md cites `\(field)`@\(offset)")
+        }
         #expect(
             documented == expected,
             "walkthrough differs at line \(firstDifference.map { "\($0 + 1): \(documentedLines[$0]) ≠ \(expectedLines[$0])" } ?? "count")")
@@ -257,13 +265,36 @@ struct BundleLayoutWalker {
         switch try integer(1, "value (optional tag)") {
         case 1:
             let valueLength = try integer(4, "value (length)")
-            try take(Int(valueLength), "value", "the licence record (§6.1)")
+            let value = try take(Int(valueLength), "value", "the licence record, field by field below (§6.1)")
+            try walkLicence(Array(value), at: offset - value.count)
         default: break
         }
         try integer(8, "height")
         try proof("proof")
         try header("header")
         try certificate("certificate")
+    }
+
+    /// The licence record inside `value` (docs/evidence.md §6.1), as extra rows that do not advance the walk.
+    mutating func walkLicence(_ value: [UInt8], at base: Int) throws {
+        var inner = BundleLayoutWalker(bytes: value)
+        try inner.text("id")
+        try inner.text("department")
+        try inner.text("licenceType")
+        try inner.take(32, "holderDigest", "salted digest (§7)")
+        try inner.integer(8, "validFrom")
+        try inner.integer(8, "validUntil")
+        try inner.text("conditions")
+        try inner.integer(1, "status")
+        inner.rows[inner.rows.count - 1].meaning += " (0 active, 1 suspended, 2 revoked)"
+        try inner.text("reason")
+        try inner.integer(8, "issuedHeight")
+        try inner.integer(4, "historyCount")
+        guard inner.offset == value.count else { throw Truncated() }
+        for row in inner.rows {
+            rows.append(
+                Row(offset: base + row.offset, length: row.length, field: "value → " + row.field, hex: row.hex, meaning: row.meaning))
+        }
     }
 
     mutating func header(_ path: String) throws {
