@@ -5,6 +5,7 @@ import Foundation
 import Keys
 import Ledger
 import LedgerFixtures
+import StateTree
 import Storage
 import Testing
 
@@ -238,5 +239,32 @@ import Testing
         #expect(record.issuedHeight == 1)
         #expect(throws: CanonicalDecodingError.self) { try CertificateRecord(bytes: value + [0]) }
         #expect(throws: CanonicalDecodingError.self) { try LicenceRecord(bytes: value) }
+    }
+}
+
+/// Evidence limits against the values they must hold (STYLE: limits that fit together).
+@Suite struct EvidenceLimitsTests {
+    /// The largest encodings of the parts of a transition, from the decoders' own limits.
+    static let validatorBytesMax = 4 + Limits.identifierBytesMax + 4 + Limits.identifierBytesMax + Validator.publicKeyByteCount
+    static let headerBytesMax = 4 + Limits.chainIdBytesMax + 3 * 8 + 32 + 20 + 5 * 32
+    static let certificateBytesMax = 8 + 8 + 32 + 4 + Limits.validatorsMax * (2 + RecoverableSignature.encodedByteCount)
+    static let proofBytesMax = 4 + StateTreeLimits.proofSiblingsMax * 32 + 1 + 64
+    static let transitionBytesMax =
+        8 + (4 + Limits.validatorsMax * validatorBytesMax) + headerBytesMax + certificateBytesMax + proofBytesMax
+
+    @Test func registryKeysAndRecordsFitABundle() {
+        #expect(EvidenceLimits.keyBytesMax >= 1 + RegistryLimits.idBytesMax)
+        let licenceBytesMax =
+            4 + RegistryLimits.idBytesMax + 4 + RegistryLimits.departmentBytesMax + 4 + RegistryLimits.textBytesMax + 32 + 8 + 8 + 4
+            + RegistryLimits.conditionsBytesMax + 1 + 4 + RegistryLimits.textBytesMax + 8 + 4
+        #expect(licenceBytesMax <= EvidenceLimits.valueBytesMax)
+        #expect(EvidenceLimits.valueBytesMax == StateTreeLimits.valueBytesMax)
+    }
+
+    @Test func aFileHoldsTheHexOfABundleWithSixtyFourLargestTransitions() {
+        let tail = 20 + 4 + EvidenceLimits.keyBytesMax + 5 + EvidenceLimits.valueBytesMax + 8 + Self.proofBytesMax
+        let bundleBytes = 1 + 4 + Limits.chainIdBytesMax + 32 + 4 + 64 * Self.transitionBytesMax + tail + Self.headerBytesMax
+        #expect(2 * (bundleBytes + Self.certificateBytesMax) + 256 <= EvidenceLimits.fileBytesMax)
+        #expect(EvidenceLimits.transitionsMax >= 64)
     }
 }
