@@ -126,7 +126,8 @@ let package = Package(
         // Executables.
         // PeerNetwork and X509 read the certificates a governance proposal names (their SHA-256 fingerprint).
         .executableTarget(
-            name: "sbp", dependencies: ["ChainTypes", "Keys", "Node", "NetworkSetup", "Evidence", "ContractVM", "PeerNetwork", x509, argumentParser]),
+            name: "sbp",
+            dependencies: ["ChainTypes", "Keys", "Node", "NetworkSetup", "Evidence", "ContractVM", "PeerNetwork", x509, argumentParser]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
@@ -140,7 +141,8 @@ let package = Package(
         // Test support: a real validator that misbehaves on purpose (`NodeFaults`), for the integration tests;
         // the production `sbp` binary has no such switch (issue 13, deliver 8).
         .executableTarget(
-            name: "sbp-byzantine", dependencies: ["Node", "Ledger", "Consensus", "Simulation", "ChainTypes", "Keys", logging, argumentParser]),
+            name: "sbp-byzantine",
+            dependencies: ["Node", "Ledger", "Consensus", "Simulation", "ChainTypes", "Keys", logging, argumentParser]),
         // Test support: appends blocks to a RocksDB store until killed (crash-consistency test).
         .executableTarget(name: "sbp-crash-writer", dependencies: ["ChainTypes", "Storage", "StorageRocksDB"]),
         // Test support: the fixed contract call sequence, run in the test process and by `sbp-contract-replay`,
@@ -150,7 +152,8 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "ChainTypesTests", dependencies: ["ChainTypes"]),
-        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "ChainTypes", "TestProcesses"], exclude: ["testdata"]),
+        .testTarget(
+            name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "ChainTypes", "TestProcesses"], exclude: ["testdata"]),
         .testTarget(name: "KeysTests", dependencies: ["Keys", "ChainTypes"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes", "TestProcesses"]),
         .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
@@ -161,7 +164,8 @@ let package = Package(
         .testTarget(
             name: "SBPCommandTests",
             dependencies: [
-                "sbp", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "RPCServer", "Storage", crypto, argumentParser,
+                "sbp", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "RPCServer", "Storage", "TestProcesses", crypto,
+                argumentParser,
             ]),
         .testTarget(
             name: "LedgerTests",
@@ -172,8 +176,9 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus", "PeerNetwork",
-                "Evidence",
+                "Node", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus",
+                "PeerNetwork",
+                "Evidence", "TestProcesses",
                 "StateTree", "ContractVM", "RPCServer", "Simulation", x509, logging, nioCore, hummingbirdWSClient,
             ]),
         .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),

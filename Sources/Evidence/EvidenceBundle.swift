@@ -111,12 +111,12 @@ extension EvidenceBundle: CanonicalCodable {
         guard version == Self.formatVersion else { throw .unknownVariant(type: "EvidenceBundle version", tag: UInt64(version)) }
         chainId = try decoder.readText(field: "evidence.chainId", limit: Limits.chainIdBytesMax)
         genesisHash = try decoder.read()
-        transitions = try decoder.readSequence(field: "evidence.transitions", limit: 1 << 16)
+        transitions = try decoder.readSequence(field: "evidence.transitions", limit: EvidenceLimits.transitionsMax)
         contract = try decoder.read()
-        key = try decoder.readBytes(field: "evidence.key", limit: 1024)
+        key = try decoder.readBytes(field: "evidence.key", limit: EvidenceLimits.keyBytesMax)
         switch try decoder.readUInt8() {
         case 0: value = nil
-        case 1: value = try decoder.readBytes(field: "evidence.value", limit: StateTreeLimits.valueBytesMax)
+        case 1: value = try decoder.readBytes(field: "evidence.value", limit: EvidenceLimits.valueBytesMax)
         case let tag: throw .invalidOptionalTag(tag)
         }
         height = try decoder.readUInt64()

@@ -11,8 +11,12 @@ public struct VerifiedRecord: Hashable, Sendable {
     public var value: [UInt8]?
     /// The state after this block.
     public var height: UInt64
-    /// The block whose header carries the state root, and its certificate's signers.
+    /// The block whose header carries the state root (`height + 1`), and its certificate's signers.
     public var certifyingBlock: Hash
+    public var certifyingHeight: UInt64
+    /// The certifying block's timestamp (ms since the Unix epoch): the record was the chain's current
+    /// state when that block was proposed. The bundle proves nothing about later blocks (`docs/evidence.md` §5).
+    public var certifyingTimeMs: UInt64
     public var signers: Int
     public var validators: Int
     /// Validator-set changes the proof walked through from genesis.
@@ -25,6 +29,8 @@ public enum EvidenceError: Error, Equatable, Sendable, CustomStringConvertible {
     case wrongChain(expected: String, bundle: String)
     case wrongGenesis(expected: Hash, bundle: Hash)
     case transitionOutOfOrder(activationHeight: UInt64)
+    /// A validator-set change activates after the certified header, so it cannot have decided it.
+    case transitionAfterHeader(activationHeight: UInt64, headerHeight: UInt64)
     case headerMismatch(height: UInt64, reason: String)
     case certificateInvalid(height: UInt64, reason: String)
     case proofInvalid(String)
@@ -35,6 +41,9 @@ public enum EvidenceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongChain(let expected, let bundle): "the evidence is for chain \(bundle), the genesis is for \(expected)"
         case .wrongGenesis(let expected, let bundle): "the evidence names genesis \(bundle), the given genesis is \(expected)"
         case .transitionOutOfOrder(let height): "validator-set change at \(height) is out of order or not announced a block ahead"
+        case .transitionAfterHeader(let activation, let header):
+            "validator-set change activating at height \(activation) comes after the certified header (height \(header)): "
+                + "a bundle lists only the changes activating at or before its header"
         case .headerMismatch(let height, let reason): "header \(height): \(reason)"
         case .certificateInvalid(let height, let reason): "commit certificate of \(height): \(reason)"
         case .proofInvalid(let reason): "state proof: \(reason)"
@@ -71,6 +80,10 @@ public enum EvidenceVerifier {
         var inForceFrom: UInt64 = 1
         for transition in bundle.transitions {
             let header = transition.announcingHeader
+            guard transition.activationHeight <= bundle.header.height else {
+                throw .transitionAfterHeader(activationHeight: transition.activationHeight, headerHeight: bundle.header.height)
+            }
+            // `activationHeight > inForceFrom ≥ 1` first, so `activationHeight - 1` cannot wrap.
             guard transition.activationHeight > inForceFrom, header.height == transition.activationHeight - 1 else {
                 throw .transitionOutOfOrder(activationHeight: transition.activationHeight)
             }
@@ -82,7 +95,8 @@ public enum EvidenceVerifier {
             validators = transition.validators
             inForceFrom = transition.activationHeight
         }
-        guard bundle.header.height == bundle.height + 1, bundle.header.height >= inForceFrom else {
+        // `header.height ≥ 1` first, so `header.height - 1` cannot wrap (a bundle may claim any height).
+        guard bundle.header.height >= 1, bundle.header.height - 1 == bundle.height else {
             throw .headerMismatch(height: bundle.header.height, reason: "does not carry the state after height \(bundle.height)")
         }
         try checkCertified(bundle.header, bundle.certificate, by: validators, chainId: bundle.chainId)
@@ -92,8 +106,8 @@ public enum EvidenceVerifier {
         }
         return VerifiedRecord(
             chainId: bundle.chainId, contract: bundle.contract, key: bundle.key, value: bundle.value, height: bundle.height,
-            certifyingBlock: bundle.header.hash, signers: bundle.certificate.votes.count, validators: validators.count,
-            transitions: bundle.transitions.count)
+            certifyingBlock: bundle.header.hash, certifyingHeight: bundle.header.height, certifyingTimeMs: bundle.header.timestampMs,
+            signers: bundle.certificate.votes.count, validators: validators.count, transitions: bundle.transitions.count)
     }
 
     /// A header of this chain, for this validator set, committed by a valid certificate of that set.
@@ -102,7 +116,10 @@ public enum EvidenceVerifier {
     ) throws(EvidenceError) {
         guard header.chainId == chainId else { throw .headerMismatch(height: header.height, reason: "for chain \(header.chainId)") }
         guard header.validatorsHash == validators.hash else {
-            throw .headerMismatch(height: header.height, reason: "names another validator set")
+            throw .headerMismatch(
+                height: header.height,
+                reason: "names another validator set than the one in force after the bundle's validator-set changes "
+                    + "(is a change missing from the bundle?)")
         }
         guard certificate.height == header.height, certificate.blockHash == header.hash else {
             throw .certificateInvalid(height: header.height, reason: "is for another block")

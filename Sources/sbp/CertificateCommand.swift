@@ -20,7 +20,7 @@ struct CertificateCommand: AsyncParsableCommand {
 struct DocumentOptions: ParsableArguments {
     @Option(help: "The document file (hashed locally with --salt; never sent).") var documentFile: String
     @Option(help: "The salt for the document digest; it never leaves this machine.") var salt: String
-    func digest() throws -> Hash { try SaltedDigest.of(text: nil, file: documentFile, salt: salt, what: "document") }
+    func digest() throws -> Hash { try LocalDigest.of(text: nil, file: documentFile, salt: salt, what: "document") }
 }
 
 struct CertificateIssue: AsyncParsableCommand {
@@ -32,7 +32,7 @@ struct CertificateIssue: AsyncParsableCommand {
     @OptionGroup var sender: SenderOptions
 
     func run() async throws {
-        let metadataDigest = SaltedDigest.of(input: Array(metadata.utf8), salt: document.salt)
+        let metadataDigest = LocalDigest.of(input: Array(metadata.utf8), salt: document.salt)
         try await CertificateCommand.send("issue", [id, try document.digest().hex, type, metadataDigest.hex], sender)
     }
 }

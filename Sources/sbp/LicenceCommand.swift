@@ -37,7 +37,7 @@ struct HolderOptions: ParsableArguments {
     }
 
     func digest() throws -> Hash {
-        try SaltedDigest.of(text: holder, file: holderFile, salt: salt, what: "holder (--holder or --holder-file)")
+        try LocalDigest.of(text: holder, file: holderFile, salt: salt, what: "holder (--holder or --holder-file)")
     }
 }
 

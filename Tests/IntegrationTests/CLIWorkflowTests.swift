@@ -90,6 +90,12 @@ extension IntegrationTests {
             #expect(record["id"] as? String == "CLI-1" && record["department"] as? String == "TD")
             #expect(record["status"] as? String == "suspended" && record["reason"] as? String == "unpaid fine")
 
+            // The holder checked offline against the proven record's salted digest (issue 17).
+            let holderChecked = try await cli.run(["verify", evidenceFile, "--genesis", genesis, "--output", "json"] + holder)
+            let checked = try JSONSerialization.jsonObject(with: Data(holderChecked.standardOutput.utf8)) as? [String: Any]
+            #expect(holderChecked.status == 0 && checked?["holderMatches"] as? Bool == true, "\(holderChecked.summary)")
+            #expect(checked?["certifyingHeight"] as? Int == (proof["height"] as? Int).map { $0 + 1 })
+
             var bytes = try Data(contentsOf: URL(fileURLWithPath: evidenceFile))
             bytes[bytes.count / 2] ^= 0x01
             let tamperedFile = network.root + "/CLI-1.tampered"

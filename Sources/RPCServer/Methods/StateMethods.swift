@@ -56,7 +56,7 @@ enum StateMethods {
     static let getEvidence = RPCMethod(
         name: "state_getEvidence",
         summary: "A self-contained evidence bundle for a contract storage value, checkable offline with only the genesis document.",
-        description: "The canonical encoding (docs/ledger.md, Evidence) of: the value or its absence, its state proof, the header of "
+        description: "The canonical encoding (docs/evidence.md) of: the value or its absence, its state proof, the header of "
             + "block h+1 that carries the state root after h, that header's commit certificate, and every validator-set change "
             + "since genesis with the certified announcement of the new set. `sbp verify FILE --genesis GENESIS` checks it "
             + "without network access. height defaults to the latest certified state (latest - 1); the latest height itself "
