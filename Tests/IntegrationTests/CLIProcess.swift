@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 #if canImport(Glibc)
@@ -49,22 +50,16 @@ struct CLIProcess: Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
-            }
-            let pid = process.processIdentifier
-            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(Self.timeout.components.seconds))) {
-                if process.isRunning { sendSignal(SIGKILL, to: pid) }
-            }
+        let child = try ChildProcess(launching: process)
+        let exit: ChildProcess.Exit
+        if let ended = await child.exit(within: Self.timeout) {
+            exit = ended
+        } else {
+            child.send(SIGKILL)
+            exit = await child.exit()
         }
         return Result(
-            arguments: arguments, status: process.terminationStatus,
+            arguments: arguments, status: exit.status,
             standardOutput: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outputPath)), as: UTF8.self),
             standardError: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errorPath)), as: UTF8.self))
     }
