@@ -40,13 +40,16 @@ struct NetworkCommand: AsyncParsableCommand {
     @Flag(help: "Keep the network directory and node logs.")
     var keep = false
 
+    @OptionGroup var mode: SmokeOption
+
     static let departmentNames = ["TD", "IMMD", "EPD", "DH", "LD", "FEHD", "HKPF", "CSD"]
     /// Transactions one sender may have submitted but not committed: below the mempool's per-sender bound.
     static let windowPerSender = 800
     /// Transactions per JSON-RPC batch (the server's default batch limit is 100).
     static let batchSize = 100
 
-    func validate() throws {
+    mutating func validate() throws {
+        if mode.smoke { transactions = 2 * validators }
         guard (1...Self.departmentNames.count).contains(validators) else {
             throw ValidationError("--validators must be 1...\(Self.departmentNames.count)")
         }
