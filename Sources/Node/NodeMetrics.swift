@@ -31,6 +31,7 @@ final class NodeMetrics: Sendable {
     private let webSocketConnections: CoreMetrics.Gauge
     private let webSocketConnectionsRefused: CoreMetrics.Gauge
     private let webSocketSlowClients: CoreMetrics.Gauge
+    private let webSocketNotificationsQueued: CoreMetrics.Gauge
     private let certificateExpirySeconds: CoreMetrics.Gauge
     private let peerCertificateExpirySeconds: CoreMetrics.Gauge
 
@@ -59,6 +60,7 @@ final class NodeMetrics: Sendable {
         webSocketConnections = Gauge(label: "sbp_rpc_websocket_connections", factory: factory)
         webSocketConnectionsRefused = Gauge(label: "sbp_rpc_websocket_connections_refused", factory: factory)
         webSocketSlowClients = Gauge(label: "sbp_rpc_websocket_slow_clients", factory: factory)
+        webSocketNotificationsQueued = Gauge(label: "sbp_rpc_websocket_notifications_queued", factory: factory)
         certificateExpirySeconds = Gauge(label: "sbp_tls_certificate_expiry_seconds", factory: factory)
         peerCertificateExpirySeconds = Gauge(label: "sbp_peer_certificate_expiry_seconds_min", factory: factory)
     }
@@ -105,6 +107,7 @@ final class NodeMetrics: Sendable {
             webSocketConnections.record(Int64(webSocket.connections))
             webSocketConnectionsRefused.record(Int64(webSocket.connectionsRefused))
             webSocketSlowClients.record(Int64(webSocket.slowClientsDisconnected))
+            webSocketNotificationsQueued.record(Int64(clamping: webSocket.notificationsQueued))
         }
         return registry.emitToString()
     }

@@ -251,6 +251,9 @@ struct ByzantineInputTests {
             // Verified against the genesis set at height 1, where they were members.
             replica.step(.message(.commit(harness.sign(Commit(view: 50, height: 1, digest: .zero), as: removed))))
         }
+        // A member's own report then makes the replica weigh the reports it keeps: counted, the two removed
+        // keys would be f+1 vouching for view 50.
+        replica.step(.message(.commit(harness.sign(Commit(view: 0, height: 1, digest: .zero), as: 1))))
         #expect(replica.view == 0)
     }
 

@@ -28,7 +28,8 @@ final class ThreadRecordingHost: NodeRPCHost {
     let nodeName = "td-node-1"
     let consensusAddress: Address
     let isReady = true
-    let threads = Mutex<[String]>([])
+    /// Each call's thread name and whether the thread belongs to an RPC work executor.
+    let threads = Mutex<[(name: String, isWorker: Bool)]>([])
 
     init(consensusAddress: Address) {
         self.consensusAddress = consensusAddress
@@ -36,7 +37,8 @@ final class ThreadRecordingHost: NodeRPCHost {
 
     var driverStatus: DriverStatus {
         let name = Thread.current.name ?? "unnamed"
-        threads.withLock { $0.append(name) }
+        let isWorker = RPCWorkExecutor.isCurrentThreadWorker
+        threads.withLock { $0.append((name, isWorker)) }
         return DriverStatus()
     }
 
@@ -302,7 +304,7 @@ struct NodeRPCBackendTests {
         let response = try JSONParser.parse(try #require(reply))
         #expect(response["result"] != nil)
         let threads = host.threads.withLock { $0 }
-        #expect(!threads.isEmpty && threads.allSatisfy { $0.hasPrefix("sbp-rpc-work-") }, "ran on \(threads)")
+        #expect(!threads.isEmpty && threads.allSatisfy(\.isWorker), "ran on \(threads)")
     }
 
     /// Every item of every page, following `nextCursor` until it is null.

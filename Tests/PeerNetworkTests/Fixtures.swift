@@ -65,8 +65,9 @@ struct Fixtures: Sendable {
 
 struct TimedOut: Error {}
 
-/// Runs `body`, failing with `TimedOut` after `seconds`: the bound on every wait in these tests.
-func within<T: Sendable>(_ seconds: Double = 10, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+/// Runs `body`, failing with `TimedOut` after `seconds`: the bound on every wait in these tests (generous:
+/// it only bounds a failure, and a loaded machine can take seconds for a handshake).
+func within<T: Sendable>(_ seconds: Double = 30, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {

@@ -16,6 +16,18 @@ public final class RPCWorkExecutor: TaskExecutor, @unchecked Sendable {
     private var jobsStart = 0
     private var stopping = false
     private let admitted = Atomic<Int>(0)
+    /// The threads of every executor, by pthread id: `isCurrentThreadWorker` reads it.
+    private static let workerThreads = Mutex<Set<pthread_t>>([])
+
+    /// Whether the calling thread belongs to an RPC work executor (a work thread, or the thread a late job
+    /// gets after shutdown): never a thread of the Swift cooperative pool.
+    ///
+    /// Identified by pthread id, not by name: a thread's name is whatever Foundation reports for it,
+    /// and a check of where work ran must not depend on that.
+    public static var isCurrentThreadWorker: Bool {
+        let current = pthread_self()
+        return workerThreads.withLock { $0.contains(current) }
+    }
 
     /// Starts `threads` threads named `name-N`.
     public init(threads: Int, admissionsMax: Int, name: String = "sbp-rpc-work") {
@@ -25,7 +37,7 @@ public final class RPCWorkExecutor: TaskExecutor, @unchecked Sendable {
             // Named from inside: on Linux a name set before `start()` does not reach the thread.
             Thread { [self] in
                 Thread.current.name = "\(name)-\(index)"
-                self.runJobs()
+                Self.asWorker { self.runJobs() }
             }.start()
         }
     }
@@ -36,7 +48,7 @@ public final class RPCWorkExecutor: TaskExecutor, @unchecked Sendable {
         guard !stopping else {
             condition.unlock()
             // After shutdown a late job (a request still being answered) runs on a thread of its own.
-            Thread { [self] in unownedJob.runSynchronously(on: asUnownedTaskExecutor()) }.start()
+            Thread { [self] in Self.asWorker { unownedJob.runSynchronously(on: asUnownedTaskExecutor()) } }.start()
             return
         }
         jobs.append(unownedJob)
@@ -61,6 +73,14 @@ public final class RPCWorkExecutor: TaskExecutor, @unchecked Sendable {
 
     func release() {
         admitted.subtract(1, ordering: .relaxed)
+    }
+
+    /// Runs `body` with the calling thread registered as a worker.
+    private static func asWorker(_ body: () -> Void) {
+        let current = pthread_self()
+        workerThreads.withLock { _ = $0.insert(current) }
+        defer { workerThreads.withLock { _ = $0.remove(current) } }
+        body()
     }
 
     private func runJobs() {

@@ -10,6 +10,8 @@ public struct WebSocketStatistics: Equatable, Sendable {
     public var subscriptionsOpened: UInt64 = 0
     /// Clients told they were too slow and disconnected since the server started.
     public var slowClientsDisconnected: UInt64 = 0
+    /// Subscription notifications queued for sending since the server started.
+    public var notificationsQueued: UInt64 = 0
 
     public init() {}
 }
@@ -44,6 +46,10 @@ final class WebSocketConnections: Sendable {
 
     func subscriptionOpened() {
         counters.withLock { $0.subscriptionsOpened += 1 }
+    }
+
+    func notificationQueued() {
+        counters.withLock { $0.notificationsQueued += 1 }
     }
 
     func slowClientDisconnected() {

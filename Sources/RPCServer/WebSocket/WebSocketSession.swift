@@ -340,7 +340,11 @@ final class WebSocketSession: SubscriptionHost {
                     page = try await feed.next(head: head, backend: backend)
                     for item in page.items {
                         let queued = await enqueue { state, chainHeight in
-                            state.enqueueNotification(key, .result(item.result), cursor: item.cursor, head: chainHeight)
+                            let admission = state.enqueueNotification(key, .result(item.result), cursor: item.cursor, head: chainHeight)
+                            // Counted under the session's lock: a client that receives sequence n knows it was queued
+                            // before the count passed n, and not earlier than any read of a smaller count.
+                            if admission == .queued { connections.notificationQueued() }
+                            return admission
                         }
                         guard queued else { return }
                     }
