@@ -73,11 +73,18 @@ public final class ChildProcess: Sendable {
     public var isRunning: Bool { watch.exit == nil }
 
     /// Sends `signal` to the child unless it has already been seen to exit (its pid may then be reused).
+    ///
+    /// Between Foundation's reaping of the child and its termination handler there is a window of
+    /// microseconds in which the pid is free but the exit not yet recorded; a pid is not reused that fast
+    /// in practice, and nothing better is possible without owning the `waitpid` that Foundation performs.
     public func send(_ signal: Int32) {
         watch.whileRunning { _ = kill(processIdentifier, signal) }
     }
 
     /// Suspends until the child exits; holds no thread meanwhile.
+    ///
+    /// Task cancellation does not end this wait (the child decides when it ends): a caller that must give
+    /// up uses `exit(within:)`, then signals the child.
     public func exit() async -> Exit {
         await withCheckedContinuation { continuation in
             watch.add(timeout: nil) { exit in
