@@ -5,7 +5,7 @@ SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?= --explicit-target-dependency-import-check=error
 SYSTEM_PACKAGES := librocksdb-dev libsecp256k1-dev libssl-dev pkg-config
 
-.PHONY: test devnet netns bench-rpc bench-network deps check-dependencies lint format build build-release bench clean
+.PHONY: test devnet netns bench-rpc bench-network bench-idle deps check-dependencies lint format build build-release bench clean
 
 ## Install the system libraries the node links against, only when missing.
 deps:
@@ -54,6 +54,13 @@ bench-network: deps
 	$(SWIFT) build -c release --product sbp-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/sbp-bench" network --validators 4 --transactions 20000
 
+## CPU a four-node devnet costs at rest, supervisor included, from /proc over 60 s (docs/performance.md).
+bench-idle: deps
+	$(SWIFT) build -c release --product sbp
+	Tools/bench-idle --sbp "$$($(SWIFT) build -c release --show-bin-path)/sbp"
+
+## Every benchmark above also has a `--smoke` mode (tiny counts, figures unchecked) that `make test` runs
+## through IntegrationTests/BenchmarkSmokeTests.swift, so a change that breaks one fails CI.
 bench: build-release
 	"$$($(SWIFT) build -c release --show-bin-path)/sbp-bench" primitives
 

@@ -101,8 +101,10 @@ let package = Package(
         // Record proofs anyone can check offline with the genesis document (DESIGN §4).
         .target(name: "Evidence", dependencies: ["ChainTypes", "Keys", "StateTree"]),
 
+        // Waiting for a child process's exit without polling (issue 18): the devnet supervisor, benchmarks, tests.
+        .target(name: "ChildProcesses"),
         // Test support: finds and runs the helper executables of multi-process tests.
-        .target(name: "TestProcesses"),
+        .target(name: "TestProcesses", dependencies: ["ChildProcesses"]),
         // Test support: drives a ledger on RocksDB for the two-process replay and the kill test.
         .executableTarget(name: "sbp-ledger-worker", dependencies: ["Ledger", "LedgerFixtures", "ChainTypes", "StorageRocksDB"]),
         // The node shell (DESIGN §2): replica driver, mempool, peer wiring, RPC backend, lifecycle, configuration.
@@ -127,17 +129,20 @@ let package = Package(
         // PeerNetwork and X509 read the certificates a governance proposal names (their SHA-256 fingerprint).
         .executableTarget(
             name: "sbp",
-            dependencies: ["ChainTypes", "Keys", "Node", "NetworkSetup", "Evidence", "ContractVM", "PeerNetwork", x509, argumentParser]),
+            dependencies: [
+                "ChainTypes", "Keys", "Node", "NetworkSetup", "Evidence", "ContractVM", "PeerNetwork", "ChildProcesses", x509,
+                argumentParser,
+            ]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
                 "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "Ledger", "LedgerFixtures",
-                "Node", "NetworkSetup",
+                "Node", "NetworkSetup", "ChildProcesses",
                 crypto, argumentParser, wasmKit,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
         .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"], swiftSettings: optimizedInDebug),
-        .executableTarget(name: "sbp-simulator", dependencies: ["Simulation", "Consensus", argumentParser]),
+        .executableTarget(name: "sbp-simulator", dependencies: ["Simulation", "Consensus", "ChildProcesses", argumentParser]),
         // Test support: a real validator that misbehaves on purpose (`NodeFaults`), for the integration tests;
         // the production `sbp` binary has no such switch (issue 13, deliver 8).
         .executableTarget(
@@ -155,7 +160,8 @@ let package = Package(
         .testTarget(
             name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "ChainTypes", "TestProcesses"], exclude: ["testdata"]),
         .testTarget(name: "KeysTests", dependencies: ["Keys", "ChainTypes"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes", "TestProcesses"]),
+        .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes", "TestProcesses", "ChildProcesses"]),
         .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(
             name: "PeerNetworkTests",
@@ -164,13 +170,16 @@ let package = Package(
         .testTarget(
             name: "SBPCommandTests",
             dependencies: [
-                "sbp", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "RPCServer", "Storage", "TestProcesses", crypto,
+                "sbp", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "RPCServer", "Storage", "TestProcesses",
+                "ChildProcesses",
+                crypto,
                 argumentParser,
             ]),
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "LedgerFixtures", "TestProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB", "StateTree", "ContractVM",
+                "Ledger", "LedgerFixtures", "TestProcesses", "ChildProcesses", "ChainTypes", "Keys", "Storage", "StorageRocksDB",
+                "StateTree", "ContractVM",
                 "PeerNetwork", x509, crypto, wat,
             ]),
         .testTarget(
@@ -178,10 +187,12 @@ let package = Package(
             dependencies: [
                 "Node", "NetworkSetup", "ChainTypes", "Keys", "Ledger", "LedgerFixtures", "Storage", "StorageRocksDB", "Consensus",
                 "PeerNetwork",
-                "Evidence", "TestProcesses",
+                "Evidence", "TestProcesses", "ChildProcesses",
                 "StateTree", "ContractVM", "RPCServer", "Simulation", x509, logging, nioCore, hummingbirdWSClient,
             ]),
-        .testTarget(name: "ContractVMTests", dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChainTypes", wasmKit, wat]),
+        .testTarget(
+            name: "ContractVMTests",
+            dependencies: ["ContractVM", "ContractReplay", "TestProcesses", "ChildProcesses", "ChainTypes", wasmKit, wat]),
         .testTarget(
             name: "RPCServerTests", dependencies: ["RPCServer", "ChainTypes", logging, nioCore, nioPosix, hummingbirdWSClient],
             exclude: ["testdata"]),
@@ -189,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Node", "NetworkSetup", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses", "RPCServer",
+                "Node", "NetworkSetup", "ChainTypes", "Keys", "ContractVM", "PeerNetwork", "TestProcesses", "ChildProcesses", "RPCServer",
                 "LedgerFixtures", logging, hummingbirdWSClient, wat,
             ]),
     ],

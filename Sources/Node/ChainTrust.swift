@@ -13,22 +13,48 @@ import X509
 /// defect 2) is left out and reported, never fatal: the node still starts and enforces everything else,
 /// revocations included, instead of keeping an old trust forever.
 enum ChainTrust {
+    /// What the trust is built from, read from one state, with a digest of it.
+    struct Inputs {
+        var departments: [DepartmentRecord]
+        var validators: [ValidatorRecord]
+        var revokedCertificates: [Hash]
+        /// SHA-256 over the CA certificates, validators' TLS certificates and revocations, in state order.
+        var digest: Hash
+    }
+
+    /// Reads the trust's inputs from `view`; cheap next to parsing the certificates, so the node reads them
+    /// after every block and parses only when the digest changed (an idle chain commits a block a second).
+    static func inputs(of view: LedgerView) throws -> Inputs {
+        let departments = try view.departments()
+        let validators = try view.validators()
+        let revoked = try view.revokedCertificates()
+        var digestInput: [UInt8] = []
+        for department in departments { digestInput += Array(department.id.utf8) + Array(department.caCertificate.utf8) }
+        for validator in validators { digestInput += Array(validator.name.utf8) + Array(validator.tlsCertificate.utf8) }
+        for hash in revoked { digestInput += hash.bytes }
+        return Inputs(departments: departments, validators: validators, revokedCertificates: revoked, digest: Hash.sha256(digestInput))
+    }
+
     /// The trust of the ledger's latest state, a digest of its inputs to skip rebuilding when unchanged,
     /// and what could not be trusted and why.
     static func make(from view: LedgerView) throws -> (trust: PeerTrust, digest: Hash, problems: [String]) {
+        let inputs = try inputs(of: view)
+        let (trust, problems) = make(from: inputs)
+        return (trust, inputs.digest, problems)
+    }
+
+    /// Parses the certificates of `inputs` into a trust, with what could not be trusted and why.
+    static func make(from inputs: Inputs) -> (trust: PeerTrust, problems: [String]) {
         var trust = PeerTrust()
-        var digestInput: [UInt8] = []
         var problems: [String] = []
-        for department in try view.departments() {
-            digestInput += Array(department.id.utf8) + Array(department.caCertificate.utf8)
+        for department in inputs.departments {
             do {
                 trust.departmentCAs[department.id, default: []].append(try Certificate(pemEncoded: department.caCertificate))
             } catch {
                 problems.append("department \(department.id)'s CA certificate does not parse, so none of its nodes is trusted: \(error)")
             }
         }
-        for validator in try view.validators() {
-            digestInput += Array(validator.name.utf8) + Array(validator.tlsCertificate.utf8)
+        for validator in inputs.validators {
             do {
                 let certificate = try Certificate(pemEncoded: validator.tlsCertificate)
                 trust.register(certificate, as: .init(department: validator.department, nodeName: validator.name))
@@ -36,10 +62,7 @@ enum ChainTrust {
                 problems.append("validator \(validator.name)'s TLS certificate does not parse, so it is not trusted: \(error)")
             }
         }
-        for revoked in try view.revokedCertificates() {
-            trust.revokedCertificates.insert(revoked)
-            digestInput += revoked.bytes
-        }
-        return (trust, Hash.sha256(digestInput), problems)
+        for revoked in inputs.revokedCertificates { trust.revokedCertificates.insert(revoked) }
+        return (trust, problems)
     }
 }

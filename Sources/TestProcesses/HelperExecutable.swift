@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// Finds the helper executables (`sbp-crash-writer`, `sbp-ledger-worker`, ...) built next to the tests.
@@ -45,12 +46,12 @@ public enum HelperExecutable {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
+        let child = try ChildProcess(launching: process)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw Failed(status: process.terminationStatus, errorOutput: String(decoding: errorData, as: UTF8.self))
+        let exit = child.waitForExit()
+        guard exit.succeeded else {
+            throw Failed(status: exit.status, errorOutput: String(decoding: errorData, as: UTF8.self))
         }
         return String(decoding: data, as: UTF8.self)
     }

@@ -15,6 +15,13 @@ struct BenchCommand: AsyncParsableCommand {
         ])
 }
 
+/// `--smoke`: the benchmark's whole path with tiny counts, so `make test` catches a command that no
+/// longer runs (issue 18, deliver 8); its figures mean nothing and nothing checks them.
+struct SmokeOption: ParsableArguments {
+    @Flag(help: "Run with tiny counts to check the command works (make test runs this); the figures mean nothing.")
+    var smoke = false
+}
+
 /// How a benchmark prints its figures: an aligned table for people (`text`) or JSON for scripts.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text

@@ -21,6 +21,12 @@ struct ContractsCommand: ParsableCommand {
     @Option(help: "Output format.")
     var output: OutputFormat = .text
 
+    @OptionGroup var mode: SmokeOption
+
+    mutating func validate() throws {
+        if mode.smoke { seconds = 0.01 }
+    }
+
     func run() throws {
         let directory = URL(fileURLWithPath: contractsDirectory)
         let code = Array(try Data(contentsOf: directory.appendingPathComponent("licence_registry.wasm")))

@@ -24,7 +24,13 @@ struct LedgerCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    func validate() throws {
+    @OptionGroup var mode: SmokeOption
+
+    mutating func validate() throws {
+        if mode.smoke {
+            blocks = 1
+            transactions = 8
+        }
         guard blocks >= 1 else { throw ValidationError("--blocks must be positive") }
         guard (1...Limits.blockTransactionsMax).contains(transactions) else {
             throw ValidationError("--transactions must be 1...\(Limits.blockTransactionsMax)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChainTypes
+import ChildProcesses
 import ContractVM
 import Foundation
 import Keys
@@ -39,13 +40,16 @@ struct NetworkCommand: AsyncParsableCommand {
     @Flag(help: "Keep the network directory and node logs.")
     var keep = false
 
+    @OptionGroup var mode: SmokeOption
+
     static let departmentNames = ["TD", "IMMD", "EPD", "DH", "LD", "FEHD", "HKPF", "CSD"]
     /// Transactions one sender may have submitted but not committed: below the mempool's per-sender bound.
     static let windowPerSender = 800
     /// Transactions per JSON-RPC batch (the server's default batch limit is 100).
     static let batchSize = 100
 
-    func validate() throws {
+    mutating func validate() throws {
+        if mode.smoke { transactions = 2 * validators }
         guard (1...Self.departmentNames.count).contains(validators) else {
             throw ValidationError("--validators must be 1...\(Self.departmentNames.count)")
         }
@@ -63,10 +67,20 @@ struct NetworkCommand: AsyncParsableCommand {
         let nodes = try manifest.nodes.map { node in
             try BenchNode(name: node.name, home: directory + "/" + node.directory, rpcURL: node.rpcURL, executable: executable)
         }
-        defer {
-            for node in nodes { node.stop() }
-            if keep { print("network kept in \(directory)") } else { try? FileManager.default.removeItem(atPath: directory) }
+        let outcome: Result<Void, any Error>
+        do {
+            try await measure(nodes: nodes, manifest: manifest, directory: directory, executable: executable)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
         }
+        for node in nodes { await node.stop() }
+        if keep { print("network kept in \(directory)") } else { try? FileManager.default.removeItem(atPath: directory) }
+        try outcome.get()
+    }
+
+    /// Starts the nodes, submits the transactions and prints the figures; the caller stops the nodes.
+    private func measure(nodes: [BenchNode], manifest: NetworkManifest, directory: String, executable: URL) async throws {
         print(Machine.current().description)
         print("starting \(validators) validators (\(executable.path))...")
         for node in nodes { try node.start() }
@@ -194,6 +208,7 @@ final class BenchNode: @unchecked Sendable {
     let home: String
     let rpc: BenchRPC
     private let process = Process()
+    private var child: ChildProcess?
 
     init(name: String, home: String, rpcURL: String, executable: URL) throws {
         guard let url = URL(string: rpcURL) else { throw ValidationError("bad RPC URL \(rpcURL)") }
@@ -211,13 +226,19 @@ final class BenchNode: @unchecked Sendable {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        child = try ChildProcess(launching: process)
     }
 
-    /// SIGTERM and wait (the node stops gracefully).
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+    /// SIGTERM and wait (the node stops gracefully); SIGKILL if it has not stopped within `stopTimeout`.
+    func stop() async {
+        guard let child else { return }
+        child.send(SIGTERM)
+        if await child.exit(within: Self.stopTimeout) == nil {
+            child.send(SIGKILL)
+            _ = await child.exit()
+        }
     }
+
+    /// How long a node may take to stop gracefully (it finishes the block it is finalizing).
+    static let stopTimeout: Duration = .seconds(60)
 }

@@ -19,7 +19,13 @@ struct PrimitivesCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
 
-    func validate() throws {
+    @OptionGroup var mode: SmokeOption
+
+    mutating func validate() throws {
+        if mode.smoke {
+            seconds = 0.01
+            blockTransactions = 2
+        }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         guard (1...10_000).contains(blockTransactions) else {
             throw ValidationError("--block-transactions must be in 1...10000")

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// Runs `Tools/bench-wasmtime.py` (wasmtime and wasm3 from PyPI) on the benchmark module and reads its
@@ -41,17 +42,17 @@ enum PythonEngines {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.standardError
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess(launching: process)
         } catch {
             return .failure(PythonEnginesUnavailable(reason: "cannot start \(python): \(error)"))
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let hint = process.terminationStatus == 127 ? " (\(python) not found)" : ""
-            return .failure(
-                PythonEnginesUnavailable(reason: "\(python) \(script) exited with status \(process.terminationStatus)\(hint)"))
+        let exit = child.waitForExit()
+        guard exit.succeeded else {
+            let hint = exit == ChildProcess.Exit(status: 127, reason: .exit) ? " (\(python) not found)" : ""
+            return .failure(PythonEnginesUnavailable(reason: "\(python) \(script) \(exit)\(hint)"))
         }
         do {
             return .success(try JSONDecoder().decode(Report.self, from: data))

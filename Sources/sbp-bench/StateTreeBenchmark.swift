@@ -9,29 +9,38 @@ import StorageRocksDB
 /// Keys are `StateKey(namespace: "bench", key: u64be(i))` and values 32 bytes (index and version), so a
 /// run is reproducible apart from the random choice of updated keys and proof samples.
 struct StateTreeBenchmark {
-    /// Blocks committed and timed after the build.
-    static let measuredBlocks = 10
-    /// Proofs generated and verified against the latest root.
-    static let proofSamples = 20_000
-    /// Raw puts in the RocksDB baseline, and their batch size.
-    static let rawPuts = 200_000
-    static let rawPutsPerBatch = 10_000
+    /// How much each phase measures after the build.
+    struct Scale {
+        /// Blocks committed and timed after the build.
+        var measuredBlocks: Int
+        /// Proofs generated and verified against the latest root.
+        var proofSamples: Int
+        /// Raw puts in the RocksDB baseline, and their batch size.
+        var rawPuts: Int
+        var rawPutsPerBatch: Int
+
+        static let full = Scale(measuredBlocks: 10, proofSamples: 20_000, rawPuts: 200_000, rawPutsPerBatch: 10_000)
+        /// `--smoke`: every phase once, with tiny counts.
+        static let smoke = Scale(measuredBlocks: 2, proofSamples: 20, rawPuts: 20, rawPutsPerBatch: 10)
+    }
     /// Width of the figure names in the printed lines.
     static let nameWidth = 52
 
     let store: RocksDBStore
     let treeKeys: Int
     let blockKeys: Int
+    let scale: Scale
     private let tree: SparseMerkleTree<KeyValueTreeReader>
     private let clock = ContinuousClock()
     private var generator = SystemRandomNumberGenerator()
     private var version: UInt64 = 0
     private var nextNewKey: Int
 
-    init(store: RocksDBStore, treeKeys: Int, blockKeys: Int) {
+    init(store: RocksDBStore, treeKeys: Int, blockKeys: Int, scale: Scale = .full) {
         self.store = store
         self.treeKeys = treeKeys
         self.blockKeys = blockKeys
+        self.scale = scale
         tree = SparseMerkleTree(reader: KeyValueTreeReader(store: store))
         nextNewKey = treeKeys
     }
@@ -58,7 +67,7 @@ struct StateTreeBenchmark {
     mutating func commitBlocks() throws {
         var times: [(update: Double, encode: Double, write: Double)] = []
         var nodesPerBlock = 0
-        for _ in 0..<Self.measuredBlocks {
+        for _ in 0..<scale.measuredBlocks {
             let changes = nextBlockChanges()
             let start = clock.now
             let update = try tree.update(changes, version: version + 1, previousVersion: version)
@@ -84,7 +93,7 @@ struct StateTreeBenchmark {
         report("block_encode", "\(block): encode into WriteBatch (median)", median(times.map(\.encode)) * 1000, "ms")
         report("block_write", "\(block): RocksDB write, sync (median)", median(times.map(\.write)) * 1000, "ms")
         report("block_total", "\(block): total (median)", median(totals) * 1000, "ms")
-        report("block_total_worst", "\(block): total (worst of \(Self.measuredBlocks))", (totals.max() ?? 0) * 1000, "ms")
+        report("block_total_worst", "\(block): total (worst of \(scale.measuredBlocks))", (totals.max() ?? 0) * 1000, "ms")
         report("block_time_per_key", "\(block): time per key (median total)", median(totals) / Double(blockKeys) * 1e6, "µs")
         report("block_nodes", "\(block): nodes written", Double(nodesPerBlock), "nodes")
     }
@@ -92,21 +101,21 @@ struct StateTreeBenchmark {
     /// Generates proofs for random keys against the latest root (nodes read from RocksDB) and verifies them.
     mutating func measureProofs() throws {
         let root = try tree.rootHash(at: version)
-        let sampleKeys = (0..<Self.proofSamples).map { _ in key(Int.random(in: 0..<treeKeys, using: &generator)) }
+        let sampleKeys = (0..<scale.proofSamples).map { _ in key(Int.random(in: 0..<treeKeys, using: &generator)) }
         var proofs: [(StateKey, [UInt8]?, StateProof)] = []
-        proofs.reserveCapacity(Self.proofSamples)
+        proofs.reserveCapacity(scale.proofSamples)
         let proofStart = clock.now
         for sampleKey in sampleKeys {
             let (found, proof) = try tree.proof(for: sampleKey, at: version)
             proofs.append((sampleKey, found, proof))
         }
-        let samples = Double(Self.proofSamples)
+        let samples = Double(scale.proofSamples)
         report("proof_generation", "proof generation (RocksDB reads)", samples / (clock.now - proofStart).seconds, "proofs/s")
         let verifyStart = clock.now
         var verified = 0
         for (sampleKey, found, proof) in proofs where proof.verifies(key: sampleKey, value: found, root: root) { verified += 1 }
         report("proof_verification", "proof verification", samples / (clock.now - verifyStart).seconds, "proofs/s")
-        precondition(verified == Self.proofSamples, "a proof failed to verify")
+        precondition(verified == scale.proofSamples, "a proof failed to verify")
         let proofBytes = proofs.map { $0.2.canonicalBytes.count }.reduce(0, +)
         report("proof_size", "proof size (mean, canonical bytes)", Double(proofBytes) / samples, "bytes")
     }
@@ -114,9 +123,9 @@ struct StateTreeBenchmark {
     /// Raw RocksDB puts in the same run, as a baseline: 32-byte keys, 100-byte values, synced batches.
     func measureRawPuts() throws {
         let start = clock.now
-        for first in stride(from: 0, to: Self.rawPuts, by: Self.rawPutsPerBatch) {
+        for first in stride(from: 0, to: scale.rawPuts, by: scale.rawPutsPerBatch) {
             var batch = WriteBatch()
-            for index in first..<first + Self.rawPutsPerBatch {
+            for index in first..<first + scale.rawPutsPerBatch {
                 var rawKey: [UInt8] = [0xEE]
                 withUnsafeBytes(of: UInt64(index).bigEndian) { rawKey.append(contentsOf: $0) }
                 rawKey.append(contentsOf: [UInt8](repeating: 7, count: 23))
@@ -124,8 +133,8 @@ struct StateTreeBenchmark {
             }
             try store.write(batch, sync: true)
         }
-        let rate = Double(Self.rawPuts) / (clock.now - start).seconds
-        report("raw_puts", "raw RocksDB puts (batches of 10,000, sync)", rate, "puts/s")
+        let rate = Double(scale.rawPuts) / (clock.now - start).seconds
+        report("raw_puts", "raw RocksDB puts (batches of \(scale.rawPutsPerBatch), sync)", rate, "puts/s")
     }
 
     /// Half updates of distinct random existing keys, half new keys.

@@ -19,7 +19,13 @@ struct StateTreeCommand: ParsableCommand {
     @Option(help: "Changes per block (half updates of existing keys, half new keys); also the build batch size.")
     var blockKeys: Int = 10_000
 
-    func validate() throws {
+    @OptionGroup var mode: SmokeOption
+
+    mutating func validate() throws {
+        if mode.smoke {
+            treeKeys = 200
+            blockKeys = 20
+        }
         guard treeKeys > 0 else { throw ValidationError("--tree-keys must be positive") }
         guard blockKeys >= 2 else { throw ValidationError("--block-keys must be at least 2") }
         guard blockKeys / 2 <= treeKeys else { throw ValidationError("--block-keys / 2 must not exceed --tree-keys") }
@@ -35,7 +41,8 @@ struct StateTreeCommand: ParsableCommand {
 
         print(Machine.current().description)
         print("state tree: \(treeKeys) keys built in batches of \(blockKeys), RocksDB at \(directory.path)")
-        var benchmark = StateTreeBenchmark(store: store, treeKeys: treeKeys, blockKeys: blockKeys)
+        var benchmark = StateTreeBenchmark(
+            store: store, treeKeys: treeKeys, blockKeys: blockKeys, scale: mode.smoke ? .smoke : .full)
         try benchmark.build()
         try benchmark.commitBlocks()
         try benchmark.measureProofs()

@@ -33,6 +33,16 @@ struct VMCompareCommand: ParsableCommand {
     @Option(help: "Output format.")
     var output: OutputFormat = .text
 
+    @OptionGroup var mode: SmokeOption
+
+    mutating func validate() throws {
+        if mode.smoke {
+            compressions = 2
+            seconds = 0.01
+            noInstall = true
+        }
+    }
+
     func run() throws {
         let code = Array(try Data(contentsOf: URL(fileURLWithPath: module)))
         var figures: [Figure] = []

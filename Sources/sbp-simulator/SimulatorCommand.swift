@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChildProcesses
 import Consensus
 import Foundation
 import Simulation
@@ -121,11 +122,10 @@ struct SimulatorCommand: ParsableCommand {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        let child = try ChildProcess(launching: process)
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
-        guard process.terminationReason == .exit, process.terminationStatus == 0, let last = lines.last, let totals = Totals(line: last)
+        guard child.waitForExit().succeeded, let last = lines.last, let totals = Totals(line: last)
         else { return nil }
         for line in lines.dropLast() { print(line) }
         return totals

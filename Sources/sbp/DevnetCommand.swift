@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChildProcesses
 import Foundation
 import NetworkSetup
 import Node
@@ -12,7 +13,8 @@ import Node
 /// Creates the network with `sbp network init` when the directory has none, starts one
 /// `sbp node start` process per validator (logs in each node's `node.log`), waits until every node has
 /// committed blocks, prints the RPC URLs and how to send a first transaction, and on Ctrl-C or SIGTERM
-/// stops every node with SIGTERM and waits for them to exit.
+/// stops every node with SIGTERM and waits for them to exit. At rest it waits on the nodes' exits
+/// (`ChildProcess`) and its signal sources, so the supervisor itself costs no CPU.
 struct DevnetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devnet", abstract: "Run a local multi-department network of validator processes until Ctrl-C.")
@@ -55,7 +57,7 @@ struct DevnetCommand: AsyncParsableCommand {
         }
         let manifest = try JSONDecoder().decode(NetworkManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var processes: [(name: String, process: Process)] = []
+        var processes: [(name: String, child: ChildProcess)] = []
         for node in manifest.nodes {
             let home = (dir as NSString).appendingPathComponent(node.directory)
             let log = (home as NSString).appendingPathComponent("node.log")
@@ -67,11 +69,11 @@ struct DevnetCommand: AsyncParsableCommand {
             handle.seekToEndOfFile()
             process.standardOutput = handle
             process.standardError = handle
-            try process.run()
-            processes.append((node.name, process))
-            say("started \(node.name) (pid \(process.processIdentifier)), log \(log)")
+            let child = try ChildProcess(launching: process)
+            processes.append((node.name, child))
+            say("started \(node.name) (pid \(child.processIdentifier)), log \(log)")
         }
-        let stopper = Stopper(processes: processes.map(\.process))
+        let stopper = Stopper(children: processes.map(\.child))
         stopper.installSignalHandlers()
         say("waiting for blocks to be committed...")
         let deadline = ContinuousClock.now + .seconds(startTimeout)
@@ -79,9 +81,9 @@ struct DevnetCommand: AsyncParsableCommand {
         while ContinuousClock.now < deadline, !stopper.isStopping {
             for node in manifest.nodes { heights[node.name] = await Self.height(rpcURL: node.rpcURL) }
             if heights.values.allSatisfy({ $0 >= 2 }) && heights.count == manifest.nodes.count { break }
-            if let exited = processes.first(where: { !$0.process.isRunning }) {
+            if let exited = processes.first(where: { !$0.child.isRunning }), let exit = exited.child.exitIfEnded {
                 stopper.stop()
-                throw CommandError("node \(exited.name) exited (status \(exited.process.terminationStatus)); see its node.log")
+                throw CommandError("node \(exited.name) \(exit); see its node.log")
             }
             try await Task.sleep(for: .milliseconds(500))  // polling the RPC of separate processes
         }
@@ -130,13 +132,13 @@ struct DevnetCommand: AsyncParsableCommand {
 
 /// Stops the devnet's node processes on Ctrl-C or SIGTERM (or when asked) and waits for them.
 final class Stopper: @unchecked Sendable {
-    private let processes: [Process]
+    private let children: [ChildProcess]
     private let lock = NSLock()
     private var stopping = false
     private var sources: [any DispatchSourceSignal] = []
 
-    init(processes: [Process]) {
-        self.processes = processes
+    init(children: [ChildProcess]) {
+        self.children = children
     }
 
     var isStopping: Bool { lock.withLock { stopping } }
@@ -159,17 +161,12 @@ final class Stopper: @unchecked Sendable {
         }
         guard first else { return }
         say("\nstopping nodes...")
-        for process in processes where process.isRunning { process.terminate() }
+        for child in children { child.send(SIGTERM) }
     }
 
-    /// Returns once every node process has exited.
+    /// Returns once every node process has exited; suspends without polling meanwhile.
     func waitUntilStopped() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { [processes] in
-                for process in processes { process.waitUntilExit() }
-                continuation.resume()
-            }
-        }
+        for child in children { _ = await child.exit() }
     }
 }
 

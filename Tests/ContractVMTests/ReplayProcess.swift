@@ -1,6 +1,6 @@
+import ChildProcesses
 import Dispatch
 import Foundation
-import Synchronization
 import TestProcesses
 import Testing
 
@@ -13,26 +13,22 @@ final class ReplayProcess {
     /// A replay takes well under a second in a debug build; this is generous for a loaded machine.
     static let timeout = DispatchTimeInterval.seconds(60)
 
-    private let process = Process()
+    private let child: ChildProcess
     private let output = Pipe()
     private let errors = Pipe()
-    private let exited = ExitFlag()
 
-    var processIdentifier: Int32 { process.processIdentifier }
+    var processIdentifier: Int32 { child.processIdentifier }
 
     /// Starts the replay of the contracts in `contracts`.
     init(executable: URL, contracts: URL) throws {
+        let process = Process()
         process.executableURL = executable
         process.arguments = [contracts.path]
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
-        let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + Self.timeout) { [exited] in
-            exited.value.withLock { done in
-                if !done { kill(pid, SIGKILL) }
-            }
-        }
+        let child = try ChildProcess(launching: process)
+        self.child = child
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.timeout) { child.send(SIGKILL) }
     }
 
     /// Reads the process's whole standard output, waits for it to exit and returns the output; fails the
@@ -40,20 +36,11 @@ final class ReplayProcess {
     func finish() -> [UInt8] {
         let bytes = [UInt8](output.fileHandleForReading.readDataToEndOfFile())
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        exited.value.withLock { $0 = true }
-        #expect(
-            process.terminationReason == .exit && process.terminationStatus == 0,
-            "\(Self.name) ended with \(process.terminationReason == .exit ? "status" : "signal") \(process.terminationStatus): \(errorText)"
-        )
+        let exit = child.waitForExit()
+        #expect(exit.succeeded, "\(Self.name) \(exit): \(errorText)")
         return bytes
     }
 
     /// The executable in the build directory of the running tests.
     static func locate() throws -> URL { try HelperExecutable.locate(name) }
-
-    /// Whether the process has exited; the watchdog kills only a process that has not (its pid may be reused).
-    final class ExitFlag: Sendable {
-        let value = Mutex(false)
-    }
 }

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 #if canImport(Glibc)
@@ -23,18 +24,29 @@ struct CLIProcess: Sendable {
     static let timeout: Duration = .seconds(90)
 
     struct Result: Sendable {
+        /// The executable's file name (`sbp`, `sbp-bench`, `bench-rpc`).
+        var program = "sbp"
         var arguments: [String]
         var status: Int32
         var standardOutput: String
         var standardError: String
 
         var summary: String {
-            "sbp \(arguments.joined(separator: " ")) exited \(status)\nstdout: \(standardOutput)\nstderr: \(standardError)"
+            "\(program) \(arguments.joined(separator: " ")) exited \(status)\nstdout: \(standardOutput)\nstderr: \(standardError)"
         }
     }
 
     /// Runs `sbp arguments…` to completion.
     func run(_ arguments: [String]) async throws -> Result {
+        try await Self.run(executable, arguments, environment: ["SBP_NONCE_DIR": nonceDirectory])
+    }
+
+    /// Runs `executable arguments…` to completion with `environment` added to this process's, in
+    /// `currentDirectory` when given; kills it if it outlives `timeout`.
+    static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil,
+        timeout: Duration = timeout
+    ) async throws -> Result {
         let directory = NSTemporaryDirectory() + "sbp-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -45,26 +57,21 @@ struct CLIProcess: Sendable {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["SBP_NONCE_DIR": nonceDirectory]) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
-            }
-            let pid = process.processIdentifier
-            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(Self.timeout.components.seconds))) {
-                if process.isRunning { sendSignal(SIGKILL, to: pid) }
-            }
+        let child = try ChildProcess(launching: process)
+        let exit: ChildProcess.Exit
+        if let ended = await child.exit(within: timeout) {
+            exit = ended
+        } else {
+            child.send(SIGKILL)
+            exit = await child.exit()
         }
         return Result(
-            arguments: arguments, status: process.terminationStatus,
+            program: executable.lastPathComponent, arguments: arguments, status: exit.status,
             standardOutput: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outputPath)), as: UTF8.self),
             standardError: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errorPath)), as: UTF8.self))
     }

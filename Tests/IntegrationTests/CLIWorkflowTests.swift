@@ -77,7 +77,7 @@ extension IntegrationTests {
             #expect(exported["file"] as? String == evidenceFile)
 
             // Offline: no node is running any more; only the file and the genesis document are read.
-            for node in network.nodes { node.killNow() }
+            for node in network.nodes { try await node.kill() }
             let genesis = network.directory + "/genesis.json"
             let verified = try await cli.run(["verify", evidenceFile, "--genesis", genesis, "--output", "json"])
             try #require(verified.status == 0, "\(verified.summary)")

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Synchronization
 import TestProcesses
@@ -29,7 +30,7 @@ final class NodeProcess: Sendable {
     static let exitTimeout: Duration = .seconds(30)
 
     private struct State {
-        var process: Process?
+        var process: ChildProcess?
         var starts = 0
         /// Variables added to `environment` from the next start on.
         var extraEnvironment: [String: String] = [:]
@@ -83,53 +84,51 @@ final class NodeProcess: Sendable {
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = log
             process.standardError = log
-            try process.run()
-            state.process = process
-            let pid = process.processIdentifier
-            DispatchQueue.global().asyncAfter(deadline: .now() + Self.lifetimeMax) { [weak process] in
-                if let process, process.isRunning, process.processIdentifier == pid { sendSignal(SIGKILL, to: pid) }
-            }
+            let child = try ChildProcess(launching: process)
+            state.process = child
+            DispatchQueue.global().asyncAfter(deadline: .now() + Self.lifetimeMax) { [weak child] in child?.send(SIGKILL) }
         }
     }
 
     /// SIGTERM, then waits for the process to exit (a graceful stop); SIGKILL if it does not in time.
     func stop() async throws {
         guard let process = state.withLock({ $0.process }), process.isRunning else { return }
-        process.terminate()
-        do {
-            try await waitForExit(process)
-        } catch let timeout as PollTimeout {
-            sendSignal(SIGKILL, to: process.processIdentifier)
-            try await waitForExit(process)
-            throw timeout
+        process.send(SIGTERM)
+        if await process.exit(within: Self.exitTimeout) == nil {
+            process.send(SIGKILL)
+            _ = await process.exit()
+            throw ExitTimeout(name: name, signal: SIGTERM, timeout: Self.exitTimeout)
         }
     }
 
     /// SIGKILL, then waits for the process to be gone: a crash at an arbitrary instant.
     func kill() async throws {
         guard let process = state.withLock({ $0.process }), process.isRunning else { return }
-        sendSignal(SIGKILL, to: process.processIdentifier)
-        try await waitForExit(process)
+        process.send(SIGKILL)
+        if await process.exit(within: Self.exitTimeout) == nil {
+            throw ExitTimeout(name: name, signal: SIGKILL, timeout: Self.exitTimeout)
+        }
     }
 
-    private func waitForExit(_ process: Process) async throws {
-        try await eventually("\(name) exits", within: Self.exitTimeout) { !process.isRunning }
+    /// A node that did not exit in time after a signal.
+    struct ExitTimeout: Error, CustomStringConvertible {
+        let name: String
+        let signal: Int32
+        let timeout: Duration
+        var description: String { "\(name) did not exit within \(timeout) of signal \(signal)" }
     }
 
-    /// SIGKILL without waiting long: the cleanup path of a test, which must not throw.
+    /// SIGKILL and wait for the exit: the cleanup path of a test, which must not throw. The kernel ends
+    /// a SIGKILLed process at once, so the wait is short; it blocks only its caller's thread, on a semaphore.
     func killNow() {
         guard let process = state.withLock({ $0.process }), process.isRunning else { return }
-        sendSignal(SIGKILL, to: process.processIdentifier)
-        process.waitUntilExit()
+        process.send(SIGKILL)
+        _ = process.waitForExit(within: Self.exitTimeout)
     }
 
     /// How the last run ended, if it has.
     var exitDescription: String? {
-        state.withLock { state in
-            guard let process = state.process, !process.isRunning else { return nil }
-            return process.terminationReason == .uncaughtSignal
-                ? "killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
-        }
+        state.withLock { state in state.process?.exitIfEnded?.description }
     }
 
     /// Deletes the node's data directory (it must be stopped); the start marker beside it stays.

@@ -1,11 +1,11 @@
 import ChainTypes
+import ChildProcesses
 import Foundation
 import Ledger
 import LedgerFixtures
 import StateTree
 import Storage
 import StorageRocksDB
-import Synchronization
 import TestProcesses
 import Testing
 
@@ -88,25 +88,16 @@ import Testing
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        let pid = process.processIdentifier
-        let killed = Mutex(false)
-        let watchdog = DispatchWorkItem {
-            killed.withLock { done in
-                if !done { kill(pid, SIGKILL) }
-            }
-        }
+        let child = try ChildProcess(launching: process)
+        let watchdog = DispatchWorkItem { child.send(SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
         defer { watchdog.cancel() }
         var reader = LineReader(handle: output.fileHandleForReading)
         var lines: [String] = []
         while lines.count < afterLines, let line = reader.nextLine() { lines.append(line) }
         usleep(delayMicroseconds)
-        killed.withLock { done in
-            if !done { kill(pid, SIGKILL) }
-            done = true
-        }
-        process.waitUntilExit()
+        child.send(SIGKILL)
+        _ = child.waitForExit()
         while let line = reader.nextLine() { lines.append(line) }
         return lines
     }

@@ -1,4 +1,5 @@
 import ChainTypes
+import ChildProcesses
 import Evidence
 import Foundation
 import Keys
@@ -149,10 +150,10 @@ import Testing
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let child = try ChildProcess(launching: process)
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let exit = child.waitForExit()
+        return (exit.status, String(decoding: data, as: UTF8.self))
     }
 
     /// The independent Python reading of docs/evidence.md (`Tools/verify-evidence.py`, standard library

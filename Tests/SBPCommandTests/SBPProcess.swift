@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Testing
 
@@ -53,12 +54,11 @@ struct SBPProcess {
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
-        try process.run()
+        let child = try ChildProcess(launching: process)
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
         return Result(
-            status: process.terminationStatus,
+            status: child.waitForExit().status,
             standardOutput: String(decoding: outputData, as: UTF8.self),
             standardError: String(decoding: errorData, as: UTF8.self))
     }

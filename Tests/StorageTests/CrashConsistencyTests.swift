@@ -1,8 +1,8 @@
 import ChainTypes
+import ChildProcesses
 import Foundation
 import Storage
 import StorageRocksDB
-import Synchronization
 import TestProcesses
 import Testing
 
@@ -135,19 +135,12 @@ enum CrashWriter {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
-        let pid = process.processIdentifier
-        let finished = Mutex(false)
+        let child = try ChildProcess(launching: process)
         defer {
-            if process.isRunning { kill(pid, SIGKILL) }
-            process.waitUntilExit()
-            finished.withLock { $0 = true }
+            child.send(SIGKILL)
+            _ = child.waitForExit()
         }
-        let watchdog = DispatchWorkItem {
-            finished.withLock { done in
-                if !done { kill(pid, SIGKILL) }
-            }
-        }
+        let watchdog = DispatchWorkItem { child.send(SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + CrashConsistencyTests.runDuration.timeInterval, execute: watchdog)
         defer { watchdog.cancel() }
 
@@ -155,17 +148,12 @@ enum CrashWriter {
         var printed: [String] = []
         while printed.count < lines, let line = reader.nextLine() { printed.append(line) }
         usleep(delayMicroseconds)
-        finished.withLock { done in
-            if !done { kill(pid, SIGKILL) }
-            done = true
-        }
-        process.waitUntilExit()
+        child.send(SIGKILL)
+        let exit = child.waitForExit()
         while let line = reader.nextLine() { printed.append(line) }
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        if process.terminationReason != .uncaughtSignal || process.terminationStatus != SIGKILL {
-            return Output(
-                lines: printed, errorOutput: errorText,
-                unexpectedExit: "writer exited by itself (status \(process.terminationStatus)): \(errorText)")
+        if exit != ChildProcess.Exit(status: SIGKILL, reason: .uncaughtSignal) {
+            return Output(lines: printed, errorOutput: errorText, unexpectedExit: "writer \(exit) by itself: \(errorText)")
         }
         return Output(lines: printed, errorOutput: errorText)
     }
