@@ -389,10 +389,6 @@ extension Replica {
                 slots[height, default: Slot()].prepares[own] = prepare
                 send(.prepare(prepare))
             }
-            // Those that have not committed the block may lack its body (a lost pre-prepare, a restart) and
-            // get it from nobody else: the new primary sends only bodies it holds, and the others offer only
-            // blocks above their committed height. Simulator seed 2410 stalled for good without this.
-            if let body = slots[height]?.bodies[digest] { send(.prePrepare(prePrepare, body)) }
             checkPrepared(height: height)
         } else if height == committedHeight + 1, executedHeight == committedHeight, let own = ownIndex(at: height),
             own == prePrepare.signer
