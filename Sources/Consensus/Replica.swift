@@ -44,6 +44,8 @@ public struct Replica: Sendable {
     /// relayed) until the view makes progress.
     var newViewSent: Signed<NewView>? = nil
     var newViewProof: [Signed<ViewChange>] = []
+    /// When this primary last re-sent its NEW-VIEW to each validator (`resendNewView`), by index.
+    var newViewResent: [UInt16: UInt64] = [:]
     /// A NEW-VIEW from the primary of its view waiting for VIEW-CHANGEs its V names (TOCS §4.5): one, the
     /// latest, with the referenced messages collected so far (at most one per validator).
     var pendingNewView: PendingNewView? = nil
@@ -298,27 +300,31 @@ public struct Replica: Sendable {
         }
     }
 
-    /// Notes that `signer` works at `height` in `view`; f+1 such reports above us trigger catch-up and
-    /// view synchronization (at least one of them is honest).
+    /// Notes that `signer` works at `height` in `reportedView`; f+1 such reports above us trigger catch-up
+    /// and view synchronization (at least one of them is honest).
     ///
     /// Called only for admitted messages (integers in range, valid signature). Reports are kept by address
     /// and only for members of the current set: a removed or rotated key, valid at an old height, neither
     /// counts towards f+1 nor stands in for the validator that now holds its index (rules 16a, 20).
-    mutating func noteActivity(of signer: UInt16, height: UInt64, view: UInt64, verifiedAt: UInt64? = nil) {
+    ///
+    /// A higher view is joined by VIEW-CHANGE (rule 16a), never entered directly: a replica in a view it
+    /// entered without the NEW-VIEW would accept a fresh proposal at a height where O re-proposes another
+    /// block, so f of them with a faulty primary could prepare a second block at a committed height. The
+    /// new primary answers a late VIEW-CHANGE for its view with the NEW-VIEW (`resendNewView`).
+    mutating func noteActivity(of signer: UInt16, height: UInt64, view reportedView: UInt64, verifiedAt: UInt64? = nil) {
         let signers = schedule.validators(at: verifiedAt ?? height)
         guard Int(signer) < signers.count else { return }
         let address = signers.validators[Int(signer)].address
         guard currentValidators.index(of: address) != nil else { return }
         if height > heightReports[address, default: 0] { heightReports[address] = height }
-        if view > viewReports[address, default: 0] { viewReports[address] = view }
+        if reportedView > viewReports[address, default: 0] { viewReports[address] = reportedView }
         let weak = currentValidators.weakQuorum
         if let vouchedHeight = kthLargest(Array(heightReports.values), weak), vouchedHeight > committedHeight + 1 {
             // Someone honest works at `vouchedHeight`, so everything below it is committed somewhere.
             startStateTransfer(target: vouchedHeight - 1)
         }
         if let vouchedView = kthLargest(Array(viewReports.values), weak), vouchedView > view, !isHalted {
-            enterView(vouchedView)
-            emit(.viewChangeStarted(view: vouchedView, reason: .joinedHigherView))
+            startViewChange(to: vouchedView, reason: .joinedHigherView)
         }
         finishRecoveryIfCaughtUp()
     }

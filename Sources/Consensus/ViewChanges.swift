@@ -78,6 +78,7 @@ extension Replica {
         isChangingView = true
         newViewSent = nil
         newViewProof = []
+        newViewResent = [:]
         persist(.changingView(target))
         timerDeadline = nil
         for height in slots.keys { slots[height]?.resetView() }
@@ -175,6 +176,7 @@ extension Replica {
     /// Records a VIEW-CHANGE with a valid signature: rules 13, 16a and 14 (the new primary's quorum).
     mutating func admit(_ signed: Signed<ViewChange>) {
         let target = signed.payload.newView
+        if target == view, !isChangingView { return resendNewView(to: signed.signer) }
         guard target > view || (target == view && isChangingView) else { return }
         if let problem = problemWithViewChange(signed.payload) {
             return reject(.invalidViewChange(signer: signed.signer, reason: problem))
@@ -189,6 +191,23 @@ extension Replica {
         joinHigherViewIfSupported()
         if isChangingView, target >= view { armNewViewTimerOnQuorum() }
         if isChangingView, target == view { tryFormNewView() }
+    }
+
+    /// The new primary answers a VIEW-CHANGE for the view it already opened with its NEW-VIEW, V and the
+    /// bodies of O: the sender missed them (a lost message, a restart) or joined late on f+1 reports
+    /// (rule 16a), and without them it could never leave the view change. At most once per signer per
+    /// retransmission period, so a faulty peer cannot turn its VIEW-CHANGEs into a flood.
+    mutating func resendNewView(to signer: UInt16) {
+        guard let newView = newViewSent, newView.payload.view == view, signer != newView.signer else { return }
+        if let last = newViewResent[signer], ticks < last.adding(saturating: retransmitTicks) { return }
+        newViewResent[signer] = ticks
+        for change in newViewProof where change.signer != signer { send(.viewChange(change), to: .replica(signer)) }
+        send(.newView(newView), to: .replica(signer))
+        for prePrepare in newView.payload.prePrepares where prePrepare.payload.height > committedHeight {
+            if let body = slots[prePrepare.payload.height]?.bodies[prePrepare.payload.digest] {
+                send(.prePrepare(prePrepare, body), to: .replica(signer))
+            }
+        }
     }
 
     /// PBFT §4.5: the NEW-VIEW timer starts only once q replicas have left the old view, and doubles for
@@ -389,6 +408,13 @@ extension Replica {
                 slots[height, default: Slot()].prepares[own] = prepare
                 send(.prepare(prepare))
             }
+            // Those that have not committed the block may lack its body (the pre-prepare never reached them, or
+            // they were wiped) and get it from nobody else: the new primary sends only bodies it holds, and
+            // the others offer only blocks above their committed height. Only the block committed here is
+            // relayed; the digest authenticates it. Simulator seed 2410 stalled for good without this.
+            if digest == committedBlockHash(at: height), let body = slots[height]?.bodies[digest] {
+                send(.prePrepare(prePrepare, body))
+            }
             checkPrepared(height: height)
         } else if height == committedHeight + 1, executedHeight == committedHeight, let own = ownIndex(at: height),
             own == prePrepare.signer
@@ -404,21 +430,5 @@ extension Replica {
 
     func committedBlockHash(at height: UInt64) -> Hash? {
         height == committedHeight ? committedHash : committedBlockHashes[height]
-    }
-
-    /// View synchronization: f+1 replicas working in a higher view show it was entered legitimately.
-    mutating func enterView(_ target: UInt64) {
-        guard target > view, target <= ConsensusLimits.viewMax else { return }
-        view = target
-        isChangingView = false
-        newViewSent = nil
-        newViewProof = []
-        pendingNewView = nil
-        persist(.enteredView(target))
-        emit(.enteredView(target))
-        for height in slots.keys { slots[height]?.resetView() }
-        timerDeadline = nil
-        armTimer()
-        drainBuffer()
     }
 }

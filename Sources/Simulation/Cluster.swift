@@ -106,6 +106,8 @@ public struct Cluster {
     /// A key rotation of the fuzzing validator, reported by the execution of `height` (`keyRotation`).
     public let rotation: (height: UInt64, change: ValidatorSetChange)?
     var restartAt: [Int: UInt64] = [:]
+    /// Wiped honest nodes that still count as faulty, with the stable height that ends it (`mayWipe`).
+    var amnesiaUntilStable: [Int: UInt64] = [:]
     var partitionEndsAt: UInt64 = 0
     // Checker state.
     var committedHashes: [UInt64: Hash] = [:]

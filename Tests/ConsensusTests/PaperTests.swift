@@ -376,6 +376,46 @@ struct PaperTests {
         #expect(harness.replicas[0].isChangingView)
     }
 
+    @Test("rule 16a: f+1 peers working in a higher view make a replica send VIEW-CHANGE for it, never enter it without NEW-VIEW")
+    func rule16aJoinsByViewChangeNotDirectly() {
+        // Entering straight into the peers' view would let a faulty primary of that view have this replica
+        // prepare a fresh block at a height where NEW-VIEW's O re-proposes another (a second block at a
+        // committed height); joining by VIEW-CHANGE keeps normal-case messages of the view buffered until
+        // the NEW-VIEW is checked.
+        var harness = Harness()
+        let prepare = Prepare(view: 3, height: 1, digest: .zero)
+        harness.step(0, .message(.prepare(harness.sign(prepare, as: 1))))
+        #expect(harness.replicas[0].view == 0)
+        harness.step(0, .message(.prepare(harness.sign(prepare, as: 2))))
+        #expect(harness.replicas[0].view == 3)
+        #expect(harness.replicas[0].isChangingView)
+        let changes = harness.sent[0].compactMap {
+            if case .viewChange(let change) = $0 { return change.payload.newView } else { return nil }
+        }
+        #expect(changes == [3])
+    }
+
+    @Test("rule 16a: the new primary answers a late VIEW-CHANGE for its view with the NEW-VIEW")
+    func rule16aLateViewChangeGetsNewView() {
+        var harness = Harness()
+        harness.proposeAndDeliver()
+        // Replica 3 misses the whole view change to view 1 (primary: replica 1).
+        harness.isolated = [3]
+        for index in 1...2 { harness.step(index, .requestOverdue) }
+        harness.deliverAll()
+        for index in 0...2 { #expect(harness.replicas[index].view == 1 && !harness.replicas[index].isChangingView) }
+        harness.isolated = []
+        harness.queue.removeAll()
+        // It times out later and asks for view 1: the NEW-VIEW comes back, without another tick.
+        harness.step(3, .requestOverdue)
+        #expect(harness.replicas[3].view == 1 && harness.replicas[3].isChangingView)
+        harness.deliverAll()
+        #expect(harness.replicas[3].view == 1)
+        #expect(!harness.replicas[3].isChangingView)
+        harness.proposeAndDeliver(by: 1)
+        for index in 0..<4 { #expect(harness.chains[index].count == 2) }
+    }
+
     @Test("rule 16b: the timeout doubles per failed view and is capped")
     func rule16bBackoffCapped() {
         var harness = Harness()

@@ -96,7 +96,16 @@ struct SimulationTests {
             // A live parameter change (K 12 → 4, L 26 → 9 after height 23, stable at 12) left the next height
             // above the high watermark and the next checkpoint beyond the window: stalled for good
             // (`windowShrinkBelowCommittedHeightKeepsCommitting` replays the mechanism exactly).
-            (1213 as UInt64, 4)
+            (1213 as UInt64, 4),
+            // One honest replica alone held committed block 33 (the other voter was wiped); NEW-VIEW re-proposed
+            // it by digest and nobody sent the body: views climbed for good. A replica that committed an entry of
+            // O now relays its body (`adoptReproposal`).
+            (2410, 4),
+            // Two honest voters of block 43 were wiped beside the fuzzing one, three faulty of four: a second block
+            // at 43 was committed. Outside any BFT fault model; the simulator now wipes only within f (`mayWipe`).
+            (4486, 4),
+            // Three honest replicas wiped; the one that kept blocks 33–38 stalled the rest for 6,000 ticks.
+            (3028, 4),
         ])
     func regressionSeeds(seed: UInt64, validators: Int) async {
         let results = await Self.run(validators: validators, seeds: seed...seed, mode: .fuzz)
