@@ -104,19 +104,31 @@ public final class PeerHost: Sendable {
         return try await promise.futureResult.get()
     }
 
-    /// Keeps a link to `host:port` open until `shutdown()`, redialing with capped exponential back-off.
-    public func dial(host: String, port: Int, expecting expected: PeerIdentity? = nil) {
+    /// Keeps a link to `host:port` open until `shutdown()` or until the returned dial is cancelled,
+    /// redialing with capped exponential back-off.
+    ///
+    /// Nodes dial the peers the chain lists and re-read the list after every block that changes it
+    /// (issue 16): a node that moved or left is no longer dialed, and its old link is closed, with
+    /// `PeerDial.cancel()`.
+    @discardableResult
+    public func dial(host: String, port: Int, expecting expected: PeerIdentity? = nil) -> PeerDial {
+        let handle = PeerDial(host: host, port: port, expected: expected)
         let task = Task {
             var machine = ReconnectStateMachine(
                 delayMsInitial: configuration.reconnectDelayMsInitial, delayMsMax: configuration.reconnectDelayMsMax)
             var action = machine.start()
-            while !Task.isCancelled {
+            while !Task.isCancelled, !handle.isCancelled {
                 switch action {
                 case .connect:
                     do {
                         let link = try await connect(host: host, port: port, expecting: expected)
                         machine.connected()
+                        guard handle.hold(link) else {
+                            link.close()
+                            return
+                        }
                         try? await link.closeFuture.get()
+                        handle.release()
                         action = machine.disconnected()
                     } catch {
                         logger.debug("dial failed", metadata: ["peer": "\(host):\(port)", "error": "\(error)"])
@@ -130,7 +142,9 @@ public final class PeerHost: Sendable {
                 }
             }
         }
+        handle.task.withLock { $0 = task }
         dialers.withLock { $0.append(task) }
+        return handle
     }
 
     private func configure(

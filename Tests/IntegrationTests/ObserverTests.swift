@@ -1,0 +1,115 @@
+import ChainTypes
+import Foundation
+import TestProcesses
+import Testing
+
+/// Issue 16, deliver 2 and 3: an observer node registered by its own department (no vote) links to the
+/// validators it finds on chain, follows the chain, serves the same JSON-RPC answers as the validators at
+/// the same heights, forwards `tx_send`, never counts, and leaves when its department removes it.
+extension IntegrationTests {
+    @Test(
+        "an observer registered by its department serves the validators' answers, forwards transactions and never counts",
+        .timeLimit(.minutes(4)))
+    func observerServesTheValidatorsAnswers() async throws {
+        try await withNetwork("observer") { network in
+            try await Self.start(network)
+            let observer = try await Self.makeObserver(network)
+            let cli = CLIProcess(executable: network.sbp, rpcURL: network.nodes[0].rpc.url.absoluteString)
+            let registered = try await cli.json([
+                "node", "register-observer", "--registration", network.root + "/td-observer/registration.json", "--key",
+                network.directory + "/accounts/td-admin.key",
+            ])
+            try #require(registered["status"] as? String == "success", "\(registered)")
+            try network.node(observer).start()
+            // It starts from genesis and catches up from the validators it finds on chain (one bootstrap address).
+            let founders = try #require(await network.highestHeight(Self.all))
+            try await network.waitForHeight(founders, on: [observer], within: Self.startTimeout)
+
+            // Licences issued through the validators, one through the observer (forwarded to the validators).
+            var hashes: [Hash] = []
+            for (index, id) in ["OBS-1", "OBS-2"].enumerated() {
+                hashes.append(try await network.nodes[index].rpc.send(try network.licences.issue(id, by: network.account("td-issuer"))))
+            }
+            hashes.append(
+                try await network.node(observer).rpc.send(try network.licences.issue("OBS-3", by: network.account("immd-issuer"))))
+            for hash in hashes {
+                let receipt = try await network.receipt(hash, on: 0, within: Self.progressTimeout)
+                #expect(receipt.status == "success", "\(receipt)")
+            }
+            let status = try #require(try await network.node(observer).rpc.call("node_status", []) as? [String: Any])
+            #expect(status["role"] as? String == "observer")
+            let consensus = try #require(try await network.node(observer).rpc.call("consensus_getStatus", []) as? [String: Any])
+            #expect(consensus["role"] as? String == "observer" && consensus["validatorIndex"] is NSNull, "\(consensus)")
+
+            // The same heights give the same answers on the observer and on a validator.
+            let height = try #require(await network.highestHeight([0]))
+            try await network.waitForHeight(height, on: [observer], within: Self.progressTimeout)
+            _ = try await network.agreedChain(upTo: height, on: [0, 1, observer])
+            try await Self.requireSameAnswers(network, observer: observer, hashes: hashes, height: height - 1)
+
+            // Validators never count it: the validator set is the four founders, and the chain commits without it.
+            let validators = try #require(try await network.nodes[0].rpc.call("consensus_getValidators", []) as? [String: Any])
+            #expect((validators["validators"] as? [Any])?.count == 4)
+
+            // Its department removes it: the validators close its links within a block; no one restarts.
+            let removed = try await cli.json([
+                "node", "remove-observer", "td-observer", "--key", network.directory + "/accounts/td-admin.key",
+            ])
+            try #require(removed["status"] as? String == "success", "\(removed)")
+            try await eventually("the validators drop td-observer's links", within: Self.progressTimeout) {
+                guard let status = await network.status(observer) else { return false }
+                return status.peersConnected == 0
+            }
+            try await network.node(observer).kill()
+            try await network.waitForProgress(2, on: Self.all, within: Self.progressTimeout)
+        }
+    }
+
+    /// `sbp node init --role observer` for `td-observer` from a TD department directory (its CA), with
+    /// one bootstrap address; returns its index among the network's processes (not started).
+    static func makeObserver(_ network: TestNetwork) async throws -> Int {
+        let department = try #require(network.manifest.departments.first { $0.id == "TD" })
+        let directory = network.root + "/td"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (source, target) in [(department.caCertificateFile, "ca.crt"), (department.caKeyFile, "ca.key")] {
+            try FileManager.default.copyItem(atPath: network.directory + "/" + source, toPath: directory + "/" + target)
+        }
+        let manifest: [String: Any] = [
+            "id": "TD", "name": department.name, "caCertificateFile": "ca.crt", "caKeyFile": "ca.key", "accounts": [],
+        ]
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: directory + "/department.json"))
+        let slot = 0
+        let index = network.nodes.count + slot
+        _ = try await HelperExecutable.runOffPool(
+            network.sbp,
+            arguments: [
+                "node", "init", "--department", directory, "--name", "td-observer", "--role", "observer", "--genesis",
+                network.directory + "/" + network.manifest.genesisFile, "--endpoint", "127.0.0.1:\(network.ports.p2pPort(index))",
+                "--bootstrap", "127.0.0.1:\(network.ports.p2pPort(0))", "--rpc-port", "\(network.ports.rpcPort(index))", "--out",
+                network.root + "/td-observer", "--plaintext-keys",
+            ])
+        return network.addNode(named: "td-observer", home: network.root + "/td-observer", slot: slot)
+    }
+
+    /// Receipts, licences and proofs at `height` read from the observer equal a validator's.
+    static func requireSameAnswers(_ network: TestNetwork, observer: Int, hashes: [Hash], height: UInt64) async throws {
+        let licenceRegistry = network.licences.address.description
+        var requests: [(String, [Any])] = hashes.map { ("tx_getReceipt", ["0x" + $0.hex]) }
+        for id in ["OBS-1", "OBS-2", "OBS-3"] {
+            requests.append(("records_getLicence", [id]))
+            requests.append(("state_getProof", [licenceRegistry, "0x" + Hex.encode(Array("L\(id)".utf8)), height]))
+        }
+        requests.append(("chain_getBlockByHeight", [height, "full"]))
+        requests.append(("chain_getCommit", [height]))
+        for (method, params) in requests {
+            let fromValidator = try await network.nodes[1].rpc.call(method, params)
+            let fromObserver = try await network.node(observer).rpc.call(method, params)
+            #expect(
+                try canonicalJSON(fromValidator) == canonicalJSON(fromObserver), "\(method) \(params): the observer answers differently")
+        }
+    }
+
+    static func canonicalJSON(_ value: Any) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
+    }
+}
