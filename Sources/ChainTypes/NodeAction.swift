@@ -35,11 +35,14 @@ public enum NodeAction: Hashable, Sendable {
     case removeObserver(name: String)
     /// Replaces the endpoints of node `name` (a validator or an observer of the admin's department).
     case setEndpoints(name: String, endpoints: [String])
+    /// Replaces the TLS certificate of observer `name` of the admin's department (a renewed one, issued by
+    /// the department's CA); peers refuse the old one from the next block. Validators rotate by governance.
+    case rotateObserver(name: String, tlsCertificate: String)
 
     /// The node the action is about.
     public var name: String {
         switch self {
-        case .registerObserver(let name, _, _), .removeObserver(let name), .setEndpoints(let name, _): name
+        case .registerObserver(let name, _, _), .removeObserver(let name), .setEndpoints(let name, _), .rotateObserver(let name, _): name
         }
     }
 }
@@ -59,6 +62,10 @@ extension NodeAction: CanonicalCodable {
             encoder.write(UInt8(3))
             encoder.write(text: name)
             NodeEndpoints.write(endpoints, to: &encoder)
+        case .rotateObserver(let name, let certificate):
+            encoder.write(UInt8(4))
+            encoder.write(text: name)
+            encoder.write(text: certificate)
         }
     }
 
@@ -75,6 +82,10 @@ extension NodeAction: CanonicalCodable {
             self = .setEndpoints(
                 name: try decoder.readText(field: "node.name", limit: Limits.identifierBytesMax),
                 endpoints: try NodeEndpoints.read(from: &decoder))
+        case 4:
+            self = .rotateObserver(
+                name: try decoder.readText(field: "node.name", limit: Limits.identifierBytesMax),
+                tlsCertificate: try decoder.readText(field: "node.tlsCertificate", limit: Limits.certificatePEMBytesMax))
         default: throw .unknownVariant(type: "NodeAction", tag: UInt64(tag))
         }
     }

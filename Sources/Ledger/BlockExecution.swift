@@ -371,6 +371,7 @@ enum SystemEvents {
             case .registerObserver: "registerObserver"
             case .removeObserver: "removeObserver"
             case .setEndpoints: "setEndpoints"
+            case .rotateObserver: "rotateObserver"
             }
         encoder.write(text: kind)
         encoder.write(text: action.name)

@@ -104,6 +104,18 @@ enum NodeRegistry {
             guard let existing, existing.role == .observer else { return .failure(.unknownObserver(name)) }
             guard existing.department == department else { return .failure(.otherDepartment(name, owner: existing.department)) }
             try state.removeNode(name)
+        case .rotateObserver(let name, let certificate):
+            guard var record = existing, record.role == .observer else { return .failure(.unknownObserver(name)) }
+            guard record.department == department else { return .failure(.otherDepartment(name, owner: record.department)) }
+            guard record.tlsCertificate != certificate else { return .failure(.badCertificate("the certificate is the one registered")) }
+            let caPEM = try state.department(department)?.caCertificate
+            if let problem = CertificateChecks.nodeCertificateProblem(
+                certificate, name: name, department: department, departmentCA: caPEM, atMs: nil)
+            {
+                return .failure(.badCertificate(problem))
+            }
+            record.tlsCertificate = certificate
+            try state.setNode(record)
         case .setEndpoints(let name, let endpoints):
             if let problem = NodeEndpoints.problem(list: endpoints) { return .failure(.badEndpoints(problem)) }
             if let validator = validators.first(where: { $0.name == name }) {

@@ -28,6 +28,8 @@ public final class NodeRuntime: Sendable {
     let host: PeerHost
     /// Keeps links to the nodes the chain lists (`PeerDirectory`), re-read after every block that changes them.
     let dialer: PeerDialer
+    /// Takes up a renewed TLS certificate once the chain registers it (`sbp node renew-certificate`).
+    let rollover: CertificateRollover
     let signer: ConsensusSigner
     let intake: PeerIntake
     let trustDigest = TrustDigest()
@@ -143,8 +145,13 @@ public final class NodeRuntime: Sendable {
         expiryWatch = CertificateExpiryWatch(
             warningInterval: TimeInterval(configuration.certificateExpiryWarningDays) * 86_400,
             ownExpiry: min(tlsCertificate.certificate.notValidAfter, departmentCA.notValidAfter))
-        host = try PeerHost(configuration: PeerHost.Configuration(certificate: tlsCertificate), trust: trust, logger: logger)
+        let peerHost = try PeerHost(configuration: PeerHost.Configuration(certificate: tlsCertificate), trust: trust, logger: logger)
+        host = peerHost
         dialer = PeerDialer(host: host, logger: logger)
+        let rollover = CertificateRollover(configuration: configuration, logger: logger)
+        // A node restarted after its renewed certificate was registered presents that one from the start.
+        rollover.apply(trust: trust, host: peerHost)
+        self.rollover = rollover
         metrics = NodeMetrics()
         let links = LinkTransport(host: host, logger: logger)
         let faulty: any PeerTransport =
@@ -170,7 +177,8 @@ public final class NodeRuntime: Sendable {
         ) { executed in
             metrics.blockFinalized(executed)
             chainHead.advance(to: executed.block.height)
-            Self.refreshTrust(ledger: ledger, host: host, digest: trustDigest, dialer: dialer, ownName: ownName, logger: logger)
+            Self.refreshTrust(
+                ledger: ledger, host: host, digest: trustDigest, dialer: dialer, rollover: rollover, ownName: ownName, logger: logger)
         }
         let driver = self.driver
         intake = PeerIntake(
@@ -223,7 +231,10 @@ public final class NodeRuntime: Sendable {
     /// Rebuilds the peer trust and the nodes dialed when a block changed departments, validators,
     /// revocations or the node registry, closing links whose certificates no longer pass (DESIGN §5:
     /// revocation enforced on live links within one block) and dialing nodes that joined or moved.
-    static func refreshTrust(ledger: Ledger, host: PeerHost, digest: TrustDigest, dialer: PeerDialer, ownName: String, logger: Logger) {
+    static func refreshTrust(
+        ledger: Ledger, host: PeerHost, digest: TrustDigest, dialer: PeerDialer, rollover: CertificateRollover, ownName: String,
+        logger: Logger
+    ) {
         do {
             let inputs = try ChainTrust.inputs(of: try ledger.view())
             guard let (trust, problems) = digest.rebuild(from: inputs) else { return }
@@ -232,6 +243,7 @@ public final class NodeRuntime: Sendable {
             for (link, refusal) in host.updateTrust(trust) {
                 logger.notice("closed link after a trust change", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
             }
+            rollover.apply(trust: trust, host: host)
         } catch {
             logger.error("cannot rebuild peer trust", metadata: ["error": "\(error)"])
         }

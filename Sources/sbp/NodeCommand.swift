@@ -8,6 +8,7 @@ struct NodeCommand: AsyncParsableCommand {
         commandName: "node", abstract: "Run an SBP node; register your department's nodes and their endpoints.",
         subcommands: [
             NodeStartCommand.self, NodeInitCommand.self, NodeSetEndpoints.self, NodeRegisterObserver.self, NodeRemoveObserver.self,
+            NodeRenewCertificate.self, NodeRotateObserver.self,
         ])
 }
 

@@ -43,6 +43,7 @@ enum PayloadSummary {
         case .registerObserver(let name, _, let endpoints):
             ["action": "registerObserver", "name": .string(name), "endpoints": .array(endpoints.map(JSON.string))]
         case .removeObserver(let name): ["action": "removeObserver", "name": .string(name)]
+        case .rotateObserver(let name, _): ["action": "rotateObserver", "name": .string(name)]
         case .setEndpoints(let name, let endpoints):
             ["action": "setEndpoints", "name": .string(name), "endpoints": .array(endpoints.map(JSON.string))]
         }

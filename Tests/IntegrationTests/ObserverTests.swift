@@ -68,16 +68,7 @@ extension IntegrationTests {
     /// `sbp node init --role observer` for `td-observer` from a TD department directory (its CA), with
     /// one bootstrap address; returns its index among the network's processes (not started).
     static func makeObserver(_ network: TestNetwork) async throws -> Int {
-        let department = try #require(network.manifest.departments.first { $0.id == "TD" })
-        let directory = network.root + "/td"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for (source, target) in [(department.caCertificateFile, "ca.crt"), (department.caKeyFile, "ca.key")] {
-            try FileManager.default.copyItem(atPath: network.directory + "/" + source, toPath: directory + "/" + target)
-        }
-        let manifest: [String: Any] = [
-            "id": "TD", "name": department.name, "caCertificateFile": "ca.crt", "caKeyFile": "ca.key", "accounts": [],
-        ]
-        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: directory + "/department.json"))
+        let directory = try departmentDirectory(network, "TD")
         let slot = 0
         let index = network.nodes.count + slot
         _ = try await HelperExecutable.runOffPool(
@@ -89,6 +80,23 @@ extension IntegrationTests {
                 network.root + "/td-observer", "--plaintext-keys",
             ])
         return network.addNode(named: "td-observer", home: network.root + "/td-observer", slot: slot)
+    }
+
+    /// A department directory as `sbp department init` lays it out (`department.json`, `ca.crt`, `ca.key`)
+    /// for founding department `id`, from what `sbp network init` wrote; returns its path.
+    static func departmentDirectory(_ network: TestNetwork, _ id: String) throws -> String {
+        let department = try #require(network.manifest.departments.first { $0.id == id })
+        let directory = network.root + "/department-" + id
+        if FileManager.default.fileExists(atPath: directory) { return directory }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (source, target) in [(department.caCertificateFile, "ca.crt"), (department.caKeyFile, "ca.key")] {
+            try FileManager.default.copyItem(atPath: network.directory + "/" + source, toPath: directory + "/" + target)
+        }
+        let manifest: [String: Any] = [
+            "id": id, "name": department.name, "caCertificateFile": "ca.crt", "caKeyFile": "ca.key", "accounts": [Any](),
+        ]
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: directory + "/department.json"))
+        return directory
     }
 
     /// Receipts, licences and proofs at `height` read from the observer equal a validator's.

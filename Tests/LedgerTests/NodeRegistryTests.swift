@@ -153,4 +153,23 @@ import Testing
         #expect(try ledger.view().proposal(1)?.status == .activated)
         #expect(try ledger.view().nodes().map(\.name) == ["td-observer"])
     }
+
+    @Test func anAdminRotatesItsObserversCertificate() throws {
+        let old = try chain.nodeCertificatePEM(name: "td-observer", department: "TD")
+        let renewed = try chain.nodeCertificatePEM(name: "td-observer", department: "TD")
+        let foreign = try chain.nodeCertificatePEM(name: "td-observer", department: "IMMD")
+        _ = try commit([(.registerObserver(name: "td-observer", tlsCertificate: old, endpoints: []), "TD")])
+        let receipts = try commit([
+            (.rotateObserver(name: "td-observer", tlsCertificate: renewed), "IMMD"),
+            (.rotateObserver(name: "td-observer", tlsCertificate: foreign), "TD"),
+            (.rotateObserver(name: "td-observer", tlsCertificate: old), "TD"),
+            (.rotateObserver(name: "td-1", tlsCertificate: renewed), "TD"),
+            (.rotateObserver(name: "td-observer", tlsCertificate: renewed), "TD"),
+        ])
+        #expect(receipts.map(\.status) == [.reverted, .reverted, .reverted, .reverted, .success], "\(receipts.map(\.errorMessage))")
+        #expect(receipts[0].errorMessage == "node td-observer belongs to department TD")
+        #expect(receipts[2].errorMessage == "the certificate is the one registered")
+        #expect(receipts[3].errorMessage == "unknown observer td-1")
+        #expect(try ledger.view().nodes().first?.tlsCertificate == renewed)
+    }
 }
