@@ -5,7 +5,8 @@ import Testing
 
 /// Issue 16, deliver 2 and 3: an observer node registered by its own department (no vote) links to the
 /// validators it finds on chain, follows the chain, serves the same JSON-RPC answers as the validators at
-/// the same heights, forwards `tx_send`, never counts, and leaves when its department removes it.
+/// the same heights, forwards `tx_send`, never counts, and leaves when its department removes it; then a
+/// founding validator is removed by governance and the others drop its links. No node is restarted.
 extension IntegrationTests {
     @Test(
         "an observer registered by its department serves the validators' answers, forwards transactions and never counts",
@@ -62,6 +63,22 @@ extension IntegrationTests {
             }
             try await network.node(observer).kill()
             try await network.waitForProgress(2, on: Self.all, within: Self.progressTimeout)
+
+            // A founding validator removed by governance: the others stop dialing it and drop its links.
+            let accounts = network.directory + "/accounts/"
+            let removal = try await cli.json([
+                "governance", "propose", "remove-validator", "--name", "dh-1", "--key", accounts + "td-admin.key",
+            ])
+            try await Self.vote(removal, by: ["immd-admin", "epd-admin"], accounts: accounts, cli: cli)
+            try await eventually("td-1, immd-1 and epd-1 drop their links to dh-1", within: Self.progressTimeout) {
+                for index in [0, 1, 2] {
+                    guard let peers = try? await network.nodes[index].rpc.call("node_peers", []) as? [[String: Any]],
+                        !peers.contains(where: { $0["name"] as? String == "dh-1" })
+                    else { return false }
+                }
+                return true
+            }
+            try await network.waitForProgress(2, on: [0, 1, 2], within: Self.progressTimeout)
         }
     }
 
