@@ -81,6 +81,10 @@ extension IntegrationTests {
         try await eventually("every founder dials ld-1 at the endpoint on chain", within: progressTimeout) {
             founders.allSatisfy { !network.nodes[$0].logLines(containing: "dialing a node listed on chain", "ld-1", endpoint).isEmpty }
         }
+        let listed = try await cli.run(["nodes", "--rpc", cli.rpcURL, "--output", "json"])
+        let nodes = try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]]
+        #expect(
+            nodes?.first { $0["name"] as? String == "ld-1" }?["endpoints"] as? [String] == [endpoint], "sbp nodes: \(listed.summary)")
 
         // With a founder dead, four of five remain: every block from here on is certified with ld-1's vote.
         try await network.nodes[killedFounder].kill()
