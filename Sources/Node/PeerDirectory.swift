@@ -8,17 +8,16 @@ import Synchronization
 ///
 /// DESIGN §5: each registered node's endpoints are chain state and nodes dial each other from it, so a
 /// node added, moved or removed needs no restart anywhere. A validator dials every other validator;
-/// an observer dials every validator; nobody dials observers (they dial in). A node is dialed at the
-/// first of its endpoints, and only while its department exists and it is in the current validator set.
+/// an observer dials every validator; nobody dials observers (they dial in). A node is dialed at its
+/// endpoints in turn, and only while its department exists and it is in the current validator set.
 struct PeerDirectory {
     /// One node to keep a link to.
     struct Target: Hashable, Sendable, CustomStringConvertible {
         var name: String
         var department: String
-        var host: String
-        var port: Int
+        var addresses: [PeerAddress]
 
-        var description: String { "\(department)/\(name) at \(host):\(port)" }
+        var description: String { "\(department)/\(name) at \(addresses.map(\.description).joined(separator: ", "))" }
     }
 
     /// The nodes a node named `ownName` dials, in validator-set order.
@@ -26,13 +25,12 @@ struct PeerDirectory {
         let departments = Set(inputs.departments.map(\.id))
         var targets: [Target] = []
         for validator in inputs.validators where validator.name != ownName && departments.contains(validator.department) {
-            guard
-                let node = inputs.nodes.first(where: {
-                    $0.name == validator.name && $0.role == .validator && $0.department == validator.department
-                }),
-                let endpoint = node.endpoints.first, let (host, port) = NodeEndpoints.parse(endpoint)
-            else { continue }
-            targets.append(Target(name: validator.name, department: validator.department, host: host, port: port))
+            let node = inputs.nodes.first {
+                $0.name == validator.name && $0.role == .validator && $0.department == validator.department
+            }
+            let addresses = (node?.endpoints ?? []).compactMap(NodeEndpoints.parse).map { PeerAddress(host: $0.host, port: $0.port) }
+            guard !addresses.isEmpty else { continue }
+            targets.append(Target(name: validator.name, department: validator.department, addresses: addresses))
         }
         return targets
     }
@@ -63,9 +61,8 @@ final class PeerDialer: Sendable {
             }
             var started: [PeerDirectory.Target] = []
             for target in targets where dials[target] == nil {
-                dials[target] =
-                    host.dial(
-                        host: target.host, port: target.port, expecting: PeerIdentity(department: target.department, nodeName: target.name))
+                dials[target] = host.dial(
+                    target.addresses, expecting: PeerIdentity(department: target.department, nodeName: target.name))
                 started.append(target)
             }
             return (stopped, started)
@@ -73,7 +70,7 @@ final class PeerDialer: Sendable {
         for dial in stopped {
             logger.notice(
                 "stopped dialing a node the chain no longer lists there",
-                metadata: ["peer": "\(dial.expected.map { "\($0)" } ?? "?") at \(dial.host):\(dial.port)"])
+                metadata: ["peer": "\(dial.expected.map { "\($0)" } ?? "?") at \(dial.addresses)"])
             dial.cancel()
         }
         for target in started { logger.info("dialing a node listed on chain", metadata: ["peer": "\(target)"]) }

@@ -1,17 +1,29 @@
 import Synchronization
 
-/// One address `PeerHost.dial` keeps a link to; `cancel()` stops redialing and closes the link it holds.
+/// Where a node listens for peers: a host name or IP literal (IPv6 without brackets) and a port.
+public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// One node `PeerHost.dial` keeps a link to; `cancel()` stops redialing and closes the link it holds.
 public final class PeerDial: Sendable {
-    public let host: String
-    public let port: Int
+    /// The node's addresses, tried in turn.
+    public let addresses: [PeerAddress]
     /// The identity the dialed server must have; nil for a bootstrap address.
     public let expected: PeerIdentity?
     let task = Mutex<Task<Void, Never>?>(nil)
     private let state = Mutex<(cancelled: Bool, link: PeerLink?)>((false, nil))
 
-    init(host: String, port: Int, expected: PeerIdentity?) {
-        self.host = host
-        self.port = port
+    init(addresses: [PeerAddress], expected: PeerIdentity?) {
+        self.addresses = addresses
         self.expected = expected
     }
 

@@ -126,16 +126,25 @@ public final class PeerHost: Sendable {
     /// `PeerDial.cancel()`.
     @discardableResult
     public func dial(host: String, port: Int, expecting expected: PeerIdentity? = nil) -> PeerDial {
-        let handle = PeerDial(host: host, port: port, expected: expected)
+        dial([PeerAddress(host: host, port: port)], expecting: expected)
+    }
+
+    /// `dial(host:port:expecting:)` over several addresses of one node: a failed attempt moves to the next
+    /// address (a node may advertise up to four endpoints on chain), with the same back-off.
+    @discardableResult
+    public func dial(_ addresses: [PeerAddress], expecting expected: PeerIdentity? = nil) -> PeerDial {
+        let handle = PeerDial(addresses: addresses, expected: expected)
         let task = Task {
             var machine = ReconnectStateMachine(
                 delayMsInitial: configuration.reconnectDelayMsInitial, delayMsMax: configuration.reconnectDelayMsMax)
             var action = machine.start()
-            while !Task.isCancelled, !handle.isCancelled {
+            var attempt = 0
+            while !Task.isCancelled, !handle.isCancelled, !addresses.isEmpty {
+                let address = addresses[attempt % addresses.count]
                 switch action {
                 case .connect:
                     do {
-                        let link = try await connect(host: host, port: port, expecting: expected)
+                        let link = try await connect(host: address.host, port: address.port, expecting: expected)
                         machine.connected()
                         guard handle.hold(link) else {
                             link.close()
@@ -145,7 +154,8 @@ public final class PeerHost: Sendable {
                         handle.release()
                         action = machine.disconnected()
                     } catch {
-                        logger.debug("dial failed", metadata: ["peer": "\(host):\(port)", "error": "\(error)"])
+                        logger.debug("dial failed", metadata: ["peer": "\(address)", "error": "\(error)"])
+                        attempt = (attempt + 1) % addresses.count
                         action = machine.connectFailed()
                     }
                 case .scheduleConnect(let delayMs):

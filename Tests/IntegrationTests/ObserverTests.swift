@@ -127,11 +127,25 @@ extension IntegrationTests {
         requests.append(("chain_getBlockByHeight", [height, "full"]))
         requests.append(("chain_getCommit", [height]))
         for (method, params) in requests {
-            let fromValidator = try await network.nodes[1].rpc.call(method, params)
-            let fromObserver = try await network.node(observer).rpc.call(method, params)
+            let fromValidator = try withoutVotes(try await network.nodes[1].rpc.call(method, params))
+            let fromObserver = try withoutVotes(try await network.node(observer).rpc.call(method, params))
             #expect(
                 try canonicalJSON(fromValidator) == canonicalJSON(fromObserver), "\(method) \(params): the observer answers differently")
         }
+    }
+
+    /// `value` with each stored commit certificate's votes replaced by their count, after checking it is a
+    /// quorum of the four founders (3): every node stores the 2f+1 commits it gathered (an observer, those of
+    /// the validator it fetched the block from), so two honest nodes may hold different sets of votes for the
+    /// same block; the block, height, view and the certificate's validity are what must agree.
+    static func withoutVotes(_ value: Any) throws -> Any {
+        guard var object = value as? [String: Any] else { return value }
+        if let votes = object["votes"] as? [Any], object["blockHash"] != nil {
+            #expect(votes.count >= 3, "a stored certificate carries \(votes.count) votes")
+            object["votes"] = votes.count >= 3
+        }
+        for (key, member) in object where member is [String: Any] { object[key] = try withoutVotes(member) }
+        return object
     }
 
     static func canonicalJSON(_ value: Any) throws -> String {

@@ -1,6 +1,7 @@
 import ChainTypes
 import Consensus
 import Ledger
+import PeerNetwork
 import Testing
 
 @testable import Node
@@ -27,13 +28,15 @@ struct PeerDirectoryTests {
         ],
         digest: .zero)
 
-    @Test("validators and observers dial every listed validator of an existing department at its first endpoint; nobody dials observers")
+    @Test("validators and observers dial every listed validator of an existing department at its endpoints; nobody dials observers")
     func targets() {
         let fromObserver = PeerDirectory.targets(ownName: "td-observer", inputs: Self.inputs)
         #expect(
             fromObserver == [
-                .init(name: "td-1", department: "TD", host: "10.0.0.1", port: 26656),
-                .init(name: "immd-1", department: "IMMD", host: "fd00::2", port: 26657),
+                .init(
+                    name: "td-1", department: "TD",
+                    addresses: [PeerAddress(host: "10.0.0.1", port: 26656), PeerAddress(host: "td-1.example", port: 26656)]),
+                .init(name: "immd-1", department: "IMMD", addresses: [PeerAddress(host: "fd00::2", port: 26657)]),
             ])
         #expect(PeerDirectory.targets(ownName: "td-1", inputs: Self.inputs).map(\.name) == ["immd-1"])
         #expect(Self.inputs.observerNames == ["td-observer"])
