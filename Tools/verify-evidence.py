@@ -252,6 +252,13 @@ def genesis_encoding(document):
     for contract in document["contracts"]:
         out += length_prefixed(contract["name"].encode()) + hex_bytes(contract["address"])
         out += length_prefixed(contract["codeFile"].encode()) + hex_bytes(contract["codeHash"])
+    # Validators' endpoints (issue 16): only when some validator lists one, every validator's list in order.
+    if any(validator.get("endpoints") for validator in document["validators"]):
+        for validator in document["validators"]:
+            endpoints = validator.get("endpoints") or []
+            out += u32(len(endpoints))
+            for endpoint in endpoints:
+                out += length_prefixed(endpoint.encode())
     return bytes(out)
 
 

@@ -60,12 +60,18 @@ public struct Genesis: Codable, Hashable, Sendable {
         public var consensusPublicKey: String
         /// PEM TLS certificate of the validator's node, issued by its department's CA.
         public var tlsCertificate: String
+        /// Where peers reach the node (`host:port`), written to chain state so every node dials it from
+        /// there; nil or empty: none (issue 16, deliver 2). Omitted from JSON when nil.
+        public var endpoints: [String]?
 
-        public init(name: String, department: String, consensusPublicKey: String, tlsCertificate: String) {
+        public init(
+            name: String, department: String, consensusPublicKey: String, tlsCertificate: String, endpoints: [String]? = nil
+        ) {
             self.name = name
             self.department = department
             self.consensusPublicKey = consensusPublicKey
             self.tlsCertificate = tlsCertificate
+            self.endpoints = endpoints
         }
     }
 
@@ -250,6 +256,9 @@ extension Genesis {
                 throw GenesisError(field: path + ".department", reason: "unknown department \"\(validator.department)\"")
             }
             try Self.checkCertificatePEM(validator.tlsCertificate, field: path + ".tlsCertificate")
+            if let problem = NodeEndpoints.problem(list: validator.endpoints ?? []) {
+                throw GenesisError(field: path + ".endpoints", reason: problem)
+            }
         }
         guard accounts.count <= Limits.genesisAccountsMax else {
             throw GenesisError(field: "accounts", reason: "at most \(Limits.genesisAccountsMax) accounts")
@@ -339,6 +348,10 @@ extension Genesis {
             encoder.write(contract.address)
             encoder.write(text: contract.codeFile)
             encoder.write(contract.codeHash)
+        }
+        // Endpoints came later (issue 16): a document without any keeps the hash it always had.
+        if validators.contains(where: { !($0.endpoints ?? []).isEmpty }) {
+            for validator in validators { NodeEndpoints.write(validator.endpoints ?? [], to: &encoder) }
         }
     }
 

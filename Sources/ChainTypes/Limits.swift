@@ -33,6 +33,10 @@ public enum Limits {
     public static let genesisDepartmentsMax = 256
     public static let genesisAccountsMax = 100_000
     public static let certificatePEMBytesMax = 16 * 1024
+    /// Advertised endpoints of one registered node (`NodeEndpoints`).
+    public static let nodeEndpointsMax = 4
+    /// One endpoint, `host:port`: a 253-byte DNS name, the colon and five digits, with room for brackets.
+    public static let endpointBytesMax = 262
 }
 
 /// The range every consensus and governance parameter must lie in, checked in genesis, when a proposal

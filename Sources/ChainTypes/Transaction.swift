@@ -8,6 +8,8 @@ public enum TransactionKind: UInt8, Sendable, CaseIterable, Codable {
     case governance = 3
     /// Account management by a department admin.
     case account = 4
+    /// A department admin manages its own nodes: observers and endpoints (payload: `NodeAction`).
+    case node = 5
 }
 
 extension TransactionKind: CanonicalCodable {

@@ -103,6 +103,8 @@ struct BlockExecution {
             receipt = try governance.execute(transaction, hash: hash, account: account, index: index, indexes: &governanceIndexes)
         case .account:
             receipt = try manageAccount(transaction, hash: hash, admin: account)
+        case .node:
+            receipt = try manageNode(transaction, hash: hash, admin: account)
         }
         if body.kind != .call { receipt.fuelUsed = LedgerFuel.intrinsic(kind: body.kind, payloadBytes: body.payload.count) }
         let charge = state.transactionChargedBytes.addingSaturating(Self.receiptCharge(receipt))
@@ -244,6 +246,16 @@ struct BlockExecution {
         return Self.succeeded(hash, events: [SystemEvents.accountChanged(action, department: admin.department)])
     }
 
+    mutating func manageNode(_ transaction: Transaction, hash: Hash, admin: AccountRecord) throws(LedgerError) -> Receipt {
+        guard let action = try? NodeAction(canonicalBytes: transaction.body.payload) else {
+            return Self.rejected(hash, .malformedPayload("node payload"))
+        }
+        switch try NodeRegistry.apply(action, department: admin.department, state: state) {
+        case .failure(let refusal): return Self.reverted(hash, refusal.description)
+        case .success: return Self.succeeded(hash, events: [SystemEvents.nodeChanged(action, department: admin.department)])
+        }
+    }
+
     // MARK: Indexes and the tree
 
     /// Decides where the transaction index points for `hash`: at the first inclusion that counted (not
@@ -348,6 +360,23 @@ enum SystemEvents {
         encoder.write(text: name)
         encoder.write(codeHash)
         return Event(contract: Self.address, topic: "ContractDeployed", data: encoder.bytes)
+    }
+
+    /// `NodeChanged`: text action (`registerObserver`, `removeObserver`, `setEndpoints`) ‖ text node ‖
+    /// text department. Not the whole action: a certificate would not fit an event.
+    static func nodeChanged(_ action: NodeAction, department: String) -> Event {
+        var encoder = CanonicalEncoder()
+        let kind =
+            switch action {
+            case .registerObserver: "registerObserver"
+            case .removeObserver: "removeObserver"
+            case .setEndpoints: "setEndpoints"
+            case .rotateObserver: "rotateObserver"
+            }
+        encoder.write(text: kind)
+        encoder.write(text: action.name)
+        encoder.write(text: department)
+        return Event(contract: address, topic: "NodeChanged", data: encoder.bytes)
     }
 
     static func accountChanged(_ action: AccountAction, department: String) -> Event {

@@ -106,6 +106,11 @@ enum GenesisState {
                     tlsCertificate: validator.tlsCertificate))
         }
         state.setRecord(StateLayout.validators, RecordList(validators))
+        // Endpoints are written only when genesis lists some, so a chain without them keeps its state root.
+        for validator in genesis.validators where !(validator.endpoints ?? []).isEmpty {
+            try state.setNode(
+                NodeRecord(name: validator.name, department: validator.department, role: .validator, endpoints: validator.endpoints ?? []))
+        }
         let validatorSet: ValidatorSet
         do {
             validatorSet = try genesis.validatorSet()

@@ -210,6 +210,13 @@ struct Governance {
             state.setRecord(StateLayout.validators, RecordList(roster.records))
             state.setRecord(StateLayout.departmentList, TextList(roster.departments))
             if previous != roster.records { try state.appendEpoch(.init(firstHeight: height, validators: set)) }
+            // A removed validator's endpoints, and every node of a removed department, leave the registry.
+            for node in try state.nodes()
+            where !roster.departments.contains(node.department)
+                || (node.role == .validator && !roster.records.contains(where: { $0.name == node.name }))
+            {
+                try state.removeNode(node.name)
+            }
         } else if let problem = try Self.problem(with: change, state: state, atMs: nil) {
             return problem
         }
@@ -342,9 +349,12 @@ struct Roster: Equatable {
     var departments: [String]
     /// Department id → its CA certificate (PEM), which the department's node certificates must chain to.
     var cas: [String: String]
+    /// Names of registered observers, which no validator may take.
+    var observerNames: [String]
 
     init(state: BlockState) throws(LedgerError) {
         records = try state.validators()
+        observerNames = try state.nodes().filter { $0.role == .observer }.map(\.name)
         departments = try state.departmentIds()
         cas = [:]
         for id in departments {
@@ -374,6 +384,7 @@ struct Roster: Equatable {
         case .addValidator(let name, let department, let key, let certificate):
             guard departments.contains(department) else { return "unknown department \(department)" }
             if records.contains(where: { $0.name == name }) { return "validator \(name) already exists" }
+            if observerNames.contains(name) { return "node name \(name) is already registered to an observer" }
             if records.contains(where: { $0.consensusKey == key }) { return "the consensus key belongs to another validator" }
             if (try? PublicKey(bytes: key)) == nil { return "the consensus key is not a point on secp256k1" }
             if records.contains(where: { $0.tlsCertificate == certificate }) { return "the TLS certificate belongs to another validator" }

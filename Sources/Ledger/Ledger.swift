@@ -218,6 +218,7 @@ public final class Ledger: Application, @unchecked Sendable {
             case .call: _ = try CallPayload(canonicalBytes: transaction.body.payload)
             case .governance: _ = try GovernanceAction(canonicalBytes: transaction.body.payload)
             case .account: _ = try AccountAction(canonicalBytes: transaction.body.payload)
+            case .node: _ = try NodeAction(canonicalBytes: transaction.body.payload)
             }
         } catch {
             return .malformedPayload("\(transaction.body.kind) payload: \(error)")
@@ -251,7 +252,7 @@ public final class Ledger: Application, @unchecked Sendable {
     static func requiredRoles(_ kind: TransactionKind) -> [Genesis.Role] {
         switch kind {
         case .call: [.admin, .issuer, .submitter]
-        case .deploy, .governance, .account: [.admin]
+        case .deploy, .governance, .account, .node: [.admin]
         }
     }
 

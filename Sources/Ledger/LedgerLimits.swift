@@ -17,6 +17,9 @@ public enum LedgerLimits {
     public static let contractsMax = (listBytesMax - 4) / Address.byteCount
     /// Proposals open at once: bounds the governance book (one state value of 8-byte ids).
     public static let openProposalsMax = 4096
+    /// Node records (observers, and validators with endpoints): the name list is one state value of
+    /// names of at most `Limits.identifierBytesMax` bytes, so 512 × (4 + 64) bytes stay within `listBytesMax`.
+    public static let nodesMax = 512
 
     /// Bytes charged against `blockWriteBytesMax` per state value written, on top of its key and value:
     /// the value's flat copy, the tree leaf that holds its hash, and the internal nodes along its path
@@ -59,7 +62,7 @@ public enum LedgerFuel {
         switch kind {
         case .call: return 0
         case .deploy: return deployBase.addingSaturating(deployPerByte.multipliedSaturating(bytes))
-        case .account: return accountAction
+        case .account, .node: return accountAction
         case .governance: return governanceBase.addingSaturating(governancePerByte.multipliedSaturating(bytes))
         }
     }

@@ -141,6 +141,8 @@ public struct LedgerView: Sendable {
     }
 
     public func validators() throws(LedgerError) -> [ValidatorRecord] { try state.validators() }
+    /// The node registry: observers, and validators whose department set their endpoints, in order registered.
+    public func nodes() throws(LedgerError) -> [NodeRecord] { try state.nodes() }
     public func epochs() throws(LedgerError) -> ValidatorEpochs { try state.epochs() }
     public func parameters() throws(LedgerError) -> ChainParameters { try state.parameters() }
 

@@ -17,6 +17,7 @@ public enum StateLayout {
     static let revokedSpace = Array("sbp.revoked".utf8)
     static let systemSpace = Array("sbp.system".utf8)
     static let epochSpace = Array("sbp.epoch".utf8)
+    static let nodeSpace = Array("sbp.node".utf8)
     /// Validator sets announced to consensus two heights ahead, by activation height (record proofs use
     /// them to carry trust from one validator set to the next: the old set certifies the announcement).
     public static let announcedSpace = Array("sbp.announced".utf8)
@@ -31,6 +32,7 @@ public enum StateLayout {
     public static func announced(_ activationHeight: UInt64) -> StateKey {
         StateKey(namespace: announcedSpace, key: activationHeight.canonicalBytes)
     }
+    static func node(_ name: String) -> StateKey { StateKey(namespace: nodeSpace, key: Array(name.utf8)) }
     static func proposal(_ id: UInt64) -> StateKey { StateKey(namespace: proposalSpace, key: id.canonicalBytes) }
     static func revoked(_ digest: Hash) -> StateKey { StateKey(namespace: revokedSpace, key: digest.bytes) }
     static func codeChunk(_ codeHash: Hash, index: Int) -> StateKey {
@@ -49,6 +51,8 @@ public enum StateLayout {
     static let governance = StateKey(namespace: systemSpace, key: Array("governance".utf8))
     static let revokedList = StateKey(namespace: systemSpace, key: Array("revokedCertificates".utf8))
     static let contractList = StateKey(namespace: systemSpace, key: Array("contracts".utf8))
+    /// Names of the registered nodes (`NodeRecord`s under `node(name)`), in order registered.
+    static let nodeList = StateKey(namespace: systemSpace, key: Array("nodes".utf8))
 }
 
 /// Index keys in the `indexes` family (tags from 0x10 up; `BlockStore` owns the tags below).

@@ -183,7 +183,9 @@ struct NetworkWriter {
             rpc: NodeConfiguration.ListenAddress(host: node.host, port: node.rpcPort))
         let configFile = "\(node.name)/\(NetworkInitializer.configFileName)"
         try output.writeFile(Array(configuration.render().utf8), to: configFile)
-        let validator = identity.genesisValidator
+        var validator = identity.genesisValidator
+        // Genesis carries every founding node's endpoint, so nodes dial each other from chain state (issue 16).
+        validator.endpoints = [HostPort.format(host: node.host, port: node.p2pPort)]
         let rpcURL = HostPort.httpURL(host: node.host, port: node.rpcPort)
         let entry = NetworkManifest.Node(
             name: node.name, department: node.department, directory: node.name, configFile: configFile, host: node.host,

@@ -24,6 +24,9 @@ public struct NodeOptions: Sendable {
     public var now: Date
     public var certificateValidityDays: Int
     public var keyStorage: KeyStorage
+    /// What the node will be: a validator (added by a governance vote) or an observer (registered by the
+    /// department's admin alone, `sbp node register-observer`).
+    public var role: NodeRegistration.Role = .validator
 
     public init(
         departmentDirectory: String, name: String, genesisFile: String, endpoint: String, bootstrap: [String],
@@ -105,10 +108,11 @@ public enum NodeInitializer {
                 p2p: NodeConfiguration.ListenAddress(host: endpoint.host, port: endpoint.port),
                 rpc: NodeConfiguration.ListenAddress(host: options.rpcHost, port: options.rpcPort))
             configuration.bootstrap = bootstrap
+            configuration.role = options.role.nodeRole
             try output.writeFile(Array(configuration.render().utf8), to: NetworkInitializer.configFileName)
             let registration = NodeRegistration(
                 version: NodeRegistration.currentVersion, chainId: genesis.bundle.genesis.chainId, genesisHash: genesis.bundle.genesis.hash,
-                name: identity.name, department: department.id, role: .validator, consensusPublicKey: identity.consensusPublicKey,
+                name: identity.name, department: department.id, role: options.role, consensusPublicKey: identity.consensusPublicKey,
                 tlsCertificate: identity.tlsPEM, endpoints: NodeRegistration.Endpoints(p2p: endpoint.address))
             try output.writeFile(registration.encoded(), to: NodeRegistration.fileName)
             return registration

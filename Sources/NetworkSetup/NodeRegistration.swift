@@ -3,12 +3,14 @@ import Foundation
 import Keys
 import Node
 
-/// `registration.json`: what the network needs to see to admit a node (`addValidator`).
+/// `registration.json`: what the network needs to see to admit a node (`addValidator`), or what its own
+/// department registers (an observer).
 ///
-/// `sbp node init` writes it beside the node's keys; the department sends only this file, and an admin
-/// proposes it with `sbp governance propose add-validator --request`. It holds public material only.
-/// `endpoints` is where the node's peers reach it, for the operators of other departments (they are not
-/// chain state yet: issue 16, deliver 2).
+/// `sbp node init` writes it beside the node's keys; for a validator the department sends only this file,
+/// and an admin proposes it with `sbp governance propose add-validator --request`; an observer's admin
+/// registers it with `sbp node register-observer --registration`. It holds public material only.
+/// `endpoints` is where the node's peers reach it; once the node is registered its admin puts them on
+/// chain (`sbp node set-endpoints`, or with the observer's registration), where every node reads them.
 public struct NodeRegistration: Codable, Hashable, Sendable {
     /// The format this build writes and reads.
     public static let currentVersion = 1
@@ -28,15 +30,29 @@ public struct NodeRegistration: Codable, Hashable, Sendable {
     public var tlsCertificate: String
     public var endpoints: Endpoints
 
-    /// What the node is on the network. Only validators exist as a runtime role so far.
-    public enum Role: String, Codable, Hashable, Sendable {
+    /// What the node is on the network.
+    public enum Role: String, Codable, Hashable, Sendable, CaseIterable {
         case validator
+        case observer
+
+        /// The chain's name for the role.
+        public var nodeRole: NodeRole {
+            switch self {
+            case .validator: .validator
+            case .observer: .observer
+            }
+        }
     }
 
     /// Where the node listens, as `host:port`.
     public struct Endpoints: Codable, Hashable, Sendable {
         /// Its peer-to-peer (mutual TLS) address.
         public var p2p: String
+    }
+
+    /// The `node` transaction that registers this node as an observer of its department.
+    public var observerRegistration: NodeAction {
+        .registerObserver(name: name, tlsCertificate: tlsCertificate, endpoints: [endpoints.p2p])
     }
 
     /// The governance change that adds this node as a validator.

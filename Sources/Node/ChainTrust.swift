@@ -18,8 +18,17 @@ enum ChainTrust {
         var departments: [DepartmentRecord]
         var validators: [ValidatorRecord]
         var revokedCertificates: [Hash]
-        /// SHA-256 over the CA certificates, validators' TLS certificates and revocations, in state order.
+        /// The node registry: observers (trusted like validators, never counted) and endpoints.
+        var nodes: [NodeRecord] = []
+        /// SHA-256 over the CA certificates, validators' TLS certificates, revocations and node records
+        /// (names, roles, certificates, endpoints), in state order.
         var digest: Hash
+
+        /// Names of the registered observers whose department still exists.
+        var observerNames: Set<String> {
+            let departments = Set(self.departments.map(\.id))
+            return Set(nodes.filter { $0.role == .observer && departments.contains($0.department) }.map(\.name))
+        }
     }
 
     /// Reads the trust's inputs from `view`; cheap next to parsing the certificates, so the node reads them
@@ -28,11 +37,14 @@ enum ChainTrust {
         let departments = try view.departments()
         let validators = try view.validators()
         let revoked = try view.revokedCertificates()
+        let nodes = try view.nodes()
         var digestInput: [UInt8] = []
         for department in departments { digestInput += Array(department.id.utf8) + Array(department.caCertificate.utf8) }
         for validator in validators { digestInput += Array(validator.name.utf8) + Array(validator.tlsCertificate.utf8) }
         for hash in revoked { digestInput += hash.bytes }
-        return Inputs(departments: departments, validators: validators, revokedCertificates: revoked, digest: Hash.sha256(digestInput))
+        for node in nodes { digestInput += node.canonicalBytes }
+        return Inputs(
+            departments: departments, validators: validators, revokedCertificates: revoked, nodes: nodes, digest: Hash.sha256(digestInput))
     }
 
     /// The trust of the ledger's latest state, a digest of its inputs to skip rebuilding when unchanged,
@@ -60,6 +72,14 @@ enum ChainTrust {
                 trust.register(certificate, as: .init(department: validator.department, nodeName: validator.name))
             } catch {
                 problems.append("validator \(validator.name)'s TLS certificate does not parse, so it is not trusted: \(error)")
+            }
+        }
+        for node in inputs.nodes where node.role == .observer {
+            do {
+                let certificate = try Certificate(pemEncoded: node.tlsCertificate)
+                trust.register(certificate, as: .init(department: node.department, nodeName: node.name))
+            } catch {
+                problems.append("observer \(node.name)'s TLS certificate does not parse, so it is not trusted: \(error)")
             }
         }
         for revoked in inputs.revokedCertificates { trust.revokedCertificates.insert(revoked) }

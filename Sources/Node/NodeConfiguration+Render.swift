@@ -1,3 +1,5 @@
+import ChainTypes
+
 extension NodeConfiguration {
     /// The config file for this configuration: commented TOML that `parse(_:)` reads back to an equal value.
     ///
@@ -14,6 +16,9 @@ extension NodeConfiguration {
             "department = \(Self.tomlString(department))",
             "data_dir = \(Self.tomlString(dataDirectory))",
             "genesis_file = \(Self.tomlString(genesisFile))",
+        ]
+        if role != .validator { lines.append("role = \(Self.tomlString(role.description))") }
+        lines += [
             "",
             "[keys]",
             "# Plaintext hex (mode 0600), or an encrypted keystore document when the name ends in .json.",

@@ -23,6 +23,23 @@ extension NodeConfiguration {
 
     /// Loads the node's TLS certificate and its P-256 private key, as `PeerHost` presents them.
     public func loadTLSCertificate() throws(KeyFileError) -> IssuedCertificate {
+        try Self.loadTLSCertificate(certificateFile: keys.tlsCertificateFile, keyFile: keys.tlsKeyFile)
+    }
+
+    /// The renewed TLS certificate waiting beside the current one (`sbp node renew-certificate`), which
+    /// the node takes up once the chain registers it (`CertificateRollover`).
+    public var nextTLSCertificateFile: String { Self.sibling(of: keys.tlsCertificateFile, named: Self.nextTLSCertificateFileName) }
+    public var nextTLSKeyFile: String { Self.sibling(of: keys.tlsKeyFile, named: Self.nextTLSKeyFileName) }
+    public static let nextTLSCertificateFileName = "tls-next.crt"
+    public static let nextTLSKeyFileName = "tls-next.key"
+
+    static func sibling(of path: String, named name: String) -> String {
+        ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+    }
+
+    /// Loads a PEM certificate and its P-256 private key, checking that they belong together.
+    static func loadTLSCertificate(certificateFile: String, keyFile: String) throws(KeyFileError) -> IssuedCertificate {
+        let keys = (tlsCertificateFile: certificateFile, tlsKeyFile: keyFile)
         let certificate = try Self.readCertificate(keys.tlsCertificateFile)
         let keyPEM = String(decoding: try KeyFile.readSmallFile(keys.tlsKeyFile), as: UTF8.self)
         let privateKey: P256.Signing.PrivateKey

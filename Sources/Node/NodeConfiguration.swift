@@ -1,3 +1,4 @@
+import ChainTypes
 import Foundation
 import RPCServer
 
@@ -12,6 +13,9 @@ public struct NodeConfiguration: Hashable, Sendable {
     public var nodeName: String
     /// The department (genesis department id) the node belongs to.
     public var department: String
+    /// `validator` (votes once the chain adds it) or `observer` (follows the chain, never votes;
+    /// `node.role`, default validator).
+    public var role: NodeRole = .validator
     /// Where the node keeps its ledger and consensus journal.
     public var dataDirectory: String
     /// The genesis document the chain starts from.

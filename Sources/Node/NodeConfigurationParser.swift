@@ -1,3 +1,4 @@
+import ChainTypes
 import TOMLKit
 
 /// Turns TOML text into a `NodeConfiguration`, naming the dotted field in every error.
@@ -14,7 +15,7 @@ enum NodeConfigurationParser {
         try document.allow(["node", "keys", "p2p", "rpc", "metrics", "log", "mempool"])
 
         let node = try document.requiredSection("node")
-        try node.allow(["name", "department", "data_dir", "genesis_file"])
+        try node.allow(["name", "department", "data_dir", "genesis_file", "role"])
         let nodeName = try identifier(node, "name")
         let department = try identifier(node, "department")
         let dataDirectory = try path(node, "data_dir") ?? "data"
@@ -50,6 +51,12 @@ enum NodeConfigurationParser {
             mempool: try mempoolLimits(try document.section("mempool")))
         configuration.certificateExpiryWarningDays = warningDays
         configuration.bootstrap = try bootstrap(p2pSection)
+        if let roleName = try node.string("role") {
+            guard let role = NodeRole(name: roleName) else {
+                throw .invalid(field: node.field("role"), reason: "must be validator or observer")
+            }
+            configuration.role = role
+        }
         return configuration
     }
 

@@ -10,6 +10,9 @@ public enum NodeLimits {
     public static let configurationFileBytesMax = 1024 * 1024
     /// Most peers one config file may list.
     public static let peersMax = 1024
+    /// An observer's ignored consensus messages are logged at the first and then every this many, so a
+    /// misbehaving observer cannot flood the log.
+    public static let observerDropLogEvery = 1000
     /// Largest plaintext key file (a hex key is 65 bytes, a PEM key a few hundred).
     public static let keyFileBytesMax = 16 * 1024
     /// Largest WebAssembly module copied into a new network (the deploy payload bound).

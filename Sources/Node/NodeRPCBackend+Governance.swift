@@ -27,11 +27,13 @@ extension NodeRPCBackend {
         let lastViewChange = status.lastViewChange.map { change in
             ViewChangeRecord(view: change.view, reason: "\(change.reason)", ageMs: PeerActivity.milliseconds(since: change.time))
         }
-        return ConsensusStatus(
+        var result = ConsensusStatus(
             height: status.height, view: status.view, phase: phase, primaryIndex: primary, primaryName: set.validators[primary].name,
             validatorIndex: set.index(of: host.consensusAddress), syncing: status.syncing, haltedReason: status.halted,
             viewChanges: status.viewChanges, lastViewChange: lastViewChange,
             lastCommitAgeMs: status.lastCommitTime.map(PeerActivity.milliseconds(since:)), peers: host.peers())
+        result.role = host.role.description
+        return result
     }
 
     func parameters() async throws(RPCBackendError) -> NetworkParameters {
@@ -39,6 +41,24 @@ extension NodeRPCBackend {
         let parameters = try ledgerCall { () throws(LedgerError) in try view.parameters() }
         return NetworkParameters(
             consensus: parameters.consensus, governance: parameters.governance, protocolVersion: parameters.protocolVersion)
+    }
+
+    func nodes() async throws(RPCBackendError) -> [NodeInfo] {
+        let view = try read()
+        return try ledgerCall { () throws(LedgerError) in
+            let registry = try view.nodes()
+            let departments = Set(try view.departments().map(\.id))
+            let validators = try view.validators().map { validator in
+                let endpoints =
+                    registry.first { $0.name == validator.name && $0.role == .validator && $0.department == validator.department }?
+                    .endpoints
+                return NodeInfo(name: validator.name, department: validator.department, role: "validator", endpoints: endpoints ?? [])
+            }
+            let observers = registry.filter { $0.role == .observer && departments.contains($0.department) }.map {
+                NodeInfo(name: $0.name, department: $0.department, role: "observer", endpoints: $0.endpoints)
+            }
+            return validators + observers
+        }
     }
 
     func departments() async throws(RPCBackendError) -> [DepartmentInfo] {

@@ -16,9 +16,11 @@ struct NodeRPCBackend: RPCBackend {
 
     func nodeStatus() async throws(RPCBackendError) -> NodeStatus {
         let status = host.driverStatus
-        return NodeStatus(
+        var result = NodeStatus(
             chainId: ledger.genesis.chainId, nodeId: host.nodeName, latestHeight: status.height, latestHash: status.hash,
             view: status.view, peersConnected: host.peers().count, syncing: status.syncing || status.halted != nil)
+        result.role = host.role.description
+        return result
     }
 
     func isReady() async -> Bool { host.isReady }

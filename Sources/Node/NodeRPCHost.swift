@@ -14,6 +14,8 @@ protocol NodeRPCHost: Sendable {
     var nodeName: String { get }
     /// The address of the node's consensus key (its identity in validator sets).
     var consensusAddress: Address { get }
+    /// What the node's configuration makes it: a validator or an observer (`node_status`, `consensus_getStatus`).
+    var role: NodeRole { get }
     /// The replica driver's latest status.
     var driverStatus: DriverStatus { get }
     /// Whether the node should receive traffic (GET `/readyz`).
@@ -27,6 +29,7 @@ protocol NodeRPCHost: Sendable {
 extension NodeRuntime: NodeRPCHost {
     var nodeName: String { configuration.nodeName }
     var consensusAddress: Address { signer.address }
+    var role: NodeRole { configuration.role }
     var driverStatus: DriverStatus { driver.status.withLock { $0 } }
 
     func peers() -> [PeerInfo] {

@@ -26,6 +26,10 @@ public final class NodeRuntime: Sendable {
     let mempool: Mempool
     let driver: ReplicaDriver
     let host: PeerHost
+    /// Keeps links to the nodes the chain lists (`PeerDirectory`), re-read after every block that changes them.
+    let dialer: PeerDialer
+    /// Takes up a renewed TLS certificate once the chain registers it (`sbp node renew-certificate`).
+    let rollover: CertificateRollover
     let signer: ConsensusSigner
     let intake: PeerIntake
     let trustDigest = TrustDigest()
@@ -136,18 +140,32 @@ public final class NodeRuntime: Sendable {
         }
         trustDigest.value.withLock { $0 = digest }
         trustDigest.trust.withLock { $0 = trust }
+        let observerNames = try ChainTrust.inputs(of: view).observerNames
+        trustDigest.observers.withLock { $0 = observerNames }
         expiryWatch = CertificateExpiryWatch(
             warningInterval: TimeInterval(configuration.certificateExpiryWarningDays) * 86_400,
             ownExpiry: min(tlsCertificate.certificate.notValidAfter, departmentCA.notValidAfter))
-        host = try PeerHost(configuration: PeerHost.Configuration(certificate: tlsCertificate), trust: trust, logger: logger)
+        let peerHost = try PeerHost(configuration: PeerHost.Configuration(certificate: tlsCertificate), trust: trust, logger: logger)
+        host = peerHost
+        dialer = PeerDialer(host: host, logger: logger)
+        let rollover = CertificateRollover(configuration: configuration, logger: logger)
+        // A node restarted after its renewed certificate was registered presents that one from the start.
+        rollover.apply(trust: trust, host: peerHost)
+        self.rollover = rollover
         metrics = NodeMetrics()
         let links = LinkTransport(host: host, logger: logger)
-        let transport: any PeerTransport =
+        let faulty: any PeerTransport =
             if let outgoing = faults.outgoing { FaultyTransport(inner: links, rewrite: outgoing) } else { links }
+        // An observer never votes (DESIGN §5): whatever its replica decides, only requests for blocks leave it.
+        let transport: any PeerTransport =
+            if configuration.role == .observer { ObserverTransport(inner: faulty, logger: logger) } else { faulty }
+        if configuration.role == .observer { logger.info("running as an observer: following the chain, never voting") }
         if !faults.isEmpty { logger.warning("fault injection: this node misbehaves on purpose (a test of the others)") }
         let ledger = self.ledger
         let host = self.host
         let trustDigest = self.trustDigest
+        let dialer = self.dialer
+        let ownName = configuration.nodeName
         let metrics = self.metrics
         let mempool = self.mempool
         let chainHead = self.chainHead
@@ -159,12 +177,14 @@ public final class NodeRuntime: Sendable {
         ) { executed in
             metrics.blockFinalized(executed)
             chainHead.advance(to: executed.block.height)
-            Self.refreshTrust(ledger: ledger, host: host, digest: trustDigest, logger: logger)
+            Self.refreshTrust(
+                ledger: ledger, host: host, digest: trustDigest, dialer: dialer, rollover: rollover, ownName: ownName, logger: logger)
         }
         let driver = self.driver
         intake = PeerIntake(
             driver: driver, mempool: mempool, ledger: ledger, signer: signer, activity: peerActivity,
-            validators: { driver.currentValidators.withLock { $0 } }, logger: logger, rewriteServed: faults.outgoing)
+            validators: { driver.currentValidators.withLock { $0 } }, observers: { trustDigest.observers.withLock { $0 } }, logger: logger,
+            rewriteServed: faults.outgoing)
     }
 
     /// What peers would object to in this node's own identity, checked at start so the operator reads it in
@@ -208,15 +228,22 @@ public final class NodeRuntime: Sendable {
             lastCertificate: certificate, stateRoot: roots.stateRoot, receiptsRoot: roots.receiptsRoot)
     }
 
-    /// Rebuilds the peer trust when a block changed departments, validators or revocations, closing links
-    /// whose certificates no longer pass (DESIGN §5: revocation enforced on live links within one block).
-    static func refreshTrust(ledger: Ledger, host: PeerHost, digest: TrustDigest, logger: Logger) {
+    /// Rebuilds the peer trust and the nodes dialed when a block changed departments, validators,
+    /// revocations or the node registry, closing links whose certificates no longer pass (DESIGN §5:
+    /// revocation enforced on live links within one block) and dialing nodes that joined or moved.
+    static func refreshTrust(
+        ledger: Ledger, host: PeerHost, digest: TrustDigest, dialer: PeerDialer, rollover: CertificateRollover, ownName: String,
+        logger: Logger
+    ) {
         do {
-            guard let (trust, problems) = digest.rebuild(from: try ChainTrust.inputs(of: try ledger.view())) else { return }
+            let inputs = try ChainTrust.inputs(of: try ledger.view())
+            guard let (trust, problems) = digest.rebuild(from: inputs) else { return }
             for problem in problems { logger.error("peer trust: \(problem)") }
+            dialer.update(PeerDirectory.targets(ownName: ownName, inputs: inputs))
             for (link, refusal) in host.updateTrust(trust) {
                 logger.notice("closed link after a trust change", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
             }
+            rollover.apply(trust: trust, host: host)
         } catch {
             logger.error("cannot rebuild peer trust", metadata: ["error": "\(error)"])
         }
@@ -327,7 +354,17 @@ struct PeerService: Service {
                 "cannot listen for peers on \(configuration.p2p.host):\(configuration.p2p.port) (p2p.listen_port): \(error)")
         }
         node.logger.info("listening for peers", metadata: ["address": "\(address)"])
-        for peer in configuration.peers where peer.name != configuration.nodeName {
+        // The chain lists where registered nodes are (issue 16); configured peers and bootstrap addresses
+        // only get a node started before it holds a state that lists them.
+        var listed: Set<String> = []
+        do {
+            let targets = PeerDirectory.targets(ownName: configuration.nodeName, inputs: try ChainTrust.inputs(of: try node.ledger.view()))
+            listed = Set(targets.map(\.name))
+            node.dialer.update(targets)
+        } catch {
+            node.logger.error("cannot read the node registry; dialing configured peers only", metadata: ["error": "\(error)"])
+        }
+        for peer in configuration.peers where peer.name != configuration.nodeName && !listed.contains(peer.name) {
             node.host.dial(host: peer.host, port: peer.port, expecting: PeerIdentity(department: peer.department, nodeName: peer.name))
         }
         // Bootstrap addresses name no node: whichever node the chain trusts answers there (sbp node init).
@@ -390,6 +427,8 @@ final class TrustDigest: Sendable {
     let value = Mutex(Hash.zero)
     /// The trust last built, for the expiry timer (`checkCertificateExpiry(now:)`).
     let trust = Mutex(PeerTrust())
+    /// The registered observers, whose consensus messages the intake drops (they never count).
+    let observers = Mutex<Set<String>>([])
 
     /// Builds and keeps the trust of `inputs` when their digest differs from the last one built, and
     /// returns it with its problems; nil when nothing changed.
@@ -401,6 +440,7 @@ final class TrustDigest: Sendable {
         let (built, problems) = ChainTrust.make(from: inputs)
         value.withLock { $0 = inputs.digest }
         trust.withLock { $0 = built }
+        observers.withLock { $0 = inputs.observerNames }
         return (built, problems)
     }
 }

@@ -88,6 +88,8 @@ final class PeerIntake: Sendable {
     let signer: ConsensusSigner
     let activity: PeerActivity
     let validators: @Sendable () -> ValidatorSet
+    /// Names of the registered observers: their consensus messages never reach the replica.
+    let observers: @Sendable () -> Set<String>
     let logger: Logger
     let counters = IntakeCounters()
     private let workQueue = DispatchQueue(label: "sbp.intake", attributes: .concurrent)
@@ -112,8 +114,10 @@ final class PeerIntake: Sendable {
 
     init(
         driver: any IntakeSink, mempool: Mempool, ledger: Ledger, signer: ConsensusSigner, activity: PeerActivity,
-        validators: @escaping @Sendable () -> ValidatorSet, logger: Logger, rewriteServed: (@Sendable (Message) -> [Message])? = nil
+        validators: @escaping @Sendable () -> ValidatorSet, observers: @escaping @Sendable () -> Set<String> = { [] }, logger: Logger,
+        rewriteServed: (@Sendable (Message) -> [Message])? = nil
     ) {
+        self.observers = observers
         self.rewriteServed = rewriteServed
         self.driver = driver
         self.mempool = mempool
@@ -177,6 +181,18 @@ final class PeerIntake: Sendable {
         case .consensus(.fetchBlocks(let fromHeight, _)):
             // The `requester` field is not authenticated: the reply goes back on the link that asked.
             serve(from: fromHeight, on: link)
+        case .consensus(.blocks(let blocks)) where observers().contains(peer):
+            // An observer may serve state transfer: its blocks carry commit certificates the replica checks.
+            driver.post(.message(.blocks(blocks)), from: peer, bytes: bytes)
+        case .consensus(let consensus) where observers().contains(peer):
+            // DESIGN §5: an observer never votes or counts. Its key is in no validator set, so the replica
+            // would refuse the vote anyway; it is dropped here, before any signature check, and logged.
+            let dropped = counters.observerConsensusDropped.wrappingAdd(1, ordering: .relaxed).newValue
+            if dropped == 1 || dropped % NodeLimits.observerDropLogEvery == 0 {
+                logger.warning(
+                    "ignored a consensus message from an observer: observers never vote",
+                    metadata: ["peer": "\(link.identity)", "message": "\(PeerMessage.consensus(consensus).kind)", "ignored": "\(dropped)"])
+            }
         case .consensus(let consensus):
             preverify(consensus)
             driver.post(.message(consensus), from: peer, bytes: bytes)  // a full queue counts the drop
@@ -287,6 +303,8 @@ final class IntakeCounters: Sendable {
     let fetchRequestsRefused = Atomic<Int>(0)
     /// Links closed because their gossip carried a transaction with a bad signature.
     let badSignatureDisconnects = Atomic<Int>(0)
+    /// Consensus messages (votes, proposals, checkpoints, view changes) from observers, ignored.
+    let observerConsensusDropped = Atomic<Int>(0)
 }
 
 /// Per-peer bounds on the work one intake stage holds: a count and bytes for each peer.

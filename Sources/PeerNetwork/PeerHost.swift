@@ -32,8 +32,8 @@ public final class PeerHost: Sendable {
     let logger: Logger
     private let eventSink: AsyncStream<PeerEvent>.Continuation
     private let group: MultiThreadedEventLoopGroup
-    private let serverContext: NIOSSLContext
-    private let clientContext: NIOSSLContext
+    /// The TLS contexts presenting this node's certificate; replaced by `replaceCertificate(_:)`.
+    private let contexts: Mutex<(server: NIOSSLContext, client: NIOSSLContext)>
     private let trust: Mutex<PeerTrust>
     private let links = Mutex<[UInt64: PeerLink]>([:])
     private let nextLinkId = Atomic<UInt64>(1)
@@ -48,18 +48,32 @@ public final class PeerHost: Sendable {
         self.logger = logger
         (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(PeerNetworkLimits.eventsBufferedMax))
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        contexts = Mutex(try Self.contexts(presenting: configuration.certificate))
+    }
+
+    /// Server and client TLS contexts that present `certificate`.
+    private static func contexts(presenting certificate: IssuedCertificate) throws -> (server: NIOSSLContext, client: NIOSSLContext) {
         let chain = [
             NIOSSLCertificateSource.certificate(
-                try NIOSSLCertificate(bytes: PeerCertificates.derBytes(configuration.certificate.certificate), format: .der))
+                try NIOSSLCertificate(bytes: PeerCertificates.derBytes(certificate.certificate), format: .der))
         ]
-        let key = NIOSSLPrivateKeySource.privateKey(
-            try NIOSSLPrivateKey(bytes: Array(configuration.certificate.privateKeyPEM.utf8), format: .pem))
-        serverContext = try NIOSSLContext(
+        let key = NIOSSLPrivateKeySource.privateKey(try NIOSSLPrivateKey(bytes: Array(certificate.privateKeyPEM.utf8), format: .pem))
+        let server = try NIOSSLContext(
             configuration: Self.tlsConfiguration(.makeServerConfiguration(certificateChain: chain, privateKey: key)))
         var client = TLSConfiguration.makeClientConfiguration()
         client.certificateChain = chain
         client.privateKey = key
-        clientContext = try NIOSSLContext(configuration: Self.tlsConfiguration(client))
+        return (server, try NIOSSLContext(configuration: Self.tlsConfiguration(client)))
+    }
+
+    /// Presents `certificate` from now on and closes every open link, so that each is made again with it.
+    ///
+    /// A renewed certificate takes over when the chain registers it (issue 16, deliver 4): peers then
+    /// refuse the old one, and the node's dials and its peers' dials reconnect with the new one.
+    public func replaceCertificate(_ certificate: IssuedCertificate) throws {
+        let replacement = try Self.contexts(presenting: certificate)
+        contexts.withLock { $0 = replacement }
+        for link in openLinks { link.close(reason: .localClose) }
     }
 
     /// TLS 1.3 only; the peer must present a certificate, judged by `PeerTrust` in the verification callback.
@@ -104,22 +118,44 @@ public final class PeerHost: Sendable {
         return try await promise.futureResult.get()
     }
 
-    /// Keeps a link to `host:port` open until `shutdown()`, redialing with capped exponential back-off.
-    public func dial(host: String, port: Int, expecting expected: PeerIdentity? = nil) {
+    /// Keeps a link to `host:port` open until `shutdown()` or until the returned dial is cancelled,
+    /// redialing with capped exponential back-off.
+    ///
+    /// Nodes dial the peers the chain lists and re-read the list after every block that changes it
+    /// (issue 16): a node that moved or left is no longer dialed, and its old link is closed, with
+    /// `PeerDial.cancel()`.
+    @discardableResult
+    public func dial(host: String, port: Int, expecting expected: PeerIdentity? = nil) -> PeerDial {
+        dial([PeerAddress(host: host, port: port)], expecting: expected)
+    }
+
+    /// `dial(host:port:expecting:)` over several addresses of one node: a failed attempt moves to the next
+    /// address (a node may advertise up to four endpoints on chain), with the same back-off.
+    @discardableResult
+    public func dial(_ addresses: [PeerAddress], expecting expected: PeerIdentity? = nil) -> PeerDial {
+        let handle = PeerDial(addresses: addresses, expected: expected)
         let task = Task {
             var machine = ReconnectStateMachine(
                 delayMsInitial: configuration.reconnectDelayMsInitial, delayMsMax: configuration.reconnectDelayMsMax)
             var action = machine.start()
-            while !Task.isCancelled {
+            var attempt = 0
+            while !Task.isCancelled, !handle.isCancelled, !addresses.isEmpty {
+                let address = addresses[attempt % addresses.count]
                 switch action {
                 case .connect:
                     do {
-                        let link = try await connect(host: host, port: port, expecting: expected)
+                        let link = try await connect(host: address.host, port: address.port, expecting: expected)
                         machine.connected()
+                        guard handle.hold(link) else {
+                            link.close()
+                            return
+                        }
                         try? await link.closeFuture.get()
+                        handle.release()
                         action = machine.disconnected()
                     } catch {
-                        logger.debug("dial failed", metadata: ["peer": "\(host):\(port)", "error": "\(error)"])
+                        logger.debug("dial failed", metadata: ["peer": "\(address)", "error": "\(error)"])
+                        attempt = (attempt + 1) % addresses.count
                         action = machine.connectFailed()
                     }
                 case .scheduleConnect(let delayMs):
@@ -130,7 +166,9 @@ public final class PeerHost: Sendable {
                 }
             }
         }
+        handle.task.withLock { $0 = task }
         dialers.withLock { $0.append(task) }
+        return handle
     }
 
     private func configure(
@@ -143,8 +181,9 @@ public final class PeerHost: Sendable {
         }
         let tls: NIOSSLHandler =
             switch direction {
-            case .inbound: NIOSSLServerHandler(context: serverContext, customVerificationCallback: callback)
-            case .outbound: try NIOSSLClientHandler(context: clientContext, serverHostname: nil, customVerificationCallback: callback)
+            case .inbound: NIOSSLServerHandler(context: contexts.withLock { $0.server }, customVerificationCallback: callback)
+            case .outbound:
+                try NIOSSLClientHandler(context: contexts.withLock { $0.client }, serverHostname: nil, customVerificationCallback: callback)
             }
         try channel.pipeline.syncOperations.addHandlers([
             tls,

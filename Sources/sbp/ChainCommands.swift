@@ -101,3 +101,24 @@ struct ValidatorsCommand: AsyncParsableCommand {
         return lines
     }
 }
+
+/// `sbp nodes`: every registered node with its role and the endpoints peers dial (`membership_getNodes`).
+struct NodesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nodes", abstract: "Every registered node: validators and observers, with the endpoints on chain that peers dial.")
+    @OptionGroup var read: ReadOptions
+
+    func run() async throws {
+        let nodes = try await read.client.call("membership_getNodes")
+        switch read.output {
+        case .json: print(nodes.rendered())
+        case .text:
+            for node in nodes.array ?? [] {
+                let endpoints = (node["endpoints"]?.array ?? []).compactMap(\.text)
+                print(
+                    "\(node["name"]?.text ?? "?")  \(node["department"]?.text ?? "?")  \(node["role"]?.text ?? "?")  "
+                        + (endpoints.isEmpty ? "(no endpoints on chain)" : endpoints.joined(separator: " ")))
+            }
+        }
+    }
+}

@@ -104,7 +104,15 @@ struct ProposeAddValidator: AsyncParsableCommand {
     }
 
     func change() throws -> ProposalChange {
-        if let request { return try NodeRegistration.load(file: request).proposalChange }
+        if let request {
+            let registration = try NodeRegistration.load(file: request)
+            guard registration.role == .validator else {
+                throw CommandError(
+                    "\(request) registers an observer, which needs no vote: its admin runs `sbp node register-observer --registration \(request)`"
+                )
+            }
+            return registration.proposalChange
+        }
         let tls = try CertificatePEM.read(tlsCertificate ?? "", what: "TLS certificate")
         return .addValidator(
             name: try checkedIdentifier(name ?? "", option: "--name"),

@@ -5,7 +5,11 @@ import Node
 /// `sbp node`: run a node.
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "Run an SBP node.", subcommands: [NodeStartCommand.self, NodeInitCommand.self])
+        commandName: "node", abstract: "Run an SBP node; register your department's nodes and their endpoints.",
+        subcommands: [
+            NodeStartCommand.self, NodeInitCommand.self, NodeSetEndpoints.self, NodeRegisterObserver.self, NodeRemoveObserver.self,
+            NodeRenewCertificate.self, NodeRotateObserver.self,
+        ])
 }
 
 /// `sbp node start --home DIR`: runs one node from `DIR/config.toml` until SIGTERM or SIGINT.

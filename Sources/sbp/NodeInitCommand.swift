@@ -15,7 +15,7 @@ struct NodeInitCommand: ParsableCommand {
             keys.keystore_password_file), NODEDIR/tls.crt and tls.key, a copy of the genesis and contracts, \
             and NODEDIR/registration.json. Send only registration.json to the network: an admin proposes it \
             with `sbp governance propose add-validator --request FILE`. The node listens on --endpoint and \
-            first dials the --bootstrap addresses. Only validators exist as a role so far.
+            first dials the --bootstrap addresses. With --role observer the node follows the chain and serves             JSON-RPC without voting; its own department's admin registers it with             `sbp node register-observer --registration FILE` (no vote).
             """)
 
     @Option(help: ArgumentHelp("The department directory made by `sbp department init`.", valueName: "dir")) var department: String
@@ -32,13 +32,16 @@ struct NodeInitCommand: ParsableCommand {
     @Option(help: "Days the TLS certificate stays valid.") var certificateValidityDays = NodeLimits.certificateValidityDaysDefault
     @OptionGroup var keys: SetupKeyOptions
     @Option(help: "Output format: text or json (the registration).") var output: OutputFormat = .text
+    @Option(help: "validator (joins by a governance vote) or observer (registered by its department, never votes).")
+    var role: NodeRegistration.Role = .validator
 
     func run() throws {
-        let registration = try NodeInitializer.run(
-            NodeOptions(
-                departmentDirectory: department, name: name, genesisFile: genesis, endpoint: endpoint, bootstrap: bootstrap,
-                rpcHost: rpcHost, rpcPort: rpcPort, outputDirectory: out, certificateValidityDays: certificateValidityDays,
-                keyStorage: try keys.keyStorage()))
+        var options = NodeOptions(
+            departmentDirectory: department, name: name, genesisFile: genesis, endpoint: endpoint, bootstrap: bootstrap,
+            rpcHost: rpcHost, rpcPort: rpcPort, outputDirectory: out, certificateValidityDays: certificateValidityDays,
+            keyStorage: try keys.keyStorage())
+        options.role = role
+        let registration = try NodeInitializer.run(options)
         switch output {
         case .json: FileHandle.standardOutput.write(Data(try JSONEncoder().encode(registration)))
         case .text:

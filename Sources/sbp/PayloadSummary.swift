@@ -22,6 +22,7 @@ enum PayloadSummary {
                 return ["contract": .string(call.contract.description), "method": method.map(JSON.string) ?? .null]
             case .account: return account(try AccountAction(canonicalBytes: payload))
             case .governance: return governance(try GovernanceAction(canonicalBytes: payload))
+            case .node: return node(try NodeAction(canonicalBytes: payload))
             }
         } catch {
             return ["error": .string("the payload does not decode as kind \(kind): \(error)")]
@@ -34,6 +35,17 @@ enum PayloadSummary {
         case .suspend(let address): ["action": "suspend", "address": .string(address.description)]
         case .reinstate(let address): ["action": "reinstate", "address": .string(address.description)]
         case .setRoles(let address, let roles): ["action": "setRoles", "address": .string(address.description), "roles": roleList(roles)]
+        }
+    }
+
+    static func node(_ action: NodeAction) -> JSON {
+        switch action {
+        case .registerObserver(let name, _, let endpoints):
+            ["action": "registerObserver", "name": .string(name), "endpoints": .array(endpoints.map(JSON.string))]
+        case .removeObserver(let name): ["action": "removeObserver", "name": .string(name)]
+        case .rotateObserver(let name, _): ["action": "rotateObserver", "name": .string(name)]
+        case .setEndpoints(let name, let endpoints):
+            ["action": "setEndpoints", "name": .string(name), "endpoints": .array(endpoints.map(JSON.string))]
         }
     }
 

@@ -79,6 +79,14 @@ struct GenesisTests {
             "validator key not hex", { doc in editArray(&doc, "validators", 2) { $0["consensusPublicKey"] = "xyz" } },
             "validators[2].consensusPublicKey"
         ),
+        (
+            "validator endpoint without a port", { doc in editArray(&doc, "validators", 1) { $0["endpoints"] = ["10.0.0.2"] } },
+            "validators[1].endpoints"
+        ),
+        (
+            "five validator endpoints", { doc in editArray(&doc, "validators", 0) { $0["endpoints"] = (1...5).map { "a:\($0)" } } },
+            "validators[0].endpoints"
+        ),
         ("bad account address", { doc in editArray(&doc, "accounts", 0) { $0["address"] = "0x12" } }, "accounts[0].address"),
         ("unknown role", { doc in editArray(&doc, "accounts", 1) { $0["roles"] = ["king"] } }, "accounts[1].roles[0]"),
         ("window below 2K", { doc in editObject(&doc, "consensus") { $0["watermarkWindow"] = 10 } }, "consensus.watermarkWindow"),

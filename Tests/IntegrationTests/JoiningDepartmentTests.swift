@@ -12,6 +12,10 @@ import Testing
 /// --request`, then `add-validator --request` proposed by LD's own admin). `ld-1` starts from genesis,
 /// catches up by state transfer and votes; then a founder is killed, and with n = 5 (quorum 4) every
 /// later block needs ld-1's commit. No node is restarted.
+///
+/// ld-1 is given one bootstrap address: the founders' endpoints are chain state (genesis lists them), so
+/// it dials every founder from its own copy of the chain; once LD's admin puts ld-1's endpoint on chain
+/// (`sbp node set-endpoints`, no vote), every founder dials it too (issue 16, deliver 2).
 extension IntegrationTests {
     @Test(
         "a department made on its own machine is voted in, its validator syncs from genesis and keeps the chain committing when a founder dies",
@@ -69,6 +73,19 @@ extension IntegrationTests {
         #expect(!ldStatus.syncing, "\(ldStatus)")
         #expect(caughtUp >= activation - 1, "the founders are at \(caughtUp) with ld-1 active from \(activation)")
 
+        // LD's admin puts ld-1's endpoint on chain: every founder dials it from chain state, none restarts.
+        let endpoint = "127.0.0.1:\(network.ports.p2pPort(ldIndex))"
+        let endpoints = try await cli.json(
+            ["node", "set-endpoints", "ld-1", "--endpoint", endpoint, "--key", machine + "/ld/accounts/ld-admin.key"])
+        try #require(endpoints["status"] as? String == "success", "\(endpoints)")
+        try await eventually("every founder dials ld-1 at the endpoint on chain", within: progressTimeout) {
+            founders.allSatisfy { !network.nodes[$0].logLines(containing: "dialing a node listed on chain", "ld-1", endpoint).isEmpty }
+        }
+        let listed = try await cli.run(["nodes", "--rpc", cli.rpcURL, "--output", "json"])
+        let nodes = try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]]
+        #expect(
+            nodes?.first { $0["name"] as? String == "ld-1" }?["endpoints"] as? [String] == [endpoint], "sbp nodes: \(listed.summary)")
+
         // With a founder dead, four of five remain: every block from here on is certified with ld-1's vote.
         try await network.nodes[killedFounder].kill()
         let survivors = [0, 1, 2, ldIndex]
@@ -84,8 +101,8 @@ extension IntegrationTests {
         try await requireCommittedOnce(accepted, network: network, receiptsFrom: 0, agreeing: survivors)
     }
 
-    /// Runs LD's side in `machine`: `sbp department init` and `sbp node init` for ld-1 with the founders'
-    /// addresses to dial; registers ld-1 with the network's processes (not started) and returns its index.
+    /// Runs LD's side in `machine`: `sbp department init` and `sbp node init` for ld-1 with one founder's
+    /// address to dial first; registers ld-1 with the network's processes (not started) and returns its index.
     static func makeLabourDepartment(_ network: TestNetwork, machine: String) async throws -> Int {
         try FileManager.default.createDirectory(atPath: machine + "/genesis", withIntermediateDirectories: true)
         // The network publishes its genesis with the contracts beside it; LD copies them to its machine.
@@ -97,7 +114,7 @@ extension IntegrationTests {
             arguments: ["department", "init", "--id", "LD", "--name", "Labour Department", "--out", machine + "/ld", "--plaintext-keys"])
         let slot = 0
         let index = network.nodes.count + slot
-        let bootstrap = network.nodes.indices.map { "127.0.0.1:\(network.ports.p2pPort($0))" }.joined(separator: ",")
+        let bootstrap = "127.0.0.1:\(network.ports.p2pPort(0))"
         _ = try await HelperExecutable.runOffPool(
             network.sbp,
             arguments: [

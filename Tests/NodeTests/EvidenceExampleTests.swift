@@ -156,6 +156,44 @@ import Testing
         return (exit.status, String(decoding: data, as: UTF8.self))
     }
 
+    /// Validators' endpoints (issue 16) enter the genesis hash only when listed, and the Python reading of
+    /// docs/evidence.md §4 hashes them exactly as `Genesis.hash` does.
+    @Test func pythonHashesGenesisEndpointsAlike() async throws {
+        let plain = try Genesis.load(json: Array(try Data(contentsOf: Self.genesisFile)))
+        var listed = plain
+        listed.validators[0].endpoints = ["10.0.0.1:26656", "[fd00::1]:26656"]
+        listed.validators[2].endpoints = []
+        listed.validators[3].endpoints = ["dh-1.example.gov:26659"]
+        try listed.validate()
+        var empty = plain
+        empty.validators[1].endpoints = []
+        #expect(empty.hash == plain.hash, "an empty list hashes like none")
+        #expect(listed.hash != plain.hash)
+        let directory = NSTemporaryDirectory() + "sbp-genesis-python-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let script = FixtureChain.repositoryRoot.appendingPathComponent("Tools/verify-evidence.py").path
+        let program = """
+            import importlib.util, json, sys
+            spec = importlib.util.spec_from_file_location("verify_evidence", sys.argv[1])
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            for path in sys.argv[2:]:
+                print(module.tagged("sbp/genesis", module.genesis_encoding(json.load(open(path)))).hex())
+            """
+        var paths: [String] = []
+        for (index, genesis) in [plain, listed].enumerated() {
+            let path = directory + "/genesis-\(index).json"
+            try JSONEncoder().encode(genesis).write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        let python = URL(fileURLWithPath: "/usr/bin/python3")
+        let arguments = ["-c", program, script] + paths
+        let result = try await withBlockingWork { try Self.run(python, arguments) }
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.split(separator: "\n").map(String.init) == [plain.hash.hex, listed.hash.hex])
+    }
+
     /// The independent Python reading of docs/evidence.md (`Tools/verify-evidence.py`, standard library
     /// only, its own secp256k1 recovery) agrees with this verifier, and refuses a changed byte.
     @Test func anIndependentPythonVerifierAgrees() async throws {

@@ -18,6 +18,7 @@ struct FixedNodeHost: NodeRPCHost {
     var consensusAddress: Address
     var driverStatus: DriverStatus
     var isReady = true
+    var role = NodeRole.validator
 
     func peers() -> [PeerInfo] { [] }
     func transactionsAdmitted() {}
@@ -28,6 +29,7 @@ final class ThreadRecordingHost: NodeRPCHost {
     let nodeName = "td-node-1"
     let consensusAddress: Address
     let isReady = true
+    let role = NodeRole.validator
     /// Each call's thread name and whether the thread belongs to an RPC work executor.
     let threads = Mutex<[(name: String, isWorker: Bool)]>([])
 

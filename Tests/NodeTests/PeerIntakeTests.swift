@@ -113,4 +113,41 @@ struct PeerIntakeTests {
         #expect(intake.counters.badSignatureDisconnects.load(ordering: .relaxed) == 1)
         #expect(sink.posted.withLock { $0.contains { if case .transactionsArrived = $0.0 { true } else { false } } })
     }
+
+    @Test("a validator ignores and counts every consensus message from an observer; the same from a validator reaches the replica")
+    func observerConsensusMessagesNeverCount() async throws {
+        let harness = try MempoolHarness()
+        let sink = RecordingSink(chainId: harness.chain.chainId)
+        let validators = try #require(try harness.ledger.view().epochs().validators(at: 1))
+        let intake = PeerIntake(
+            driver: sink, mempool: harness.mempool, ledger: harness.ledger, signer: ConsensusSigner(key: PrivateKey()),
+            activity: PeerActivity(), validators: { validators }, observers: { ["td-observer"] }, logger: Logger(label: "test"))
+        let observerKey = PrivateKey()
+        func signed<Payload: SignablePayload>(_ payload: Payload) -> Signed<Payload> {
+            // Signed by the observer's own key and claiming validator 0's index: a vote it must never get counted.
+            Signed(payload: payload, signer: 0, signature: observerKey.sign(payload.signingDigest(chainId: harness.chain.chainId)))
+        }
+        let messages: [Message] = [
+            .prepare(signed(Prepare(view: 0, height: 1, digest: .zero))),
+            .commit(signed(Commit(view: 0, height: 1, digest: .zero))),
+            .checkpoint(signed(Checkpoint(height: 1, blockHash: .zero, stateRoot: .zero))),
+        ]
+        let observer = RecordingLink("td-observer")
+        let validator = RecordingLink("epd-1")
+        for message in messages {
+            intake.enqueue(Self.frame(.consensus(message)), from: observer)
+            intake.enqueue(Self.frame(.consensus(message)), from: validator)
+        }
+        await intake.drained("td-observer")
+        await intake.drained("epd-1")
+        let posted = sink.posted.withLock { $0 }
+        #expect(!posted.contains { $0.1 == "td-observer" }, "nothing of the observer's reaches the replica")
+        #expect(posted.filter { $0.1 == "epd-1" }.count == messages.count, "a validator's messages do (the check bites)")
+        #expect(intake.counters.observerConsensusDropped.load(ordering: .relaxed) == messages.count)
+        #expect(observer.closedReason.withLock { $0 } == nil, "an observer is not cut off: it still receives blocks")
+        // An observer may still ask for blocks.
+        intake.enqueue(Self.frame(.consensus(.fetchBlocks(fromHeight: 1, requester: 0xFFFF))), from: observer)
+        await intake.drained("td-observer")
+        #expect(intake.counters.observerConsensusDropped.load(ordering: .relaxed) == messages.count)
+    }
 }

@@ -144,6 +144,40 @@ import Testing
         try await server.shutdown()
     }
 
+    @Test("A dial over several addresses moves past one where nothing listens")
+    func dialFailsOver() async throws {
+        let (server, port) = try await Self.server()
+        let (unused, unusedPort) = try await Self.server()
+        try await unused.shutdown()  // nothing listens there any more
+        let client = try Self.host(Fixtures.shared.immd1)
+        client.dial([PeerAddress(host: "127.0.0.1", port: unusedPort), PeerAddress(host: "127.0.0.1", port: port)])
+        let link = try await server.next { if case .linkUp(let link) = $0 { link } else { nil } }
+        #expect(link.identity == PeerIdentity(department: "IMMD", nodeName: "immd-1"))
+        try await client.shutdown()
+        try await server.shutdown()
+    }
+
+    @Test("A cancelled dial closes its link and does not redial")
+    func cancelledDialStops() async throws {
+        let (server, port) = try await Self.server()
+        let client = try Self.host(Fixtures.shared.immd1)
+        let dial = client.dial(host: "127.0.0.1", port: port)
+        _ = try await server.next { if case .linkUp(let link) = $0 { link } else { nil } }
+        dial.cancel()
+        _ = try await server.next { if case .linkDown = $0 { true } else { nil } }
+        #expect(dial.isCancelled)
+        // The dial redials 10 ms after a drop; a probe from another node, started now, links up only after
+        // that would have happened, and the server's next link must be the probe's.
+        let probe = try Self.host(Fixtures.shared.td2)
+        _ = try await within { try await probe.connect(host: "127.0.0.1", port: port) }
+        let next = try await server.next { event -> PeerLink? in if case .linkUp(let link) = event { link } else { nil } }
+        #expect(next.identity == PeerIdentity(department: "TD", nodeName: "td-2"), "the cancelled dial reconnected")
+        #expect(client.openLinks.isEmpty)
+        try await probe.shutdown()
+        try await client.shutdown()
+        try await server.shutdown()
+    }
+
     @Test("A message larger than a frame is refused to the sender with a typed error, the link stays up")
     func oversizeSend() async throws {
         let (server, port) = try await Self.server()

@@ -326,6 +326,11 @@ actor FakeBackend: RPCBackend {
         }
     }
 
+    func nodes() async throws(RPCBackendError) -> [NodeInfo] {
+        try checkFailure()
+        return Fixtures.validators.validators.map { NodeInfo(name: $0.name, department: $0.department, role: "validator", endpoints: []) }
+    }
+
     func account(_ address: Address) async throws(RPCBackendError) -> AccountInfo? {
         try checkFailure()
         guard address == Fixtures.address(0xa1) else { return nil }

@@ -119,6 +119,23 @@ struct DepartmentJoinTests {
             #expect(
                 addValidator
                     == .addValidator(name: "ld-1", department: "LD", consensusKey: consensus.publicKey.compressed, tlsCertificate: tlsPEM))
+
+            // Renewing ld-1's certificate (deliver 4) opens LD's CA and ld-1's config, writes only tls-next.*, and
+            // reads neither the consensus key nor the live TLS key.
+            let nodeFilesBefore = try Self.snapshot(labour + "/ld-1")
+            let renewal = try Self.traced(
+                ["node", "renew-certificate", "--department", labour + "/ld", "--home", labour + "/ld-1"], log: root + "/renew.trace",
+                under: root)
+            try #require(renewal.status == 0, "\(renewal.standardError)")
+            let renewalStray = renewal.opened.filter {
+                !departmentReads.contains($0) && $0 != labour + "/ld-1/config.toml"
+                    && !(Self.inside($0, labour + "/ld-1") && ($0 as NSString).lastPathComponent.contains("tls-next"))
+            }
+            #expect(renewalStray.isEmpty, "renew-certificate opened \(renewalStray)")
+            var nodeFilesAfter = try Self.snapshot(labour + "/ld-1")
+            #expect(nodeFilesAfter.removeValue(forKey: "tls-next.crt") != nil && nodeFilesAfter.removeValue(forKey: "tls-next.key") != nil)
+            #expect(nodeFilesAfter == nodeFilesBefore, "the live certificate, its key and the consensus key are untouched")
+            #expect(try Self.snapshot(labour + "/ld") == departmentFiles, "renewal wrote nothing in the department directory")
         }
     }
 

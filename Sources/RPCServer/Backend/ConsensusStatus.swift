@@ -66,6 +66,8 @@ public struct ConsensusStatus: Hashable, Sendable {
     public var lastCommitAgeMs: UInt64?
     /// Every connected peer with the age of its last message.
     public var peers: [PeerInfo]
+    /// `validator` or `observer`: what the node's configuration makes it; an observer never votes.
+    public var role: String = "validator"
 
     public init(
         height: UInt64, view: UInt64, phase: ConsensusPhase, primaryIndex: Int, primaryName: String, validatorIndex: Int?, syncing: Bool,

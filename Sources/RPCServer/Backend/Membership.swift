@@ -20,6 +20,23 @@ public struct DepartmentInfo: Hashable, Sendable {
     }
 }
 
+/// A node the chain registers (`membership_getNodes`): a validator or an observer, and where peers reach it.
+public struct NodeInfo: Hashable, Sendable {
+    public var name: String
+    public var department: String
+    /// `validator` or `observer` (`NodeRole.description`).
+    public var role: String
+    /// `host:port` addresses its department advertises on chain; empty when it advertises none.
+    public var endpoints: [String]
+
+    public init(name: String, department: String, role: String, endpoints: [String]) {
+        self.name = name
+        self.department = department
+        self.role = role
+        self.endpoints = endpoints
+    }
+}
+
 /// A registered account (`membership_getAccount`).
 public struct AccountInfo: Hashable, Sendable {
     public var address: Address

@@ -15,6 +15,8 @@ public struct NodeStatus: Hashable, Sendable {
     public var peersConnected: Int
     /// Whether the node is catching up by state transfer rather than following consensus.
     public var syncing: Bool
+    /// `validator` or `observer`: what the node's configuration makes it (`node.role`).
+    public var role: String = "validator"
 
     public init(
         chainId: String, nodeId: String, latestHeight: UInt64, latestHash: Hash, view: UInt64, peersConnected: Int, syncing: Bool

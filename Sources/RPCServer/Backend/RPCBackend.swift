@@ -121,6 +121,9 @@ public protocol RPCBackend: Sendable {
     /// Every department, in registration order.
     func departments() async throws(RPCBackendError) -> [DepartmentInfo]
 
+    /// Every registered node: the current validators in set order, then the observers in order registered.
+    func nodes() async throws(RPCBackendError) -> [NodeInfo]
+
     /// A registered account, or nil when `address` is not one.
     func account(_ address: Address) async throws(RPCBackendError) -> AccountInfo?
 

@@ -253,6 +253,7 @@ extension RPCJSON {
             },
             "lastCommitAgeMs": optional(status.lastCommitAgeMs, uint64),
             "peers": .array(status.peers.map(peer)),
+            "role": .string(status.role),
         ])
     }
 
@@ -273,6 +274,16 @@ extension RPCJSON {
             "adminKeys": .array(department.adminKeys.map(bytes)),
             "caCertificate": .string(department.caCertificate),
             "validators": .array(department.validators.map(JSONValue.string)),
+        ])
+    }
+
+    /// A registered node.
+    public static func node(_ node: NodeInfo) -> JSONValue {
+        .object([
+            "name": .string(node.name),
+            "department": .string(node.department),
+            "role": .string(node.role),
+            "endpoints": .array(node.endpoints.map(JSONValue.string)),
         ])
     }
 

@@ -153,6 +153,7 @@ public enum RPCJSON {
             "view": uint64(status.view),
             "peersConnected": .number(status.peersConnected),
             "syncing": .bool(status.syncing),
+            "role": .string(status.role),
         ])
     }
 
@@ -165,6 +166,7 @@ public enum RPCJSON {
         case .call: return "call"
         case .governance: return "governance"
         case .account: return "account"
+        case .node: return "node"
         }
     }
 

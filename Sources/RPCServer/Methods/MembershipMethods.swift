@@ -12,6 +12,21 @@ enum MembershipMethods {
         .array(try await context.ask { backend throws(RPCBackendError) in try await backend.departments() }.map(RPCJSON.department))
     }
 
+    static let getNodes = RPCMethod(
+        name: "membership_getNodes",
+        summary:
+            "Every registered node: the validators of the current set, then the observers, with the endpoints their departments advertise.",
+        description: "Nodes dial each other at these endpoints, read from chain state after every block that changes them, so "
+            + "a node that joins, moves or leaves needs no restart. A department admin sets its nodes' endpoints and registers "
+            + "its observers with node transactions (sbp node set-endpoints, register-observer); validators join only by a "
+            + "governance vote. Not paginated: the chain registers at most 512 nodes besides 256 validators.",
+        params: [],
+        result: RPCResultDescriptor(name: "nodes", summary: "The nodes.", schema: RPCSchemas.array(of: RPCSchemas.reference("Node"))),
+        errors: [.internalError]
+    ) { _, context throws(RPCError) in
+        .array(try await context.ask { backend throws(RPCBackendError) in try await backend.nodes() }.map(RPCJSON.node))
+    }
+
     static let getAccount = RPCMethod(
         name: "membership_getAccount",
         summary: "A registered account: its department, roles, whether it is suspended, and the nonce its next transaction needs.",

@@ -129,6 +129,7 @@ public enum RPCSchemas {
             [
                 "chainId": string, "nodeId": string, "latestHeight": reference("Uint64"), "latestHash": reference("Hash"),
                 "view": reference("Uint64"), "peersConnected": nonNegativeInteger, "syncing": boolean,
+                "role": enumeration(["validator", "observer"]),
             ]),
         "Cursor": .object([
             "title": .string("Cursor"), "type": .string("string"), "maxLength": .number(RPCLimits.cursorCharactersMax),
@@ -267,6 +268,7 @@ public enum RPCSchemas {
                     object("ViewChangeRecord", ["view": reference("Uint64"), "reason": string, "ageMs": reference("Uint64")])),
                 "lastCommitAgeMs": nullable(reference("Uint64")),
                 "peers": array(of: reference("PeerInfo")),
+                "role": enumeration(["validator", "observer"]),
             ]),
         "NetworkParameters": object(
             "NetworkParameters",
@@ -279,6 +281,12 @@ public enum RPCSchemas {
             [
                 "id": string, "name": string, "adminKeys": array(of: reference("Bytes")), "caCertificate": string,
                 "validators": array(of: string),
+            ]),
+        "Node": object(
+            "Node",
+            [
+                "name": string, "department": string, "role": enumeration(["validator", "observer"]),
+                "endpoints": array(of: string),
             ]),
         "Account": object(
             "Account",

@@ -1,0 +1,80 @@
+import ChainTypes
+import Foundation
+import Logging
+import PeerNetwork
+import Synchronization
+
+/// Moves the node to its renewed TLS certificate once the chain registers it (issue 16, deliver 4).
+///
+/// `sbp node renew-certificate` writes `tls-next.crt` and `tls-next.key` beside the live pair; a validator's
+/// department rotates it in with `rotateValidator`, an observer's with `sbp node rotate-observer`. After
+/// every block that changes the peer trust the node checks whether the trust now names it by the renewed
+/// certificate; if so it presents that certificate (its links re-open with it, `PeerHost.replaceCertificate`)
+/// and moves the files into place, keeping the old pair as `tls-previous.*`. Peers refuse the old
+/// certificate from the same block, so no restart is needed anywhere.
+final class CertificateRollover: Sendable {
+    let configuration: NodeConfiguration
+    let logger: Logger
+    /// The fingerprint of the certificate last taken up, so a failed file move never makes it re-apply.
+    private let applied = Mutex<Hash?>(nil)
+
+    init(configuration: NodeConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The renewed certificate when it exists and `trust` registers it as this node; nil otherwise.
+    func registeredNext(in trust: PeerTrust, at now: Date) -> IssuedCertificate? {
+        guard FileManager.default.fileExists(atPath: configuration.nextTLSCertificateFile) else { return nil }
+        let next: IssuedCertificate
+        do {
+            next = try NodeConfiguration.loadTLSCertificate(
+                certificateFile: configuration.nextTLSCertificateFile, keyFile: configuration.nextTLSKeyFile)
+        } catch {
+            logger.warning("cannot read the renewed TLS certificate", metadata: ["error": "\(error)"])
+            return nil
+        }
+        guard let identity = try? trust.identify(next.certificate, at: now),
+            identity == PeerIdentity(department: configuration.department, nodeName: configuration.nodeName)
+        else { return nil }
+        return next
+    }
+
+    /// Switches `host` to the renewed certificate if the chain registers it; true when it did.
+    @discardableResult
+    func apply(trust: PeerTrust, host: PeerHost, now: Date = Date()) -> Bool {
+        guard let next = registeredNext(in: trust, at: now) else { return false }
+        let fingerprint = PeerTrust.fingerprint(of: next.certificate)
+        guard applied.withLock({ $0 }) != fingerprint else { return false }
+        do {
+            try host.replaceCertificate(next)
+        } catch {
+            logger.error("cannot present the renewed TLS certificate", metadata: ["error": "\(error)"])
+            return false
+        }
+        applied.withLock { $0 = fingerprint }
+        moveFiles()
+        logger.notice("moved to the renewed TLS certificate the chain registers", metadata: ["fingerprint": "\(fingerprint)"])
+        return true
+    }
+
+    /// `tls.*` → `tls-previous.*`, `tls-next.*` → `tls.*`, so a restart presents the renewed certificate.
+    private func moveFiles() {
+        let keys = configuration.keys
+        let moves = [
+            (keys.tlsCertificateFile, NodeConfiguration.sibling(of: keys.tlsCertificateFile, named: "tls-previous.crt")),
+            (keys.tlsKeyFile, NodeConfiguration.sibling(of: keys.tlsKeyFile, named: "tls-previous.key")),
+            (configuration.nextTLSCertificateFile, keys.tlsCertificateFile),
+            (configuration.nextTLSKeyFile, keys.tlsKeyFile),
+        ]
+        for (source, target) in moves {
+            do {
+                if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
+                try FileManager.default.moveItem(atPath: source, toPath: target)
+            } catch {
+                logger.error(
+                    "cannot move a TLS file after renewal", metadata: ["from": "\(source)", "to": "\(target)", "error": "\(error)"])
+            }
+        }
+    }
+}
