@@ -72,13 +72,13 @@ export function seconds(value) {
   return h("span", {}, time(n * 1000), h("span", { class: "muted" }, ` (${number(value)} s)`));
 }
 
-/** "5 s ago", "3 min ago", "in 2 days". */
+/** "5 s ago", "3 min ago", "in 2 days", "56 years ago". */
 export function ago(ms) {
   const seconds = Math.round((Date.now() - ms) / 1000);
   const size = Math.abs(seconds);
   const [amount, unit] =
     size < 60 ? [size, "s"] : size < 3600 ? [Math.round(size / 60), "min"] : size < 86400 ? [Math.round(size / 3600), "h"]
-      : [Math.round(size / 86400), "days"];
+      : size < 2 * 365 * 86400 ? [Math.round(size / 86400), "days"] : [Math.round(size / (365.25 * 86400)), "years"];
   return seconds >= 0 ? `${amount} ${unit} ago` : `in ${amount} ${unit}`;
 }
 

@@ -6,7 +6,8 @@ import Testing
 ///
 /// The script waits on conditions in the page with deadlines: the overview shows the block that commits a
 /// new licence (WebSocket `newHeads`), searching the licence id opens its page, the verify page says
-/// holder mismatch, valid and, after `sbp licence suspend`, suspended; every other page renders without an
+/// holder mismatch, valid and, after `sbp licence suspend`, suspended; a certificate's document file
+/// chosen in the page is valid and another file is not; every other page renders without an
 /// error or a Content-Security-Policy violation. `SBP_EXPLORER_SCREENSHOTS=DIR` keeps a PNG of each page
 /// (how docs/explorer/ is made).
 extension IntegrationTests {

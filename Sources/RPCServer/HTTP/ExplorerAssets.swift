@@ -707,6 +707,7 @@ h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 .mono, code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; overflow-wrap: anywhere; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .75rem; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: .75rem; background: var(--panel); }
+.card > h2:first-child { margin-top: 0; }
 .card .label { color: var(--muted); font-size: .85rem; }
 .card .value { font-size: 1.35rem; font-weight: 600; overflow-wrap: anywhere; }
 .table-wrap { overflow-x: auto; }
@@ -822,13 +823,13 @@ export function seconds(value) {
   return h("span", {}, time(n * 1000), h("span", { class: "muted" }, ` (${number(value)} s)`));
 }
 
-/** "5 s ago", "3 min ago", "in 2 days". */
+/** "5 s ago", "3 min ago", "in 2 days", "56 years ago". */
 export function ago(ms) {
   const seconds = Math.round((Date.now() - ms) / 1000);
   const size = Math.abs(seconds);
   const [amount, unit] =
     size < 60 ? [size, "s"] : size < 3600 ? [Math.round(size / 60), "min"] : size < 86400 ? [Math.round(size / 3600), "h"]
-      : [Math.round(size / 86400), "days"];
+      : size < 2 * 365 * 86400 ? [Math.round(size / 86400), "days"] : [Math.round(size / (365.25 * 86400)), "years"];
   return seconds >= 0 ? `${amount} ${unit} ago` : `in ${amount} ${unit}`;
 }
 
