@@ -176,8 +176,23 @@ async function blockPage(which) {
     ]),
     h("h2", {}, `Transactions (${block.transactionCount})`),
     block.transactionCount === 0 ? h("p", { class: "muted" }, "This block holds no transactions.")
-      : table(["#", "Hash", "Sender", "Kind"], (block.transactions ?? []).map((tx, index) =>
-        [String(index), link.tx(tx.hash), link.account(tx.sender), tx.kind]), "Transactions"));
+      : table(["#", "Hash", "Sender", "What"], await Promise.all((block.transactions ?? []).map(async (tx, index) =>
+        [String(index), link.tx(tx.hash), link.account(tx.sender), await summary(tx)])), "Transactions"));
+}
+
+/** A transaction in a few words: a call's method and first argument, an account or governance action. */
+async function summary(tx) {
+  try {
+    const payload = await decodePayload(tx.kind, tx.payload, interfaceFor);
+    if (tx.kind === "call") {
+      const first = payload.arguments ? Object.values(payload.arguments)[0] : undefined;
+      return `call ${payload.method ?? "?"}${typeof first === "string" && first.length <= 64 ? ` ${first}` : ""}`;
+    }
+    if (tx.kind === "deploy") return `deploy ${payload.name}`;
+    return `${tx.kind} ${payload.action ?? ""}`.trim();
+  } catch {
+    return tx.kind;
+  }
 }
 
 // ---- Transaction ----------------------------------------------------------------------------------------

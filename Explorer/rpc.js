@@ -69,6 +69,7 @@ export function followHeads(onHeader, onState) {
       }
       if (message.id === 1) {
         if (message.error) {
+          if (message.error.code === -32003) cursor = null;
           onState("reconnecting", message.error.message);
           socket.close();
           return;
@@ -81,6 +82,8 @@ export function followHeads(onHeader, onState) {
       if (message.method !== "subscription") return;
       const note = message.params;
       if (note.error) {
+        // A cursor below the node's retained history (-32003) cannot be resumed: start again from the head.
+        if (note.error.code === -32003) cursor = null;
         onState("reconnecting", note.error.message);
         socket.close();
         return;

@@ -185,8 +185,23 @@ async function blockPage(which) {
     ]),
     h("h2", {}, `Transactions (${block.transactionCount})`),
     block.transactionCount === 0 ? h("p", { class: "muted" }, "This block holds no transactions.")
-      : table(["#", "Hash", "Sender", "Kind"], (block.transactions ?? []).map((tx, index) =>
-        [String(index), link.tx(tx.hash), link.account(tx.sender), tx.kind]), "Transactions"));
+      : table(["#", "Hash", "Sender", "What"], await Promise.all((block.transactions ?? []).map(async (tx, index) =>
+        [String(index), link.tx(tx.hash), link.account(tx.sender), await summary(tx)])), "Transactions"));
+}
+
+/** A transaction in a few words: a call's method and first argument, an account or governance action. */
+async function summary(tx) {
+  try {
+    const payload = await decodePayload(tx.kind, tx.payload, interfaceFor);
+    if (tx.kind === "call") {
+      const first = payload.arguments ? Object.values(payload.arguments)[0] : undefined;
+      return `call ${payload.method ?? "?"}${typeof first === "string" && first.length <= 64 ? ` ${first}` : ""}`;
+    }
+    if (tx.kind === "deploy") return `deploy ${payload.name}`;
+    return `${tx.kind} ${payload.action ?? ""}`.trim();
+  } catch {
+    return tx.kind;
+  }
 }
 
 // ---- Transaction ----------------------------------------------------------------------------------------
@@ -1001,6 +1016,7 @@ export function followHeads(onHeader, onState) {
       }
       if (message.id === 1) {
         if (message.error) {
+          if (message.error.code === -32003) cursor = null;
           onState("reconnecting", message.error.message);
           socket.close();
           return;
@@ -1013,6 +1029,8 @@ export function followHeads(onHeader, onState) {
       if (message.method !== "subscription") return;
       const note = message.params;
       if (note.error) {
+        // A cursor below the node's retained history (-32003) cannot be resumed: start again from the head.
+        if (note.error.code === -32003) cursor = null;
         onState("reconnecting", note.error.message);
         socket.close();
         return;
