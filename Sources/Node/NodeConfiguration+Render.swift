@@ -60,6 +60,7 @@ extension NodeConfiguration {
             "request_body_bytes_max = \(rpcOptions.requestBodyBytesMax)  # also the largest WebSocket message",
             "subscriptions_per_connection_max = \(rpcOptions.subscriptionsPerConnectionMax)",
             "websocket_connections_max = \(rpcOptions.webSocketConnectionsMax)",
+            "explorer = \(rpcOptions.explorer)  # the block explorer on http://HOST:PORT/explorer/ (docs/explorer.md)",
             "", "[metrics]",
         ]
         if let metricsListenPort {

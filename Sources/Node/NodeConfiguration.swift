@@ -108,6 +108,8 @@ public struct NodeConfiguration: Hashable, Sendable {
         public var workAdmissionsMax = RPCLimits.workAdmissionsMaxDefault
         /// A file of API tokens, one per line, of which write methods need one (`rpc.api_tokens_file`); nil: none.
         public var apiTokensFile: String?
+        /// Whether the RPC port serves the block explorer on `/explorer/` (`rpc.explorer`, default true).
+        public var explorer = true
 
         public init(
             allowedOrigins: [String] = [], batchRequestsMax: Int = RPCLimits.batchRequestsMaxDefault,
@@ -136,6 +138,7 @@ public struct NodeConfiguration: Hashable, Sendable {
             configuration.workThreads = workThreads
             configuration.workAdmissionsMax = workAdmissionsMax
             configuration.apiTokens = apiTokens
+            configuration.explorer = explorer
             return configuration
         }
     }

@@ -34,7 +34,7 @@ enum NodeConfigurationParser {
             "listen_address", "listen_port", "allowed_origins", "batch_requests_max", "request_body_bytes_max",
             "subscriptions_per_connection_max", "websocket_connections_max", "allowed_hosts", "client_requests_per_second",
             "client_requests_burst", "client_concurrent_requests_max", "request_blocks_max", "request_fuel_max", "response_bytes_max",
-            "work_threads", "work_admissions_max", "api_tokens_file",
+            "work_threads", "work_admissions_max", "api_tokens_file", "explorer",
         ])
         let rpc = try listenAddress(rpcSection)
         let rpcOptions = try rpcOptions(rpcSection)
@@ -157,6 +157,7 @@ enum NodeConfigurationParser {
             options.webSocketConnectionsMax = value
         }
         try protectionOptions(section, into: &options)
+        if let value = try section.boolean("explorer") { options.explorer = value }
         return options
     }
 
@@ -333,6 +334,12 @@ struct TOMLSection {
         guard let value = table[key] else { return nil }
         guard let number = value.int else { throw .wrongType(field: field(key), expected: "an integer") }
         return number
+    }
+
+    func boolean(_ key: String) throws(NodeConfigurationError) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let flag = value.bool else { throw .wrongType(field: field(key), expected: "true or false") }
+        return flag
     }
 
     func section(_ key: String) throws(NodeConfigurationError) -> TOMLSection? {

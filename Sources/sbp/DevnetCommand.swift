@@ -12,8 +12,8 @@ import Node
 ///
 /// Creates the network with `sbp network init` when the directory has none, starts one
 /// `sbp node start` process per validator (logs in each node's `node.log`), waits until every node has
-/// committed blocks, prints the RPC URLs and how to send a first transaction, and on Ctrl-C or SIGTERM
-/// stops every node with SIGTERM and waits for them to exit. At rest it waits on the nodes' exits
+/// committed blocks, prints the RPC URLs, the block explorer's URL and how to send a first transaction, and
+/// on Ctrl-C or SIGTERM stops every node with SIGTERM and waits for them to exit. At rest it waits on the nodes' exits
 /// (`ChildProcess`) and its signal sources, so the supervisor itself costs no CPU.
 struct DevnetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -97,6 +97,8 @@ struct DevnetCommand: AsyncParsableCommand {
         say("")
         let sbp = CommandLine.arguments[0]
         let rpcURL = manifest.nodes[0].rpcURL
+        say("block explorer (in a browser, served by \(manifest.nodes[0].name)): \(Self.explorerURL(rpcURL: rpcURL))")
+        say("")
         let issuer = manifest.departments.first?.accounts.first { $0.roles.contains(.issuer) }
         let keyFile = issuer.map { (dir as NSString).appendingPathComponent($0.keyFile) } ?? "ISSUER.key"
         say("a first transaction (the \(manifest.departments.first?.id ?? "") issuer's key from the network directory):")
@@ -111,6 +113,11 @@ struct DevnetCommand: AsyncParsableCommand {
         }
         await stopper.waitUntilStopped()
         say("all nodes stopped")
+    }
+
+    /// The explorer's address on a node's RPC URL (`/explorer/`, docs/explorer.md).
+    static func explorerURL(rpcURL: String) -> String {
+        (rpcURL.hasSuffix("/") ? String(rpcURL.dropLast()) : rpcURL) + "/explorer/"
     }
 
     /// The latest height a node reports through `node_status`, or 0 when it does not answer yet.

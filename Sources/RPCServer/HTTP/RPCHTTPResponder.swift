@@ -1,7 +1,8 @@
 import Hummingbird
 
-/// Routes HTTP requests: POST `/` to the JSON-RPC engine, GET `/healthz`, `/readyz` and `/metrics`; `/ws`
-/// without a WebSocket upgrade gets 426 (upgrades are taken before this responder, `WebSocketEndpoint`).
+/// Routes HTTP requests: POST `/` to the JSON-RPC engine, GET `/healthz`, `/readyz` and `/metrics`, GET
+/// `/explorer/…` to the embedded block explorer; `/ws` without a WebSocket upgrade gets 426 (upgrades are
+/// taken before this responder, `WebSocketEndpoint`).
 ///
 /// A hand-written responder rather than a `Router`: four fixed routes, and every response (404s and
 /// OPTIONS included) passes through the same CORS and body-limit rules.
@@ -15,6 +16,8 @@ struct RPCHTTPResponder: HTTPResponder {
     let access: RPCAccess
     let metrics: (@Sendable () async -> String)?
     var endpoints: RPCEndpoints = .all
+    /// Whether GET `/explorer/…` serves the block explorer (`rpc.explorer`); never on the operations port.
+    var explorer = true
 
     func respond(to request: Request, context: Context) async throws -> Response {
         guard hosts.allowsHost(request.head.authority, localPort: context.localPort) else {
@@ -33,7 +36,11 @@ struct RPCHTTPResponder: HTTPResponder {
         if endpoints == .operations, ["/", "/ws"].contains(request.uri.path) {
             return Self.text(.notFound, "this port serves only /healthz, /readyz and /metrics\n")
         }
-        switch (request.uri.path, request.method) {
+        let path = request.uri.path
+        if path == "/explorer" || path.hasPrefix(ExplorerAssets.prefix) {
+            return explorerResponse(path: path, method: request.method)
+        }
+        switch (path, request.method) {
         case ("/", .post):
             return try await jsonRPC(request, context: context)
         case ("/healthz", .get):
@@ -57,6 +64,24 @@ struct RPCHTTPResponder: HTTPResponder {
         default:
             return Self.text(.notFound, "not found\n")
         }
+    }
+
+    /// GET `/explorer/…`: an embedded file with the explorer's security headers, or a 404 or 405 that
+    /// says why (also when the explorer is turned off or this is the operations port).
+    private func explorerResponse(path: String, method: HTTPRequest.Method) -> Response {
+        guard explorer, endpoints == .all else {
+            return Self.text(.notFound, "the block explorer is turned off on this port (rpc.explorer = false, docs/explorer.md)\n")
+        }
+        var response: Response
+        if method != .get && method != .head {
+            response = Self.methodNotAllowed(allow: "GET, HEAD, OPTIONS")
+        } else if let found = ExplorerAssets.response(path: path) {
+            response = found
+        } else {
+            response = Self.text(.notFound, "no such explorer file: pages live under /explorer/#/…\n")
+        }
+        ExplorerAssets.decorate(&response)
+        return response
     }
 
     /// POST `/`: checks the client's requests in flight, the media type and the body size, then hands the

@@ -5,8 +5,8 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// The node's HTTP API server: JSON-RPC 2.0 on POST `/` and WebSocket `/ws` (with subscriptions), and
-/// `/healthz`, `/readyz`, `/metrics`.
+/// The node's HTTP API server: JSON-RPC 2.0 on POST `/` and WebSocket `/ws` (with subscriptions),
+/// `/healthz`, `/readyz`, `/metrics`, and the block explorer on `/explorer/`.
 ///
 /// The node announces each finalized block on `chainHead`; WebSocket subscriptions and `tx_sendAndWait`
 /// wait on it.
@@ -73,7 +73,7 @@ public final class RPCServer: Sendable {
         let responder = RPCHTTPResponder(
             engine: engine, requestBodyBytesMax: configuration.requestBodyBytesMax,
             cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins), hosts: HostPolicy(allowedHosts: configuration.allowedHosts),
-            access: access, metrics: metrics, endpoints: configuration.endpoints)
+            access: access, metrics: metrics, endpoints: configuration.endpoints, explorer: configuration.explorer)
         let idleTimeout = TimeAmount.nanoseconds(
             configuration.connectionIdleTimeout.components.seconds * 1_000_000_000
                 + configuration.connectionIdleTimeout.components.attoseconds / 1_000_000_000)

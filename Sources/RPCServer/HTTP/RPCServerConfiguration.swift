@@ -53,6 +53,9 @@ public struct RPCServerConfiguration: Sendable {
     public var webSocketPingInterval: Duration
     /// Which endpoints this server answers (default: all of them).
     public var endpoints: RPCEndpoints = .all
+    /// Whether GET `/explorer/` serves the block explorer embedded in the binary (`rpc.explorer`, on by
+    /// default): static pages that read this same API from the visitor's browser (docs/explorer.md).
+    public var explorer = true
 
     /// The default port of the JSON-RPC API.
     public static let defaultPort = 8645
