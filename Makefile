@@ -36,11 +36,13 @@ devnet: deps
 	$(SWIFT) build -c release --product sbp
 	"$$($(SWIFT) build -c release --show-bin-path)/sbp" devnet --validators 4 --dir .devnet
 
-## Four validators in Linux network namespaces: cut one off, partition 2|2, heal, check agreement.
+## Four validators in Linux network namespaces: cut one off, partition 2|2, heal, check agreement; then a
+## new department's validator in a fifth namespace is voted in and carries the chain with a founder cut off.
 ## Needs root (sudo make netns); not part of `make test`. See Tools/netns-harness --help.
 netns: deps
 	$(SWIFT) build --product sbp
 	Tools/netns-harness --sbp "$$($(SWIFT) build --show-bin-path)/sbp"
+	Tools/netns-harness --sbp "$$($(SWIFT) build --show-bin-path)/sbp" --scenario join
 
 ## JSON-RPC requests per second under wrk (Debian package), next to the HTTP framework's ceiling.
 bench-rpc: deps
