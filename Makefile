@@ -5,7 +5,7 @@ SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?= --explicit-target-dependency-import-check=error
 SYSTEM_PACKAGES := librocksdb-dev libsecp256k1-dev libssl-dev pkg-config
 
-.PHONY: test devnet netns bench-rpc bench-network bench-idle deps check-dependencies lint format build build-release bench clean
+.PHONY: explorer-wasm test devnet netns bench-rpc bench-network bench-idle deps check-dependencies lint format build build-release bench clean
 
 ## Install the system libraries the node links against, only when missing.
 deps:
@@ -28,6 +28,7 @@ build-release: deps
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
 test: deps check-dependencies lint build
+	python3 Tools/build-secp256k1-wasm --check
 	python3 Tools/crosscheck-verify.py "$$($(SWIFT) build --show-bin-path)/sbp"
 	$(SWIFT) test --skip-build
 
@@ -69,6 +70,12 @@ bench: build-release
 ## Rebuild Genesis/contracts/*.wasm from Contracts/*.c with the toolchain's clang.
 contracts:
 	@Tools/build-contracts
+
+## Rebuild Explorer/secp256k1.wasm from Debian's libsecp256k1 source package (checked by hash), then the
+## embedded explorer files (docs/explorer.md). `make test` checks that the committed module is this build.
+explorer-wasm:
+	python3 Tools/build-secp256k1-wasm
+	python3 Tools/generate-explorer-assets
 
 clean:
 	rm -rf .build
