@@ -1,7 +1,7 @@
 // The SBP block explorer: pages rendered in the browser from the node's JSON-RPC API (docs/explorer.md).
 // Routes live in the URL fragment (#/block/5), so every page is a link that can be shared and bookmarked.
 import { call, followHeads, RPCError } from "./rpc.js";
-import { h, hex, number, time, seconds, duration, fields, table, badge, statusBadge, hexToBytes } from "./format.js";
+import { h, hex, number, time, seconds, duration, fields, table, badge, statusBadge, hexToBytes, bytesToHex } from "./format.js";
 import { decodePayload } from "./codec.js";
 import { verifyPage } from "./verify.js";
 
@@ -300,8 +300,55 @@ async function recordPage(kind, id) {
       h("a", { href: `#/verify/${kind}/${encodeURIComponent(id)}` }, `Verify this ${kind} with its holder and salt →`)),
     valueFields(record),
     h("p", { class: "muted" }, "As of block ", link.block(info.height), " in registry ", link.contract(info.contract), "."),
+    evidenceDownload(kind, id, info.contract),
     h("h2", {}, `History (${info.history.length})`),
     historyTable(info.history));
+}
+
+/** Saves `text` as a file named `name` through a temporary blob: link (nothing leaves the browser). */
+function saveFile(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const anchor = h("a", { href: url, download: name });
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/**
+ * Buttons that save the record's evidence bundle (state_getEvidence of "L"/"C" ‖ id, docs/evidence.md §6) and
+ * this node's genesis document, for the offline check on the verify page or with `sbp verify`.
+ */
+function evidenceDownload(kind, id, contract) {
+  const status = h("p", { class: "muted", role: "status", id: "evidence-download-status" });
+  const key = bytesToHex(new TextEncoder().encode((kind === "licence" ? "L" : "C") + id));
+  const bundleButton = h("button", { type: "button", id: "download-evidence" }, "Download evidence");
+  bundleButton.addEventListener("click", async () => {
+    status.textContent = "Asking the node for the evidence bundle…";
+    try {
+      const evidence = await call("state_getEvidence", { contract, key });
+      const name = `${kind}-${id.replace(/[^A-Za-z0-9._-]/g, "_")}.evidence.hex`;
+      saveFile(name, evidence + "\n", "text/plain");
+      status.textContent = `Saved ${name}. Verify it offline below the form on the Verify page, or with sbp verify, against the chain's genesis file.`;
+    } catch (error) {
+      status.replaceChildren(errorBox(error));
+    }
+  });
+  const genesisButton = h("button", { type: "button", id: "download-genesis" }, "Download this node's genesis");
+  genesisButton.addEventListener("click", async () => {
+    try {
+      const genesis = await call("chain_getGenesis", {});
+      saveFile("genesis.json", JSON.stringify(genesis.document, null, 2) + "\n", "application/json");
+      status.textContent = `Saved genesis.json (hash ${genesis.hash}). A genesis file from the node you are checking proves nothing by itself: compare its hash with the one the departments publish.`;
+    } catch (error) {
+      status.replaceChildren(errorBox(error));
+    }
+  });
+  return h("section", { "aria-labelledby": "evidence-download-heading" },
+    h("h2", { id: "evidence-download-heading" }, "Evidence"),
+    h("p", {}, `An evidence bundle proves this ${kind} as of the latest certified block to anyone with the chain's genesis file, without trusting this node. `,
+      h("a", { href: "#/verify" }, "Verify it offline"), " on the Verify page."),
+    h("p", { class: "actions" }, bundleButton, " ", genesisButton), status);
 }
 
 export function historyTable(history) {

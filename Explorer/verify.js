@@ -1,9 +1,12 @@
 // The verify page: a licence or certificate id, the holder text (or the document) and the salt. The salted
 // digest (docs/evidence.md §7) is computed here with WebCrypto; only the digest is sent to the node.
+// Its second form verifies an evidence bundle file against a genesis file offline (evidence.js), trusting
+// no node: the same checks as `sbp verify`.
 import { call, RPCError } from "./rpc.js";
-import { h, hex, fields, statusBadge, seconds, time } from "./format.js";
+import { h, hex, fields, statusBadge, seconds, time, number, bytesToHex } from "./format.js";
 import { saltedDigest, textBytes } from "./codec.js";
 import { errorBox, historyTable } from "./app.js";
+import { verifyEvidence, NotVerified, decodeLicence, decodeCertificate, licenceOutcome, FILE_BYTES_MAX } from "./evidence.js";
 
 const VERDICTS = {
   valid: ["ok", "Valid", "The licence is active, the holder matches and the time is inside its validity."],
@@ -14,6 +17,10 @@ const VERDICTS = {
   holderMismatch: ["bad", "Holder mismatch", "The holder text and salt do not give the digest on record. Check spelling, spaces and capitals exactly as issued, and the salt."],
   documentMismatch: ["bad", "Document mismatch", "The document and salt do not give the digest on record. Use the exact file that was certified and its salt."],
   unknown: ["bad", "Unknown", "No record with this id exists on this chain. Ids are case-sensitive."],
+  verified: ["ok", "Verified", "The bundle passed every check of docs/evidence.md §3, as sbp verify makes them, against this genesis file: in this browser, without asking any node."],
+  notVerified: ["bad", "Does not verify", ""],
+  holderMatches: ["ok", "Holder matches", "The holder text and salt give the salted digest the proven record holds."],
+  documentMatches: ["ok", "Document matches", "The document and salt give the salted digest the proven record holds."],
 };
 
 export async function verifyPage(main, { kind = "licence", id = "" }) {
@@ -63,16 +70,135 @@ export async function verifyPage(main, { kind = "licence", id = "" }) {
     h("h1", {}, "Verify a licence or certificate"),
     h("p", {}, "The holder's identity (or the document) and the salt are hashed in this browser; only the digest goes to the node."),
     form, result,
-    h("h2", {}, "Evidence bundles"),
-    h("p", {}, "To check a record without trusting any node, export its evidence (", h("code", {}, "sbp evidence export --licence ID --out FILE"),
-      ") and verify it offline against the genesis document with ", h("code", {}, "sbp verify FILE --genesis genesis.json"),
-      " or ", h("code", {}, "Tools/verify-evidence.py"), ". This page does not verify bundle files yet."));
+    evidenceSection());
   if (id) idInput.focus();
 }
 
-function verdict(outcome, detail = null) {
+/** Reads a chosen file as bytes, refusing files larger than `limit`. */
+async function fileBytes(file, what, limit = FILE_BYTES_MAX) {
+  if (!file) throw new Error(`Choose the ${what}.`);
+  if (file.size > limit) throw new Error(`The ${what} is ${number(file.size)} bytes; at most ${number(limit)} are read.`);
+  return new Uint8Array(await file.arrayBuffer());
+}
+
+/**
+ * Offline verification of an evidence bundle file against a genesis file (docs/evidence.md §3), with the
+ * optional holder or document check of `sbp verify --holder/--document-file --salt [--at]`.
+ */
+function evidenceSection() {
+  const bundleInput = h("input", { id: "evidence-file", name: "evidence", type: "file" });
+  const genesisInput = h("input", { id: "evidence-genesis", name: "genesis", type: "file", accept: ".json,application/json" });
+  const holderInput = h("input", { id: "evidence-holder", name: "holder", autocomplete: "off", spellcheck: "false" });
+  const documentInput = h("input", { id: "evidence-document", name: "document", type: "file" });
+  const saltInput = h("input", { id: "evidence-salt", name: "salt", autocomplete: "off", spellcheck: "false" });
+  const atInput = h("input", { id: "evidence-at", name: "at", inputmode: "numeric", autocomplete: "off", placeholder: "now" });
+  const result = h("div", { id: "evidence-result", "aria-live": "polite" });
+  const form = h("form", { class: "stack", id: "evidence-form" },
+    h("label", { for: "evidence-file" }, "Evidence bundle file",
+      h("span", { class: "hint" }, "from Download evidence on a licence or certificate page, sbp evidence export, or state_getEvidence (raw, hex or the JSON-RPC response)")),
+    bundleInput,
+    h("label", { for: "evidence-genesis" }, "Genesis file",
+      h("span", { class: "hint" }, "the chain's genesis.json from a source you trust (the departments' published copy), not from the node you are checking")),
+    genesisInput,
+    h("label", { for: "evidence-holder" }, "Holder (optional)", h("span", { class: "hint" }, "for a licence: checked against the proven record's salted holder digest")),
+    holderInput,
+    h("label", { for: "evidence-document" }, "Document file (optional)", h("span", { class: "hint" }, "for a certificate: checked against the proven document digest")),
+    documentInput,
+    h("label", { for: "evidence-salt" }, "Salt (with a holder or document)"), saltInput,
+    h("label", { for: "evidence-at" }, "At time (with a holder)", h("span", { class: "hint" }, "Unix seconds, or empty for now: the licence's verdict on the proven record")),
+    atInput,
+    h("button", { type: "submit", id: "evidence-submit" }, "Verify bundle offline"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    result.replaceChildren(h("p", { class: "muted" }, "Checking signatures and proofs…"));
+    try {
+      result.replaceChildren(...await checkEvidence({
+        bundle: await fileBytes(bundleInput.files[0], "evidence bundle file"),
+        genesis: new TextDecoder().decode(await fileBytes(genesisInput.files[0], "genesis file")),
+        holder: holderInput.value, document: documentInput.files[0] ?? null, salt: saltInput.value, at: atInput.value,
+      }));
+    } catch (error) {
+      result.replaceChildren(errorBox(error));
+    }
+    result.querySelector(".verdict")?.focus();
+  });
+  return h("section", { "aria-labelledby": "evidence-heading" },
+    h("h2", { id: "evidence-heading" }, "Verify an evidence bundle offline"),
+    h("p", {}, "An evidence bundle proves a record to anyone holding the chain's genesis document, without trusting any node — not even this one. ",
+      "Both files are read in this browser and nothing is sent. The page makes every check of ", h("code", {}, "sbp verify"),
+      " (docs/evidence.md): the genesis hash, every validator-set change since genesis, a quorum of secp256k1 signatures on each commit certificate ",
+      "(checked by libsecp256k1, compiled to WebAssembly), and the state proof of the record."),
+    form, result);
+}
+
+function printableKey(key) {
+  const text = new TextDecoder().decode(key);
+  return /^[\x20-\x7e]+$/.test(text) ? `"${text}"` : bytesToHex(key);
+}
+
+async function checkEvidence({ bundle, genesis, holder, document, salt, at }) {
+  let report;
+  try {
+    report = await verifyEvidence(bundle, genesis);
+  } catch (error) {
+    if (!(error instanceof NotVerified)) throw error;
+    return [verdict("notVerified", `${error.message}. The bundle was changed, is for another chain or genesis, or is not an evidence bundle: get a fresh one from a node and check that the genesis file is the chain's.`, "evidence-verdict")];
+  }
+  const licence = report.contractName === "licence_registry" && report.value ? decodeLicence(report.value) : null;
+  const certificate = report.contractName === "certificate_registry" && report.value ? decodeCertificate(report.value) : null;
+  const record = licence ?? certificate;
+  const out = [verdict("verified", null, "evidence-verdict")];
+  const subject = await checkSubject({ report, licence, certificate, holder, document, salt, at });
+  if (subject) out.push(subject);
+  out.push(fields([
+    ["Chain", report.chainId],
+    ["Contract", h("span", {}, hex(report.contract), report.contractName ? ` (${report.contractName})` : "")],
+    ["Key", printableKey(report.key)],
+    ["Proves", report.value === null
+      ? `the key had NO value in the state after block ${report.height}`
+      : `this record in the state after block ${report.height}`],
+    ["Certified by block", h("span", {}, number(String(report.certifyingHeight)), " ", hex(report.certifyingBlock))],
+    ["As of", time(Number(report.certifyingTimeMs))],
+    ["Signatures", `${report.signers} of ${report.validators} validators on the certifying block; ${report.signaturesChecked} signatures checked in all`],
+    ["Validator-set changes since genesis", String(report.transitions)],
+  ]));
+  if (record) {
+    out.push(h("h3", {}, licence ? "The proven licence record" : "The proven certificate record"));
+    out.push(fields(Object.entries(record).map(([name, value]) => [name,
+      name === "validFrom" || name === "validUntil" ? seconds(Number(value))
+        : name === "issuedTimeMs" ? time(Number(value))
+          : name === "status" ? statusBadge(value)
+            : name.endsWith("Digest") ? hex(value) : String(value)])));
+  } else if (report.value) {
+    out.push(fields([["Value", hex(bytesToHex(report.value))]]));
+  }
+  out.push(h("p", { class: "muted" }, "This proves the record as it stood at the certifying block, not now: a later suspension, revocation or renewal ",
+    "does not stop a bundle verifying. Judge its age yourself, or get a fresh bundle (docs/evidence.md §5)."));
+  return out;
+}
+
+async function checkSubject({ report, licence, certificate, holder, document, salt, at }) {
+  if (!holder && !document) return null;
+  if (!report.value) return verdict("notVerified", `The bundle proves the record ABSENT after block ${report.height}: there is no digest to check the holder or document against.`, "evidence-subject");
+  if (document) {
+    if (!certificate) return verdict("notVerified", "A document file needs a certificate registry record; this bundle proves another contract's value.", "evidence-subject");
+    const digest = await saltedDigest(await fileBytes(document, "document file"), salt);
+    return digest === certificate.documentDigest ? verdict("documentMatches", null, "evidence-subject") : verdict("documentMismatch", null, "evidence-subject");
+  }
+  if (!licence) return verdict("notVerified", "A holder needs a licence registry record; this bundle proves another contract's value.", "evidence-subject");
+  const atText = at.trim();
+  if (atText && !/^\d{1,19}$/.test(atText)) throw new Error("The time must be Unix seconds (digits only), or empty for now.");
+  const atTime = atText ? BigInt(atText) : BigInt(Math.floor(Date.now() / 1000));
+  const digest = await saltedDigest(textBytes(holder), salt);
+  const outcome = licenceOutcome(licence, digest, atTime);
+  return verdict(outcome, outcome === "valid"
+    ? `The proven record is active, the holder matches, and ${atTime} is inside its validity (as of the certifying block).`
+    : null, "evidence-subject");
+}
+
+function verdict(outcome, detail = null, id = "verdict") {
   const [tone, title, text] = VERDICTS[outcome] ?? ["warn", outcome, ""];
-  return h("div", { class: `verdict ${tone}`, id: "verdict", "data-outcome": outcome, tabindex: "-1", role: "status" },
+  return h("div", { class: `verdict ${tone}`, id, "data-outcome": outcome, tabindex: "-1", role: "status" },
     title, h("p", { class: "muted" }, detail ?? text));
 }
 

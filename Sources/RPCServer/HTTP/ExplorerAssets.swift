@@ -10,7 +10,7 @@ extension ExplorerAssets {
 // The SBP block explorer: pages rendered in the browser from the node's JSON-RPC API (docs/explorer.md).
 // Routes live in the URL fragment (#/block/5), so every page is a link that can be shared and bookmarked.
 import { call, followHeads, RPCError } from "./rpc.js";
-import { h, hex, number, time, seconds, duration, fields, table, badge, statusBadge, hexToBytes } from "./format.js";
+import { h, hex, number, time, seconds, duration, fields, table, badge, statusBadge, hexToBytes, bytesToHex } from "./format.js";
 import { decodePayload } from "./codec.js";
 import { verifyPage } from "./verify.js";
 
@@ -309,8 +309,55 @@ async function recordPage(kind, id) {
       h("a", { href: `#/verify/${kind}/${encodeURIComponent(id)}` }, `Verify this ${kind} with its holder and salt →`)),
     valueFields(record),
     h("p", { class: "muted" }, "As of block ", link.block(info.height), " in registry ", link.contract(info.contract), "."),
+    evidenceDownload(kind, id, info.contract),
     h("h2", {}, `History (${info.history.length})`),
     historyTable(info.history));
+}
+
+/** Saves `text` as a file named `name` through a temporary blob: link (nothing leaves the browser). */
+function saveFile(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const anchor = h("a", { href: url, download: name });
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/**
+ * Buttons that save the record's evidence bundle (state_getEvidence of "L"/"C" ‖ id, docs/evidence.md §6) and
+ * this node's genesis document, for the offline check on the verify page or with `sbp verify`.
+ */
+function evidenceDownload(kind, id, contract) {
+  const status = h("p", { class: "muted", role: "status", id: "evidence-download-status" });
+  const key = bytesToHex(new TextEncoder().encode((kind === "licence" ? "L" : "C") + id));
+  const bundleButton = h("button", { type: "button", id: "download-evidence" }, "Download evidence");
+  bundleButton.addEventListener("click", async () => {
+    status.textContent = "Asking the node for the evidence bundle…";
+    try {
+      const evidence = await call("state_getEvidence", { contract, key });
+      const name = `${kind}-${id.replace(/[^A-Za-z0-9._-]/g, "_")}.evidence.hex`;
+      saveFile(name, evidence + "\n", "text/plain");
+      status.textContent = `Saved ${name}. Verify it offline below the form on the Verify page, or with sbp verify, against the chain's genesis file.`;
+    } catch (error) {
+      status.replaceChildren(errorBox(error));
+    }
+  });
+  const genesisButton = h("button", { type: "button", id: "download-genesis" }, "Download this node's genesis");
+  genesisButton.addEventListener("click", async () => {
+    try {
+      const genesis = await call("chain_getGenesis", {});
+      saveFile("genesis.json", JSON.stringify(genesis.document, null, 2) + "\n", "application/json");
+      status.textContent = `Saved genesis.json (hash ${genesis.hash}). A genesis file from the node you are checking proves nothing by itself: compare its hash with the one the departments publish.`;
+    } catch (error) {
+      status.replaceChildren(errorBox(error));
+    }
+  });
+  return h("section", { "aria-labelledby": "evidence-download-heading" },
+    h("h2", { id: "evidence-download-heading" }, "Evidence"),
+    h("p", {}, `An evidence bundle proves this ${kind} as of the latest certified block to anyone with the chain's genesis file, without trusting this node. `,
+      h("a", { href: "#/verify" }, "Verify it offline"), " on the Verify page."),
+    h("p", { class: "actions" }, bundleButton, " ", genesisButton), status);
 }
 
 export function historyTable(history) {
@@ -674,6 +721,667 @@ export async function saltedDigest(input, salt) {
 /** UTF-8 bytes of a text, exactly as typed (no trimming, no normalisation). */
 export function textBytes(text) {
   return utf8.encode(text);
+}
+
+"""#),
+        "evidence.js": ExplorerAsset(
+            contentType: "text/javascript; charset=utf-8",
+            text: #"""
+// Offline verification of an evidence bundle against a genesis document, in the browser: every check of
+// docs/evidence.md §2–§4, as `sbp verify` and Tools/verify-evidence.py make them. Nothing here talks to a
+// node. Hashes are WebCrypto's SHA-256; secp256k1 public-key recovery is Debian's libsecp256k1 compiled to
+// WebAssembly (secp256k1.wasm, built by Tools/build-secp256k1-wasm), not curve arithmetic written here.
+
+const utf8 = new TextEncoder();
+const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+
+/** A bundle that does not verify; the message says which check failed. */
+export class NotVerified extends Error {}
+
+// docs/evidence.md §2.3.
+const CHAIN_ID_BYTES_MAX = 64;
+const IDENTIFIER_BYTES_MAX = 64;
+const TRANSITIONS_MAX = 65536;
+const KEY_BYTES_MAX = 1024;
+const VALUE_BYTES_MAX = 65536;
+const VALIDATORS_MAX = 256;
+const PROOF_SIBLINGS_MAX = 256;
+export const FILE_BYTES_MAX = 16 * 1024 * 1024;
+const ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+// --- bytes and hashes (docs/evidence.md §1) ---
+
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function equal(a, b) {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+function toHex(bytes) {
+  return "0x" + Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function u8(value) {
+  return Uint8Array.of(value);
+}
+
+function u32(value) {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, Number(value), true);
+  return out;
+}
+
+function u64(value) {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(value), true);
+  return out;
+}
+
+function lengthPrefixed(bytes) {
+  return concat(u32(bytes.length), bytes);
+}
+
+async function sha256(bytes) {
+  if (!globalThis.crypto?.subtle) {
+    throw new Error("This browser computes SHA-256 (WebCrypto) only on secure pages: open the explorer over HTTPS, or on this machine as 127.0.0.1 or localhost.");
+  }
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+/** tagged(domain, data) = SHA-256(u8(len(domain)) ‖ domain ‖ data). */
+async function tagged(domain, data) {
+  const tag = utf8.encode(domain);
+  return sha256(concat(u8(tag.length), tag, data));
+}
+
+let emptyHash = null;
+async function empty() {
+  emptyHash ??= await tagged("sbp/state-empty", new Uint8Array(0));
+  return emptyHash;
+}
+
+// --- decoding (docs/evidence.md §2) ---
+
+class Reader {
+  constructor(bytes) {
+    this.bytes = bytes;
+    this.position = 0;
+  }
+  take(count) {
+    if (count > this.bytes.length - this.position) throw new NotVerified(`not an evidence bundle: truncated at byte ${this.position}`);
+    const chunk = this.bytes.subarray(this.position, this.position + count);
+    this.position += count;
+    return chunk;
+  }
+  uint(width) {
+    const chunk = this.take(width);
+    let value = 0n;
+    for (let i = width - 1; i >= 0; i--) value = (value << 8n) | BigInt(chunk[i]);
+    return value;
+  }
+  small(width) {
+    return Number(this.uint(width));
+  }
+  bytesField(name, limit) {
+    const length = this.small(4);
+    if (length > limit) throw new NotVerified(`not an evidence bundle: ${name} is ${length} bytes, above the limit ${limit}`);
+    return this.take(length);
+  }
+  text(name, limit) {
+    const raw = this.bytesField(name, limit);
+    try {
+      return utf8Strict.decode(raw);
+    } catch {
+      throw new NotVerified(`not an evidence bundle: ${name} is not valid UTF-8`);
+    }
+  }
+  count(name, limit) {
+    const count = this.small(4);
+    if (count > limit) throw new NotVerified(`not an evidence bundle: ${name} count ${count} exceeds the limit ${limit}`);
+    if (count > this.bytes.length - this.position) throw new NotVerified(`not an evidence bundle: ${name} count ${count} exceeds the remaining bytes`);
+    return count;
+  }
+  optional(name) {
+    const tag = this.small(1);
+    if (tag > 1) throw new NotVerified(`not an evidence bundle: ${name} has optional tag ${tag}`);
+    return tag === 1;
+  }
+}
+
+async function readHeader(reader) {
+  const start = reader.position;
+  const header = { chainId: reader.text("header chain id", CHAIN_ID_BYTES_MAX) };
+  header.height = reader.uint(8);
+  header.view = reader.uint(8);
+  header.timestampMs = reader.uint(8);
+  header.parentHash = reader.take(32);
+  header.proposer = reader.take(20);
+  for (const field of ["transactionsRoot", "lastCommitHash", "previousReceiptsRoot", "stateRoot", "validatorsHash"]) {
+    header[field] = reader.take(32);
+  }
+  header.hash = await tagged("sbp/block-header", reader.bytes.subarray(start, reader.position));
+  return header;
+}
+
+function readSignature(reader) {
+  const compact = reader.take(65);
+  let r = 0n;
+  let s = 0n;
+  for (let i = 0; i < 32; i++) {
+    r = (r << 8n) | BigInt(compact[i]);
+    s = (s << 8n) | BigInt(compact[32 + i]);
+  }
+  if (compact[64] > 3) throw new NotVerified(`not an evidence bundle: signature recovery id ${compact[64]} is above 3`);
+  if (r < 1n || r >= ORDER || s < 1n || s >= ORDER) throw new NotVerified("not an evidence bundle: a signature scalar is out of range");
+  if (s > ORDER >> 1n) throw new NotVerified("not an evidence bundle: a high-S signature (only low-S is canonical)");
+  return compact;
+}
+
+function readCertificate(reader) {
+  const certificate = { height: reader.uint(8), view: reader.uint(8), blockHash: reader.take(32), votes: [] };
+  const count = reader.count("certificate votes", VALIDATORS_MAX);
+  for (let i = 0; i < count; i++) {
+    const index = reader.small(2);
+    if (i > 0 && index <= certificate.votes[i - 1].index) {
+      throw new NotVerified("not an evidence bundle: certificate votes are not in strictly ascending validator order");
+    }
+    certificate.votes.push({ index, signature: readSignature(reader) });
+  }
+  return certificate;
+}
+
+function readValidatorSet(reader) {
+  const start = reader.position;
+  const count = reader.count("validators", VALIDATORS_MAX);
+  if (count === 0) throw new NotVerified("not an evidence bundle: an empty validator set");
+  const members = [];
+  for (let i = 0; i < count; i++) {
+    const name = reader.text("validator name", IDENTIFIER_BYTES_MAX);
+    const department = reader.text("validator department", IDENTIFIER_BYTES_MAX);
+    const publicKey = reader.take(33);
+    if (publicKey[0] !== 2 && publicKey[0] !== 3) throw new NotVerified("not an evidence bundle: a validator key is not a compressed secp256k1 key");
+    members.push({ name, department, publicKey });
+  }
+  if (new Set(members.map((m) => toHex(m.publicKey))).size !== count || new Set(members.map((m) => m.name)).size !== count) {
+    throw new NotVerified("not an evidence bundle: duplicate validator key or name");
+  }
+  return { members, encoding: reader.bytes.slice(start, reader.position) };
+}
+
+async function readProof(reader) {
+  const count = reader.count("proof siblings", PROOF_SIBLINGS_MAX);
+  const siblings = Array.from({ length: count }, () => reader.take(32));
+  const leaf = reader.optional("proof leaf") ? { keyHash: reader.take(32), valueHash: reader.take(32) } : null;
+  if (count > 0 && equal(siblings[count - 1], await empty())) {
+    throw new NotVerified("not an evidence bundle: the last proof sibling is the empty hash");
+  }
+  return { siblings, leaf };
+}
+
+/** Decodes a bundle by docs/evidence.md §2, with every limit and canonical-form rule of §2.3. */
+export async function decodeBundle(bytes) {
+  const reader = new Reader(bytes);
+  const version = reader.small(1);
+  if (version !== 1) throw new NotVerified(`not an evidence bundle: format version ${version}, expected 1`);
+  const bundle = { chainId: reader.text("chain id", CHAIN_ID_BYTES_MAX), genesisHash: reader.take(32), transitions: [] };
+  const transitions = reader.count("transitions", TRANSITIONS_MAX);
+  for (let i = 0; i < transitions; i++) {
+    const activationHeight = reader.uint(8);
+    const validators = readValidatorSet(reader);
+    const header = await readHeader(reader);
+    const certificate = readCertificate(reader);
+    bundle.transitions.push({ activationHeight, validators, header, certificate, proof: await readProof(reader) });
+  }
+  bundle.contract = reader.take(20);
+  bundle.key = reader.bytesField("key", KEY_BYTES_MAX);
+  bundle.value = reader.optional("value") ? reader.bytesField("value", VALUE_BYTES_MAX) : null;
+  bundle.height = reader.uint(8);
+  bundle.proof = await readProof(reader);
+  bundle.header = await readHeader(reader);
+  bundle.certificate = readCertificate(reader);
+  if (reader.position !== bytes.length) throw new NotVerified(`not an evidence bundle: ${bytes.length - reader.position} bytes after the end`);
+  return bundle;
+}
+
+/**
+ * The bundle bytes in an evidence file (docs/evidence.md §2.4): raw (first byte 01), the 0x-hex that
+ * state_getEvidence returns (bare, quoted, with surrounding whitespace), or the whole JSON-RPC response.
+ */
+export function evidenceFileBytes(contents) {
+  if (contents.length > FILE_BYTES_MAX) throw new NotVerified(`the evidence file is larger than ${FILE_BYTES_MAX} bytes`);
+  if (contents[0] === 1) return contents;
+  let text;
+  try {
+    text = utf8Strict.decode(contents).replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
+  } catch {
+    throw new NotVerified("the evidence file is neither a raw bundle (first byte 01) nor hex text");
+  }
+  if (text.startsWith("{")) {
+    let response;
+    try {
+      response = JSON.parse(text);
+    } catch {
+      throw new NotVerified("the evidence file starts with { but is not JSON");
+    }
+    if (response?.error !== undefined) throw new NotVerified(`the evidence file is a JSON-RPC error, not evidence: ${JSON.stringify(response.error)}`);
+    if (typeof response?.result !== "string") throw new NotVerified("the JSON evidence file has no result string");
+    text = response.result;
+  }
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) text = text.slice(1, -1);
+  if (text.startsWith("0x") || text.startsWith("0X")) text = text.slice(2);
+  if (text.length % 2 !== 0 || /[^0-9a-fA-F]/.test(text)) throw new NotVerified("the evidence file is not hex: it has an odd length or a character that is not a hex digit");
+  const bytes = new Uint8Array(text.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}
+
+// --- the genesis document (docs/evidence.md §4) ---
+
+/**
+ * Parses JSON keeping every integer exact as a BigInt (genesis numbers are u64, beyond a double's 2^53),
+ * with JSON's own grammar; fractions and exponents are refused, since no genesis member has them.
+ */
+export function parseJSONExact(text) {
+  let i = 0;
+  const fail = (what) => {
+    throw new NotVerified(`the genesis file is not valid JSON: ${what} at character ${i}`);
+  };
+  const space = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const value = () => {
+    space();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      const object = {};
+      space();
+      if (text[i] === "}") {
+        i++;
+        return object;
+      }
+      for (;;) {
+        space();
+        if (text[i] !== '"') fail("expected a member name");
+        const name = string();
+        space();
+        if (text[i++] !== ":") fail("expected ':'");
+        object[name] = value();
+        space();
+        if (text[i] === ",") i++;
+        else if (text[i] === "}") {
+          i++;
+          return object;
+        } else fail("expected ',' or '}'");
+      }
+    }
+    if (c === "[") {
+      i++;
+      const array = [];
+      space();
+      if (text[i] === "]") {
+        i++;
+        return array;
+      }
+      for (;;) {
+        array.push(value());
+        space();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") {
+          i++;
+          return array;
+        } else fail("expected ',' or ']'");
+      }
+    }
+    if (c === '"') return string();
+    for (const [word, result] of [["true", true], ["false", false], ["null", null]]) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return result;
+      }
+    }
+    const number = /^-?(0|[1-9][0-9]*)([.eE])?/.exec(text.slice(i, i + 32));
+    if (!number) fail("unexpected character");
+    if (number[2]) fail("a number that is not an integer");
+    i += number[0].length;
+    return BigInt(number[0]);
+  };
+  const string = () => {
+    const start = i;
+    i++;
+    for (;;) {
+      if (i >= text.length) fail("an unterminated string");
+      if (text[i] === "\\") i += 2;
+      else if (text[i] === '"') break;
+      else i++;
+    }
+    i++;
+    return JSON.parse(text.slice(start, i));
+  };
+  const result = value();
+  space();
+  if (i !== text.length) fail("text after the document");
+  return result;
+}
+
+function member(object, name, where) {
+  if (object === null || typeof object !== "object" || !(name in object)) throw new NotVerified(`the genesis file has no ${where}${name}`);
+  return object[name];
+}
+
+function integer(object, name, bits, where = "") {
+  const value = member(object, name, where);
+  if (typeof value !== "bigint" || value < 0n || value >= 1n << BigInt(bits)) throw new NotVerified(`genesis ${where}${name} is not a ${bits}-bit unsigned integer`);
+  return value;
+}
+
+function textMember(object, name, where = "") {
+  const value = member(object, name, where);
+  if (typeof value !== "string") throw new NotVerified(`genesis ${where}${name} is not a string`);
+  return utf8.encode(value);
+}
+
+function hexMember(object, name, where = "", length = null) {
+  const value = member(object, name, where);
+  const digits = typeof value === "string" && (value.startsWith("0x") || value.startsWith("0X")) ? value.slice(2) : value;
+  if (typeof digits !== "string" || digits.length % 2 !== 0 || /[^0-9a-fA-F]/.test(digits)) throw new NotVerified(`genesis ${where}${name} is not hex`);
+  const bytes = new Uint8Array(digits.length / 2);
+  for (let k = 0; k < bytes.length; k++) bytes[k] = parseInt(digits.slice(2 * k, 2 * k + 2), 16);
+  if (length !== null && bytes.length !== length) throw new NotVerified(`genesis ${where}${name} is not ${length} bytes`);
+  return bytes;
+}
+
+function list(object, name) {
+  const value = member(object, name, "");
+  if (!Array.isArray(value)) throw new NotVerified(`genesis ${name} is not an array`);
+  return value;
+}
+
+/** E of docs/evidence.md §4: the genesis document's canonical encoding, member by member. */
+export function genesisEncoding(document) {
+  const parts = [lengthPrefixed(textMember(document, "chainId")), u64(integer(document, "genesisTimeMs", 64)), u32(integer(document, "protocolVersion", 32))];
+  const departments = list(document, "departments");
+  parts.push(u32(departments.length));
+  for (const department of departments) {
+    parts.push(lengthPrefixed(textMember(department, "id", "department ")), lengthPrefixed(textMember(department, "name", "department ")));
+    const keys = member(department, "adminKeys", "department ");
+    if (!Array.isArray(keys)) throw new NotVerified("genesis department adminKeys is not an array");
+    parts.push(u32(keys.length));
+    for (const key of keys) parts.push(lengthPrefixed(hexMember({ key }, "key", "department admin ")));
+    parts.push(lengthPrefixed(textMember(department, "caCertificate", "department ")));
+  }
+  const validators = list(document, "validators");
+  parts.push(u32(validators.length));
+  for (const validator of validators) {
+    parts.push(lengthPrefixed(textMember(validator, "name", "validator ")), lengthPrefixed(textMember(validator, "department", "validator ")));
+    parts.push(lengthPrefixed(hexMember(validator, "consensusPublicKey", "validator ")), lengthPrefixed(textMember(validator, "tlsCertificate", "validator ")));
+  }
+  const accounts = list(document, "accounts");
+  parts.push(u32(accounts.length));
+  for (const account of accounts) {
+    parts.push(hexMember(account, "address", "account ", 20), lengthPrefixed(textMember(account, "department", "account ")));
+    const roles = member(account, "roles", "account ");
+    if (!Array.isArray(roles)) throw new NotVerified("genesis account roles is not an array");
+    parts.push(u32(roles.length));
+    for (const role of roles) parts.push(lengthPrefixed(textMember({ role }, "role", "account ")));
+  }
+  const consensus = member(document, "consensus", "");
+  for (const name of ["checkpointInterval", "watermarkWindow", "viewChangeTimeoutTicks", "viewChangeTimeoutTicksMax", "tickMs"]) {
+    parts.push(u64(integer(consensus, name, 64, "consensus.")));
+  }
+  parts.push(u32(integer(consensus, "blockTransactionsMax", 32, "consensus.")), u32(integer(consensus, "blockBytesMax", 32, "consensus.")));
+  const blockFuelMax = integer(consensus, "blockFuelMax", 64, "consensus.");
+  parts.push(u64(blockFuelMax), u64(integer(consensus, "timestampDriftMsMax", 64, "consensus.")));
+  const fuelDefault = blockFuelMax / 8n > 1n ? blockFuelMax / 8n : 1n;
+  parts.push(u64(consensus.transactionFuelMax === undefined ? fuelDefault : integer(consensus, "transactionFuelMax", 64, "consensus.")));
+  parts.push(u64(consensus.blockWriteBytesMax === undefined ? 8388608n : integer(consensus, "blockWriteBytesMax", 64, "consensus.")));
+  const governance = member(document, "governance", "");
+  parts.push(u32(integer(governance, "thresholdNumerator", 32, "governance.")), u32(integer(governance, "thresholdDenominator", 32, "governance.")));
+  parts.push(u64(integer(governance, "proposalLifetimeBlocks", 64, "governance.")));
+  const mayDeploy = member(governance, "departmentsMayDeploy", "governance.");
+  if (typeof mayDeploy !== "boolean") throw new NotVerified("genesis governance.departmentsMayDeploy is not true or false");
+  parts.push(u8(mayDeploy ? 1 : 0));
+  const contracts = list(document, "contracts");
+  parts.push(u32(contracts.length));
+  for (const contract of contracts) {
+    parts.push(lengthPrefixed(textMember(contract, "name", "contract ")), hexMember(contract, "address", "contract ", 20));
+    parts.push(lengthPrefixed(textMember(contract, "codeFile", "contract ")), hexMember(contract, "codeHash", "contract ", 32));
+  }
+  // Validators' endpoints (issue 16): hashed only when some validator lists one.
+  if (validators.some((validator) => Array.isArray(validator.endpoints) && validator.endpoints.length > 0)) {
+    for (const validator of validators) {
+      const endpoints = validator.endpoints ?? [];
+      if (!Array.isArray(endpoints)) throw new NotVerified("genesis validator endpoints is not an array");
+      parts.push(u32(endpoints.length));
+      for (const endpoint of endpoints) parts.push(lengthPrefixed(textMember({ endpoint }, "endpoint", "validator ")));
+    }
+  }
+  return concat(...parts);
+}
+
+function genesisValidatorSet(document) {
+  const validators = list(document, "validators");
+  if (validators.length < 1 || validators.length > VALIDATORS_MAX) throw new NotVerified(`genesis has ${validators.length} validators; 1 to ${VALIDATORS_MAX} are allowed`);
+  const members = validators.map((validator) => ({
+    name: utf8Strict.decode(textMember(validator, "name", "validator ")),
+    department: utf8Strict.decode(textMember(validator, "department", "validator ")),
+    publicKey: hexMember(validator, "consensusPublicKey", "validator ", 33),
+  }));
+  const parts = [u32(members.length)];
+  for (const m of members) parts.push(lengthPrefixed(utf8.encode(m.name)), lengthPrefixed(utf8.encode(m.department)), m.publicKey);
+  return { members, encoding: concat(...parts) };
+}
+
+// --- secp256k1 recovery: libsecp256k1 in WebAssembly ---
+
+let secp256k1 = null;
+
+/** Loads secp256k1.wasm from the node that served the page (the page's CSP allows 'wasm-unsafe-eval' for it). */
+export async function loadSecp256k1(source = null) {
+  if (secp256k1) return secp256k1;
+  let bytes = source;
+  if (!bytes) {
+    const response = await fetch(new URL("./secp256k1.wasm", import.meta.url));
+    if (!response.ok) throw new Error(`cannot load secp256k1.wasm: HTTP ${response.status}`);
+    bytes = await response.arrayBuffer();
+  }
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  const exports = instance.exports;
+  secp256k1 = {
+    /** The 33-byte compressed key that made `signature` (r ‖ s ‖ recovery id) over `digest`, or null. */
+    recover(signature, digest) {
+      const buffer = new Uint8Array(exports.memory.buffer, exports.sbp_buffer(), 65 + 32 + 33);
+      buffer.set(signature, 0);
+      buffer.set(digest, 65);
+      if (exports.sbp_recover() !== 1) return null;
+      return new Uint8Array(exports.memory.buffer, exports.sbp_buffer() + 97, 33).slice();
+    },
+  };
+  return secp256k1;
+}
+
+// --- verification (docs/evidence.md §3) ---
+
+function quorum(count) {
+  const faults = Math.floor((count - 1) / 3);
+  return Math.floor((count + faults + 2) / 2);
+}
+
+async function checkCertified(header, certificate, validators, chainId, stats) {
+  if (header.chainId !== chainId) throw new NotVerified(`header ${header.height}: for chain ${header.chainId}`);
+  if (!equal(header.validatorsHash, await tagged("sbp/validator-set", validators.encoding))) {
+    throw new NotVerified(`header ${header.height}: names another validator set than the one in force after the bundle's validator-set changes (is a change missing from the bundle?)`);
+  }
+  if (certificate.height !== header.height || !equal(certificate.blockHash, header.hash)) {
+    throw new NotVerified(`commit certificate of ${header.height}: is for another block`);
+  }
+  const members = validators.members;
+  const needed = quorum(members.length);
+  if (certificate.votes.length < needed) {
+    throw new NotVerified(`commit certificate of ${header.height}: ${certificate.votes.length} votes, fewer than the quorum ${needed} of ${members.length}`);
+  }
+  const digest = await tagged("sbp/consensus-message",
+    concat(lengthPrefixed(utf8.encode(chainId)), u8(3), u64(certificate.view), u64(certificate.height), certificate.blockHash));
+  const curve = await loadSecp256k1();
+  for (const vote of certificate.votes) {
+    if (vote.index >= members.length) throw new NotVerified(`commit certificate of ${header.height}: vote index ${vote.index} is not a validator (${members.length} in the set)`);
+    const key = curve.recover(vote.signature, digest);
+    if (key === null || !equal(key, members[vote.index].publicKey)) {
+      throw new NotVerified(`commit certificate of ${header.height}: the vote of ${members[vote.index].name} (index ${vote.index}) is not its signature`);
+    }
+    stats.signatures++;
+  }
+}
+
+async function stateKey(namespace, key) {
+  return tagged("sbp/state-key", concat(lengthPrefixed(namespace), lengthPrefixed(key)));
+}
+
+async function proofVerifies(proof, keyHash, value, root) {
+  const { siblings, leaf } = proof;
+  const bit = (bytes, index) => (bytes[index >> 3] >> (7 - (index & 7))) & 1;
+  let current;
+  if (leaf && value !== null) {
+    if (!equal(leaf.keyHash, keyHash) || !equal(leaf.valueHash, await tagged("sbp/state-value", value))) return false;
+    current = await tagged("sbp/state-leaf", concat(leaf.keyHash, leaf.valueHash));
+  } else if (leaf) {
+    if (equal(leaf.keyHash, keyHash)) return false;
+    for (let i = 0; i < siblings.length; i++) if (bit(leaf.keyHash, i) !== bit(keyHash, i)) return false;
+    current = await tagged("sbp/state-leaf", concat(leaf.keyHash, leaf.valueHash));
+  } else if (value === null) {
+    current = await empty();
+  } else {
+    return false;
+  }
+  for (let i = siblings.length - 1; i >= 0; i--) {
+    current = await tagged("sbp/state-node", bit(keyHash, i) === 0 ? concat(current, siblings[i]) : concat(siblings[i], current));
+  }
+  return equal(current, root);
+}
+
+/**
+ * Verifies an evidence file's bytes against a genesis document's text (docs/evidence.md §3). Returns what the
+ * bundle proves; throws NotVerified naming the first failed check.
+ */
+export async function verifyEvidence(evidenceFile, genesisText) {
+  const bundle = await decodeBundle(evidenceFileBytes(evidenceFile));
+  const genesis = parseJSONExact(genesisText);
+  const genesisChain = utf8Strict.decode(textMember(genesis, "chainId"));
+  if (bundle.chainId !== genesisChain) throw new NotVerified(`the evidence is for chain ${bundle.chainId}, the genesis is for ${genesisChain}`);
+  const genesisHash = await tagged("sbp/genesis", genesisEncoding(genesis));
+  if (!equal(bundle.genesisHash, genesisHash)) {
+    throw new NotVerified(`the evidence names genesis ${toHex(bundle.genesisHash)}, the given genesis is ${toHex(genesisHash)}`);
+  }
+  const stats = { signatures: 0 };
+  let validators = genesisValidatorSet(genesis);
+  let inForceFrom = 1n;
+  const header = bundle.header;
+  for (const transition of bundle.transitions) {
+    const activation = transition.activationHeight;
+    if (activation > header.height) {
+      throw new NotVerified(`validator-set change activating at height ${activation} comes after the certified header (height ${header.height}): a bundle lists only the changes activating at or before its header`);
+    }
+    if (!(activation > inForceFrom && transition.header.height === activation - 1n)) {
+      throw new NotVerified(`validator-set change at ${activation} is out of order or not announced a block ahead`);
+    }
+    await checkCertified(transition.header, transition.certificate, validators, bundle.chainId, stats);
+    const key = await stateKey(utf8.encode("sbp.announced"), u64(activation));
+    if (!(await proofVerifies(transition.proof, key, transition.validators.encoding, transition.header.stateRoot))) {
+      throw new NotVerified(`state proof: the validator set announced for height ${activation} is not in the state`);
+    }
+    validators = transition.validators;
+    inForceFrom = activation;
+  }
+  if (header.height < 1n || header.height - 1n !== bundle.height) {
+    throw new NotVerified(`header ${header.height}: does not carry the state after height ${bundle.height}`);
+  }
+  await checkCertified(header, bundle.certificate, validators, bundle.chainId, stats);
+  if (!(await proofVerifies(bundle.proof, await stateKey(bundle.contract, bundle.key), bundle.value, header.stateRoot))) {
+    throw new NotVerified(`state proof: the record does not match the state root of block ${header.height}`);
+  }
+  const contractHex = toHex(bundle.contract);
+  const normal = (address) => "0x" + address.replace(/^0[xX]/, "").toLowerCase();
+  const contract = list(genesis, "contracts").find((c) => typeof c.address === "string" && normal(c.address) === contractHex);
+  return {
+    chainId: bundle.chainId,
+    contract: contractHex,
+    contractName: contract?.name ?? null,
+    key: bundle.key,
+    value: bundle.value,
+    height: bundle.height,
+    certifyingHeight: header.height,
+    certifyingBlock: toHex(header.hash),
+    certifyingTimeMs: header.timestampMs,
+    signers: bundle.certificate.votes.length,
+    validators: validators.members.length,
+    transitions: bundle.transitions.length,
+    signaturesChecked: stats.signatures,
+  };
+}
+
+// --- the standard registries' records (docs/evidence.md §6) ---
+
+function recordReader(value) {
+  const reader = new Reader(value);
+  const finish = (record) => {
+    if (reader.position !== value.length) throw new NotVerified("the record has bytes after its last field");
+    return record;
+  };
+  const status = (names) => {
+    const code = reader.small(1);
+    if (code >= names.length) throw new NotVerified(`status ${code}`);
+    return names[code];
+  };
+  return { reader, finish, status };
+}
+
+/** A licence registry record (§6.1), or null when `value` is not one. */
+export function decodeLicence(value) {
+  try {
+    const { reader, finish, status } = recordReader(value);
+    const text = (limit) => utf8Strict.decode(reader.bytesField("field", limit));
+    return finish({
+      id: text(64), department: text(64), licenceType: text(256), holderDigest: toHex(reader.take(32)),
+      validFrom: reader.uint(8), validUntil: reader.uint(8), conditions: text(1024),
+      status: status(["active", "suspended", "revoked"]), reason: text(256),
+      issuedHeight: reader.uint(8), historyCount: reader.small(4),
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** A certificate registry record (§6.2), or null when `value` is not one. */
+export function decodeCertificate(value) {
+  try {
+    const { reader, finish, status } = recordReader(value);
+    const text = (limit) => utf8Strict.decode(reader.bytesField("field", limit));
+    return finish({
+      id: text(64), department: text(64), documentDigest: toHex(reader.take(32)), certificateType: text(256),
+      metadataDigest: toHex(reader.take(32)), issuedHeight: reader.uint(8), issuedTimeMs: reader.uint(8),
+      status: status(["valid", "revoked"]), reason: text(256),
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** The licence registry's `verify` decided offline on a proven record, with §6.1's precedence. */
+export function licenceOutcome(record, holderDigest, at) {
+  if (record.status === "revoked") return "revoked";
+  if (record.status === "suspended") return "suspended";
+  if (holderDigest !== record.holderDigest) return "holderMismatch";
+  if (at < record.validFrom) return "notYetValid";
+  if (at >= record.validUntil) return "expired";
+  return "valid";
 }
 
 """#),
@@ -1053,15 +1761,21 @@ export function followHeads(onHeader, onState) {
 }
 
 """#),
+        "secp256k1.wasm": ExplorerAsset(
+            contentType: "application/wasm",
+            base64: "AGFzbQEAAAABPgpgAn9/AGACf38Bf2ADf39/AX9gA39/fwBgAX8Bf2ABfwBgBX9/f39/AX9gBH9/f38AYAR/f39/AX9gAAF/AywrAQIAAwQABQYFBQUFBQUFAAMAAwcDCAUFBQgFBQUAAwIDBwcHAwICAAAJCQQFAXABAwMFAwEAAgYIAX8BQbCUBAsHJQMGbWVtb3J5AgAKc2JwX2J1ZmZlcgApC3NicF9yZWNvdmVyACoJCAEAQQELAicoCsKgAivlAwEJfyAAIAEtABxBA3FBGHQgAS0AHkEIdCABLQAfciABLQAdQRB0cnIiAjYCACAAIAEtABlBD3FBFnQgAS0AG0EGdCABLQAcQQJ2ciABLQAaQQ50cnIiAzYCBCAAIAEtABZBP3FBFHQgAS0AGEEEdCABLQAZQQR2ciABLQAXQQx0cnIiBDYCCCAAIAEtABVBAnQgAS0AFkEGdnIgAS0AFEEKdHIgAS0AE0ESdHIiBTYCDCAAIAEtAA9BA3FBGHQgAS0AEUEIdCABLQASciABLQAQQRB0cnIiBjYCECAAIAEtAAxBD3FBFnQgAS0ADkEGdCABLQAPQQJ2ciABLQANQQ50cnIiBzYCFCAAIAEtAAlBP3FBFHQgAS0AC0EEdCABLQAMQQR2ciABLQAKQQx0cnIiCDYCGCAAIAEtAAhBAnQgAS0ACUEGdnIgAS0AB0EKdHIgAS0ABkESdHIiCTYCHCAAIAEtAAJBA3FBGHQgAS0ABEEIdCABLQAFciABLQADQRB0cnIiCjYCICAAIAEtAAFBBnQgAS0AAkECdnIgAS0AAEEOdHIiATYCJCADIAJB0QdqQRp2akHAAGpBgICAIEkgAUH///8BRyAFIARxIAZxIAdxIAhxIAlxIApxQf///x9HcnILuxcBDH8jgICAgABB8AJrIgMkgICAgAAgAEEgaiABQSBqKQIANwIAIABBGGogAUEYaikCADcCACAAQRBqIAFBEGopAgA3AgAgAEEIaiABQQhqKQIANwIAIAAgASkCADcCACADQTBqIAEQgoCAgAAgA0EIaiABIANBMGoQg4CAgAAgAEEANgJQIAMgAygCCEEHaiIENgIIIANByAJqIANBCGoQgoCAgAAgA0HIAmogA0HIAmogA0EIahCDgICAACADQaACaiADQcgCahCCgICAACADQaACaiADQaACaiADQQhqEIOAgIAAIANB+AFqQSBqIgEgA0GgAmpBIGopAgA3AwAgA0H4AWpBGGoiBSADQaACakEYaikCADcDACADQfgBakEQaiIGIANBoAJqQRBqKQIANwMAIANB+AFqQQhqIgcgA0GgAmpBCGopAgA3AwAgAyADKQKgAjcD+AEgA0H4AWogA0H4AWoQgoCAgAAgA0H4AWogA0H4AWoQgoCAgAAgA0H4AWogA0H4AWoQgoCAgAAgA0H4AWogA0H4AWogA0GgAmoQg4CAgAAgA0H4AWogA0H4AWoQgoCAgAAgA0H4AWogA0H4AWoQgoCAgAAgA0H4AWogA0H4AWoQgoCAgAAgA0H4AWogA0H4AWogA0GgAmoQg4CAgAAgA0H4AWogA0H4AWoQgoCAgAAgA0H4AWogA0H4AWoQgoCAgAAgA0H4AWogA0H4AWogA0HIAmoQg4CAgAAgA0HQAWpBIGoiCCABKQMANwMAIANB0AFqQRhqIgEgBSkDADcDACADQdABakEQaiIFIAYpAwA3AwAgA0HQAWpBCGoiBiAHKQMANwMAIAMgAykD+AE3A9ABIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqEIKAgIAAIANB0AFqIANB0AFqIANB+AFqEIOAgIAAIANBqAFqQSBqIgcgCCkDADcDACADQagBakEYaiIIIAEpAwA3AwAgA0GoAWpBEGoiASAFKQMANwMAIANBqAFqQQhqIgUgBikDADcDACADIAMpA9ABNwOoASADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBahCCgICAACADQagBaiADQagBaiADQdABahCDgICAACADQYABakEgaiAHKQMANwMAIANBgAFqQRhqIAgpAwA3AwAgA0GAAWpBEGogASkDADcDACADQYABakEIaiAFKQMANwMAIAMgAykDqAE3A4ABQSwhAQNAIANBgAFqIANBgAFqEIKAgIAAIAFBf2oiAQ0ACyADQYABaiADQYABaiADQagBahCDgICAACADQdgAakEgaiADQYABakEgaikDADcDACADQdgAakEYaiADQYABakEYaikDADcDACADQdgAakEQaiADQYABakEQaikDADcDACADQdgAakEIaiADQYABakEIaikDADcDACADIAMpA4ABNwNYQdgAIQEDQCADQdgAaiADQdgAahCCgICAACABQX9qIgENAAsgA0HYAGogA0HYAGogA0GAAWoQg4CAgABBLCEBA0AgA0HYAGogA0HYAGoQgoCAgAAgAUF/aiIBDQALIANB2ABqIANB2ABqIANBqAFqEIOAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqIANBoAJqEIOAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqIANB0AFqEIOAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqEIKAgIAAIANB2ABqIANB2ABqIANByAJqEIOAgIAAIANB2ABqIANB2ABqEIKAgIAAIABBKGoiASADQdgAahCCgICAACADQdgAaiABEIKAgIAAAkACQCADKAIMIAMoAlxrIAMoAiwgAygCfGtB/P//B2oiCUEWdiIFQQZ0aiAEIAMoAlhrIAVB0QdsakG84f//AGoiBEEadmpB/P3//wBqIgUgBHIgAygCECADKAJgayAFQRp2akH8////AGoiBnIgAygCFCADKAJkayAGQRp2akH8////AGoiB3IgAygCGCADKAJoayAHQRp2akH8////AGoiCHIgAygCHCADKAJsayAIQRp2akH8////AGoiCnIgAygCICADKAJwayAKQRp2akH8////AGoiC3IgAygCJCADKAJ0ayALQRp2akH8////AGoiDHIgAygCKCADKAJ4ayAMQRp2akH8////AGoiDXJB////H3EgDUEadiAJQf///wFxaiIOckUNAEEAIQkgBUHAAHMgBEHQB3NxIA5BgICAHnNxIAZxIAdxIAhxIApxIAtxIAxxIA1xQf///x9HDQELIAEQjoCAgABBASEJIAEoAgAiAUEBcSACRg0AIABBvOH//wAgAWs2AiggAEH8/f//ACAAKAIsazYCLCAAQfz///8AIAAoAjBrNgIwIABB/P///wAgACgCNGs2AjQgAEH8////ACAAKAI4azYCOCAAQfz///8AIAAoAjxrNgI8IABB/P///wAgACgCQGs2AkAgAEH8////ACAAKAJEazYCRCAAQfz///8AIAAoAkhrNgJIIABB/P//ByAAKAJMazYCTAsgA0HwAmokgICAgAAgCQvcBw4BfwF+AX8BfgF/AX4BfwF+AX8EfgF/AX4Bfwx+IAAgASgCDCICrSIDIAEoAgAiBEEBdK0iBX4gASgCCCIGrSIHIAEoAgQiCEEBdK0iCX58IAEoAhgiCq0iCyALfiACQQF0rSIMIAE1AiQiDX58IAEoAhAiAkEBdK0iDiABKAIgIg+tIhB+fCABKAIUIhFBAXStIhIgASgCHCIBrSITfnwgDCAQfiAGQQF0rSIUIA1+fCAOIBN+fCASIAt+fCAUIBB+IAkgDX58IAwgE358IA4gC358IBGtIhUgFX58IAkgEH4gBSANfnwgFCATfnwgDCALfnwgDiAVfnwiFkIaiHwiF0IaiHwiGEIaiHwiGUL///8fgyIaQgqGfCAOIA1+IApBAXStIhsgE358IBIgEH58IBlCGoh8IhlC////H4MiHEKQ+gB+fCAHIAV+IAitIg4gDn58IBhC////H4MiGEIKhnwgGkKQ+gB+fCAXQv///x+DIhdCCoYgDiAFfnwgF0KQ+gB+IAStIg4gDn58IhdCGoh8IBhCkPoAfnwiGEIaiHwiGkIaiHwiHadB////H3E2AgwgACADIAl+IAcgB358IAKtIg4gBX58IBxCCoZ8IBsgEH4gEyATfnwgEiANfnwgGUIaiHwiB0L///8fgyISQpD6AH58IB1CGoh8IhmnQf///x9xNgIQIAAgDiAJfiADIBR+fCAVIAV+fCASQgqGfCAbIA1+IAFBAXStIhIgEH58IAdCGoh8IgdC////H4MiG0KQ+gB+fCAZQhqIfCIZp0H///8fcTYCFCAAIAsgBX4gAyADfnwgDiAUfnwgFSAJfnwgG0IKhnwgEiANfiAQIBB+fCAHQhqIfCIDQv///x+DIgdCkPoAfnwgGUIaiHwiEqdB////H3E2AhggACALIAl+IBMgBX58IA4gDH58IBUgFH58IAdCCoZ8IANCGoggDSAPQQF0rX58IgNC////H4MiB0KQ+gB+fCASQhqIfCISp0H///8fcTYCHCAAIBMgCX4gECAFfnwgCyAUfnwgDiAOfnwgFSAMfnwgB0IKhnwgA0IaiCANIA1+fCINQv///x+DIhBCkPoAfnwgEkIaiHwiBadB////H3E2AiAgACANQhqIIg1CkPoAfiAWQv///x+DfCAQQgqGfCAFQhqIfCIQp0H///8BcTYCJCAAIBBCFoggDUIOhnwiDULRB34gF0L///8fg3wiEKdB////H3E2AgAgACANQgaGIBhC////H4N8IBBCGoh8Ig1CGoggGkL///8fg3w+AgggACANp0H///8fcTYCBAuzCQEbfiAAIAI1AggiAyABNQIEIgR+IAI1AgwiBSABNQIAIgZ+fCACNQIEIgcgATUCCCIIfnwgAjUCACIJIAE1AgwiCn58IAE1AhAiCyACNQIgIgx+IAogAjUCJCINfnwgATUCFCIOIAI1AhwiD358IAE1AhgiECACNQIYIhF+fCABNQIcIhIgAjUCFCITfnwgATUCICIUIAI1AhAiFX58IAE1AiQiFiAFfnwgCiAMfiAIIA1+fCALIA9+fCAOIBF+fCAQIBN+fCASIBV+fCAUIAV+fCAWIAN+fCAIIAx+IAQgDX58IAogD358IAsgEX58IA4gE358IBAgFX58IBIgBX58IBQgA358IBYgB358IAwgBH4gDSAGfnwgDyAIfnwgESAKfnwgEyALfnwgFSAOfnwgBSAQfnwgAyASfnwgByAUfnwgCSAWfnwiF0IaiHwiGEIaiHwiGUIaiHwiGkL///8fgyIbQgqGfCAOIAx+IAsgDX58IBAgD358IBIgEX58IBQgE358IBYgFX58IBpCGoh8IhpC////H4MiHEKQ+gB+fCAHIAR+IAMgBn58IAkgCH58IBlC////H4MiGUIKhnwgG0KQ+gB+fCAJIAR+IAcgBn58IBhC////H4MiGEIKhnwgGEKQ+gB+IAkgBn58IhhCGoh8IBlCkPoAfnwiGUIaiHwiG0IaiHwiHadB////H3E2AgwgACAFIAR+IBUgBn58IAMgCH58IAcgCn58IAkgC358IBxCCoZ8IBAgDH4gDiANfnwgEiAPfnwgFCARfnwgFiATfnwgGkIaiHwiGkL///8fgyIcQpD6AH58IB1CGoh8Ih2nQf///x9xNgIQIAAgFSAEfiATIAZ+fCAFIAh+fCADIAp+fCAHIAt+fCAJIA5+fCAcQgqGfCASIAx+IBAgDX58IBQgD358IBYgEX58IBpCGoh8IhpC////H4MiHEKQ+gB+fCAdQhqIfCIdp0H///8fcTYCFCAAIBMgBH4gESAGfnwgFSAIfnwgBSAKfnwgAyALfnwgByAOfnwgCSAQfnwgHEIKhnwgFCAMfiASIA1+fCAWIA9+fCAaQhqIfCIaQv///x+DIhxCkPoAfnwgHUIaiHwiHadB////H3E2AhggACARIAR+IA8gBn58IBMgCH58IBUgCn58IAUgC358IAMgDn58IAcgEH58IAkgEn58IBxCCoZ8IBYgDH4gFCANfnwgGkIaiHwiGkL///8fgyIcQpD6AH58IB1CGoh8Ih2nQf///x9xNgIcIAAgDyAEfiAMIAZ+fCARIAh+fCATIAp+fCAVIAt+fCAFIA5+fCADIBB+fCAHIBJ+fCAJIBR+fCAcQgqGfCAaQhqIIBYgDX58IgNC////H4MiBEKQ+gB+fCAdQhqIfCIFp0H///8fcTYCICAAIANCGogiA0KQ+gB+IBdC////H4N8IARCCoZ8IAVCGoh8IgSnQf///wFxNgIkIAAgBEIWiCADQg6GfCIDQtEHfiAYQv///x+DfCIEp0H///8fcTYCACAAIANCBoYgGUL///8fg3wgBEIaiHwiA0IaiCAbQv///x+DfD4CCCAAIAOnQf///x9xNgIEC4ACAQl/AkACQCAAKAIkIgFBFnYiAkHRB2wgACgCAGoiA0H///8fcSIEQa/4/x9GDQBBACEFIAQNAQsgAkEGdCADQRp2ciAAKAIEaiIFIANyIAVBGnYgACgCCGoiAnIgAkEadiAAKAIMaiIEciAEQRp2IAAoAhBqIgZyIAZBGnYgACgCFGoiB3IgB0EadiAAKAIYaiIIciAIQRp2IAAoAhxqIglyIAlBGnYgACgCIGoiAHJB////H3EgAEEadiABQf///wFxaiIBckUgBUHAAHMgA0HQB3JxIAFBgICAHnNxIAJxIARxIAZxIAdxIAhxIAlxIABxQf///x9GciEFCyAFC+4EAQl/I4CAgIAAQZABayICJICAgIAAIAJB6ABqQQhqIgMgAUEIaikCADcDACACQegAakEQaiIEIAFBEGopAgA3AwAgAkHoAGpBGGoiBSABQRhqKQIANwMAIAJB6ABqQSBqIgYgAUEgaikCADcDACACIAEpAgA3A2ggAkHoAGoQhoCAgAAgAkHAAGpBIGoiByABQcgAaikCADcDACACQcAAakEYaiIIIAFBwABqKQIANwMAIAJBwABqQRBqIgkgAUE4aikCADcDACACQcAAakEIaiIKIAFBMGopAgA3AwAgAiABKQIoNwNAIAJBwABqEIaAgIAAIAIgAigCbCIBQRp0IAIoAmhyNgIAIAIgAygCACIDQRR0IAFBBnZyNgIEIAIgAigCdCIBQQ50IANBDHZyNgIIIAIgBCgCACIDQQh0IAFBEnZyNgIMIAIgAigChAEiAUEWdCAFKAIAIgRBBHZyNgIUIAIgBigCACIFQRB0IAFBCnZyNgIYIAIgAigCjAFBCnQgBUEQdnI2AhwgAiACKAJ8QQJ0IANBGHZyIARBHHRyNgIQIAIgAigCRCIBQRp0IAIoAkByNgIgIAIgCigCACIDQRR0IAFBBnZyNgIkIAIgAigCTCIBQQ50IANBDHZyNgIoIAIgCSgCACIDQQh0IAFBEnZyNgIsIAIgAigCXCIBQRZ0IAgoAgAiBEEEdnI2AjQgAiAHKAIAIgVBEHQgAUEKdnI2AjggAiACKAJkQQp0IAVBEHZyNgI8IAIgAigCVEECdCADQRh2ciAEQRx0cjYCMCAAIAJBwAAQpYCAgAAaIAJBkAFqJICAgIAAC9kDAQt/IAAgACgCJCIBQRZ2IgJBBnQgACgCBGogAkHRB2wgACgCAGoiA0EadmoiBEEadiAAKAIIaiICQRp2IAAoAgxqIgVBGnYgACgCEGoiBkEadiAAKAIUaiIHQRp2IAAoAhhqIghBGnYgACgCHGoiCUEadiAAKAIgaiIKQRp2IAFB////AXFqIgFBFnYgBEH///8fcSIEIANB////H3EiA0HRB2pBGnZqQcAAakH///8fSyAFIAJxIAZxIAdxIAhB////H3EiCHEgCXEgCnFB////H0YgAUH///8BRnFxciILQdEHbCADaiIDQf///x9xNgIAIAAgC0EGdCAEaiADQRp2aiIDQf///x9xNgIEIAAgA0EadiACQf///x9xaiICQf///x9xNgIIIAAgAkEadiAFQf///x9xaiICQf///x9xNgIMIAAgAkEadiAGQf///x9xaiICQf///x9xNgIQIAAgAkEadiAHQf///x9xaiICQf///x9xNgIUIAAgAkEadiAIaiICQf///x9xNgIYIAAgAkEadiAJQf///x9xaiICQf///x9xNgIcIAAgAkEadiAKQf///x9xaiICQf///x9xNgIgIAAgAkEadiABakH///8BcTYCJAvlBgEPfyOAgICAAEGgAWsiBSSAgICAAAJAAkAgAg0AIAAQiICAgABBACEGDAELAkAgAigCACIHQSFBwQAgBEGAAnEiCBtPDQAgABCJgICAAEEAIQYMAQtBACEGIAJBADYCAAJAIAENACAAEIqAgIAADAELIAFBACAHEKaAgIAAGgJAIAMNACAAEIuAgIAAQQAhBgwBCwJAIARB/wFxQQJGDQAgABCMgICAAEEAIQYMAQsgBUHgAGogA0HAABClgICAABogBSAFKAJ8IgRBEHRBgID8H3EgBSgCeCIGQRB2ciIDNgIsIAUgBkEKdEGA+P8fcSAFKAJ0IgZBFnZyIgc2AiggBSAGQQR0QfD//x9xIAUoAnAiBkEcdnIiCTYCJCAFIAZBGHRBgICAGHEgBSgCbCIKQQh2ciILNgIcIAUgCkESdEGAgPAfcSAFKAJoIgpBDnZyIgw2AhggBSAKQQx0QYDg/x9xIAUoAmQiCkEUdnIiDTYCFCAFIApBBnRBwP//H3EgBSgCYCIKQRp2ciIONgIQIAUgBEEKdiIPNgIwIAUgBkECdkH///8fcSIQNgIgIAUgCkH///8fcSIKNgIMIAUgBSgCgAEiEUH///8fcTYCNEEAIQYgBUEANgJcIAUgBSgCnAEiEkEKdjYCWCAFIAUoApABIgRBAnZB////H3E2AkggBSAFKAKEASITQQZ0QcD//x9xIBFBGnZyNgI4IAUgBSgCiAEiEUEMdEGA4P8fcSATQRR2cjYCPCAFIAUoAowBIhNBEnRBgIDwH3EgEUEOdnI2AkAgBSAEQRh0QYCAgBhxIBNBCHZyNgJEIAUgBSgClAEiEUEEdEHw//8fcSAEQRx2cjYCTCAFIAUoApgBIgRBCnRBgPj/H3EgEUEWdnI2AlAgBSASQRB0QYCA/B9xIARBEHZyNgJUAkAgDiAKciANciAMciAQciALciAJciAHciAPciADcg0AIAAQjYCAgAAMAQsgBUEMahCOgICAACAFQTRqIgYQjoCAgAAgAUEBaiAFQQxqEI+AgIAAAkACQCAIRQ0AIAFBA0ECIAUoAjRBAXEbOgAAQSEhAQwBCyABQQQ6AAAgAUEhaiAGEI+AgIAAQcEAIQELIAIgATYCAEEBIQYLIAVBoAFqJICAgIAAIAYLHwBBmoqAgAAgACgCpAEgACgCoAERgICAgACAgICAAAsfAEGji4CAACAAKAKkASAAKAKgARGAgICAAICAgIAACx8AQYuKgIAAIAAoAqQBIAAoAqABEYCAgIAAgICAgAALHwBB/ImAgAAgACgCpAEgACgCoAERgICAgACAgICAAAsfAEG0iYCAACAAKAKkASAAKAKgARGAgICAAICAgIAACx8AQYWLgIAAIAAoAqQBIAAoAqABEYCAgIAAgICAgAALjAQBEn8gACgCJCIBQRZ2IgJBBnQgACgCBGogAkHRB2wgACgCAGoiA0EadmoiBEEadiAAKAIIaiIFQf///x9xIQIgBUEadiAAKAIMaiIGQf///x9xIQcgBkEadiAAKAIQaiIIQf///x9xIQkgCEEadiAAKAIUaiIKQf///x9xIQsgCkEadiAAKAIYaiIMQRp2IAAoAhxqIg1B////H3EhDiANQRp2IAAoAiBqIg9B////H3EhEAJAIA9BGnYgAUH///8BcWoiAUEWdiAEQf///x9xIgQgA0H///8fcSIDQdEHaiIRQRp2akHAAGoiEkH///8fSyAGIAVxIAhxIApxIAxB////H3EiBXEgDXEgD3FB////H0YgAUH///8BRnFxckUNACASQf///x9xIQQgEUH///8fcSEDIBJBGnYgAmoiBkH///8fcSECIAZBGnYgB2oiBkH///8fcSEHIAZBGnYgCWoiBkH///8fcSEJIAZBGnYgC2oiBkH///8fcSELIAZBGnYgBWoiBkH///8fcSEFIAZBGnYgDmoiBkH///8fcSEOIAZBGnYgEGoiBkH///8fcSEQIAZBGnYgAWpB////AXEhAQsgACABNgIkIAAgEDYCICAAIA42AhwgACAFNgIYIAAgCzYCFCAAIAk2AhAgACAHNgIMIAAgAjYCCCAAIAQ2AgQgACADNgIAC9sDACAAIAEoAiRBDnY6AAAgACABKAIkQQZ2OgABIAAgAS0AI0EDcSABKAIkQQJ0cjoAAiAAIAEvASI6AAMgACABKAIgQQh2OgAEIAAgASgCIDoABSAAIAEoAhxBEnY6AAYgACABKAIcQQp2OgAHIAAgASgCHEECdjoACCAAIAEoAhhBFHZBP3EgASgCHEEGdHI6AAkgACABKAIYQQx2OgAKIAAgASgCGEEEdjoACyAAIAEoAhRBFnZBD3EgASgCGEEEdHI6AAwgACABKAIUQQ52OgANIAAgASgCFEEGdjoADiAAIAEtABNBA3EgASgCFEECdHI6AA8gACABLwESOgAQIAAgASgCEEEIdjoAESAAIAEoAhA6ABIgACABKAIMQRJ2OgATIAAgASgCDEEKdjoAFCAAIAEoAgxBAnY6ABUgACABKAIIQRR2QT9xIAEoAgxBBnRyOgAWIAAgASgCCEEMdjoAFyAAIAEoAghBBHY6ABggACABKAIEQRZ2QQ9xIAEoAghBBHRyOgAZIAAgASgCBEEOdjoAGiAAIAEoAgRBBnY6ABsgACABLQADQQNxIAEoAgRBAnRyOgAcIAAgAS8BAjoAHSAAIAEoAgBBCHY6AB4gACABKAIAOgAfC8YFAgl/AX4gACABKAAcIgNBGHQgA0GA/gNxQQh0ciADQQh2QYD+A3EgA0EYdnJyIgQ2AgAgACABKAAYIgNBGHQgA0GA/gNxQQh0ciADQQh2QYD+A3EgA0EYdnJyIgM2AgQgACABKAAUIgVBGHQgBUGA/gNxQQh0ciAFQQh2QYD+A3EgBUEYdnJyIgU2AgggACABKAAQIgZBGHQgBkGA/gNxQQh0ciAGQQh2QYD+A3EgBkEYdnJyIgY2AgwgACABKAAMIgdBGHQgB0GA/gNxQQh0ciAHQQh2QYD+A3EgB0EYdnJyIgc2AhAgACABKAAIIghBGHQgCEGA/gNxQQh0ciAIQQh2QYD+A3EgCEEYdnJyIgk2AhQgACABKAAEIghBGHQgCEGA/gNxQQh0ciAIQQh2QYD+A3EgCEEYdnJyIgg2AhggACAHQX5JIAggCXEgASgAACIBQRh0IAFBgP4DcUEIdHIgAUEIdkGA/gNxIAFBGHZyciIKcUF/R3IiAUEBc0EAIAdBf0YbIgtBAXNBACAGQea5u9V7SRsgAXIiAUEBc0EAIAZB5rm71XtLGyALciILQQFzQQAgBUG7wKL6ekkbIAFyIgFBAXNBACAFQbvAovp6SxsgC3IiC0F/c0GMvcn+eyADQYy9yf57SRsgAXJBf3MiAUEBcSAEQcCC2YF9SyABcSADQYy9yf57SxsgC3IiAUG//ab+AmwiCyAEaiIENgIAIAAgAUHzwraBBGytIAOtfCAEIAtJrXwiDD4CBCAAIAFBxL/dhQVsrSAFrXwgDEIgiHwiDD4CCCAAIAFBmcbEqgRsrSAGrXwgDEIgiHwiDD4CDCAAIAGtIAetfCAMQiCIfCIMPgIQIAAgDEIgiCAJrXwiDD4CFCAAIAxCIIggCK18Igw+AhggACAKIAxCIIinajYCHAJAIAJFDQAgAiABNgIACwuZCgIQfwh+I4CAgIAAQbABayICJICAgIAAIAJBiAFqQSBqQQA2AgAgAkGIAWpBGGpCADcDACACQYgBakEQakIANwMAIAJBiAFqQQhqQgA3AwAgAkIANwOIASACQYABakIANwIAIAJB+ABqQgA3AgAgAkHwAGpCADcCACACQgA3AmggAkEBNgJkIAJBwABqQSBqIAFBIGooAgA2AgAgAkHAAGpBGGogAUEYaikCADcDACACQcAAakEQaiABQRBqKQIANwMAIAJBwABqQQhqIAFBCGopAgA3AwAgAiABKQIANwNAIAJBGGpBIGogAEEgaigCADYCACACQRhqQRhqIABBGGopAgA3AwAgAkEYakEQaiIDIABBEGopAgA3AwAgAkEYakEIaiAAQQhqKQIANwMAIAIgACkCADcDGEEJIQRBfyEFA0AgBSACKAIYIgZBgICAgHxyaCIHayEFQYCAgIAEIQggAigCQCEJAkACQCAHQR5HDQBBASEKQQAhC0EAIQwMAQsgBiAHdiENQR4gB2shDkEBIQpBASAHdCEIQQAhDEEAIQsgCSEPA0ACQAJAIAVBf0wNACANIQcgCiEQIAshEQwBC0EAIAxrIRBBACAIayERQQAgD2shB0EAIAVrIQUgDSEPIAohDCALIQgLIA9BAXZB/wBxLQCgjICAACAHbEF/QSAgBUEBaiILIA4gCyAOSBtrdnFB/wFxIgsgD2wgB2oiByAHQX8gDnRyaCIHdiENIAsgDGwgEGohCiALIAhsIBFqIQsgBSAHayEFIAwgB3QhDCAIIAd0IQggDiAHayIODQALCyACIAs2AhAgAiAKNgIUIAIgDDYCDCACIAg2AgggAkGIAWogAkHkAGogAkEIaiABEKOAgIAAIAysIhIgBqwiE34gCKwiFCAJrCIVfnxCHochFiALrCIXIBV+IAqsIhggE358Qh6HIRMCQCAEQQJIIhANACAEQX9qIQggAkEYaiEOIAJBwABqIQcDQCAHIAdBBGoiDDQCACIVIBR+IBZ8IA5BBGoiCzQCACIWIBJ+fCIZp0H/////A3E2AgAgDiAVIBd+IBN8IBYgGH58IhOnQf////8DcTYCACAZQh6HIRYgE0IehyETIAwhByALIQ4gCEF/aiIIDQALCyACQRhqIARBf2oiDUECdCIOaiATpyIKNgIAIAJBwABqIA5qIBanIg82AgACQAJAIAIoAhgNACAQDQEgDUEDcSEIAkACQCAEQX5qQQNPDQBBACEHQQEhDgwBCyANQXxxIQtBACEHIAMhDkEAIQwDQCAOKAIAIA5BfGooAgAgDkF4aigCACAOQXRqKAIAIAdycnJyIQcgDkEQaiEOIAsgDEEEaiIMRw0ACyAMQQFqIQ4LAkAgCEUNACACQRhqIA5BAnRqIQ4DQCAOKAIAIAdyIQcgDkEEaiEOIAhBf2oiCA0ACwsgB0UNAQsgCkEfdSAKcyAEQX5qIg5BH3VyIA9BH3UgD3NyDQEgAkHAAGogDkECdCIOaiIHIAcoAgAgD0EedHI2AgAgAkEYaiAOaiIOIA4oAgAgCkEedHI2AgAgDSEEDAELCyACQYgBaiAPIAEQpICAgAAgAEEgaiACQYgBakEgaigCADYCACAAQRhqIAJBiAFqQRhqKQMANwIAIABBEGogAkGIAWpBEGopAwA3AgAgAEEIaiACQYgBakEIaikDADcCACAAIAIpA4gBNwIAIAJBsAFqJICAgIAAC5kTEwJ/An4BfwJ+AX8DfgF/BH4BfwR+AX8EfgF/A34BfwJ+An8Bfgp/I4CAgIAAQcAAayIDJICAgIAAIAMgASACEJ6AgIAAIAAgAygCNCIErSIFQvPCtoEEfiIGQiCIpyADKAIwIgetIghCxL/dhQV+IglCIIinaiADKAI4IgqtIgtCv/2m/gJ+IgxCIIinaiAIQvPCtoEEfiINQiCIpyADKAIsIg6tIg9CxL/dhQV+IhBCIIinaiAFQr/9pv4CfiIRQiCIp2ogD0LzwraBBH4iEkIgiKcgAygCKCITrSIUQsS/3YUFfiIVQiCIp2ogCEK//ab+An4iFkIgiKdqIBRC88K2gQR+IhdCIIinIAMoAiQiGK0iGULEv92FBX4iGkIgiKdqIA9Cv/2m/gJ+IhtCIIinaiAZQvPCtoEEfiIcQiCIpyADKAIgIh2tIh5CxL/dhQV+Ih9CIIinaiAUQr/9pv4CfiIgQiCIp2ogAygCDCIhaiAZQr/9pv4CfiIiQiCIpyAeQvPCtoEEfiIjQiCIp2ogAygCCCIkaiADKAIEIiUgHkK//ab+An4iJkIgiKdqIAMoAgAiASAmp2oiAiABSWoiASAlSWogASAip2oiJSABSWogJSAjp2oiASAlSWoiJSAkSWogJSAgp2oiJCAlSWogJCAcp2oiJSAkSWogJSAfp2oiJCAlSWoiJSAhSWogJSAbp2oiISAlSWogISAXp2oiJSAhSWogJSAap2oiISAlSWoiJyAhIB5CmcbEqgR+Ih6naiIlICFJIB5CIIinamoiISAnSWogISADKAIQaiInICFJaiAnIBanaiIhICdJaiAhIBKnaiInICFJaiAnIBWnaiIhICdJaiIoICEgGUKZxsSqBH4iGadqIicgIUkgGUIgiKdqaiIhIChJaiAhICcgHWoiKSAnSWoiJyAhSWogJyADKAIUaiIhICdJaiAhIBGnaiInICFJaiAnIA2naiIhICdJaiAhIBCnaiInICFJaiIdICcgFEKZxsSqBH4iFKdqIiEgJ0kgFEIgiKdqaiInIB1JaiAnICEgGGoiGCAhSWoiISAnSWogISADKAIYaiInICFJaiAnIAynaiIhICdJaiAhIAanaiInICFJaiAnIAmnaiIhICdJaiIqICEgD0KZxsSqBH4iD6dqIicgIUkgD0IgiKdqaiIhICcgE2oiEyAnSWoiJyADKAIcaiIdIAMoAjwiKK0iD0K//ab+An4iFKdqIisgC0LzwraBBH4iGadqIiwgBULEv92FBX4iHqdqIi0gCEKZxsSqBH4iCKdqIi4gDmoiDiAoIA9CmcbEqgR+IgZCIIinaiAGpyIvIAtCmcbEqgR+IgZCIIinaiAPQsS/3YUFfiIJQiCIp2ogC0LEv92FBX4iC0IgiKcgBUKZxsSqBH4iBUIgiKdqIAmnIjBqIA9C88K2gQR+Ig9CIIinaiAZQiCIpyAeQiCIp2ogFEIgiKdqICEgKklqICcgIUlqIB0gJ0lqICsgHUlqICwgK0lqIC0gLElqIicgLiAtSSAIQiCIp2pqIiEgJ0lqICEgDiAuSWoiJyAhSWogJyAPp2oiISAnSWogISALp2oiJyAhSWogJyAFp2oiISAnSWogISAHaiInICFJaiIhIDBJaiAhIAanaiIdICFJaiAdIARqIiEgHUlqIh0gL0lqIB0gCmoiKyAdSWoiHa0iBUKZxsSqBH4iD0IgiKdqIBMgK60iCEKZxsSqBH4iFEIgiKdqIAVCxL/dhQV+IhlCIIinaiAYICGtIgtCmcbEqgR+Ih5CIIinaiAIQsS/3YUFfiIGQiCIp2ogBULzwraBBH4iCUIgiKdqIAhC88K2gQR+IgxCIIinIAtCxL/dhQV+Ig1CIIinaiAFQr/9pv4CfiIQQiCIp2ogJSAnrSIFQsS/3YUFfiIRQiCIp2ogC0LzwraBBH4iEkIgiKdqIAhCv/2m/gJ+IghCIIinaiAkIAVC88K2gQR+IhVCIIinaiABIAVCv/2m/gJ+IhZCIIinaiACIBanaiIsIAJJaiICIAFJaiALQr/9pv4CfiILQiCIp2ogAiALp2oiASACSWogASAVp2oiLSABSWoiAiAkSWogAiAIp2oiASACSWogASASp2oiAiABSWogAiARp2oiJCACSWoiAiAlSWogAiAQp2oiASACSWogASAMp2oiAiABSWogAiANp2oiASACSWoiJSABIAVCmcbEqgR+IgWnaiIuIAFJIAVCIIinamoiAiAlSWogAiApaiIBIAJJaiABQb/9pv4CQQAgHSAoSSICG2oiJSABSWogJSAJp2oiASAlSWogASAGp2oiJSABSWogJSAep2oiASAlSWogASAnaiInIAFJaiIBIBhJaiABQfPCtoEEQQAgAhtqIiUgAUlqICUgGadqIgEgJUlqIAEgFKdqIiUgAUlqICUgIWoiISAlSWoiASATSWogAUHEv92FBUEAIAIbaiIlIAFJaiAlIA+naiIBICVJaiABICtqIiUgAUlqIgEgDkmtIAKtfCABQZnGxKoEQQAgAhtqIgIgAUmtfCACIB1qIgEgAkmtfCIFICetfCAFQpnGxKoEfiAurXwgBULEv92FBX4gJK18IAVC88K2gQR+IC2tfCAFQr/9pv4CfiAsrXwiHkIgiHwiBUIgiHwiCEIgiHwiC0IgiHwiD6ciAkF+SSAPQiCIICGtfCIUQv////8PgyIGIBRCIIggJa18IhSDIBRCIIggAa18IhmDQv////8PUnIiAUEBc0EAIAJBf0YbIgJBAXNBACALpyIlQea5u9V7SRsgAXIiAUEBc0EAICVB5rm71XtLGyACciICQQFzQQAgCKciJUG7wKL6ekkbIAFyIgFBAXNBACAlQbvAovp6SxsgAnIiAkF/c0GMvcn+eyAFpyIlQYy9yf57SRsgAXJBf3MiAUEBcSAepyIkQcCC2YF9SyABcSAlQYy9yf57SxsgAnIgGUIgiKdqIgJBv/2m/gJsIgEgJGoiJTYCACAAIAVC/////w+DIAJB88K2gQRsrXwgJSABSa18IgU+AgQgACAIQv////8PgyACQcS/3YUFbK18IAVCIIh8IgU+AgggACALQv////8PgyACQZnGxKoEbK18IAVCIIh8IgU+AgwgACAPQv////8PgyACrXwgBUIgiHwiBT4CECAAIAVCIIggBnwiBT4CFCAAIAVCIIggFEL/////D4N8IgU+AhggACAFQiCIpyAZp2o2AhwgA0HAAGokgICAgAALwS8DCX8Cfht/I4CAgIAAQfAaayIEJICAgIAAQQAhBSAEQQA2AuwZIARBATYCyBkgBEIANwLkGSAEQgA3AtwZIARCADcC1BkgBEIANwLMGQJAAkAgAigCBCACKAIAciACKAIIciACKAIMciACKAIQciACKAIUciACKAIYciACKAIcckUNACABKAJ4DQAgBEGwEWpB0ABqIQYgBEGwEWpBKGohBSAEQbAQakEoaiEHIARBwBVqQdAAaiEIIARB8BlqQShqIQkgBEHAFWpBKGohCiAEQZAIaiACQYiOgIAAEJ6AgIAAIARBADYC3BUgBEIANwLUFSAEIAQoArwIQR92IgsgBCgCwAhqIgw2AsAVIAQgDCALSa0gBDUCxAh8Ig0+AsQVIAQgDUIgiCAENQLICHwiDT4CyBUgBCANQiCIIAQ1AswIfCINPgLMFSAEIA1CIIg+AtAVIARBkAhqIAJBqI6AgAAQnoCAgAAgBEEANgLMESAEQgA3AsQRIAQgBCgCvAhBH3YiCyAEKALACGoiDDYCsBEgBCAMIAtJrSAENQLECHwiDT4CtBEgBCANQiCIIAQ1AsgIfCINPgK4ESAEIA1CIIggBDUCzAh8Ig0+ArwRIAQgDUIgiD4CwBEgBEHAFWogBEHAFWpByI2AgAAQkoCAgAAgBEGwEWogBEGwEWpB6I2AgAAQkoCAgAAgBEHwD2ogBEHAFWogBEGwEWoQlICAgAAgBEGQEGogBEHwD2pByI6AgAAQkoCAgAAgBCAEKAKUECILQX9zrSAEKAKQECIMQX9zrULCgtmBDXwiDUIgiHxCjL3J/gt8Ig6nQQAgCyAMciAEKAKYECIMciAEKAKcECIPciAEKAKgECIQciAEKAKkECIRciAEKAKoECISciAEKAKsECITciILGzYClBAgBCANp0EAIAsbNgKQECAEIAxBf3OtIA5CIIh8QrvAovoKfCINp0EAIAsbNgKYECAEIA9Bf3OtIA1CIIh8Qua5u9ULfCINp0EAIAsbNgKcECAEIBBBf3OtIA1CIIh8Qv7///8PfCINp0EAIAsbNgKgECAEIBFBf3OtIA1CIIh8Qv////8PfCINp0EAIAsbNgKkECAEIBJBf3OtIA1CIIh8Qv////8PfCINp0EAIAsbNgKoECAEIBNBf3OtIA1CIIh8p0F/akEAIAsbNgKsECAEQZAQaiAEQZAQaiACEJSAgIAAIAQgBCAEQZAQakEFEJ+AgIAANgKICCAEIARBhARqIARB8A9qQQUQn4CAgAAiFDYCjAggBCgCiAghFQJAQfwARQ0AIARBsBBqIAFB/AD8CgAACyAEQcAVaiABQQAQoICAgAAgBEHwGWpBCGoiFiAEQcAVakEIaiIMKQIANwMAIARB8BlqQRBqIhcgBEHAFWpBEGoiDykCADcDACAEQfAZakEYaiIYIARBwBVqQRhqIhApAgA3AwAgBEHwGWpBIGoiGSAEQcAVakEgaiIRKQIANwMAIAkgCikCADcCACAJQQhqIApBCGopAgA3AgAgCUEQaiAKQRBqKQIANwIAIAlBGGogCkEYaikCADcCACAJQSBqIApBIGopAgA3AgAgBEEANgLAGiAEIAQpAsAVNwPwGSAEQbANaiAIEIKAgIAAIARByBpqIARBsA1qIAgQg4CAgAAgBEGQCGogASAEQbANahCDgICAACAEQZAIakEoaiAHIARByBpqEIOAgIAAIARBsBFqQQhqIgIgBCkDmAg3AwAgBEGwEWpBEGoiCyAEQZAIakEQaikDADcDACAEQbARakEYaiIJIARBkAhqQRhqKQMANwMAIARBsBFqQSBqIgogBEGQCGpBIGopAwA3AwAgBCAEKAKoESIaNgLgCCAFIAQpA7gINwIAIAVBCGoiByAEQZAIakEwaikDADcCACAFQRBqIhIgBEGQCGpBOGopAwA3AgAgBUEYaiITIARBkAhqQcAAaikDADcCACAFQSBqIhsgBEGQCGpByABqKQMANwIAIAQgGjYCqBIgBCAEKQOQCDcDsBEgBkEgaiABQfAAaikCADcCACAGQRhqIAFB6ABqKQIANwIAIAZBEGogAUHgAGopAgA3AgAgBkEIaiABQdgAaikCADcCACAGIAEpAlA3AgAgBEGwDWpBEGogCEEQaikCADcDACAEQbANakEYaiAIQRhqKQIANwMAIARBsA1qQSBqIAhBIGopAgA3AwAgBCAIKQIANwOwDSAEIAhBCGopAgA3A7gNIARBsBFqIARBsBFqIARB8BlqIARBsA1qQShqIhwQoYCAgAAgBEHsCGogAikDADcCACAEQfQIaiALKQMANwIAIARB/AhqIAkpAwA3AgAgBEGECWogCikDADcCACAEQZQJaiAHKQIANwIAIARBnAlqIBIpAgA3AgAgBEGkCWogEykCADcCACAEQawJaiAbKQIANwIAIARBADYCtAkgBCAEKQOwETcC5AggBCAFKQIANwKMCSAEQbARaiAEQbARaiAEQfAZaiAEQYAOaiIdEKGAgIAAIARBwAlqIAIpAwA3AgAgBEHICWogCykDADcDACAEQdAJaiAJKQMANwIAIARBkAhqQcgBaiAKKQMANwMAIARB6AlqIAcpAgA3AwAgBEHwCWogEikCADcDACAEQfgJaiATKQIANwMAIARBkAhqQfABaiAbKQIANwMAIARBADYCiAogBCAEKQOwETcDuAkgBCAFKQIANwPgCSAEQbARaiAEQbARaiAEQfAZaiAEQagOaiIeEKGAgIAAIARBlApqIAIpAwA3AgAgBEGcCmogCykDADcCACAEQaQKaiAJKQMANwIAIARBrApqIAopAwA3AgAgBEG8CmogBykCADcCACAEQcQKaiASKQIANwIAIARBzApqIBMpAgA3AgAgBEHUCmogGykCADcCACAEQQA2AtwKIAQgBCkDsBE3AowKIAQgBSkCADcCtAogBEGwEWogBEGwEWogBEHwGWogBEHQDmoiHxChgICAACAEQegKaiACKQMANwMAIARB8ApqIAspAwA3AwAgBEH4CmogCSkDADcDACAEQYALaiAKKQMANwMAIARBkAtqIAcpAgA3AgAgBEGYC2ogEikCADcDACAEQaALaiATKQIANwIAIARBqAtqIBspAgA3AwAgBEEANgKwCyAEIAQpA7ARNwPgCiAEIAUpAgA3A4gLIARBsBFqIARBsBFqIARB8BlqIARBsA1qQcgBaiIgEKGAgIAAIARBvAtqIAIpAwA3AgAgBEHEC2ogCykDADcCACAEQcwLaiAJKQMANwIAIARB1AtqIAopAwA3AgAgBEHkC2ogBykCADcCACAEQewLaiASKQIANwIAIARB9AtqIBMpAgA3AgAgBEH8C2ogGykCADcCACAEQQA2AoQMIAQgBCkDsBE3ArQLIAQgBSkCADcC3AsgBEGwEWogBEGwEWogBEHwGWogBEGwDWpB8AFqIiEQoYCAgAAgBEGoDGoiIiAKKQMANwMAIARBoAxqIiMgCSkDADcCACAEQZgMaiIkIAspAwA3AwAgBEGQDGoiJSACKQMANwIAIARBuAxqIiYgBykCADcDACAEQcAMaiInIBIpAgA3AwAgBEHIDGoiKCATKQIANwMAIARB0AxqIikgGykCADcDACAEIAQpA7ARNwOIDCAEIAUpAgA3A7AMIARBsBFqIARBsBFqIARB8BlqIARByA9qIhoQoYCAgAAgBEHkDGogAikDADcCACAEQewMaiALKQMANwIAIARB9AxqIAkpAwA3AgAgBEH8DGogCikDADcCACAEQYwNaiICIAcpAgA3AgAgBEGUDWoiASASKQIANwIAIARBnA1qIgsgEykCADcCACAEQaQNaiIJIBspAgA3AgAgBEEANgKsDSAEIAQpA7ARNwLcDCAEIAUpAgA3AoQNIARByBlqIAYgCBCDgICAACACIAQoAqgNIgVBFnYiCEEGdCAEKAKIDWogCEHRB2wgBCgChA1qIghBGnZqIgpBGnYgAigCAGoiB0H///8fcTYCACABIAdBGnYgBCgCkA1qIgJBGnYgASgCAGoiB0H///8fcTYCACALIAdBGnYgBCgCmA1qIgFBGnYgCygCAGoiB0H///8fcTYCACAJIAdBGnYgBCgCoA1qIgtBGnYgCSgCAGoiB0H///8fcTYCACAEIAhB////H3E2AoQNIAQgCkH///8fcTYCiA0gBCACQf///x9xNgKQDSAEIAFB////H3E2ApgNIAQgC0H///8fcTYCoA0gBCAHQRp2IAVB////AXFqNgKoDSAZIARB6A9qKQMANwMAIBggBEHgD2opAwA3AwAgFyAEQdgPaikDADcDACAWIARB0A9qKQMANwMAIAQgBCkDyA83A/AZIBEgIikDADcDACAQICMpAwA3AwAgDyAkKQMANwMAIAwgJSkDADcDACAEIAQpA4gMNwPAFSAEQcAVakEwaiAmKQMANwMAIARBwBVqQThqICcpAwA3AwAgBEHAFWpBwABqICgpAwA3AwAgBEHAFWpByABqICkpAwA3AwAgBCAEKQOwDDcD6BUgBEEANgK4FiAEQbARaiAaEIKAgIAAIARBsBBqIARBsBFqIBoQg4CAgABB+AMhCCAEQZAIakH4A2oiCiAEQcAVaiAEQbARahCDgICAACAEQbAMaiAEQcAVakEoaiICIARBsBBqEIOAgIAAIARBADYC2AwgBEHcDGohByAEQbQLaiESIARB4ApqIRMgBEGMCmohGyAEQbgJaiEGIARB5AhqIRYgISELA0AgBEHwGWogBEHwGWogCxCDgICAACACIARBkAhqIAhqIglBVGoiASkCADcCACARIAlBrH9qIgVBIGopAgA3AwAgECAFQRhqKQIANwMAIA8gBUEQaikCADcDACAMIAVBCGopAgA3AwAgAkEIaiABQQhqKQIANwIAIAJBEGogAUEQaikCADcCACACQRhqIAFBGGopAgA3AgAgAkEgaiABQSBqKQIANwIAIAQgBSkCADcDwBUgBEEANgK4FiAEQbARaiAEQfAZahCCgICAACAEQbAQaiAEQbARaiAEQfAZahCDgICAACAFIARBwBVqIARBsBFqEIOAgIAAIAEgAiAEQbAQahCDgICAACAJQXxqQQA2AgAgC0FYaiELIAhBrH9qIggNAAsgBEGwDWogBEGQCGpBoI2AgAAQg4CAgAAgHCAWQaCNgIAAEIOAgIAAIB0gBkGgjYCAABCDgICAACAeIBtBoI2AgAAQg4CAgAAgHyATQaCNgIAAEIOAgIAAICAgEkGgjYCAABCDgICAACAhIApBoI2AgAAQg4CAgAAgGiAHQaCNgIAAEIOAgIAAIBUgFCAVIBRKGyICQQAgAkEAShshBUEBIQ8MAQtBACEPCyAEQgA3AogaIARCADcCgBogBEIANwLYGiAEQgA3AuAaIAQgAykCADcC8BkgBCADKQIINwL4GSAEIAMoAhA2AsgaIAQgAykCFDcCzBogBCADKAIcNgLUGiAEQcAVaiAEQfAZakEEEJ+AgIAAIQsgBEGwEWogBEHIGmpBBBCfgICAACEJIABCADcCcCAAQgA3AmggAEIANwJgIABCADcCWCAAQgA3AlAgAEIANwJIIABCADcCQCAAQgA3AjggAEIANwIwIABCADcCKCAAQgA3AiAgAEIANwIYIABCADcCECAAQgA3AgggAEIANwIAIABBATYCeAJAIAkgCyAFIAsgBUobIgIgCSACShsiAkUNACAAQdAAaiEDIAJBAnQiBSAEakGABGohASAEQcAVaiAFQXxqIghqIQUgBEGwEWogCGohCCAEQbAQakEoaiEQA0AgACAAQQAQoICAgAACQCAPRQ0AAkAgAiAEKAKICEoNACABQfx7aigCACIMRQ0AAkACQCAMQQFIDQBB1ABFDQEgBEGwEGogBEGQCGogDEF/akEBdkHUAGxqQdQA/AoAAAwBCwJAQdQARQ0AIARBsBBqIARBkAhqIAxBf3NBAXZB1ABsakHUAPwKAAALIARBvOH//wAgBCgC2BBrNgLYECAEQfz9//8AIAQoAtwQazYC3BAgBEH8////ACAEKALgEGs2AuAQIARB/P///wAgBCgC5BBrNgLkECAEQfz///8AIAQoAugQazYC6BAgBEH8////ACAEKALsEGs2AuwQIARB/P///wAgBCgC8BBrNgLwECAEQfz///8AIAQoAvQQazYC9BAgBEH8////ACAEKAL4EGs2AvgQIARB/P//ByAEKAL8EGs2AvwQCyAAIAAgBEGwEGpBABChgICAAAsgAiAEKAKMCEoNACABKAIAIgxFDQAgBEEANgKAEQJAAkAgDEEBSA0AIBAgBEGQCGogDEF/akEBdiIRQdQAbGoiDCkCKDcCACAEQbAQakEgaiAEQbANaiARQShsaiIRQSBqKQIANwMAIARBsBBqQRhqIBFBGGopAgA3AwAgBEGwEGpBEGogEUEQaikCADcDACAEQbAQakEIaiARQQhqKQIANwMAIBBBCGogDEEwaikCADcCACAQQRBqIAxBOGopAgA3AgAgEEEYaiAMQcAAaikCADcCACAQQSBqIAxByABqKQIANwIAIAQgESkCADcDsBAMAQsgECAEQZAIaiAMQX9zQQF2IhFB1ABsaiIMKQIoNwIAIBBBCGogDEEwaikCADcCACAQQRBqIAxBOGopAgA3AgAgEEEYaiAMQcAAaikCADcCACAQQSBqIAxByABqKQIANwIAIARBsBBqQSBqIARBsA1qIBFBKGxqIgxBIGopAgA3AwAgBEGwEGpBGGogDEEYaikCADcDACAEQbAQakEQaiAMQRBqKQIANwMAIARBsBBqQQhqIAxBCGopAgA3AwAgBCAMKQIANwOwECAEQbzh//8AIAQoAtgQazYC2BAgBEH8/f//ACAEKALcEGs2AtwQIARB/P///wAgBCgC4BBrNgLgECAEQfz///8AIAQoAuQQazYC5BAgBEH8////ACAEKALoEGs2AugQIARB/P///wAgBCgC7BBrNgLsECAEQfz///8AIAQoAvAQazYC8BAgBEH8////ACAEKAL0EGs2AvQQIARB/P///wAgBCgC+BBrNgL4ECAEQfz//wcgBCgC/BBrNgL8EAsgACAAIARBsBBqQQAQoYCAgAALAkAgAiALSg0AIAUoAgAiDEUNAAJAAkAgDEEBSA0AIARBsBBqQZCPgIAAIAxBBXRBYGpBQHFqEJ2AgIAADAELIARBsBBqQZCPgIAAIAxBf3NBBXRBQHFqEJ2AgIAAIARBvOH//wAgBCgC2BBrNgLYECAEQfz9//8AIAQoAtwQazYC3BAgBEH8////ACAEKALgEGs2AuAQIARB/P///wAgBCgC5BBrNgLkECAEQfz///8AIAQoAugQazYC6BAgBEH8////ACAEKALsEGs2AuwQIARB/P///wAgBCgC8BBrNgLwECAEQfz///8AIAQoAvQQazYC9BAgBEH8////ACAEKAL4EGs2AvgQIARB/P//ByAEKAL8EGs2AvwQCyAAIAAgBEGwEGogBEHIGWoQooCAgAALAkAgAiAJSg0AIAgoAgAiDEUNAAJAAkAgDEEBSA0AIARBsBBqQZCRgIAAIAxBBXRBYGpBQHFqEJ2AgIAADAELIARBsBBqQZCRgIAAIAxBf3NBBXRBQHFqEJ2AgIAAIARBvOH//wAgBCgC2BBrNgLYECAEQfz9//8AIAQoAtwQazYC3BAgBEH8////ACAEKALgEGs2AuAQIARB/P///wAgBCgC5BBrNgLkECAEQfz///8AIAQoAugQazYC6BAgBEH8////ACAEKALsEGs2AuwQIARB/P///wAgBCgC8BBrNgLwECAEQfz///8AIAQoAvQQazYC9BAgBEH8////ACAEKAL4EGs2AvgQIARB/P//ByAEKAL8EGs2AvwQCyAAIAAgBEGwEGogBEHIGWoQooCAgAALIAVBfGohBSAIQXxqIQggAUF8aiEBIAJBf2oiAkEBakEBSw0ACyAAKAJ4DQAgAyADIARByBlqEIOAgIAACyAEQfAaaiSAgICAAAvgBAwCfwJ+AX8BfgF/AX4BfwF+AX8BfgF/AX4gACACKAIAIgMgASgCAGoiBDYCACAAIAQgA0mtIAE1AgR8IAI1AgR8IgWnIgM2AgQgACACNQIIIAE1Agh8IAVCIIh8IganIgc2AgggACACNQIMIAE1Agx8IAZCIIh8IginIgk2AgwgACACNQIQIAE1AhB8IAhCIIh8IgqnIgs2AhAgACACNQIUIAE1AhR8IApCIIh8IgynIg02AhQgACACNQIYIAE1Ahh8IAxCIIh8Ig6nIg82AhggACALQX5JIA8gDXEgAjUCHCABNQIcfCAOQiCIfCIQpyICcUF/R3IiAUEBc0EAIAtBf0YbIgtBAXNBACAJQea5u9V7SRsgAXIiAUEBc0EAIAlB5rm71XtLGyALciIJQQFzQQAgB0G7wKL6ekkbIAFyIgFBAXNBACAHQbvAovp6SxsgCXIiB0F/c0GMvcn+eyADQYy9yf57SRsgAXJBf3MiAUEBcSAEQcCC2YF9SyABcSADQYy9yf57SxsgB3IgEEIgiKdqIgFBv/2m/gJsIgMgBGoiBDYCACAAIAVC/////w+DIAFB88K2gQRsrXwgBCADSa18IgU+AgQgACAGQv////8PgyABQcS/3YUFbK18IAVCIIh8IgU+AgggACAIQv////8PgyABQZnGxKoEbK18IAVCIIh8IgU+AgwgACAKQv////8PgyABrXwgBUIgiHwiBT4CECAAIAVCIIggDEL/////D4N8IgU+AhQgACAFQiCIIA5C/////w+DfCIFPgIYIAAgBUIgiKcgAmo2AhwL7QEBAn8jgICAgABB0ABrIgQkgICAgABBACEFIARBADYCDAJAAkAgAQ0AIAAQloCAgAAMAQsCQCACDQAgABCXgICAAEEAIQUMAQsCQCADQQRJDQAgABCYgICAAEEAIQUMAQsgBEEwaiACIARBDGoQkICAgAAgBCgCDCEFIARBEGogAkEgaiAEQQxqEJCAgIAAAkAgBSAEKAIMcg0AIAEgBEEwakEgEKWAgIAAGiABQSBqIARBEGpBIBClgICAABogASADOgBAQQEhBQwBC0EAIQUgAUEAQcEAEKaAgIAAGgsgBEHQAGokgICAgAAgBQsfAEGsioCAACAAKAKkASAAKAKgARGAgICAAICAgIAACx8AQcqKgIAAIAAoAqQBIAAoAqABEYCAgIAAgICAgAALHwBB7IqAgAAgACgCpAEgACgCoAERgICAgACAgICAAAu8FwILfwJ+I4CAgIAAQbAGayIEJICAgIAAAkACQCADDQAgABCagICAAEEAIQIMAQsCQCACDQAgABCbgICAAEEAIQIMAQsCQCABDQAgABCcgICAAEEAIQIMAQsgBEHIAGogAkEgEKWAgIAAGiAEQShqIAJBIGpBIBClgICAABogAi0AQCEFIARBCGogA0EAEJCAgIAAAkAgBCgCTCICIAQoAkgiA3IgBCgCUCIAciAEKAJUIgZyIAQoAlgiB3IgBCgCXCIIciAEKAJgIglyIAQoAmQiCnJFDQAgBCgCLCAEKAIociAEKAIwciAEKAI0ciAEKAI4ciAEKAI8ciAEKAJAciAEKAJEckUNACAEIAM6AK8FIAQgA0EIdjoArgUgBCADQRB2OgCtBSAEIANBGHY6AKwFIAQgAjoAqwUgBCACQQh2OgCqBSAEIAJBEHY6AKkFIAQgAkEYdjoAqAUgBCAAOgCnBSAEIABBCHY6AKYFIAQgAEEQdjoApQUgBCAAQRh2OgCkBSAEIAY6AKMFIAQgBkEIdjoAogUgBCAGQRB2OgChBSAEIAZBGHY6AKAFIAQgBzoAnwUgBCAHQQh2OgCeBSAEIAdBEHY6AJ0FIAQgB0EYdjoAnAUgBCAIOgCbBSAEIAhBCHY6AJoFIAQgCEEQdjoAmQUgBCAIQRh2OgCYBSAEIAk6AJcFIAQgCUEIdjoAlgUgBCAJQRB2OgCVBSAEIAlBGHY6AJQFIAQgCjoAkwUgBCAKQQh2OgCSBSAEIApBEHYiCzoAkQUgBCAKQRh2OgCQBSAEQegEaiAEQZAFahCAgICAABoCQCAFQQJxRQ0AIAQoAowFDQEgBCgCiAUNASAEKAKEBQ0BIAQoAoAFDQEgBCgC/AQNASAEKAL4BCIMQaOilQpLDQEgBCgC9AQhDQJAIAxBo6KVCkcNACANQd2FlQNLDQIgDUHdhZUDRw0AIAQoAvAEIg5BgojxD0sNAkHdhZUDIQ0gDkGCiPEPRw0AIAQoAuwEIg5Bi7mhG0sNAiAOQYu5oRtHDQAgBCgC6ARB7fWmHksNAgsgBEH///8BNgKMBSAEQv///5/w////AzcChAUgBEL///+f8P///wM3AvwEIAQgBCgC6ARBwYLZAWo2AugEIAQgBCgC7ARBtMbeBGo2AuwEIAQgBCgC8ARB/feOEGo2AvAEIAQgDEHc3eoVajYC+AQgBCANQaL66hxqNgL0BAsgBEGUBGogBEHoBGogBUEBcRCBgICAAEUNACAEQZgDakEIaiAEQZQEakEIaikCADcDACAEQZgDakEQaiAEQZQEakEQaikCADcDACAEQZgDakEYaiAEQZQEakEYaikCADcDACAEQZgDakEgaiAEQZQEakEgaikCADcDACAEQZgDakEwaiAEQZQEakEwaikCADcDACAEQZgDakE4aiAEQZQEakE4aikCADcDACAEQZgDakHAAGogBEGUBGpBwABqKQIANwMAIARBmANqQcgAaiAEQZQEakHIAGopAgA3AwAgBCAEKALkBDYCkAQgBCAEKQKUBDcDmAMgBCAEKQK8BDcDwAMgBEIBNwPoAyAEQgA3A4gEIARCADcDgAQgBEIANwP4AyAEQgA3A/ADIAQgCzYCiAEgBCAKQQ50IAlBEnZyQf////8DcTYChAEgBCAJQQx0IAhBFHZyQf////8DcTYCgAEgBCAIQQp0IAdBFnZyQf////8DcTYCfCAEIAdBCHQgBkEYdnJB/////wNxNgJ4IAQgBkEGdCAAQRp2ckH/////A3E2AnQgBCAAQQR0IAJBHHZyQf////8DcTYCcCAEIAJBAnQgA0EednJB/////wNxNgJsIAQgA0H/////A3E2AmggBEHoAGpB7IuAgAAQkYCAgAAgBCAEKAKIAUEQdCAEKAKEASICQQ52cjYClAMgBCACQRJ0IAQoAoABIgJBDHZyNgKQAyAEIAJBFHQgBCgCfCICQQp2cjYCjAMgBCACQRZ0IAQoAngiAkEIdnI2AogDIAQgAkEYdCAEKAJ0IgJBBnZyNgKEAyAEIAJBGnQgBCgCcCICQQR2cjYCgAMgBCACQRx0IAQoAmwiAkECdnI2AvwCIAQgAkEedCAEKAJocjYC+AIgBEHYAmogBEH4AmogBEEIahCSgICAACAEIAQoAtwCIgJBf3OtIAQoAtgCIgNBf3OtQsKC2YENfCIPQiCIfEKMvcn+C3wiEKdBACACIANyIAQoAuACIgNyIAQoAuQCIgByIAQoAugCIgZyIAQoAuwCIgdyIAQoAvACIghyIAQoAvQCIglyIgIbNgLcAiAEIA+nQQAgAhs2AtgCIAQgA0F/c60gEEIgiHxCu8Ci+gp8Ig+nQQAgAhs2AuACIAQgAEF/c60gD0IgiHxC5rm71Qt8Ig+nQQAgAhs2AuQCIAQgBkF/c60gD0IgiHxC/v///w98Ig+nQQAgAhs2AugCIAQgB0F/c60gD0IgiHxC/////w98Ig+nQQAgAhs2AuwCIAQgCEF/c60gD0IgiHxC/////w98Ig+nQQAgAhs2AvACIAQgCUF/c60gD0IgiHynQX9qQQAgAhs2AvQCIARBuAJqIARB+AJqIARBKGoQkoCAgAAgBEG8AWogBEGYA2ogBEG4AmogBEHYAmoQk4CAgAAgBCgCtAINACAEQegAakEIaiICIARBlAJqIggpAgA3AwAgBEHoAGpBEGoiAyAEQZwCaiIJKQIANwMAIARB6ABqQRhqIgAgBEGkAmoiCikCADcDACAEQegAakEgaiIGIARBrAJqIgUpAgA3AwAgBCAEKQKMAjcDaCAEQegAahCOgICAACAEIAQoAowBIgdBBnY2AqwGIAQgB0EYdEGAgID4A3EgBigCACIHQQJ2cjYCqAYgBCAAKAIAIgtBBnRBwP///wNxIAQoAnwiDEEUdnI2AqAGIAQgDEEKdEGA+P//A3EgAygCACIMQRB2cjYCnAYgBCAMQQ50QYCA//8DcSAEKAJ0IgxBDHZyNgKYBiAEIAxBEnRBgIDw/wNxIAIoAgAiDEEIdnI2ApQGIAQgDEEWdEGAgID+A3EgBCgCbCIMQQR2cjYCkAYgBCAMQRp0IAQoAmhyQf////8DcTYCjAYgBCAEKAKEAUECdCALQRh2ciAHQRx0ckH/////A3E2AqQGIARBjAZqQeiOgIAAEJGAgIAAIAUgBCgCqAYiC0ECdEH8//8fcSAEKAKkBiIHQRx2cjYCACAKIAdBGHRBgICAGHEgBCgCoAYiBUEGdnI2AgAgCSAEKAKcBiIKQRB0QYCA/B9xIAQoApgGIgxBDnZyNgIAIAggBCgClAYiCUEIdEGA/v8fcSAEKAKQBiINQRZ2cjYCACAEIAQoAowGIghB////H3E2AowCIAQgBCgCrAZBBnQgC0EYdnI2ArACIAQgB0ECdkH///8fcTYCqAIgBCAFQRR0QYCAwB9xIApBCnZyNgKgAiAEIAxBDHRBgOD/H3EgCUESdnI2ApgCIAQgDUEEdEHw//8fcSAIQRp2cjYCkAIgBEHkBWogBEGMAmoiBxCCgICAACAEQbwFaiAHIARB5AVqEIOAgIAAIARBvAFqIARBvAFqIARB5AVqEIOAgIAAIARB5AFqIgcgByAEQbwFahCDgICAACAGIARBvAFqQSBqKQIANwMAIAAgBEG8AWpBGGopAgA3AwAgAyAEQbwBakEQaikCADcDACACIARBvAFqQQhqKQIANwMAIARB6ABqQTBqIARBvAFqQTBqKQIANwMAIARB6ABqQThqIARBvAFqQThqKQIANwMAIARB6ABqQcAAaiAEQbwBakHAAGopAgA3AwAgBEHoAGpByABqIARBvAFqQcgAaikCADcDACAEIAQpArwBNwNoIAQgBCkC5AE3A5ABIARBADYCuAEgBCgCtAINACABIARB6ABqEIWAgIAAQQEhAgwBC0EAIQIgAUEAQcAAEKaAgIAAGgsgBEGwBmokgICAgAAgAgsfAEHaioCAACAAKAKkASAAKAKgARGAgICAAICAgIAACx8AQbiKgIAAIAAoAqQBIAAoAqABEYCAgIAAgICAgAALHwBB/ImAgAAgACgCpAEgACgCoAERgICAgACAgICAAAvvAwAgACABKAIAQf///x9xNgIAIAAgASgCBEEGdEHA//8fcSABKAIAQRp2cjYCBCAAIAEoAghBDHRBgOD/H3EgASgCBEEUdnI2AgggACABKAIMQRJ0QYCA8B9xIAEoAghBDnZyNgIMIAAgASgCEEEYdEGAgIAYcSABKAIMQQh2cjYCECAAIAEoAhBBAnZB////H3E2AhQgACABKAIUQQR0QfD//x9xIAEoAhBBHHZyNgIYIAAgASgCGEEKdEGA+P8fcSABKAIUQRZ2cjYCHCAAIAEoAhxBEHRBgID8H3EgAS8BGnI2AiAgACABKAIcQQp2NgIkIAAgASgCIEH///8fcTYCKCAAIAEoAiRBBnRBwP//H3EgASgCIEEadnI2AiwgACABKAIoQQx0QYDg/x9xIAEoAiRBFHZyNgIwIAAgASgCLEESdEGAgPAfcSABKAIoQQ52cjYCNCAAIAEoAjBBGHRBgICAGHEgASgCLEEIdnI2AjggACABKAIwQQJ2Qf///x9xNgI8IAAgASgCNEEEdEHw//8fcSABKAIwQRx2cjYCQCAAIAEoAjhBCnRBgPj/H3EgASgCNEEWdnI2AkQgACABKAI8QRB0QYCA/B9xIAEvATpyNgJIIAEoAjwhASAAQQA2AlAgACABQQp2NgJMC4sUDgJ+BH8BfgN/AX4DfwF+A38BfgN/AX4EfwF+A38gACACNQIAIAE1AgB+IgM+AgAgACACNQIEIAE1AgB+IgSnIgUgA0IgiKdqIgYgAjUCACABNQIEfiIDp2oiBzYCBCAAIAYgBUkgBEIgiKdqIgggByAGSSADQiCIp2pqIgYgAjUCCCABNQIAfiIDp2oiBSACNQIEIAE1AgR+IgSnaiIHIAI1AgAgATUCCH4iCadqIgo2AgggACAFIAZJIANCIIinaiILIAYgCElqIgYgByAFSSAEQiCIp2pqIgUgCiAHSSAJQiCIp2pqIgcgAjUCDCABNQIAfiIDp2oiCCACNQIIIAE1AgR+IgSnaiIKIAI1AgQgATUCCH4iCadqIgwgAjUCACABNQIMfiINp2oiDjYCDCAAIA4gDEkgDUIgiKdqIg4gBSAGSSAGIAtJaiAHIAVJaiIPIAggB0kgA0IgiKdqaiIGIAogCEkgBEIgiKdqaiIFIAwgCkkgCUIgiKdqaiIQaiIHIAI1AhAgATUCAH4iA6dqIgggAjUCDCABNQIEfiIEp2oiCiACNQIIIAE1Agh+IgmnaiIMIAI1AgQgATUCDH4iDadqIgsgAjUCACABNQIQfiIRp2oiEjYCECAAIBIgC0kgEUIgiKdqIhIgCyAMSSANQiCIp2oiEyAFIAZJIAYgD0lqIBAgBUlqIAcgDklqIg8gCCAHSSADQiCIp2pqIgYgCiAISSAEQiCIp2pqIgUgDCAKSSAJQiCIp2pqIhBqIhRqIgcgAjUCFCABNQIAfiIDp2oiCCACNQIQIAE1AgR+IgSnaiIKIAI1AgwgATUCCH4iCadqIgwgAjUCCCABNQIMfiINp2oiCyACNQIEIAE1AhB+IhGnaiIOIAI1AgAgATUCFH4iFadqIhY2AhQgACAWIA5JIBVCIIinaiIWIA4gC0kgEUIgiKdqIhcgCyAMSSANQiCIp2oiGCAFIAZJIAYgD0lqIBAgBUlqIBQgE0lqIAcgEklqIhAgCCAHSSADQiCIp2pqIgYgCiAISSAEQiCIp2pqIgUgDCAKSSAJQiCIp2pqIhJqIhNqIhRqIgcgAjUCGCABNQIAfiIDp2oiCCACNQIUIAE1AgR+IgSnaiIKIAI1AhAgATUCCH4iCadqIgwgAjUCDCABNQIMfiINp2oiCyACNQIIIAE1AhB+IhGnaiIOIAI1AgQgATUCFH4iFadqIg8gAjUCACABNQIYfiIZp2oiGjYCGCAAIBogD0kgGUIgiKdqIhogDyAOSSAVQiCIp2oiGyAOIAtJIBFCIIinaiIcIAsgDEkgDUIgiKdqIh0gBSAGSSAGIBBJaiASIAVJaiATIBhJaiAUIBdJaiAHIBZJaiISIAggB0kgA0IgiKdqaiIGIAogCEkgBEIgiKdqaiIFIAwgCkkgCUIgiKdqaiITaiIUaiIWaiIXaiIHIAI1AhwgATUCAH4iA6dqIgggAjUCGCABNQIEfiIEp2oiCiACNQIUIAE1Agh+IgmnaiIMIAI1AhAgATUCDH4iDadqIgsgAjUCDCABNQIQfiIRp2oiDiACNQIIIAE1AhR+IhWnaiIPIAI1AgQgATUCGH4iGadqIhAgAjUCACABNQIcfiIep2oiGDYCHCAAIBggEEkgHkIgiKdqIhggECAPSSAZQiCIp2oiECAPIA5JIBVCIIinaiIfIA4gC0kgEUIgiKdqIiAgCyAMSSANQiCIp2oiISAFIAZJIAYgEklqIBMgBUlqIBQgHUlqIBYgHElqIBcgG0lqIAcgGklqIhIgCCAHSSADQiCIp2pqIgYgCiAISSAEQiCIp2pqIgUgDCAKSSAJQiCIp2pqIhNqIhRqIhZqIhdqIhpqIgcgAjUCHCABNQIEfiIDp2oiCCACNQIYIAE1Agh+IgSnaiIKIAI1AhQgATUCDH4iCadqIgwgAjUCECABNQIQfiINp2oiCyACNQIMIAE1AhR+IhGnaiIOIAI1AgggATUCGH4iFadqIg8gAjUCBCABNQIcfiIZp2oiGzYCICAAIBsgD0kgGUIgiKdqIhsgDyAOSSAVQiCIp2oiDyAOIAtJIBFCIIinaiIcIAsgDEkgDUIgiKdqIh0gBSAGSSAGIBJJaiATIAVJaiAUICFJaiAWICBJaiAXIB9JaiAaIBBJaiAHIBhJaiIQIAggB0kgA0IgiKdqaiIGIAogCEkgBEIgiKdqaiIFIAwgCkkgCUIgiKdqaiISaiITaiIUaiIWaiIHIAI1AhwgATUCCH4iA6dqIgggAjUCGCABNQIMfiIEp2oiCiACNQIUIAE1AhB+IgmnaiIMIAI1AhAgATUCFH4iDadqIgsgAjUCDCABNQIYfiIRp2oiDiACNQIIIAE1Ahx+IhWnaiIXNgIkIAAgFyAOSSAVQiCIp2oiFyAOIAtJIBFCIIinaiIOIAsgDEkgDUIgiKdqIhggBSAGSSAGIBBJaiASIAVJaiATIB1JaiAUIBxJaiAWIA9JaiAHIBtJaiIPIAggB0kgA0IgiKdqaiIGIAogCEkgBEIgiKdqaiIFIAwgCkkgCUIgiKdqaiIQaiISaiITaiIHIAI1AhwgATUCDH4iA6dqIgggAjUCGCABNQIQfiIEp2oiCiACNQIUIAE1AhR+IgmnaiIMIAI1AhAgATUCGH4iDadqIgsgAjUCDCABNQIcfiIRp2oiFDYCKCAAIBQgC0kgEUIgiKdqIhQgCyAMSSANQiCIp2oiCyAFIAZJIAYgD0lqIBAgBUlqIBIgGElqIBMgDklqIAcgF0lqIg4gCCAHSSADQiCIp2pqIgYgCiAISSAEQiCIp2pqIgUgDCAKSSAJQiCIp2pqIg9qIhBqIgcgAjUCHCABNQIQfiIDp2oiCCACNQIYIAE1AhR+IgSnaiIKIAI1AhQgATUCGH4iCadqIgwgAjUCECABNQIcfiINp2oiEjYCLCAAIBIgDEkgDUIgiKdqIhIgBSAGSSAGIA5JaiAPIAVJaiAQIAtJaiAHIBRJaiILIAggB0kgA0IgiKdqaiIGIAogCEkgBEIgiKdqaiIFIAwgCkkgCUIgiKdqaiIMaiIHIAI1AhwgATUCFH4iA6dqIgggAjUCGCABNQIYfiIEp2oiCiACNQIUIAE1Ahx+IgmnaiIONgIwIAAgBSAGSSAGIAtJaiAMIAVJaiAHIBJJaiIMIAggB0kgA0IgiKdqaiIGIAogCEkgBEIgiKdqaiIFIA4gCkkgCUIgiKdqaiIHIAI1AhwgATUCGH4iA6dqIgggAjUCGCABNQIcfiIEp2oiCjYCNCAAIAUgBkkgBiAMSWogByAFSWoiDCAIIAdJIANCIIinamoiBiAKIAhJIARCIIinamoiBSACNQIcIAE1Ahx+IgOnaiIBNgI4IAAgBiAMSSADQiCIp2ogBSAGSWogASAFSWo2AjwLvQQDA38Cfgd/I4CAgIAAQSBrIgMkgICAgABBACEEIABBAEGEBBCmgICAABogA0EYaiABQRhqKQIANwMAIANBEGogAUEQaikCADcDACADQQhqIAFBCGopAgA3AwAgAyABKQIANwMAQQEhBQJAIAMoAhwiAUF/Sg0AIAM1AgQhBiADIAM1AgBC/////w+FQsKC2YENfCIHPgIAIAMgBkL/////D4UgB0IgiHxCjL3J/gt8IgY+AgQgAyADNQIIQv////8PhSAGQiCIfEK7wKL6CnwiBj4CCCADIAM1AgxC/////w+FIAZCIIh8Qua5u9ULfCIGPgIMIAMgAzUCEEL/////D4UgBkIgiHxC/v///w98IgY+AhAgAyADNQIUQv////8PhSAGQiCIfEL/////D3wiBj4CFCADIAM1AhhC/////w+FIAZCIIh8Qv////8PfCIGPgIYIAMgAUF/c60gBkIgiHxCf3w+AhxBfyEFCyACQX9qIQhBfyEJQQAhAQNAAkACQCADIAFBBXYiCkECdCILaigCACIMIAF2Ig1BAXEgBEcNACABQQFqIQ4MAQsCQCABIAJBgQEgAWsiDiACIA5IGyIJaiIOQX9qQQV2IApGDQAgCyADakEEaigCAEEBdCABQX9zdCAMIAF2ciENCyAAIAFBAnRqIA1BfyAJdEF/c3EgBGoiBCAEIAh2QQFxIgQgAnRrIAVsNgIAIAEhCQsgDiEBIA5BgQFIDQALIANBIGokgICAgAAgCUEBagvuDgkCfwJ+AX8BfgF/AX4BfwF+Dn8jgICAgABBgAFrIgMkgICAgAACQAJAIAEoAnhFDQAgAEIANwJwIABCADcCaCAAQgA3AmAgAEIANwJYIABCADcCUCAAQgA3AkggAEIANwJAIABCADcCOCAAQgA3AjAgAEIANwIoIABCADcCICAAQgA3AhggAEIANwIQIABCADcCCCAAQgA3AgAgAEEBNgJ4IAJFDQEgAkIBNwIAIAJCADcCICACQgA3AhggAkIANwIQIAJCADcCCAwBC0EAIQQCQCACRQ0AIAJBIGoiBCABQcgAaikCACIFNwIAIAIgASkCKCIGNwIAIAJBCGoiByABQTBqKQIAIgg3AgAgAkEQaiIJIAFBOGopAgAiCjcCACACQRhqIgsgAUHAAGopAgAiDDcCACACIAIoAiQiDUEWdiIOQdEHbCAGp2oiD0H///8fcTYCACACIA5BBnQgAigCBGogD0EadmoiDkH///8fcTYCBCAHIA5BGnYgCKdqIg5B////H3E2AgAgAiAOQRp2IAIoAgxqIgdB////H3E2AgwgCSAHQRp2IAqnaiIHQf///x9xNgIAIAIgB0EadiACKAIUaiIHQf///x9xNgIUIAsgB0EadiAMp2oiB0H///8fcTYCACACIAdBGnYgAigCHGoiB0H///8fcTYCHCAEIAdBGnYgBadqIgdB////H3E2AgAgAiAHQRp2IA1B////AXFqNgIkIAEoAnghBAsgACAENgJ4IABB0ABqIAFB0ABqIAFBKGoiAhCDgICAACADQTBqIAIQgoCAgAAgA0HYAGogARCCgICAACADIAMoAnxBA2xBACADKAJYQQNsIgRBAXFrIgJBCnZqIgdBAXY2AnwgAyAHQRl0QYCAgBBxIAMoAnhBA2wgAkEGdiICaiIHQQF2ajYCeCADIAdBGXRBgICAEHEgAygCdEEDbCACaiIHQQF2ajYCdCADIAdBGXRBgICAEHEgAygCcEEDbCACaiIHQQF2ajYCcCADIAdBGXRBgICAEHEgAygCbEEDbCACaiIHQQF2ajYCbCADIAdBGXRBgICAEHEgAygCaEEDbCACaiIHQQF2ajYCaCADIAdBGXRBgICAEHEgAygCZEEDbCACaiIHQQF2ajYCZCADIAdBGXRBgICAEHEgAygCYEEDbCACaiIHQQF2ajYCYCADIAdBGXRBgICAEHEgAkG///8fcSADKAJcQQNsaiIHQQF2ajYCXCADIAdBGXRBgICAEHEgAkGv+P8fcSAEakEBdmo2AlggA0G84f//ACADKAIwazYCCCADQfz9//8AIAMoAjRrNgIMIANB/P///wAgAygCOGs2AhAgA0H8////ACADKAI8azYCFCADQfz///8AIAMoAkBrNgIYIANB/P///wAgAygCRGs2AhwgA0H8////ACADKAJIazYCICADQfz///8AIAMoAkxrNgIkIANB/P///wAgAygCUGs2AiggA0H8//8HIAMoAlRrNgIsIANBCGogA0EIaiABEIOAgIAAIAAgA0HYAGoQgoCAgAAgACgCACEQIAAoAgQhESAAKAIIIRIgACgCDCETIAAoAhAhFCAAKAIUIRUgACgCGCEWIAAoAhwhFyAAKAIgIRggAygCCCECIAMoAgwhASADKAIQIQQgAygCFCEHIAMoAhghCSADKAIcIQsgAygCICENIAMoAiQhDiADKAIoIQ8gACAAKAIkIAMoAiwiGUEBdGoiGjYCJCAAIBggD0EBdGoiGDYCICAAIBcgDkEBdGoiFzYCHCAAIBYgDUEBdGoiFjYCGCAAIBUgC0EBdGoiFTYCFCAAIBQgCUEBdGoiFDYCECAAIBMgB0EBdGoiEzYCDCAAIBIgBEEBdGoiEjYCCCAAIBEgAUEBdGoiETYCBCAAIBAgAkEBdGoiEDYCACADQTBqIANBMGoQgoCAgAAgAyAaIBlqNgIsIAMgGCAPajYCKCADIBcgDmo2AiQgAyAWIA1qNgIgIAMgFSALajYCHCADIBQgCWo2AhggAyATIAdqNgIUIAMgEiAEajYCECADIBEgAWo2AgwgAyAQIAJqNgIIIABBKGogA0EIaiADQdgAahCDgICAACAAKAIoIQIgACgCLCEBIAAoAjAhBCAAKAI0IQcgACgCOCEJIAAoAjwhCyAAKAJAIQ0gACgCRCEOIAAoAkghDyADKAIwIRAgAygCNCERIAMoAjghEiADKAI8IRMgAygCQCEUIAMoAkQhFSADKAJIIRYgAygCTCEXIAMoAlAhGCAAQfr//wsgAygCVCAAKAJMams2AkwgAEH6//+/ASAYIA9qazYCSCAAQfr//78BIBcgDmprNgJEIABB+v//vwEgFiANams2AkAgAEH6//+/ASAVIAtqazYCPCAAQfr//78BIBQgCWprNgI4IABB+v//vwEgEyAHams2AjQgAEH6//+/ASASIARqazYCMCAAQfr8/78BIBEgAWprNgIsIABBmtL/vwEgECACams2AigLIANBgAFqJICAgIAAC8cWCQN/AX4BfwF+AX8BfgF/An4VfyOAgICAAEGQA2siBCSAgICAACACKAJQIQUCQAJAIAEoAnhFDQAgACAFNgJ4IAAgAikCADcCACAAQQhqIAJBCGopAgA3AgAgAEEQaiACQRBqKQIANwIAIABBGGogAkEYaikCADcCACAAQSBqIAJBIGopAgA3AgAgACACKQIoNwIoIABBMGogAkEwaikCADcCACAAQThqIAJBOGopAgA3AgAgAEHAAGogAkHAAGopAgA3AgAgAEHIAGogAkHIAGopAgA3AgAgAEEANgJ0IABBATYCUCAAQgA3AmwgAEIANwJkIABCADcCXCAAQgA3AlQMAQsCQCAFRQ0AAkAgA0UNACADQgE3AgAgA0IANwIgIANCADcCGCADQgA3AhAgA0IANwIIC0H8AEUNASAAIAFB/AD8CgAADAELIARB6AJqIAFB0ABqIgUQgoCAgAAgBEHAAmpBIGoiBiABQSBqKQIAIgc3AwAgBEHAAmpBCGoiCCABQQhqKQIAIgk3AwAgBEHAAmpBEGoiCiABQRBqKQIAIgs3AwAgBEHAAmpBGGoiDCABQRhqKQIAIg03AwAgBCABKQIAIg43A8ACIAggBCgC5AIiD0EWdiIQQQZ0IAQoAsQCaiAQQdEHbCAOp2oiEEEadmoiEUEadiAJp2oiEkH///8fcSITNgIAIAogEkEadiAEKALMAmoiCEEadiALp2oiEkH///8fcSIUNgIAIAwgEkEadiAEKALUAmoiCkEadiANp2oiEkH///8fcSIVNgIAIAYgEkEadiAEKALcAmoiDEEadiAHp2oiEkH///8fcSIWNgIAIAQgEkEadiAPQf///wFxaiIGNgLkAiAEIAxB////H3EiDDYC3AIgBCAKQf///x9xIgo2AtQCIAQgCEH///8fcSIINgLMAiAEIBFB////H3EiDzYCxAIgBCAQQf///x9xIhA2AsACIARBmAJqIAIgBEHoAmoQg4CAgAAgBEHwAWpBIGoiESABQcgAaikCACIHNwMAIARB8AFqQQhqIhIgAUEwaikCACIJNwMAIARB8AFqQRBqIhcgAUE4aikCACILNwMAIARB8AFqQRhqIhggAUHAAGopAgAiDTcDACAEIAEpAigiDjcD8AEgEiAEKAKUAiIZQRZ2IhpBBnQgBCgC9AFqIBpB0QdsIA6naiIaQRp2aiIbQRp2IAmnaiIcQf///x9xIh02AgAgFyAcQRp2IAQoAvwBaiISQRp2IAunaiIcQf///x9xIh42AgAgGCAcQRp2IAQoAoQCaiIXQRp2IA2naiIcQf///x9xIh82AgAgESAcQRp2IAQoAowCaiIYQRp2IAenaiIcQf///x9xIiA2AgAgBCAcQRp2IBlB////AXFqIhE2ApQCIAQgGEH///8fcSIYNgKMAiAEIBdB////H3EiFzYChAIgBCASQf///x9xIhI2AvwBIAQgG0H///8fcSIZNgL0ASAEIBpB////H3EiGjYC8AEgBEHIAWogAkEoaiAEQegCahCDgICAACAEQcgBaiAEQcgBaiAFEIOAgIAAIAQgBCgCmAIgEGtBvOH//wBqNgKgASAEIAQoApwCIA9rQfz9//8AajYCpAEgBCAEKAKgAiATa0H8////AGo2AqgBIAQgBCgCpAIgCGtB/P///wBqNgKsASAEIAQoAqgCIBRrQfz///8AajYCsAEgBCAEKAKsAiAKa0H8////AGo2ArQBIAQgBCgCsAIgFWtB/P///wBqNgK4ASAEIAQoArQCIAxrQfz///8AajYCvAEgBCAEKAK4AiAWa0H8////AGo2AsABIAQgBCgCvAIgBmtB/P//B2o2AsQBIAQgGiAEKALIAWtBvOH//wBqNgJ4IAQgGSAEKALMAWtB/P3//wBqNgJ8IAQgHSAEKALQAWtB/P///wBqNgKAASAEIBIgBCgC1AFrQfz///8AajYChAEgBCAeIAQoAtgBa0H8////AGo2AogBIAQgFyAEKALcAWtB/P///wBqNgKMASAEIB8gBCgC4AFrQfz///8AajYCkAEgBCAYIAQoAuQBa0H8////AGo2ApQBIAQgICAEKALoAWtB/P///wBqNgKYASAEIBEgBCgC7AFrQfz//wdqNgKcAQJAIARBoAFqEISAgIAARQ0AAkAgBEH4AGoQhICAgABFDQAgACABIAMQoICAgAAMAgsCQCADRQ0AIANCADcCACADQgA3AiAgA0IANwIYIANCADcCECADQgA3AggLIABCADcCcCAAQgA3AmggAEIANwJgIABCADcCWCAAQgA3AlAgAEIANwJIIABCADcCQCAAQgA3AjggAEIANwIwIABCADcCKCAAQgA3AiAgAEIANwIYIABCADcCECAAQgA3AgggAEIANwIAIABBATYCeAwBCyAAQQA2AngCQCADRQ0AIAMgBCkCoAE3AgAgA0EgaiAEQaABakEgaikCADcCACADQRhqIARBoAFqQRhqKQIANwIAIANBEGogBEGgAWpBEGopAgA3AgAgA0EIaiAEQaABakEIaikCADcCAAsgAEHQAGogBSAEQaABahCDgICAACAEQdAAaiAEQaABahCCgICAACAEQbzh//8AIAQoAlBrNgJQIARB/P3//wAgBCgCVGs2AlQgBEH8////ACAEKAJYazYCWCAEQfz///8AIAQoAlxrNgJcIARB/P///wAgBCgCYGs2AmAgBEH8////ACAEKAJkazYCZCAEQfz///8AIAQoAmhrNgJoIARB/P///wAgBCgCbGs2AmwgBEH8////ACAEKAJwazYCcCAEQfz//wcgBCgCdGs2AnQgBEEoaiAEQdAAaiAEQaABahCDgICAACAEIARBwAJqIARB0ABqEIOAgIAAIAAgBEH4AGoQgoCAgAAgACgCACEQIAAoAgQhESAAKAIIIRIgACgCDCETIAAoAhAhFCAAKAIUIRUgACgCGCEWIAAoAhwhFyAAKAIgIRggBCgCKCEZIAQoAgAhAiAEKAIsIRogBCgCBCEBIAQoAjAhGyAEKAIIIQMgBCgCNCEcIAQoAgwhBSAEKAI4IR0gBCgCECEGIAQoAjwhHiAEKAIUIQggBCgCQCEfIAQoAhghCiAEKAJEISAgBCgCHCEMIAQoAkghISAEKAIgIQ8gACAAKAIkIAQoAkxqIAQoAiQiIkEBdGoiIzYCJCAAIBggIWogD0EBdGoiGDYCICAAIBcgIGogDEEBdGoiFzYCHCAAIBYgH2ogCkEBdGoiFjYCGCAAIBUgHmogCEEBdGoiFTYCFCAAIBQgHWogBkEBdGoiFDYCECAAIBMgHGogBUEBdGoiEzYCDCAAIBIgG2ogA0EBdGoiEjYCCCAAIBEgGmogAUEBdGoiETYCBCAAIBAgGWogAkEBdGoiEDYCACAEICMgImo2AiQgBCAYIA9qNgIgIAQgFyAMajYCHCAEIBYgCmo2AhggBCAVIAhqNgIUIAQgFCAGajYCECAEIBMgBWo2AgwgBCASIANqNgIIIAQgESABajYCBCAEIBAgAmo2AgAgAEEoaiAEIARB+ABqEIOAgIAAIARBKGogBEEoaiAEQfABahCDgICAACAAIAAoAiggBCgCKGo2AiggACAAKAIsIAQoAixqNgIsIAAgACgCMCAEKAIwajYCMCAAIAAoAjQgBCgCNGo2AjQgACAAKAI4IAQoAjhqNgI4IAAgACgCPCAEKAI8ajYCPCAAIAAoAkAgBCgCQGo2AkAgACAAKAJEIAQoAkRqNgJEIAAgACgCSCAEKAJIajYCSCAAIAAoAkwgBCgCTGo2AkwLIARBkANqJICAgIAAC9YUCQJ/AX4BfwF+AX8BfgF/An4WfyOAgICAAEHAA2siBCSAgICAAAJAAkAgASgCeEUNACAAIAIoAlA2AnggBEGYA2ogAxCCgICAACAEQfACaiAEQZgDaiADEIOAgIAAIAAgAiAEQZgDahCDgICAACAAQShqIAJBKGogBEHwAmoQg4CAgAAgAEIBNwJQIABCADcCcCAAQgA3AmggAEIANwJgIABCADcCWAwBCwJAIAIoAlBFDQBB/ABFDQEgACABQfwA/AoAAAwBCyAEQZgDaiABQdAAaiIFIAMQg4CAgAAgBEHwAmogBEGYA2oQgoCAgAAgBEHIAmpBIGoiAyABQSBqKQIAIgY3AwAgBEHIAmpBCGoiByABQQhqKQIAIgg3AwAgBEHIAmpBEGoiCSABQRBqKQIAIgo3AwAgBEHIAmpBGGoiCyABQRhqKQIAIgw3AwAgBCABKQIAIg03A8gCIAcgBCgC7AIiDkEWdiIPQQZ0IAQoAswCaiAPQdEHbCANp2oiD0EadmoiEEEadiAIp2oiEUH///8fcSISNgIAIAkgEUEadiAEKALUAmoiB0EadiAKp2oiEUH///8fcSITNgIAIAsgEUEadiAEKALcAmoiCUEadiAMp2oiEUH///8fcSIUNgIAIAMgEUEadiAEKALkAmoiC0EadiAGp2oiEUH///8fcSIVNgIAIAQgEUEadiAOQf///wFxaiIDNgLsAiAEIAtB////H3EiCzYC5AIgBCAJQf///x9xIgk2AtwCIAQgB0H///8fcSIHNgLUAiAEIBBB////H3EiDjYCzAIgBCAPQf///x9xIg82AsgCIARBoAJqIAIgBEHwAmoQg4CAgAAgBEH4AWpBIGoiECABQcgAaikCACIGNwMAIARB+AFqQQhqIhEgAUEwaikCACIINwMAIARB+AFqQRBqIhYgAUE4aikCACIKNwMAIARB+AFqQRhqIhcgAUHAAGopAgAiDDcDACAEIAEpAigiDTcD+AEgESAEKAKcAiIYQRZ2IhlBBnQgBCgC/AFqIBlB0QdsIA2naiIZQRp2aiIaQRp2IAinaiIbQf///x9xIhw2AgAgFiAbQRp2IAQoAoQCaiIRQRp2IAqnaiIbQf///x9xIh02AgAgFyAbQRp2IAQoAowCaiIWQRp2IAynaiIbQf///x9xIh42AgAgECAbQRp2IAQoApQCaiIXQRp2IAanaiIbQf///x9xIh82AgAgBCAbQRp2IBhB////AXFqIhA2ApwCIAQgF0H///8fcSIXNgKUAiAEIBZB////H3EiFjYCjAIgBCARQf///x9xIhE2AoQCIAQgGkH///8fcSIYNgL8ASAEIBlB////H3EiGTYC+AEgBEHQAWogAkEoaiAEQfACahCDgICAACAEQdABaiAEQdABaiAEQZgDahCDgICAACAEIAQoAqACIA9rQbzh//8AajYCqAEgBCAEKAKkAiAOa0H8/f//AGo2AqwBIAQgBCgCqAIgEmtB/P///wBqNgKwASAEIAQoAqwCIAdrQfz///8AajYCtAEgBCAEKAKwAiATa0H8////AGo2ArgBIAQgBCgCtAIgCWtB/P///wBqNgK8ASAEIAQoArgCIBRrQfz///8AajYCwAEgBCAEKAK8AiALa0H8////AGo2AsQBIAQgBCgCwAIgFWtB/P///wBqNgLIASAEIAQoAsQCIANrQfz//wdqNgLMASAEIBkgBCgC0AFrQbzh//8AajYCgAEgBCAYIAQoAtQBa0H8/f//AGo2AoQBIAQgHCAEKALYAWtB/P///wBqNgKIASAEIBEgBCgC3AFrQfz///8AajYCjAEgBCAdIAQoAuABa0H8////AGo2ApABIAQgFiAEKALkAWtB/P///wBqNgKUASAEIB4gBCgC6AFrQfz///8AajYCmAEgBCAXIAQoAuwBa0H8////AGo2ApwBIAQgHyAEKALwAWtB/P///wBqNgKgASAEIBAgBCgC9AFrQfz//wdqNgKkAQJAIARBqAFqEISAgIAARQ0AAkAgBEGAAWoQhICAgABFDQAgACABQQAQoICAgAAMAgsgAEIANwJwIABCADcCaCAAQgA3AmAgAEIANwJYIABCADcCUCAAQgA3AkggAEIANwJAIABCADcCOCAAQgA3AjAgAEIANwIoIABCADcCICAAQgA3AhggAEIANwIQIABCADcCCCAAQgA3AgAgAEEBNgJ4DAELIABBADYCeCAAQdAAaiAFIARBqAFqEIOAgIAAIARB2ABqIARBqAFqEIKAgIAAIARBvOH//wAgBCgCWGs2AlggBEH8/f//ACAEKAJcazYCXCAEQfz///8AIAQoAmBrNgJgIARB/P///wAgBCgCZGs2AmQgBEH8////ACAEKAJoazYCaCAEQfz///8AIAQoAmxrNgJsIARB/P///wAgBCgCcGs2AnAgBEH8////ACAEKAJ0azYCdCAEQfz///8AIAQoAnhrNgJ4IARB/P//ByAEKAJ8azYCfCAEQTBqIARB2ABqIARBqAFqEIOAgIAAIARBCGogBEHIAmogBEHYAGoQg4CAgAAgACAEQYABahCCgICAACAAKAIAIREgACgCBCESIAAoAgghEyAAKAIMIRQgACgCECEVIAAoAhQhFiAAKAIYIRcgACgCHCEYIAAoAiAhGSAEKAIwIRogBCgCCCEBIAQoAjQhGyAEKAIMIQIgBCgCOCEcIAQoAhAhAyAEKAI8IR0gBCgCFCEHIAQoAkAhHiAEKAIYIQkgBCgCRCEfIAQoAhwhCyAEKAJIIQUgBCgCICEOIAQoAkwhICAEKAIkIQ8gBCgCUCEhIAQoAighECAAIAAoAiQgBCgCVGogBCgCLCIiQQF0aiIjNgIkIAAgGSAhaiAQQQF0aiIZNgIgIAAgGCAgaiAPQQF0aiIYNgIcIAAgFyAFaiAOQQF0aiIXNgIYIAAgFiAfaiALQQF0aiIWNgIUIAAgFSAeaiAJQQF0aiIVNgIQIAAgFCAdaiAHQQF0aiIUNgIMIAAgEyAcaiADQQF0aiITNgIIIAAgEiAbaiACQQF0aiISNgIEIAAgESAaaiABQQF0aiIRNgIAIAQgIyAiajYCLCAEIBkgEGo2AiggBCAYIA9qNgIkIAQgFyAOajYCICAEIBYgC2o2AhwgBCAVIAlqNgIYIAQgFCAHajYCFCAEIBMgA2o2AhAgBCASIAJqNgIMIAQgESABajYCCCAAQShqIARBCGogBEGAAWoQg4CAgAAgBEEwaiAEQTBqIARB+AFqEIOAgIAAIAAgACgCKCAEKAIwajYCKCAAIAAoAiwgBCgCNGo2AiwgACAAKAIwIAQoAjhqNgIwIAAgACgCNCAEKAI8ajYCNCAAIAAoAjggBCgCQGo2AjggACAAKAI8IAQoAkRqNgI8IAAgACgCQCAEKAJIajYCQCAAIAAoAkQgBCgCTGo2AkQgACAAKAJIIAQoAlBqNgJIIAAgACgCTCAEKAJUajYCTAsgBEHAA2okgICAgAALogcGAn8BfgF/AX4Dfwl+IAIoAgwhBCACKAIIIQUgACAANAIEIgYgAigCACIHrCIIfiABKAIgQR91IgkgAigCBCICcSAAKAIgQR91IgogB3FqIgcgByADKAIkIgsgATQCACIMIAKsIg1+IAA0AgAiDiAIfnwiD6dsakH/////A3FrrCIQIAM0AgAiEX4gD3xCHod8IAE0AgQiEiANfnwgAzQCBCITIBB+fCIUp0H/////A3E2AgAgASAGIAWsIg9+IBEgCSAEcSAKIAVxaiICIAIgCyAMIASsIgZ+IA4gD358Ig6nbGpB/////wNxa6wiDH4gDnxCHod8IBIgBn58IBMgDH58Ig6nQf////8DcTYCACAAIAA0AggiESAIfiAUQh6HfCABNAIIIhIgDX58IAM0AggiEyAQfnwiFKdB/////wNxNgIEIAEgESAPfiAOQh6HfCASIAZ+fCATIAx+fCIOp0H/////A3E2AgQgACAANAIMIhEgCH4gFEIeh3wgATQCDCISIA1+fCADNAIMIhMgEH58IhSnQf////8DcTYCCCABIBEgD34gDkIeh3wgEiAGfnwgEyAMfnwiDqdB/////wNxNgIIIAAgADQCECIRIAh+IBRCHod8IAE0AhAiEiANfnwgAzQCECITIBB+fCIUp0H/////A3E2AgwgASARIA9+IA5CHod8IBIgBn58IBMgDH58Ig6nQf////8DcTYCDCAAIAA0AhQiESAIfiAUQh6HfCABNAIUIhIgDX58IAM0AhQiEyAQfnwiFKdB/////wNxNgIQIAEgESAPfiAOQh6HfCASIAZ+fCATIAx+fCIOp0H/////A3E2AhAgACAANAIYIhEgCH4gFEIeh3wgATQCGCISIA1+fCADNAIYIhMgEH58IhSnQf////8DcTYCFCABIBEgD34gDkIeh3wgEiAGfnwgEyAMfnwiDqdB/////wNxNgIUIAAgADQCHCIRIAh+IBRCHod8IAE0AhwiEiANfnwgAzQCHCITIBB+fCIUp0H/////A3E2AhggASARIA9+IA5CHod8IBIgBn58IBMgDH58Ig6nQf////8DcTYCGCAAIAA0AiAiESAIfiAUQh6HfCABNAIgIgggDX58IAM0AiAiDSAQfnwiEKdB/////wNxNgIcIAEgESAPfiAOQh6HfCAIIAZ+fCANIAx+fCIIp0H/////A3E2AhwgACAQQh6IPgIgIAEgCEIeiD4CIAuwBAESfyAAIAIoAgQiAyAAKAIgIgRBH3UiBXEgACgCBGogAUEfdSIBcyABayACKAIAIgYgBXEgACgCAGogAXMgAWsiB0EedWoiCEEedSACKAIIIgkgBXEgACgCCGogAXMgAWtqIgpBHnUgAigCDCILIAVxIAAoAgxqIAFzIAFraiIMQR51IAIoAhAiDSAFcSAAKAIQaiABcyABa2oiDkEedSACKAIUIg8gBXEgACgCFGogAXMgAWtqIhBBHnUgAigCGCIRIAVxIAAoAhhqIAFzIAFraiISQR51IAIoAhwiEyAFcSAAKAIcaiABcyABa2oiFEEedSACKAIgIgIgBXEgBGogAXMgAWtqIgVBH3UiASAGcSAHQf////8DcWoiBEH/////A3E2AgAgACABIANxIAhB/////wNxaiAEQR51aiIDQf////8DcTYCBCAAIAEgCXEgCkH/////A3FqIANBHnVqIgNB/////wNxNgIIIAAgASALcSAMQf////8DcWogA0EedWoiA0H/////A3E2AgwgACABIA1xIA5B/////wNxaiADQR51aiIDQf////8DcTYCECAAIAEgD3EgEEH/////A3FqIANBHnVqIgNB/////wNxNgIUIAAgASARcSASQf////8DcWogA0EedWoiA0H/////A3E2AhggACABIBNxIBRB/////wNxaiADQR51aiIDQf////8DcTYCHCAAIAEgAnEgBWogA0EedWo2AiAL8QEBA38CQCACRQ0AAkACQCACQQdxIgMNACAAIQQgAiEFDAELIAJBeHEhBSAAIQQDQCAEIAEtAAA6AAAgBEEBaiEEIAFBAWohASADQX9qIgMNAAsLIAJBCEkNAANAIAQgAS0AADoAACAEQQFqIAFBAWotAAA6AAAgBEECaiABQQJqLQAAOgAAIARBA2ogAUEDai0AADoAACAEQQRqIAFBBGotAAA6AAAgBEEFaiABQQVqLQAAOgAAIARBBmogAUEGai0AADoAACAEQQdqIAFBB2otAAA6AAAgBEEIaiEEIAFBCGohASAFQXhqIgUNAAsLIAALrwEBA38CQCACRQ0AIAAhAyACIQQCQCACQQdxIgVFDQAgAkF4cSEEIAAhAwNAIAMgAToAACADQQFqIQMgBUF/aiIFDQALCyACQQhJDQADQCADIAE6AAAgA0EHaiABOgAAIANBBmogAToAACADQQVqIAE6AAAgA0EEaiABOgAAIANBA2ogAToAACADQQJqIAE6AAAgA0EBaiABOgAAIANBCGohAyAEQXhqIgQNAAsLIAALAwAACwMAAAsIAEGgk4CAAAvAAQEDfyOAgICAAEGQAWsiACSAgICAACAAQSE2AghBACEBAkBBAC0A4JOAgAAiAkEDSw0AQQAhAUEAKAKQk4CAACAAQc8AakGgk4CAACACEJWAgIAARQ0AQQAhAUEAKAKQk4CAACAAQQ9qIABBzwBqQeGTgIAAEJmAgIAARQ0AQQAhAUEAKAKQk4CAAEGBlICAACAAQQhqIABBD2pBggIQh4CAgABFDQAgACgCCEEhRiEBCyAAQZABaiSAgICAACABCwuiCwIAQYAIC5ALAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAAAAAAAAgAAAAAAAAAAAAAAKGZsYWdzICYgU0VDUDI1NksxX0ZMQUdTX1RZUEVfTUFTSykgPT0gU0VDUDI1NksxX0ZMQUdTX1RZUEVfQ09NUFJFU1NJT04AcHVia2V5ICE9IE5VTEwAb3V0cHV0ICE9IE5VTEwAb3V0cHV0bGVuICE9IE5VTEwAc2lnICE9IE5VTEwAc2lnbmF0dXJlICE9IE5VTEwAaW5wdXQ2NCAhPSBOVUxMAG1zZ2hhc2gzMiAhPSBOVUxMAHJlY2lkID49IDAgJiYgcmVjaWQgPD0gMwAhc2VjcDI1NmsxX2ZlX2lzX3plcm8oJmdlLT54KQAqb3V0cHV0bGVuID49ICgoZmxhZ3MgJiBTRUNQMjU2SzFfRkxBR1NfQklUX0NPTVBSRVNTSU9OKSA/IDMzdSA6IDY1dSkAAAAAQUE2EDN6ST+7A4o0qzm3K7r+//8AAAAAAAAAAAAAAAAAAAEAwU53KgAAAAAAAAAAAAAAAP9VM0nHXTsRD+XDWdftyyEfdVNp531bMS8F43n3DetBP5VziQede1FPJQOZFy0LYV+1k6knvZtxb0UjuTdNK4F/1bPJR927kY9lQ9lXbUuhn/XT6Wf927GvhWP5d41rwb8V8wmHHfvRz6WDGZeti+HfNRMppz0b8e/Fozm3zasB7gGVARwKWwITXJkA1kvUAUnwnAE6DQ0D6nlEArlBHAB8ZSsCWroeAMPkvwqpf1RvKIgOAdZ+Q+QAAAAAAAAAAAAAAAAAAAAALFaxPajNZddtNHQHxQooiv7///////////////////8xsNtFmiCT6H/K6HEUiqo9FeuEkuSQbOjNa9SnIdKGMHF/xIqutHEVxgb1nawIEiLE5L8KqX9UbyiIDgHWfkPkcr0jG3yWAt94ZoEg6iIuElpkEogCHCal4DBcwEytY1Mv/P///P///wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQDPytotmBf4FluB8lnZKM4t2/ybAgcLh86VYqBVrLvc+X5mvnm41BD7j9BHnBlUhaZItBf9qAgRDvz7pF1lxKMmd9o6SPk24LwT8QGGsJlvg0XIMbUpUp34hU80SRDDWJIBijD5cua4hHX9uWwbI8I0makAZVbzNyrmN+MPFOgtYw97jzjk70CyadWoy7eaYdy9hIvoKFFcCiWntFWTIAcaTd6LL9ZirKY6fajcQGgNqxsniPcmxMmm3anb1Nbj5TYmIqzYvPnEyu3dK+mc4zADfptBPQ566vJl85ij6rRdbmTwvVzaZHIIKCYIpbXn/RO40BOo21Qahm2NF6NgWSW6QMrratrAxJ5MRHsbNaM+cnhWjOguFh+YrcE5kjNfO/bSuWiPgv8fUHm/PPL9C1GV/izqu10hvrbCkB3ehjkGui2fKmb6CTjS7bjiGL5U2VGzXIT9CB9F8mMzqYsin1Auvh04OFLtHzMYdXC9TfLYMsv8gTbMsQ5SpQWUsNwXuQ8KLaPkEKPCl0gmpD4wJhJApa6G8aGZRqqCG5L25io35CQnJknQ3idegbZBDM74X6cSNhZtOzAUl1b6LFr5q6e8c+c3EzEtvc55sIQTjdsG/1YazE344nfks1Pi1ZAMJBqMVgbjRG5UkoNAK2kmODe+QoC8/7YNfX8QK4+IYEKTeONvrA4AQZATCwQABAAA"),
         "verify.js": ExplorerAsset(
             contentType: "text/javascript; charset=utf-8",
             text: #"""
 // The verify page: a licence or certificate id, the holder text (or the document) and the salt. The salted
 // digest (docs/evidence.md §7) is computed here with WebCrypto; only the digest is sent to the node.
+// Its second form verifies an evidence bundle file against a genesis file offline (evidence.js), trusting
+// no node: the same checks as `sbp verify`.
 import { call, RPCError } from "./rpc.js";
-import { h, hex, fields, statusBadge, seconds, time } from "./format.js";
+import { h, hex, fields, statusBadge, seconds, time, number, bytesToHex } from "./format.js";
 import { saltedDigest, textBytes } from "./codec.js";
 import { errorBox, historyTable } from "./app.js";
+import { verifyEvidence, NotVerified, decodeLicence, decodeCertificate, licenceOutcome, FILE_BYTES_MAX } from "./evidence.js";
 
 const VERDICTS = {
   valid: ["ok", "Valid", "The licence is active, the holder matches and the time is inside its validity."],
@@ -1072,6 +1786,10 @@ const VERDICTS = {
   holderMismatch: ["bad", "Holder mismatch", "The holder text and salt do not give the digest on record. Check spelling, spaces and capitals exactly as issued, and the salt."],
   documentMismatch: ["bad", "Document mismatch", "The document and salt do not give the digest on record. Use the exact file that was certified and its salt."],
   unknown: ["bad", "Unknown", "No record with this id exists on this chain. Ids are case-sensitive."],
+  verified: ["ok", "Verified", "The bundle passed every check of docs/evidence.md §3, as sbp verify makes them, against this genesis file: in this browser, without asking any node."],
+  notVerified: ["bad", "Does not verify", ""],
+  holderMatches: ["ok", "Holder matches", "The holder text and salt give the salted digest the proven record holds."],
+  documentMatches: ["ok", "Document matches", "The document and salt give the salted digest the proven record holds."],
 };
 
 export async function verifyPage(main, { kind = "licence", id = "" }) {
@@ -1121,16 +1839,135 @@ export async function verifyPage(main, { kind = "licence", id = "" }) {
     h("h1", {}, "Verify a licence or certificate"),
     h("p", {}, "The holder's identity (or the document) and the salt are hashed in this browser; only the digest goes to the node."),
     form, result,
-    h("h2", {}, "Evidence bundles"),
-    h("p", {}, "To check a record without trusting any node, export its evidence (", h("code", {}, "sbp evidence export --licence ID --out FILE"),
-      ") and verify it offline against the genesis document with ", h("code", {}, "sbp verify FILE --genesis genesis.json"),
-      " or ", h("code", {}, "Tools/verify-evidence.py"), ". This page does not verify bundle files yet."));
+    evidenceSection());
   if (id) idInput.focus();
 }
 
-function verdict(outcome, detail = null) {
+/** Reads a chosen file as bytes, refusing files larger than `limit`. */
+async function fileBytes(file, what, limit = FILE_BYTES_MAX) {
+  if (!file) throw new Error(`Choose the ${what}.`);
+  if (file.size > limit) throw new Error(`The ${what} is ${number(file.size)} bytes; at most ${number(limit)} are read.`);
+  return new Uint8Array(await file.arrayBuffer());
+}
+
+/**
+ * Offline verification of an evidence bundle file against a genesis file (docs/evidence.md §3), with the
+ * optional holder or document check of `sbp verify --holder/--document-file --salt [--at]`.
+ */
+function evidenceSection() {
+  const bundleInput = h("input", { id: "evidence-file", name: "evidence", type: "file" });
+  const genesisInput = h("input", { id: "evidence-genesis", name: "genesis", type: "file", accept: ".json,application/json" });
+  const holderInput = h("input", { id: "evidence-holder", name: "holder", autocomplete: "off", spellcheck: "false" });
+  const documentInput = h("input", { id: "evidence-document", name: "document", type: "file" });
+  const saltInput = h("input", { id: "evidence-salt", name: "salt", autocomplete: "off", spellcheck: "false" });
+  const atInput = h("input", { id: "evidence-at", name: "at", inputmode: "numeric", autocomplete: "off", placeholder: "now" });
+  const result = h("div", { id: "evidence-result", "aria-live": "polite" });
+  const form = h("form", { class: "stack", id: "evidence-form" },
+    h("label", { for: "evidence-file" }, "Evidence bundle file",
+      h("span", { class: "hint" }, "from Download evidence on a licence or certificate page, sbp evidence export, or state_getEvidence (raw, hex or the JSON-RPC response)")),
+    bundleInput,
+    h("label", { for: "evidence-genesis" }, "Genesis file",
+      h("span", { class: "hint" }, "the chain's genesis.json from a source you trust (the departments' published copy), not from the node you are checking")),
+    genesisInput,
+    h("label", { for: "evidence-holder" }, "Holder (optional)", h("span", { class: "hint" }, "for a licence: checked against the proven record's salted holder digest")),
+    holderInput,
+    h("label", { for: "evidence-document" }, "Document file (optional)", h("span", { class: "hint" }, "for a certificate: checked against the proven document digest")),
+    documentInput,
+    h("label", { for: "evidence-salt" }, "Salt (with a holder or document)"), saltInput,
+    h("label", { for: "evidence-at" }, "At time (with a holder)", h("span", { class: "hint" }, "Unix seconds, or empty for now: the licence's verdict on the proven record")),
+    atInput,
+    h("button", { type: "submit", id: "evidence-submit" }, "Verify bundle offline"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    result.replaceChildren(h("p", { class: "muted" }, "Checking signatures and proofs…"));
+    try {
+      result.replaceChildren(...await checkEvidence({
+        bundle: await fileBytes(bundleInput.files[0], "evidence bundle file"),
+        genesis: new TextDecoder().decode(await fileBytes(genesisInput.files[0], "genesis file")),
+        holder: holderInput.value, document: documentInput.files[0] ?? null, salt: saltInput.value, at: atInput.value,
+      }));
+    } catch (error) {
+      result.replaceChildren(errorBox(error));
+    }
+    result.querySelector(".verdict")?.focus();
+  });
+  return h("section", { "aria-labelledby": "evidence-heading" },
+    h("h2", { id: "evidence-heading" }, "Verify an evidence bundle offline"),
+    h("p", {}, "An evidence bundle proves a record to anyone holding the chain's genesis document, without trusting any node — not even this one. ",
+      "Both files are read in this browser and nothing is sent. The page makes every check of ", h("code", {}, "sbp verify"),
+      " (docs/evidence.md): the genesis hash, every validator-set change since genesis, a quorum of secp256k1 signatures on each commit certificate ",
+      "(checked by libsecp256k1, compiled to WebAssembly), and the state proof of the record."),
+    form, result);
+}
+
+function printableKey(key) {
+  const text = new TextDecoder().decode(key);
+  return /^[\x20-\x7e]+$/.test(text) ? `"${text}"` : bytesToHex(key);
+}
+
+async function checkEvidence({ bundle, genesis, holder, document, salt, at }) {
+  let report;
+  try {
+    report = await verifyEvidence(bundle, genesis);
+  } catch (error) {
+    if (!(error instanceof NotVerified)) throw error;
+    return [verdict("notVerified", `${error.message}. The bundle was changed, is for another chain or genesis, or is not an evidence bundle: get a fresh one from a node and check that the genesis file is the chain's.`, "evidence-verdict")];
+  }
+  const licence = report.contractName === "licence_registry" && report.value ? decodeLicence(report.value) : null;
+  const certificate = report.contractName === "certificate_registry" && report.value ? decodeCertificate(report.value) : null;
+  const record = licence ?? certificate;
+  const out = [verdict("verified", null, "evidence-verdict")];
+  const subject = await checkSubject({ report, licence, certificate, holder, document, salt, at });
+  if (subject) out.push(subject);
+  out.push(fields([
+    ["Chain", report.chainId],
+    ["Contract", h("span", {}, hex(report.contract), report.contractName ? ` (${report.contractName})` : "")],
+    ["Key", printableKey(report.key)],
+    ["Proves", report.value === null
+      ? `the key had NO value in the state after block ${report.height}`
+      : `this record in the state after block ${report.height}`],
+    ["Certified by block", h("span", {}, number(String(report.certifyingHeight)), " ", hex(report.certifyingBlock))],
+    ["As of", time(Number(report.certifyingTimeMs))],
+    ["Signatures", `${report.signers} of ${report.validators} validators on the certifying block; ${report.signaturesChecked} signatures checked in all`],
+    ["Validator-set changes since genesis", String(report.transitions)],
+  ]));
+  if (record) {
+    out.push(h("h3", {}, licence ? "The proven licence record" : "The proven certificate record"));
+    out.push(fields(Object.entries(record).map(([name, value]) => [name,
+      name === "validFrom" || name === "validUntil" ? seconds(Number(value))
+        : name === "issuedTimeMs" ? time(Number(value))
+          : name === "status" ? statusBadge(value)
+            : name.endsWith("Digest") ? hex(value) : String(value)])));
+  } else if (report.value) {
+    out.push(fields([["Value", hex(bytesToHex(report.value))]]));
+  }
+  out.push(h("p", { class: "muted" }, "This proves the record as it stood at the certifying block, not now: a later suspension, revocation or renewal ",
+    "does not stop a bundle verifying. Judge its age yourself, or get a fresh bundle (docs/evidence.md §5)."));
+  return out;
+}
+
+async function checkSubject({ report, licence, certificate, holder, document, salt, at }) {
+  if (!holder && !document) return null;
+  if (!report.value) return verdict("notVerified", `The bundle proves the record ABSENT after block ${report.height}: there is no digest to check the holder or document against.`, "evidence-subject");
+  if (document) {
+    if (!certificate) return verdict("notVerified", "A document file needs a certificate registry record; this bundle proves another contract's value.", "evidence-subject");
+    const digest = await saltedDigest(await fileBytes(document, "document file"), salt);
+    return digest === certificate.documentDigest ? verdict("documentMatches", null, "evidence-subject") : verdict("documentMismatch", null, "evidence-subject");
+  }
+  if (!licence) return verdict("notVerified", "A holder needs a licence registry record; this bundle proves another contract's value.", "evidence-subject");
+  const atText = at.trim();
+  if (atText && !/^\d{1,19}$/.test(atText)) throw new Error("The time must be Unix seconds (digits only), or empty for now.");
+  const atTime = atText ? BigInt(atText) : BigInt(Math.floor(Date.now() / 1000));
+  const digest = await saltedDigest(textBytes(holder), salt);
+  const outcome = licenceOutcome(licence, digest, atTime);
+  return verdict(outcome, outcome === "valid"
+    ? `The proven record is active, the holder matches, and ${atTime} is inside its validity (as of the certifying block).`
+    : null, "evidence-subject");
+}
+
+function verdict(outcome, detail = null, id = "verdict") {
   const [tone, title, text] = VERDICTS[outcome] ?? ["warn", outcome, ""];
-  return h("div", { class: `verdict ${tone}`, id: "verdict", "data-outcome": outcome, tabindex: "-1", role: "status" },
+  return h("div", { class: `verdict ${tone}`, id, "data-outcome": outcome, tabindex: "-1", role: "status" },
     title, h("p", { class: "muted" }, detail ?? text));
 }
 
