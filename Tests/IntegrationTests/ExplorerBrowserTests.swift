@@ -7,12 +7,14 @@ import Testing
 /// The script waits on conditions in the page with deadlines: the overview shows the block that commits a
 /// new licence (WebSocket `newHeads`), searching the licence id opens its page, the verify page says
 /// holder mismatch, valid and, after `sbp licence suspend`, suspended; a certificate's document file
-/// chosen in the page is valid and another file is not; every other page renders without an
-/// error or a Content-Security-Policy violation. `SBP_EXPLORER_SCREENSHOTS=DIR` keeps a PNG of each page
+/// chosen in the page is valid and another file is not; the licence page's Download evidence saves a bundle
+/// that the verify page checks offline against the network's genesis file (libsecp256k1 in WebAssembly),
+/// a bundle of the issuing block says verified and valid, and the same bundle with one signature digit
+/// changed does not verify; every other page renders without an error or a Content-Security-Policy violation. `SBP_EXPLORER_SCREENSHOTS=DIR` keeps a PNG of each page
 /// (how docs/explorer/ is made).
 extension IntegrationTests {
     @Test(
-        "explorer in headless Chromium: live overview, search opens the licence, verify says valid then suspended",
+        "explorer in headless Chromium: live overview, search, verify valid then suspended, evidence verified offline, tampered fails",
         .timeLimit(.minutes(3)))
     func explorerInBrowser() async throws {
         try await withNetwork("explorer") { network in
