@@ -28,6 +28,22 @@ struct RPCJSONTests {
         #expect(RPCJSON.uint64(from: json(text)) == expected)
     }
 
+    @Test("chain_getGenesis's document, saved as a file, is a genesis document with the hash it reports (endpoints included)")
+    func genesisDocumentHashesToItsHash() throws {
+        var genesis = Fixtures.genesis
+        genesis.consensus.blockFuelMax = 1_000_000_000_000  // below 2^53: numbers stay JSON numbers
+        genesis.consensus.transactionFuelMax = 100_000_000_000
+        for index in genesis.validators.indices { genesis.validators[index].endpoints = ["127.0.0.1:\(26_600 + index)"] }
+        let rendered = RPCJSON.genesis(genesis)
+        guard case .object(let object) = rendered, let document = object["document"], let hash = object["hash"] else {
+            Issue.record("no document or hash in \(rendered)")
+            return
+        }
+        let loaded = try Genesis.load(json: document.serialized())
+        #expect(loaded.hash == genesis.hash && hash == RPCJSON.hash(genesis.hash), "the document hashes to the hash it reports")
+        #expect(loaded.validators.map(\.endpoints) == genesis.validators.map(\.endpoints))
+    }
+
     @Test("hashes, addresses and bytes are 0x + lowercase hex; input requires the prefix and accepts either case")
     func hex() {
         let hash = Fixtures.hash(0xab)

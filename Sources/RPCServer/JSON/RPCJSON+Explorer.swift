@@ -38,6 +38,9 @@ extension RPCJSON {
 
     /// The genesis document with its hash (the tagged SHA-256 of its canonical encoding, which identifies
     /// the chain). The members are the document's own; hashes and addresses follow the RPC's 0x rule.
+    ///
+    /// Every member the hash covers is here (validators' `endpoints` when the document has them), so the
+    /// document, saved as a file, hashes to `hash` again (docs/evidence.md §4).
     public static func genesis(_ genesis: Genesis) -> JSONValue {
         let document: JSONValue = .object([
             "chainId": .string(genesis.chainId),
@@ -52,10 +55,13 @@ extension RPCJSON {
                 }),
             "validators": .array(
                 genesis.validators.map { validator in
-                    .object([
-                        "name": .string(validator.name), "department": .string(validator.department),
-                        "consensusPublicKey": .string(validator.consensusPublicKey), "tlsCertificate": .string(validator.tlsCertificate),
+                    var object = JSONObject([
+                        (key: "name", value: .string(validator.name)), (key: "department", value: .string(validator.department)),
+                        (key: "consensusPublicKey", value: .string(validator.consensusPublicKey)),
+                        (key: "tlsCertificate", value: .string(validator.tlsCertificate)),
                     ])
+                    if let endpoints = validator.endpoints { object.append("endpoints", .array(endpoints.map(JSONValue.string))) }
+                    return .object(object)
                 }),
             "accounts": .array(
                 genesis.accounts.map { account in

@@ -181,7 +181,10 @@ public enum RPCSchemas {
                         "validators": array(
                             of: object(
                                 "GenesisValidator",
-                                ["name": string, "department": string, "consensusPublicKey": string, "tlsCertificate": string])),
+                                [
+                                    "name": string, "department": string, "consensusPublicKey": string, "tlsCertificate": string,
+                                    "endpoints": array(of: string),
+                                ], required: ["name", "department", "consensusPublicKey", "tlsCertificate"])),
                         "accounts": array(
                             of: object(
                                 "GenesisAccount", ["address": reference("Address"), "department": string, "roles": array(of: string)])),
