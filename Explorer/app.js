@@ -315,6 +315,21 @@ function saveFile(name, text, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+// The genesis members that are integers: the RPC writes u64 values above 2^53 as decimal strings, a genesis
+// file as JSON numbers (docs/evidence.md §4), so the saved file loads and hashes like the original.
+const GENESIS_INTEGERS = new Set(["genesisTimeMs", "protocolVersion", "checkpointInterval", "watermarkWindow",
+  "viewChangeTimeoutTicks", "viewChangeTimeoutTicksMax", "tickMs", "blockTransactionsMax", "blockBytesMax", "blockFuelMax",
+  "timestampDriftMsMax", "transactionFuelMax", "blockWriteBytesMax", "thresholdNumerator", "thresholdDenominator",
+  "proposalLifetimeBlocks"]);
+
+/** chain_getGenesis's document as a genesis file: integers above 2^53 written as JSON numbers again. */
+export function genesisFileText(document) {
+  const marker = "sbp-integer:";
+  const text = JSON.stringify(document, (key, value) =>
+    GENESIS_INTEGERS.has(key) && typeof value === "string" && /^\d+$/.test(value) ? marker + value : value, 2);
+  return text.replace(new RegExp(`"${marker}(\\d+)"`, "g"), "$1") + "\n";
+}
+
 /**
  * Buttons that save the record's evidence bundle (state_getEvidence of "L"/"C" ‖ id, docs/evidence.md §6) and
  * this node's genesis document, for the offline check on the verify page or with `sbp verify`.
@@ -326,10 +341,22 @@ function evidenceDownload(kind, id, contract) {
   bundleButton.addEventListener("click", async () => {
     status.textContent = "Asking the node for the evidence bundle…";
     try {
-      const evidence = await call("state_getEvidence", { contract, key });
+      // The state this page shows (the latest block's) is proven once the next block certifies it: a record
+      // issued in the latest block would otherwise be proven absent. Wait for that block, up to half a minute.
+      const info = await call(kind === "licence" ? "records_getLicence" : "records_getCertificate", { id });
+      let evidence = null;
+      for (let attempt = 0; evidence === null; attempt++) {
+        try {
+          evidence = await call("state_getEvidence", { contract, key, height: info.height });
+        } catch (error) {
+          if (!(error instanceof RPCError && error.code === -32002) || attempt >= 30) throw error;
+          status.textContent = `Waiting for block ${number(info.height + 1)} to certify the state after block ${number(info.height)}…`;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
       const name = `${kind}-${id.replace(/[^A-Za-z0-9._-]/g, "_")}.evidence.hex`;
       saveFile(name, evidence + "\n", "text/plain");
-      status.textContent = `Saved ${name}. Verify it offline below the form on the Verify page, or with sbp verify, against the chain's genesis file.`;
+      status.textContent = `Saved ${name}: it proves this ${kind} as it stood after block ${number(info.height)}. Verify it offline on the Verify page, or with sbp verify, against the chain's genesis file.`;
     } catch (error) {
       status.replaceChildren(errorBox(error));
     }
@@ -338,7 +365,7 @@ function evidenceDownload(kind, id, contract) {
   genesisButton.addEventListener("click", async () => {
     try {
       const genesis = await call("chain_getGenesis", {});
-      saveFile("genesis.json", JSON.stringify(genesis.document, null, 2) + "\n", "application/json");
+      saveFile("genesis.json", genesisFileText(genesis.document), "application/json");
       status.textContent = `Saved genesis.json (hash ${genesis.hash}). A genesis file from the node you are checking proves nothing by itself: compare its hash with the one the departments publish.`;
     } catch (error) {
       status.replaceChildren(errorBox(error));
@@ -346,7 +373,7 @@ function evidenceDownload(kind, id, contract) {
   });
   return h("section", { "aria-labelledby": "evidence-download-heading" },
     h("h2", { id: "evidence-download-heading" }, "Evidence"),
-    h("p", {}, `An evidence bundle proves this ${kind} as of the latest certified block to anyone with the chain's genesis file, without trusting this node. `,
+    h("p", {}, `An evidence bundle proves this ${kind} as it stands now (once the next block certifies it) to anyone with the chain's genesis file, without trusting this node. `,
       h("a", { href: "#/verify" }, "Verify it offline"), " on the Verify page."),
     h("p", { class: "actions" }, bundleButton, " ", genesisButton), status);
 }
