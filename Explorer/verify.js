@@ -125,8 +125,8 @@ function evidenceSection() {
   return h("section", { "aria-labelledby": "evidence-heading" },
     h("h2", { id: "evidence-heading" }, "Verify an evidence bundle offline"),
     h("p", {}, "An evidence bundle proves a record to anyone holding the chain's genesis document, without trusting any node — not even this one. ",
-      "Both files are read in this browser and nothing is sent. The page makes every check of ", h("code", {}, "sbp verify"),
-      " (docs/evidence.md): the genesis hash, every validator-set change since genesis, a quorum of secp256k1 signatures on each commit certificate ",
+      "Both files are read in this browser and nothing is sent. The page makes the checks of docs/evidence.md §3, as ", h("code", {}, "sbp verify"),
+      " does: the genesis hash, every validator-set change since genesis, a quorum of secp256k1 signatures on each commit certificate ",
       "(checked by libsecp256k1, compiled to WebAssembly), and the state proof of the record."),
     form, result);
 }
