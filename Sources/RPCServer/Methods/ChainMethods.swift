@@ -90,7 +90,9 @@ enum ChainMethods {
         name: "chain_getGenesis",
         summary: "The genesis document the chain started from, and its hash (the chain's identity).",
         description: "The hash is the tagged SHA-256 of the document's canonical encoding (docs/protocol.md), so it does not "
-            + "depend on this JSON rendering, in which addresses and hashes follow the 0x rule.",
+            + "depend on this JSON rendering, in which addresses and hashes follow the 0x rule. Every member the hash covers is "
+            + "present (validators' endpoints when the document lists them), so the document saved as a file hashes to hash "
+            + "again, once integers sent as decimal strings (above 2^53) are written as JSON numbers.",
         params: [],
         result: RPCResultDescriptor(name: "genesis", summary: "The genesis document and hash.", schema: RPCSchemas.reference("Genesis")),
         errors: [.internalError]
