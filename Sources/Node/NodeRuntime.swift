@@ -380,15 +380,16 @@ struct PeerService: Service {
                 node.regossipPending()
             }
         }
-        await cancelWhenGracefulShutdown {
-            for await event in events { intake.handle(event) }
-        }
+        // Started before the event loop below, which runs until shutdown.
         let expiry = Task { [node] in
             while !Task.isCancelled {
                 let next = node.checkCertificateExpiry(now: Date())
                 let wait = max(1, next.timeIntervalSinceNow)
                 try? await Task.sleep(for: .seconds(wait))  // a timer to the next expiry, not synchronization
             }
+        }
+        await cancelWhenGracefulShutdown {
+            for await event in events { intake.handle(event) }
         }
         regossip.cancel()
         expiry.cancel()

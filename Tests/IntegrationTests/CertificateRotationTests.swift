@@ -27,6 +27,11 @@ extension IntegrationTests {
     static func rotateUnderLoad(_ network: TestNetwork, load: LoadGenerator) async throws {
         let cli = CLIProcess(executable: network.sbp, rpcURL: network.nodes[1].rpc.url.absoluteString)
         let audit = KeyFileAudit(cli: cli)
+        // The expiry timer runs from the start: td-1 exports the time left on its certificate (10 years).
+        let secondsLeft = try await eventually("td-1 exports its certificate's expiry", within: progressTimeout) {
+            try await network.nodes[0].rpc.metric("sbp_tls_certificate_expiry_seconds").flatMap { $0 > 0 ? $0 : nil }
+        }
+        #expect(secondsLeft > 3000 * 86_400, "td-1's certificate expires in \(secondsLeft) s")
         let accounts = network.directory + "/accounts/"
         let home = network.directory + "/" + network.manifest.nodes[0].directory
         let start = try #require(await network.highestHeight([1]))
