@@ -388,11 +388,20 @@ struct PeerService: Service {
                 try? await Task.sleep(for: .seconds(wait))  // a timer to the next expiry, not synchronization
             }
         }
+        let renewal = Task { [node] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(NodeLimits.renewedCertificateCheckIntervalMs))  // a timer, not synchronization
+                if node.rollover.presentWhileIsolated(host: node.host, openLinks: node.host.openLinks.count, now: Date()) {
+                    node.dialer.redialAll()
+                }
+            }
+        }
         await cancelWhenGracefulShutdown {
             for await event in events { intake.handle(event) }
         }
         regossip.cancel()
         expiry.cancel()
+        renewal.cancel()
         node.logger.info("stopping the node")
         node.driver.stop()
         try? await node.host.shutdown()

@@ -65,6 +65,27 @@ extension IntegrationTests {
             try network.node(observer).start()
             try await network.waitForHeight(afterKill, on: [observer], within: Self.progressTimeout)
 
+            // Its department renews its certificate and registers it, no vote. The validators refuse the old
+            // certificate from the block that registers the new one, which the observer has not fetched yet:
+            // cut off, it presents the renewed certificate, fetches the block and moves to it.
+            let home = network.root + "/td-observer"
+            let (renewal, renewalStep) = try await audit.traced("TD") {
+                try await $0.run(["node", "renew-certificate", "--department", try Self.departmentDirectory(network, "TD"), "--home", home])
+            }
+            try #require(renewal.status == 0, "\(renewal.summary)")
+            #expect(renewalStep.foreign.isEmpty, "renew-certificate opened \(renewalStep.keyFiles)")
+            let rotated = try await audit.json(
+                [
+                    "node", "rotate-observer", "td-observer", "--tls-certificate", home + "/tls-next.crt", "--key",
+                    network.directory + "/accounts/td-admin.key",
+                ], by: "TD")
+            try #require(rotated["status"] as? String == "success", "\(rotated)")
+            try await eventually("td-observer moves to its renewed certificate", within: Self.progressTimeout) {
+                !network.node(observer).logLines(containing: "moved to the renewed TLS certificate").isEmpty
+            }
+            let afterRotation = try #require(await network.highestHeight(Self.all))
+            try await network.waitForHeight(afterRotation, on: [observer], within: Self.progressTimeout)
+
             // Its department removes it: the validators close its links within a block; no one restarts.
             let removed = try await audit.json(
                 ["node", "remove-observer", "td-observer", "--key", network.directory + "/accounts/td-admin.key"], by: "TD")
