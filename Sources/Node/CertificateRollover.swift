@@ -20,6 +20,10 @@ final class CertificateRollover: Sendable {
     /// Since when the node has had no peer link while a renewed certificate waits, and which of its two
     /// certificates it presents (`presentWhileIsolated`).
     private let isolation = Mutex<Isolation>(Isolation())
+    private let movedTo = Mutex<Date?>(nil)
+
+    /// When the renewed certificate the node moved to expires; nil while it presents the one it started with.
+    var presentedNotValidAfter: Date? { movedTo.withLock { $0 } }
 
     struct Isolation {
         var since: Date?
@@ -65,6 +69,7 @@ final class CertificateRollover: Sendable {
         }
         applied.withLock { $0 = fingerprint }
         isolation.withLock { $0 = Isolation() }
+        movedTo.withLock { $0 = next.certificate.notValidAfter }
         moveFiles()
         logger.notice("moved to the renewed TLS certificate the chain registers", metadata: ["fingerprint": "\(fingerprint)"])
         return true

@@ -69,6 +69,11 @@ extension IntegrationTests {
             return true
         }
         #expect(FileManager.default.fileExists(atPath: home + "/tls-previous.crt"), "the old certificate is kept beside the new one")
+        // td-1 now watches the renewed certificate's expiry (30 days), not the one it started with.
+        try await eventually("td-1 exports its renewed certificate's expiry", within: progressTimeout) {
+            guard let left = try await network.nodes[0].rpc.metric("sbp_tls_certificate_expiry_seconds") else { return false }
+            return abs(left - (Double(notValidAfter) - Date().timeIntervalSince1970)) < 60
+        }
 
         // td-1 votes again: a later block's certificate carries its commit (index 0).
         let reached = try await network.waitForProgress(3, on: all, within: progressTimeout)
