@@ -38,7 +38,8 @@ devnet: deps
 	"$$($(SWIFT) build -c release --show-bin-path)/sbp" devnet --validators 4 --dir .devnet
 
 ## Four validators in Linux network namespaces: cut one off, partition 2|2, heal, check agreement; then a
-## new department's validator in a fifth namespace is voted in and carries the chain with a founder cut off.
+## new department's validator in a fifth namespace is voted in and carries the chain with a founder cut off,
+## has its certificate rotated under load, and a founder is removed by governance.
 ## Needs root (sudo make netns); not part of `make test`. See Tools/netns-harness --help.
 netns: deps
 	$(SWIFT) build --product sbp

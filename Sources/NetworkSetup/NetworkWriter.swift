@@ -156,6 +156,18 @@ struct NetworkWriter {
                 NetworkManifest.Account(
                     name: name, address: key.address, publicKey: Hex.encode(key.publicKey.compressed), roles: roles, keyFile: keyFile))
         }
+        // The department directory is the one `sbp department init` makes (`department.json`, `ca.crt`,
+        // `ca.key`), so `sbp node init` and `sbp node renew-certificate` take `--department departments/ID`;
+        // its account keys stay in the network's `accounts/`, named relative to the department directory.
+        let departmentManifest = NetworkManifest.Department(
+            id: id, name: identity.name, caCertificateFile: DepartmentIdentity.caCertificateFileName,
+            caKeyFile: DepartmentIdentity.caKeyFileName,
+            accounts: manifestAccounts.map { account in
+                var relative = account
+                relative.keyFile = "../../" + account.keyFile
+                return relative
+            })
+        try writeFile(SetupDirectory.json(departmentManifest), to: "\(directory)/\(DepartmentInitializer.manifestFileName)")
         let department = identity.genesisDepartment
         let genesisAccounts = manifestAccounts.map { Genesis.Account(address: $0.address, department: id, roles: $0.roles) }
         let entry = NetworkManifest.Department(

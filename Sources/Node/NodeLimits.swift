@@ -44,6 +44,11 @@ public enum NodeLimits {
     public static let mempoolGossipMessageBytesMaxDefault = 1024 * 1024
     /// Most transactions one gossip message may carry; a decoder refuses more before reading them.
     public static let mempoolGossipTransactionsPerMessageMax = 10_000
+    /// How long a node with a renewed TLS certificate waiting (`tls-next.crt`) goes without any peer link
+    /// before it presents the other of its two certificates (`CertificateRollover.presentWhileIsolated`).
+    public static let renewedCertificateTryAfterMs = 3_000
+    /// How often the node checks whether it is cut off while a renewed certificate waits.
+    public static let renewedCertificateCheckIntervalMs = 1_000
     /// How often a node sends its clients' still-pending transactions to its peers again.
     public static let mempoolRegossipIntervalMs = 2_000
     /// Most transactions one re-gossip round sends.

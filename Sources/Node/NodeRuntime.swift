@@ -33,8 +33,11 @@ public final class NodeRuntime: Sendable {
     let signer: ConsensusSigner
     let intake: PeerIntake
     let trustDigest = TrustDigest()
-    /// When this node's and its peers' certificates expire (issue 14, defect 6).
+    /// When this node's and its peers' certificates expire (issue 14, defect 6); the node's own expiry
+    /// is that of the certificate it started with, until it moves to a renewed one (`rollover`).
     let expiryWatch: CertificateExpiryWatch
+    /// When the department CA that signed this node's certificates expires.
+    let departmentCANotValidAfter: Date
     let metrics: NodeMetrics
     let peerActivity = PeerActivity()
     /// The genesis contracts' interface descriptions, for decoding RPC results and events.
@@ -142,6 +145,7 @@ public final class NodeRuntime: Sendable {
         trustDigest.trust.withLock { $0 = trust }
         let observerNames = try ChainTrust.inputs(of: view).observerNames
         trustDigest.observers.withLock { $0 = observerNames }
+        departmentCANotValidAfter = departmentCA.notValidAfter
         expiryWatch = CertificateExpiryWatch(
             warningInterval: TimeInterval(configuration.certificateExpiryWarningDays) * 86_400,
             ownExpiry: min(tlsCertificate.certificate.notValidAfter, departmentCA.notValidAfter))
@@ -257,7 +261,9 @@ public final class NodeRuntime: Sendable {
         let peers = host.openLinks.compactMap { link in
             trust.expiry(of: link.certificate).map { CertificateExpiryWatch.Peer(name: link.identity.description, expiry: $0) }
         }
-        let report = expiryWatch.check(now: now, peers: peers)
+        var watch = expiryWatch
+        if let renewed = rollover.presentedNotValidAfter { watch.ownExpiry = min(renewed, departmentCANotValidAfter) }
+        let report = watch.check(now: now, peers: peers)
         if !report.expiredPeers.isEmpty {
             for (link, refusal) in host.updateTrust(trust) {
                 logger.notice("closed link: certificate expired", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
@@ -380,9 +386,7 @@ struct PeerService: Service {
                 node.regossipPending()
             }
         }
-        await cancelWhenGracefulShutdown {
-            for await event in events { intake.handle(event) }
-        }
+        // Started before the event loop below, which runs until shutdown.
         let expiry = Task { [node] in
             while !Task.isCancelled {
                 let next = node.checkCertificateExpiry(now: Date())
@@ -390,8 +394,26 @@ struct PeerService: Service {
                 try? await Task.sleep(for: .seconds(wait))  // a timer to the next expiry, not synchronization
             }
         }
+        let renewal = Task { [node] in
+            var moved = node.rollover.presentedNotValidAfter
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(NodeLimits.renewedCertificateCheckIntervalMs))  // a timer, not synchronization
+                if node.rollover.presentWhileIsolated(host: node.host, openLinks: node.host.openLinks.count, now: Date()) {
+                    node.dialer.redialAll()
+                }
+                // Moved to a renewed certificate: its expiry goes to /metrics and the warnings now, not at the next hourly check.
+                if node.rollover.presentedNotValidAfter != moved {
+                    moved = node.rollover.presentedNotValidAfter
+                    node.checkCertificateExpiry(now: Date())
+                }
+            }
+        }
+        await cancelWhenGracefulShutdown {
+            for await event in events { intake.handle(event) }
+        }
         regossip.cancel()
         expiry.cancel()
+        renewal.cancel()
         node.logger.info("stopping the node")
         node.driver.stop()
         try? await node.host.shutdown()

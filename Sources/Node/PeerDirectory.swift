@@ -50,6 +50,21 @@ final class PeerDialer: Sendable {
     /// The targets dialed now.
     var targets: Set<PeerDirectory.Target> { Set(dials.withLock { $0.keys }) }
 
+    /// Cancels every dial and starts it again from the shortest back-off: after the node changed the
+    /// certificate it presents, it should not wait out a back-off grown while peers refused the other one.
+    func redialAll() {
+        let stopped = dials.withLock { dials -> [PeerDial] in
+            let stopped = Array(dials.values)
+            for target in dials.keys {
+                dials[target] = host.dial(
+                    target.addresses, expecting: PeerIdentity(department: target.department, nodeName: target.name))
+            }
+            return stopped
+        }
+        for dial in stopped { dial.cancel() }
+        logger.info("redialing every node listed on chain", metadata: ["count": "\(stopped.count)"])
+    }
+
     /// Dials `targets` not dialed yet and cancels dials (closing their links) to targets no longer listed.
     func update(_ targets: [PeerDirectory.Target]) {
         let wanted = Set(targets)

@@ -13,9 +13,9 @@ struct NetworkInitCommand: ParsableCommand {
             For each department: a P-256 CA, an admin and an issuer account key. For each validator: a \
             consensus key and a TLS certificate signed by its department's CA. Writes DIR/genesis.json, \
             DIR/network.json (the manifest), DIR/contracts/ (the standard contracts), \
-            DIR/departments/ID/ (CA), DIR/accounts/ (account keys) and DIR/NODE/config.toml with the node's \
-            keys and certificates. Node i listens on the base ports + i, at --host or at the i-th address of \
-            --hosts.
+            DIR/departments/ID/ (CA and department.json, as `sbp department init` writes them), \
+            DIR/accounts/ (account keys) and DIR/NODE/config.toml with the node's keys and certificates. \
+            Node i listens on the base ports + i, at --host or at the i-th address of --hosts.
 
             Keys are plaintext hex files with mode 0600 unless --encrypt-keys is given; then the \
             secp256k1 keys are keystore documents (see docs/keystore.md) encrypted under the password from \

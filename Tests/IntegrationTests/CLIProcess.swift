@@ -20,6 +20,8 @@ struct CLIProcess: Sendable {
     let rpcURL: String
     /// Where `--sign-only` records the nonces it signed (`SBP_NONCE_DIR`), so tests never write to the home directory.
     var nonceDirectory = NSTemporaryDirectory() + "sbp-cli-nonces"
+    /// A program that runs `sbp` (e.g. `strace … -o LOG`): each command is `wrapper… sbp arguments…`.
+    var wrapper: [String] = []
 
     static let timeout: Duration = .seconds(90)
 
@@ -38,7 +40,11 @@ struct CLIProcess: Sendable {
 
     /// Runs `sbp arguments…` to completion.
     func run(_ arguments: [String]) async throws -> Result {
-        try await Self.run(executable, arguments, environment: ["SBP_NONCE_DIR": nonceDirectory])
+        guard let tool = wrapper.first else {
+            return try await Self.run(executable, arguments, environment: ["SBP_NONCE_DIR": nonceDirectory])
+        }
+        return try await Self.run(
+            URL(fileURLWithPath: tool), wrapper.dropFirst() + [executable.path] + arguments, environment: ["SBP_NONCE_DIR": nonceDirectory])
     }
 
     /// Runs `executable arguments…` to completion with `environment` added to this process's, in

@@ -43,17 +43,23 @@ extension IntegrationTests {
         let machine = network.root + "/labour"
         let ldIndex = try await makeLabourDepartment(network, machine: machine)
         let cli = CLIProcess(executable: network.sbp, rpcURL: network.nodes[0].rpc.url.absoluteString)
+        // Every CLI step below runs under strace: none may touch another department's private keys.
+        let audit = KeyFileAudit(cli: cli)
         let accounts = network.directory + "/accounts/"
 
         // Three of four departments add LD; then LD's admin and three founders (4 of 5) add its validator.
-        let department = try await cli.json(
-            ["governance", "propose", "add-department", "--request", machine + "/ld/join-request.json", "--key", accounts + "td-admin.key"])
+        let department = try await audit.json(
+            [
+                "governance", "propose", "add-department", "--request", machine + "/ld/join-request.json", "--key",
+                accounts + "td-admin.key",
+            ],
+            by: "TD")
         try await vote(department, by: ["immd-admin", "epd-admin"], accounts: accounts, cli: cli)
-        let validator = try await cli.json(
+        let validator = try await audit.json(
             [
                 "governance", "propose", "add-validator", "--request", machine + "/ld-1/registration.json", "--key",
                 machine + "/ld/accounts/ld-admin.key",
-            ])
+            ], by: "LD")
         try await vote(validator, by: ["td-admin", "immd-admin", "epd-admin"], accounts: accounts, cli: cli)
         let activation = try await eventually("ld-1 is in the founders' validator set", within: progressTimeout) { () -> UInt64? in
             guard let set = try? await network.nodes[0].rpc.call("consensus_getValidators", []) as? [String: Any],
@@ -75,8 +81,8 @@ extension IntegrationTests {
 
         // LD's admin puts ld-1's endpoint on chain: every founder dials it from chain state, none restarts.
         let endpoint = "127.0.0.1:\(network.ports.p2pPort(ldIndex))"
-        let endpoints = try await cli.json(
-            ["node", "set-endpoints", "ld-1", "--endpoint", endpoint, "--key", machine + "/ld/accounts/ld-admin.key"])
+        let endpoints = try await audit.json(
+            ["node", "set-endpoints", "ld-1", "--endpoint", endpoint, "--key", machine + "/ld/accounts/ld-admin.key"], by: "LD")
         try #require(endpoints["status"] as? String == "success", "\(endpoints)")
         try await eventually("every founder dials ld-1 at the endpoint on chain", within: progressTimeout) {
             founders.allSatisfy { !network.nodes[$0].logLines(containing: "dialing a node listed on chain", "ld-1", endpoint).isEmpty }
@@ -125,15 +131,19 @@ extension IntegrationTests {
         return network.addNode(named: "ld-1", home: machine + "/ld-1", slot: slot)
     }
 
-    /// Votes yes on the proposal a `governance propose` reply names, by the given founders' admins; requires
+    /// Votes yes on the proposal a `governance propose` reply names, by the given founders' admins (each vote
+    /// audited: it touches only its own department's key); requires
     /// that the last vote passes it and waits until it is activated (department and validator changes
     /// apply two blocks after passing).
     static func vote(_ proposal: [String: Any], by admins: [String], accounts: String, cli: CLIProcess) async throws {
         try #require(proposal["status"] as? String == "success", "\(proposal)")
         let id = try #require(proposal["proposalId"] as? Int, "\(proposal)")
         var status = ""
+        let audit = KeyFileAudit(cli: cli)
         for admin in admins {
-            let vote = try await cli.json(["governance", "vote", "\(id)", "--approve", "--key", accounts + admin + ".key"])
+            let department = String(admin.prefix { $0 != "-" }).uppercased()
+            let vote = try await audit.json(
+                ["governance", "vote", "\(id)", "--approve", "--key", accounts + admin + ".key"], by: department)
             try #require(vote["status"] as? String == "success", "\(vote)")
             status = vote["proposalStatus"] as? String ?? ""
         }

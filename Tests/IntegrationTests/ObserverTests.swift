@@ -3,10 +3,12 @@ import Foundation
 import TestProcesses
 import Testing
 
-/// Issue 16, deliver 2 and 3: an observer node registered by its own department (no vote) links to the
+/// Issue 16, deliver 2, 3 and 6: an observer node registered by its own department (no vote) links to the
 /// validators it finds on chain, follows the chain, serves the same JSON-RPC answers as the validators at
-/// the same heights, forwards `tx_send`, never counts, and leaves when its department removes it; then a
-/// founding validator is removed by governance and the others drop its links. No node is restarted.
+/// the same heights, forwards `tx_send`, never counts, changes nothing when killed, and leaves when its
+/// department removes it; then a founding validator is removed by governance, the others drop its links
+/// and later blocks are certified by the three that remain. No node is restarted except the observer,
+/// which the test kills on purpose. Every CLI step runs under `KeyFileAudit`.
 extension IntegrationTests {
     @Test(
         "an observer registered by its department serves the validators' answers, forwards transactions and never counts",
@@ -16,10 +18,12 @@ extension IntegrationTests {
             try await Self.start(network)
             let observer = try await Self.makeObserver(network)
             let cli = CLIProcess(executable: network.sbp, rpcURL: network.nodes[0].rpc.url.absoluteString)
-            let registered = try await cli.json([
-                "node", "register-observer", "--registration", network.root + "/td-observer/registration.json", "--key",
-                network.directory + "/accounts/td-admin.key",
-            ])
+            let audit = KeyFileAudit(cli: cli)
+            let registered = try await audit.json(
+                [
+                    "node", "register-observer", "--registration", network.root + "/td-observer/registration.json", "--key",
+                    network.directory + "/accounts/td-admin.key",
+                ], by: "TD")
             try #require(registered["status"] as? String == "success", "\(registered)")
             try network.node(observer).start()
             // It starts from genesis and catches up from the validators it finds on chain (one bootstrap address).
@@ -52,10 +56,39 @@ extension IntegrationTests {
             let validators = try #require(try await network.nodes[0].rpc.call("consensus_getValidators", []) as? [String: Any])
             #expect((validators["validators"] as? [Any])?.count == 4)
 
+            // Killing it while it is registered changes nothing: the validators keep committing, four of them.
+            try await network.node(observer).kill()
+            let afterKill = try await network.waitForProgress(3, on: Self.all, within: Self.progressTimeout)
+            let stillFour = try #require(try await network.nodes[0].rpc.call("consensus_getValidators", []) as? [String: Any])
+            #expect((stillFour["validators"] as? [Any])?.count == 4)
+            // Started again (it was killed on purpose), it catches up from the validators by itself.
+            try network.node(observer).start()
+            try await network.waitForHeight(afterKill, on: [observer], within: Self.progressTimeout)
+
+            // Its department renews its certificate and registers it, no vote. The validators refuse the old
+            // certificate from the block that registers the new one, which the observer has not fetched yet:
+            // cut off, it presents the renewed certificate, fetches the block and moves to it.
+            let home = network.root + "/td-observer"
+            let (renewal, renewalStep) = try await audit.traced("TD") {
+                try await $0.run(["node", "renew-certificate", "--department", try Self.departmentDirectory(network, "TD"), "--home", home])
+            }
+            try #require(renewal.status == 0, "\(renewal.summary)")
+            #expect(renewalStep.foreign.isEmpty, "renew-certificate opened \(renewalStep.keyFiles)")
+            let rotated = try await audit.json(
+                [
+                    "node", "rotate-observer", "td-observer", "--tls-certificate", home + "/tls-next.crt", "--key",
+                    network.directory + "/accounts/td-admin.key",
+                ], by: "TD")
+            try #require(rotated["status"] as? String == "success", "\(rotated)")
+            try await eventually("td-observer moves to its renewed certificate", within: Self.progressTimeout) {
+                !network.node(observer).logLines(containing: "moved to the renewed TLS certificate").isEmpty
+            }
+            let afterRotation = try #require(await network.highestHeight(Self.all))
+            try await network.waitForHeight(afterRotation, on: [observer], within: Self.progressTimeout)
+
             // Its department removes it: the validators close its links within a block; no one restarts.
-            let removed = try await cli.json([
-                "node", "remove-observer", "td-observer", "--key", network.directory + "/accounts/td-admin.key",
-            ])
+            let removed = try await audit.json(
+                ["node", "remove-observer", "td-observer", "--key", network.directory + "/accounts/td-admin.key"], by: "TD")
             try #require(removed["status"] as? String == "success", "\(removed)")
             try await eventually("the validators drop td-observer's links", within: Self.progressTimeout) {
                 guard let status = await network.status(observer) else { return false }
@@ -66,9 +99,8 @@ extension IntegrationTests {
 
             // A founding validator removed by governance: the others stop dialing it and drop its links.
             let accounts = network.directory + "/accounts/"
-            let removal = try await cli.json([
-                "governance", "propose", "remove-validator", "--name", "dh-1", "--key", accounts + "td-admin.key",
-            ])
+            let removal = try await audit.json(
+                ["governance", "propose", "remove-validator", "--name", "dh-1", "--key", accounts + "td-admin.key"], by: "TD")
             try await Self.vote(removal, by: ["immd-admin", "epd-admin"], accounts: accounts, cli: cli)
             try await eventually("td-1, immd-1 and epd-1 drop their links to dh-1", within: Self.progressTimeout) {
                 for index in [0, 1, 2] {
@@ -78,7 +110,20 @@ extension IntegrationTests {
                 }
                 return true
             }
-            try await network.waitForProgress(2, on: [0, 1, 2], within: Self.progressTimeout)
+            // dh-1 (still running) sees every link closed: no one accepts its certificate any more.
+            try await eventually("dh-1 has no peer left", within: Self.progressTimeout) {
+                await network.status(3)?.peersConnected == 0
+            }
+            // It no longer counts: the set is the other three, and later blocks are certified by a quorum of them.
+            let remaining = try #require(try await network.nodes[0].rpc.call("consensus_getValidators", []) as? [String: Any])
+            let names = (remaining["validators"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            #expect(names?.sorted() == ["epd-1", "immd-1", "td-1"], "\(remaining)")
+            let reached = try await network.waitForProgress(2, on: [0, 1, 2], within: Self.progressTimeout)
+            let signers = try await Self.commitSigners(of: reached - 1, on: network.nodes[0])
+            // Two of three is a quorum of the new set (with dh-1 counted it would be 2 of 4, not a certificate).
+            #expect(
+                signers.isSubset(of: [0, 1, 2]) && signers.count >= 2,
+                "block \(reached - 1) is certified by validators \(signers.sorted()) of a set of three")
         }
     }
 
@@ -88,31 +133,27 @@ extension IntegrationTests {
         let directory = try departmentDirectory(network, "TD")
         let slot = 0
         let index = network.nodes.count + slot
-        _ = try await HelperExecutable.runOffPool(
-            network.sbp,
-            arguments: [
+        // TD's own step: it reads TD's CA key and writes the observer's keys, and touches no other department's.
+        let audit = KeyFileAudit(cli: CLIProcess(executable: network.sbp, rpcURL: network.nodes[0].rpc.url.absoluteString))
+        let (result, step) = try await audit.traced("TD") {
+            try await $0.run([
                 "node", "init", "--department", directory, "--name", "td-observer", "--role", "observer", "--genesis",
                 network.directory + "/" + network.manifest.genesisFile, "--endpoint", "127.0.0.1:\(network.ports.p2pPort(index))",
                 "--bootstrap", "127.0.0.1:\(network.ports.p2pPort(0))", "--rpc-port", "\(network.ports.rpcPort(index))", "--out",
                 network.root + "/td-observer", "--plaintext-keys",
             ])
+        }
+        try #require(result.status == 0, "\(result.summary)")
+        #expect(step.keyFiles.contains(directory + "/ca.key") && step.foreign.isEmpty, "node init opened \(step.keyFiles)")
         return network.addNode(named: "td-observer", home: network.root + "/td-observer", slot: slot)
     }
 
-    /// A department directory as `sbp department init` lays it out (`department.json`, `ca.crt`, `ca.key`)
-    /// for founding department `id`, from what `sbp network init` wrote; returns its path.
+    /// Founding department `id`'s directory as `sbp network init` wrote it: the layout `sbp department init`
+    /// makes (`department.json`, `ca.crt`, `ca.key`), so the node commands take it as it is.
     static func departmentDirectory(_ network: TestNetwork, _ id: String) throws -> String {
-        let department = try #require(network.manifest.departments.first { $0.id == id })
-        let directory = network.root + "/department-" + id
-        if FileManager.default.fileExists(atPath: directory) { return directory }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for (source, target) in [(department.caCertificateFile, "ca.crt"), (department.caKeyFile, "ca.key")] {
-            try FileManager.default.copyItem(atPath: network.directory + "/" + source, toPath: directory + "/" + target)
-        }
-        let manifest: [String: Any] = [
-            "id": id, "name": department.name, "caCertificateFile": "ca.crt", "caKeyFile": "ca.key", "accounts": [Any](),
-        ]
-        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: directory + "/department.json"))
+        let directory = network.directory + "/departments/" + id
+        try #require(
+            FileManager.default.fileExists(atPath: directory + "/department.json"), "network init wrote no \(directory)/department.json")
         return directory
     }
 

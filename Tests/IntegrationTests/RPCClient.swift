@@ -62,6 +62,15 @@ final class RPCClient: Sendable {
         }
     }
 
+    /// The value of the sample `name` (no labels) on the node's `/metrics`, or nil when it has none.
+    func metric(_ name: String) async throws -> Double? {
+        let (data, _) = try await session.data(from: url.appendingPathComponent("metrics"))
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+
     // MARK: Transport
 
     /// Any method; the result as `JSONSerialization` reads it, an error response as `RPCFailure`.

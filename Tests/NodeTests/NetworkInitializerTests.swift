@@ -184,6 +184,32 @@ struct NetworkInitializerTests {
         }
     }
 
+    @Test("each founding department's directory is the one department init makes: node init takes it as it is")
+    func departmentDirectories() throws {
+        try withTemporaryDirectory { directory in
+            let options = TestSupport.options(in: directory, departments: "TD,DH", validatorsPerDepartment: 1)
+            let manifest = try NetworkInitializer.run(options)
+            for department in manifest.departments {
+                let home = options.outputDirectory + "/departments/" + department.id
+                let written = try JSONDecoder().decode(
+                    NetworkManifest.Department.self, from: Data(contentsOf: URL(fileURLWithPath: home + "/department.json")))
+                #expect(written.id == department.id && written.name == department.name)
+                #expect(written.caCertificateFile == "ca.crt" && written.caKeyFile == "ca.key")
+                #expect(written.accounts.map(\.name) == department.accounts.map(\.name))
+                for account in written.accounts {
+                    #expect(FileManager.default.fileExists(atPath: home + "/" + account.keyFile), "\(account.keyFile) from \(home)")
+                }
+            }
+            var node = NodeOptions(
+                departmentDirectory: options.outputDirectory + "/departments/TD", name: "td-observer",
+                genesisFile: options.outputDirectory + "/genesis.json", endpoint: "127.0.0.1:26700", bootstrap: ["127.0.0.1:26600"],
+                outputDirectory: directory + "/td-observer", now: TestSupport.now, keyStorage: .plaintext)
+            node.role = .observer
+            let registration = try NodeInitializer.run(node)
+            #expect(registration.department == "TD" && registration.genesisHash == manifest.genesisHash)
+        }
+    }
+
     @Test("re-running into a network without --force fails and changes nothing; --force replaces it")
     func reinit() throws {
         try withTemporaryDirectory { directory in
