@@ -5,7 +5,7 @@ SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?= --explicit-target-dependency-import-check=error
 SYSTEM_PACKAGES := librocksdb-dev libsecp256k1-dev libssl-dev pkg-config
 
-.PHONY: test devnet netns bench-rpc bench-network bench-idle deps check-dependencies lint format build build-release bench clean
+.PHONY: test devnet netns bench-rpc bench-network bench-idle bench-anchor deps check-dependencies lint format build build-release bench clean
 
 ## Install the system libraries the node links against, only when missing.
 deps:
@@ -60,6 +60,12 @@ bench-network: deps
 bench-idle: deps
 	$(SWIFT) build -c release --product sbp
 	Tools/bench-idle --sbp "$$($(SWIFT) build -c release --show-bin-path)/sbp"
+
+## etcd (4 members, mutual TLS, Debian etcd-server) loaded with puts, then bench-network's closed loop: the ratio.
+bench-anchor: deps
+	$(SWIFT) build -c release --product sbp
+	$(SWIFT) build -c release --product sbp-bench
+	Tools/bench-anchor --sbp-bench "$$($(SWIFT) build -c release --show-bin-path)/sbp-bench"
 
 ## Every benchmark above also has a `--smoke` mode (tiny counts, figures unchecked) that `make test` runs
 ## through IntegrationTests/BenchmarkSmokeTests.swift, so a change that breaks one fails CI.
