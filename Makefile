@@ -50,7 +50,8 @@ bench-rpc: deps
 	$(SWIFT) build -c release --product sbp
 	Tools/bench-rpc --sbp "$$($(SWIFT) build -c release --show-bin-path)/sbp"
 
-## Signed transactions through four local sbp node processes, submission to commit on every node.
+## Signed transactions through four local sbp node processes: closed-loop rate against the signature bound,
+## open-loop latency at 25/50/75/100% of it, and each node's resident memory (docs/performance.md).
 bench-network: deps
 	$(SWIFT) build -c release --product sbp
 	$(SWIFT) build -c release --product sbp-bench
