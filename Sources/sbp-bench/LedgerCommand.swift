@@ -131,6 +131,9 @@ struct LedgerCommand: ParsableCommand {
         switch format {
         case .text:
             print("licences in state before the measured blocks: \(records)")
+            if let peak = ResidentMemorySampler.peakResidentBytesOfThisProcess() {
+                print("peak resident memory of this process (ledger and RocksDB): \(ResidentMemorySampler.mebibytes(peak))")
+            }
             print(Figure.table(figures))
         case .json:
             let encoder = JSONEncoder()

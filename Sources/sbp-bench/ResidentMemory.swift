@@ -59,6 +59,18 @@ final class ResidentMemorySampler: Sendable {
         return overflow ? nil : bytes
     }
 
+    /// This process's peak resident set (`VmHWM` in /proc/self/status), in bytes.
+    static func peakResidentBytesOfThisProcess() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 2, let kibibytes = Int(fields[1]) else { return nil }
+            let (bytes, overflow) = kibibytes.multipliedReportingOverflow(by: 1024)
+            return overflow ? nil : bytes
+        }
+        return nil
+    }
+
     /// Bytes as MiB with one decimal.
     static func mebibytes(_ bytes: Int) -> String {
         String(format: "%.1f MiB", Double(bytes) / 1_048_576)
