@@ -5,7 +5,7 @@ SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?= --explicit-target-dependency-import-check=error
 SYSTEM_PACKAGES := librocksdb-dev libsecp256k1-dev libssl-dev pkg-config
 
-.PHONY: explorer-wasm test devnet netns bench-rpc bench-network bench-idle deps check-dependencies lint format build build-release bench clean
+.PHONY: explorer-wasm test devnet netns bench-rpc bench-network bench-idle bench-anchor deps check-dependencies lint format build build-release bench clean
 
 ## Install the system libraries the node links against, only when missing.
 deps:
@@ -52,7 +52,8 @@ bench-rpc: deps
 	$(SWIFT) build -c release --product sbp
 	Tools/bench-rpc --sbp "$$($(SWIFT) build -c release --show-bin-path)/sbp"
 
-## Signed transactions through four local sbp node processes, submission to commit on every node.
+## Signed transactions through four local sbp node processes: closed-loop rate against the signature bound,
+## open-loop latency at 25/50/75/100% of it, and each node's resident memory (docs/performance.md).
 bench-network: deps
 	$(SWIFT) build -c release --product sbp
 	$(SWIFT) build -c release --product sbp-bench
@@ -62,6 +63,12 @@ bench-network: deps
 bench-idle: deps
 	$(SWIFT) build -c release --product sbp
 	Tools/bench-idle --sbp "$$($(SWIFT) build -c release --show-bin-path)/sbp"
+
+## etcd (4 members, mutual TLS, Debian etcd-server) loaded with puts, then bench-network's closed loop: the ratio.
+bench-anchor: deps
+	$(SWIFT) build -c release --product sbp
+	$(SWIFT) build -c release --product sbp-bench
+	Tools/bench-anchor --sbp-bench "$$($(SWIFT) build -c release --show-bin-path)/sbp-bench"
 
 ## Every benchmark above also has a `--smoke` mode (tiny counts, figures unchecked) that `make test` runs
 ## through IntegrationTests/BenchmarkSmokeTests.swift, so a change that breaks one fails CI.

@@ -77,6 +77,9 @@ extension NodeConfiguration {
             "[mempool]",
             "transactions_max = \(mempool.transactionsMax)",
             "bytes_max = \(mempool.bytesMax)",
+            "",
+            "[storage]",
+            "memory_bytes = \(storageMemoryBytes)  # RocksDB block cache and memtables together",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

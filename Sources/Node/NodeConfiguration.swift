@@ -36,6 +36,8 @@ public struct NodeConfiguration: Hashable, Sendable {
     public var metricsListenPort: Int?
     public var log: LogSettings
     public var mempool: MempoolLimits
+    /// Bytes of RocksDB block cache and memtables together (`storage.memory_bytes`).
+    public var storageMemoryBytes: Int = NodeLimits.storageMemoryBytesDefault
     /// Days ahead of an expiry of this node's or a peer's TLS certificate (or CA) that the node warns
     /// (`p2p.certificate_expiry_warning_days`).
     public var certificateExpiryWarningDays: Int = NodeLimits.certificateExpiryWarningDaysDefault

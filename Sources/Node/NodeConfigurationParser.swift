@@ -12,7 +12,7 @@ enum NodeConfigurationParser {
 
     static func parse(_ text: String) throws(NodeConfigurationError) -> NodeConfiguration {
         let document = TOMLSection(table: try table(from: text), path: "")
-        try document.allow(["node", "keys", "p2p", "rpc", "metrics", "log", "mempool"])
+        try document.allow(["node", "keys", "p2p", "rpc", "metrics", "log", "mempool", "storage"])
 
         let node = try document.requiredSection("node")
         try node.allow(["name", "department", "data_dir", "genesis_file", "role"])
@@ -50,6 +50,17 @@ enum NodeConfigurationParser {
             log: try logSettings(try document.section("log")),
             mempool: try mempoolLimits(try document.section("mempool")))
         configuration.certificateExpiryWarningDays = warningDays
+        if let storage = try document.section("storage") {
+            try storage.allow(["memory_bytes"])
+            if let value = try storage.integer("memory_bytes") {
+                guard (NodeLimits.storageMemoryBytesMin...NodeLimits.storageMemoryBytesLimit).contains(value) else {
+                    throw .invalid(
+                        field: storage.field("memory_bytes"),
+                        reason: "must be \(NodeLimits.storageMemoryBytesMin)...\(NodeLimits.storageMemoryBytesLimit)")
+                }
+                configuration.storageMemoryBytes = value
+            }
+        }
         configuration.bootstrap = try bootstrap(p2pSection)
         if let roleName = try node.string("role") {
             guard let role = NodeRole(name: roleName) else {

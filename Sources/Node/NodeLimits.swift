@@ -68,6 +68,13 @@ public enum NodeLimits {
     /// primary is replaced on an idle network too.
     public static let emptyBlockIntervalMs: UInt64 = 1000
 
+    /// Default RocksDB block cache and memtables of a node together (`storage.memory_bytes`): with the rest
+    /// of the process this keeps a node under 1 GiB (docs/performance.md, Memory).
+    public static let storageMemoryBytesDefault = 512 * 1024 * 1024
+    /// Smallest and largest `storage.memory_bytes` a config may ask for.
+    public static let storageMemoryBytesMin = 16 * 1024 * 1024
+    public static let storageMemoryBytesLimit = 64 * 1024 * 1024 * 1024
+
     /// Most departments and validators per department `sbp network init` creates.
     public static let departmentsMax = 64
     public static let validatorsPerDepartmentMax = 16

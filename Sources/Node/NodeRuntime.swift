@@ -84,7 +84,7 @@ public final class NodeRuntime: Sendable {
         let wiped = !hadData && FileManager.default.fileExists(atPath: marker)
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-            store = try RocksDBStore(path: dataDirectory + "/db")
+            store = try RocksDBStore(path: dataDirectory + "/db", memoryBudget: configuration.storageMemoryBytes)
         } catch {
             throw NodeError.storage("\(error)")
         }

@@ -40,18 +40,25 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         var nextToken = 0
     }
 
-    /// Opens (creating if missing) the database at `path`.
+    /// Bytes of block cache and memtables a store uses unless told otherwise: with the rest of a node
+    /// (about 100–200 MiB under load, docs/performance.md) this keeps a node under 1 GiB.
+    public static let memoryBudgetDefault = 512 << 20
+    /// The smallest budget a store takes; a smaller one is raised to this.
+    public static let memoryBudgetMinimum = 16 << 20
+
+    /// Opens (creating if missing) the database at `path`, with `memoryBudget` bytes for its block cache
+    /// and memtables together (`StorageTuning`).
     ///
     /// Throws `StorageError.io` when the directory cannot be created or another process holds the
     /// database lock, `.corruption` when RocksDB finds damaged files.
-    public init(path: String) throws(StorageError) {
+    public init(path: String, memoryBudget: Int = RocksDBStore.memoryBudgetDefault) throws(StorageError) {
         self.path = path
         guard let options = rocksdb_options_create() else { throw .io(message: "rocksdb_options_create failed") }
         defer { rocksdb_options_destroy(options) }
         rocksdb_options_set_create_if_missing(options, 1)
         rocksdb_options_set_create_missing_column_families(options, 1)
         rocksdb_options_set_paranoid_checks(options, 1)
-        Self.tune(options)
+        Self.tune(options, StorageTuning(memoryBudget: memoryBudget))
 
         let existing = try Self.existingFamilies(options: options, path: path)
         let unknown = existing.filter { ColumnFamily(rawValue: $0) == nil }.sorted()
@@ -98,19 +105,26 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     /// Tuning for a node's access pattern: one large synced batch per block, point reads of state.
     ///
     /// Bloom filters let a read of a key that does not exist (a new licence id, a new account) skip the
-    /// files on disk; a shared block cache keeps hot tree nodes in memory; larger memtables absorb a
-    /// whole block's batch without a flush; background work may use every core.
-    private static func tune(_ options: OpaquePointer) {
+    /// files on disk; a shared block cache keeps hot tree nodes in memory; large memtables absorb a
+    /// block's batch without a flush; background work may use every core. Memory is bounded by `tuning`:
+    /// the memtables of every column family together (`db_write_buffer_size`, which flushes the largest
+    /// when they reach it), and the block cache, which also holds the files' index and filter blocks
+    /// (otherwise they stay outside any bound and grow with the data).
+    private static func tune(_ options: OpaquePointer, _ tuning: StorageTuning) {
         rocksdb_options_increase_parallelism(options, Int32(max(2, sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
-        rocksdb_options_set_write_buffer_size(options, StorageTuning.memtableBytes)
+        rocksdb_options_set_write_buffer_size(options, tuning.memtableBytes)
         rocksdb_options_set_max_write_buffer_number(options, 4)
+        rocksdb_options_set_db_write_buffer_size(options, tuning.memtablesBytes)
         guard let table = rocksdb_block_based_options_create() else { return }
         defer { rocksdb_block_based_options_destroy(table) }
         if let filter = rocksdb_filterpolicy_create_bloom(10) { rocksdb_block_based_options_set_filter_policy(table, filter) }
-        if let cache = rocksdb_cache_create_lru(StorageTuning.blockCacheBytes) {
+        if let cache = rocksdb_cache_create_lru(tuning.blockCacheBytes) {
             rocksdb_block_based_options_set_block_cache(table, cache)
             rocksdb_cache_destroy(cache)
         }
+        rocksdb_block_based_options_set_cache_index_and_filter_blocks(table, 1)
+        rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(table, 1)
+        rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(table, 1)
         rocksdb_options_set_block_based_table_factory(options, table)
     }
 
@@ -311,10 +325,20 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     }
 }
 
-/// Memory RocksDB may use per store (DESIGN §1.4: bounded resources).
-enum StorageTuning {
-    /// One memtable; up to four exist while older ones are flushed.
-    static let memtableBytes = 128 << 20
-    /// The block cache shared by every column family of a store.
-    static let blockCacheBytes = 256 << 20
+/// Memory RocksDB may use per store (DESIGN §1.4: bounded resources), from one budget: half for the block
+/// cache, half for the memtables.
+struct StorageTuning: Equatable {
+    /// The block cache shared by every column family of a store, index and filter blocks included.
+    let blockCacheBytes: Int
+    /// The memtables of every column family together.
+    let memtablesBytes: Int
+    /// One memtable: a quarter of the memtables' share, at most 64 MiB (a block's batch is a few MiB).
+    let memtableBytes: Int
+
+    init(memoryBudget: Int) {
+        let budget = max(memoryBudget, RocksDBStore.memoryBudgetMinimum)
+        blockCacheBytes = budget / 2
+        memtablesBytes = budget - budget / 2
+        memtableBytes = min(64 << 20, memtablesBytes / 4)
+    }
 }

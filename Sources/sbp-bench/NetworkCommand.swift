@@ -14,16 +14,33 @@ import Node
 /// checks, gossip, PBFT over mutual TLS with journal fsyncs, execution and RocksDB finalization on every
 /// validator. On one machine the validators share its cores, so the figure is a floor for a deployment
 /// with one machine per department, not a ceiling.
+///
+/// One run measures, in order: the per-core signature recovery rate (before the nodes start, for the
+/// signature bound), the closed-loop saturation rate (a full window of transactions per issuer), then the
+/// open-loop latency at fractions of that rate (`OpenLoopPhase`), while sampling every node's resident
+/// memory throughout (`ResidentMemorySampler`).
 struct NetworkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "network",
-        abstract: "Transactions per second through a local network of sbp node processes (release build).")
+        abstract: "Throughput, latency under a fixed offered load, and memory of a local network of sbp node processes (release build).")
 
     @Option(help: "Validators (one department each, 1...8).")
     var validators = 4
 
-    @Option(help: "Signed licence.issue transactions to commit.")
+    @Option(help: "Signed licence.issue transactions for the closed-loop saturation phase.")
     var transactions = 20_000
+
+    @Option(help: "Open-loop loads in percent of the measured saturation rate, comma-separated; \"none\" skips the phase.")
+    var openLoopLoads = "25,50,75,100"
+
+    @Option(help: "Seconds of offered load per open-loop phase.")
+    var openLoopSeconds = 10.0
+
+    @Option(help: "Seconds a transaction may still commit after the last one of its phase was due.")
+    var drainSeconds = 30.0
+
+    @Option(help: "Seconds to measure the per-core signature recovery rate for (the signature bound).")
+    var signatureSeconds = 2.0
 
     @Option(help: "The sbp executable; default: the one beside sbp-bench.")
     var sbp: String?
@@ -48,12 +65,30 @@ struct NetworkCommand: AsyncParsableCommand {
     /// Transactions per JSON-RPC batch (the server's default batch limit is 100).
     static let batchSize = 100
 
+    /// The open-loop loads as fractions of the saturation rate.
+    var loadFractions: [Double] {
+        openLoopLoads == "none"
+            ? [] : openLoopLoads.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.map { $0 / 100 }
+    }
+
     mutating func validate() throws {
-        if mode.smoke { transactions = 2 * validators }
+        if mode.smoke {
+            transactions = 2 * validators
+            openLoopSeconds = 0.5
+            signatureSeconds = 0.01
+        }
         guard (1...Self.departmentNames.count).contains(validators) else {
             throw ValidationError("--validators must be 1...\(Self.departmentNames.count)")
         }
         guard transactions >= 1 else { throw ValidationError("--transactions must be positive") }
+        let loads = openLoopLoads == "none" ? [] : openLoopLoads.split(separator: ",")
+        guard loads.count == loadFractions.count, loadFractions.allSatisfy({ $0 > 0 && $0 <= 10 }) else {
+            throw ValidationError("--open-loop-loads must be percentages in (0, 1000], comma-separated, or none")
+        }
+        guard openLoopSeconds > 0, openLoopSeconds <= 3600, drainSeconds >= 0, drainSeconds <= 3600 else {
+            throw ValidationError("--open-loop-seconds must be in (0, 3600] and --drain-seconds in [0, 3600]")
+        }
+        guard signatureSeconds > 0 else { throw ValidationError("--signature-seconds must be positive") }
     }
 
     func run() async throws {
@@ -79,52 +114,130 @@ struct NetworkCommand: AsyncParsableCommand {
         try outcome.get()
     }
 
-    /// Starts the nodes, submits the transactions and prints the figures; the caller stops the nodes.
+    /// Starts the nodes, runs the phases and prints the figures; the caller stops the nodes.
     private func measure(nodes: [BenchNode], manifest: NetworkManifest, directory: String, executable: URL) async throws {
         print(Machine.current().description)
+        let bound = try SignatureBound.measure(seconds: signatureSeconds, validators: validators)
+        print(bound.description)
         print("starting \(validators) validators (\(executable.path))...")
         for node in nodes { try node.start() }
+        let memory = ResidentMemorySampler(processes: nodes.compactMap(\.processIdentifier))
+        let sampling = memory.start()
+        defer { sampling.cancel() }
         try await waitUntil("every node commits a block", seconds: 180) {
             for node in nodes where (try? await node.rpc.height()) ?? 0 < 1 { return false }
             return true
         }
 
-        let senders = try issuers(manifest: manifest, directory: directory)
-        let signed = try sign(senders: senders, manifest: manifest, directory: directory)
+        var signer = try LicenceSigner(manifest: manifest, directory: directory)
+        let saturation = try await closedLoop(nodes: nodes, signer: &signer)
+        print(
+            """
+            throughput:    \(Int(saturation.rounded())) tx/s, \(String(format: "%.1f", saturation / bound.rate * 100))% of the signature bound \
+            (\(Int(bound.rate.rounded())) tx/s)
+            """)
+
+        var results: [OpenLoopResult] = []
+        for fraction in loadFractions {
+            let rate = max(1, fraction * saturation)
+            let count = max(1, Int((rate * openLoopSeconds).rounded()))
+            let firstNonces = signer.nextNonce
+            let phase = OpenLoopPhase(
+                fraction: fraction, rate: rate, transactions: try signer.sign(count), drain: .seconds(drainSeconds))
+            print(
+                "open loop: offering \(count) transactions at \(Int(rate.rounded())) tx/s (\(Int((fraction * 100).rounded()))% of saturation)..."
+            )
+            let result = try await phase.run(
+                nodes: nodes.map(\.rpc), senders: signer.keys.map(\.address), firstNonces: firstNonces)
+            results.append(result)
+            if result.neverCommitted > 0 {
+                // The next phase's nonces follow these: wait for the stragglers rather than measure a stalled queue.
+                try await waitForNonces(signer.nextNonce, of: signer.keys.map(\.address), on: nodes, seconds: 120)
+            }
+        }
+        if !results.isEmpty { print(Self.openLoopTable(results)) }
+        sampling.cancel()
+        memory.sample()
+        print(Self.memoryTable(nodes: nodes, summary: memory.summary()))
+    }
+
+    /// The closed-loop phase: `transactions` offered as fast as every issuer's window allows; the rate at
+    /// which they committed on every node (the saturation rate).
+    private func closedLoop(nodes: [BenchNode], signer: inout LicenceSigner) async throws -> Double {
+        let signed = try signer.sign(transactions)
+        let senders = signer.keys.map(\.address)
         let startHeight = try await nodes[0].rpc.height()
-        print("submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers...")
+        print("closed loop: submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers...")
         let clock = ContinuousClock()
         let started = clock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, sender) in senders.enumerated() {
                 let node = nodes[index % nodes.count]
                 let batch = signed[index]
-                group.addTask { try await Self.submit(batch, from: sender.address, to: node.rpc) }
+                group.addTask { try await Self.submit(batch, from: sender, to: node.rpc) }
             }
             try await group.waitForAll()
         }
-        // Every node has committed them all: the last nonce of each sender is used everywhere.
-        try await waitUntil("every node commits every transaction", seconds: 300) {
-            for node in nodes {
-                for (index, sender) in senders.enumerated()
-                where (try? await node.rpc.nonce(of: sender.address)) != UInt64(signed[index].count) {
-                    return false
-                }
-            }
-            return true
-        }
-        let elapsed = clock.now - started
+        try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 300)
+        let seconds = (clock.now - started).seconds
         let endHeight = try await nodes[0].rpc.height()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let blocks = endHeight - startHeight
         print(
             """
             validators:    \(validators) processes on this machine (mutual TLS on loopback)
             transactions:  \(transactions) licence.issue, committed on every node
             elapsed:       \(String(format: "%.2f", seconds)) s
-            throughput:    \(Int((Double(transactions) / seconds).rounded())) tx/s
             blocks:        \(blocks) (\(blocks > 0 ? transactions / Int(blocks) : 0) transactions per block on average)
             """)
+        return Double(transactions) / seconds
+    }
+
+    /// Waits until every node reports each sender's nonce at `nonces` (everything signed so far committed).
+    private func waitForNonces(_ nonces: [UInt64], of senders: [Address], on nodes: [BenchNode], seconds: Double) async throws {
+        try await waitUntil("every node commits every transaction", seconds: seconds) {
+            for node in nodes where (try? await node.rpc.nonces(of: senders)) != nonces { return false }
+            return true
+        }
+    }
+
+    /// The open-loop phases as one table.
+    static func openLoopTable(_ results: [OpenLoopResult]) -> String {
+        func milliseconds(_ duration: Duration?) -> String {
+            duration.map { String(Int(($0.seconds * 1000).rounded())) } ?? "-"
+        }
+        var lines = [
+            "open loop: latency from the instant each transaction was due to its commit on every node (height polled every \(OpenLoopPhase.pollInterval))",
+            "load  offered/s  achieved/s  offered  committed  never  p50 ms  p95 ms  p99 ms  max ms  resent",
+        ]
+        for result in results {
+            let resent = result.refusals.values.reduce(0, +)
+            let reasons = result.refusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let columns = [
+                "\(Int((result.fraction * 100).rounded()))%".padding(toLength: 4, withPad: " ", startingAt: 0),
+                String(Int(result.offeredRate.rounded())).leftPadded(to: 9), String(Int(result.achievedRate.rounded())).leftPadded(to: 10),
+                String(result.offered).leftPadded(to: 7), String(result.committed).leftPadded(to: 9),
+                String(result.neverCommitted).leftPadded(to: 5), milliseconds(result.latency?.p50).leftPadded(to: 6),
+                milliseconds(result.latency?.p95).leftPadded(to: 6), milliseconds(result.latency?.p99).leftPadded(to: 6),
+                milliseconds(result.latency?.max).leftPadded(to: 6), String(resent).leftPadded(to: 6),
+            ]
+            lines.append(columns.joined(separator: "  ") + (reasons.isEmpty ? "" : " (\(reasons))"))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Each node's peak and median resident memory over the run.
+    static func memoryTable(nodes: [BenchNode], summary: [(peak: Int, median: Int, samples: Int)?]) -> String {
+        var lines = ["resident memory per node over the run (sampled every \(ResidentMemorySampler.interval)):"]
+        for (node, figures) in zip(nodes, summary) {
+            guard let figures else {
+                lines.append("  \(node.name): no samples")
+                continue
+            }
+            lines.append(
+                "  \(node.name): peak \(ResidentMemorySampler.mebibytes(figures.peak)), median \(ResidentMemorySampler.mebibytes(figures.median)) (\(figures.samples) samples)"
+            )
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// The sbp executable beside this one, or `--sbp`.
@@ -136,37 +249,6 @@ struct NetworkCommand: AsyncParsableCommand {
             throw ValidationError("no sbp beside \(own.path): build it (swift build -c release --product sbp) or pass --sbp")
         }
         return sibling
-    }
-
-    /// Every account with the issuer role, with its key.
-    private func issuers(manifest: NetworkManifest, directory: String) throws -> [PrivateKey] {
-        try manifest.departments.flatMap(\.accounts).filter { $0.roles.contains(.issuer) }.map { account in
-            try KeyFile.readPlaintext(directory + "/" + account.keyFile)
-        }
-    }
-
-    /// `transactions` signed issues, split between `senders`, each sender's in nonce order from 0.
-    private func sign(senders: [PrivateKey], manifest: NetworkManifest, directory: String) throws -> [[Transaction]] {
-        guard let contract = manifest.contracts.first(where: { $0.name == "licence_registry" }) else {
-            throw ValidationError("the network has no licence_registry")
-        }
-        let interfacePath = directory + "/" + (contract.codeFile as NSString).deletingPathExtension + StandardContracts.interfaceSuffix
-        let interface = try JSONDecoder().decode(ContractInterface.self, from: Data(contentsOf: URL(fileURLWithPath: interfacePath)))
-        let codec = ABICodec(interface: interface)
-        var signed = Array(repeating: [Transaction](), count: senders.count)
-        for number in 0..<transactions {
-            let index = number % senders.count
-            let key = senders[index]
-            let holder = Hash.sha256(Array("bench/holder/\(number)".utf8))
-            let input = try codec.encodeCall(
-                method: "issue", arguments: ["BENCH-\(number)", "driving", holder.hex, "1000", "4000000000000", "none"])
-            let body = TransactionBody(
-                chainId: manifest.chainId, sender: key.address, nonce: UInt64(signed[index].count), kind: .call,
-                payload: CallPayload(contract: contract.address, input: input).canonicalBytes, fuelLimit: 1_000_000,
-                expiryHeight: 1_000_000)
-            signed[index].append(try Transaction(signing: body, with: key))
-        }
-        return signed
     }
 
     /// Sends one sender's transactions in batches, keeping at most `windowPerSender` uncommitted; a
@@ -210,6 +292,9 @@ final class BenchNode: @unchecked Sendable {
     private let process = Process()
     private var child: ChildProcess?
 
+    /// The node's process id once started.
+    var processIdentifier: Int32? { child?.processIdentifier }
+
     init(name: String, home: String, rpcURL: String, executable: URL) throws {
         guard let url = URL(string: rpcURL) else { throw ValidationError("bad RPC URL \(rpcURL)") }
         self.name = name
@@ -241,4 +326,33 @@ final class BenchNode: @unchecked Sendable {
 
     /// How long a node may take to stop gracefully (it finishes the block it is finalizing).
     static let stopTimeout: Duration = .seconds(60)
+}
+
+/// The signature bound of issue 18: each validator recovers each transaction's signature once, so on this
+/// machine four validators can never commit more than cores × per-core recovery rate ÷ validators.
+///
+/// Measured in the same run as the throughput it bounds (before the nodes start), since the machine's
+/// speed and load move both.
+struct SignatureBound: CustomStringConvertible {
+    let processors: Int
+    let perCore: Double
+    let validators: Int
+
+    /// Transactions per second the bound allows.
+    var rate: Double { Double(processors) * perCore / Double(validators) }
+
+    /// Recovers one signed call transaction's signature on this thread for `seconds`.
+    static func measure(seconds: Double, validators: Int) throws -> SignatureBound {
+        let transaction = try CallTransaction.signed(by: PrivateKey(), nonce: 1)
+        var failures = 0
+        let perCore = sbp_bench.measure(seconds: seconds) {
+            do { try transaction.verifySignature() } catch { failures += 1 }
+        }
+        guard failures == 0 else { throw ValidationError("\(failures) signature checks failed") }
+        return SignatureBound(processors: ProcessInfo.processInfo.activeProcessorCount, perCore: perCore, validators: validators)
+    }
+
+    var description: String {
+        "signature bound: \(processors) cores × \(Int(perCore.rounded())) recoveries/s per core ÷ \(validators) validators = \(Int(rate.rounded())) tx/s"
+    }
 }

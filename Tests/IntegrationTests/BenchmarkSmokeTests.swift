@@ -36,6 +36,24 @@ extension IntegrationTests {
             ["network", "--validators", "4", "--p2p-base-port", "\(ports.p2pBase)", "--rpc-base-port", "\(ports.rpcBase)"])
     }
 
+    /// `Tools/bench-anchor`: four etcd members with mutual TLS (etcd and grpcio installed by
+    /// `Tools/bootstrap`, or by the tool when missing), then `sbp-bench network`'s closed loop beside it.
+    @Test("Tools/bench-anchor runs etcd and sbp-bench network in smoke mode")
+    func anchorBenchmarkSmoke() async throws {
+        let etcdPorts = try PortBlock.reserve(width: 4)
+        let sbpPorts = try PortBlock.reserve(width: 4)
+        let result = try await CLIProcess.run(
+            Self.repositoryRoot.appendingPathComponent("Tools/bench-anchor"),
+            [
+                "--smoke", "--client-base-port", "\(etcdPorts.p2pBase)", "--peer-base-port", "\(etcdPorts.rpcBase)", "--sbp-bench",
+                try HelperExecutable.locate("sbp-bench").path, "--", "--validators", "4", "--open-loop-loads", "none", "--sbp",
+                try HelperExecutable.locate("sbp").path, "--p2p-base-port", "\(sbpPorts.p2pBase)", "--rpc-base-port",
+                "\(sbpPorts.rpcBase)",
+            ], currentDirectory: Self.repositoryRoot, timeout: Self.smokeTimeout)
+        #expect(result.status == 0, "\(result.summary)")
+        #expect(result.standardOutput.contains("anchor: SBP"), "\(result.summary)")
+    }
+
     /// The Python benchmarks in `Tools/` with the `sbp` of this build; they need `wrk` (installed by
     /// `Tools/bootstrap`), except `bench-idle`.
     @Test(

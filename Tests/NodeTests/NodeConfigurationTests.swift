@@ -21,7 +21,9 @@ struct NodeConfigurationTests {
             subscriptionsPerConnectionMax: 4, webSocketConnectionsMax: 32),
         metricsListenPort: 9100,
         log: NodeConfiguration.LogSettings(format: .json, level: .debug),
-        mempool: NodeConfiguration.MempoolLimits(transactionsMax: 500, bytesMax: 1_000_000))
+        mempool: NodeConfiguration.MempoolLimits(transactionsMax: 500, bytesMax: 1_000_000)
+    )
+    .settingStorageMemory(256 * 1024 * 1024)
 
     static let minimal = NodeConfiguration(
         nodeName: "dh-2", department: "DH", genesisFile: "/etc/sbp/genesis.json",
@@ -68,6 +70,7 @@ struct NodeConfigurationTests {
         #expect(configuration.metricsListenPort == nil && configuration.effectiveMetricsPort == 8545)
         #expect(configuration.log == NodeConfiguration.LogSettings(format: .text, level: .info))
         #expect(configuration.mempool == NodeConfiguration.MempoolLimits())
+        #expect(configuration.storageMemoryBytes == NodeLimits.storageMemoryBytesDefault)
         #expect(configuration.keys.keystorePasswordFile == nil)
     }
 
@@ -157,13 +160,18 @@ struct NodeConfigurationTests {
             "p2p.listen_address"
         ),
         ("unknown section", { $0 + "\n[consensus]\nview = 1\n" }, "consensus"),
-        ("stray field in the last section", { $0 + "listen_port = 5\n" }, "mempool.listen_port"),
+        ("stray field in the last section", { $0 + "listen_port = 5\n" }, "storage.listen_port"),
         ("metrics port negative", { $0.replacing("[metrics]", with: "[metrics]\nlisten_port = -5") }, "metrics.listen_port"),
         ("log format", { $0.replacing("format = \"text\"", with: "format = \"xml\"") }, "log.format"),
         ("log level", { $0.replacing("level = \"info\"", with: "level = \"verbose\"") }, "log.level"),
         ("metrics is not a table", { "metrics = 5\n" + $0.replacing("[metrics]\n", with: "") }, "metrics"),
         ("mempool zero", { $0.replacing("transactions_max = 10000", with: "transactions_max = 0") }, "mempool.transactions_max"),
         ("mempool too large", { $0.replacing("bytes_max = 67108864", with: "bytes_max = 99999999999") }, "mempool.bytes_max"),
+        (
+            "storage budget too small", { $0.replacing("memory_bytes = 536870912", with: "memory_bytes = 1048576") },
+            "storage.memory_bytes"
+        ),
+        ("storage field unknown", { $0.replacing("[storage]", with: "[storage]\nblock_cache = 5") }, "storage.block_cache"),
         ("peer without address", { $0 + "\n[[p2p.peers]]\nname = \"td-1\"\ndepartment = \"TD\"\n" }, "p2p.peers[0].address"),
         ("peer address without port", { $0 + peer("td-1", "127.0.0.1") }, "p2p.peers[0].address"),
         ("peer address bare IPv6", { $0 + peer("td-1", "::1:26600") }, "p2p.peers[0].address"),
@@ -248,5 +256,14 @@ struct NodeConfigurationTests {
         configuration.dataDirectory = "a\"b\\c\td\u{1}e\u{7f}f é"
         configuration.genesisFile = "line\nbreak"
         #expect(try NodeConfiguration.parse(configuration.render()) == configuration)
+    }
+}
+
+extension NodeConfiguration {
+    /// This configuration with `storage.memory_bytes` set.
+    fileprivate func settingStorageMemory(_ bytes: Int) -> NodeConfiguration {
+        var configuration = self
+        configuration.storageMemoryBytes = bytes
+        return configuration
     }
 }

@@ -41,6 +41,39 @@ struct RocksDBStoreTests {
         #expect(try blocks.latestHeight() == 6)
     }
 
+    /// `storage.memory_bytes` at its minimum: 8 MiB of memtables for 24 MiB of writes, so RocksDB
+    /// flushes many times during the writes (and reads back through a 8 MiB block cache holding the index
+    /// and filter blocks too); nothing may be lost, and a reopen with the default budget reads it all.
+    @Test("a store on the smallest memory budget flushes under it and keeps every write")
+    func smallestMemoryBudget() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("db")
+        let value = [UInt8](repeating: 0x5a, count: 1024)
+        let batches = 1_200
+        do {
+            let store = try RocksDBStore(path: path, memoryBudget: RocksDBStore.memoryBudgetMinimum)
+            defer { store.close() }
+            for number in 0..<batches {
+                var batch = WriteBatch()
+                for entry in 0..<20 {
+                    batch.put(value, for: Self.key(number, entry), in: .treeNodes)
+                }
+                try store.write(batch, sync: false)
+            }
+            #expect(try store.get(Self.key(0, 0), in: .treeNodes) == value)
+        }
+        let reopened = try RocksDBStore(path: path)
+        defer { reopened.close() }
+        for number in stride(from: 0, to: batches, by: 7) {
+            #expect(try reopened.get(Self.key(number, number % 20), in: .treeNodes) == value)
+        }
+    }
+
+    private static func key(_ number: Int, _ entry: Int) -> [UInt8] {
+        [UInt8(number >> 8), UInt8(number & 0xff), UInt8(entry)]
+    }
+
     @Test("a second open of a database in use fails with a typed I/O error")
     func secondOpenFails() throws {
         let directory = try TemporaryDirectory()
