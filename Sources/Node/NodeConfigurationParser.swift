@@ -15,7 +15,7 @@ enum NodeConfigurationParser {
         try document.allow(["node", "keys", "p2p", "rpc", "metrics", "log", "mempool"])
 
         let node = try document.requiredSection("node")
-        try node.allow(["name", "department", "data_dir", "genesis_file", "role"])
+        try node.allow(["name", "department", "data_dir", "genesis_file", "role", "empty_block_interval_ms"])
         let nodeName = try identifier(node, "name")
         let department = try identifier(node, "department")
         let dataDirectory = try path(node, "data_dir") ?? "data"
@@ -50,6 +50,14 @@ enum NodeConfigurationParser {
             log: try logSettings(try document.section("log")),
             mempool: try mempoolLimits(try document.section("mempool")))
         configuration.certificateExpiryWarningDays = warningDays
+        if let interval = try node.integer("empty_block_interval_ms") {
+            let range = NodeLimits.emptyBlockIntervalMsRange
+            guard interval == 0 || (Int(range.lowerBound)...Int(range.upperBound)).contains(interval) else {
+                throw .invalid(
+                    field: node.field("empty_block_interval_ms"), reason: "must be 0 (never) or \(range.lowerBound)...\(range.upperBound)")
+            }
+            configuration.emptyBlockIntervalMs = interval == 0 ? nil : UInt64(interval)
+        }
         configuration.bootstrap = try bootstrap(p2pSection)
         if let roleName = try node.string("role") {
             guard let role = NodeRole(name: roleName) else {

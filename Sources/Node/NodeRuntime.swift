@@ -193,7 +193,7 @@ public final class NodeRuntime: Sendable {
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
             pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal),
-            transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: NodeLimits.emptyBlockIntervalMs,
+            transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: configuration.emptyBlockIntervalMs,
             blockLimits: BlockLimits(parameters), recoveryMarker: wiped || restored ? recoveryMarker : nil, logger: logger
         ) { executed in
             metrics.blockFinalized(executed)

@@ -87,7 +87,7 @@ final class ReplicaDriver: @unchecked Sendable {
 
     init(
         replica: Replica, schedule: ValidatorSchedule, ledger: Ledger, journal: JournalStore, pool: any ProposalSource,
-        transport: any PeerTransport, signer: ConsensusSigner, tickMs: UInt64, emptyBlockIntervalMs: UInt64, blockLimits: BlockLimits,
+        transport: any PeerTransport, signer: ConsensusSigner, tickMs: UInt64, emptyBlockIntervalMs: UInt64?, blockLimits: BlockLimits,
         recoveryMarker: RecoveryMarker? = nil, logger: Logger, onFinalized: @escaping @Sendable (ExecutedBlock) -> Void
     ) {
         self.core = DriverCore(
