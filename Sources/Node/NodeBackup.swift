@@ -43,10 +43,16 @@ extension NodeRuntime {
         let height = ledger.height
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        } catch {
+            throw .failed(path: path, reason: "\(error)")
+        }
+        do {
             try RecoveryMarker(dataDirectory: path).write(
                 reason: "restored from a backup of \(configuration.nodeName) made at height \(height) or later")
             try store.checkpoint(to: path + "/db")
         } catch {
+            // A half-made backup must not be mistaken for one: remove what this call created.
+            try? FileManager.default.removeItem(atPath: path)
             throw .failed(path: path, reason: "\(error)")
         }
         logger.notice("backup written", metadata: ["directory": "\(path)", "heightAtLeast": "\(height)"])
