@@ -131,6 +131,9 @@ public struct Replica: Sendable {
     /// (rule 18). The node reports itself not ready while this holds.
     public var isSyncing: Bool { isRecovering || fetch != nil }
 
+    /// Whether the replica, started `wiped`, has not yet learned where it may vote again (rule 19).
+    public var isRecoveringAfterWipe: Bool { isRecovering }
+
     /// Ticks until the view-change timer fires, or nil when it is not running (for status and metrics).
     public var ticksUntilTimeout: UInt64? { timerDeadline.map { $0 > ticks ? $0 - ticks : 0 } }
 

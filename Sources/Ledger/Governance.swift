@@ -36,7 +36,10 @@ struct Governance {
         book.open = stillOpen
         let due = book.scheduled.filter { $0.height <= height }
         book.scheduled.removeAll { $0.height <= height }
-        state.setRecord(StateLayout.governance, book)
+        // An unchanged book is not written again: the state root would be the same, but the tree would
+        // keep a new version of the book's path for every block, most of an idle chain's growth (issue 19).
+        let bytes = book.canonicalBytes
+        if state.value(StateLayout.governance) != bytes { state.set(StateLayout.governance, bytes) }
         for activation in due {
             guard var proposal = try state.proposal(activation.proposal) else { continue }
             try activate(&proposal)

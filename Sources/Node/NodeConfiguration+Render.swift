@@ -18,6 +18,10 @@ extension NodeConfiguration {
             "genesis_file = \(Self.tomlString(genesisFile))",
         ]
         if role != .validator { lines.append("role = \(Self.tomlString(role.description))") }
+        if emptyBlockIntervalMs != NodeLimits.emptyBlockIntervalMs {
+            lines.append("# Every validator must use the same value; 0: no empty blocks (docs/operations.md, Idle chains).")
+            lines.append("empty_block_interval_ms = \(emptyBlockIntervalMs ?? 0)")
+        }
         lines += [
             "",
             "[keys]",

@@ -41,6 +41,11 @@ public struct NodeConfiguration: Hashable, Sendable {
     /// Days ahead of an expiry of this node's or a peer's TLS certificate (or CA) that the node warns
     /// (`p2p.certificate_expiry_warning_days`).
     public var certificateExpiryWarningDays: Int = NodeLimits.certificateExpiryWarningDaysDefault
+    /// How long a primary with nothing pending waits before it proposes an empty block, and half of how long
+    /// a backup waits for a commit before it suspects the primary on an idle chain (`node.empty_block_interval_ms`);
+    /// nil: never, so an idle chain adds no blocks and a lost primary is replaced once a transaction waits.
+    /// Every validator of a network must use the same value (docs/operations.md, Idle chains).
+    public var emptyBlockIntervalMs: UInt64? = NodeLimits.emptyBlockIntervalMs
 
     /// A configuration with the file's defaults for everything optional (`data`, no peers, text logs at
     /// info, default mempool bounds, metrics on the RPC port).

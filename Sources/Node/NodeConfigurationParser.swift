@@ -15,7 +15,7 @@ enum NodeConfigurationParser {
         try document.allow(["node", "keys", "p2p", "rpc", "metrics", "log", "mempool", "storage"])
 
         let node = try document.requiredSection("node")
-        try node.allow(["name", "department", "data_dir", "genesis_file", "role"])
+        try node.allow(["name", "department", "data_dir", "genesis_file", "role", "empty_block_interval_ms"])
         let nodeName = try identifier(node, "name")
         let department = try identifier(node, "department")
         let dataDirectory = try path(node, "data_dir") ?? "data"
@@ -60,6 +60,14 @@ enum NodeConfigurationParser {
                 }
                 configuration.storageMemoryBytes = value
             }
+        }
+        if let interval = try node.integer("empty_block_interval_ms") {
+            let range = NodeLimits.emptyBlockIntervalMsRange
+            guard interval == 0 || (Int(range.lowerBound)...Int(range.upperBound)).contains(interval) else {
+                throw .invalid(
+                    field: node.field("empty_block_interval_ms"), reason: "must be 0 (never) or \(range.lowerBound)...\(range.upperBound)")
+            }
+            configuration.emptyBlockIntervalMs = interval == 0 ? nil : UInt64(interval)
         }
         configuration.bootstrap = try bootstrap(p2pSection)
         if let roleName = try node.string("role") {

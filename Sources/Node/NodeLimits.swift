@@ -67,6 +67,8 @@ public enum NodeLimits {
     /// block; a backup suspects a primary that commits nothing for two of these (`DriverCore`), so a lost
     /// primary is replaced on an idle network too.
     public static let emptyBlockIntervalMs: UInt64 = 1000
+    /// The range of `node.empty_block_interval_ms` (besides 0, never): at least one 100 ms tick, at most a day.
+    public static let emptyBlockIntervalMsRange: ClosedRange<UInt64> = 100...86_400_000
 
     /// Default RocksDB block cache and memtables of a node together (`storage.memory_bytes`): with the rest
     /// of the process this keeps a node under 1 GiB (docs/performance.md, Memory).

@@ -37,6 +37,15 @@ struct NodeRPCBackend: RPCBackend {
             pendingTransactions: mempool.count)
     }
 
+    func backup(to directory: String) async throws(RPCBackendError) -> NodeBackup {
+        do {
+            return try host.backup(to: directory)
+        } catch {
+            if case .failed = error { throw .internalFailure("\(error)") }
+            throw .invalidArgument("\(error)")
+        }
+    }
+
     // MARK: Transactions
 
     func submitTransaction(_ transaction: Transaction) async throws(RPCBackendError) -> TransactionSubmission {

@@ -24,6 +24,15 @@ protocol NodeRPCHost: Sendable {
     func peers() -> [PeerInfo]
     /// Newly admitted local transactions wait in the mempool: wake the driver and gossip them.
     func transactionsAdmitted()
+    /// Writes a backup of the data directory to `directory` (`node_backup`).
+    func backup(to directory: String) throws(NodeBackupError) -> NodeBackup
+}
+
+extension NodeRPCHost {
+    /// Hosts without a data directory (tests) have nothing to back up.
+    func backup(to directory: String) throws(NodeBackupError) -> NodeBackup {
+        throw .failed(path: directory, reason: "this host keeps no data directory")
+    }
 }
 
 extension NodeRuntime: NodeRPCHost {

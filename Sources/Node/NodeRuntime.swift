@@ -7,6 +7,7 @@ import Logging
 import PeerNetwork
 import RPCServer
 import ServiceLifecycle
+import Storage
 import StorageRocksDB
 import Synchronization
 import X509
@@ -82,11 +83,26 @@ public final class NodeRuntime: Sendable {
         let marker = (dataDirectory as NSString).deletingLastPathComponent + "/" + Self.startedMarker
         let hadData = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory))?.isEmpty == false
         let wiped = !hadData && FileManager.default.fileExists(atPath: marker)
+        let recoveryMarker = RecoveryMarker(dataDirectory: dataDirectory)
+        // A restored backup (or a wipe the node was restarted in the middle of recovering from).
+        let restored = hadData && recoveryMarker.exists
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw NodeError.storage("\(error)")
+        }
+        // Written before the store exists: a node stopped before it recovers still knows, at its next start.
+        if wiped { try recoveryMarker.write(reason: "data directory wiped") }
+        do {
             store = try RocksDBStore(path: dataDirectory + "/db", memoryBudget: configuration.storageMemoryBytes)
         } catch {
             throw NodeError.storage("\(error)")
+        }
+        do {
+            try StorageFormat.check(store)
+        } catch {
+            store.close()
+            throw NodeError.storageFormat(error)
         }
         do {
             ledger = try Ledger(store: store, genesis: bundle)
@@ -118,11 +134,16 @@ public final class NodeRuntime: Sendable {
             timestampDriftMsMax: parameters.timestampDriftMsMax, blockBytesMax: Int(parameters.blockBytesMax))
         let replica = Replica(
             configuration: replicaConfiguration, identity: consensusKey.address, schedule: schedule, chain: position,
-            journal: journal.records.map(\.record), wiped: wiped, authenticator: signer,
+            journal: journal.records.map(\.record), wiped: wiped || restored, authenticator: signer,
             screen: LedgerScreen(
                 chainId: bundle.genesis.chainId, verified: ledger.verifiedSignatures,
                 blockBytesMax: { [ledger] in (try? ledger.view().parameters().consensus.blockBytesMax).map { Int($0) } }))
         if wiped { logger.warning("data directory was wiped: recovering through state transfer before voting (rule 19)") }
+        if restored {
+            logger.warning(
+                "data directory holds a recovery marker (a restored backup, or a recovery cut short): recovering through state transfer before voting (rule 19)",
+                metadata: ["marker": "\(recoveryMarker.reason)", "height": "\(view.height)"])
+        }
         mempool = Mempool(limits: Mempool.Limits(configuration.mempool), application: ledger)
         let (trust, digest, trustProblems) = try ChainTrust.make(from: view)
         for problem in trustProblems { logger.error("peer trust: \(problem)") }
@@ -176,8 +197,8 @@ public final class NodeRuntime: Sendable {
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
             pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal),
-            transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: NodeLimits.emptyBlockIntervalMs,
-            blockLimits: BlockLimits(parameters), logger: logger
+            transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: configuration.emptyBlockIntervalMs,
+            blockLimits: BlockLimits(parameters), recoveryMarker: wiped || restored ? recoveryMarker : nil, logger: logger
         ) { executed in
             metrics.blockFinalized(executed)
             chainHead.advance(to: executed.block.height)

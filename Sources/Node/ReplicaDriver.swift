@@ -77,6 +77,8 @@ final class ReplicaDriver: @unchecked Sendable {
     private var pendingTick = false
     /// Called on the driver thread after each finalized block.
     private let onFinalized: @Sendable (ExecutedBlock) -> Void
+    /// The marker that made the replica start recovering, deleted once it has (`RecoveryMarker`).
+    private var recoveryMarker: RecoveryMarker?
 
     let status = Mutex(DriverStatus())
     /// The validator set deciding the next height, for checking signatures ahead of the driver.
@@ -85,8 +87,8 @@ final class ReplicaDriver: @unchecked Sendable {
 
     init(
         replica: Replica, schedule: ValidatorSchedule, ledger: Ledger, journal: JournalStore, pool: any ProposalSource,
-        transport: any PeerTransport, signer: ConsensusSigner, tickMs: UInt64, emptyBlockIntervalMs: UInt64, blockLimits: BlockLimits,
-        logger: Logger, onFinalized: @escaping @Sendable (ExecutedBlock) -> Void
+        transport: any PeerTransport, signer: ConsensusSigner, tickMs: UInt64, emptyBlockIntervalMs: UInt64?, blockLimits: BlockLimits,
+        recoveryMarker: RecoveryMarker? = nil, logger: Logger, onFinalized: @escaping @Sendable (ExecutedBlock) -> Void
     ) {
         self.core = DriverCore(
             replica: replica,
@@ -103,6 +105,7 @@ final class ReplicaDriver: @unchecked Sendable {
         self.tickMs = max(1, tickMs)
         self.logger = logger
         self.onFinalized = onFinalized
+        self.recoveryMarker = recoveryMarker
         let height = ledger.height
         status.withLock { $0.height = height }
         currentValidators = Mutex(schedule.validators(at: height + 1))
@@ -239,6 +242,18 @@ final class ReplicaDriver: @unchecked Sendable {
             status.view = replica.view
             status.syncing = replica.isSyncing
             status.changingView = replica.isChangingView
+        }
+        if let marker = recoveryMarker, !replica.isRecoveringAfterWipe {
+            do {
+                try marker.remove()
+                recoveryMarker = nil
+                logger.notice(
+                    "recovered: voting again where this node cannot have voted before (rule 19)",
+                    metadata: ["height": "\(replica.committedHeight)", "view": "\(replica.view)"])
+            } catch {
+                logger.error("cannot delete the recovery marker; the next start recovers again", metadata: ["error": "\(error)"])
+                recoveryMarker = nil
+            }
         }
     }
 

@@ -7,6 +7,12 @@ import NIOCore
 public enum Frame: Hashable, Sendable {
     /// Keeps an idle link alive; carries nothing.
     case heartbeat
+    /// The first frame each side sends on a link: the peer protocol version it speaks (`PeerProtocol`).
+    ///
+    /// On the wire it is a heartbeat whose body carries the version (u32, big-endian) after the type byte:
+    /// builds from before versions read it as a heartbeat (they skip a heartbeat's payload), so a rolling
+    /// upgrade from them keeps its links (ADR 0016).
+    case hello(version: UInt32)
     /// An opaque message for the layer above (consensus, mempool gossip, state transfer).
     case message(ByteBuffer)
 
@@ -44,7 +50,14 @@ public struct FrameDecoder: ByteToMessageDecoder {
         let kindByte = buffer.readInteger(as: UInt8.self)!
         let payload = buffer.readSlice(length: Int(length) - 1)!
         switch Frame.Kind(rawValue: kindByte) {
-        case .heartbeat: context.fireChannelRead(Self.wrapInboundOut(.heartbeat))
+        case .heartbeat:
+            // A heartbeat with at least 4 bytes of payload is a hello; longer payloads leave room for later fields.
+            var hello = payload
+            if let version = hello.readInteger(endianness: .big, as: UInt32.self) {
+                context.fireChannelRead(Self.wrapInboundOut(.hello(version: version)))
+            } else {
+                context.fireChannelRead(Self.wrapInboundOut(.heartbeat))
+            }
         case .message: context.fireChannelRead(Self.wrapInboundOut(.message(payload)))
         case nil: throw FrameError.unknownKind(kindByte)
         }
@@ -71,6 +84,10 @@ public struct FrameEncoder: MessageToByteEncoder {
         case .heartbeat:
             out.writeInteger(UInt32(1), endianness: .big)
             out.writeInteger(Frame.Kind.heartbeat.rawValue)
+        case .hello(let version):
+            out.writeInteger(UInt32(5), endianness: .big)
+            out.writeInteger(Frame.Kind.heartbeat.rawValue)
+            out.writeInteger(version, endianness: .big)
         case .message(var payload):
             precondition(payload.readableBytes < PeerNetworkLimits.frameBytesMax, "message larger than a frame")
             out.writeInteger(UInt32(payload.readableBytes + 1), endianness: .big)

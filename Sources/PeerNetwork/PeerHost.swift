@@ -21,6 +21,10 @@ public final class PeerHost: Sendable {
         public var reconnectDelayMsMax = PeerNetworkLimits.reconnectDelayMsMax
         /// The clock certificates are checked against.
         public var now: @Sendable () -> Date = { Date() }
+        /// The version this host's hello announces (`PeerProtocol.version`; tests play other builds with it).
+        public var protocolVersion = PeerProtocol.version
+        /// The versions of peers this host links with (`PeerProtocol.accepted`).
+        public var acceptedProtocolVersions = PeerProtocol.accepted
 
         public init(certificate: IssuedCertificate) {
             self.certificate = certificate
@@ -39,6 +43,7 @@ public final class PeerHost: Sendable {
     private let nextLinkId = Atomic<UInt64>(1)
     private let droppedFrames = Atomic<Int>(0)
     private let failedSends = Atomic<Int>(0)
+    private let versionRefusals = Atomic<Int>(0)
     private let listeners = Mutex<[any Channel]>([])
     private let dialers = Mutex<[Task<Void, Never>]>([])
 
@@ -240,6 +245,9 @@ public final class PeerHost: Sendable {
     /// every failed `PeerLink.send` counts here, whether or not its caller looks at the returned future.
     public var failedSendCount: Int { failedSends.load(ordering: .relaxed) }
 
+    /// Links closed because the peer speaks a protocol version this build does not (`PeerProtocol.accepted`).
+    public var versionRefusalCount: Int { versionRefusals.load(ordering: .relaxed) }
+
     /// Stops dialing, closes listeners and links, and shuts the event loops down.
     public func shutdown() async throws {
         for task in dialers.withLock({ $0 }) { task.cancel() }
@@ -294,5 +302,9 @@ public final class PeerHost: Sendable {
 
     func countFailedSend() {
         failedSends.add(1, ordering: .relaxed)
+    }
+
+    func countVersionRefusal() {
+        versionRefusals.add(1, ordering: .relaxed)
     }
 }

@@ -27,6 +27,8 @@ final class PeerLinkHandler: ChannelDuplexHandler {
     private let upPromise: EventLoopPromise<PeerLink>?
     private var link: PeerLink?
     private var handshakeCompleted = false
+    /// The peer's protocol version, known from its first frame.
+    private var peerVersion: UInt32?
     private var closeReason: PeerLinkCloseReason?
     private var tick: Scheduled<Void>?
 
@@ -72,15 +74,15 @@ final class PeerLinkHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// TLS 1.3 lets a client finish its handshake before the server has judged the client certificate, so
-    /// the server confirms with an immediate heartbeat and the client counts the link up on that first frame.
+    /// Both sides send their hello (`PeerProtocol.version`) as soon as the handshake completes. TLS 1.3 lets a
+    /// client finish its handshake before the server has judged the client certificate, so the server's
+    /// hello also confirms that it took the certificate, and the client counts the link up on that first
+    /// frame. Each side checks the peer's version on the peer's first frame, before delivering anything.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted = event as? TLSUserEvent {
             handshakeCompleted = true
-            if direction == .inbound {
-                linkUp(context: context)
-                context.writeAndFlush(wrapOutboundOut(.heartbeat), promise: nil)
-            }
+            if direction == .inbound { linkUp(context: context) }
+            context.writeAndFlush(wrapOutboundOut(.hello(version: host.configuration.protocolVersion)), promise: nil)
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -103,8 +105,22 @@ final class PeerLinkHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        if link == nil && handshakeCompleted && direction == .outbound {
-            linkUp(context: context)
+        guard closeReason == nil else { return }
+        if peerVersion == nil && handshakeCompleted {
+            // The first frame says which protocol the peer speaks: a hello, or (a build before versions) anything else.
+            let version: UInt32 = if case .hello(let version) = frame { version } else { 0 }
+            guard host.configuration.acceptedProtocolVersions.contains(version) else {
+                let reason = PeerLinkCloseReason.unsupportedProtocolVersion(
+                    peer: version, accepted: host.configuration.acceptedProtocolVersions)
+                host.countVersionRefusal()
+                let peer = verified.value.withLock { $0 }.map { "\($0.0)" } ?? "unverified"
+                host.logger.warning(
+                    "refused a peer that speaks another protocol version", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+                close(context: context, reason: reason)
+                return
+            }
+            peerVersion = version
+            if link == nil && direction == .outbound { linkUp(context: context) }
         }
         machine.frameReceived()
         if case .message(let payload) = frame, let link {

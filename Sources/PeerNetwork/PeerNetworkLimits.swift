@@ -22,3 +22,18 @@ public enum PeerNetworkLimits {
     /// Open links (inbound and outbound) a host keeps; more inbound connections are closed at once.
     public static let linksMax = 1024
 }
+
+/// The peer protocol version: what the messages on a link mean (docs/protocol.md, docs/peer-network.md).
+///
+/// Each side's first frame on a link is a `Frame.hello` with `version`; a peer whose first frame is anything
+/// else is a build from before versions, version 0, whose messages are those of version 1. A link to a peer
+/// whose version is outside `accepted` is closed before any of its messages is delivered, logged with its
+/// version and the accepted range, and counted (`PeerHost.versionRefusalCount`). A build that changes a message raises `version`
+/// and keeps the older versions it still speaks in `accepted`, so a network is upgraded one node at a time
+/// (ADR 0016).
+public enum PeerProtocol {
+    /// The version this build speaks.
+    public static let version: UInt32 = 1
+    /// The versions of peers this build links with: 0 (no hello) speaks the same messages as 1.
+    public static let accepted: ClosedRange<UInt32> = 0...1
+}

@@ -30,7 +30,8 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
     /// The client sent calls faster, or more at once, than the node allows it, or the node's RPC workers are
     /// all busy; `data.retryAfterMs` says when to try again (HTTP adds `Retry-After`).
     case tooManyRequests = -32007
-    /// A write method on a node configured with API tokens, called without a valid bearer token.
+    /// A write method on a node configured with API tokens, called without a valid bearer token; or a
+    /// local-only method (`node_backup`) called from another machine.
     case unauthorized = -32008
 
     /// The short message that names the error (JSON-RPC 2.0 §5.1 wording for the standard codes).
@@ -81,8 +82,9 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
                 + "data.reason is rate, concurrency, clients or busy, and data.retryAfterMs says when to try again (HTTP 429 "
                 + "with Retry-After when no call of the request was answered). Any method can return it."
         case .unauthorized:
-            return "The method writes (tx_send, tx_sendAndWait) and this node requires an API token: send "
-                + "Authorization: Bearer TOKEN with the HTTP request or the WebSocket upgrade."
+            return "The method writes (tx_send, tx_sendAndWait, node_backup) and this node requires an API token: send "
+                + "Authorization: Bearer TOKEN with the HTTP request or the WebSocket upgrade; or the method acts on the "
+                + "node's files (node_backup) and the caller is not on the node's machine (a loopback address)."
         }
     }
 }

@@ -15,6 +15,8 @@ public enum RPCLimits {
     public static let jsonDepthMax = 64
     /// The longest method name looked up; longer names are "method not found" without a lookup.
     public static let methodNameBytesMax = 128
+    /// The longest backup directory path `node_backup` accepts (Linux's `PATH_MAX`).
+    public static let backupPathBytesMax = 4_096
     /// Hex characters of one `tx_send` transaction: two per byte of the largest encoded transaction, plus `0x`.
     public static let transactionHexCharactersMax = 2 * Limits.transactionBytesMax + 2
     /// Largest `u64` written as a JSON number: 2^53 − 1, the largest integer every JSON reader

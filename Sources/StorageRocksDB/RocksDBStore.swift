@@ -214,6 +214,27 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         }
     }
 
+    /// Writes a consistent, openable copy of the whole database (every column family at one point in time)
+    /// to `directory`, which must not exist yet: a RocksDB checkpoint.
+    ///
+    /// Online backups need it: copying the files of an open database does not give a consistent copy.
+    /// Table files are hard-linked when `directory` is on the same file system (the copy is then cheap and
+    /// shares nothing mutable with the live database, whose table files never change), copied otherwise;
+    /// memtables are flushed first, and the write-ahead log needed for the rest is copied. Throws
+    /// `StorageError.io` with RocksDB's reason (for instance an existing `directory`).
+    public func checkpoint(to directory: String) throws(StorageError) {
+        try withOpenDatabase { (database, _) throws(StorageError) in
+            var message: UnsafeMutablePointer<CChar>?
+            let checkpoint = rocksdb_checkpoint_object_create(database, &message)
+            try RocksDBCall.check(message)
+            guard let checkpoint else { throw .io(message: "rocksdb_checkpoint_object_create returned no checkpoint") }
+            defer { rocksdb_checkpoint_object_destroy(checkpoint) }
+            // 0: always flush the memtables first, so the copy needs only a short log.
+            rocksdb_checkpoint_create(checkpoint, directory, 0, &message)
+            try RocksDBCall.check(message)
+        }
+    }
+
     /// Releases open snapshots, destroys the column family handles and closes the database; idempotent.
     public func close() {
         lifetime.withWriteLock {

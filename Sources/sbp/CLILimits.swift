@@ -2,6 +2,8 @@
 enum CLILimits {
     /// How long one JSON-RPC request may take before the CLI gives up on it.
     static let requestTimeoutSeconds = 30.0
+    /// How long `sbp node backup` waits for the node's checkpoint: a large database flushes its memtables first.
+    static let backupTimeoutSeconds = 600.0
     /// How long one `tx_sendAndWait` asks the node to wait; the node allows at most 30 s, and the request's
     /// own timeout must outlast it.
     static let sendAndWaitTimeoutMs: UInt64 = 20_000

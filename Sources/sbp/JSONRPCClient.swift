@@ -8,6 +8,8 @@ import Foundation
 /// A minimal JSON-RPC 2.0 client over HTTP POST for the CLI (`docs/rpc.md`).
 struct JSONRPCClient: Sendable {
     let url: String
+    /// Sent as `Authorization: Bearer TOKEN` when set (a node with `rpc.api_tokens_file`).
+    var bearerToken: String? = nil
 
     /// Calls `method` with positional `params` and returns its result; the node's error object becomes
     /// `RPCClientError.failed` with its code, message and data.
@@ -105,6 +107,7 @@ struct JSONRPCClient: Sendable {
         var request = URLRequest(url: endpoint, timeoutInterval: timeoutSeconds)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "content-type")
+        if let bearerToken { request.setValue("Bearer \(bearerToken)", forHTTPHeaderField: "authorization") }
         request.httpBody = Data(body.rendered(pretty: false).utf8)
         let data: Data
         let response: URLResponse

@@ -8,7 +8,7 @@ struct NodeCommand: AsyncParsableCommand {
         commandName: "node", abstract: "Run an SBP node; register your department's nodes and their endpoints.",
         subcommands: [
             NodeStartCommand.self, NodeInitCommand.self, NodeSetEndpoints.self, NodeRegisterObserver.self, NodeRemoveObserver.self,
-            NodeRenewCertificate.self, NodeRotateObserver.self,
+            NodeRenewCertificate.self, NodeRotateObserver.self, NodeBackupCommand.self,
         ])
 }
 
@@ -47,5 +47,44 @@ struct NodeStartCommand: AsyncParsableCommand {
                 "rpc": "http://\(configuration.rpc.host):\(configuration.rpc.port)",
             ])
         try await node.run()
+    }
+}
+
+/// `sbp node backup --out DIR`: asks a running node for a consistent copy of its data directory.
+struct NodeBackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Make a consistent copy of a running node's data directory in DIR, on the node's machine (docs/operations.md).",
+        discussion: """
+            The node writes a RocksDB checkpoint of its database and a recovery marker into DIR (node_backup). To \
+            restore, stop the node, replace its data directory with a copy of DIR and start it: it catches up and \
+            votes only where it cannot have voted before, as a wiped node does.
+            """)
+
+    @Option(help: "The new backup directory; must not exist. A relative path is taken from the current directory.")
+    var out: String
+
+    @Option(help: "JSON-RPC URL of the node, which must be on this machine (a loopback address).")
+    var rpc = ReadOptions.rpcDefault
+
+    @Option(help: "File holding an API token of the node (rpc.api_tokens_file), when it configures any.")
+    var tokenFile: String?
+
+    func run() async throws {
+        let directory =
+            out.hasPrefix("/") ? out : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(out)
+        var token: String?
+        if let tokenFile {
+            do {
+                token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw CommandError("cannot read --token-file \(tokenFile): \(error.localizedDescription)")
+            }
+        }
+        let client = JSONRPCClient(url: rpc, bearerToken: token)
+        let result = try await client.object("node_backup", [.string(directory)], timeoutSeconds: CLILimits.backupTimeoutSeconds)
+        let path = result["directory"]?.string ?? directory
+        let height = result["heightAtLeast"].map { "\($0.rendered(pretty: false))" } ?? "?"
+        print("backup written to \(path) (height \(height) or later)")
     }
 }

@@ -25,14 +25,7 @@ extension IntegrationTests {
             // of four are below the quorum of three, so no block may be committed however long they run. Six
             // seconds is three view-change timeouts (20 ticks of 100 ms) and six empty-block intervals; every
             // height either node reports during the window is recorded.
-            let deadline = ContinuousClock.now + Self.noQuorumWindow
-            var seen: Set<UInt64> = []
-            while ContinuousClock.now < deadline {
-                for index in remaining {
-                    if let status = await network.status(index) { seen.insert(status.latestHeight) }
-                }
-                try await Task.sleep(for: pollInterval)  // sampling during the observation window
-            }
+            let seen = try await Self.heightsSeen(network, on: remaining, during: Self.noQuorumWindow)
             #expect(seen.max() == frozen, "heights seen without a quorum: \(seen.sorted()), frozen at \(frozen)")
             for index in remaining {
                 #expect(try await network.nodes[index].rpc.receipt(transaction.hash) == nil, "committed without a quorum")

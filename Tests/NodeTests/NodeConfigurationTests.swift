@@ -40,7 +40,14 @@ struct NodeConfigurationTests {
         return configuration
     }()
 
-    @Test("render then parse gives the same configuration", arguments: [full, minimal, bootstrapped])
+    /// Empty blocks never (0), and a minute apart: both round-trip.
+    static let quiet: [NodeConfiguration] = ([nil, 60_000] as [UInt64?]).map { interval in
+        var configuration = minimal
+        configuration.emptyBlockIntervalMs = interval
+        return configuration
+    }
+
+    @Test("render then parse gives the same configuration", arguments: [full, minimal, bootstrapped] + quiet)
     func roundTrip(configuration: NodeConfiguration) throws {
         let text = configuration.render()
         #expect(try NodeConfiguration.parse(text) == configuration)
@@ -72,6 +79,7 @@ struct NodeConfigurationTests {
         #expect(configuration.mempool == NodeConfiguration.MempoolLimits())
         #expect(configuration.storageMemoryBytes == NodeLimits.storageMemoryBytesDefault)
         #expect(configuration.keys.keystorePasswordFile == nil)
+        #expect(configuration.emptyBlockIntervalMs == NodeLimits.emptyBlockIntervalMs)
     }
 
     @Test("environment variables override the file; empty ones are ignored")
@@ -160,6 +168,11 @@ struct NodeConfigurationTests {
             "p2p.listen_address"
         ),
         ("unknown section", { $0 + "\n[consensus]\nview = 1\n" }, "consensus"),
+        (
+            "empty block interval below a tick",
+            { $0.replacing("[keys]", with: "empty_block_interval_ms = 50\n[keys]") },
+            "node.empty_block_interval_ms"
+        ),
         ("stray field in the last section", { $0 + "listen_port = 5\n" }, "storage.listen_port"),
         ("metrics port negative", { $0.replacing("[metrics]", with: "[metrics]\nlisten_port = -5") }, "metrics.listen_port"),
         ("log format", { $0.replacing("format = \"text\"", with: "format = \"xml\"") }, "log.format"),

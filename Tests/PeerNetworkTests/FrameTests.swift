@@ -21,12 +21,15 @@ import Testing
 
     static let frames: [Frame] = [
         .message(ByteBuffer(string: "pre-prepare")), .heartbeat, .message(ByteBuffer()), .message(ByteBuffer(bytes: [0, 1, 2, 255])),
+        .hello(version: 1), .hello(version: UInt32.max),
     ]
 
     @Test("Frames are a big-endian UInt32 body length, a type byte and the payload")
     func wireFormat() throws {
         #expect(Array(buffer: try Self.wire([.message(ByteBuffer(bytes: [7, 8]))])) == [0, 0, 0, 3, 1, 7, 8])
         #expect(Array(buffer: try Self.wire([.heartbeat])) == [0, 0, 0, 1, 0])
+        // A hello is a heartbeat with the version as payload: builds before versions skip it as a heartbeat.
+        #expect(Array(buffer: try Self.wire([.hello(version: 0x0102_0304)])) == [0, 0, 0, 5, 0, 1, 2, 3, 4])
     }
 
     @Test("Several frames in one read are all decoded, in order")

@@ -44,6 +44,25 @@ import Testing
         try await server.shutdown()
     }
 
+    @Test("A host of a build that no longer accepts this version refuses its hello; the connect fails with the reason and is counted")
+    func versionMismatchRefused() async throws {
+        let (server, port) = try await Self.server()
+        var configuration = PeerHost.Configuration(certificate: Fixtures.shared.immd1)
+        configuration.protocolVersion = PeerProtocol.version + 1
+        configuration.acceptedProtocolVersions = (PeerProtocol.version + 1)...(PeerProtocol.version + 1)
+        let client = try PeerHost(configuration: configuration, trust: Fixtures.shared.trust)
+        do {
+            _ = try await within { try await client.connect(host: "127.0.0.1", port: port) }
+            Issue.record("a peer of another protocol version linked up")
+        } catch PeerConnectError.closedBeforeVerified(let reason) {
+            #expect(reason == .unsupportedProtocolVersion(peer: PeerProtocol.version, accepted: configuration.acceptedProtocolVersions))
+        }
+        #expect(client.versionRefusalCount == 1)
+        #expect(client.openLinks.isEmpty)
+        try await client.shutdown()
+        try await server.shutdown()
+    }
+
     static let refusedClients: [(String, @Sendable (Fixtures) -> IssuedCertificate, @Sendable (PeerRefusal) -> Bool)] = [
         ("unknown CA", { $0.strangerNode }, { if case .unknownCA = $0 { true } else { false } }),
         ("wrong CA key", { $0.forgedTD }, { $0 == .badSignature }),

@@ -29,11 +29,39 @@ import Testing
         return (channel, host)
     }
 
-    @Test("The server confirms a verified client with an immediate heartbeat and counts the link up")
+    @Test("The server confirms a verified client with an immediate hello carrying its protocol version and counts the link up")
     func serverConfirms() async throws {
         let (channel, host) = try Self.link()
-        #expect(try channel.readOutbound(as: Frame.self) == .heartbeat)
+        #expect(try channel.readOutbound(as: Frame.self) == .hello(version: PeerProtocol.version))
         #expect(host.openLinks.map(\.identity) == [Self.peer])
+        try await host.shutdown()
+    }
+
+    @Test("A peer whose hello names a version this build does not accept is closed before any message is delivered, and counted")
+    func unknownVersionRefused() async throws {
+        let (channel, host) = try Self.link()
+        try channel.writeInbound(Frame.hello(version: PeerProtocol.accepted.upperBound + 1))
+        #expect(!channel.isActive)
+        #expect(host.versionRefusalCount == 1)
+        let reason = try await host.next { event -> PeerLinkCloseReason? in
+            if case .linkDown(_, let reason) = event { reason } else { nil }
+        }
+        #expect(reason == .unsupportedProtocolVersion(peer: PeerProtocol.accepted.upperBound + 1, accepted: PeerProtocol.accepted))
+        #expect(reason.description.contains("version \(PeerProtocol.accepted.upperBound + 1)"))
+        try await host.shutdown()
+    }
+
+    @Test("A peer of a build before versions (first frame not a hello) is version 0 and keeps its link")
+    func preVersionPeerAccepted() async throws {
+        let (channel, host) = try Self.link()
+        try channel.writeInbound(Frame.heartbeat)
+        try channel.writeInbound(Frame.message(ByteBuffer(string: "prepare")))
+        #expect(channel.isActive)
+        #expect(host.versionRefusalCount == 0)
+        let text = try await host.next { event -> String? in
+            if case .message(_, let payload) = event { String(buffer: payload) } else { nil }
+        }
+        #expect(text == "prepare")
         try await host.shutdown()
     }
 

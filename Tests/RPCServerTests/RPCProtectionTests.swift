@@ -91,6 +91,23 @@ struct RPCProtectionTests {
         #expect(await engine.reply(to: Array(read.utf8), caller: RPCCaller(client: "a", authorized: false)).response?["result"] != nil)
     }
 
+    @Test("node_backup answers only callers on the node's machine, and needs the token when the node configures any")
+    func backupIsLocalOnly() async throws {
+        let engine = RPCEngine(backend: FakeBackend(), logger: quietLogger)
+        let backup = #"{"jsonrpc": "2.0", "method": "node_backup", "params": ["/tmp/sbp-backup"], "id": 1}"#
+        for remote in ["10.0.0.7", "192.168.1.2", "2001:db8::1", "::ffff:10.0.0.7"] {
+            let refused = await engine.reply(to: Array(backup.utf8), caller: RPCCaller(client: remote, authorized: true))
+            #expect(refused.response?.errorCode == -32008, "\(remote)")
+        }
+        let noToken = await engine.reply(to: Array(backup.utf8), caller: RPCCaller(client: "127.0.0.1", authorized: false))
+        #expect(noToken.response?.errorCode == -32008)
+        for local in ["127.0.0.1", "::1", "::ffff:127.0.0.1"] {
+            // Past both checks: the fake backend keeps no data directory (−32603).
+            let allowed = await engine.reply(to: Array(backup.utf8), caller: RPCCaller(client: local, authorized: true))
+            #expect(allowed.response?.errorCode == -32603, "\(local)")
+        }
+    }
+
     @Test(
         "defect 7: Host must be an IP literal, localhost or a configured name, on the port the request arrived on",
         arguments: [

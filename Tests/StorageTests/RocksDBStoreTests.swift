@@ -74,6 +74,34 @@ struct RocksDBStoreTests {
         [UInt8(number >> 8), UInt8(number & 0xff), UInt8(entry)]
     }
 
+    @Test("a checkpoint of an open store is an openable copy at one point in time; later writes stay out of it")
+    func checkpointIsConsistentCopy() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var chain = TestChain()
+        let store = try RocksDBStore(path: directory.path("db"))
+        defer { store.close() }
+        let blocks = BlockStore(store: store)
+        for _ in 0..<3 {
+            let (block, certificate) = chain.next(transactionCount: 1)
+            try blocks.append(block, certificate: certificate)
+            chain.advance(block, certificate)
+        }
+        try store.write(batch(puts: [([0x01], [9])], in: .journal), sync: true)
+        try store.checkpoint(to: directory.path("copy"))
+        let (later, certificate) = chain.next()
+        try blocks.append(later, certificate: certificate)
+
+        let copy = try RocksDBStore(path: directory.path("copy"))
+        defer { copy.close() }
+        #expect(try BlockStore(store: copy).latestHeight() == 3)
+        #expect(try BlockStore(store: copy).block(at: 4) == nil)
+        #expect(try copy.get([0x01], in: .journal) == [9])
+        // The live store goes on; a second checkpoint into the same directory is refused with a typed error.
+        #expect(try blocks.latestHeight() == 4)
+        #expect(throws: StorageError.self) { try store.checkpoint(to: directory.path("copy")) }
+    }
+
     @Test("a second open of a database in use fails with a typed I/O error")
     func secondOpenFails() throws {
         let directory = try TemporaryDirectory()

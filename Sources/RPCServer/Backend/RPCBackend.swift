@@ -22,6 +22,10 @@ public protocol RPCBackend: Sendable {
     /// Why the node is or is not ready (`node_health`).
     func health() async throws(RPCBackendError) -> NodeHealth
 
+    /// Writes a consistent copy of the node's data directory to `directory` on the node's machine
+    /// (`node_backup`), marked so that a node started on it recovers before voting (ADR 0016).
+    func backup(to directory: String) async throws(RPCBackendError) -> NodeBackup
+
     // MARK: Transactions
 
     /// Offers a decoded, not yet signature-checked transaction to the mempool.
@@ -132,6 +136,26 @@ public protocol RPCBackend: Sendable {
 }
 
 /// Why the backend could not answer; each case maps to one JSON-RPC error code.
+extension RPCBackend {
+    /// Backends without a data directory (tests, other servers) have nothing to back up.
+    public func backup(to directory: String) async throws(RPCBackendError) -> NodeBackup {
+        throw .internalFailure("this server keeps no data directory to back up")
+    }
+}
+
+/// A backup `node_backup` made: where, and the height the copy holds at least.
+public struct NodeBackup: Hashable, Sendable {
+    /// The backup's directory on the node's machine: a data directory, to be copied into place to restore.
+    public var directory: String
+    /// The node's committed height just before the copy; the copy holds this block or a later one.
+    public var heightAtLeast: UInt64
+
+    public init(directory: String, heightAtLeast: UInt64) {
+        self.directory = directory
+        self.heightAtLeast = heightAtLeast
+    }
+}
+
 public enum RPCBackendError: Error, Equatable, Sendable {
     /// No block at `height`; `latestHeight` is the node's highest committed block (−32002).
     case unknownBlock(height: UInt64, latestHeight: UInt64)

@@ -137,8 +137,11 @@ public struct RPCEngine: Sendable {
             return .failure(.tooManyRequests(refusal.reason.rawValue, retryAfterMs: refusal.retryAfterMs))
         }
         state.answered += 1
-        if method.writes, !state.caller.authorized {
+        if method.writes || method.localOnly, !state.caller.authorized {
             return .failure(RPCError(.unauthorized, message: "Unauthorized: \(method.name) needs an API token (Authorization: Bearer)"))
+        }
+        if method.localOnly, !state.caller.isLoopback {
+            return .failure(RPCError(.unauthorized, message: "Unauthorized: \(method.name) answers only callers on the node's machine"))
         }
         let context = RPCCallContext(
             backend: backend, openRPCDocument: openRPCDocument, logger: logger, subscriptions: subscriptions, chainHead: chainHead,
@@ -174,6 +177,11 @@ public struct RPCCaller: Sendable, Equatable {
     public init(client: String, authorized: Bool) {
         self.client = client
         self.authorized = authorized
+    }
+
+    /// Whether the caller is on the node's machine: a loopback address, or the node itself.
+    public var isLoopback: Bool {
+        client == "local" || client == "::1" || client.hasPrefix("127.") || client.hasPrefix("::ffff:127.")
     }
 
     /// The node itself and tests: no rate key of a remote client, every method allowed.

@@ -15,6 +15,11 @@ extension RPCJSON {
         ])
     }
 
+    /// A backup `node_backup` made.
+    public static func backup(_ backup: NodeBackup) -> JSONValue {
+        .object(["directory": .string(backup.directory), "heightAtLeast": uint64(backup.heightAtLeast)])
+    }
+
     /// The `node_health` result.
     public static func health(_ health: NodeHealth) -> JSONValue {
         .object([

@@ -35,4 +35,27 @@ enum NodeMethods {
     ) { _, context throws(RPCError) in
         RPCJSON.health(try await context.ask { backend throws(RPCBackendError) in try await backend.health() })
     }
+
+    static let backup = RPCMethod(
+        name: "node_backup",
+        summary: "Writes a consistent copy of the node's data directory (a RocksDB checkpoint) to a new directory on the node's machine.",
+        description: "directory must be an absolute path that does not exist yet, in an existing parent directory; on the "
+            + "file system of the data directory the copy hard-links the table files and costs little space. The copy is a "
+            + "data directory: stop the node (or use a fresh node directory), put the copy in place of data_dir and start "
+            + "it. It carries a recovery marker, so a node started on it votes only after catching up, as a wiped node "
+            + "does (docs/operations.md, Backup and restore). Only callers on the node's machine (a loopback address) may "
+            + "call it, with an API token when the node configures any; anything else is -32008. A directory the node "
+            + "cannot use is -32602 with the reason.",
+        params: [
+            RPCParameter(
+                name: "directory", summary: "Absolute path of the new backup directory on the node's machine.",
+                kind: .text(maxBytes: RPCLimits.backupPathBytesMax))
+        ],
+        result: RPCResultDescriptor(
+            name: "backup", summary: "Where the backup is and what it holds.", schema: RPCSchemas.reference("Backup")),
+        errors: [.invalidParams, .internalError], localOnly: true
+    ) { arguments, context throws(RPCError) in
+        let directory = try arguments.string("directory")
+        return RPCJSON.backup(try await context.ask { backend throws(RPCBackendError) in try await backend.backup(to: directory) })
+    }
 }

@@ -22,7 +22,7 @@ public struct RPCMethod: Sendable {
     /// and −32008 for methods that write.
     public var documentedErrors: [RPCErrorCode] {
         var codes = errors
-        let general: [RPCErrorCode] = [.invalidParams, .limitExceeded, .tooManyRequests] + (writes ? [.unauthorized] : [])
+        let general: [RPCErrorCode] = [.invalidParams, .limitExceeded, .tooManyRequests] + (writes || localOnly ? [.unauthorized] : [])
         for code in general where !codes.contains(code) {
             codes.append(code)
         }
@@ -33,11 +33,15 @@ public struct RPCMethod: Sendable {
     /// Whether the method changes the node's state (submits a transaction): it needs an API token when the
     /// node configures any (`RPCServerConfiguration.apiTokens`).
     public let writes: Bool
+    /// Whether the method acts on the node's own files (`node_backup`): only a caller on the node's machine
+    /// (a loopback address) may call it, with an API token when the node configures any.
+    public let localOnly: Bool
     let handler: Handler
 
     public init(
         name: String, summary: String, description: String = "", params: [RPCParameter], result: RPCResultDescriptor,
-        errors: [RPCErrorCode], cost: RPCCost = .lookup, writes: Bool = false, handler: @escaping Handler
+        errors: [RPCErrorCode], cost: RPCCost = .lookup, writes: Bool = false, localOnly: Bool = false,
+        handler: @escaping Handler
     ) {
         precondition(!name.isEmpty && name.utf8.count <= RPCLimits.methodNameBytesMax, "method name \(name) out of bounds")
         precondition(Set(params.map(\.name)).count == params.count, "\(name): duplicate parameter names")
@@ -51,6 +55,7 @@ public struct RPCMethod: Sendable {
         self.errors = errors
         self.cost = cost
         self.writes = writes
+        self.localOnly = localOnly
         self.handler = handler
     }
 }

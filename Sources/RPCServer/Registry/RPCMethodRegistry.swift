@@ -17,7 +17,7 @@ public struct RPCMethodRegistry: Sendable {
 
     /// The node's API (DESIGN §7), grouped by namespace, and `rpc.discover`.
     public static let standard = RPCMethodRegistry([
-        NodeMethods.status, NodeMethods.peers, NodeMethods.health,
+        NodeMethods.status, NodeMethods.peers, NodeMethods.health, NodeMethods.backup,
         ChainMethods.getLatestHeight, ChainMethods.getBlockByHeight, ChainMethods.getBlockByHash, ChainMethods.getHeaders,
         ChainMethods.getCommit, ChainMethods.getGenesis,
         TransactionMethods.send, TransactionMethods.sendAndWait, TransactionMethods.getReceipt, TransactionMethods.getByHash,
