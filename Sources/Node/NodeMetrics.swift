@@ -27,6 +27,8 @@ final class NodeMetrics: Sendable {
     private let versionRefusals: CoreMetrics.Gauge
     private let intakeDropped: CoreMetrics.Gauge
     private let fetchRequestsRefused: CoreMetrics.Gauge
+    /// Transferred blocks refused (a faulty validator or observer served blocks that do not hold together).
+    private let transferredBlocksRefused: CoreMetrics.Gauge
     private let badSignatureDisconnects: CoreMetrics.Gauge
     private let syncing: CoreMetrics.Gauge
     private let webSocketConnections: CoreMetrics.Gauge
@@ -57,6 +59,7 @@ final class NodeMetrics: Sendable {
         versionRefusals = Gauge(label: "sbp_peer_protocol_version_refusals", factory: factory)
         intakeDropped = Gauge(label: "sbp_peer_inbound_dropped", factory: factory)
         fetchRequestsRefused = Gauge(label: "sbp_peer_fetch_requests_refused", factory: factory)
+        transferredBlocksRefused = Gauge(label: "sbp_state_transfer_blocks_refused", factory: factory)
         badSignatureDisconnects = Gauge(label: "sbp_peer_bad_signature_disconnects", factory: factory)
         syncing = Gauge(label: "sbp_syncing", factory: factory)
         webSocketConnections = Gauge(label: "sbp_rpc_websocket_connections", factory: factory)
@@ -94,6 +97,7 @@ final class NodeMetrics: Sendable {
         view.record(Int64(status.view))
         viewChanges.record(Int64(status.viewChanges))
         syncing.record(status.syncing ? 1 : 0)
+        transferredBlocksRefused.record(Int64(clamping: status.refusedTransferredBlocks))
         peers.record(Int64(node.peers().count))
         mempoolTransactions.record(Int64(node.mempool.count))
         mempoolBytes.record(Int64(node.mempool.bytes))

@@ -194,11 +194,15 @@ public final class NodeRuntime: Sendable {
         let metrics = self.metrics
         let mempool = self.mempool
         let chainHead = self.chainHead
+        // Observers are linked to validators only (ADR 0014), so only a validator may ask one for blocks.
+        let observerSources: (@Sendable () -> Set<String>)? =
+            if configuration.role == .observer { nil } else { { @Sendable in trustDigest.observers.withLock { $0 } } }
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
             pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal),
             transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: configuration.emptyBlockIntervalMs,
-            blockLimits: BlockLimits(parameters), recoveryMarker: wiped || restored ? recoveryMarker : nil, logger: logger
+            blockLimits: BlockLimits(parameters), recoveryMarker: wiped || restored ? recoveryMarker : nil,
+            observerSources: observerSources, logger: logger
         ) { executed in
             metrics.blockFinalized(executed)
             chainHead.advance(to: executed.block.height)
@@ -209,7 +213,7 @@ public final class NodeRuntime: Sendable {
         intake = PeerIntake(
             driver: driver, mempool: mempool, ledger: ledger, signer: signer, activity: peerActivity,
             validators: { driver.currentValidators.withLock { $0 } }, observers: { trustDigest.observers.withLock { $0 } }, logger: logger,
-            rewriteServed: faults.outgoing)
+            rewriteServed: faults.outgoing, withholdsBlocks: faults.withholdBlocks)
     }
 
     /// What peers would object to in this node's own identity, checked at start so the operator reads it in

@@ -37,6 +37,8 @@ struct DriverStatus: Sendable {
     /// The latest view change this node started: the view, why, and when.
     var lastViewChange: (view: UInt64, reason: ViewChangeReason, time: ContinuousClock.Instant)? = nil
     var committedTransactions: UInt64 = 0
+    /// Transferred blocks refused because they did not hold together (a faulty validator or observer served them).
+    var refusedTransferredBlocks: UInt64 = 0
 }
 
 /// Drives the PBFT replica: performs what its driver core decides, on one thread.
@@ -79,6 +81,10 @@ final class ReplicaDriver: @unchecked Sendable {
     private let onFinalized: @Sendable (ExecutedBlock) -> Void
     /// The marker that made the replica start recovering, deleted once it has (`RecoveryMarker`).
     private var recoveryMarker: RecoveryMarker?
+    /// The registered observers in committed state, which serve blocks too; nil on an observer node.
+    private let observerSources: (@Sendable () -> Set<String>)?
+    /// The observers last handed to the core.
+    private var observersGiven: [String] = []
 
     let status = Mutex(DriverStatus())
     /// The validator set deciding the next height, for checking signatures ahead of the driver.
@@ -88,8 +94,10 @@ final class ReplicaDriver: @unchecked Sendable {
     init(
         replica: Replica, schedule: ValidatorSchedule, ledger: Ledger, journal: JournalStore, pool: any ProposalSource,
         transport: any PeerTransport, signer: ConsensusSigner, tickMs: UInt64, emptyBlockIntervalMs: UInt64?, blockLimits: BlockLimits,
-        recoveryMarker: RecoveryMarker? = nil, logger: Logger, onFinalized: @escaping @Sendable (ExecutedBlock) -> Void
+        recoveryMarker: RecoveryMarker? = nil, observerSources: (@Sendable () -> Set<String>)? = nil, logger: Logger,
+        onFinalized: @escaping @Sendable (ExecutedBlock) -> Void
     ) {
+        self.observerSources = observerSources
         self.core = DriverCore(
             replica: replica,
             configuration: DriverConfiguration(
@@ -188,6 +196,7 @@ final class ReplicaDriver: @unchecked Sendable {
             finished.broadcast()
             finished.unlock()
         }
+        giveObservers()
         perform()
         while let events = next() {
             for event in events {
@@ -224,7 +233,9 @@ final class ReplicaDriver: @unchecked Sendable {
             case .execute(let committed):
                 execute(committed)
             case .fetch(let fetch):
-                // Asked of the validator the replica chose, by name: a node outside the set asks too.
+                // Asked of the validator or observer the replica chose, by name: a node outside the set asks
+                // too. With no link to it the request goes nowhere, and the replica asks the next peer when
+                // the fetch times out.
                 transport.send(.consensus(fetch.message), to: fetch.peerName)
             case .propose(let limits):
                 core.handle(
@@ -319,6 +330,18 @@ final class ReplicaDriver: @unchecked Sendable {
                 "view": "\(block.header.view)",
             ])
         onFinalized(executed)
+        giveObservers()
+    }
+
+    /// Hands the core the registered observers when they changed, so a fetch that validators leave
+    /// unanswered can go to one (issue 16, deliver 3). Read after `onFinalized`, which rebuilt them.
+    private func giveObservers() {
+        guard let observerSources else { return }
+        let names = observerSources().sorted()
+        guard names != observersGiven else { return }
+        observersGiven = names
+        core.handle(.observers(names))
+        logger.info("observers that may serve blocks", metadata: ["observers": "\(names)"])
     }
 
     private func observe(_ event: ReplicaEvent) {
@@ -346,15 +369,31 @@ final class ReplicaDriver: @unchecked Sendable {
                 ])
         case .parametersChanged(let height, let parameters):
             logger.notice("consensus parameters changed", metadata: ["fromHeight": "\(height)", "parameters": "\(parameters)"])
+        case .stateTransferStarted(let from, let target, let source):
+            logger.info(
+                "fetching committed blocks", metadata: ["from": "\(from)", "target": "\(target)", "peer": "\(peerName(of: source))"])
         case .rejected(.invalidStateTransfer(let height, let reason)):
             // A certified block that does not hold together (issue 13, defect 4): a Byzantine peer served it.
             // It is not executed; the replica asks another peer when its fetch times out.
-            logger.warning("refused a transferred block", metadata: ["height": "\(height)", "reason": "\(reason)"])
+            status.withLock { $0.refusedTransferredBlocks += 1 }
+            logger.warning(
+                "refused a transferred block",
+                metadata: [
+                    "height": "\(height)", "reason": "\(reason)", "peer": "\(core.replica.fetchSource.map(peerName(of:)) ?? "?")",
+                ])
         case .rejected(let rejection):
             logger.debug("message rejected", metadata: ["reason": "\(rejection)"])
         default:
             logger.trace("replica event", metadata: ["event": "\(event)"])
         }
+    }
+
+    /// The node name of a fetch source (a validator's in the set deciding the next height).
+    private func peerName(of source: FetchSource) -> String {
+        guard case .validator(let index) = source else { return "\(source)" }
+        let replica = core.replica
+        let validators = replica.schedule.validators(at: replica.committedHeight + 1).validators
+        return Int(index) < validators.count ? validators[Int(index)].name : "\(source)"
     }
 
     private func halt(_ reason: String) {
