@@ -71,30 +71,8 @@ public enum EvidenceVerifier {
     public static func verify(_ bundle: EvidenceBundle, genesis: Genesis) throws(EvidenceError) -> VerifiedRecord {
         guard bundle.chainId == genesis.chainId else { throw .wrongChain(expected: genesis.chainId, bundle: bundle.chainId) }
         guard bundle.genesisHash == genesis.hash else { throw .wrongGenesis(expected: genesis.hash, bundle: bundle.genesisHash) }
-        var validators: ValidatorSet
-        do {
-            validators = try genesis.validatorSet()
-        } catch {
-            throw .malformed("genesis validators: \(error)")
-        }
-        var inForceFrom: UInt64 = 1
-        for transition in bundle.transitions {
-            let header = transition.announcingHeader
-            guard transition.activationHeight <= bundle.header.height else {
-                throw .transitionAfterHeader(activationHeight: transition.activationHeight, headerHeight: bundle.header.height)
-            }
-            // `activationHeight > inForceFrom ≥ 1` first, so `activationHeight - 1` cannot wrap.
-            guard transition.activationHeight > inForceFrom, header.height == transition.activationHeight - 1 else {
-                throw .transitionOutOfOrder(activationHeight: transition.activationHeight)
-            }
-            try checkCertified(header, transition.announcingCertificate, by: validators, chainId: bundle.chainId)
-            let key = StateKey(namespace: announcedSpace, key: transition.activationHeight.canonicalBytes)
-            guard transition.proof.verifies(key: key, value: transition.validators.canonicalBytes, root: header.stateRoot) else {
-                throw .proofInvalid("the validator set announced for height \(transition.activationHeight) is not in the state")
-            }
-            validators = transition.validators
-            inForceFrom = transition.activationHeight
-        }
+        let validators = try validatorSet(
+            certifying: bundle.header, through: bundle.transitions, genesis: genesis, chainId: bundle.chainId)
         // `header.height ≥ 1` first, so `header.height - 1` cannot wrap (a bundle may claim any height).
         guard bundle.header.height >= 1, bundle.header.height - 1 == bundle.height else {
             throw .headerMismatch(height: bundle.header.height, reason: "does not carry the state after height \(bundle.height)")
@@ -108,6 +86,50 @@ public enum EvidenceVerifier {
             chainId: bundle.chainId, contract: bundle.contract, key: bundle.key, value: bundle.value, height: bundle.height,
             certifyingBlock: bundle.header.hash, certifyingHeight: bundle.header.height, certifyingTimeMs: bundle.header.timestampMs,
             signers: bundle.certificate.votes.count, validators: validators.count, transitions: bundle.transitions.count)
+    }
+
+    /// The validator set in force at `header`, reached from the genesis set through `transitions`, each
+    /// checked as a bundle's are (§3.1): certified by the set before it and proven in the state its
+    /// announcing header carries. State sync verifies a snapshot's header with it (docs/adr/0017-state-sync.md).
+    public static func validatorSet(
+        certifying header: BlockHeader, through transitions: [EpochTransition], genesis: Genesis, chainId: String
+    ) throws(EvidenceError) -> ValidatorSet {
+        var validators: ValidatorSet
+        do {
+            validators = try genesis.validatorSet()
+        } catch {
+            throw .malformed("genesis validators: \(error)")
+        }
+        var inForceFrom: UInt64 = 1
+        for transition in transitions {
+            let announcing = transition.announcingHeader
+            guard transition.activationHeight <= header.height else {
+                throw .transitionAfterHeader(activationHeight: transition.activationHeight, headerHeight: header.height)
+            }
+            // `activationHeight > inForceFrom ≥ 1` first, so `activationHeight - 1` cannot wrap.
+            guard transition.activationHeight > inForceFrom, announcing.height == transition.activationHeight - 1 else {
+                throw .transitionOutOfOrder(activationHeight: transition.activationHeight)
+            }
+            try checkCertified(announcing, transition.announcingCertificate, by: validators, chainId: chainId)
+            let key = StateKey(namespace: announcedSpace, key: transition.activationHeight.canonicalBytes)
+            guard transition.proof.verifies(key: key, value: transition.validators.canonicalBytes, root: announcing.stateRoot) else {
+                throw .proofInvalid("the validator set announced for height \(transition.activationHeight) is not in the state")
+            }
+            validators = transition.validators
+            inForceFrom = transition.activationHeight
+        }
+        return validators
+    }
+
+    /// Checks that `certificate`, by the set `validatorSet(certifying:through:genesis:chainId:)` reached,
+    /// commits `header` of chain `chainId`.
+    public static func checkCertified(
+        _ header: BlockHeader, _ certificate: CommitCertificate, through transitions: [EpochTransition], genesis: Genesis
+    ) throws(EvidenceError) -> ValidatorSet {
+        guard header.chainId == genesis.chainId else { throw .wrongChain(expected: genesis.chainId, bundle: header.chainId) }
+        let validators = try validatorSet(certifying: header, through: transitions, genesis: genesis, chainId: genesis.chainId)
+        try checkCertified(header, certificate, by: validators, chainId: genesis.chainId)
+        return validators
     }
 
     /// A header of this chain, for this validator set, committed by a valid certificate of that set.

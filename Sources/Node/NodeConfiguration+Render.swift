@@ -22,6 +22,10 @@ extension NodeConfiguration {
             lines.append("# Every validator must use the same value; 0: no empty blocks (docs/operations.md, Idle chains).")
             lines.append("empty_block_interval_ms = \(emptyBlockIntervalMs ?? 0)")
         }
+        if syncMode != .replay {
+            lines.append("# With an empty data directory: restore a verified state snapshot from peers (docs/operations.md, State sync).")
+            lines.append("sync = \(Self.tomlString(syncMode.rawValue))")
+        }
         lines += [
             "",
             "[keys]",
@@ -85,6 +89,10 @@ extension NodeConfiguration {
             "[storage]",
             "memory_bytes = \(storageMemoryBytes)  # RocksDB block cache and memtables together",
         ]
+        if snapshotInterval != NodeLimits.snapshotIntervalDefault || snapshotsKept != NodeLimits.snapshotsKeptDefault {
+            lines.append("snapshot_interval = \(snapshotInterval)  # blocks between state snapshots served to joining nodes; 0: none")
+            lines.append("snapshots_kept = \(snapshotsKept)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

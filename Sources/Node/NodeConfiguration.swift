@@ -46,6 +46,22 @@ public struct NodeConfiguration: Hashable, Sendable {
     /// nil: never, so an idle chain adds no blocks and a lost primary is replaced once a transaction waits.
     /// Every validator of a network must use the same value (docs/operations.md, Idle chains).
     public var emptyBlockIntervalMs: UInt64? = NodeLimits.emptyBlockIntervalMs
+    /// How a node with an empty data directory gets the chain's state (`node.sync`): by replaying every block
+    /// from genesis, or from a verified state snapshot its peers serve (docs/adr/0017-state-sync.md).
+    public var syncMode: SyncMode = .replay
+    /// Every how many blocks the node makes a state snapshot for peers and `sbp snapshot export`
+    /// (`storage.snapshot_interval`); 0: never.
+    public var snapshotInterval: UInt64 = NodeLimits.snapshotIntervalDefault
+    /// How many of its latest snapshots the node keeps on disk (`storage.snapshots_kept`).
+    public var snapshotsKept: Int = NodeLimits.snapshotsKeptDefault
+
+    /// How a node with an empty data directory starts (`node.sync`).
+    public enum SyncMode: String, Sendable, Equatable {
+        /// Replays every block from genesis (state transfer).
+        case replay
+        /// Restores a verified state snapshot from its peers, then follows blocks from there.
+        case snapshot
+    }
 
     /// A configuration with the file's defaults for everything optional (`data`, no peers, text logs at
     /// info, default mempool bounds, metrics on the RPC port).

@@ -15,7 +15,7 @@ enum NodeConfigurationParser {
         try document.allow(["node", "keys", "p2p", "rpc", "metrics", "log", "mempool", "storage"])
 
         let node = try document.requiredSection("node")
-        try node.allow(["name", "department", "data_dir", "genesis_file", "role", "empty_block_interval_ms"])
+        try node.allow(["name", "department", "data_dir", "genesis_file", "role", "empty_block_interval_ms", "sync"])
         let nodeName = try identifier(node, "name")
         let department = try identifier(node, "department")
         let dataDirectory = try path(node, "data_dir") ?? "data"
@@ -51,7 +51,20 @@ enum NodeConfigurationParser {
             mempool: try mempoolLimits(try document.section("mempool")))
         configuration.certificateExpiryWarningDays = warningDays
         if let storage = try document.section("storage") {
-            try storage.allow(["memory_bytes"])
+            try storage.allow(["memory_bytes", "snapshot_interval", "snapshots_kept"])
+            if let value = try storage.integer("snapshot_interval") {
+                guard (0...NodeLimits.snapshotIntervalMax).contains(value) else {
+                    throw .invalid(
+                        field: storage.field("snapshot_interval"), reason: "must be 0 (none) or 1...\(NodeLimits.snapshotIntervalMax)")
+                }
+                configuration.snapshotInterval = UInt64(value)
+            }
+            if let value = try storage.integer("snapshots_kept") {
+                guard (1...NodeLimits.snapshotsKeptMax).contains(value) else {
+                    throw .invalid(field: storage.field("snapshots_kept"), reason: "must be 1...\(NodeLimits.snapshotsKeptMax)")
+                }
+                configuration.snapshotsKept = value
+            }
             if let value = try storage.integer("memory_bytes") {
                 guard (NodeLimits.storageMemoryBytesMin...NodeLimits.storageMemoryBytesLimit).contains(value) else {
                     throw .invalid(
@@ -60,6 +73,12 @@ enum NodeConfigurationParser {
                 }
                 configuration.storageMemoryBytes = value
             }
+        }
+        if let sync = try node.string("sync") {
+            guard let mode = NodeConfiguration.SyncMode(rawValue: sync) else {
+                throw .invalid(field: node.field("sync"), reason: "must be \"replay\" or \"snapshot\"")
+            }
+            configuration.syncMode = mode
         }
         if let interval = try node.integer("empty_block_interval_ms") {
             let range = NodeLimits.emptyBlockIntervalMsRange

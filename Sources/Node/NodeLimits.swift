@@ -135,4 +135,23 @@ public enum NodeLimits {
     public static let verificationsPerPeerMax = 1_024
     /// Gossip messages from one peer waiting for mempool admission; more are dropped and counted.
     public static let gossipPerPeerMax = 64
+
+    /// Blocks between the state snapshots a node makes by default (`storage.snapshot_interval`): at one
+    /// block a second, about three hours (docs/adr/0017-state-sync.md).
+    public static let snapshotIntervalDefault: UInt64 = 10_000
+    public static let snapshotIntervalMax = 100_000_000
+    /// Snapshots a node keeps by default (`storage.snapshots_kept`), and at most.
+    public static let snapshotsKeptDefault = 2
+    public static let snapshotsKeptMax = 100
+    /// How long state sync waits for peers to offer a snapshot before it gives up.
+    public static let stateSyncOfferWaitMs: UInt64 = 60_000
+    /// After the first verified offer, how long state sync waits for more (to pick the highest, and sources).
+    public static let stateSyncOfferGraceMs: UInt64 = 1_000
+    /// Chunk requests in flight at once, in all and per peer (docs/adr/0017-state-sync.md).
+    public static let stateSyncChunksInFlightMax = 8
+    public static let stateSyncChunksPerPeerMax = 2
+    /// How long a chunk request may go unanswered before it is asked of another peer.
+    public static let stateSyncChunkTimeoutMs: UInt64 = 20_000
+    /// Attempts per chunk before state sync gives up.
+    public static let stateSyncChunkAttemptsMax = 8
 }

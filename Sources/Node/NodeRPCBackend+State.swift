@@ -28,6 +28,7 @@ extension NodeRPCBackend {
         let view = try read()
         let version = height ?? view.height
         guard version <= view.height else { throw .unknownBlock(height: version, latestHeight: view.height) }
+        try checkRetained(version, in: view)
         let value = try ledgerCall { () throws(LedgerError) in try view.storageValue(contract: contract, key: key, at: version) }
         return StateValue(height: version, value: value)
     }
@@ -36,6 +37,7 @@ extension NodeRPCBackend {
         let view = try read()
         let version = height ?? (view.height > 0 ? view.height - 1 : 0)
         guard version <= view.height else { throw .unknownBlock(height: version, latestHeight: view.height) }
+        try checkRetained(version, in: view)
         return try ledgerCall { () throws(LedgerError) in
             let (value, proof, stateRoot) = try view.storageProof(contract: contract, key: key, at: version)
             // DESIGN §4: the header of the next block carries the root after `version`.
@@ -59,6 +61,7 @@ extension NodeRPCBackend {
         guard version < view.height else {
             throw .unknownBlock(height: version.addingReportingOverflow(1).overflow ? version : version + 1, latestHeight: view.height)
         }
+        try checkRetained(version, in: view)
         do {
             return try EvidenceExporter.bundle(view: view, contract: contract, key: key, height: version).canonicalBytes
         } catch {
@@ -72,6 +75,7 @@ extension NodeRPCBackend {
         let view = try read()
         let version = height ?? view.height
         guard version <= view.height else { throw .unknownBlock(height: version, latestHeight: view.height) }
+        try checkRetained(version, in: view)
         guard try ledgerCall({ () throws(LedgerError) in try view.contract(contract) }) != nil else {
             throw .notFound("no contract at \(contract)")
         }

@@ -100,6 +100,7 @@ struct NodeRPCBackend: RPCBackend {
 
     func block(atHeight height: UInt64) async throws(RPCBackendError) -> Block {
         let view = try read()
+        try checkRetained(height, in: view)
         guard let block = try ledgerCall({ () throws(LedgerError) in try view.block(at: height) }) else {
             throw .unknownBlock(height: height, latestHeight: view.height)
         }
@@ -114,6 +115,7 @@ struct NodeRPCBackend: RPCBackend {
     func headers(from: UInt64, to: UInt64) async throws(RPCBackendError) -> [BlockHeader] {
         let view = try read()
         guard from >= 1, from <= view.height else { throw .unknownBlock(height: from, latestHeight: view.height) }
+        try checkRetained(from, in: view)
         // The server checks `from <= to`; a range the other way round is empty here rather than a trapping `from...to`.
         guard from <= to else { return [] }
         return try ledgerCall { () throws(LedgerError) in
@@ -129,6 +131,7 @@ struct NodeRPCBackend: RPCBackend {
     func commitCertificate(atHeight height: UInt64) async throws(RPCBackendError) -> CommitCertificate {
         let view = try read()
         guard height >= 1, height <= view.height else { throw .unknownBlock(height: height, latestHeight: view.height) }
+        try checkRetained(height, in: view)
         guard let certificate = try ledgerCall({ () throws(LedgerError) in try view.certificate(at: height) }) else {
             throw .internalFailure("the certificate of block \(height) is missing")
         }
@@ -142,6 +145,13 @@ struct NodeRPCBackend: RPCBackend {
     /// A page size within `1...RPCLimits.pageItemsMax`, whatever the caller passed: the server binds `limit` in
     /// that range, and the backend clamps again so no value reaches a `precondition` or `prefix` that traps.
     static func pageLimit(_ limit: Int) -> Int { min(max(limit, 1), RPCLimits.pageItemsMax + 1) }
+
+    /// Throws `.pruned` for a height below the first this node holds: a node restored from a state snapshot
+    /// has no blocks, receipts or tree versions below the snapshot's height (docs/adr/0017-state-sync.md).
+    func checkRetained(_ height: UInt64, in view: LedgerView) throws(RPCBackendError) {
+        let first = try ledgerCall { () throws(LedgerError) in try view.firstHeight() }
+        guard height >= first || first <= 1 else { throw .pruned(height: height, lowestRetainedHeight: first) }
+    }
 
     /// A view of the latest finalized state.
     func read() throws(RPCBackendError) -> LedgerView {

@@ -45,6 +45,8 @@ public final class NodeRuntime: Sendable {
     let interfaces: ContractInterfaces
     /// Where the driver announces each finalized block to the RPC server (WebSocket subscriptions, `tx_sendAndWait`).
     let chainHead: ChainHead
+    /// The state snapshots this node makes every `storage.snapshot_interval` blocks and serves to joining nodes.
+    let snapshots: SnapshotStore
     /// The running RPC server, for its WebSocket counters in `/metrics`; nil until `run()` makes it.
     let rpcServer = Mutex<RPCServer?>(nil)
 
@@ -197,6 +199,10 @@ public final class NodeRuntime: Sendable {
         // Observers are linked to validators only (ADR 0014), so only a validator may ask one for blocks.
         let observerSources: (@Sendable () -> Set<String>)? =
             if configuration.role == .observer { nil } else { { @Sendable in trustDigest.observers.withLock { $0 } } }
+        let snapshots = SnapshotStore(
+            dataDirectory: dataDirectory, interval: configuration.snapshotInterval, kept: configuration.snapshotsKept, logger: logger)
+        self.snapshots = snapshots
+        let store = self.store
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
             pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal),
@@ -206,6 +212,7 @@ public final class NodeRuntime: Sendable {
         ) { executed in
             metrics.blockFinalized(executed)
             chainHead.advance(to: executed.block.height)
+            snapshots.blockFinalized(height: executed.block.height, ledger: ledger, store: store)
             Self.refreshTrust(
                 ledger: ledger, host: host, digest: trustDigest, dialer: dialer, rollover: rollover, ownName: ownName, logger: logger)
         }
@@ -213,7 +220,7 @@ public final class NodeRuntime: Sendable {
         intake = PeerIntake(
             driver: driver, mempool: mempool, ledger: ledger, signer: signer, activity: peerActivity,
             validators: { driver.currentValidators.withLock { $0 } }, observers: { trustDigest.observers.withLock { $0 } }, logger: logger,
-            rewriteServed: faults.outgoing, withholdsBlocks: faults.withholdBlocks)
+            rewriteServed: faults.outgoing, withholdsBlocks: faults.withholdBlocks, snapshots: snapshots)
     }
 
     /// What peers would object to in this node's own identity, checked at start so the operator reads it in

@@ -20,10 +20,11 @@ struct ObserverTransport: PeerTransport {
         inner.broadcast(message)
     }
 
-    /// Whether an observer may send `message`: gossip, requests for blocks and replies carrying blocks.
+    /// Whether an observer may send `message`: gossip, requests for blocks and snapshots and the replies carrying them.
     static func mayLeave(_ message: PeerMessage) -> Bool {
         switch message {
         case .gossip, .consensus(.fetchBlocks), .consensus(.blocks): true
+        case .snapshotManifestRequest, .snapshotManifest, .snapshotChunkRequest, .snapshotChunk: true
         case .consensus: false
         }
     }

@@ -113,12 +113,16 @@ final class PeerIntake: Sendable {
     private let rewriteServed: (@Sendable (Message) -> [Message])?
     /// `NodeFaults.withholdBlocks`: peers whose state-transfer requests go unanswered (tests only; nil in production).
     private let withholdsBlocks: (@Sendable (String) -> Bool)?
+    /// The snapshots this node serves to nodes joining by state sync; nil: none.
+    let snapshots: SnapshotStore?
 
     init(
         driver: any IntakeSink, mempool: Mempool, ledger: Ledger, signer: ConsensusSigner, activity: PeerActivity,
         validators: @escaping @Sendable () -> ValidatorSet, observers: @escaping @Sendable () -> Set<String> = { [] }, logger: Logger,
-        rewriteServed: (@Sendable (Message) -> [Message])? = nil, withholdsBlocks: (@Sendable (String) -> Bool)? = nil
+        rewriteServed: (@Sendable (Message) -> [Message])? = nil, withholdsBlocks: (@Sendable (String) -> Bool)? = nil,
+        snapshots: SnapshotStore? = nil
     ) {
+        self.snapshots = snapshots
         self.observers = observers
         self.withholdsBlocks = withholdsBlocks
         self.rewriteServed = rewriteServed
@@ -199,6 +203,15 @@ final class PeerIntake: Sendable {
         case .consensus(let consensus):
             preverify(consensus)
             driver.post(.message(consensus), from: peer, bytes: bytes)  // a full queue counts the drop
+        case .snapshotManifestRequest:
+            serveSnapshot(on: link) { snapshots in .snapshotManifest(snapshots?.latestManifest?.bytes ?? []) }
+        case .snapshotChunkRequest(let height, let index):
+            serveSnapshot(on: link) { snapshots in
+                .snapshotChunk(height: height, index: index, bytes: snapshots?.chunk(height: height, index: index) ?? [])
+            }
+        case .snapshotManifest, .snapshotChunk:
+            // Replies go to the state-sync client, which runs before the node; a running node asked for nothing.
+            break
         case .gossip(let gossip):
             let transactions: [Transaction]
             do {
@@ -278,6 +291,20 @@ final class PeerIntake: Sendable {
                 let message = PeerMessage.consensus(reply)
                 LinkTransport.send(LinkTransport.frame(message), kind: message.kind, on: link, logger: logger)
             }
+        }
+    }
+
+    /// Answers a snapshot request on `link` off the frame queue, one at a time per peer like block requests.
+    private func serveSnapshot(on link: any IntakeLink, reply: @escaping @Sendable (SnapshotStore?) -> PeerMessage) {
+        let peer = link.identity.nodeName
+        guard serveBudget.reserve(peer, bytes: 0) else {
+            counters.fetchRequestsRefused.add(1, ordering: .relaxed)
+            return
+        }
+        serveQueues.queue(for: peer).async { [self] in
+            defer { serveBudget.release(peer, bytes: 0) }
+            let message = reply(snapshots)
+            LinkTransport.send(LinkTransport.frame(message), kind: message.kind, on: link, logger: logger)
         }
     }
 

@@ -32,8 +32,10 @@ public enum PeerNetworkLimits {
 /// and keeps the older versions it still speaks in `accepted`, so a network is upgraded one node at a time
 /// (ADR 0016).
 public enum PeerProtocol {
-    /// The version this build speaks.
-    public static let version: UInt32 = 1
-    /// The versions of peers this build links with: 0 (no hello) speaks the same messages as 1.
-    public static let accepted: ClosedRange<UInt32> = 0...1
+    /// The version this build speaks: 2 adds the state-snapshot messages (docs/adr/0017-state-sync.md).
+    public static let version: UInt32 = 2
+    /// The versions of peers this build links with: 0 (no hello) speaks the same messages as 1, and 1 is 2
+    /// without the snapshot messages (a version-1 peer closes a link that asks it for a snapshot; state sync
+    /// then asks the others).
+    public static let accepted: ClosedRange<UInt32> = 0...2
 }

@@ -122,6 +122,36 @@ public struct BlockStore: Sendable {
         }
     }
 
+    /// The first height whose block this store holds: 1, or the height of the snapshot it was restored from.
+    public func firstHeight() throws(StorageError) -> UInt64 {
+        guard let bytes = try store.get(Keys.firstHeight, in: .metadata) else { return 1 }
+        return try decode(UInt64.self, bytes, what: "first height")
+    }
+
+    /// The batch that makes `block` the first and latest block of an empty store restored from a state
+    /// snapshot at its height (docs/adr/0017-state-sync.md): the block, its certificate, its index entries,
+    /// the first-height record and the latest height. No chaining check: nothing precedes it here; the
+    /// caller has verified it against a certified header.
+    public func batch(startingAt block: Block, certificate: CommitCertificate, additionalWrites: WriteBatch = WriteBatch())
+        throws(BlockStoreError) -> WriteBatch
+    {
+        let height = block.height
+        guard certificate.height == height, certificate.blockHash == block.hash else {
+            throw .certificateMismatch(height: certificate.height, blockHash: certificate.blockHash)
+        }
+        var batch = additionalWrites
+        batch.put(block.canonicalBytes, for: Keys.height(height), in: .blocks)
+        batch.put(certificate.canonicalBytes, for: Keys.height(height), in: .certificates)
+        batch.put(height.canonicalBytes, for: Keys.blockHash(block.hash), in: .indexes)
+        for (index, transaction) in block.transactions.enumerated() {
+            let location = TransactionLocation(height: height, index: UInt32(index))
+            batch.put(location.canonicalBytes, for: Keys.transaction(transaction.hash), in: .indexes)
+        }
+        batch.put(height.canonicalBytes, for: Keys.firstHeight, in: .metadata)
+        batch.put(height.canonicalBytes, for: Keys.latestHeight, in: .metadata)
+        return batch
+    }
+
     /// The batch `append` writes, after checking that `block` may follow the stored chain.
     public func batch(appending block: Block, certificate: CommitCertificate, additionalWrites: WriteBatch = WriteBatch())
         throws(BlockStoreError) -> WriteBatch

@@ -39,6 +39,10 @@ extension BlockStore {
         /// `metadata` key of the latest height pointer, whose value is the canonical u64 height.
         public static let latestHeight: [UInt8] = Array("latestHeight".utf8)
 
+        /// `metadata` key of the first height whose block the store holds, written only by a store restored
+        /// from a state snapshot (absent: every block from height 1).
+        public static let firstHeight: [UInt8] = Array("history.firstHeight".utf8)
+
         private static func index(_ tag: IndexTag, _ hash: Hash) -> [UInt8] {
             var key: [UInt8] = [tag.rawValue]
             key.reserveCapacity(1 + Hash.byteCount)

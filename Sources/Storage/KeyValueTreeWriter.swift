@@ -22,6 +22,12 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
         }
     }
 
+    /// Appends a put of one node, for a node rebuilding a tree version from a snapshot's leaves
+    /// (`TreeBuilder`; docs/adr/0017-state-sync.md). Such a version has no stale-node records: nothing older exists.
+    public mutating func write(node: TreeNode, at key: NodeKey) {
+        batch.put(node.canonicalBytes, for: TreeNodeKeys.node(key), in: .treeNodes)
+    }
+
     /// Appends deletes for up to `recordsMax` stale nodes no version at or above `retainedVersion`
     /// reaches, with their records, and returns how many it found; call again while it returns
     /// `recordsMax`.

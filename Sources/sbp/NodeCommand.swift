@@ -34,6 +34,13 @@ struct NodeStartCommand: AsyncParsableCommand {
         }
         let logger = NodeLogging.logger(
             label: "sbp.node", format: configuration.log.format, level: configuration.log.level, node: configuration.nodeName)
+        do {
+            if let height = try await StateSync.runIfNeeded(configuration: configuration, logger: logger) {
+                logger.notice("state sync: restored the state after height \(height) from a verified snapshot; following blocks from there")
+            }
+        } catch {
+            throw CommandError("node \(configuration.nodeName) cannot join by state sync: \(error)")
+        }
         let node: NodeRuntime
         do {
             node = try NodeRuntime(configuration: configuration, logger: logger)

@@ -13,6 +13,6 @@ struct SBPCommand: AsyncParsableCommand {
             NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self, DepartmentCommand.self, LicenceCommand.self,
             CertificateCommand.self,
             EvidenceCommand.self, VerifyCommand.self, TxCommand.self, ContractCommand.self, GovernanceCommand.self, AccountCommand.self,
-            StatusCommand.self, BlockCommand.self, ValidatorsCommand.self, NodesCommand.self,
+            StatusCommand.self, BlockCommand.self, ValidatorsCommand.self, NodesCommand.self, SnapshotCommand.self,
         ])
 }

@@ -192,11 +192,12 @@ final class TestNetwork: Sendable {
         return highest
     }
 
-    /// Reads blocks 1...`height` from every node in `indices` and requires identical hashes at every
-    /// height (so identical state roots, which the headers carry); returns the agreed chain.
-    func agreedChain(upTo height: UInt64, on indices: [Int]) async throws -> [BlockReply] {
+    /// Reads blocks `from`...`height` from every node in `indices` and requires identical hashes at every
+    /// height (so identical state roots, which the headers carry); returns the agreed chain. A node restored
+    /// from a state snapshot holds blocks from the snapshot's height only: `from` starts there.
+    func agreedChain(from: UInt64 = 1, upTo height: UInt64, on indices: [Int]) async throws -> [BlockReply] {
         var chain: [BlockReply] = []
-        for blockHeight in stride(from: 1, through: height, by: 1) {
+        for blockHeight in stride(from: from, through: height, by: 1) {
             var first: BlockReply?
             for index in indices {
                 let block = try #require(

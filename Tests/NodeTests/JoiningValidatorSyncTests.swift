@@ -19,10 +19,10 @@ import Testing
 /// the set of its next height; the request now comes whole from the replica, and every node asks.
 @Suite(.timeLimit(.minutes(1)))
 struct JoiningValidatorSyncTests {
-    /// A chain on which `td-2` (the newcomer's key) is voted in at height 2 and active from height 5.
-    static func sourceChain(newcomer: PrivateKey) throws -> (FixtureChain, Ledger) {
+    /// A chain on which `td-2` (the newcomer's key) is voted in at height 2 and active from height 5, in `store`.
+    static func sourceChain(newcomer: PrivateKey, store: MemoryKeyValueStore = MemoryKeyValueStore()) throws -> (FixtureChain, Ledger) {
         let chain = try FixtureChain()
-        let ledger = try Ledger(store: MemoryKeyValueStore(), genesis: chain.bundle)
+        let ledger = try Ledger(store: store, genesis: chain.bundle)
         let admin = { (index: Int) in chain.admins[chain.departments[index]]! }
         let pem = try chain.nodeCertificatePEM(name: "td-2", department: "TD")
         let change = ProposalChange.addValidator(
