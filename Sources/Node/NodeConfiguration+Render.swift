@@ -84,6 +84,7 @@ extension NodeConfiguration {
             "",
             "[storage]",
             "memory_bytes = \(storageMemoryBytes)  # RocksDB block cache and memtables together",
+            "history = \(Self.tomlString(stateHistory.description))  # archive (every state tree version) or \"recent N\"",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -45,6 +45,8 @@ public final class NodeRuntime: Sendable {
     let interfaces: ContractInterfaces
     /// Where the driver announces each finalized block to the RPC server (WebSocket subscriptions, `tx_sendAndWait`).
     let chainHead: ChainHead
+    /// Prunes the state tree's history (`storage.history = "recent N"`); nil for an archive node.
+    let pruner: TreePruner?
     /// The running RPC server, for its WebSocket counters in `/metrics`; nil until `run()` makes it.
     let rpcServer = Mutex<RPCServer?>(nil)
 
@@ -194,6 +196,12 @@ public final class NodeRuntime: Sendable {
         let metrics = self.metrics
         let mempool = self.mempool
         let chainHead = self.chainHead
+        let pruner: TreePruner? =
+            switch configuration.stateHistory {
+            case .archive: nil
+            case .recent(let versions): TreePruner(ledger: ledger, versions: versions, logger: logger)
+            }
+        self.pruner = pruner
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
             pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal),
@@ -202,6 +210,7 @@ public final class NodeRuntime: Sendable {
         ) { executed in
             metrics.blockFinalized(executed)
             chainHead.advance(to: executed.block.height)
+            pruner?.blockFinalized()
             Self.refreshTrust(
                 ledger: ledger, host: host, digest: trustDigest, dialer: dialer, rollover: rollover, ownName: ownName, logger: logger)
         }
@@ -399,6 +408,10 @@ struct PeerService: Service {
             node.host.dial(host: endpoint.host, port: endpoint.port)
         }
         node.driver.start()
+        if let pruner = node.pruner {
+            pruner.start()
+            node.logger.info("pruning the state tree's history", metadata: ["history": "\(configuration.stateHistory)"])
+        }
         let events = node.host.events
         let intake = node.intake
         let regossip = Task { [node] in
@@ -437,6 +450,7 @@ struct PeerService: Service {
         renewal.cancel()
         node.logger.info("stopping the node")
         node.driver.stop()
+        node.pruner?.stop()  // before the store closes: a step in progress finishes its batch
         try? await node.host.shutdown()
         node.store.close()
         node.logger.info("node stopped")
