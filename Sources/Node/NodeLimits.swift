@@ -1,4 +1,5 @@
 import Consensus
+import Ledger
 
 /// Named maxima and defaults of the node shell's configuration and of `sbp network init` (DESIGN §1.4).
 ///
@@ -73,6 +74,9 @@ public enum NodeLimits {
     /// Default RocksDB block cache and memtables of a node together (`storage.memory_bytes`): with the rest
     /// of the process this keeps a node under 1 GiB (docs/performance.md, Memory).
     public static let storageMemoryBytesDefault = 512 * 1024 * 1024
+    /// The versions `storage.history = "recent N"` may keep: at least the latest and the latest certified
+    /// state (`LedgerLimits.retainedVersionsMin`), at most about 30 years of one block a second.
+    public static let retainedVersionsRange: ClosedRange<UInt64> = LedgerLimits.retainedVersionsMin...1_000_000_000
     /// Smallest and largest `storage.memory_bytes` a config may ask for.
     public static let storageMemoryBytesMin = 16 * 1024 * 1024
     public static let storageMemoryBytesLimit = 64 * 1024 * 1024 * 1024

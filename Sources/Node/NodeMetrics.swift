@@ -25,6 +25,7 @@ final class NodeMetrics: Sendable {
     private let droppedFrames: CoreMetrics.Gauge
     private let failedSends: CoreMetrics.Gauge
     private let versionRefusals: CoreMetrics.Gauge
+    private let oldestStateHeight: CoreMetrics.Gauge
     private let intakeDropped: CoreMetrics.Gauge
     private let fetchRequestsRefused: CoreMetrics.Gauge
     /// Transferred blocks refused (a faulty validator or observer served blocks that do not hold together).
@@ -57,6 +58,7 @@ final class NodeMetrics: Sendable {
         droppedFrames = Gauge(label: "sbp_peer_frames_dropped", factory: factory)
         failedSends = Gauge(label: "sbp_peer_sends_failed", factory: factory)
         versionRefusals = Gauge(label: "sbp_peer_protocol_version_refusals", factory: factory)
+        oldestStateHeight = Gauge(label: "sbp_state_oldest_height", factory: factory)
         intakeDropped = Gauge(label: "sbp_peer_inbound_dropped", factory: factory)
         fetchRequestsRefused = Gauge(label: "sbp_peer_fetch_requests_refused", factory: factory)
         transferredBlocksRefused = Gauge(label: "sbp_state_transfer_blocks_refused", factory: factory)
@@ -107,6 +109,7 @@ final class NodeMetrics: Sendable {
         droppedFrames.record(Int64(node.host.droppedFrameCount))
         failedSends.record(Int64(node.host.failedSendCount))
         versionRefusals.record(Int64(node.host.versionRefusalCount))
+        oldestStateHeight.record(Int64(clamping: node.pruner?.oldestStateHeight.load(ordering: .relaxed) ?? 0))
         intakeDropped.record(Int64(node.intake.counters.framesDropped.load(ordering: .relaxed) + node.driver.droppedEventCount))
         fetchRequestsRefused.record(Int64(node.intake.counters.fetchRequestsRefused.load(ordering: .relaxed)))
         badSignatureDisconnects.record(Int64(node.intake.counters.badSignatureDisconnects.load(ordering: .relaxed)))

@@ -47,6 +47,8 @@ public final class NodeRuntime: Sendable {
     let chainHead: ChainHead
     /// The state snapshots this node makes every `storage.snapshot_interval` blocks and serves to joining nodes.
     let snapshots: SnapshotStore
+    /// Prunes the state tree's history (`storage.history = "recent N"`); nil for an archive node.
+    let pruner: TreePruner?
     /// The running RPC server, for its WebSocket counters in `/metrics`; nil until `run()` makes it.
     let rpcServer = Mutex<RPCServer?>(nil)
 
@@ -203,6 +205,12 @@ public final class NodeRuntime: Sendable {
             dataDirectory: dataDirectory, interval: configuration.snapshotInterval, kept: configuration.snapshotsKept, logger: logger)
         self.snapshots = snapshots
         let store = self.store
+        let pruner: TreePruner? =
+            switch configuration.stateHistory {
+            case .archive: nil
+            case .recent(let versions): TreePruner(ledger: ledger, versions: versions, logger: logger)
+            }
+        self.pruner = pruner
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
             pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal),
@@ -213,6 +221,7 @@ public final class NodeRuntime: Sendable {
             metrics.blockFinalized(executed)
             chainHead.advance(to: executed.block.height)
             snapshots.blockFinalized(height: executed.block.height, ledger: ledger, store: store)
+            pruner?.blockFinalized()
             Self.refreshTrust(
                 ledger: ledger, host: host, digest: trustDigest, dialer: dialer, rollover: rollover, ownName: ownName, logger: logger)
         }
@@ -410,6 +419,10 @@ struct PeerService: Service {
             node.host.dial(host: endpoint.host, port: endpoint.port)
         }
         node.driver.start()
+        if let pruner = node.pruner {
+            pruner.start()
+            node.logger.info("pruning the state tree's history", metadata: ["history": "\(configuration.stateHistory)"])
+        }
         let events = node.host.events
         let intake = node.intake
         let regossip = Task { [node] in
@@ -448,6 +461,7 @@ struct PeerService: Service {
         renewal.cancel()
         node.logger.info("stopping the node")
         node.driver.stop()
+        node.pruner?.stop()  // before the store closes: a step in progress finishes its batch
         try? await node.host.shutdown()
         node.store.close()
         node.logger.info("node stopped")

@@ -235,6 +235,17 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         }
     }
 
+    /// Compacts every column family over its whole key range, dropping deleted and overwritten entries
+    /// from the table files now rather than when RocksDB's background compaction reaches them.
+    ///
+    /// For measuring what data occupies on disk (`sbp-bench prune`); a running node leaves compaction to
+    /// RocksDB. Blocks until done, so never call it on the Swift cooperative pool.
+    public func compact() throws(StorageError) {
+        try withOpenDatabase { (database, families) throws(StorageError) in
+            for handle in families.values { rocksdb_compact_range_cf(database, handle, nil, 0, nil, 0) }
+        }
+    }
+
     /// Releases open snapshots, destroys the column family handles and closes the database; idempotent.
     public func close() {
         lifetime.withWriteLock {
