@@ -96,6 +96,25 @@ public struct LedgerView: Sendable {
         }
     }
 
+    /// A page of the accounts of `department`, in address order, with their records; pass the last address as
+    /// `after` for the next page. At most `limit` index entries are read.
+    public func accounts(
+        of department: String, after: Address?, limit: Int
+    ) throws(LedgerError) -> [(address: Address, record: AccountRecord)] {
+        let prefix = IndexKeys.departmentAccountPrefix(department)
+        let start = after.map { IndexKeys.departmentAccount(department, $0) }
+        var accounts: [(address: Address, record: AccountRecord)] = []
+        for pair in try scan(prefix: prefix, after: start, limit: limit) {
+            guard let address = Address(bytes: Array(pair.key[prefix.count...])) else {
+                throw .corruption("department-account index entry does not end in an address")
+            }
+            // Entries are never removed; the record is the account's current state (roles, suspension).
+            guard let record = try account(address), record.department == department else { continue }
+            accounts.append((address, record))
+        }
+        return accounts
+    }
+
     /// A page of the events of `contract` from `fromHeight`, oldest first.
     public func events(
         contract: Address, fromHeight: UInt64 = 1, after: EventPosition? = nil, limit: Int
