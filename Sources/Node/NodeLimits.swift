@@ -138,7 +138,16 @@ public enum NodeLimits {
     /// Consensus messages from one peer waiting for a signature check; more are dropped and counted.
     public static let verificationsPerPeerMax = 1_024
     /// Gossip messages from one peer waiting for mempool admission; more are dropped and counted.
-    public static let gossipPerPeerMax = 64
+    ///
+    /// A dropped message's transactions reach the node only when their origin gossips them again, two to
+    /// four seconds later (`mempoolRegossipIntervalMs`); at 64 a primary whose admission fell behind for a
+    /// moment (a busy or loaded machine) dropped hundreds of messages a run, held too few transactions to
+    /// fill its blocks, and the closed-loop benchmark waited on re-gossip (issue 18). The bytes stay
+    /// bounded by `intakePerPeerBytesMax`.
+    public static let gossipPerPeerMax = 1_024
+    /// How long a node gathers admitted transactions before gossiping them in one message, in milliseconds:
+    /// a `tx_send` batch goes out in a few messages instead of one per transaction.
+    public static let gossipFlushDelayMs = 5
 
     /// Blocks between the state snapshots a node makes by default (`storage.snapshot_interval`): at one
     /// block a second, about three hours (docs/adr/0017-state-sync.md).

@@ -51,6 +51,9 @@ public final class NodeRuntime: Sendable {
     let pruner: TreePruner?
     /// The running RPC server, for its WebSocket counters in `/metrics`; nil until `run()` makes it.
     let rpcServer = Mutex<RPCServer?>(nil)
+    /// A gossip flush is queued on `gossipQueue` and has not taken the mempool's backlog yet (`gossipPending`).
+    let gossipScheduled = Atomic<Bool>(false)
+    let gossipQueue = DispatchQueue(label: "sbp-gossip")
 
     /// Marker written beside the data directory once the node has started; if the data directory is later
     /// found empty while the marker exists, the node knows it was wiped and recovers (PBFT-NOTES rule 19).
@@ -367,8 +370,17 @@ public final class NodeRuntime: Sendable {
     }
 
     /// Sends the transactions clients submitted here to every peer (one hop reaches all validators).
+    ///
+    /// Called after every admission; at most one flush waits on `gossipQueue` at a time, `gossipFlushDelayMs`
+    /// after the admission that queued it, and it takes everything admitted until it runs, so a `tx_send`
+    /// batch of a hundred goes out in a few gossip frames instead of a hundred (each frame costs every peer a TLS record, a decode and a wake-up of its
+    /// driver). No transaction is left behind: one admitted after the flush took the backlog schedules the next.
     func gossipPending() {
-        broadcast(mempool.takeGossip())
+        guard gossipScheduled.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        gossipQueue.asyncAfter(deadline: .now() + .milliseconds(NodeLimits.gossipFlushDelayMs)) { [self] in
+            gossipScheduled.store(false, ordering: .releasing)
+            broadcast(mempool.takeGossip())
+        }
     }
 
     /// Sends the clients' transactions that are still pending one interval later to every peer again, and

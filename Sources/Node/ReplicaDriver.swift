@@ -77,6 +77,9 @@ final class ReplicaDriver: @unchecked Sendable {
     private let logger: Logger
     private let tickMs: UInt64
     private var pendingTick = false
+    /// A `.transactionsArrived` waits in the inbox; another adds nothing (the driver reads the pool's count
+    /// when it handles one), so a burst of admissions wakes the driver once, not once per transaction.
+    private var pendingArrival = false
     /// Called on the driver thread after each finalized block.
     private let onFinalized: @Sendable (ExecutedBlock) -> Void
     /// The marker that made the replica start recovering, deleted once it has (`RecoveryMarker`).
@@ -85,6 +88,9 @@ final class ReplicaDriver: @unchecked Sendable {
     private let observerSources: (@Sendable () -> Set<String>)?
     /// The observers last handed to the core.
     private var observersGiven: [String] = []
+    /// Time spent since the last executed block waiting for events and writing the journal (the commit log line).
+    private var idleSinceCommit: Duration = .zero
+    private var journalSinceCommit: Duration = .zero
 
     let status = Mutex(DriverStatus())
     /// The validator set deciding the next height, for checking signatures ahead of the driver.
@@ -128,11 +134,17 @@ final class ReplicaDriver: @unchecked Sendable {
     func post(_ event: Event, from peer: String? = nil, bytes: Int = 0) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if case .tick = event {
-            if pendingTick { return true }
-            pendingTick = true
+        switch event {
+        case .tick: if pendingTick { return true }
+        case .transactionsArrived: if pendingArrival { return true }
+        case .message: break
         }
         guard inbox.append(event, from: peer, bytes: bytes) else { return false }
+        switch event {
+        case .tick: pendingTick = true
+        case .transactionsArrived: pendingArrival = true
+        case .message: break
+        }
         condition.signal()
         return true
     }
@@ -186,6 +198,7 @@ final class ReplicaDriver: @unchecked Sendable {
         if stopping { return nil }
         let events = inbox.takeAll()
         pendingTick = false
+        pendingArrival = false
         return events
     }
 
@@ -198,7 +211,10 @@ final class ReplicaDriver: @unchecked Sendable {
         }
         giveObservers()
         perform()
-        while let events = next() {
+        while true {
+            let waitStarted = ContinuousClock.now
+            guard let events = next() else { break }
+            idleSinceCommit += ContinuousClock.now - waitStarted
             for event in events {
                 switch event {
                 case .tick:
@@ -221,6 +237,8 @@ final class ReplicaDriver: @unchecked Sendable {
         while let action = core.nextAction() {
             switch action {
             case .persist(let records):
+                let started = ContinuousClock.now
+                defer { journalSinceCommit += ContinuousClock.now - started }
                 do {
                     try journal.append(records)
                 } catch {
@@ -289,8 +307,11 @@ final class ReplicaDriver: @unchecked Sendable {
     private func execute(_ committed: CommittedBlock) {
         let block = committed.block
         let executed: ExecutedBlock
+        let started = ContinuousClock.now
+        let finalizeStarted: ContinuousClock.Instant
         do {
             executed = try ledger.execute(block)
+            finalizeStarted = .now
             try ledger.finalize(executed, certificate: committed.certificate)
         } catch {
             return core.handle(.failed(.executionFailed(height: block.height, hash: block.hash, reason: "\(error)")))
@@ -310,6 +331,7 @@ final class ReplicaDriver: @unchecked Sendable {
             consensus = nil
             logger.error("cannot read chain parameters", metadata: ["error": "\(error)"])
         }
+        let finalized = ContinuousClock.now
         pool.committed(block, nextHeight: block.height + 1)
         core.handle(
             .executed(
@@ -327,8 +349,13 @@ final class ReplicaDriver: @unchecked Sendable {
             "committed block",
             metadata: [
                 "height": "\(block.height)", "hash": "\(block.hash)", "transactions": "\(block.transactions.count)",
-                "view": "\(block.header.view)",
+                "view": "\(block.header.view)", "executeMs": "\(Self.milliseconds(finalizeStarted - started))",
+                "finalizeMs": "\(Self.milliseconds(finalized - finalizeStarted))",
+                "afterMs": "\(Self.milliseconds(ContinuousClock.now - finalized))",
+                "journalMs": "\(Self.milliseconds(journalSinceCommit))", "idleMs": "\(Self.milliseconds(idleSinceCommit))",
             ])
+        idleSinceCommit = .zero
+        journalSinceCommit = .zero
         onFinalized(executed)
         giveObservers()
     }
@@ -342,6 +369,11 @@ final class ReplicaDriver: @unchecked Sendable {
         observersGiven = names
         core.handle(.observers(names))
         logger.info("observers that may serve blocks", metadata: ["observers": "\(names)"])
+    }
+
+    /// A duration in milliseconds with one decimal, for the per-block timings of the commit log line.
+    static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.1f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
     }
 
     private func observe(_ event: ReplicaEvent) {
