@@ -48,6 +48,12 @@ struct BlockExecution {
         var governance = Governance(state: state, height: height, timestampMs: block.header.timestampMs)
         try governance.beginBlock()
         parameters = try state.parameters()
+        // The version in force when the block begins (after this height's activations) decides its rules; a
+        // version activated during a block applies from the next one. Nothing is written on refusal.
+        guard ledger.executableProtocolVersions.contains(parameters.protocolVersion) else {
+            throw .unsupportedProtocolVersion(
+                height: height, version: parameters.protocolVersion, executable: ledger.executableProtocolVersions)
+        }
         blockWriteBytes = state.chargedBytes
         for (index, transaction) in block.transactions.enumerated() {
             let (hash, signatureError) = signatures[index]

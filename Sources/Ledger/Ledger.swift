@@ -29,6 +29,8 @@ public final class Ledger: Application, @unchecked Sendable {
     private let queryVM = ContractVM()
     /// Signatures already recovered by `check`, `screen` or `execute`; shared with the node's proposal screen.
     public let verifiedSignatures: VerifiedSignatures
+    /// The chain protocol versions this ledger executes (`ChainProtocol.executable`; tests widen it).
+    public let executableProtocolVersions: ClosedRange<UInt32>
     /// The last stale-node record pruning deleted (`pruneStep`); nil: scan from the first record.
     let pruneCursor = Mutex<[UInt8]?>(nil)
 
@@ -36,10 +38,15 @@ public final class Ledger: Application, @unchecked Sendable {
     ///
     /// `code` maps each genesis contract's name to its WebAssembly bytes (see `GenesisBundle`). A store
     /// written for another genesis is refused, so a node can never mix two chains' data.
+    ///
+    /// `executableProtocolVersions` is the build's (`ChainProtocol.executable`); tests pass another range to
+    /// act as a build that executes more or fewer versions.
     public init(
-        store: any KeyValueStore, genesis: GenesisBundle, verifiedSignatures: VerifiedSignatures = VerifiedSignatures()
+        store: any KeyValueStore, genesis: GenesisBundle, verifiedSignatures: VerifiedSignatures = VerifiedSignatures(),
+        executableProtocolVersions: ClosedRange<UInt32> = ChainProtocol.executable
     ) throws(LedgerError) {
         self.verifiedSignatures = verifiedSignatures
+        self.executableProtocolVersions = executableProtocolVersions
         self.genesis = genesis.genesis
         self.genesisHash = genesis.genesis.hash
         self.store = store
@@ -199,6 +206,13 @@ public final class Ledger: Application, @unchecked Sendable {
             timestampMs = try blocks.block(at: height)?.header.timestampMs ?? genesis.genesisTimeMs
         } catch {
             throw .storage(error)
+        }
+        if case .setProtocolVersion(let version) = change, !executableProtocolVersions.contains(version) {
+            // Admission only, never execution: builds differ here, and blocks must execute alike on all of them.
+            return .invalidProposal(
+                "this node's build does not execute chain protocol version \(version) (it executes "
+                    + "\(executableProtocolVersions.lowerBound)…\(executableProtocolVersions.upperBound)); upgrade the nodes to a build that "
+                    + "does before proposing it, or the chain halts where it activates")
         }
         return try Governance.problem(with: change, state: state, atMs: timestampMs).map { .invalidProposal($0) }
     }

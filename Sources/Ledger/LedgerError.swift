@@ -28,6 +28,10 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The state after `height` is no longer kept (`storage.history = "recent N"`); the oldest kept state
     /// is the one after `oldestHeight`.
     case statePruned(height: UInt64, oldestHeight: UInt64)
+    /// Block `height` begins under chain protocol version `version` (activated by governance), which this
+    /// build does not execute (`executable`): executing it could compute a state root the network does not
+    /// share, so the node halts instead (ADR 0016).
+    case unsupportedProtocolVersion(height: UInt64, version: UInt32, executable: ClosedRange<UInt32>)
 
     public var description: String {
         switch self {
@@ -44,6 +48,10 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .genesis(let error): error.description
         case .genesisMismatch(let stored, let expected): "the data directory holds chain \(stored), not \(expected)"
         case .invalidBlock(let message): "invalid block: \(message)"
+        case .unsupportedProtocolVersion(let height, let version, let executable):
+            "block \(height) begins under chain protocol version \(version), which governance activated; this build executes "
+                + "versions \(executable.lowerBound)…\(executable.upperBound), so it stops here instead of computing a state root "
+                + "the network may not share (run a build that executes version \(version), then start the node again)"
         case .statePruned(let height, let oldestHeight):
             "the state after height \(height) is pruned; the oldest state this node keeps is after height \(oldestHeight)"
         }

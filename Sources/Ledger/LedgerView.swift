@@ -188,6 +188,18 @@ public struct LedgerView: Sendable {
     public func contracts() throws(LedgerError) -> [Address] { try state.contractAddresses() }
     public func proposal(_ id: UInt64) throws(LedgerError) -> ProposalRecord? { try state.proposal(id) }
 
+    /// Chain protocol versions governance has passed but not yet activated, with their activation heights,
+    /// in activation order: what a node checks its build against before the chain reaches them.
+    public func scheduledProtocolVersions() throws(LedgerError) -> [(height: UInt64, version: UInt32)] {
+        let state = self.state
+        var versions: [(height: UInt64, version: UInt32)] = []
+        for activation in try state.governanceBook().scheduled {
+            guard case .setProtocolVersion(let version) = try state.proposal(activation.proposal)?.change else { continue }
+            versions.append((activation.height, version))
+        }
+        return versions.sorted { $0.height < $1.height }
+    }
+
     /// Every proposal, newest first, optionally only those with `status`.
     public func proposals(status: ProposalStatus? = nil) throws(LedgerError) -> [ProposalRecord] {
         let state = self.state

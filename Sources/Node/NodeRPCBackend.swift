@@ -20,6 +20,7 @@ struct NodeRPCBackend: RPCBackend {
             chainId: ledger.genesis.chainId, nodeId: host.nodeName, latestHeight: status.height, latestHash: status.hash,
             view: status.view, peersConnected: host.peers().count, syncing: status.syncing || status.halted != nil)
         result.role = host.role.description
+        result.executableProtocolVersions = ledger.executableProtocolVersions
         return result
     }
 

@@ -133,6 +133,8 @@ public final class NodeRuntime: Sendable {
         } catch {
             throw NodeError.ledger("the chain's consensus parameters are outside what this node supports: \(error)")
         }
+        let protocolWatch = ProtocolVersionWatch(executable: ledger.executableProtocolVersions)
+        for problem in try protocolWatch.newProblems(in: view) { logger.error("chain protocol version: \(problem)") }
         let position = try Self.chainPosition(view)
         signer = ConsensusSigner(key: consensusKey)
         let replicaConfiguration = ReplicaConfiguration(
@@ -225,6 +227,11 @@ public final class NodeRuntime: Sendable {
             chainHead.advance(to: executed.block.height)
             snapshots.blockFinalized(height: executed.block.height, ledger: ledger, store: store)
             pruner?.blockFinalized()
+            do {
+                for problem in try protocolWatch.newProblems(in: try ledger.view()) { logger.error("chain protocol version: \(problem)") }
+            } catch {
+                logger.error("cannot read the scheduled protocol versions", metadata: ["error": "\(error)"])
+            }
             Self.refreshTrust(
                 ledger: ledger, host: host, digest: trustDigest, dialer: dialer, rollover: rollover, ownName: ownName, logger: logger)
         }

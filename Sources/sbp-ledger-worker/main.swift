@@ -73,7 +73,8 @@ guard arguments.count >= 3 else { fail("usage: sbp-ledger-worker replay|crash <d
 do {
     let chain = try FixtureChain()
     let store = try RocksDBStore(path: arguments[2])
-    let ledger = try Ledger(store: store, genesis: chain.bundle)
+    // The scenario activates chain protocol version 2 at height 5: the worker acts as a build that executes it.
+    let ledger = try Ledger(store: store, genesis: chain.bundle, executableProtocolVersions: 1...2)
     switch arguments[1] {
     case "replay":
         guard arguments.count == 4, let blocks = UInt64(arguments[3]) else { fail("replay needs a block count") }

@@ -22,6 +22,8 @@ struct StatusCommand: AsyncParsableCommand {
             "view      \(status["view"]?.text ?? "?")",
             "peers     \(status["peersConnected"]?.text ?? "?") connected",
             "syncing   \(status["syncing"]?.bool == true ? "yes" : "no")",
+            "protocol  executes chain protocol versions \(status["executableProtocolVersions"]?["lowest"]?.text ?? "?")…"
+                + "\(status["executableProtocolVersions"]?["highest"]?.text ?? "?")",
         ]
     }
 }

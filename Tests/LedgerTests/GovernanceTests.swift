@@ -10,8 +10,9 @@ import Testing
     let chain: FixtureChain
     let ledger: Ledger
 
+    /// A ledger acting as a build that executes protocol versions up to 3, which these tests activate.
     init() throws {
-        (chain, ledger) = try makeLedger()
+        (chain, ledger) = try makeLedger(protocolVersions: 1...3)
     }
 
     func admin(_ index: Int) -> PrivateKey { chain.admins[chain.departments[index]]! }

@@ -6,11 +6,13 @@ import LedgerFixtures
 import Storage
 
 /// A fresh in-memory ledger on a fixture chain.
+///
+/// `protocolVersions` makes the ledger act as a build that executes those chain protocol versions.
 func makeLedger(
-    _ chain: FixtureChain? = nil, store: (any KeyValueStore)? = nil
+    _ chain: FixtureChain? = nil, store: (any KeyValueStore)? = nil, protocolVersions: ClosedRange<UInt32> = ChainProtocol.executable
 ) throws -> (FixtureChain, Ledger) {
     let chain = try chain ?? FixtureChain()
-    let ledger = try Ledger(store: store ?? MemoryKeyValueStore(), genesis: chain.bundle)
+    let ledger = try Ledger(store: store ?? MemoryKeyValueStore(), genesis: chain.bundle, executableProtocolVersions: protocolVersions)
     return (chain, ledger)
 }
 

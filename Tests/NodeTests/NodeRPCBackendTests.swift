@@ -227,6 +227,14 @@ struct NodeRPCBackendTests {
         #expect(try await errorCode("membership_listAccounts", #"["XX"]"#) == .number(-32001))
     }
 
+    @Test("node_status names the chain protocol versions the build executes")
+    func executableProtocolVersions() async throws {
+        let status = try await call("node_status", "[]")
+        let versions = ChainProtocol.executable
+        #expect(status["executableProtocolVersions"]?["lowest"] == .number(Int(versions.lowerBound)))
+        #expect(status["executableProtocolVersions"]?["highest"] == .number(Int(versions.upperBound)))
+    }
+
     @Test("chain reads agree with the ledger: commit, headers, validators, genesis")
     func chainReads() async throws {
         let view = try ledger.view()

@@ -17,6 +17,9 @@ public struct NodeStatus: Hashable, Sendable {
     public var syncing: Bool
     /// `validator` or `observer`: what the node's configuration makes it (`node.role`).
     public var role: String = "validator"
+    /// The chain protocol versions this node's build executes: before a version governance schedules
+    /// activates, every node should list it (docs/operations.md, Versions and upgrades).
+    public var executableProtocolVersions: ClosedRange<UInt32> = 1...1
 
     public init(
         chainId: String, nodeId: String, latestHeight: UInt64, latestHash: Hash, view: UInt64, peersConnected: Int, syncing: Bool

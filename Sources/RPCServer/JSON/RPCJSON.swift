@@ -154,6 +154,10 @@ public enum RPCJSON {
             "peersConnected": .number(status.peersConnected),
             "syncing": .bool(status.syncing),
             "role": .string(status.role),
+            "executableProtocolVersions": .object([
+                "lowest": .number(Int(status.executableProtocolVersions.lowerBound)),
+                "highest": .number(Int(status.executableProtocolVersions.upperBound)),
+            ]),
         ])
     }
 

@@ -2,7 +2,8 @@
 enum NodeMethods {
     static let status = RPCMethod(
         name: "node_status",
-        summary: "The node's chain, identity, latest committed block, PBFT view, connected peers and whether it is syncing.",
+        summary:
+            "The node's chain, identity, latest committed block, PBFT view, connected peers, whether it is syncing, and the chain protocol versions its build executes.",
         params: [],
         result: RPCResultDescriptor(name: "status", summary: "The node's status.", schema: RPCSchemas.reference("NodeStatus")),
         errors: [.internalError]

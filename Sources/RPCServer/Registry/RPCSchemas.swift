@@ -130,6 +130,8 @@ public enum RPCSchemas {
                 "chainId": string, "nodeId": string, "latestHeight": reference("Uint64"), "latestHash": reference("Hash"),
                 "view": reference("Uint64"), "peersConnected": nonNegativeInteger, "syncing": boolean,
                 "role": enumeration(["validator", "observer"]),
+                "executableProtocolVersions": object(
+                    "ExecutableProtocolVersions", ["lowest": nonNegativeInteger, "highest": nonNegativeInteger]),
             ]),
         "Cursor": .object([
             "title": .string("Cursor"), "type": .string("string"), "maxLength": .number(RPCLimits.cursorCharactersMax),
