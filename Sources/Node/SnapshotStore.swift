@@ -128,7 +128,7 @@ public final class SnapshotStore: Sendable {
 
     /// The manifest of the state after `height`, whose chunks are `chunks`: block `height` and `height + 1`
     /// with their certificates and the validator-set changes up to `height + 1`, read from `view`.
-    static func manifest(view: LedgerView, height: UInt64, chunks: [SnapshotChunkInfo], store: any KeyValueReader) throws
+    public static func manifest(view: LedgerView, height: UInt64, chunks: [SnapshotChunkInfo], store: any KeyValueReader) throws
         -> SnapshotManifest
     {
         guard let block = try view.block(at: height), let stored = try view.certificate(at: height),

@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "SBP benchmarks (build with -c release).",
         subcommands: [
             PrimitivesCommand.self, StateTreeCommand.self, ContractsCommand.self, LedgerCommand.self, VMCompareCommand.self,
-            NetworkCommand.self,
+            NetworkCommand.self, StateSyncCommand.self,
         ])
 }
 
