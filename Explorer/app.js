@@ -437,13 +437,50 @@ async function contractPage(address) {
 
 async function departmentsPage() {
   const departments = await call("membership_getDepartments");
+  const sections = await Promise.all(departments.map(async (department) =>
+    accountsSection(department, await call("membership_listAccounts", { department: department.id, limit: accountsPageItems }))));
   show(
     h("h1", {}, "Departments"),
     table(["Id", "Name", "Validators", "Admin keys"], departments.map((d) =>
       [h("strong", {}, d.id), d.name, d.validators.join(", ") || "none", d.adminKeys.map((key) => hex(key))]), "Departments"),
+    h("h2", {}, "Accounts and roles"),
+    h("p", { class: "muted" }, "Roles: admin (manages the department's accounts and votes), issuer (issues and changes records), submitter, auditor."),
+    ...sections,
     h("h2", {}, "Look up an account"),
-    lookupForm("account-address", "Account address", "0x and 40 hex digits", (value) => `#/account/${value.trim()}`),
-    h("p", { class: "muted" }, "Roles: admin (manages the department's accounts and votes), issuer (issues and changes records), submitter, auditor."));
+    lookupForm("account-address", "Account address", "0x and 40 hex digits", (value) => `#/account/${value.trim()}`));
+}
+
+/** Accounts read per membership_listAccounts page (the server's most). */
+const accountsPageItems = 100;
+
+/** A department's accounts with their roles, a page at a time (membership_listAccounts). */
+function accountsSection(department, firstPage) {
+  const rows = [];
+  let cursor = null;
+  const holder = h("div", {});
+  const more = h("button", { type: "button" }, "Show more accounts");
+  const render = (page) => {
+    rows.push(...page.accounts.map((account) => [
+      h("a", { href: `#/account/${account.address}`, class: "mono", title: account.address }, account.address),
+      account.roles.join(", ") || "none",
+      account.suspended ? badge("suspended", "bad") : badge("active", "ok"),
+    ]));
+    cursor = page.nextCursor;
+    holder.replaceChildren(rows.length === 0 ? h("p", { class: "muted" }, "No accounts.")
+      : table(["Account", "Roles", "Status"], rows, `Accounts of ${department.id}`));
+    more.hidden = !cursor;
+  };
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      render(await call("membership_listAccounts", { department: department.id, cursor, limit: accountsPageItems }));
+    } finally {
+      more.disabled = false;
+    }
+  });
+  render(firstPage);
+  return h("section", { class: "department-accounts", "data-department": department.id, "aria-label": `Accounts of ${department.id}` },
+    h("h3", {}, `${department.id}: ${department.name}`), holder, more);
 }
 
 function lookupForm(id, label, hint, target) {

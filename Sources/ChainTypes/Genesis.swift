@@ -217,6 +217,9 @@ extension Genesis {
         do {
             genesis = try JSONDecoder().decode(Genesis.self, from: Data(json))
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+                throw GenesisError(unreadable: Data(json))
+            }
             throw GenesisError(decodingError: error)
         } catch {
             throw GenesisError(field: "$", reason: "\(error)")
@@ -471,6 +474,18 @@ extension Genesis.GovernanceParameters {
 }
 
 extension GenesisError {
+    /// Names what `JSONDecoder` refused without a path: malformed JSON, or a number its field cannot hold.
+    init(unreadable json: Data) {
+        if let (field, reason) = JSONNumberDiagnosis.locate(in: json) {
+            self.init(field: field, reason: reason)
+        } else {
+            self.init(
+                field: "$",
+                reason: "a number does not fit its field (protocolVersion, blockTransactionsMax, blockBytesMax and the "
+                    + "governance thresholds are 32-bit; every other number is 64-bit)")
+        }
+    }
+
     /// Turns a JSON decoding error into a field path and a reason.
     init(decodingError: DecodingError) {
         func path(_ codingPath: [any CodingKey]) -> String {

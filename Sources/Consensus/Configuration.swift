@@ -192,4 +192,10 @@ public enum Input: Sendable {
     /// commit would otherwise restart the single timer, and a primary committing everything but one request
     /// would never be replaced. The driver, which knows its mempool, decides when a request is overdue.
     case requestOverdue
+    /// The registered observers this node links to, which serve committed blocks too (state transfer, rule
+    /// 18); replaces the list given before. At most `ConsensusLimits.fetchObserversMax` are kept.
+    ///
+    /// The shell reads them from committed state. A node that is itself an observer gives none: observers
+    /// dial validators and nobody dials observers, so two observers are never linked (ADR 0014).
+    case observers([String])
 }

@@ -76,6 +76,8 @@ public struct DriverCore: Sendable {
             executed(execution)
         case .failed(let reason):
             halt(reason)
+        case .observers(let names):
+            replica.step(.observers(names))
         }
     }
 

@@ -20,6 +20,8 @@ public enum DriverEvent: Sendable {
     case executed(Execution)
     /// Input–output the shell could not do; the node halts (`DriverAction.halt`).
     case failed(HaltReason)
+    /// The registered observers this node links to, which serve committed blocks too (`Input.observers`).
+    case observers([String])
 }
 
 /// What the executor reports after a block: the replica's `Input.executed` plus what the core's rules need.

@@ -56,6 +56,9 @@ public enum ConsensusLimits {
     /// `fetchBlocksBurstMax`; more are dropped and counted. A catching-up node asks once per reply.
     public static let fetchBlocksPerPeerPerSecond = 8
     public static let fetchBlocksBurstMax = 16
+    /// Registered observers a replica keeps as sources of committed blocks (`Input.observers`), besides the
+    /// validators: the node registry holds at most 512 records (`LedgerLimits.nodesMax`).
+    public static let fetchObserversMax = 512
 
     // MARK: - Integers from outside (docs/consensus.md, "Integers from outside")
 

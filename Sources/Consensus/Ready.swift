@@ -63,7 +63,27 @@ public enum VotePhase: UInt8, Hashable, Sendable {
     case prePrepare = 1, prepare = 2, commit = 3
 }
 
-/// A request for committed blocks from `peer`, starting at `fromHeight`: everything a shell needs to
+/// Where a replica asks for committed blocks: a validator of the set deciding its next height, or a
+/// registered observer linked to this node.
+///
+/// An observer holds every committed block with its commit certificate, so it can serve state transfer
+/// (issue 16, deliver 3); its blocks are checked exactly as a validator's are (rule 18), so a faulty one
+/// can only withhold them or send blocks that are refused.
+public enum FetchSource: Hashable, Sendable, CustomStringConvertible {
+    /// A validator, by index in the set deciding the replica's next committed height.
+    case validator(UInt16)
+    /// A registered observer, by node name (the name its links are known by).
+    case observer(String)
+
+    public var description: String {
+        switch self {
+        case .validator(let index): "r\(index)"
+        case .observer(let name): name
+        }
+    }
+}
+
+/// A request for committed blocks from `source`, starting at `fromHeight`: everything a shell needs to
 /// send it, so no shell decides whether or to whom a replica may ask.
 ///
 /// Any node that follows the chain asks, member of the validator set or not: a validator added by
@@ -72,9 +92,9 @@ public enum VotePhase: UInt8, Hashable, Sendable {
 /// the index belongs to the set the replica chose it from (the set deciding its next committed height),
 /// which a shell reading another height's set could map to another validator.
 public struct FetchRequest: Sendable, Equatable {
-    /// The peer's index in the set deciding the replica's next committed height.
-    public var peer: UInt16
-    /// The peer's validator name in that set (the name its links are known by).
+    /// The validator or observer asked.
+    public var source: FetchSource
+    /// The peer's node name: the validator's name in the set deciding the next height, or the observer's.
     public var peerName: String
     public var fromHeight: UInt64
     /// The height the replica knows to be committed somewhere; it fetches until it reaches it.
@@ -99,7 +119,7 @@ public enum ReplicaEvent: Hashable, Sendable {
     case checkpointStable(height: UInt64)
     case viewChangeStarted(view: UInt64, reason: ViewChangeReason)
     case enteredView(UInt64)
-    case stateTransferStarted(fromHeight: UInt64, targetHeight: UInt64, peer: UInt16)
+    case stateTransferStarted(fromHeight: UInt64, targetHeight: UInt64, source: FetchSource)
     case stateTransferred(height: UInt64)
     /// A primary signed two pre-prepares for one (view, height): the evidence (rule 17).
     case equivocation(first: Signed<PrePrepare>, second: Signed<PrePrepare>)

@@ -63,7 +63,9 @@ public struct Replica: Sendable {
     var workPending = false
 
     // State transfer.
-    var fetch: (peer: UInt16, target: UInt64, deadline: UInt64)? = nil
+    var fetch: (source: FetchSource, target: UInt64, deadline: UInt64)? = nil
+    /// Registered observers linked to this node, sorted: asked for blocks after the validators (`Input.observers`).
+    public internal(set) var observers: [String] = []
     var fetchAttempt: UInt64 = 0
     /// Transferred blocks waiting until the set that checks them is known (at most `fetchBlocksMax`).
     var transferQueue: [CommittedBlock] = []
@@ -131,6 +133,9 @@ public struct Replica: Sendable {
     /// (rule 18). The node reports itself not ready while this holds.
     public var isSyncing: Bool { isRecovering || fetch != nil }
 
+    /// The peer asked for blocks by the state transfer under way, if any (for logs).
+    public var fetchSource: FetchSource? { fetch?.source }
+
     /// Whether the replica, started `wiped`, has not yet learned where it may vote again (rule 19).
     public var isRecoveringAfterWipe: Bool { isRecovering }
 
@@ -157,6 +162,8 @@ public struct Replica: Sendable {
             if timerDeadline == nil, !isChangingView { armTimer() }
         case .requestOverdue:
             onRequestOverdue()
+        case .observers(let names):
+            observers = Array(Set(names).sorted().prefix(ConsensusLimits.fetchObserversMax))
         }
         pending.canPropose = canPropose
     }

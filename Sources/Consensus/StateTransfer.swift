@@ -7,20 +7,31 @@ extension Replica {
     mutating func startStateTransfer(target: UInt64) {
         guard target > committedHeight else { return }
         if let current = fetch {
-            fetch = (current.peer, max(current.target, target), current.deadline)
+            fetch = (current.source, max(current.target, target), current.deadline)
             return
         }
+        let sources = fetchSources()
+        guard !sources.isEmpty else { return }
+        let source = sources[Int(fetchAttempt % UInt64(sources.count))]
+        fetch = (source, target, ticks.adding(saturating: configuration.fetchTimeoutTicks))
+        pending.fetch = fetchRequest(to: source, target: target)
+        emit(.stateTransferStarted(fromHeight: committedHeight + 1, targetHeight: target, source: source))
+    }
+
+    /// The peers a fetch may ask, in the deterministic rotation attempts go through: the validators seen
+    /// working above this replica's next height (every other validator when none was), then the linked
+    /// observers (issue 16, deliver 3).
+    ///
+    /// Validators first: they hold the blocks first, and an observer follows them a fetch behind. An
+    /// observer comes next whenever every validator asked let the fetch time out (they are down, busy or
+    /// withholding), and its blocks pass the same checks (`problemWithTransferredBlock`).
+    func fetchSources() -> [FetchSource] {
         let own = ownIndex(at: committedHeight + 1)
-        // Peers seen working above our height, in a deterministic rotation over attempts.
         let validators = currentValidators
         var peers = heightReports.filter { $0.value > committedHeight + 1 }.keys.compactMap { validators.index(of: $0).map(UInt16.init) }
             .sorted().filter { $0 != own }
-        if peers.isEmpty { peers = (0..<UInt16(currentValidators.count)).filter { $0 != own } }
-        guard !peers.isEmpty else { return }
-        let peer = peers[Int(fetchAttempt % UInt64(peers.count))]
-        fetch = (peer, target, ticks.adding(saturating: configuration.fetchTimeoutTicks))
-        pending.fetch = fetchRequest(to: peer, target: target)
-        emit(.stateTransferStarted(fromHeight: committedHeight + 1, targetHeight: target, peer: peer))
+        if peers.isEmpty { peers = (0..<UInt16(validators.count)).filter { $0 != own } }
+        return peers.map(FetchSource.validator) + observers.map(FetchSource.observer)
     }
 
     /// Rule 18: verify each block's certificate against the validator set at its height, link it to the
@@ -66,21 +77,27 @@ extension Replica {
             transferQueue = []
             finishRecoveryIfCaughtUp()
         } else {
-            fetch = (current.peer, current.target, ticks.adding(saturating: configuration.fetchTimeoutTicks))
+            fetch = (current.source, current.target, ticks.adding(saturating: configuration.fetchTimeoutTicks))
             if transferQueue.isEmpty {
-                pending.fetch = fetchRequest(to: current.peer, target: current.target)
+                pending.fetch = fetchRequest(to: current.source, target: current.target)
             }
         }
     }
 
-    /// The request for the blocks after `committedHeight` up to `target` from validator `peer` of the set
-    /// deciding the next height; a replica outside that set asks all the same (a validator added by
-    /// governance catches up from genesis, rules 18 and 20).
-    func fetchRequest(to peer: UInt16, target: UInt64) -> FetchRequest {
-        let validators = currentValidators.validators
-        let name = Int(peer) < validators.count ? validators[Int(peer)].name : ""
+    /// The request for the blocks after `committedHeight` up to `target` from `source`: a validator of the
+    /// set deciding the next height, or an observer; a replica outside that set asks all the same (a
+    /// validator added by governance catches up from genesis, rules 18 and 20).
+    func fetchRequest(to source: FetchSource, target: UInt64) -> FetchRequest {
+        let name: String
+        switch source {
+        case .validator(let index):
+            let validators = currentValidators.validators
+            name = Int(index) < validators.count ? validators[Int(index)].name : ""
+        case .observer(let observer):
+            name = observer
+        }
         return FetchRequest(
-            peer: peer, peerName: name, fromHeight: committedHeight + 1, targetHeight: target,
+            source: source, peerName: name, fromHeight: committedHeight + 1, targetHeight: target,
             requester: ownIndex(at: committedHeight + 1) ?? FetchRequest.requesterOutsideSet)
     }
 

@@ -226,7 +226,8 @@ struct BlockExecution {
         case .add(_, let roles):
             guard existing == nil else { return Self.reverted(hash, "account \(address) is already registered") }
             guard !roles.isEmpty else { return Self.reverted(hash, "an account needs at least one role") }
-            updated = AccountRecord(department: admin.department, roles: roles)
+            state.createAccount(address, AccountRecord(department: admin.department, roles: roles))
+            return Self.succeeded(hash, events: [SystemEvents.accountChanged(action, department: admin.department)])
         case .suspend:
             guard var record = existing else { return Self.reverted(hash, "unknown account \(address)") }
             guard address != transaction.body.sender else { return Self.reverted(hash, "an admin cannot suspend itself") }
@@ -314,6 +315,7 @@ struct BlockExecution {
                 batch.delete(IndexKeys.flatState(change.key), in: .indexes)
             }
         }
+        for entry in try state.departmentAccountEntries() { batch.put(BlockState.departmentAccountMarker, for: entry, in: .indexes) }
         let receiptsRoot = MerkleRoot.of(receipts.map(\.hash))
         batch.put(
             HeightRoots(stateRoot: update.rootHash, receiptsRoot: receiptsRoot).canonicalBytes, for: IndexKeys.roots(height: height),

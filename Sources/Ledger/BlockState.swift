@@ -24,6 +24,9 @@ final class BlockState: ContractStorage {
     /// While a transaction runs: each key it set with the entry `changes` held before, to undo it.
     private var undoLog: [(key: StateKey, previous: [UInt8]??)]?
     private var chargedBytesAtStart: UInt64 = 0
+    /// Accounts this block created, for the department-account index (`IndexKeys.departmentAccount`); an
+    /// entry whose transaction was undone is skipped when the block is finished.
+    private(set) var accountsCreated: [Address] = []
 
     init(reader: any KeyValueReader) {
         self.reader = reader
@@ -88,6 +91,26 @@ final class BlockState: ContractStorage {
     // MARK: Typed system records
 
     func account(_ address: Address) throws(LedgerError) -> AccountRecord? { try record(StateLayout.account(address)) }
+
+    /// Writes the record of a new account and notes it for the department-account index.
+    func createAccount(_ address: Address, _ record: AccountRecord) {
+        setRecord(StateLayout.account(address), record)
+        accountsCreated.append(address)
+    }
+
+    /// The index entries of the accounts this block created and kept, in address order: each account under
+    /// the department its record names.
+    func departmentAccountEntries() throws(LedgerError) -> [[UInt8]] {
+        var entries: [[UInt8]] = []
+        for address in Set(accountsCreated).sorted() {
+            guard let record = try account(address) else { continue }
+            entries.append(IndexKeys.departmentAccount(record.department, address))
+        }
+        return entries
+    }
+
+    /// The value of a department-account index entry (the key holds everything).
+    static let departmentAccountMarker: [UInt8] = [1]
     func department(_ id: String) throws(LedgerError) -> DepartmentRecord? { try record(StateLayout.department(id)) }
 
     /// Whether department `id` exists, without decoding its record (checked for every transaction).

@@ -97,7 +97,7 @@ enum GenesisState {
             if let existing = accounts[account.address], existing.department == account.department { roles.formUnion(existing.roles) }
             accounts[account.address] = AccountRecord(department: account.department, roles: Array(roles))
         }
-        for (address, record) in accounts { state.setRecord(StateLayout.account(address), record) }
+        for (address, record) in accounts { state.createAccount(address, record) }
         var validators: [ValidatorRecord] = []
         for validator in genesis.validators {
             validators.append(

@@ -229,7 +229,7 @@ struct Governance {
                 StateLayout.department(id), DepartmentRecord(id: id, name: name, adminKeys: adminKeys, caCertificate: caCertificate))
             for key in adminKeys {
                 guard let address = try? PublicKey(bytes: key).address, try state.account(address) == nil else { continue }
-                state.setRecord(StateLayout.account(address), AccountRecord(department: id, roles: [.admin]))
+                state.createAccount(address, AccountRecord(department: id, roles: [.admin]))
             }
         case .removeDepartment(let id):
             state.set(StateLayout.department(id), nil)

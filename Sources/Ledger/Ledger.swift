@@ -5,6 +5,7 @@ import Foundation
 import Keys
 import StateTree
 import Storage
+import Synchronization
 
 /// The permissioned ledger: genesis state, admission checks, deterministic block execution, and durable
 /// state, receipts and indexes (DESIGN §4, §5).
@@ -28,6 +29,8 @@ public final class Ledger: Application, @unchecked Sendable {
     private let queryVM = ContractVM()
     /// Signatures already recovered by `check`, `screen` or `execute`; shared with the node's proposal screen.
     public let verifiedSignatures: VerifiedSignatures
+    /// The last stale-node record pruning deleted (`pruneStep`); nil: scan from the first record.
+    let pruneCursor = Mutex<[UInt8]?>(nil)
 
     /// Opens the ledger in `store`, writing the genesis state first if the store is empty.
     ///
@@ -181,7 +184,7 @@ public final class Ledger: Application, @unchecked Sendable {
         } catch {
             throw .corruption("the latest height does not decode: \(error)")
         }
-        return LedgerView(ledger: self, snapshot: snapshot, height: height)
+        return LedgerView(ledger: self, snapshot: snapshot, height: height, oldestStateHeight: try Self.oldestStateHeight(in: snapshot))
     }
 
     /// Refuses a governance proposal that the state at `height` would revert, so that a bad parameter or
@@ -322,6 +325,7 @@ public final class Ledger: Application, @unchecked Sendable {
         for change in changes {
             if let value = change.value { batch.put(value, for: IndexKeys.flatState(change.key), in: .indexes) }
         }
+        for entry in try state.departmentAccountEntries() { batch.put(BlockState.departmentAccountMarker, for: entry, in: .indexes) }
         batch.put(
             HeightRoots(stateRoot: update.rootHash, receiptsRoot: MerkleRoot.empty).canonicalBytes, for: IndexKeys.roots(height: 0),
             in: .indexes)

@@ -25,6 +25,9 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The store belongs to another chain (its genesis hash differs).
     case genesisMismatch(stored: Hash, expected: Hash)
     case invalidBlock(String)
+    /// The state after `height` is no longer kept (`storage.history = "recent N"`); the oldest kept state
+    /// is the one after `oldestHeight`.
+    case statePruned(height: UInt64, oldestHeight: UInt64)
 
     public var description: String {
         switch self {
@@ -41,6 +44,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .genesis(let error): error.description
         case .genesisMismatch(let stored, let expected): "the data directory holds chain \(stored), not \(expected)"
         case .invalidBlock(let message): "invalid block: \(message)"
+        case .statePruned(let height, let oldestHeight):
+            "the state after height \(height) is pruned; the oldest state this node keeps is after height \(oldestHeight)"
         }
     }
 }

@@ -20,6 +20,13 @@ public enum LedgerLimits {
     /// Node records (observers, and validators with endpoints): the name list is one state value of
     /// names of at most `Limits.identifierBytesMax` bytes, so 512 × (4 + 64) bytes stay within `listBytesMax`.
     public static let nodesMax = 512
+    /// Stale tree nodes one pruning step deletes (`Ledger.pruneStep`): one bounded write batch of about
+    /// 100 KB of keys, so a step never holds the store long, whatever backlog a node switched to pruning has.
+    public static let pruneRecordsPerStep = 2_000
+    /// The fewest tree versions `storage.history = "recent N"` may keep: the latest state and the latest
+    /// certified one (the state after the second-latest block, which `state_getProof` and evidence prove
+    /// by default), so every default proof stays answerable.
+    public static let retainedVersionsMin: UInt64 = 2
 
     /// Bytes charged against `blockWriteBytesMax` per state value written, on top of its key and value:
     /// the value's flat copy, the tree leaf that holds its hash, and the internal nodes along its path

@@ -12,11 +12,14 @@ public struct LedgerView: Sendable {
     let snapshot: any KeyValueSnapshot
     /// The latest finalized height this view sees.
     public let height: UInt64
+    /// The oldest height whose state this view can read and prove (0 unless the node prunes history).
+    public let oldestStateHeight: UInt64
 
-    init(ledger: Ledger, snapshot: any KeyValueSnapshot, height: UInt64) {
+    init(ledger: Ledger, snapshot: any KeyValueSnapshot, height: UInt64, oldestStateHeight: UInt64) {
         self.ledger = ledger
         self.snapshot = snapshot
         self.height = height
+        self.oldestStateHeight = oldestStateHeight
     }
 
     public var chainId: String { ledger.genesis.chainId }
@@ -91,6 +94,25 @@ public struct LedgerView: Sendable {
             guard let hash = Hash(bytes: pair.value) else { throw .corruption("sender index entry is not a hash") }
             return (hash, Self.location(fromSuffix: pair.key[prefix.count...]))
         }
+    }
+
+    /// A page of the accounts of `department`, in address order, with their records; pass the last address as
+    /// `after` for the next page. At most `limit` index entries are read.
+    public func accounts(
+        of department: String, after: Address?, limit: Int
+    ) throws(LedgerError) -> [(address: Address, record: AccountRecord)] {
+        let prefix = IndexKeys.departmentAccountPrefix(department)
+        let start = after.map { IndexKeys.departmentAccount(department, $0) }
+        var accounts: [(address: Address, record: AccountRecord)] = []
+        for pair in try scan(prefix: prefix, after: start, limit: limit) {
+            guard let address = Address(bytes: Array(pair.key[prefix.count...])) else {
+                throw .corruption("department-account index entry does not end in an address")
+            }
+            // Entries are never removed; the record is the account's current state (roles, suspension).
+            guard let record = try account(address), record.department == department else { continue }
+            accounts.append((address, record))
+        }
+        return accounts
     }
 
     /// A page of the events of `contract` from `fromHeight`, oldest first.
@@ -194,6 +216,7 @@ public struct LedgerView: Sendable {
     ) {
         let version = height ?? self.height
         guard version <= self.height else { throw .invalidBlock("height \(version) is not finalized") }
+        try checkRetained(version)
         let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: snapshot))
         do {
             let (value, proof) = try tree.proof(for: StateLayout.contractStorage(contract, key: key), at: version)
@@ -206,6 +229,7 @@ public struct LedgerView: Sendable {
     /// The value of any state key with its proof against the state root after `height`.
     public func proof(of key: StateKey, at height: UInt64) throws(LedgerError) -> (value: [UInt8]?, proof: StateProof, stateRoot: Hash) {
         guard height <= self.height else { throw .invalidBlock("height \(height) is not finalized") }
+        try checkRetained(height)
         let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: snapshot))
         do {
             let (value, proof) = try tree.proof(for: key, at: height)
@@ -221,6 +245,7 @@ public struct LedgerView: Sendable {
     ) throws(LedgerError) -> ContractOutcome {
         let version = height ?? self.height
         guard version <= self.height else { throw .invalidBlock("height \(version) is not finalized") }
+        try checkRetained(version)
         let storage = TreeContractStorage(reader: KeyValueTreeReader(store: snapshot), version: version)
         let account = try? self.account(caller)
         let header = try block(at: version)?.header
@@ -246,10 +271,36 @@ public struct LedgerView: Sendable {
         return Hash.sha256(parts.flatMap { $0 })
     }
 
+    /// The proof that the state after `activationHeight - 2` announced the validator set activating at
+    /// `activationHeight` (what an evidence bundle carries per transition, docs/evidence.md).
+    ///
+    /// Computed from the tree while that version is kept; below the oldest kept height, the copy the
+    /// pruner stored before it raised that height (`Ledger.pruneStep`).
+    public func announcementProof(activationHeight: UInt64) throws(LedgerError) -> StateProof {
+        guard activationHeight >= 2 else { throw .invalidBlock("no validator set is announced for height \(activationHeight)") }
+        let version = activationHeight - 2
+        if version >= oldestStateHeight { return try proof(of: StateLayout.announced(activationHeight), at: version).proof }
+        let key = Ledger.announcementProofKey(activationHeight)
+        guard let bytes = try storage({ () throws(StorageError) in try snapshot.get(key, in: .metadata) }) else {
+            throw .statePruned(height: version, oldestHeight: oldestStateHeight)
+        }
+        do {
+            return try StateProof(canonicalBytes: bytes)
+        } catch {
+            throw .corruption("the kept announcement proof for height \(activationHeight) does not decode: \(error)")
+        }
+    }
+
     // MARK: Helpers
+
+    /// Throws `.statePruned` when the state after `version` is below the oldest this view holds.
+    func checkRetained(_ version: UInt64) throws(LedgerError) {
+        guard version >= oldestStateHeight else { throw .statePruned(height: version, oldestHeight: oldestStateHeight) }
+    }
 
     func treeValue(_ key: StateKey, at version: UInt64) throws(LedgerError) -> [UInt8]? {
         guard version <= height else { throw .invalidBlock("height \(version) is not finalized") }
+        try checkRetained(version)
         do {
             return try SparseMerkleTree(reader: KeyValueTreeReader(store: snapshot)).value(for: key, at: version)
         } catch {

@@ -72,6 +72,10 @@ enum IndexKeys {
         case proposal = 0x14
         /// height → state root and receipts root after that height
         case roots = 0x15
+        /// department id (u16 length ‖ UTF-8), account address → [1]: the accounts of each department, in
+        /// address order (`membership_listAccounts`). Accounts never leave or change department, so an
+        /// entry is written once, when the account is created, and never removed.
+        case departmentAccount = 0x16
         /// state key hash → latest value (the flat state)
         case flatState = 0x20
     }
@@ -127,6 +131,18 @@ enum IndexKeys {
         var key: [UInt8] = [Tag.proposal.rawValue]
         appendBigEndian(id, to: &key)
         return key
+    }
+
+    static func departmentAccount(_ department: String, _ address: Address) -> [UInt8] {
+        departmentAccountPrefix(department) + address.bytes
+    }
+
+    /// The id is length-prefixed so that department "a" never scans into department "ab".
+    static func departmentAccountPrefix(_ department: String) -> [UInt8] {
+        let id = Array(department.utf8)
+        var key: [UInt8] = [Tag.departmentAccount.rawValue]
+        appendBigEndian(UInt64(min(id.count, Int(UInt16.max))), bytes: 2, to: &key)
+        return key + id
     }
 
     static func roots(height: UInt64) -> [UInt8] {

@@ -42,14 +42,14 @@ struct DriverInbox<Event> {
             local.append(event)
             return true
         }
-        var queue = peers[peer] ?? Queue()
-        guard queue.events.isEmpty || (queue.events.count < perPeerMax && queue.bytes + bytes <= perPeerBytesMax) else {
+        let (count, queued) = peers[peer].map { ($0.events.count, $0.bytes) } ?? (0, 0)
+        guard count == 0 || (count < perPeerMax && queued + bytes <= perPeerBytesMax) else {
             droppedCount += 1
             return false
         }
-        queue.events.append(event)
-        queue.bytes += bytes
-        peers[peer] = queue
+        // In place: a copy taken out of the dictionary would copy the peer's whole queue on each append.
+        peers[peer, default: Queue()].events.append(event)
+        peers[peer, default: Queue()].bytes += bytes
         return true
     }
 

@@ -11,14 +11,21 @@ public struct NodeFaults: Sendable {
     public var outgoing: (@Sendable (Message) -> [Message])?
     /// Filters the transactions of each proposal this node makes as primary (a censoring primary).
     public var proposal: (@Sendable ([Transaction]) -> [Transaction])?
+    /// Whether this node leaves a state-transfer request from the named peer unanswered (a node that
+    /// withholds committed blocks).
+    public var withholdBlocks: (@Sendable (_ peer: String) -> Bool)?
 
-    public init(outgoing: (@Sendable (Message) -> [Message])? = nil, proposal: (@Sendable ([Transaction]) -> [Transaction])? = nil) {
+    public init(
+        outgoing: (@Sendable (Message) -> [Message])? = nil, proposal: (@Sendable ([Transaction]) -> [Transaction])? = nil,
+        withholdBlocks: (@Sendable (_ peer: String) -> Bool)? = nil
+    ) {
         self.outgoing = outgoing
         self.proposal = proposal
+        self.withholdBlocks = withholdBlocks
     }
 
     /// Whether any fault is set (the node then logs a warning at start).
-    public var isEmpty: Bool { outgoing == nil && proposal == nil }
+    public var isEmpty: Bool { outgoing == nil && proposal == nil && withholdBlocks == nil }
 }
 
 /// A transport that passes every outgoing consensus message through `NodeFaults.outgoing`.

@@ -208,37 +208,46 @@ struct MempoolContents: Sendable {
         case .failure(let rejection): return refuse(rejection)
         case .success(let value): admission = value
         }
-        var queue = queues[candidate.sender] ?? SenderQueue(base: admission.accountNonce)
         let nonce = candidate.nonce
-        let expected = max(admission.accountNonce, queue.readyEnd)
+        // Read without copying the queue: a copy would share its arrays, and the append below would then
+        // copy the sender's whole queue on every admission (quadratic in a sender's pending count).
+        let existing = queues[candidate.sender].map { (readyEnd: $0.readyEnd, taken: $0.entry(nonce: nonce) != nil) }
+        let readyEnd = existing?.readyEnd ?? admission.accountNonce
+        let expected = max(admission.accountNonce, readyEnd)
         // Used, or taken by a ready transaction: what the ledger answers too, given the pool's ready run.
         if nonce < expected { return refuse(.nonceTooLow(expected: expected, received: nonce)) }
-        if queue.entry(nonce: nonce) != nil { return refuse(.nonceTaken(sender: candidate.sender, nonce: nonce)) }
+        if existing?.taken ?? false { return refuse(.nonceTaken(sender: candidate.sender, nonce: nonce)) }
         if nonce > expected, nonce - expected > limits.futureNonceWindow {
             return refuse(.nonceGap(expected: expected, received: nonce))
         }
-        let isFuture = nonce != queue.readyEnd
+        let isFuture = nonce != readyEnd
         if let bound = boundReached(by: candidate, future: isFuture) { return refuse(bound) }
         let entry = Entry(
             transaction: candidate.transaction, hash: candidate.hash, bytes: candidate.bytes, arrival: nextArrival,
             isLocal: origin == .local, admittedAt: now, department: admission.department)
         nextArrival += 1
-        if isFuture {
-            let index = queue.future.firstIndex { $0.nonce > nonce } ?? queue.future.count
-            queue.future.insert(entry, at: index)
-            futureCount += 1
-        } else {
-            queue.ready.append(entry)
-            let before = queue.future.count
-            queue.promote()
-            futureCount -= before - queue.future.count
-        }
-        queues[candidate.sender] = queue
+        // In place in the dictionary (its `default:` subscript modifies the stored queue without a copy).
+        futureCount += Self.place(
+            entry, isFuture: isFuture, in: &queues[candidate.sender, default: SenderQueue(base: admission.accountNonce)])
         locations[candidate.hash] = (candidate.sender, nonce)
         bytes += candidate.bytes
         metrics.admitted += 1
         if origin == .local { appendGossip(candidate.hash) }
         return .success(.added)
+    }
+
+    /// Adds `entry` to `queue` as a future nonce or at the end of its ready run (promoting futures that now
+    /// follow it); the change in the queue's future count.
+    private static func place(_ entry: Entry, isFuture: Bool, in queue: inout SenderQueue) -> Int {
+        if isFuture {
+            let index = queue.future.firstIndex { $0.nonce > entry.nonce } ?? queue.future.count
+            queue.future.insert(entry, at: index)
+            return 1
+        }
+        queue.ready.append(entry)
+        let before = queue.future.count
+        queue.promote()
+        return queue.future.count - before
     }
 
     /// The refusal for the first of the pool's bounds admitting `candidate` would break, or nil.

@@ -88,6 +88,7 @@ extension NodeConfiguration {
             "",
             "[storage]",
             "memory_bytes = \(storageMemoryBytes)  # RocksDB block cache and memtables together",
+            "history = \(Self.tomlString(stateHistory.description))  # archive (every state tree version) or \"recent N\"",
         ]
         if snapshotInterval != NodeLimits.snapshotIntervalDefault || snapshotsKept != NodeLimits.snapshotsKeptDefault {
             lines.append("snapshot_interval = \(snapshotInterval)  # blocks between state snapshots served to joining nodes; 0: none")

@@ -1,5 +1,6 @@
 import ChainTypes
 import Foundation
+import Ledger
 import RPCServer
 
 /// One node's settings, read from its TOML config file (DESIGN §7 "TOML config with environment overrides").
@@ -38,6 +39,9 @@ public struct NodeConfiguration: Hashable, Sendable {
     public var mempool: MempoolLimits
     /// Bytes of RocksDB block cache and memtables together (`storage.memory_bytes`).
     public var storageMemoryBytes: Int = NodeLimits.storageMemoryBytesDefault
+    /// How many versions of the state tree the node keeps (`storage.history`): every one, or the latest N
+    /// with the rest pruned in the background (docs/operations.md, Tree history).
+    public var stateHistory: StateHistory = .archive
     /// Days ahead of an expiry of this node's or a peer's TLS certificate (or CA) that the node warns
     /// (`p2p.certificate_expiry_warning_days`).
     public var certificateExpiryWarningDays: Int = NodeLimits.certificateExpiryWarningDaysDefault

@@ -1,4 +1,5 @@
 import ChainTypes
+import Ledger
 import TOMLKit
 
 /// Turns TOML text into a `NodeConfiguration`, naming the dotted field in every error.
@@ -51,7 +52,7 @@ enum NodeConfigurationParser {
             mempool: try mempoolLimits(try document.section("mempool")))
         configuration.certificateExpiryWarningDays = warningDays
         if let storage = try document.section("storage") {
-            try storage.allow(["memory_bytes", "snapshot_interval", "snapshots_kept"])
+            try storage.allow(["memory_bytes", "snapshot_interval", "snapshots_kept", "history"])
             if let value = try storage.integer("snapshot_interval") {
                 guard (0...NodeLimits.snapshotIntervalMax).contains(value) else {
                     throw .invalid(
@@ -64,6 +65,14 @@ enum NodeConfigurationParser {
                     throw .invalid(field: storage.field("snapshots_kept"), reason: "must be 1...\(NodeLimits.snapshotsKeptMax)")
                 }
                 configuration.snapshotsKept = value
+            }
+            if let history = try storage.string("history") {
+                guard let parsed = Self.stateHistory(history) else {
+                    throw .invalid(
+                        field: storage.field("history"),
+                        reason: "must be \"archive\" or \"recent N\" with N in \(NodeLimits.retainedVersionsRange)")
+                }
+                configuration.stateHistory = parsed
             }
             if let value = try storage.integer("memory_bytes") {
                 guard (NodeLimits.storageMemoryBytesMin...NodeLimits.storageMemoryBytesLimit).contains(value) else {
@@ -277,6 +286,16 @@ enum NodeConfigurationParser {
         let authority = text[separator.upperBound...]
         return !scheme.isEmpty && scheme.allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }
             && !authority.isEmpty && !authority.contains { $0.isWhitespace || $0 == "/" }
+    }
+
+    /// `archive`, or `recent N` with N in `NodeLimits.retainedVersionsRange`; nil for anything else.
+    static func stateHistory(_ text: String) -> StateHistory? {
+        let words = text.split(separator: " ", omittingEmptySubsequences: true)
+        if words == ["archive"] { return .archive }
+        guard words.count == 2, words[0] == "recent", let versions = UInt64(words[1]),
+            NodeLimits.retainedVersionsRange.contains(versions)
+        else { return nil }
+        return .recent(versions)
     }
 
     private static func bounded(_ section: TOMLSection, _ key: String, _ range: ClosedRange<Int>) throws(NodeConfigurationError) -> Int? {

@@ -1,4 +1,5 @@
 import Consensus
+import Ledger
 
 /// Named maxima and defaults of the node shell's configuration and of `sbp network init` (DESIGN §1.4).
 ///
@@ -73,6 +74,9 @@ public enum NodeLimits {
     /// Default RocksDB block cache and memtables of a node together (`storage.memory_bytes`): with the rest
     /// of the process this keeps a node under 1 GiB (docs/performance.md, Memory).
     public static let storageMemoryBytesDefault = 512 * 1024 * 1024
+    /// The versions `storage.history = "recent N"` may keep: at least the latest and the latest certified
+    /// state (`LedgerLimits.retainedVersionsMin`), at most about 30 years of one block a second.
+    public static let retainedVersionsRange: ClosedRange<UInt64> = LedgerLimits.retainedVersionsMin...1_000_000_000
     /// Smallest and largest `storage.memory_bytes` a config may ask for.
     public static let storageMemoryBytesMin = 16 * 1024 * 1024
     public static let storageMemoryBytesLimit = 64 * 1024 * 1024 * 1024
@@ -134,7 +138,16 @@ public enum NodeLimits {
     /// Consensus messages from one peer waiting for a signature check; more are dropped and counted.
     public static let verificationsPerPeerMax = 1_024
     /// Gossip messages from one peer waiting for mempool admission; more are dropped and counted.
-    public static let gossipPerPeerMax = 64
+    ///
+    /// A dropped message's transactions reach the node only when their origin gossips them again, two to
+    /// four seconds later (`mempoolRegossipIntervalMs`); at 64 a primary whose admission fell behind for a
+    /// moment (a busy or loaded machine) dropped hundreds of messages a run, held too few transactions to
+    /// fill its blocks, and the closed-loop benchmark waited on re-gossip (issue 18). The bytes stay
+    /// bounded by `intakePerPeerBytesMax`.
+    public static let gossipPerPeerMax = 1_024
+    /// How long a node gathers admitted transactions before gossiping them in one message, in milliseconds:
+    /// a `tx_send` batch goes out in a few messages instead of one per transaction.
+    public static let gossipFlushDelayMs = 5
 
     /// Blocks between the state snapshots a node makes by default (`storage.snapshot_interval`): at one
     /// block a second, about three hours (docs/adr/0017-state-sync.md).

@@ -25,8 +25,11 @@ final class NodeMetrics: Sendable {
     private let droppedFrames: CoreMetrics.Gauge
     private let failedSends: CoreMetrics.Gauge
     private let versionRefusals: CoreMetrics.Gauge
+    private let oldestStateHeight: CoreMetrics.Gauge
     private let intakeDropped: CoreMetrics.Gauge
     private let fetchRequestsRefused: CoreMetrics.Gauge
+    /// Transferred blocks refused (a faulty validator or observer served blocks that do not hold together).
+    private let transferredBlocksRefused: CoreMetrics.Gauge
     private let badSignatureDisconnects: CoreMetrics.Gauge
     private let syncing: CoreMetrics.Gauge
     private let webSocketConnections: CoreMetrics.Gauge
@@ -55,8 +58,10 @@ final class NodeMetrics: Sendable {
         droppedFrames = Gauge(label: "sbp_peer_frames_dropped", factory: factory)
         failedSends = Gauge(label: "sbp_peer_sends_failed", factory: factory)
         versionRefusals = Gauge(label: "sbp_peer_protocol_version_refusals", factory: factory)
+        oldestStateHeight = Gauge(label: "sbp_state_oldest_height", factory: factory)
         intakeDropped = Gauge(label: "sbp_peer_inbound_dropped", factory: factory)
         fetchRequestsRefused = Gauge(label: "sbp_peer_fetch_requests_refused", factory: factory)
+        transferredBlocksRefused = Gauge(label: "sbp_state_transfer_blocks_refused", factory: factory)
         badSignatureDisconnects = Gauge(label: "sbp_peer_bad_signature_disconnects", factory: factory)
         syncing = Gauge(label: "sbp_syncing", factory: factory)
         webSocketConnections = Gauge(label: "sbp_rpc_websocket_connections", factory: factory)
@@ -94,6 +99,7 @@ final class NodeMetrics: Sendable {
         view.record(Int64(status.view))
         viewChanges.record(Int64(status.viewChanges))
         syncing.record(status.syncing ? 1 : 0)
+        transferredBlocksRefused.record(Int64(clamping: status.refusedTransferredBlocks))
         peers.record(Int64(node.peers().count))
         mempoolTransactions.record(Int64(node.mempool.count))
         mempoolBytes.record(Int64(node.mempool.bytes))
@@ -103,6 +109,7 @@ final class NodeMetrics: Sendable {
         droppedFrames.record(Int64(node.host.droppedFrameCount))
         failedSends.record(Int64(node.host.failedSendCount))
         versionRefusals.record(Int64(node.host.versionRefusalCount))
+        oldestStateHeight.record(Int64(clamping: node.pruner?.oldestStateHeight.load(ordering: .relaxed) ?? 0))
         intakeDropped.record(Int64(node.intake.counters.framesDropped.load(ordering: .relaxed) + node.driver.droppedEventCount))
         fetchRequestsRefused.record(Int64(node.intake.counters.fetchRequestsRefused.load(ordering: .relaxed)))
         badSignatureDisconnects.record(Int64(node.intake.counters.badSignatureDisconnects.load(ordering: .relaxed)))

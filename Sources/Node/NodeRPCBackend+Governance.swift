@@ -84,6 +84,18 @@ extension NodeRPCBackend {
         }
     }
 
+    func accounts(department: String, after: Address?, limit: Int) async throws(RPCBackendError) -> [AccountInfo]? {
+        let view = try read()
+        return try ledgerCall { () throws(LedgerError) in
+            guard try view.department(department) != nil else { return nil }
+            return try view.accounts(of: department, after: after, limit: Self.pageLimit(limit)).map { address, record in
+                AccountInfo(
+                    address: address, department: record.department, roles: record.roles, suspended: record.suspended, nonce: record.nonce,
+                    pendingNonce: mempool.nextNonce(for: address, accountNonce: record.nonce))
+            }
+        }
+    }
+
     func proposals(status: ProposalState?, beforeId: UInt64?, limit: Int) async throws(RPCBackendError) -> [ProposalInfo] {
         let view = try read()
         let records = try ledgerCall { () throws(LedgerError) in try view.proposals(status: status.map(Self.ledgerStatus)) }

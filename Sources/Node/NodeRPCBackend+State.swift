@@ -65,6 +65,7 @@ extension NodeRPCBackend {
         do {
             return try EvidenceExporter.bundle(view: view, contract: contract, key: key, height: version).canonicalBytes
         } catch {
+            if case .pruned(let height, let oldestHeight) = error { throw .pruned(height: height, lowestRetainedHeight: oldestHeight) }
             throw .internalFailure(error.description)
         }
     }

@@ -158,11 +158,13 @@ struct NodeRPCBackend: RPCBackend {
         try ledgerCall { () throws(LedgerError) in try ledger.view() }
     }
 
-    /// Runs ledger reads; a ledger failure is an internal failure (logged by the server, not sent).
+    /// Runs ledger reads; a read of pruned state is `.pruned` (−32003), any other ledger failure an internal
+    /// failure (logged by the server, not sent).
     func ledgerCall<Value>(_ body: () throws(LedgerError) -> Value) throws(RPCBackendError) -> Value {
         do {
             return try body()
         } catch {
+            if case .statePruned(let height, let oldestHeight) = error { throw .pruned(height: height, lowestRetainedHeight: oldestHeight) }
             throw .internalFailure(error.description)
         }
     }

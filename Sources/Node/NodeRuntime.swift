@@ -47,8 +47,13 @@ public final class NodeRuntime: Sendable {
     let chainHead: ChainHead
     /// The state snapshots this node makes every `storage.snapshot_interval` blocks and serves to joining nodes.
     let snapshots: SnapshotStore
+    /// Prunes the state tree's history (`storage.history = "recent N"`); nil for an archive node.
+    let pruner: TreePruner?
     /// The running RPC server, for its WebSocket counters in `/metrics`; nil until `run()` makes it.
     let rpcServer = Mutex<RPCServer?>(nil)
+    /// A gossip flush is queued on `gossipQueue` and has not taken the mempool's backlog yet (`gossipPending`).
+    let gossipScheduled = Atomic<Bool>(false)
+    let gossipQueue = DispatchQueue(label: "sbp-gossip")
 
     /// Marker written beside the data directory once the node has started; if the data directory is later
     /// found empty while the marker exists, the node knows it was wiped and recovers (PBFT-NOTES rule 19).
@@ -198,19 +203,30 @@ public final class NodeRuntime: Sendable {
         let metrics = self.metrics
         let mempool = self.mempool
         let chainHead = self.chainHead
+        // Observers are linked to validators only (ADR 0014), so only a validator may ask one for blocks.
+        let observerSources: (@Sendable () -> Set<String>)? =
+            if configuration.role == .observer { nil } else { { @Sendable in trustDigest.observers.withLock { $0 } } }
         let snapshots = SnapshotStore(
             dataDirectory: dataDirectory, interval: configuration.snapshotInterval, kept: configuration.snapshotsKept, logger: logger)
         self.snapshots = snapshots
         let store = self.store
+        let pruner: TreePruner? =
+            switch configuration.stateHistory {
+            case .archive: nil
+            case .recent(let versions): TreePruner(ledger: ledger, versions: versions, logger: logger)
+            }
+        self.pruner = pruner
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
             pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal),
             transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: configuration.emptyBlockIntervalMs,
-            blockLimits: BlockLimits(parameters), recoveryMarker: wiped || restored ? recoveryMarker : nil, logger: logger
+            blockLimits: BlockLimits(parameters), recoveryMarker: wiped || restored ? recoveryMarker : nil,
+            observerSources: observerSources, logger: logger
         ) { executed in
             metrics.blockFinalized(executed)
             chainHead.advance(to: executed.block.height)
             snapshots.blockFinalized(height: executed.block.height, ledger: ledger, store: store)
+            pruner?.blockFinalized()
             Self.refreshTrust(
                 ledger: ledger, host: host, digest: trustDigest, dialer: dialer, rollover: rollover, ownName: ownName, logger: logger)
         }
@@ -218,7 +234,7 @@ public final class NodeRuntime: Sendable {
         intake = PeerIntake(
             driver: driver, mempool: mempool, ledger: ledger, signer: signer, activity: peerActivity,
             validators: { driver.currentValidators.withLock { $0 } }, observers: { trustDigest.observers.withLock { $0 } }, logger: logger,
-            rewriteServed: faults.outgoing, snapshots: snapshots)
+            rewriteServed: faults.outgoing, withholdsBlocks: faults.withholdBlocks, snapshots: snapshots)
     }
 
     /// What peers would object to in this node's own identity, checked at start so the operator reads it in
@@ -356,8 +372,17 @@ public final class NodeRuntime: Sendable {
     }
 
     /// Sends the transactions clients submitted here to every peer (one hop reaches all validators).
+    ///
+    /// Called after every admission; at most one flush waits on `gossipQueue` at a time, `gossipFlushDelayMs`
+    /// after the admission that queued it, and it takes everything admitted until it runs, so a `tx_send`
+    /// batch of a hundred goes out in a few gossip frames instead of a hundred (each frame costs every peer a TLS record, a decode and a wake-up of its
+    /// driver). No transaction is left behind: one admitted after the flush took the backlog schedules the next.
     func gossipPending() {
-        broadcast(mempool.takeGossip())
+        guard gossipScheduled.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        gossipQueue.asyncAfter(deadline: .now() + .milliseconds(NodeLimits.gossipFlushDelayMs)) { [self] in
+            gossipScheduled.store(false, ordering: .releasing)
+            broadcast(mempool.takeGossip())
+        }
     }
 
     /// Sends the clients' transactions that are still pending one interval later to every peer again, and
@@ -408,6 +433,10 @@ struct PeerService: Service {
             node.host.dial(host: endpoint.host, port: endpoint.port)
         }
         node.driver.start()
+        if let pruner = node.pruner {
+            pruner.start()
+            node.logger.info("pruning the state tree's history", metadata: ["history": "\(configuration.stateHistory)"])
+        }
         let events = node.host.events
         let intake = node.intake
         let regossip = Task { [node] in
@@ -446,6 +475,7 @@ struct PeerService: Service {
         renewal.cancel()
         node.logger.info("stopping the node")
         node.driver.stop()
+        node.pruner?.stop()  // before the store closes: a step in progress finishes its batch
         try? await node.host.shutdown()
         node.store.close()
         node.logger.info("node stopped")

@@ -111,16 +111,20 @@ final class PeerIntake: Sendable {
     private let clockStart = ContinuousClock.now
     /// `NodeFaults.outgoing` for state-transfer replies (tests only; nil in production).
     private let rewriteServed: (@Sendable (Message) -> [Message])?
+    /// `NodeFaults.withholdBlocks`: peers whose state-transfer requests go unanswered (tests only; nil in production).
+    private let withholdsBlocks: (@Sendable (String) -> Bool)?
     /// The snapshots this node serves to nodes joining by state sync; nil: none.
     let snapshots: SnapshotStore?
 
     init(
         driver: any IntakeSink, mempool: Mempool, ledger: Ledger, signer: ConsensusSigner, activity: PeerActivity,
         validators: @escaping @Sendable () -> ValidatorSet, observers: @escaping @Sendable () -> Set<String> = { [] }, logger: Logger,
-        rewriteServed: (@Sendable (Message) -> [Message])? = nil, snapshots: SnapshotStore? = nil
+        rewriteServed: (@Sendable (Message) -> [Message])? = nil, withholdsBlocks: (@Sendable (String) -> Bool)? = nil,
+        snapshots: SnapshotStore? = nil
     ) {
         self.snapshots = snapshots
         self.observers = observers
+        self.withholdsBlocks = withholdsBlocks
         self.rewriteServed = rewriteServed
         self.driver = driver
         self.mempool = mempool
@@ -260,6 +264,10 @@ final class PeerIntake: Sendable {
 
     private func serve(from fromHeight: UInt64, on link: any IntakeLink) {
         let peer = link.identity.nodeName
+        if withholdsBlocks?(peer) == true {
+            logger.warning("fault injection: withholding blocks", metadata: ["peer": "\(link.identity)", "from": "\(fromHeight)"])
+            return
+        }
         guard fetchRate.withLock({ $0.allows(peer, atMs: milliseconds(since: clockStart)) }), serveBudget.reserve(peer, bytes: 0) else {
             counters.fetchRequestsRefused.add(1, ordering: .relaxed)
             return

@@ -37,6 +37,8 @@ struct DriverStatus: Sendable {
     /// The latest view change this node started: the view, why, and when.
     var lastViewChange: (view: UInt64, reason: ViewChangeReason, time: ContinuousClock.Instant)? = nil
     var committedTransactions: UInt64 = 0
+    /// Transferred blocks refused because they did not hold together (a faulty validator or observer served them).
+    var refusedTransferredBlocks: UInt64 = 0
 }
 
 /// Drives the PBFT replica: performs what its driver core decides, on one thread.
@@ -75,10 +77,20 @@ final class ReplicaDriver: @unchecked Sendable {
     private let logger: Logger
     private let tickMs: UInt64
     private var pendingTick = false
+    /// A `.transactionsArrived` waits in the inbox; another adds nothing (the driver reads the pool's count
+    /// when it handles one), so a burst of admissions wakes the driver once, not once per transaction.
+    private var pendingArrival = false
     /// Called on the driver thread after each finalized block.
     private let onFinalized: @Sendable (ExecutedBlock) -> Void
     /// The marker that made the replica start recovering, deleted once it has (`RecoveryMarker`).
     private var recoveryMarker: RecoveryMarker?
+    /// The registered observers in committed state, which serve blocks too; nil on an observer node.
+    private let observerSources: (@Sendable () -> Set<String>)?
+    /// The observers last handed to the core.
+    private var observersGiven: [String] = []
+    /// Time spent since the last executed block waiting for events and writing the journal (the commit log line).
+    private var idleSinceCommit: Duration = .zero
+    private var journalSinceCommit: Duration = .zero
 
     let status = Mutex(DriverStatus())
     /// The validator set deciding the next height, for checking signatures ahead of the driver.
@@ -88,8 +100,10 @@ final class ReplicaDriver: @unchecked Sendable {
     init(
         replica: Replica, schedule: ValidatorSchedule, ledger: Ledger, journal: JournalStore, pool: any ProposalSource,
         transport: any PeerTransport, signer: ConsensusSigner, tickMs: UInt64, emptyBlockIntervalMs: UInt64?, blockLimits: BlockLimits,
-        recoveryMarker: RecoveryMarker? = nil, logger: Logger, onFinalized: @escaping @Sendable (ExecutedBlock) -> Void
+        recoveryMarker: RecoveryMarker? = nil, observerSources: (@Sendable () -> Set<String>)? = nil, logger: Logger,
+        onFinalized: @escaping @Sendable (ExecutedBlock) -> Void
     ) {
+        self.observerSources = observerSources
         self.core = DriverCore(
             replica: replica,
             configuration: DriverConfiguration(
@@ -120,11 +134,17 @@ final class ReplicaDriver: @unchecked Sendable {
     func post(_ event: Event, from peer: String? = nil, bytes: Int = 0) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if case .tick = event {
-            if pendingTick { return true }
-            pendingTick = true
+        switch event {
+        case .tick: if pendingTick { return true }
+        case .transactionsArrived: if pendingArrival { return true }
+        case .message: break
         }
         guard inbox.append(event, from: peer, bytes: bytes) else { return false }
+        switch event {
+        case .tick: pendingTick = true
+        case .transactionsArrived: pendingArrival = true
+        case .message: break
+        }
         condition.signal()
         return true
     }
@@ -178,6 +198,7 @@ final class ReplicaDriver: @unchecked Sendable {
         if stopping { return nil }
         let events = inbox.takeAll()
         pendingTick = false
+        pendingArrival = false
         return events
     }
 
@@ -188,8 +209,12 @@ final class ReplicaDriver: @unchecked Sendable {
             finished.broadcast()
             finished.unlock()
         }
+        giveObservers()
         perform()
-        while let events = next() {
+        while true {
+            let waitStarted = ContinuousClock.now
+            guard let events = next() else { break }
+            idleSinceCommit += ContinuousClock.now - waitStarted
             for event in events {
                 switch event {
                 case .tick:
@@ -212,6 +237,8 @@ final class ReplicaDriver: @unchecked Sendable {
         while let action = core.nextAction() {
             switch action {
             case .persist(let records):
+                let started = ContinuousClock.now
+                defer { journalSinceCommit += ContinuousClock.now - started }
                 do {
                     try journal.append(records)
                 } catch {
@@ -224,7 +251,9 @@ final class ReplicaDriver: @unchecked Sendable {
             case .execute(let committed):
                 execute(committed)
             case .fetch(let fetch):
-                // Asked of the validator the replica chose, by name: a node outside the set asks too.
+                // Asked of the validator or observer the replica chose, by name: a node outside the set asks
+                // too. With no link to it the request goes nowhere, and the replica asks the next peer when
+                // the fetch times out.
                 transport.send(.consensus(fetch.message), to: fetch.peerName)
             case .propose(let limits):
                 core.handle(
@@ -278,8 +307,11 @@ final class ReplicaDriver: @unchecked Sendable {
     private func execute(_ committed: CommittedBlock) {
         let block = committed.block
         let executed: ExecutedBlock
+        let started = ContinuousClock.now
+        let finalizeStarted: ContinuousClock.Instant
         do {
             executed = try ledger.execute(block)
+            finalizeStarted = .now
             try ledger.finalize(executed, certificate: committed.certificate)
         } catch {
             return core.handle(.failed(.executionFailed(height: block.height, hash: block.hash, reason: "\(error)")))
@@ -299,6 +331,7 @@ final class ReplicaDriver: @unchecked Sendable {
             consensus = nil
             logger.error("cannot read chain parameters", metadata: ["error": "\(error)"])
         }
+        let finalized = ContinuousClock.now
         pool.committed(block, nextHeight: block.height + 1)
         core.handle(
             .executed(
@@ -316,9 +349,31 @@ final class ReplicaDriver: @unchecked Sendable {
             "committed block",
             metadata: [
                 "height": "\(block.height)", "hash": "\(block.hash)", "transactions": "\(block.transactions.count)",
-                "view": "\(block.header.view)",
+                "view": "\(block.header.view)", "executeMs": "\(Self.milliseconds(finalizeStarted - started))",
+                "finalizeMs": "\(Self.milliseconds(finalized - finalizeStarted))",
+                "afterMs": "\(Self.milliseconds(ContinuousClock.now - finalized))",
+                "journalMs": "\(Self.milliseconds(journalSinceCommit))", "idleMs": "\(Self.milliseconds(idleSinceCommit))",
             ])
+        idleSinceCommit = .zero
+        journalSinceCommit = .zero
         onFinalized(executed)
+        giveObservers()
+    }
+
+    /// Hands the core the registered observers when they changed, so a fetch that validators leave
+    /// unanswered can go to one (issue 16, deliver 3). Read after `onFinalized`, which rebuilt them.
+    private func giveObservers() {
+        guard let observerSources else { return }
+        let names = observerSources().sorted()
+        guard names != observersGiven else { return }
+        observersGiven = names
+        core.handle(.observers(names))
+        logger.info("observers that may serve blocks", metadata: ["observers": "\(names)"])
+    }
+
+    /// A duration in milliseconds with one decimal, for the per-block timings of the commit log line.
+    static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.1f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
     }
 
     private func observe(_ event: ReplicaEvent) {
@@ -346,18 +401,31 @@ final class ReplicaDriver: @unchecked Sendable {
                 ])
         case .parametersChanged(let height, let parameters):
             logger.notice("consensus parameters changed", metadata: ["fromHeight": "\(height)", "parameters": "\(parameters)"])
+        case .stateTransferStarted(let from, let target, let source):
+            logger.info(
+                "fetching committed blocks", metadata: ["from": "\(from)", "target": "\(target)", "peer": "\(peerName(of: source))"])
         case .rejected(.invalidStateTransfer(let height, let reason)):
             // A certified block that does not hold together (issue 13, defect 4): a Byzantine peer served it.
             // It is not executed; the replica asks another peer when its fetch times out.
-            logger.warning("refused a transferred block", metadata: ["height": "\(height)", "reason": "\(reason)"])
+            status.withLock { $0.refusedTransferredBlocks += 1 }
+            logger.warning(
+                "refused a transferred block",
+                metadata: [
+                    "height": "\(height)", "reason": "\(reason)", "peer": "\(core.replica.fetchSource.map(peerName(of:)) ?? "?")",
+                ])
         case .rejected(let rejection):
             logger.debug("message rejected", metadata: ["reason": "\(rejection)"])
-        case .stateTransferStarted(let fromHeight, let targetHeight, let peer):
-            // Which blocks this node fetched: a node restored from a snapshot never asks below its height.
-            logger.info("state transfer", metadata: ["fromHeight": "\(fromHeight)", "targetHeight": "\(targetHeight)", "peer": "\(peer)"])
         default:
             logger.trace("replica event", metadata: ["event": "\(event)"])
         }
+    }
+
+    /// The node name of a fetch source (a validator's in the set deciding the next height).
+    private func peerName(of source: FetchSource) -> String {
+        guard case .validator(let index) = source else { return "\(source)" }
+        let replica = core.replica
+        let validators = replica.schedule.validators(at: replica.committedHeight + 1).validators
+        return Int(index) < validators.count ? validators[Int(index)].name : "\(source)"
     }
 
     private func halt(_ reason: String) {

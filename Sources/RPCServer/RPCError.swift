@@ -69,7 +69,9 @@ public enum RPCErrorCode: Int, CaseIterable, Sendable {
                 + "other members are the values that reason carries."
         case .notFound: return "The requested record does not exist."
         case .unknownBlock: return "No block at that height yet; data.latestHeight is the node's highest block."
-        case .pruned: return "The node no longer keeps that data; data.lowestRetainedHeight is the lowest height it has."
+        case .pruned:
+            return "The node no longer keeps that data; data.height is the height asked for and data.lowestRetainedHeight the "
+                + "lowest it has (for state reads, proofs, evidence and calls: the oldest state it keeps, storage.history)."
         case .limitExceeded: return "A server limit was exceeded; data.limit is the limit and data.received, when known, what was sent."
         case .timeout:
             return "The wait ended before the outcome was known (tx_sendAndWait: no receipt within timeoutMs); the transaction "

@@ -45,6 +45,8 @@ public enum RPCLimits {
     public static let storageKeyBytesMax = 256
     /// Longest licence or certificate id `records_get*` accept.
     public static let recordIdBytesMax = 256
+    /// Bytes of a department id in a request (`membership_listAccounts`); ids on chain are far shorter.
+    public static let departmentIdBytesMax = 64
     /// Arguments one `contract_call` with `{method, args}` may pass.
     public static let contractCallArgumentsMax = 32
     /// Longest `tx_sendAndWait` wait, in milliseconds.

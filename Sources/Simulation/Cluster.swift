@@ -332,7 +332,9 @@ public struct Cluster {
             case .execute(let committed):
                 execute(committed, node: id)
             case .fetch(let fetch):
-                transmit(fetch.message, from: id, toIndex: Int(fetch.peer))
+                // The simulated network has no observers: every source is a validator.
+                guard case .validator(let index) = fetch.source else { break }
+                transmit(fetch.message, from: id, toIndex: Int(index))
             case .propose(let limits):
                 nodes[id].core.handle(.proposal(proposal(node: id, limits: limits)))
             case .suspectPrimary:

@@ -21,6 +21,21 @@ extension KeyValueReader {
     ) throws(StorageError) -> [KeyValuePair] {
         try scan(prefix: prefix, after: after, limit: limit, in: family)
     }
+
+    /// Every key of `family` that starts with `prefix`, read page by page.
+    ///
+    /// For measuring and checking what a family holds (tests, benchmarks); it reads the whole range, so a
+    /// node's request paths page with `scan` instead.
+    public func keys(prefix: [UInt8], in family: ColumnFamily) throws(StorageError) -> [[UInt8]] {
+        var keys: [[UInt8]] = []
+        var after: [UInt8]?
+        while true {
+            let page = try scan(prefix: prefix, after: after, limit: StorageLimits.scanPairsMax, in: family)
+            keys += page.map(\.key)
+            guard page.count == StorageLimits.scanPairsMax, let last = page.last else { return keys }
+            after = last.key
+        }
+    }
 }
 
 /// A consistent point-in-time view of a store: later writes are invisible to it.

@@ -7,6 +7,9 @@ import StateTree
 public struct KeyValueTreeWriter: TreeWriter, Sendable {
     /// The writes recorded so far; hand it to `BlockStore.append` or `KeyValueStore.write`.
     public var batch: WriteBatch
+    /// The key of the last stale-node record `prune` deleted; pass it as `after` to the next call, so a
+    /// scan does not walk again over the deletions (tombstones) at the front of the records.
+    public private(set) var lastPrunedRecord: [UInt8]?
 
     public init(batch: WriteBatch = WriteBatch()) {
         self.batch = batch
@@ -32,12 +35,12 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
     /// reaches, with their records, and returns how many it found; call again while it returns
     /// `recordsMax`.
     ///
-    /// Reads the records from `store` (the committed state); `recordsMax` bounds the batch
-    /// (DESIGN §1.4) and must be within `StorageLimits.scanPairsMax`.
+    /// Reads the records from `store` (the committed state), from the first one after `after` (nil: from
+    /// the first); `recordsMax` bounds the batch (DESIGN §1.4) and must be within `StorageLimits.scanPairsMax`.
     public mutating func prune(
-        retaining retainedVersion: UInt64, reading store: any KeyValueReader, recordsMax: Int
+        retaining retainedVersion: UInt64, reading store: any KeyValueReader, recordsMax: Int, after: [UInt8]? = nil
     ) throws(StorageError) -> Int {
-        let pairs = try store.scan(prefix: [TreeNodeKeys.staleTag], after: nil, limit: recordsMax, in: .treeNodes)
+        let pairs = try store.scan(prefix: [TreeNodeKeys.staleTag], after: after, limit: recordsMax, in: .treeNodes)
         var pruned = 0
         for pair in pairs {
             guard let record = TreeNodeKeys.staleRecord(pair.key) else {
@@ -46,6 +49,7 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
             if record.staleSinceVersion > retainedVersion { break }
             batch.delete(TreeNodeKeys.node(record.nodeKey), in: .treeNodes)
             batch.delete(pair.key, in: .treeNodes)
+            lastPrunedRecord = pair.key
             pruned += 1
         }
         return pruned

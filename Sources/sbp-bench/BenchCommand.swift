@@ -10,7 +10,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "sbp-bench",
         abstract: "SBP benchmarks (build with -c release).",
         subcommands: [
-            PrimitivesCommand.self, StateTreeCommand.self, ContractsCommand.self, LedgerCommand.self, VMCompareCommand.self,
+            PrimitivesCommand.self, StateTreeCommand.self, ContractsCommand.self, LedgerCommand.self, PruneCommand.self,
+            VMCompareCommand.self,
             NetworkCommand.self, StateSyncCommand.self,
         ])
 }

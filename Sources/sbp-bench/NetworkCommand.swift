@@ -57,6 +57,9 @@ struct NetworkCommand: AsyncParsableCommand {
     @Flag(help: "Keep the network directory and node logs.")
     var keep = false
 
+    @Option(help: "The nodes' SBP_LOG_LEVEL (info logs every committed block with its timings; see node.log with --keep).")
+    var nodeLogLevel = "warning"
+
     @OptionGroup var mode: SmokeOption
 
     static let departmentNames = ["TD", "IMMD", "EPD", "DH", "LD", "FEHD", "HKPF", "CSD"]
@@ -100,7 +103,9 @@ struct NetworkCommand: AsyncParsableCommand {
             contractsDirectory: contracts)
         let manifest = try NetworkInitializer.run(options)
         let nodes = try manifest.nodes.map { node in
-            try BenchNode(name: node.name, home: directory + "/" + node.directory, rpcURL: node.rpcURL, executable: executable)
+            try BenchNode(
+                name: node.name, home: directory + "/" + node.directory, rpcURL: node.rpcURL, executable: executable, logLevel: nodeLogLevel
+            )
         }
         let outcome: Result<Void, any Error>
         do {
@@ -120,7 +125,10 @@ struct NetworkCommand: AsyncParsableCommand {
         let bound = try SignatureBound.measure(seconds: signatureSeconds, validators: validators)
         print(bound.description)
         print("starting \(validators) validators (\(executable.path))...")
-        for node in nodes { try node.start() }
+        for node in nodes {
+            try node.liftClientLimits()
+            try node.start()
+        }
         let memory = ResidentMemorySampler(processes: nodes.compactMap(\.processIdentifier))
         let sampling = memory.start()
         defer { sampling.cancel() }
@@ -170,13 +178,15 @@ struct NetworkCommand: AsyncParsableCommand {
         print("closed loop: submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers...")
         let clock = ContinuousClock()
         let started = clock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let client = try await withThrowingTaskGroup(of: SubmitStatistics.self) { group in
             for (index, sender) in senders.enumerated() {
                 let node = nodes[index % nodes.count]
                 let batch = signed[index]
                 group.addTask { try await Self.submit(batch, from: sender, to: node.rpc) }
             }
-            try await group.waitForAll()
+            var all = SubmitStatistics()
+            for try await statistics in group { all.add(statistics) }
+            return all
         }
         try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 300)
         let seconds = (clock.now - started).seconds
@@ -187,7 +197,9 @@ struct NetworkCommand: AsyncParsableCommand {
             validators:    \(validators) processes on this machine (mutual TLS on loopback)
             transactions:  \(transactions) licence.issue, committed on every node
             elapsed:       \(String(format: "%.2f", seconds)) s
-            blocks:        \(blocks) (\(blocks > 0 ? transactions / Int(blocks) : 0) transactions per block on average)
+            blocks:        \(blocks) (\(blocks > 0 ? transactions / Int(blocks) : 0) transactions per block on average, \
+            \(String(format: "%.1f", Double(blocks) / seconds)) blocks/s)
+            client:        \(client.description)
             """)
         return Double(transactions) / seconds
     }
@@ -253,18 +265,25 @@ struct NetworkCommand: AsyncParsableCommand {
 
     /// Sends one sender's transactions in batches, keeping at most `windowPerSender` uncommitted; a
     /// refused batch is sent again from its first refused transaction once the sender's nonce moved.
-    private static func submit(_ transactions: [Transaction], from sender: Address, to rpc: BenchRPC) async throws {
+    private static func submit(_ transactions: [Transaction], from sender: Address, to rpc: BenchRPC) async throws -> SubmitStatistics {
+        var statistics = SubmitStatistics()
         var next = 0
         var committed = 0
         while next < transactions.count {
             if next - committed >= windowPerSender {
                 committed = Int(try await rpc.nonce(of: sender))
-                if next - committed >= windowPerSender { try await Task.sleep(for: .milliseconds(20)) }  // pacing, not synchronization
+                if next - committed >= windowPerSender {
+                    statistics.windowWaits += 1
+                    try await Task.sleep(for: .milliseconds(20))  // pacing, not synchronization
+                }
                 continue
             }
             let end = min(transactions.count, next + batchSize, committed + windowPerSender)
+            let sent = ContinuousClock.now
             let refused = try await rpc.send(Array(transactions[next..<end]))
+            statistics.roundTrips.append(ContinuousClock.now - sent)
             if let first = refused {
+                statistics.refusedBatches += 1
                 next += first
                 committed = Int(try await rpc.nonce(of: sender))
                 try await Task.sleep(for: .milliseconds(50))  // the pool is full: give the network time
@@ -272,6 +291,7 @@ struct NetworkCommand: AsyncParsableCommand {
                 next = end
             }
         }
+        return statistics
     }
 
     private func waitUntil(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
@@ -281,6 +301,34 @@ struct NetworkCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ValidationError("timed out after \(Int(seconds)) s waiting until \(what)")
+    }
+}
+
+/// What the closed loop's submitters saw: each `tx_send` batch's round trip, refusals and full windows.
+///
+/// One issuer sends one batch at a time, so when the round trip (admission of up to 100 transactions,
+/// signatures checked, on the node) is long against a block, it and not the node's pipeline sets the pace.
+struct SubmitStatistics: CustomStringConvertible {
+    var roundTrips: [Duration] = []
+    /// Batches with a refused transaction (sent again from it after 50 ms).
+    var refusedBatches = 0
+    /// Times a submitter found its window of uncommitted transactions full and waited 20 ms.
+    var windowWaits = 0
+
+    mutating func add(_ other: SubmitStatistics) {
+        roundTrips += other.roundTrips
+        refusedBatches += other.refusedBatches
+        windowWaits += other.windowWaits
+    }
+
+    var description: String {
+        let sorted = roundTrips.sorted()
+        func milliseconds(_ fraction: Double) -> String {
+            sorted.isEmpty
+                ? "-" : String(format: "%.1f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))].seconds * 1000)
+        }
+        return
+            "\(sorted.count) tx_send batches, round trip p50 \(milliseconds(0.5)) ms, p90 \(milliseconds(0.9)) ms; \(refusedBatches) with a refusal; \(windowWaits) waits for a full window"
     }
 }
 
@@ -295,14 +343,26 @@ final class BenchNode: @unchecked Sendable {
     /// The node's process id once started.
     var processIdentifier: Int32? { child?.processIdentifier }
 
-    init(name: String, home: String, rpcURL: String, executable: URL) throws {
+    init(name: String, home: String, rpcURL: String, executable: URL, logLevel: String = "warning") throws {
         guard let url = URL(string: rpcURL) else { throw ValidationError("bad RPC URL \(rpcURL)") }
         self.name = name
         self.home = home
         self.rpc = BenchRPC(url: url)
         process.executableURL = executable
         process.arguments = ["node", "start", "--home", home]
-        process.environment = ProcessInfo.processInfo.environment.merging(["SBP_LOG_LEVEL": "warning"]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["SBP_LOG_LEVEL": logLevel]) { $1 }
+    }
+
+    /// Lifts the per-client RPC rate limits in the node's config: the benchmark's one submitter per node
+    /// sends every transaction from one address, which the default (`RPCLimits.clientRequestsPerSecondDefault`,
+    /// 2,000 calls a second after a burst of 5,000) would hold below what the node can admit.
+    func liftClientLimits() throws {
+        let path = home + "/config.toml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard text.contains("\n[rpc]\n") else { throw ValidationError("no [rpc] section in \(path)") }
+        let lifted = text.replacingOccurrences(
+            of: "\n[rpc]\n", with: "\n[rpc]\nclient_requests_per_second = 1000000\nclient_requests_burst = 1000000\n")
+        try lifted.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     func start() throws {

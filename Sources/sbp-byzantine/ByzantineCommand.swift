@@ -10,7 +10,8 @@ import Node
 /// Test-only (issue 13, deliver 8): the production `sbp` binary has no switch that makes a node
 /// misbehave. This one runs the same `NodeRuntime` with `NodeFaults`: with `--seed`, every consensus
 /// message it sends may be mutated (`Mutator`); with `--censor-sender`, as primary it leaves one sender's
-/// transactions out of every proposal.
+/// transactions out of every proposal; with `--withhold-blocks-from`, it answers no request for committed
+/// blocks from the peers named.
 @main
 struct ByzantineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,6 +40,9 @@ struct ByzantineCommand: AsyncParsableCommand {
         @Option(help: "An address whose transactions this node, as primary, leaves out of every proposal.")
         var censorSender: String?
 
+        @Option(help: "A peer (node name) whose requests for committed blocks this node leaves unanswered; repeatable.")
+        var withholdBlocksFrom: [String] = []
+
         func run() async throws {
             let configuration = try NodeConfiguration.load(file: (home as NSString).appendingPathComponent(config))
             let logger = NodeLogging.logger(
@@ -49,6 +53,11 @@ struct ByzantineCommand: AsyncParsableCommand {
                 logger.warning(
                     "fault injection: this node leaves one sender's transactions out of its proposals", metadata: ["sender": "\(censored)"])
                 faults.proposal = { batch in batch.filter { $0.body.sender != censored } }
+            }
+            if !withholdBlocksFrom.isEmpty {
+                let withheld = Set(withholdBlocksFrom)
+                logger.warning("fault injection: this node withholds committed blocks", metadata: ["from": "\(withheld.sorted())"])
+                faults.withholdBlocks = { withheld.contains($0) }
             }
             if let seed {
                 let chainId = try GenesisBundle.load(path: configuration.genesisFile).genesis.chainId

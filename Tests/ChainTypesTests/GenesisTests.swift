@@ -96,20 +96,52 @@ struct GenesisTests {
     @Test("a malformed genesis is an error naming the field", arguments: invalidCases.indices)
     func invalidGenesis(_ index: Int) throws {
         let (name, mutate, field) = Self.invalidCases[index]
-        var object = try Self.exampleJSON()
+        let error = try #require(try Self.refusal(mutate), "\(name): accepted")
+        #expect(error.field == field, "\(name): \(error)")
+    }
+
+    /// The error loading the example with `mutate` applied, or nil when it loads.
+    static func refusal(_ mutate: (inout [String: Any]) -> Void) throws -> GenesisError? {
+        var object = try exampleJSON()
         mutate(&object)
         do {
-            _ = try Self.load(object)
-            Issue.record("\(name): accepted")
+            _ = try load(object)
+            return nil
         } catch {
-            #expect(error.field == field, "\(name): \(error)")
+            return error
         }
+    }
+
+    /// Numbers that are well-formed JSON but not unsigned integers, and the field each error must name.
+    static let numberCases: [(String, @Sendable (inout [String: Any]) -> Void, String, String)] = [
+        ("negative", { doc in editObject(&doc, "consensus") { $0["tickMs"] = -1 } }, "consensus.tickMs", "negative"),
+        (
+            "fraction", { doc in editObject(&doc, "governance") { $0["proposalLifetimeBlocks"] = 2.5 } },
+            "governance.proposalLifetimeBlocks", "whole"
+        ),
+        ("above 2^64 - 1", { $0["genesisTimeMs"] = NSDecimalNumber(string: "18446744073709551616") }, "genesisTimeMs", "too large"),
+        ("above 2^32 - 1 in a 32-bit field", { $0["protocolVersion"] = 1 << 40 }, "$", "32-bit"),
+    ]
+
+    @Test("a number that does not fit its field is an error naming it", arguments: numberCases.indices)
+    func numberOutOfRange(_ index: Int) throws {
+        let (name, mutate, field, reason) = Self.numberCases[index]
+        let error = try #require(try Self.refusal(mutate), "\(name): accepted")
+        #expect(error.field == field, "\(name): \(error)")
+        #expect(error.reason.contains(reason), "\(name): \(error)")
     }
 
     @Test("input that is not JSON is an error, not a crash")
     func notJSON() {
         #expect(throws: GenesisError.self) { try Genesis.load(json: Array("{\"chainId\":".utf8)) }
         #expect(throws: GenesisError.self) { try Genesis.load(json: [0xff, 0xfe]) }
+        let nested = Array((String(repeating: "[", count: 600) + String(repeating: "]", count: 600)).utf8)
+        #expect(throws: GenesisError.self) { try Genesis.load(json: nested) }
+        do {
+            _ = try Genesis.load(json: Array("{\"chainId\":".utf8))
+        } catch {
+            #expect(error.reason.hasPrefix("not valid JSON"), "\(error)")
+        }
     }
 }
 

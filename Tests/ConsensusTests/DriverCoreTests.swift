@@ -223,7 +223,7 @@ struct DriverCoreTests {
             let text = "\(event)"
             return "event " + String(text.prefix { $0 != "(" })
         case .execute(let committed): return "execute h\(committed.block.height) txs=\(committed.block.transactions.count)"
-        case .fetch(let fetch): return "fetch h\(fetch.fromHeight) from r\(fetch.peer)"
+        case .fetch(let fetch): return "fetch h\(fetch.fromHeight) from \(fetch.source)"
         case .propose(let limits): return "propose ≤\(limits.transactionsMax) txs ≤\(limits.bytesMax) bytes ≤\(limits.fuelMax) fuel"
         case .suspectPrimary(_, let view): return "suspect primary of v\(view)"
         case .halt(let reason): return "halt: \(reason)"

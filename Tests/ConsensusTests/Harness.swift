@@ -35,6 +35,10 @@ struct Harness {
     var drops: (@Sendable (Message) -> Bool)? = nil
     /// A Byzantine block server: when set, it rewrites the blocks a peer sends in answer to a fetch.
     var servedBlocks: (([CommittedBlock]) -> [CommittedBlock])? = nil
+    /// Byzantine block servers by replica index, in place of `servedBlocks` for those replicas.
+    var servedBlocksByPeer: [Int: ([CommittedBlock]) -> [CommittedBlock]] = [:]
+    /// Replicas that leave every fetch unanswered (withholding, or too busy to serve).
+    var withholding: Set<Int> = []
     var nowMs: UInt64 = Harness.genesisTimeMs + 1000
     var nonce: UInt64 = 0
     /// Validator-set changes the executor reports when it executes a height (rule 20).
@@ -87,6 +91,15 @@ struct Harness {
 
     var count: Int { cores.count }
 
+    /// The replica a fetch goes to: a validator by its index in the genesis set (the harness's replica
+    /// index), an observer by its key's name (`v4` for key 4, a replica outside the set).
+    func replicaIndex(of source: FetchSource) -> Int? {
+        switch source {
+        case .validator(let index): return Int(index)
+        case .observer(let name): return keys.validators.validators.firstIndex { $0.name == name }
+        }
+    }
+
     // MARK: - Driving
 
     /// Hands one input to a replica's driver core and carries out its actions: journal, then messages,
@@ -129,12 +142,12 @@ struct Harness {
                             receiptsRoot: applications[index].receiptsRoot, validatorSetChange: setChanges[committed.block.height],
                             parameters: parameters(after: committed.block.height))))
             case .fetch(let fetch):
-                transcript.append("r\(index) fetch from r\(fetch.peer) heights \(fetch.fromHeight)...\(fetch.targetHeight)")
-                let peer = Int(fetch.peer)
-                if !isolated.contains(index), !isolated.contains(peer) {
+                transcript.append("r\(index) fetch from \(fetch.source) heights \(fetch.fromHeight)...\(fetch.targetHeight)")
+                guard let peer = replicaIndex(of: fetch.source) else { continue }
+                if !isolated.contains(index), !isolated.contains(peer), !withholding.contains(peer) {
                     let start = Int(fetch.fromHeight) - 1
                     var blocks = Array(chains[peer].dropFirst(start).prefix(ConsensusLimits.fetchBlocksMax))
-                    if let rewrite = servedBlocks { blocks = rewrite(blocks) }
+                    if let rewrite = servedBlocksByPeer[peer] ?? servedBlocks { blocks = rewrite(blocks) }
                     queue.append((peer, index, .blocks(blocks)))
                 }
             case .propose, .suspectPrimary:
@@ -268,7 +281,7 @@ struct Harness {
         case .checkpointStable(let height): return "checkpoint stable h\(height)"
         case .viewChangeStarted(let view, let reason): return "view change to v\(view) (\(reason))"
         case .enteredView(let view): return "entered v\(view)"
-        case .stateTransferStarted(let from, let target, let peer): return "state transfer h\(from)...h\(target) from r\(peer)"
+        case .stateTransferStarted(let from, let target, let source): return "state transfer h\(from)...h\(target) from \(source)"
         case .stateTransferred(let height): return "transferred h\(height)"
         case .equivocation(let first, let second):
             return

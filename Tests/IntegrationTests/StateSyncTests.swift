@@ -63,7 +63,8 @@ extension IntegrationTests {
             try await eventually("\(node.name) recovers and votes again", within: Self.progressTimeout) {
                 !node.logLines(containing: "recovered: voting again").isEmpty
             }
-            let transfers = node.logLines(containing: "state transfer", "fromHeight").compactMap { Self.field("fromHeight", in: $0) }
+            // Every state-transfer request the node made (`fetching committed blocks`, with the first height asked).
+            let transfers = node.logLines(containing: "fetching committed blocks").compactMap { Self.field("from", in: $0) }
             #expect(!transfers.isEmpty, "\(node.name) logged no state transfer after the snapshot")
             #expect(
                 transfers.allSatisfy { $0 > restored }, "\(node.name) fetched blocks from \(transfers), below its snapshot at \(restored)")

@@ -148,6 +148,9 @@ import Testing
         let view = try ledger.view()
         #expect(try view.departments().map(\.id) == ["TD", "IMMD", "EPD", "DH", "NEW"])
         #expect(try view.account(admin.address)?.roles == [.admin])
+        // Its admin account is listed under it (membership_listAccounts' index), and under no other.
+        #expect(try view.accounts(of: "NEW", after: nil, limit: 10).map(\.address) == [admin.address])
+        #expect(try !view.accounts(of: "TD", after: nil, limit: 100).contains { $0.address == admin.address })
         // Five departments now: 2/3 needs four yes votes.
         _ = try propose(.setProtocolVersion(2))
         _ = try vote(2, true, by: [1, 2])

@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import Node
 import Testing
 
@@ -23,7 +24,7 @@ struct NodeConfigurationTests {
         log: NodeConfiguration.LogSettings(format: .json, level: .debug),
         mempool: NodeConfiguration.MempoolLimits(transactionsMax: 500, bytesMax: 1_000_000)
     )
-    .settingStorageMemory(256 * 1024 * 1024)
+    .settingStorageMemory(256 * 1024 * 1024, history: .recent(100_000))
 
     static let minimal = NodeConfiguration(
         nodeName: "dh-2", department: "DH", genesisFile: "/etc/sbp/genesis.json",
@@ -89,6 +90,7 @@ struct NodeConfigurationTests {
         #expect(configuration.storageMemoryBytes == NodeLimits.storageMemoryBytesDefault)
         #expect(configuration.keys.keystorePasswordFile == nil)
         #expect(configuration.emptyBlockIntervalMs == NodeLimits.emptyBlockIntervalMs)
+        #expect(configuration.stateHistory == .archive)
     }
 
     @Test("environment variables override the file; empty ones are ignored")
@@ -200,6 +202,9 @@ struct NodeConfigurationTests {
             "storage.snapshot_interval"
         ),
         ("storage field unknown", { $0.replacing("[storage]", with: "[storage]\nblock_cache = 5") }, "storage.block_cache"),
+        ("history unknown", { $0.replacing("history = \"archive\"", with: "history = \"some\"") }, "storage.history"),
+        ("history keeps one version", { $0.replacing("history = \"archive\"", with: "history = \"recent 1\"") }, "storage.history"),
+        ("history count missing", { $0.replacing("history = \"archive\"", with: "history = \"recent\"") }, "storage.history"),
         ("peer without address", { $0 + "\n[[p2p.peers]]\nname = \"td-1\"\ndepartment = \"TD\"\n" }, "p2p.peers[0].address"),
         ("peer address without port", { $0 + peer("td-1", "127.0.0.1") }, "p2p.peers[0].address"),
         ("peer address bare IPv6", { $0 + peer("td-1", "::1:26600") }, "p2p.peers[0].address"),
@@ -289,9 +294,10 @@ struct NodeConfigurationTests {
 
 extension NodeConfiguration {
     /// This configuration with `storage.memory_bytes` set.
-    fileprivate func settingStorageMemory(_ bytes: Int) -> NodeConfiguration {
+    fileprivate func settingStorageMemory(_ bytes: Int, history: StateHistory) -> NodeConfiguration {
         var configuration = self
         configuration.storageMemoryBytes = bytes
+        configuration.stateHistory = history
         return configuration
     }
 }

@@ -209,6 +209,24 @@ struct NodeRPCBackendTests {
         #expect(account["department"] == .string("TD"))
     }
 
+    @Test("membership_listAccounts pages a department's accounts from the ledger's index; an unknown department is -32001")
+    func listAccounts() async throws {
+        let whole = try ledger.view().accounts(of: "TD", after: nil, limit: 100)
+        #expect(whole.contains { $0.address == chain.issuers["TD"]!.address })
+        var listed: [JSONValue] = []
+        var cursor: String?
+        repeat {
+            let after = cursor.map { #", "cursor": "\#($0)""# } ?? ""
+            let page = try await call("membership_listAccounts", #"{"department": "TD", "limit": 1\#(after)}"#)
+            listed += page["accounts"]?.elements ?? []
+            cursor = page["nextCursor"]?.text
+        } while cursor != nil && listed.count <= whole.count
+        #expect(listed.map { $0["address"] } == whole.map { RPCJSON.address($0.address) })
+        let issuer = listed.first { $0["address"] == RPCJSON.address(chain.issuers["TD"]!.address) }
+        #expect(issuer?["nonce"] == .number(4) && issuer?["department"] == .string("TD"))
+        #expect(try await errorCode("membership_listAccounts", #"["XX"]"#) == .number(-32001))
+    }
+
     @Test("chain reads agree with the ledger: commit, headers, validators, genesis")
     func chainReads() async throws {
         let view = try ledger.view()

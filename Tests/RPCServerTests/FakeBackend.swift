@@ -337,6 +337,19 @@ actor FakeBackend: RPCBackend {
         return AccountInfo(address: address, department: "TD", roles: [.issuer, .submitter], suspended: false, nonce: 32)
     }
 
+    /// TD has three accounts (0xa1, 0xa2 suspended, 0xa3); other departments of the fixtures have none.
+    func accounts(department: String, after: Address?, limit: Int) async throws(RPCBackendError) -> [AccountInfo]? {
+        try checkFailure()
+        guard Fixtures.genesis.departments.contains(where: { $0.id == department }) else { return nil }
+        guard department == "TD" else { return [] }
+        let all = [
+            AccountInfo(address: Fixtures.address(0xa1), department: "TD", roles: [.issuer, .submitter], suspended: false, nonce: 32),
+            AccountInfo(address: Fixtures.address(0xa2), department: "TD", roles: [.admin], suspended: true, nonce: 0),
+            AccountInfo(address: Fixtures.address(0xa3), department: "TD", roles: [.auditor], suspended: false, nonce: 4),
+        ]
+        return Array(all.filter { account in after.map { account.address > $0 } ?? true }.prefix(limit))
+    }
+
     func proposals(status: ProposalState?, beforeId: UInt64?, limit: Int) async throws(RPCBackendError) -> [ProposalInfo] {
         try checkFailure()
         return Array(

@@ -122,6 +122,12 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         call("membership_getAccount", #"["\#(Fixtures.address(0xa1))"]"#),
         call("membership_getAccount", #"["\#(Fixtures.address(0xa9))"]"#, name: "membership_getAccount-unknown"),
         call("membership_getAccount", #"["0xa1"]"#, name: "membership_getAccount-bad-address"),
+        call("membership_listAccounts", #"{"department": "TD", "limit": 2}"#),
+        call(
+            "membership_listAccounts", #"{"department": "TD", "cursor": "05a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2"}"#,
+            name: "membership_listAccounts-next"),
+        call("membership_listAccounts", #"["XX"]"#, name: "membership_listAccounts-unknown"),
+        call("membership_listAccounts", #"{"department": "TD", "cursor": "03a2"}"#, name: "membership_listAccounts-bad-cursor"),
         call("governance_getProposals", #"{"limit": 2}"#),
         call("governance_getProposals", #"["open"]"#, name: "governance_getProposals-open"),
         call("governance_getProposals", #"["closed"]"#, name: "governance_getProposals-bad-status"),

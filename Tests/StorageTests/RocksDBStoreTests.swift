@@ -1,7 +1,8 @@
 import ChainTypes
 import Storage
-import StorageRocksDB
 import Testing
+
+@testable import StorageRocksDB
 
 /// What only a durable store can show: data outlives the process's handle on it.
 @Suite("RocksDBStore")
@@ -39,6 +40,31 @@ struct RocksDBStoreTests {
         let (next, certificate) = chain.next()
         try blocks.append(next, certificate: certificate)
         #expect(try blocks.latestHeight() == 6)
+    }
+
+    /// The store hands a batch to RocksDB sorted by family and key (cheaper memtable inserts), which must
+    /// not change what the batch means: where one batch touches a key twice, its later operation wins.
+    @Test("a batch sorted for RocksDB keeps its meaning: the later of two operations on one key wins")
+    func sortedBatchKeepsLaterOperations() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try RocksDBStore(path: directory.path("db"))
+        defer { store.close() }
+        var batch = WriteBatch()
+        batch.put([1], for: [0x09], in: .indexes)
+        batch.put([2], for: [0x01], in: .treeNodes)
+        batch.delete([0x09], in: .indexes)  // after its put: absent
+        batch.delete([0x05], in: .indexes)
+        batch.put([3], for: [0x05], in: .indexes)  // after its delete: present
+        batch.put([4], for: [0x01, 0x00], in: .treeNodes)
+        batch.put([5], for: [0x01], in: .treeNodes)  // the second put wins
+        try store.write(batch, sync: true)
+        #expect(try store.get([0x09], in: .indexes) == nil)
+        #expect(try store.get([0x05], in: .indexes) == [3])
+        #expect(try store.get([0x01], in: .treeNodes) == [5])
+        #expect(try store.get([0x01, 0x00], in: .treeNodes) == [4])
+        let order = RocksDBStore.applicationOrder(of: batch.operations)
+        #expect(order == [3, 4, 0, 2, 1, 6, 5])  // indexes before treeNodes (by name), then keys, then batch order
     }
 
     /// `storage.memory_bytes` at its minimum: 8 MiB of memtables for 24 MiB of writes, so RocksDB

@@ -12,6 +12,16 @@ enum PageCursor {
         case event = 0x02
         case proposal = 0x03
         case height = 0x04
+        case account = 0x05
+    }
+
+    /// Hex of the tag and `bytes` as they are (an address).
+    static func encode(_ tag: Tag, bytes: [UInt8]) -> String { Hex.encode([tag.rawValue] + bytes) }
+
+    /// The `count` bytes of a cursor written by `encode(_:bytes:)` with the same tag; nil for anything else.
+    static func decodeBytes(_ text: String, _ tag: Tag, count: Int) -> [UInt8]? {
+        guard text.utf8.count == 2 * (1 + count), let bytes = Hex.decode(text), bytes.first == tag.rawValue else { return nil }
+        return Array(bytes.dropFirst())
     }
 
     /// Hex of the tag and each field as `width` big-endian bytes.

@@ -131,6 +131,10 @@ public protocol RPCBackend: Sendable {
     /// A registered account, or nil when `address` is not one.
     func account(_ address: Address) async throws(RPCBackendError) -> AccountInfo?
 
+    /// The accounts of department `department` in address order, after `after`, at most `limit`; nil when no
+    /// department has that id.
+    func accounts(department: String, after: Address?, limit: Int) async throws(RPCBackendError) -> [AccountInfo]?
+
     /// Governance proposals, newest first, optionally only those with `status`, with ids below `beforeId`.
     func proposals(status: ProposalState?, beforeId: UInt64?, limit: Int) async throws(RPCBackendError) -> [ProposalInfo]
 }

@@ -374,6 +374,10 @@ extension RPCJSON {
     }
 
     /// A page of proposals.
+    static func accountPage(_ accounts: [AccountInfo], nextCursor: String?) -> JSONValue {
+        .object(["accounts": .array(accounts.map(account)), "nextCursor": optional(nextCursor, JSONValue.string)])
+    }
+
     static func proposalPage(_ proposals: [ProposalInfo], nextCursor: String?) -> JSONValue {
         .object(["proposals": .array(proposals.map(proposal)), "nextCursor": optional(nextCursor, JSONValue.string)])
     }

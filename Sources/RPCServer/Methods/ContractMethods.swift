@@ -10,7 +10,8 @@ enum ContractMethods {
             + "strings, numbers or booleans (hashes, addresses and bytes as hex, enumerations by name). Arguments that do not "
             + "fit the interface, or a contract without a known interface, are -32602; no contract at the address is -32001. "
             + "A call that reverts, traps or runs out of fuel is a result with that status, not an error; writes and events "
-            + "trap. decoded holds the result fields when the call named a method and succeeded.",
+            + "trap. decoded holds the result fields when the call named a method and succeeded. A height whose state the "
+            + "node has pruned is -32003.",
         params: [
             RPCParameter(name: "contract", summary: "The contract to call.", kind: .address),
             RPCParameter(

@@ -1,3 +1,5 @@
+import ChainTypes
+
 /// `membership_*` methods: departments and accounts (DESIGN §5).
 enum MembershipMethods {
     static let getDepartments = RPCMethod(
@@ -43,5 +45,44 @@ enum MembershipMethods {
             throw RPCError(.notFound, message: "Not found: \(address) is not a registered account")
         }
         return RPCJSON.account(account)
+    }
+
+    static let listAccounts = RPCMethod(
+        name: "membership_listAccounts",
+        summary: "The accounts of a department with their roles and whether each is suspended, in address order, one page at a time.",
+        description: "Read from an index the node writes with each block (an account never leaves its department, so "
+            + "its entry is written once, when the account is added); roles, suspension and nonces are the account's "
+            + "latest state, as membership_getAccount returns them. A department id no department has is -32001.",
+        params: [
+            RPCParameter(
+                name: "department", summary: "The department id.", kind: .text(maxBytes: RPCLimits.departmentIdBytesMax)),
+            RPCParameter(
+                name: "cursor", summary: "The nextCursor of the previous page; absent for the first.", kind: .cursor, required: false),
+            RPCParameter(
+                name: "limit", summary: "The most accounts to return.",
+                kind: .limit(max: RPCLimits.pageItemsMax, default: RPCLimits.pageItemsDefault), required: false),
+        ],
+        result: RPCResultDescriptor(name: "page", summary: "One page of accounts.", schema: RPCSchemas.reference("AccountPage")),
+        errors: [.invalidParams, .notFound, .limitExceeded, .internalError]
+    ) { arguments, context throws(RPCError) in
+        let department = try arguments.string("department")
+        let after = try arguments.optionalString("cursor").map { text throws(RPCError) in
+            guard let bytes = PageCursor.decodeBytes(text, .account, count: Address.byteCount), let address = Address(bytes: bytes) else {
+                throw .invalidParams("cursor is not a membership_listAccounts cursor")
+            }
+            return address
+        }
+        let limit = Int(try arguments.uint64("limit"))
+        // One more than the page tells whether another page follows.
+        let found = try await context.ask { backend throws(RPCBackendError) in
+            try await backend.accounts(department: department, after: after, limit: limit + 1)
+        }
+        guard var accounts = found else { throw RPCError(.notFound, message: "Not found: no department has the id \(department)") }
+        var nextCursor: String?
+        if accounts.count > limit {
+            accounts.removeLast(accounts.count - limit)
+            nextCursor = accounts.last.map { PageCursor.encode(.account, bytes: $0.address.bytes) }
+        }
+        return RPCJSON.accountPage(accounts, nextCursor: nextCursor)
     }
 }

@@ -9,7 +9,9 @@ enum StateMethods {
     static let get = RPCMethod(
         name: "state_get",
         summary: "A contract storage value after a block (default: the latest), or value null when the key has none.",
-        description: "A height above the latest committed block is -32002. The value is not proven; use state_getProof to check it.",
+        description: "A height above the latest committed block is -32002; a height whose state the node has pruned "
+            + "(storage.history = \"recent N\") is -32003 with data.height and data.lowestRetainedHeight, the oldest state it "
+            + "keeps. The value is not proven; use state_getProof to check it.",
         params: parameters + [
             RPCParameter(name: "height", summary: "Read the state after this block (0: genesis).", kind: .uint64, required: false)
         ],
@@ -35,7 +37,8 @@ enum StateMethods {
             + "already certified (latest - 1). proof is the canonical encoding of the proof (docs/state-tree.md); siblings "
             + "and leaf are the same proof, structured. To verify offline: check the certificate's votes against the "
             + "validator set, that headerHash is the header's hash and header.stateRoot equals stateRoot, then the proof "
-            + "for stateKey against stateRoot. A value of null is proven absent.",
+            + "for stateKey against stateRoot. A value of null is proven absent. A height whose state the node has pruned "
+            + "is -32003 (data.lowestRetainedHeight: the oldest state it keeps; blocks below it are still served).",
         params: parameters + [
             RPCParameter(
                 name: "height", summary: "Prove the state after this block (default: the latest certified one).", kind: .uint64,
@@ -60,7 +63,9 @@ enum StateMethods {
             + "block h+1 that carries the state root after h, that header's commit certificate, and every validator-set change "
             + "since genesis with the certified announcement of the new set. `sbp verify FILE --genesis GENESIS` checks it "
             + "without network access. height defaults to the latest certified state (latest - 1); the latest height itself "
-            + "is -32002 until the next block certifies it.",
+            + "is -32002 until the next block certifies it. A height whose state the node has pruned is -32003 with "
+            + "data.lowestRetainedHeight (the oldest state it keeps); the validator-set changes of pruned heights stay "
+            + "provable, since the node keeps their announcement proofs when it prunes.",
         params: parameters + [
             RPCParameter(
                 name: "height", summary: "Prove the state after this block (default: the latest certified one).", kind: .uint64,

@@ -27,7 +27,7 @@ public struct RPCMethodRegistry: Sendable {
         ContractMethods.call, ContractMethods.getInfo,
         RecordMethods.getLicence, RecordMethods.getCertificate,
         ConsensusMethods.getValidators, ConsensusMethods.getStatus, ConsensusMethods.getParams,
-        MembershipMethods.getDepartments, MembershipMethods.getNodes, MembershipMethods.getAccount,
+        MembershipMethods.getDepartments, MembershipMethods.getNodes, MembershipMethods.getAccount, MembershipMethods.listAccounts,
         GovernanceMethods.getProposals,
         SubscriptionMethods.subscribe, SubscriptionMethods.unsubscribe,
         DiscoverMethod.discover,

@@ -299,6 +299,8 @@ public enum RPCSchemas {
                 "roles": array(of: enumeration(Genesis.Role.allCases.map(\.rawValue))), "suspended": boolean, "nonce": reference("Uint64"),
                 "pendingNonce": reference("Uint64"),
             ]),
+        "AccountPage": object(
+            "AccountPage", ["accounts": array(of: reference("Account")), "nextCursor": nullable(reference("Cursor"))]),
         "ProposalChange": object(
             "ProposalChange",
             [
