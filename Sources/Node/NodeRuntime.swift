@@ -88,7 +88,9 @@ public final class NodeRuntime: Sendable {
             genesis: bundle.genesis, directory: (configuration.genesisFile as NSString).deletingLastPathComponent, logger: logger)
         let dataDirectory = configuration.dataDirectory
         let marker = (dataDirectory as NSString).deletingLastPathComponent + "/" + Self.startedMarker
-        let hadData = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory))?.isEmpty == false
+        // The database decides, not the directory: `snapshots/` (state snapshots this node made) may outlive a
+        // wiped `db`, and a node that lost its database must still recover (rule 19).
+        let hadData = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory + "/db"))?.isEmpty == false
         let wiped = !hadData && FileManager.default.fileExists(atPath: marker)
         let recoveryMarker = RecoveryMarker(dataDirectory: dataDirectory)
         // A restored backup (or a wipe the node was restarted in the middle of recovering from).

@@ -415,9 +415,6 @@ final class ReplicaDriver: @unchecked Sendable {
                 ])
         case .rejected(let rejection):
             logger.debug("message rejected", metadata: ["reason": "\(rejection)"])
-        case .stateTransferStarted(let fromHeight, let targetHeight, let peer):
-            // Which blocks this node fetched: a node restored from a snapshot never asks below its height.
-            logger.info("state transfer", metadata: ["fromHeight": "\(fromHeight)", "targetHeight": "\(targetHeight)", "peer": "\(peer)"])
         default:
             logger.trace("replica event", metadata: ["event": "\(event)"])
         }

@@ -128,7 +128,7 @@ public final class SnapshotStore: Sendable {
 
     /// The manifest of the state after `height`, whose chunks are `chunks`: block `height` and `height + 1`
     /// with their certificates and the validator-set changes up to `height + 1`, read from `view`.
-    static func manifest(view: LedgerView, height: UInt64, chunks: [SnapshotChunkInfo], store: any KeyValueReader) throws
+    public static func manifest(view: LedgerView, height: UInt64, chunks: [SnapshotChunkInfo], store: any KeyValueReader) throws
         -> SnapshotManifest
     {
         guard let block = try view.block(at: height), let stored = try view.certificate(at: height),
@@ -165,11 +165,12 @@ public final class SnapshotStore: Sendable {
             guard epoch.firstHeight >= first + 2, let announcing = try view.block(at: epoch.firstHeight - 1),
                 let announcingCertificate = try view.certificate(at: epoch.firstHeight - 1)
             else { throw StateSyncError.storage("the validator-set change at \(epoch.firstHeight) is before this node's history") }
-            let announced = try view.proof(of: StateLayout.announced(epoch.firstHeight), at: epoch.firstHeight - 2)
+            // Below the oldest kept state, the proof the pruner kept (`LedgerView.announcementProof`).
+            let announced = try view.announcementProof(activationHeight: epoch.firstHeight)
             transitions.append(
                 EpochTransition(
                     activationHeight: epoch.firstHeight, validators: epoch.validators, announcingHeader: announcing.header,
-                    announcingCertificate: announcingCertificate, proof: announced.proof))
+                    announcingCertificate: announcingCertificate, proof: announced))
         }
         return transitions
     }

@@ -12,7 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             PrimitivesCommand.self, StateTreeCommand.self, ContractsCommand.self, LedgerCommand.self, PruneCommand.self,
             VMCompareCommand.self,
-            NetworkCommand.self,
+            NetworkCommand.self, StateSyncCommand.self,
         ])
 }
 

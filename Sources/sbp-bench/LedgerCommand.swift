@@ -163,7 +163,7 @@ struct LedgerCommand: ParsableCommand {
     }
 
     /// Signed `licence.issue` calls creating the licences `ids`, dealt to the issuers in turn.
-    private static func issues(_ ids: [String], chain: FixtureChain, issuers: [PrivateKey]) throws -> [Transaction] {
+    static func issues(_ ids: [String], chain: FixtureChain, issuers: [PrivateKey]) throws -> [Transaction] {
         try ids.enumerated().map { index, id in
             try chain.licenceCall(
                 "issue", [id, "driving", Hash.sha256(Array(id.utf8)).hex, "1000", "4000000000000", "class B"],
@@ -172,7 +172,7 @@ struct LedgerCommand: ParsableCommand {
     }
 
     /// The next block carrying `transactions`, with a commit certificate from the fixture's validators.
-    private static func block(_ transactions: [Transaction], ledger: Ledger, chain: FixtureChain) throws -> (Block, CommitCertificate) {
+    static func block(_ transactions: [Transaction], ledger: Ledger, chain: FixtureChain) throws -> (Block, CommitCertificate) {
         let block = try chain.block(on: ledger, transactions: transactions)
         guard let validators = try ledger.view().epochs().validators(at: block.height) else {
             throw ValidationError("no validator set at height \(block.height)")

@@ -23,7 +23,7 @@ extension IntegrationTests {
 
     @Test(
         "sbp-bench runs each in-process benchmark in smoke mode",
-        arguments: ["primitives", "state-tree", "contracts", "ledger", "prune", "vm-compare"])
+        arguments: ["primitives", "state-tree", "contracts", "ledger", "prune", "vm-compare", "state-sync"])
     func sbpBenchSmoke(_ command: String) async throws {
         try await Self.requireSmokeRun(try HelperExecutable.locate("sbp-bench"), [command])
     }

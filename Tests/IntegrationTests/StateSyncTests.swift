@@ -9,7 +9,7 @@ extension IntegrationTests {
     static let snapshotInterval = 4
 
     @Test(
-        "a validator with an empty data directory joins by state sync, never fetches blocks below the snapshot, then votes and proposes",
+        "a validator with an empty data directory joins by state sync, never fetches blocks below the snapshot, then votes and proposes; sbp snapshot export and import carry the same snapshot",
         .timeLimit(.minutes(4)))
     func stateSyncedValidatorVotesAndProposes() async throws {
         try await withNetwork("statesync") { network in
@@ -34,6 +34,19 @@ extension IntegrationTests {
             try await eventually("the others made a state snapshot", within: Self.progressTimeout) {
                 others.allSatisfy { !network.nodes[$0].logLines(containing: "state snapshot made").isEmpty }
             }
+            // Air-gapped transfer of the same snapshots: export from a running node, import into a fresh directory.
+            let cli = CLIProcess(executable: network.sbp, rpcURL: network.nodes[others[0]].rpc.url.absoluteString)
+            let file = network.directory + "/statesync.snapshot"
+            let exported = try await cli.run(["snapshot", "export", "--data", network.nodes[others[0]].dataDirectory, "--out", file])
+            try #require(exported.status == 0, "\(exported.summary)")
+            let imported = try await cli.run([
+                "snapshot", "import", "--file", file, "--data", network.directory + "/imported/data", "--genesis",
+                network.directory + "/" + network.manifest.genesisFile,
+            ])
+            try #require(imported.status == 0, "\(imported.summary)")
+            #expect(imported.standardOutput.contains("restored into"), "\(imported.summary)")
+            #expect(FileManager.default.fileExists(atPath: network.directory + "/imported/data/db/CURRENT"))
+
             try await node.stop()
             try node.wipeData()
             let path = node.home + "/config.toml"
@@ -50,7 +63,8 @@ extension IntegrationTests {
             try await eventually("\(node.name) recovers and votes again", within: Self.progressTimeout) {
                 !node.logLines(containing: "recovered: voting again").isEmpty
             }
-            let transfers = node.logLines(containing: "state transfer", "fromHeight").compactMap { Self.field("fromHeight", in: $0) }
+            // Every state-transfer request the node made (`fetching committed blocks`, with the first height asked).
+            let transfers = node.logLines(containing: "fetching committed blocks").compactMap { Self.field("from", in: $0) }
             #expect(!transfers.isEmpty, "\(node.name) logged no state transfer after the snapshot")
             #expect(
                 transfers.allSatisfy { $0 > restored }, "\(node.name) fetched blocks from \(transfers), below its snapshot at \(restored)")

@@ -48,7 +48,16 @@ struct NodeConfigurationTests {
         return configuration
     }
 
-    @Test("render then parse gives the same configuration", arguments: [full, minimal, bootstrapped] + quiet)
+    /// State sync and snapshot settings (docs/operations.md, State sync) round-trip.
+    static let snapshotting: NodeConfiguration = {
+        var configuration = minimal
+        configuration.syncMode = .snapshot
+        configuration.snapshotInterval = 500
+        configuration.snapshotsKept = 5
+        return configuration
+    }()
+
+    @Test("render then parse gives the same configuration", arguments: [full, minimal, bootstrapped, snapshotting] + quiet)
     func roundTrip(configuration: NodeConfiguration) throws {
         let text = configuration.render()
         #expect(try NodeConfiguration.parse(text) == configuration)
@@ -185,6 +194,12 @@ struct NodeConfigurationTests {
         (
             "storage budget too small", { $0.replacing("memory_bytes = 536870912", with: "memory_bytes = 1048576") },
             "storage.memory_bytes"
+        ),
+        ("sync mode unknown", { $0.replacing("[keys]", with: "sync = \"fast\"\n[keys]") }, "node.sync"),
+        ("snapshots kept zero", { $0.replacing("[storage]", with: "[storage]\nsnapshots_kept = 0") }, "storage.snapshots_kept"),
+        (
+            "snapshot interval negative", { $0.replacing("[storage]", with: "[storage]\nsnapshot_interval = -1") },
+            "storage.snapshot_interval"
         ),
         ("storage field unknown", { $0.replacing("[storage]", with: "[storage]\nblock_cache = 5") }, "storage.block_cache"),
         ("history unknown", { $0.replacing("history = \"archive\"", with: "history = \"some\"") }, "storage.history"),
