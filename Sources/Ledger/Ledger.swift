@@ -340,6 +340,7 @@ public final class Ledger: Application, @unchecked Sendable {
             if let value = change.value { batch.put(value, for: IndexKeys.flatState(change.key), in: .indexes) }
         }
         for entry in try state.departmentAccountEntries() { batch.put(BlockState.departmentAccountMarker, for: entry, in: .indexes) }
+        batch.put(BlockState.departmentAccountMarker, for: IndexKeys.departmentAccountsComplete, in: .metadata)
         batch.put(
             HeightRoots(stateRoot: update.rootHash, receiptsRoot: MerkleRoot.empty).canonicalBytes, for: IndexKeys.roots(height: 0),
             in: .indexes)

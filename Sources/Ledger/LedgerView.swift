@@ -98,9 +98,25 @@ public struct LedgerView: Sendable {
 
     /// A page of the accounts of `department`, in address order, with their records; pass the last address as
     /// `after` for the next page. At most `limit` index entries are read.
+    ///
+    /// The index is built from the blocks since genesis. A store without them all (restored from a state
+    /// snapshot, or written before the index) throws `statePruned(height: 0, oldestHeight: firstHeight)`:
+    /// a partial list would pass for the whole one.
     public func accounts(
         of department: String, after: Address?, limit: Int
     ) throws(LedgerError) -> [(address: Address, record: AccountRecord)] {
+        let complete: [UInt8]?
+        let firstHeightBytes: [UInt8]?
+        do {
+            complete = try snapshot.get(IndexKeys.departmentAccountsComplete, in: .metadata)
+            firstHeightBytes = try snapshot.get(BlockStore.Keys.firstHeight, in: .metadata)
+        } catch {
+            throw .storage(error)
+        }
+        guard complete != nil else {
+            let firstHeight = firstHeightBytes.flatMap { try? UInt64(canonicalBytes: $0) } ?? 1
+            throw .statePruned(height: 0, oldestHeight: max(firstHeight, 1))
+        }
         let prefix = IndexKeys.departmentAccountPrefix(department)
         let start = after.map { IndexKeys.departmentAccount(department, $0) }
         var accounts: [(address: Address, record: AccountRecord)] = []

@@ -168,6 +168,11 @@ enum IndexKeys {
 
     /// Metadata keys.
     static let genesisHash = Array("ledger.genesisHash".utf8)
+    /// Present when the department-account index covers every account: the store started at genesis with
+    /// the index. A store restored from a state snapshot (whose leaves carry key hashes, not addresses) or
+    /// written before the index existed lacks it, and `LedgerView.accounts(of:)` says so instead of
+    /// returning a partial list.
+    static let departmentAccountsComplete = Array("ledger.departmentAccountsComplete".utf8)
 }
 
 /// The roots a height ends with, kept per height for headers, restarts and explorers.

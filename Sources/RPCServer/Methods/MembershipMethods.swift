@@ -52,7 +52,9 @@ enum MembershipMethods {
         summary: "The accounts of a department with their roles and whether each is suspended, in address order, one page at a time.",
         description: "Read from an index the node writes with each block (an account never leaves its department, so "
             + "its entry is written once, when the account is added); roles, suspension and nonces are the account's "
-            + "latest state, as membership_getAccount returns them. A department id no department has is -32001.",
+            + "latest state, as membership_getAccount returns them. A department id no department has is -32001. "
+            + "A node whose blocks do not reach back to genesis (restored from a state snapshot) has no complete index "
+            + "and answers -32003 with data.lowestRetainedHeight, its first block; ask a node that holds the whole chain.",
         params: [
             RPCParameter(
                 name: "department", summary: "The department id.", kind: .text(maxBytes: RPCLimits.departmentIdBytesMax)),
@@ -63,7 +65,7 @@ enum MembershipMethods {
                 kind: .limit(max: RPCLimits.pageItemsMax, default: RPCLimits.pageItemsDefault), required: false),
         ],
         result: RPCResultDescriptor(name: "page", summary: "One page of accounts.", schema: RPCSchemas.reference("AccountPage")),
-        errors: [.invalidParams, .notFound, .limitExceeded, .internalError]
+        errors: [.invalidParams, .notFound, .pruned, .limitExceeded, .internalError]
     ) { arguments, context throws(RPCError) in
         let department = try arguments.string("department")
         let after = try arguments.optionalString("cursor").map { text throws(RPCError) in
