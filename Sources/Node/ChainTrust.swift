@@ -1,4 +1,5 @@
 import ChainTypes
+import Foundation
 import Ledger
 import PeerNetwork
 import X509
@@ -84,5 +85,18 @@ enum ChainTrust {
         }
         for revoked in inputs.revokedCertificates { trust.revokedCertificates.insert(revoked) }
         return (trust, problems)
+    }
+
+    /// Whether a node whose latest block has timestamp `headTimestampMs` is behind at `now`: more than
+    /// `NodeLimits.provisionalTrustLagMs` old. While behind, the links it dials may be provisional (ADR 0018).
+    static func isBehind(headTimestampMs: UInt64, now: Date) -> Bool {
+        let nowMs = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        return nowMs > headTimestampMs && nowMs - headTimestampMs > NodeLimits.provisionalTrustLagMs
+    }
+
+    /// The timestamp of `view`'s latest block, the genesis time at height 0 (or when that block is not held).
+    static func headTimestampMs(of view: LedgerView) throws -> UInt64 {
+        guard view.height > 0, let block = try view.block(at: view.height) else { return view.genesis.genesisTimeMs }
+        return block.header.timestampMs
     }
 }

@@ -68,6 +68,10 @@ public enum NodeLimits {
     /// block; a backup suspects a primary that commits nothing for two of these (`DriverCore`), so a lost
     /// primary is replaced on an idle network too.
     public static let emptyBlockIntervalMs: UInt64 = 1000
+    /// How old a node's latest block may be before the node counts as behind, and the links it dials may be
+    /// accepted by the provisional rule (ADR 0018): fifteen empty-block intervals, well past any view change of
+    /// the default parameters, so a caught-up node on a live chain keeps the strict rule.
+    public static let provisionalTrustLagMs: UInt64 = 15_000
     /// The range of `node.empty_block_interval_ms` (besides 0, never): at least one 100 ms tick, at most a day.
     public static let emptyBlockIntervalMsRange: ClosedRange<UInt64> = 100...86_400_000
 

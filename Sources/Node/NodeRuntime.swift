@@ -34,6 +34,9 @@ public final class NodeRuntime: Sendable {
     let signer: ConsensusSigner
     let intake: PeerIntake
     let trustDigest = TrustDigest()
+    /// Whether the replica is in state transfer, for `ChainTrust.isBehind` (the driver is made after the
+    /// block callback that reads it).
+    let syncingProbe = SyncingProbe()
     /// When this node's and its peers' certificates expire (issue 14, defect 6); the node's own expiry
     /// is that of the certificate it started with, until it moves to a renewed one (`rollover`).
     let expiryWatch: CertificateExpiryWatch
@@ -156,7 +159,8 @@ public final class NodeRuntime: Sendable {
                 metadata: ["marker": "\(recoveryMarker.reason)", "height": "\(view.height)"])
         }
         mempool = Mempool(limits: Mempool.Limits(configuration.mempool), application: ledger)
-        let (trust, digest, trustProblems) = try ChainTrust.make(from: view)
+        var (trust, digest, trustProblems) = try ChainTrust.make(from: view)
+        trust.admitsProvisionalDials = ChainTrust.isBehind(headTimestampMs: try ChainTrust.headTimestampMs(of: view), now: Date())
         for problem in trustProblems { logger.error("peer trust: \(problem)") }
         // A node of a department that joined later starts from a state (genesis, at first) without its
         // department: expected until it has synced past the blocks that add it, so a warning, not an error.
@@ -200,6 +204,7 @@ public final class NodeRuntime: Sendable {
         let ledger = self.ledger
         let host = self.host
         let trustDigest = self.trustDigest
+        let syncingProbe = self.syncingProbe
         let dialer = self.dialer
         let ownName = configuration.nodeName
         let metrics = self.metrics
@@ -235,9 +240,11 @@ public final class NodeRuntime: Sendable {
                 logger.error("cannot read the scheduled protocol versions", metadata: ["error": "\(error)"])
             }
             Self.refreshTrust(
-                ledger: ledger, host: host, digest: trustDigest, dialer: dialer, rollover: rollover, ownName: ownName, logger: logger)
+                ledger: ledger, host: host, digest: trustDigest, dialer: dialer, rollover: rollover, ownName: ownName,
+                syncing: syncingProbe.isSyncing, logger: logger)
         }
         let driver = self.driver
+        syncingProbe.probe.withLock { $0 = { driver.status.withLock { $0.syncing } } }
         intake = PeerIntake(
             driver: driver, mempool: mempool, ledger: ledger, signer: signer, activity: peerActivity,
             validators: { driver.currentValidators.withLock { $0 } }, observers: { trustDigest.observers.withLock { $0 } }, logger: logger,
@@ -290,11 +297,16 @@ public final class NodeRuntime: Sendable {
     /// revocation enforced on live links within one block) and dialing nodes that joined or moved.
     static func refreshTrust(
         ledger: Ledger, host: PeerHost, digest: TrustDigest, dialer: PeerDialer, rollover: CertificateRollover, ownName: String,
-        logger: Logger
+        syncing: Bool, logger: Logger
     ) {
         do {
-            let inputs = try ChainTrust.inputs(of: try ledger.view())
-            guard let (trust, problems) = digest.rebuild(from: inputs) else { return }
+            let view = try ledger.view()
+            let inputs = try ChainTrust.inputs(of: view)
+            let headTimestampMs = try ChainTrust.headTimestampMs(of: view)
+            let behind = syncing || ChainTrust.isBehind(headTimestampMs: headTimestampMs, now: Date())
+            let wasBehind = digest.trust.withLock { $0.admitsProvisionalDials }
+            guard let (trust, problems) = digest.rebuild(from: inputs, behind: behind) else { return }
+            if behind != wasBehind { logProvisionalAdmission(behind, logger: logger) }
             for problem in problems { logger.error("peer trust: \(problem)") }
             dialer.update(PeerDirectory.targets(ownName: ownName, inputs: inputs))
             for (link, refusal) in host.updateTrust(trust) {
@@ -303,6 +315,33 @@ public final class NodeRuntime: Sendable {
             rollover.apply(trust: trust, host: host)
         } catch {
             logger.error("cannot rebuild peer trust", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Re-reads whether the node is behind (`ChainTrust.isBehind`, or the replica in state transfer) and, when
+    /// that changed, hands the host the trust with `admitsProvisionalDials` changed (ADR 0018).
+    ///
+    /// After every block `refreshTrust` does the same; this timer covers a node that receives no block: one
+    /// whose every link a strict judgement closed can become behind again and reach its peers provisionally.
+    func refreshProvisionalAdmission(now: Date) {
+        do {
+            let headTimestampMs = try ChainTrust.headTimestampMs(of: try ledger.view())
+            let behind = syncingProbe.isSyncing || ChainTrust.isBehind(headTimestampMs: headTimestampMs, now: now)
+            guard let trust = trustDigest.setBehind(behind) else { return }
+            Self.logProvisionalAdmission(behind, logger: logger)
+            for (link, refusal) in host.updateTrust(trust) {
+                logger.notice("closed link after a trust change", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
+            }
+        } catch {
+            logger.error("cannot read the chain head", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func logProvisionalAdmission(_ behind: Bool, logger: Logger) {
+        if behind {
+            logger.info("behind the chain: links this node dials may stand on unregistered certificates of known departments (ADR 0018)")
+        } else {
+            logger.info("caught up: every link is judged by the certificates the chain registers")
         }
     }
 
@@ -464,6 +503,7 @@ struct PeerService: Service {
             var moved = node.rollover.presentedNotValidAfter
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(NodeLimits.renewedCertificateCheckIntervalMs))  // a timer, not synchronization
+                node.refreshProvisionalAdmission(now: Date())
                 if node.rollover.presentWhileIsolated(host: node.host, openLinks: node.host.openLinks.count, now: Date()) {
                     node.dialer.redialAll()
                 }
@@ -524,14 +564,40 @@ final class TrustDigest: Sendable {
     ///
     /// The node calls this after every block, and an idle chain commits one a second: parsing every
     /// certificate each time was a quarter of an idle node's CPU (issue 18, deliver 7).
-    func rebuild(from inputs: ChainTrust.Inputs) -> (trust: PeerTrust, problems: [String])? {
-        guard value.withLock({ $0 }) != inputs.digest else { return nil }
-        let (built, problems) = ChainTrust.make(from: inputs)
+    ///
+    /// `behind` (`ChainTrust.isBehind`) sets `PeerTrust.admitsProvisionalDials`; a change of it alone
+    /// returns the same trust with the flag changed (no problems), so that the host re-judges its links.
+    func rebuild(from inputs: ChainTrust.Inputs, behind: Bool = false) -> (trust: PeerTrust, problems: [String])? {
+        guard value.withLock({ $0 }) != inputs.digest else {
+            return trust.withLock { trust -> (trust: PeerTrust, problems: [String])? in
+                guard trust.admitsProvisionalDials != behind else { return nil }
+                trust.admitsProvisionalDials = behind
+                return (trust, [])
+            }
+        }
+        var (built, problems) = ChainTrust.make(from: inputs)
+        built.admitsProvisionalDials = behind
         value.withLock { $0 = inputs.digest }
         trust.withLock { $0 = built }
         observers.withLock { $0 = inputs.observerNames }
         return (built, problems)
     }
+
+    /// Sets `admitsProvisionalDials` of the trust kept; returns that trust when the flag changed, nil otherwise.
+    func setBehind(_ behind: Bool) -> PeerTrust? {
+        trust.withLock { trust in
+            guard trust.admitsProvisionalDials != behind else { return nil }
+            trust.admitsProvisionalDials = behind
+            return trust
+        }
+    }
+}
+
+/// Reads the replica's state-transfer status once the driver exists; false before.
+final class SyncingProbe: Sendable {
+    let probe = Mutex<(@Sendable () -> Bool)?>(nil)
+
+    var isSyncing: Bool { probe.withLock { $0 }?() ?? false }
 }
 
 /// The mempool as the driver's proposal source.

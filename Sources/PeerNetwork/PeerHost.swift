@@ -182,7 +182,7 @@ public final class PeerHost: Sendable {
         let verified = VerifiedPeer()
         let callback: NIOSSLCustomVerificationCallback = { certificates, promise in
             let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
-            promise.succeed(self.verify(certificates, remote: remote, expected: expected, into: verified))
+            promise.succeed(self.verify(certificates, remote: remote, direction: direction, expected: expected, into: verified))
         }
         let tls: NIOSSLHandler =
             switch direction {
@@ -199,14 +199,22 @@ public final class PeerHost: Sendable {
     }
 
     private func verify(
-        _ certificates: [NIOSSLCertificate], remote: String, expected: PeerIdentity?, into verified: VerifiedPeer
+        _ certificates: [NIOSSLCertificate], remote: String, direction: PeerLinkDirection, expected: PeerIdentity?,
+        into verified: VerifiedPeer
     ) -> NIOSSLVerificationResult {
         do throws(PeerRefusal) {
             guard let leaf = certificates.first, let der = try? leaf.toDERBytes(), let certificate = try? Certificate(derEncoded: der)
             else { throw .malformedCertificate }
-            let identity = try trust.withLock { $0 }.identify(certificate, at: configuration.now())
-            if let expected, identity != expected { throw .unexpectedIdentity(identity) }
-            verified.value.withLock { $0 = (identity, certificate) }
+            let judgement = try trust.withLock { $0 }.judge(certificate, direction: direction, expecting: expected, at: configuration.now())
+            if judgement.provisional {
+                logger.notice(
+                    "accepted a dialed peer provisionally: its certificate is not registered on the chain this node holds yet",
+                    metadata: [
+                        "remote": "\(remote)", "peer": "\(judgement.identity)", "fingerprint": "\(PeerTrust.fingerprint(of: certificate))",
+                    ])
+            }
+            verified.provisional.store(judgement.provisional, ordering: .relaxed)
+            verified.value.withLock { $0 = (judgement.identity, certificate) }
             return .certificateVerified
         } catch {
             logger.warning("peer certificate refused", metadata: ["remote": "\(remote)", "reason": "\(error)"])
@@ -218,6 +226,9 @@ public final class PeerHost: Sendable {
     /// Replaces the trust and closes every open link whose certificate the new trust refuses; returns them.
     ///
     /// The node calls this after each committed block, so a revocation closes live links within one block.
+    /// Each link is judged as at its handshake (`PeerTrust.judge`: its direction, the identity it was opened
+    /// with): a provisional link (ADR 0018) is confirmed once the trust registers its certificate, and
+    /// closed once the trust no longer admits provisional dials and does not.
     @discardableResult
     public func updateTrust(_ newTrust: PeerTrust) -> [(PeerLink, PeerRefusal)] {
         trust.withLock { $0 = newTrust }
@@ -225,7 +236,11 @@ public final class PeerHost: Sendable {
         var closed: [(PeerLink, PeerRefusal)] = []
         for link in links.withLock({ $0.values.sorted { $0.id < $1.id } }) {
             do throws(PeerRefusal) {
-                _ = try newTrust.identify(link.certificate, at: now)
+                let provisional = try Self.judge(link, by: newTrust, at: now).provisional
+                if link.isProvisional, !provisional {
+                    logger.info("provisional link confirmed: the chain registers its certificate", metadata: ["link": "\(link)"])
+                }
+                link.setProvisional(provisional)
             } catch {
                 logger.notice("closing link: peer no longer trusted", metadata: ["link": "\(link)", "reason": "\(error)"])
                 link.close(reason: .trustWithdrawn(error))
@@ -257,10 +272,17 @@ public final class PeerHost: Sendable {
         eventSink.finish()
     }
 
-    func makeLink(identity: PeerIdentity, direction: PeerLinkDirection, certificate: Certificate, channel: any Channel) -> PeerLink {
+    func makeLink(
+        identity: PeerIdentity, direction: PeerLinkDirection, certificate: Certificate, provisional: Bool, channel: any Channel
+    ) -> PeerLink {
         PeerLink(
             id: nextLinkId.wrappingAdd(1, ordering: .relaxed).oldValue, identity: identity, direction: direction,
-            certificate: certificate, channel: channel)
+            certificate: certificate, provisional: provisional, channel: channel)
+    }
+
+    /// `link`'s certificate judged by `trust` as at its handshake: same direction, same identity.
+    private static func judge(_ link: PeerLink, by trust: PeerTrust, at now: Date) throws(PeerRefusal) -> PeerJudgement {
+        try trust.judge(link.certificate, direction: link.direction, expecting: link.identity, at: now)
     }
 
     /// Registers a verified link, or says why it may not open.
@@ -276,7 +298,7 @@ public final class PeerHost: Sendable {
         }
         guard admitted else { return .linksMax }
         do throws(PeerRefusal) {
-            _ = try trust.withLock { $0 }.identify(link.certificate, at: configuration.now())
+            _ = try Self.judge(link, by: trust.withLock { $0 }, at: configuration.now())
         } catch {
             _ = links.withLock { $0.removeValue(forKey: link.id) }
             return .trustWithdrawn(error)

@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 import X509
 
 /// Which side opened a link.
@@ -15,14 +16,25 @@ public final class PeerLink: Sendable, CustomStringConvertible {
     /// The certificate the peer presented; `PeerHost.updateTrust(_:)` re-checks it.
     public let certificate: Certificate
     let channel: any Channel
+    private let provisionalFlag: Atomic<Bool>
 
-    init(id: UInt64, identity: PeerIdentity, direction: PeerLinkDirection, certificate: Certificate, channel: any Channel) {
+    init(
+        id: UInt64, identity: PeerIdentity, direction: PeerLinkDirection, certificate: Certificate, provisional: Bool, channel: any Channel
+    ) {
         self.id = id
         self.identity = identity
         self.direction = direction
         self.certificate = certificate
+        self.provisionalFlag = Atomic(provisional)
         self.channel = channel
     }
+
+    /// Whether the link stands on the provisional rule (ADR 0018): dialed while the node was behind, its
+    /// certificate not registered on the local chain. Kept true by `PeerHost.updateTrust` until a trust
+    /// registers the certificate.
+    public var isProvisional: Bool { provisionalFlag.load(ordering: .relaxed) }
+
+    func setProvisional(_ provisional: Bool) { provisionalFlag.store(provisional, ordering: .relaxed) }
 
     /// Queues `payload` as one message frame. When the link's send queue is full the frame is dropped and
     /// counted, and the returned future fails with `PeerSendError.sendQueueFull`.
@@ -39,7 +51,7 @@ public final class PeerLink: Sendable, CustomStringConvertible {
     /// Completes when the link has closed.
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
 
-    public var description: String { "link #\(id) \(direction) \(identity)" }
+    public var description: String { "link #\(id) \(direction) \(identity)\(isProvisional ? " (provisional)" : "")" }
 }
 
 /// An event of the peer network, delivered in order on `PeerHost.events`.

@@ -8,6 +8,8 @@ import X509
 /// What the TLS verification callback learned about the peer, read by `PeerLinkHandler` once the handshake ends.
 final class VerifiedPeer: Sendable {
     let value = Mutex<(PeerIdentity, Certificate)?>(nil)
+    /// Accepted by the provisional rule (`PeerTrust.judge`, ADR 0018).
+    let provisional = Atomic<Bool>(false)
 }
 
 /// The thin shell around `PeerLinkStateMachine` for one connection: heartbeats, send queue, close reasons.
@@ -94,7 +96,9 @@ final class PeerLinkHandler: ChannelDuplexHandler {
             return
         }
         machine.handshakeCompleted()
-        let link = host.makeLink(identity: identity, direction: direction, certificate: certificate, channel: context.channel)
+        let link = host.makeLink(
+            identity: identity, direction: direction, certificate: certificate, provisional: verified.provisional.load(ordering: .relaxed),
+            channel: context.channel)
         if let refusal = host.linkUp(link) {
             close(context: context, reason: refusal)
             return

@@ -31,6 +31,22 @@ public enum PeerRefusal: Error, Hashable, Sendable {
     case unexpectedIdentity(PeerIdentity)
     /// The peer presented no certificate or one that does not parse.
     case malformedCertificate
+    /// A certificate judged by the provisional rule (ADR 0018) does not name one node: its common name is not
+    /// exactly one name that is also a DNS subject alternative name.
+    case unnamedCertificate(subject: String)
+}
+
+/// What `PeerTrust.judge` decided about a link's certificate.
+public struct PeerJudgement: Hashable, Sendable {
+    public var identity: PeerIdentity
+    /// Accepted by the provisional rule of ADR 0018: the certificate chains to a department CA of the local
+    /// chain and names the node, but the local chain does not register it (yet).
+    public var provisional: Bool
+
+    public init(identity: PeerIdentity, provisional: Bool) {
+        self.identity = identity
+        self.provisional = provisional
+    }
 }
 
 /// The chain state a peer certificate is judged against: department CAs, registered node certificates and
@@ -52,6 +68,10 @@ public struct PeerTrust: Sendable {
     public var registeredNodes: [Hash: RegisteredNode]
     /// SHA-256 of revoked certificates' DER.
     public var revokedCertificates: Set<Hash>
+    /// Whether links this node dials may be accepted by the provisional rule (`judge`, ADR 0018): set by the
+    /// node while its chain is behind, so that it can reach nodes whose renewed certificates it has not
+    /// executed yet.
+    public var admitsProvisionalDials = false
 
     public init(
         departmentCAs: [String: [Certificate]] = [:], registeredNodes: [Hash: RegisteredNode] = [:],
@@ -121,5 +141,50 @@ public struct PeerTrust: Sendable {
             throw .notRegistered(fingerprint: fingerprint)
         }
         return PeerIdentity(department: node.department, nodeName: node.nodeName)
+    }
+
+    /// Decides whether a link's certificate identifies its peer: `identify`, plus, on a link this node dialed
+    /// while `admitsProvisionalDials`, the provisional rule of ADR 0018.
+    ///
+    /// A dialing node behind the chain cannot know a peer's renewed certificate until it has executed the
+    /// block that registers it, and it can only execute that block by fetching it over such a link. So a
+    /// dialed certificate that passes every check of `identify` except registration (its fingerprint is
+    /// registered to no one) is accepted as the node its common name and DNS subject alternative name give,
+    /// in the department whose CA signed it; `expected` (the dialed node, nil for a bootstrap address) must
+    /// be that node, and a name the local chain registers in another department is refused. Nothing the
+    /// link carries is trusted by who sent it (blocks by commit certificates, snapshots by certified roots,
+    /// consensus messages by consensus keys), so such a link can at worst withhold. Inbound links, and every
+    /// link once the node has caught up, keep the strict rule (`PeerHost.updateTrust` re-judges them).
+    public func judge(
+        _ leaf: Certificate, direction: PeerLinkDirection, expecting expected: PeerIdentity?, at now: Date
+    ) throws(PeerRefusal) -> PeerJudgement {
+        let identity: PeerIdentity
+        let provisional: Bool
+        do {
+            identity = try identify(leaf, at: now)
+            provisional = false
+        } catch {
+            guard case .notRegistered = error, direction == .outbound, admitsProvisionalDials else { throw error }
+            identity = try namedIdentity(of: leaf, refusing: error)
+            provisional = true
+        }
+        if let expected, identity != expected { throw .unexpectedIdentity(identity) }
+        return PeerJudgement(identity: identity, provisional: provisional)
+    }
+
+    /// The node `leaf` names, in the department whose CA signed it (`identify` checked the rest);
+    /// `refusal` (not registered) when the local chain registers that name in another department.
+    private func namedIdentity(of leaf: Certificate, refusing refusal: PeerRefusal) throws(PeerRefusal) -> PeerIdentity {
+        let signer = departmentCAs.first { _, cas in
+            cas.contains { $0.subject == leaf.issuer && $0.publicKey.isValidSignature(leaf.signature, for: leaf) }
+        }
+        guard let department = signer?.key else { throw refusal }
+        let commonNames = leaf.subject.flatMap { $0 }.filter { $0.type == .RDNAttributeType.commonName }.compactMap { String($0.value) }
+        let dnsNames = ((try? leaf.extensions.subjectAlternativeNames) ?? nil).map { Array($0) } ?? []
+        guard commonNames.count == 1, let name = commonNames.first, !name.isEmpty, dnsNames.contains(.dnsName(name)) else {
+            throw .unnamedCertificate(subject: leaf.subject.description)
+        }
+        guard !registeredNodes.values.contains(where: { $0.nodeName == name && $0.department != department }) else { throw refusal }
+        return PeerIdentity(department: department, nodeName: name)
     }
 }
