@@ -1,4 +1,5 @@
 import ChainTypes
+import Foundation
 import Ledger
 import LedgerFixtures
 import Storage
@@ -34,4 +35,26 @@ import Testing
         #expect(digest.value.withLock { $0 } == revoked.digest)
     }
 
+    /// ADR 0018: whether the node is behind changes the trust the host holds even when no certificate changed,
+    /// so the host re-judges provisional links the moment the node catches up.
+    @Test func catchingUpAloneHandsTheHostANewTrust() throws {
+        let chain = try FixtureChain()
+        let ledger = try Ledger(store: MemoryKeyValueStore(), genesis: chain.bundle)
+        let digest = TrustDigest()
+        let inputs = try ChainTrust.inputs(of: try ledger.view())
+        #expect(try #require(digest.rebuild(from: inputs, behind: true)).trust.admitsProvisionalDials)
+        #expect(digest.rebuild(from: inputs, behind: true) == nil)
+        let caughtUp = try #require(digest.rebuild(from: inputs, behind: false), "catching up alone rebuilds nothing but hands a trust")
+        #expect(!caughtUp.trust.admitsProvisionalDials && caughtUp.problems.isEmpty)
+        #expect(digest.setBehind(false) == nil)
+        #expect(digest.setBehind(true)?.admitsProvisionalDials == true)
+    }
+
+    @Test func aNodeIsBehindWhenItsLatestBlockIsOlderThanTheLag() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let nowMs: UInt64 = 1_800_000_000_000
+        #expect(!ChainTrust.isBehind(headTimestampMs: nowMs - NodeLimits.provisionalTrustLagMs, now: now))
+        #expect(ChainTrust.isBehind(headTimestampMs: nowMs - NodeLimits.provisionalTrustLagMs - 1, now: now))
+        #expect(!ChainTrust.isBehind(headTimestampMs: nowMs + 60_000, now: now), "a block from a clock ahead is not behind")
+    }
 }
