@@ -3,7 +3,7 @@ enum NodeMethods {
     static let status = RPCMethod(
         name: "node_status",
         summary:
-            "The node's chain, identity, latest committed block, PBFT view, connected peers, whether it is syncing, and the chain protocol versions its build executes.",
+            "The node's chain, identity, latest committed block, PBFT view, connected peers, whether it is syncing, the chain protocol version in force, the chain protocol versions its build executes and the peer protocol versions it speaks.",
         params: [],
         result: RPCResultDescriptor(name: "status", summary: "The node's status.", schema: RPCSchemas.reference("NodeStatus")),
         errors: [.internalError]

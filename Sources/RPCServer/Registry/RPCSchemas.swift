@@ -132,6 +132,8 @@ public enum RPCSchemas {
                 "role": enumeration(["validator", "observer"]),
                 "executableProtocolVersions": object(
                     "ExecutableProtocolVersions", ["lowest": nonNegativeInteger, "highest": nonNegativeInteger]),
+                "protocolVersion": nonNegativeInteger,
+                "peerProtocolVersions": object("PeerProtocolVersions", ["lowest": nonNegativeInteger, "highest": nonNegativeInteger]),
             ]),
         "Cursor": .object([
             "title": .string("Cursor"), "type": .string("string"), "maxLength": .number(RPCLimits.cursorCharactersMax),
