@@ -53,12 +53,13 @@ extension NodeRuntime: NodeRPCHost {
         // Links come oldest first; when two links join the same pair of nodes the oldest carries the traffic.
         for link in host.openLinks where seen.insert(link.identity.nodeName).inserted {
             let expiry = link.certificate.notValidAfter.timeIntervalSince1970
-            peers.append(
-                PeerInfo(
-                    name: link.identity.nodeName, department: link.identity.department,
-                    direction: link.direction == .inbound ? .inbound : .outbound,
-                    certificateNotValidAfterMs: (0..<Self.expirySecondsMax).contains(expiry) ? UInt64(expiry * 1000) : nil,
-                    lastMessageAgeMs: peerActivity.lastMessageAgeMs(link.identity.nodeName)))
+            var peer = PeerInfo(
+                name: link.identity.nodeName, department: link.identity.department,
+                direction: link.direction == .inbound ? .inbound : .outbound,
+                certificateNotValidAfterMs: (0..<Self.expirySecondsMax).contains(expiry) ? UInt64(expiry * 1000) : nil,
+                lastMessageAgeMs: peerActivity.lastMessageAgeMs(link.identity.nodeName))
+            peer.protocolVersion = link.protocolVersion
+            peers.append(peer)
         }
         return peers.sorted { $0.name < $1.name }
     }

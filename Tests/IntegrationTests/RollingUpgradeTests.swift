@@ -47,6 +47,16 @@ extension IntegrationTests {
                 let status = try await Self.versions(network, index)
                 #expect(status.executable == 1...2 && status.peer == 0...3, "\(network.nodes[index].name) after the upgrade: \(status)")
             }
+            // Upgraded nodes link with each other at peer protocol 3 and with the old node at 2, on both ends.
+            for index in Self.all {
+                let expected = Dictionary(
+                    uniqueKeysWithValues: Self.all.filter { $0 != index }.map {
+                        (network.nodes[$0].name, index == keptOld || $0 == keptOld ? 2 : 3)
+                    })
+                try await eventually("\(network.nodes[index].name) links at the negotiated versions", within: Self.progressTimeout) {
+                    await Self.linkVersions(network, index) == expected
+                }
+            }
 
             // Governance raises the chain protocol version, proposed through an upgraded node (the old one
             // refuses to admit it) a few blocks ahead.
@@ -131,6 +141,18 @@ extension IntegrationTests {
         }
         let chain = try #require((status["protocolVersion"] as? NSNumber)?.uint32Value, "protocolVersion in \(status)")
         return (chain, try range("executableProtocolVersions"), try range("peerProtocolVersions"))
+    }
+
+    /// The peer protocol version of each of node `index`'s links, by peer name (`node_peers`).
+    static func linkVersions(_ network: TestNetwork, _ index: Int) async -> [String: Int] {
+        let peers = (try? await network.nodes[index].rpc.call("node_peers", [])) as? [[String: Any]] ?? []
+        var versions: [String: Int] = [:]
+        for peer in peers {
+            if let name = peer["name"] as? String, let version = (peer["protocolVersion"] as? NSNumber)?.intValue {
+                versions[name] = version
+            }
+        }
+        return versions
     }
 
     /// The id of the only proposal on chain, once node `index` has committed it.

@@ -146,6 +146,7 @@ public enum RPCSchemas {
             [
                 "name": string, "department": string, "direction": enumeration(PeerInfo.Direction.allCases.map(\.rawValue)),
                 "certificateNotValidAfterMs": nullable(reference("Uint64")), "lastMessageAgeMs": nullable(reference("Uint64")),
+                "protocolVersion": nullable(nonNegativeInteger),
             ]),
         "Backup": object("Backup", ["directory": string, "heightAtLeast": reference("Uint64")]),
         "NodeHealth": object(
