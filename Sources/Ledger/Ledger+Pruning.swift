@@ -41,7 +41,7 @@ public struct PruneProgress: Hashable, Sendable {
 /// oldest height and the tree of one snapshot, so a query never reads a half-pruned version.
 extension Ledger {
     /// Metadata key of the oldest height whose state the tree keeps (u64; absent: 0, nothing pruned).
-    static let oldestStateHeightKey = Array("ledger.oldestStateHeight".utf8)
+    static let oldestStateHeightKey = StorageFormat.oldestStateHeightKey
     /// Metadata key prefix of a kept validator-set announcement proof (prefix ‖ u64be(activation height)).
     static let announcementProofPrefix = Array("ledger.announcementProof.".utf8)
 
@@ -123,6 +123,8 @@ extension Ledger {
             }
         }
         batch.put(target.canonicalBytes, for: Self.oldestStateHeightKey, in: .metadata)
+        // A pruned store no longer holds every state version: builds that assume it must refuse it.
+        StorageFormat.recordPartialHistory(in: &batch)
         do {
             try store.write(batch, sync: true)
         } catch {

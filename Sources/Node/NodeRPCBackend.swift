@@ -21,6 +21,9 @@ struct NodeRPCBackend: RPCBackend {
             view: status.view, peersConnected: host.peers().count, syncing: status.syncing || status.halted != nil)
         result.role = host.role.description
         result.executableProtocolVersions = ledger.executableProtocolVersions
+        result.peerProtocolVersions = host.peerProtocolVersions
+        let view = try read()
+        result.protocolVersion = try ledgerCall { () throws(LedgerError) in try view.parameters().protocolVersion }
         return result
     }
 

@@ -26,9 +26,14 @@ protocol NodeRPCHost: Sendable {
     func transactionsAdmitted()
     /// Writes a backup of the data directory to `directory` (`node_backup`).
     func backup(to directory: String) throws(NodeBackupError) -> NodeBackup
+    /// The peer protocol versions the node speaks (`BuildCapabilities.peerProtocolVersions`).
+    var peerProtocolVersions: ClosedRange<UInt32> { get }
 }
 
 extension NodeRPCHost {
+    /// Hosts without a peer network (tests) speak this build's versions.
+    var peerProtocolVersions: ClosedRange<UInt32> { PeerProtocol.accepted }
+
     /// Hosts without a data directory (tests) have nothing to back up.
     func backup(to directory: String) throws(NodeBackupError) -> NodeBackup {
         throw .failed(path: directory, reason: "this host keeps no data directory")
@@ -40,6 +45,7 @@ extension NodeRuntime: NodeRPCHost {
     var consensusAddress: Address { signer.address }
     var role: NodeRole { configuration.role }
     var driverStatus: DriverStatus { driver.status.withLock { $0 } }
+    var peerProtocolVersions: ClosedRange<UInt32> { host.configuration.protocolVersions }
 
     func peers() -> [PeerInfo] {
         var seen = Set<String>()
@@ -47,12 +53,13 @@ extension NodeRuntime: NodeRPCHost {
         // Links come oldest first; when two links join the same pair of nodes the oldest carries the traffic.
         for link in host.openLinks where seen.insert(link.identity.nodeName).inserted {
             let expiry = link.certificate.notValidAfter.timeIntervalSince1970
-            peers.append(
-                PeerInfo(
-                    name: link.identity.nodeName, department: link.identity.department,
-                    direction: link.direction == .inbound ? .inbound : .outbound,
-                    certificateNotValidAfterMs: (0..<Self.expirySecondsMax).contains(expiry) ? UInt64(expiry * 1000) : nil,
-                    lastMessageAgeMs: peerActivity.lastMessageAgeMs(link.identity.nodeName)))
+            var peer = PeerInfo(
+                name: link.identity.nodeName, department: link.identity.department,
+                direction: link.direction == .inbound ? .inbound : .outbound,
+                certificateNotValidAfterMs: (0..<Self.expirySecondsMax).contains(expiry) ? UInt64(expiry * 1000) : nil,
+                lastMessageAgeMs: peerActivity.lastMessageAgeMs(link.identity.nodeName))
+            peer.protocolVersion = link.protocolVersion
+            peers.append(peer)
         }
         return peers.sorted { $0.name < $1.name }
     }

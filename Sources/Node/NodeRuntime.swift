@@ -64,10 +64,11 @@ public final class NodeRuntime: Sendable {
 
     /// Opens everything a node needs; nothing listens until `run()`.
     ///
-    /// `faults` make the node misbehave on purpose; only the test executable `sbp-byzantine` sets them.
+    /// `faults` make the node misbehave on purpose, and `capabilities` other than `.thisBuild` make it act as
+    /// another build; only the test executable `sbp-byzantine` sets either.
     public init(
         configuration: NodeConfiguration, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment,
-        faults: NodeFaults = NodeFaults()
+        faults: NodeFaults = NodeFaults(), capabilities: BuildCapabilities = .thisBuild
     ) throws {
         self.configuration = configuration
         self.logger = logger
@@ -117,7 +118,8 @@ public final class NodeRuntime: Sendable {
             throw NodeError.storageFormat(error)
         }
         do {
-            ledger = try Ledger(store: store, genesis: bundle)
+            ledger = try Ledger(
+                store: store, genesis: bundle, executableProtocolVersions: capabilities.chainProtocolVersions)
         } catch {
             store.close()
             throw NodeError.ledger(error.description)
@@ -185,7 +187,9 @@ public final class NodeRuntime: Sendable {
         expiryWatch = CertificateExpiryWatch(
             warningInterval: TimeInterval(configuration.certificateExpiryWarningDays) * 86_400,
             ownExpiry: min(tlsCertificate.certificate.notValidAfter, departmentCA.notValidAfter))
-        let peerHost = try PeerHost(configuration: PeerHost.Configuration(certificate: tlsCertificate), trust: trust, logger: logger)
+        var peerConfiguration = PeerHost.Configuration(certificate: tlsCertificate)
+        peerConfiguration.protocolVersions = capabilities.peerProtocolVersions
+        let peerHost = try PeerHost(configuration: peerConfiguration, trust: trust, logger: logger)
         host = peerHost
         dialer = PeerDialer(host: host, logger: logger)
         let rollover = CertificateRollover(configuration: configuration, logger: logger)

@@ -7,12 +7,13 @@ import NIOCore
 public enum Frame: Hashable, Sendable {
     /// Keeps an idle link alive; carries nothing.
     case heartbeat
-    /// The first frame each side sends on a link: the peer protocol version it speaks (`PeerProtocol`).
+    /// The first frame each side sends on a link: the peer protocol versions it speaks (`PeerProtocol`).
     ///
-    /// On the wire it is a heartbeat whose body carries the version (u32, big-endian) after the type byte:
-    /// builds from before versions read it as a heartbeat (they skip a heartbeat's payload), so a rolling
-    /// upgrade from them keeps its links (ADR 0016).
-    case hello(version: UInt32)
+    /// On the wire it is a heartbeat whose body carries, after the type byte, the highest version and then
+    /// the lowest (u32 each, big-endian): builds from before versions read it as a heartbeat (they skip a
+    /// heartbeat's payload), so a rolling upgrade from them keeps its links (ADR 0016); builds from before
+    /// ranges read the highest version only, and a 4-byte hello from them is the range `v...v`.
+    case hello(versions: ClosedRange<UInt32>)
     /// An opaque message for the layer above (consensus, mempool gossip, state transfer).
     case message(ByteBuffer)
 
@@ -27,6 +28,8 @@ public enum FrameError: Error, Hashable, Sendable {
     case oversize(length: Int, max: Int)
     case emptyBody
     case unknownKind(UInt8)
+    /// A hello whose lowest version is above its highest.
+    case invertedHello(lowest: UInt32, highest: UInt32)
 }
 
 /// Splits the inbound byte stream into `Frame`s, refusing an oversize length before buffering its body.
@@ -51,10 +54,13 @@ public struct FrameDecoder: ByteToMessageDecoder {
         let payload = buffer.readSlice(length: Int(length) - 1)!
         switch Frame.Kind(rawValue: kindByte) {
         case .heartbeat:
-            // A heartbeat with at least 4 bytes of payload is a hello; longer payloads leave room for later fields.
+            // A heartbeat with at least 4 bytes of payload is a hello: the highest version, then (from builds
+            // that announce ranges) the lowest; longer payloads leave room for later fields.
             var hello = payload
-            if let version = hello.readInteger(endianness: .big, as: UInt32.self) {
-                context.fireChannelRead(Self.wrapInboundOut(.hello(version: version)))
+            if let highest = hello.readInteger(endianness: .big, as: UInt32.self) {
+                let lowest = hello.readInteger(endianness: .big, as: UInt32.self) ?? highest
+                guard lowest <= highest else { throw FrameError.invertedHello(lowest: lowest, highest: highest) }
+                context.fireChannelRead(Self.wrapInboundOut(.hello(versions: lowest...highest)))
             } else {
                 context.fireChannelRead(Self.wrapInboundOut(.heartbeat))
             }
@@ -84,10 +90,11 @@ public struct FrameEncoder: MessageToByteEncoder {
         case .heartbeat:
             out.writeInteger(UInt32(1), endianness: .big)
             out.writeInteger(Frame.Kind.heartbeat.rawValue)
-        case .hello(let version):
-            out.writeInteger(UInt32(5), endianness: .big)
+        case .hello(let versions):
+            out.writeInteger(UInt32(9), endianness: .big)
             out.writeInteger(Frame.Kind.heartbeat.rawValue)
-            out.writeInteger(version, endianness: .big)
+            out.writeInteger(versions.upperBound, endianness: .big)
+            out.writeInteger(versions.lowerBound, endianness: .big)
         case .message(var payload):
             precondition(payload.readableBytes < PeerNetworkLimits.frameBytesMax, "message larger than a frame")
             out.writeInteger(UInt32(payload.readableBytes + 1), endianness: .big)

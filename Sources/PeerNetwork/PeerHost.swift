@@ -21,10 +21,9 @@ public final class PeerHost: Sendable {
         public var reconnectDelayMsMax = PeerNetworkLimits.reconnectDelayMsMax
         /// The clock certificates are checked against.
         public var now: @Sendable () -> Date = { Date() }
-        /// The version this host's hello announces (`PeerProtocol.version`; tests play other builds with it).
-        public var protocolVersion = PeerProtocol.version
-        /// The versions of peers this host links with (`PeerProtocol.accepted`).
-        public var acceptedProtocolVersions = PeerProtocol.accepted
+        /// The peer protocol versions this host speaks and its hello announces (`PeerProtocol.accepted`; a
+        /// node takes them from its `BuildCapabilities`, and tests play other builds with them).
+        public var protocolVersions = PeerProtocol.accepted
 
         public init(certificate: IssuedCertificate) {
             self.certificate = certificate
@@ -260,7 +259,7 @@ public final class PeerHost: Sendable {
     /// every failed `PeerLink.send` counts here, whether or not its caller looks at the returned future.
     public var failedSendCount: Int { failedSends.load(ordering: .relaxed) }
 
-    /// Links closed because the peer speaks a protocol version this build does not (`PeerProtocol.accepted`).
+    /// Links closed because the peer speaks no protocol version this host speaks (`PeerProtocol.negotiate`).
     public var versionRefusalCount: Int { versionRefusals.load(ordering: .relaxed) }
 
     /// Stops dialing, closes listeners and links, and shuts the event loops down.

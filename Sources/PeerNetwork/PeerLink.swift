@@ -17,6 +17,21 @@ public final class PeerLink: Sendable, CustomStringConvertible {
     public let certificate: Certificate
     let channel: any Channel
     private let provisionalFlag: Atomic<Bool>
+    private let negotiatedVersion = Atomic<UInt32>(PeerLink.versionUnknown)
+    private static let versionUnknown = UInt32.max
+
+    /// The peer protocol version the link speaks, the highest both sides speak (`PeerProtocol.negotiate`).
+    ///
+    /// Nil until the peer's first frame arrives; no message of the peer is delivered before, so a handler of
+    /// its messages always sees it set.
+    public var protocolVersion: UInt32? {
+        let version = negotiatedVersion.load(ordering: .acquiring)
+        return version == Self.versionUnknown ? nil : version
+    }
+
+    func negotiated(_ version: UInt32) {
+        negotiatedVersion.store(version, ordering: .releasing)
+    }
 
     init(
         id: UInt64, identity: PeerIdentity, direction: PeerLinkDirection, certificate: Certificate, provisional: Bool, channel: any Channel

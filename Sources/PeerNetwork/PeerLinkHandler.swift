@@ -76,15 +76,15 @@ final class PeerLinkHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// Both sides send their hello (`PeerProtocol.version`) as soon as the handshake completes. TLS 1.3 lets a
+    /// Both sides send their hello (the versions they speak) as soon as the handshake completes. TLS 1.3 lets a
     /// client finish its handshake before the server has judged the client certificate, so the server's
     /// hello also confirms that it took the certificate, and the client counts the link up on that first
-    /// frame. Each side checks the peer's version on the peer's first frame, before delivering anything.
+    /// frame. Each side negotiates the version on the peer's first frame, before delivering anything.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted = event as? TLSUserEvent {
             handshakeCompleted = true
             if direction == .inbound { linkUp(context: context) }
-            context.writeAndFlush(wrapOutboundOut(.hello(version: host.configuration.protocolVersion)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.hello(versions: host.configuration.protocolVersions)), promise: nil)
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -99,6 +99,7 @@ final class PeerLinkHandler: ChannelDuplexHandler {
         let link = host.makeLink(
             identity: identity, direction: direction, certificate: certificate, provisional: verified.provisional.load(ordering: .relaxed),
             channel: context.channel)
+        if let peerVersion { link.negotiated(peerVersion) }
         if let refusal = host.linkUp(link) {
             close(context: context, reason: refusal)
             return
@@ -112,10 +113,10 @@ final class PeerLinkHandler: ChannelDuplexHandler {
         guard closeReason == nil else { return }
         if peerVersion == nil && handshakeCompleted {
             // The first frame says which protocol the peer speaks: a hello, or (a build before versions) anything else.
-            let version: UInt32 = if case .hello(let version) = frame { version } else { 0 }
-            guard host.configuration.acceptedProtocolVersions.contains(version) else {
-                let reason = PeerLinkCloseReason.unsupportedProtocolVersion(
-                    peer: version, accepted: host.configuration.acceptedProtocolVersions)
+            let peerVersions: ClosedRange<UInt32> = if case .hello(let versions) = frame { versions } else { 0...0 }
+            let local = host.configuration.protocolVersions
+            guard let version = PeerProtocol.negotiate(local, peerVersions) else {
+                let reason = PeerLinkCloseReason.unsupportedProtocolVersion(peer: peerVersions, accepted: local)
                 host.countVersionRefusal()
                 let peer = verified.value.withLock { $0 }.map { "\($0.0)" } ?? "unverified"
                 host.logger.warning(
@@ -124,6 +125,7 @@ final class PeerLinkHandler: ChannelDuplexHandler {
                 return
             }
             peerVersion = version
+            link?.negotiated(version)
             if link == nil && direction == .outbound { linkUp(context: context) }
         }
         machine.frameReceived()

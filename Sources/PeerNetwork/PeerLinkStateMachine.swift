@@ -11,8 +11,8 @@ public enum PeerLinkCloseReason: Hashable, Sendable, CustomStringConvertible {
     case localClose
     /// The layer above found the peer's message malformed (it is logged; the node never crashes on it).
     case protocolViolation(String)
-    /// The peer speaks a peer protocol version this build does not (`PeerProtocol.accepted`).
-    case unsupportedProtocolVersion(peer: UInt32, accepted: ClosedRange<UInt32>)
+    /// The peer speaks no peer protocol version this build speaks (`PeerProtocol.negotiate`).
+    case unsupportedProtocolVersion(peer: ClosedRange<UInt32>, accepted: ClosedRange<UInt32>)
 
     public var description: String {
         switch self {
@@ -26,7 +26,8 @@ public enum PeerLinkCloseReason: Hashable, Sendable, CustomStringConvertible {
         case .localClose: "closed locally"
         case .protocolViolation(let reason): "protocol violation: \(reason)"
         case .unsupportedProtocolVersion(let peer, let accepted):
-            "peer speaks protocol version \(peer); this node accepts versions \(accepted.lowerBound)…\(accepted.upperBound)"
+            "peer speaks protocol versions \(peer.lowerBound)…\(peer.upperBound); this node speaks versions "
+                + "\(accepted.lowerBound)…\(accepted.upperBound), no version in common"
         }
     }
 }

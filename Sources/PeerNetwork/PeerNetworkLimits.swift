@@ -23,19 +23,28 @@ public enum PeerNetworkLimits {
     public static let linksMax = 1024
 }
 
-/// The peer protocol version: what the messages on a link mean (docs/protocol.md, docs/peer-network.md).
+/// The peer protocol version: what the messages on a link mean (docs/protocol.md "Peer protocol versions").
 ///
-/// Each side's first frame on a link is a `Frame.hello` with `version`; a peer whose first frame is anything
-/// else is a build from before versions, version 0, whose messages are those of version 1. A link to a peer
-/// whose version is outside `accepted` is closed before any of its messages is delivered, logged with its
-/// version and the accepted range, and counted (`PeerHost.versionRefusalCount`). A build that changes a message raises `version`
-/// and keeps the older versions it still speaks in `accepted`, so a network is upgraded one node at a time
-/// (ADR 0016).
+/// Each side's first frame on a link is a `Frame.hello` with the range of versions it speaks; a peer whose
+/// first frame is anything else is a build from before versions, version 0, whose messages are those of
+/// version 1. The two sides link at the highest version both speak (`negotiate(_:_:)`): each computes it from
+/// the two ranges, so both agree without a further round trip. A peer whose range does not overlap this
+/// build's is closed before any of its messages is delivered, on both sides, logged with both ranges and
+/// counted (`PeerHost.versionRefusalCount`, `sbp_peer_protocol_version_refusals`). A build that changes a
+/// message raises `version` and keeps the older versions it still speaks in `accepted`, so a network is
+/// upgraded one node at a time (ADR 0016).
 public enum PeerProtocol {
-    /// The version this build speaks: 2 adds the state-snapshot messages (docs/adr/0017-state-sync.md).
+    /// The highest version this build speaks: 2 adds the state-snapshot messages (docs/adr/0017-state-sync.md).
     public static let version: UInt32 = 2
-    /// The versions of peers this build links with: 0 (no hello) speaks the same messages as 1, and 1 is 2
-    /// without the snapshot messages (a version-1 peer closes a link that asks it for a snapshot; state sync
-    /// then asks the others).
-    public static let accepted: ClosedRange<UInt32> = 0...2
+    /// The versions this build speaks, the range its hello announces: 0 (no hello) speaks the same messages
+    /// as 1, and 1 is 2 without the snapshot messages (a version-1 peer closes a link that asks it for a
+    /// snapshot; state sync then asks the others).
+    public static let accepted: ClosedRange<UInt32> = 0...version
+
+    /// The version a link between builds speaking `local` and `peer` uses: the highest both speak, or nil
+    /// when the ranges do not overlap (the link is refused).
+    public static func negotiate(_ local: ClosedRange<UInt32>, _ peer: ClosedRange<UInt32>) -> UInt32? {
+        guard local.overlaps(peer) else { return nil }
+        return min(local.upperBound, peer.upperBound)
+    }
 }

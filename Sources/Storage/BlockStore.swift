@@ -130,7 +130,7 @@ public struct BlockStore: Sendable {
 
     /// The batch that makes `block` the first and latest block of an empty store restored from a state
     /// snapshot at its height (docs/adr/0017-state-sync.md): the block, its certificate, its index entries,
-    /// the first-height record and the latest height. No chaining check: nothing precedes it here; the
+    /// the first-height record, storage format version 2 (`StorageFormat.partialHistory`) and the latest height. No chaining check: nothing precedes it here; the
     /// caller has verified it against a certified header.
     public func batch(startingAt block: Block, certificate: CommitCertificate, additionalWrites: WriteBatch = WriteBatch())
         throws(BlockStoreError) -> WriteBatch
@@ -148,6 +148,7 @@ public struct BlockStore: Sendable {
             batch.put(location.canonicalBytes, for: Keys.transaction(transaction.hash), in: .indexes)
         }
         batch.put(height.canonicalBytes, for: Keys.firstHeight, in: .metadata)
+        StorageFormat.recordPartialHistory(in: &batch)
         batch.put(height.canonicalBytes, for: Keys.latestHeight, in: .metadata)
         return batch
     }

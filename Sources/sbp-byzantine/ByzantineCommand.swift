@@ -11,7 +11,8 @@ import Node
 /// misbehave. This one runs the same `NodeRuntime` with `NodeFaults`: with `--seed`, every consensus
 /// message it sends may be mutated (`Mutator`); with `--censor-sender`, as primary it leaves one sender's
 /// transactions out of every proposal; with `--withhold-blocks-from`, it answers no request for committed
-/// blocks from the peers named.
+/// blocks from the peers named; with `--as-next-build`, it runs as the next release would
+/// (`BuildCapabilities.nextBuildRehearsal`), so a rolling upgrade between two builds is tested from one binary.
 @main
 struct ByzantineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,6 +44,9 @@ struct ByzantineCommand: AsyncParsableCommand {
         @Option(help: "A peer (node name) whose requests for committed blocks this node leaves unanswered; repeatable.")
         var withholdBlocksFrom: [String] = []
 
+        @Flag(help: "Act as the next build: execute one more chain protocol version and speak one more peer protocol version.")
+        var asNextBuild = false
+
         func run() async throws {
             let configuration = try NodeConfiguration.load(file: (home as NSString).appendingPathComponent(config))
             let logger = NodeLogging.logger(
@@ -66,7 +70,16 @@ struct ByzantineCommand: AsyncParsableCommand {
                 logger.warning("fault injection: this node mutates its consensus messages", metadata: ["seed": "\(seed)"])
                 faults.outgoing = { message in mutator.rewrite(message) }
             }
-            let node = try NodeRuntime(configuration: configuration, logger: logger, faults: faults)
+            let capabilities: BuildCapabilities = asNextBuild ? .nextBuildRehearsal : .thisBuild
+            if asNextBuild {
+                logger.warning(
+                    "rehearsal: this node acts as the next build",
+                    metadata: [
+                        "chainProtocolVersions": "\(capabilities.chainProtocolVersions)",
+                        "peerProtocolVersions": "\(capabilities.peerProtocolVersions)",
+                    ])
+            }
+            let node = try NodeRuntime(configuration: configuration, logger: logger, faults: faults, capabilities: capabilities)
             try await node.run()
         }
     }

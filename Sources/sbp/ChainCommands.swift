@@ -22,8 +22,10 @@ struct StatusCommand: AsyncParsableCommand {
             "view      \(status["view"]?.text ?? "?")",
             "peers     \(status["peersConnected"]?.text ?? "?") connected",
             "syncing   \(status["syncing"]?.bool == true ? "yes" : "no")",
-            "protocol  executes chain protocol versions \(status["executableProtocolVersions"]?["lowest"]?.text ?? "?")…"
-                + "\(status["executableProtocolVersions"]?["highest"]?.text ?? "?")",
+            "protocol  chain protocol version \(status["protocolVersion"]?.text ?? "?") in force; this build executes "
+                + "\(status["executableProtocolVersions"]?["lowest"]?.text ?? "?")…"
+                + "\(status["executableProtocolVersions"]?["highest"]?.text ?? "?") and speaks peer protocol "
+                + "\(status["peerProtocolVersions"]?["lowest"]?.text ?? "?")…\(status["peerProtocolVersions"]?["highest"]?.text ?? "?")",
         ]
     }
 }

@@ -50,6 +50,13 @@ final class NodeProcess: Sendable {
         state.withLock { $0.faulty = (executable, arguments) }
     }
 
+    /// Runs the node as the next build from the next start on: the test-only `sbp-byzantine --as-next-build`,
+    /// the same node code with `BuildCapabilities.nextBuildRehearsal` (one more chain and peer protocol version).
+    func runAsNextBuild() throws {
+        let executable = try HelperExecutable.locate("sbp-byzantine")
+        state.withLock { $0.faulty = (executable, ["--as-next-build"]) }
+    }
+
     init(name: String, home: String, rpcURL: URL, executable: URL, environment: [String: String] = [:]) {
         self.name = name
         self.home = home

@@ -21,15 +21,28 @@ import Testing
 
     static let frames: [Frame] = [
         .message(ByteBuffer(string: "pre-prepare")), .heartbeat, .message(ByteBuffer()), .message(ByteBuffer(bytes: [0, 1, 2, 255])),
-        .hello(version: 1), .hello(version: UInt32.max),
+        .hello(versions: 1...1), .hello(versions: 0...UInt32.max), .hello(versions: 2...3),
     ]
 
     @Test("Frames are a big-endian UInt32 body length, a type byte and the payload")
     func wireFormat() throws {
         #expect(Array(buffer: try Self.wire([.message(ByteBuffer(bytes: [7, 8]))])) == [0, 0, 0, 3, 1, 7, 8])
         #expect(Array(buffer: try Self.wire([.heartbeat])) == [0, 0, 0, 1, 0])
-        // A hello is a heartbeat with the version as payload: builds before versions skip it as a heartbeat.
-        #expect(Array(buffer: try Self.wire([.hello(version: 0x0102_0304)])) == [0, 0, 0, 5, 0, 1, 2, 3, 4])
+        // A hello is a heartbeat with the highest, then the lowest version as payload: builds before versions
+        // skip it as a heartbeat, builds before ranges read the highest version only.
+        #expect(
+            Array(buffer: try Self.wire([.hello(versions: 0x0102_0304...0x0506_0708)]))
+                == [0, 0, 0, 9, 0, 5, 6, 7, 8, 1, 2, 3, 4])
+    }
+
+    @Test("A hello of a build before ranges (one version) is that version alone; an inverted range is refused")
+    func helloForms() throws {
+        let channel = try Self.channel()
+        try channel.writeInbound(ByteBuffer(bytes: [0, 0, 0, 5, 0, 0, 0, 0, 2]))
+        #expect(try channel.readInbound(as: Frame.self) == .hello(versions: 2...2))
+        #expect(throws: FrameError.invertedHello(lowest: 3, highest: 2)) {
+            try channel.writeInbound(ByteBuffer(bytes: [0, 0, 0, 9, 0, 0, 0, 0, 2, 0, 0, 0, 3]))
+        }
     }
 
     @Test("Several frames in one read are all decoded, in order")

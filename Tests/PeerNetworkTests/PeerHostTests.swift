@@ -44,21 +44,40 @@ import Testing
         try await server.shutdown()
     }
 
-    @Test("A host of a build that no longer accepts this version refuses its hello; the connect fails with the reason and is counted")
+    @Test("Builds whose version ranges do not overlap refuse each other on both sides, with both ranges, and count it")
     func versionMismatchRefused() async throws {
         let (server, port) = try await Self.server()
         var configuration = PeerHost.Configuration(certificate: Fixtures.shared.immd1)
-        configuration.protocolVersion = PeerProtocol.version + 1
-        configuration.acceptedProtocolVersions = (PeerProtocol.version + 1)...(PeerProtocol.version + 1)
+        configuration.protocolVersions = (PeerProtocol.version + 1)...(PeerProtocol.version + 2)
         let client = try PeerHost(configuration: configuration, trust: Fixtures.shared.trust)
         do {
             _ = try await within { try await client.connect(host: "127.0.0.1", port: port) }
             Issue.record("a peer of another protocol version linked up")
         } catch PeerConnectError.closedBeforeVerified(let reason) {
-            #expect(reason == .unsupportedProtocolVersion(peer: PeerProtocol.version, accepted: configuration.acceptedProtocolVersions))
+            #expect(reason == .unsupportedProtocolVersion(peer: PeerProtocol.accepted, accepted: configuration.protocolVersions))
         }
         #expect(client.versionRefusalCount == 1)
         #expect(client.openLinks.isEmpty)
+        // The server counted the link up at its handshake, then refused the client's hello in turn.
+        let reason = try await server.next { if case .linkDown(_, let reason) = $0 { reason } else { nil } }
+        #expect(reason == .unsupportedProtocolVersion(peer: configuration.protocolVersions, accepted: PeerProtocol.accepted))
+        #expect(server.versionRefusalCount == 1)
+        try await client.shutdown()
+        try await server.shutdown()
+    }
+
+    @Test("A newer build that still speaks this build's version links with it at this build's version, on both sides")
+    func overlappingVersionsLink() async throws {
+        let (server, port) = try await Self.server()
+        var configuration = PeerHost.Configuration(certificate: Fixtures.shared.immd1)
+        configuration.protocolVersions = 0...(PeerProtocol.version + 1)
+        let client = try PeerHost(configuration: configuration, trust: Fixtures.shared.trust)
+        let clientLink = try await within { try await client.connect(host: "127.0.0.1", port: port) }
+        #expect(clientLink.protocolVersion == PeerProtocol.version)
+        clientLink.send(ByteBuffer(string: "prepare"))
+        let atServer = try await server.next { if case .message(let link, _) = $0 { link.protocolVersion } else { nil } }
+        #expect(atServer == PeerProtocol.version)
+        #expect(client.versionRefusalCount == 0 && server.versionRefusalCount == 0)
         try await client.shutdown()
         try await server.shutdown()
     }

@@ -32,23 +32,64 @@ import Testing
     @Test("The server confirms a verified client with an immediate hello carrying its protocol version and counts the link up")
     func serverConfirms() async throws {
         let (channel, host) = try Self.link()
-        #expect(try channel.readOutbound(as: Frame.self) == .hello(version: PeerProtocol.version))
+        #expect(try channel.readOutbound(as: Frame.self) == .hello(versions: PeerProtocol.accepted))
         #expect(host.openLinks.map(\.identity) == [Self.peer])
         try await host.shutdown()
     }
 
-    @Test("A peer whose hello names a version this build does not accept is closed before any message is delivered, and counted")
+    @Test("A peer whose hello names no version this build speaks is closed before any message is delivered, and counted")
     func unknownVersionRefused() async throws {
         let (channel, host) = try Self.link()
-        try channel.writeInbound(Frame.hello(version: PeerProtocol.accepted.upperBound + 1))
+        let newer = (PeerProtocol.version + 1)...(PeerProtocol.version + 2)
+        try channel.writeInbound(Frame.hello(versions: newer))
+        try channel.writeInbound(Frame.message(ByteBuffer(string: "prepare")))
         #expect(!channel.isActive)
         #expect(host.versionRefusalCount == 1)
-        let reason = try await host.next { event -> PeerLinkCloseReason? in
-            if case .linkDown(_, let reason) = event { reason } else { nil }
+        let event = try await host.next { event -> PeerEvent? in
+            switch event {
+            case .linkDown, .message: event
+            default: nil
+            }
         }
-        #expect(reason == .unsupportedProtocolVersion(peer: PeerProtocol.accepted.upperBound + 1, accepted: PeerProtocol.accepted))
-        #expect(reason.description.contains("version \(PeerProtocol.accepted.upperBound + 1)"))
+        guard case .linkDown(let link, let reason) = event else {
+            Issue.record("a message of a refused peer was delivered: \(event)")
+            return
+        }
+        #expect(reason == .unsupportedProtocolVersion(peer: newer, accepted: PeerProtocol.accepted))
+        #expect(reason.description.contains("versions \(newer.lowerBound)…\(newer.upperBound)"))
+        #expect(link.protocolVersion == nil)
         try await host.shutdown()
+    }
+
+    @Test(
+        "A peer whose range overlaps links at the highest version both speak",
+        arguments: [
+            (0...PeerProtocol.version + 5, PeerProtocol.version), (1...1, 1),
+            (PeerProtocol.version...PeerProtocol.version + 1, PeerProtocol.version),
+        ] as [(ClosedRange<UInt32>, UInt32)])
+    func overlappingVersionsNegotiated(peer: ClosedRange<UInt32>, expected: UInt32) async throws {
+        let (channel, host) = try Self.link()
+        #expect(host.openLinks.first?.protocolVersion == nil)
+        try channel.writeInbound(Frame.hello(versions: peer))
+        try channel.writeInbound(Frame.message(ByteBuffer(string: "prepare")))
+        #expect(channel.isActive)
+        #expect(host.versionRefusalCount == 0)
+        let version = try await host.next { event -> UInt32? in
+            if case .message(let link, _) = event { link.protocolVersion } else { nil }
+        }
+        #expect(version == expected)
+        try await host.shutdown()
+    }
+
+    @Test("Negotiation picks the highest common version, the same from either side, or none without overlap")
+    func negotiation() {
+        let cases: [(ClosedRange<UInt32>, ClosedRange<UInt32>, UInt32?)] = [
+            (0...2, 0...3, 2), (0...2, 1...1, 1), (0...2, 2...5, 2), (0...2, 3...5, nil), (3...4, 0...2, nil), (0...0, 0...2, 0),
+        ]
+        for (local, peer, expected) in cases {
+            #expect(PeerProtocol.negotiate(local, peer) == expected, "\(local) with \(peer)")
+            #expect(PeerProtocol.negotiate(peer, local) == expected, "\(peer) with \(local)")
+        }
     }
 
     @Test("A peer of a build before versions (first frame not a hello) is version 0 and keeps its link")
@@ -62,6 +103,7 @@ import Testing
             if case .message(_, let payload) = event { String(buffer: payload) } else { nil }
         }
         #expect(text == "prepare")
+        #expect(host.openLinks.first?.protocolVersion == 0)
         try await host.shutdown()
     }
 

@@ -72,12 +72,16 @@ enum Fixtures {
     static let storageKey: [UInt8] = Array("key".utf8)
     static let storageValue: [UInt8] = Array("val".utf8)
 
-    static let peers = [
-        PeerInfo(name: "epd-node-1", department: "EPD", direction: .inbound, certificateNotValidAfterMs: nil, lastMessageAgeMs: nil),
-        PeerInfo(
+    static let peers: [PeerInfo] = {
+        var linked = PeerInfo(
             name: "immd-node-1", department: "IMMD", direction: .outbound, certificateNotValidAfterMs: 1_830_000_000_000,
-            lastMessageAgeMs: 120),
-    ]
+            lastMessageAgeMs: 120)
+        linked.protocolVersion = 2
+        return [
+            PeerInfo(name: "epd-node-1", department: "EPD", direction: .inbound, certificateNotValidAfterMs: nil, lastMessageAgeMs: nil),
+            linked,
+        ]
+    }()
 
     static let pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
 

@@ -1,16 +1,48 @@
+import ChainTypes
 import Storage
 import Testing
 
 /// The format version a store records and the refusal of one this build cannot read (issue 19, deliver 5).
 @Suite("StorageFormat")
 struct StorageFormatTests {
-    @Test("a new store records the current version; opening it again reads the same")
-    func recordsCurrent() throws {
+    @Test("a new store records version 1 (full history); opening it again reads the same, and a version-1 build opens it")
+    func recordsFullHistory() throws {
         let store = MemoryKeyValueStore()
         #expect(try store.get(StorageFormat.key, in: .metadata) == nil)
-        #expect(try StorageFormat.check(store) == StorageFormat.current)
-        #expect(try store.get(StorageFormat.key, in: .metadata) == StorageFormat.encode(StorageFormat.current))
-        #expect(try StorageFormat.check(store) == StorageFormat.current)
+        #expect(try StorageFormat.check(store) == StorageFormat.fullHistory)
+        #expect(try store.get(StorageFormat.key, in: .metadata) == StorageFormat.encode(1))
+        #expect(try StorageFormat.check(store) == 1)
+        #expect(try StorageFormat.check(store, readable: 1...1) == 1)
+    }
+
+    @Test("a store restored from a state snapshot records version 2 in the restoring batch, and a version-1 build refuses it")
+    func restoredStoreRefusedByFullHistoryReader() throws {
+        let store = MemoryKeyValueStore()
+        try StorageFormat.check(store)
+        let block = TestChain.block(at: 40, parentHash: Hash.sha256([40]), lastCommit: nil, transactionCount: 1)
+        try store.write(try BlockStore(store: store).batch(startingAt: block, certificate: TestChain.certificate(for: block)), sync: true)
+        #expect(try store.get(StorageFormat.key, in: .metadata) == StorageFormat.encode(StorageFormat.partialHistory))
+        #expect(try StorageFormat.check(store) == 2)
+        let error = #expect(throws: StorageFormatError.self) { try StorageFormat.check(store, readable: 1...1) }
+        #expect(error == .unsupported(found: 2, readable: 1...1))
+        let text = error?.description ?? ""
+        #expect(text.contains("storage format version 2") && text.contains("reads version 1") && text.contains("state snapshot"))
+    }
+
+    @Test(
+        "a version-1 store holding a partial-history marker (restored or pruned by an older build) is raised to 2 at its next open",
+        arguments: [0, 1])
+    func markedVersionOneStoreRaised(marker: Int) throws {
+        let store = MemoryKeyValueStore()
+        var batch = WriteBatch()
+        batch.put(StorageFormat.encode(1), for: StorageFormat.key, in: .metadata)
+        batch.put(UInt64(9).canonicalBytes, for: StorageFormat.partialHistoryKeys[marker], in: .metadata)
+        try store.write(batch, sync: true)
+        #expect(throws: StorageFormatError.unsupported(found: 2, readable: 1...1)) { try StorageFormat.check(store, readable: 1...1) }
+        #expect(try store.get(StorageFormat.key, in: .metadata) == StorageFormat.encode(1), "a refusing build writes nothing")
+        #expect(try StorageFormat.check(store) == 2)
+        #expect(try store.get(StorageFormat.key, in: .metadata) == StorageFormat.encode(2))
+        #expect(throws: StorageFormatError.unsupported(found: 2, readable: 1...1)) { try StorageFormat.check(store, readable: 1...1) }
     }
 
     @Test("a store written by a newer build is refused with both versions named")
@@ -22,7 +54,7 @@ struct StorageFormatTests {
         let error = #expect(throws: StorageFormatError.self) { try StorageFormat.check(store) }
         #expect(error == .unsupported(found: StorageFormat.current + 1, readable: StorageFormat.readable))
         let text = error?.description ?? ""
-        #expect(text.contains("version \(StorageFormat.current + 1)") && text.contains("reads version \(StorageFormat.current)"))
+        #expect(text.contains("version \(StorageFormat.current + 1)") && text.contains("reads versions 1…\(StorageFormat.current)"))
         #expect(text.contains("newer build"))
     }
 

@@ -20,6 +20,12 @@ public struct NodeStatus: Hashable, Sendable {
     /// The chain protocol versions this node's build executes: before a version governance schedules
     /// activates, every node should list it (docs/operations.md, Versions and upgrades).
     public var executableProtocolVersions: ClosedRange<UInt32> = 1...1
+    /// The chain protocol version in force after the latest block, the rules the next block executes by
+    /// (genesis, then governance's `setProtocolVersion`).
+    public var protocolVersion: UInt32 = 1
+    /// The peer protocol versions this node's build speaks; a link uses the highest both sides speak
+    /// (docs/protocol.md, Peer protocol versions).
+    public var peerProtocolVersions: ClosedRange<UInt32> = 0...2
 
     public init(
         chainId: String, nodeId: String, latestHeight: UInt64, latestHash: Hash, view: UInt64, peersConnected: Int, syncing: Bool

@@ -17,6 +17,8 @@ public struct PeerInfo: Hashable, Sendable {
     public var certificateNotValidAfterMs: UInt64?
     /// Milliseconds since the last message arrived on any link to this peer; nil when none has yet.
     public var lastMessageAgeMs: UInt64?
+    /// The peer protocol version the link speaks, the highest both nodes speak; nil until the peer's hello.
+    public var protocolVersion: UInt32?
 
     public init(
         name: String, department: String, direction: Direction, certificateNotValidAfterMs: UInt64?, lastMessageAgeMs: UInt64?

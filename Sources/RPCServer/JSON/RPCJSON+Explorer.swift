@@ -12,6 +12,7 @@ extension RPCJSON {
             "direction": .string(peer.direction.rawValue),
             "certificateNotValidAfterMs": optional(peer.certificateNotValidAfterMs, uint64),
             "lastMessageAgeMs": optional(peer.lastMessageAgeMs, uint64),
+            "protocolVersion": optional(peer.protocolVersion) { .number(Int($0)) },
         ])
     }
 

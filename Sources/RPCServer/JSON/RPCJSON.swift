@@ -158,6 +158,11 @@ public enum RPCJSON {
                 "lowest": .number(Int(status.executableProtocolVersions.lowerBound)),
                 "highest": .number(Int(status.executableProtocolVersions.upperBound)),
             ]),
+            "protocolVersion": .number(Int(status.protocolVersion)),
+            "peerProtocolVersions": .object([
+                "lowest": .number(Int(status.peerProtocolVersions.lowerBound)),
+                "highest": .number(Int(status.peerProtocolVersions.upperBound)),
+            ]),
         ])
     }
 

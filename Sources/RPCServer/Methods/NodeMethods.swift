@@ -3,7 +3,7 @@ enum NodeMethods {
     static let status = RPCMethod(
         name: "node_status",
         summary:
-            "The node's chain, identity, latest committed block, PBFT view, connected peers, whether it is syncing, and the chain protocol versions its build executes.",
+            "The node's chain, identity, latest committed block, PBFT view, connected peers, whether it is syncing, the chain protocol version in force, the chain protocol versions its build executes and the peer protocol versions it speaks.",
         params: [],
         result: RPCResultDescriptor(name: "status", summary: "The node's status.", schema: RPCSchemas.reference("NodeStatus")),
         errors: [.internalError]
@@ -13,10 +13,12 @@ enum NodeMethods {
 
     static let peers = RPCMethod(
         name: "node_peers",
-        summary: "The peers with an open, authenticated link: name, department, direction, certificate expiry and last message age.",
+        summary:
+            "The peers with an open, authenticated link: name, department, direction, certificate expiry, last message age and peer protocol version.",
         description: "One entry per peer, sorted by name; when both nodes dialled each other the oldest link is reported. "
             + "certificateNotValidAfterMs is the X.509 notValidAfter of the certificate the peer presented (ms since the Unix "
-            + "epoch); lastMessageAgeMs is null until the peer has sent a message.",
+            + "epoch); lastMessageAgeMs is null until the peer has sent a message; protocolVersion is the peer protocol version the link "
+            + "speaks, the highest both nodes speak, null until the peer's hello.",
         params: [],
         result: RPCResultDescriptor(
             name: "peers", summary: "The connected peers.", schema: RPCSchemas.array(of: RPCSchemas.reference("PeerInfo"))),

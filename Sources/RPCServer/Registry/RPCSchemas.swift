@@ -132,6 +132,8 @@ public enum RPCSchemas {
                 "role": enumeration(["validator", "observer"]),
                 "executableProtocolVersions": object(
                     "ExecutableProtocolVersions", ["lowest": nonNegativeInteger, "highest": nonNegativeInteger]),
+                "protocolVersion": nonNegativeInteger,
+                "peerProtocolVersions": object("PeerProtocolVersions", ["lowest": nonNegativeInteger, "highest": nonNegativeInteger]),
             ]),
         "Cursor": .object([
             "title": .string("Cursor"), "type": .string("string"), "maxLength": .number(RPCLimits.cursorCharactersMax),
@@ -144,6 +146,7 @@ public enum RPCSchemas {
             [
                 "name": string, "department": string, "direction": enumeration(PeerInfo.Direction.allCases.map(\.rawValue)),
                 "certificateNotValidAfterMs": nullable(reference("Uint64")), "lastMessageAgeMs": nullable(reference("Uint64")),
+                "protocolVersion": nullable(nonNegativeInteger),
             ]),
         "Backup": object("Backup", ["directory": string, "heightAtLeast": reference("Uint64")]),
         "NodeHealth": object(
