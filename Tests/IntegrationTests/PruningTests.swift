@@ -24,7 +24,7 @@ extension IntegrationTests {
             let node = network.nodes[pruned]
             try node.editConfig(["history = \"archive\"": "history = \"recent \(Self.prunedHistory)\""])
             // A slow pruner: it falls behind the blocks, so a round is always in progress when it is killed.
-            try node.misbehave(with: ["--prune-step-nodes", "2", "--prune-step-pause-ms", "100"])
+            try node.misbehave(with: ["--prune-step-nodes", "1", "--prune-step-pause-ms", "150"])
             try await Self.start(network)
             let load = LoadGenerator(
                 network: network, issuers: [network.account("td-issuer"), network.account("dh-issuer")], targets: Self.all, label: "PR")
@@ -36,7 +36,8 @@ extension IntegrationTests {
 
             // Killed while a round is in progress: its latest step left nodes to delete.
             try await eventually("\(node.name) is in the middle of a pruning round", within: Self.progressTimeout) {
-                node.logLines(containing: "fault injection: pruning step (round in progress)").count >= 3
+                let steps = node.logLines(containing: "fault injection: pruning step")
+                return steps.count >= 3 && steps.last?.contains("round in progress") == true
             }
             try await node.kill()
             let lastStep = try #require(node.logLines(containing: "fault injection: pruning step").last)
