@@ -14,6 +14,10 @@ public struct NodeFaults: Sendable {
     /// Whether this node leaves a state-transfer request from the named peer unanswered (a node that
     /// withholds committed blocks).
     public var withholdBlocks: (@Sendable (_ peer: String) -> Bool)?
+    /// Stale tree nodes one pruning step deletes instead of `LedgerLimits.pruneRecordsPerStep`, and what the
+    /// pruning thread does after each step (given the nodes it deleted and whether the round is complete):
+    /// a slow pruner, so that a test can kill the node in the middle of a round.
+    public var pruning: (nodesPerStep: Int, afterStep: @Sendable (_ nodesDeleted: Int, _ isComplete: Bool) -> Void)?
 
     public init(
         outgoing: (@Sendable (Message) -> [Message])? = nil, proposal: (@Sendable ([Transaction]) -> [Transaction])? = nil,
@@ -25,7 +29,7 @@ public struct NodeFaults: Sendable {
     }
 
     /// Whether any fault is set (the node then logs a warning at start).
-    public var isEmpty: Bool { outgoing == nil && proposal == nil && withholdBlocks == nil }
+    public var isEmpty: Bool { outgoing == nil && proposal == nil && withholdBlocks == nil && pruning == nil }
 }
 
 /// A transport that passes every outgoing consensus message through `NodeFaults.outgoing`.

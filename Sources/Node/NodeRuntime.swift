@@ -224,7 +224,10 @@ public final class NodeRuntime: Sendable {
         let pruner: TreePruner? =
             switch configuration.stateHistory {
             case .archive: nil
-            case .recent(let versions): TreePruner(ledger: ledger, versions: versions, logger: logger)
+            case .recent(let versions):
+                TreePruner(
+                    ledger: ledger, versions: versions, logger: logger,
+                    nodesPerStep: faults.pruning?.nodesPerStep ?? LedgerLimits.pruneRecordsPerStep, afterStep: faults.pruning?.afterStep)
             }
         self.pruner = pruner
         driver = ReplicaDriver(

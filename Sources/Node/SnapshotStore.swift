@@ -212,6 +212,11 @@ public enum SnapshotFile {
         return written
     }
 
+    /// `export(snapshotDirectory:to:)` off the cooperative pool (`SnapshotRestoreWork`): it copies every chunk.
+    public static func export(snapshotDirectory directory: String, to path: String) async throws -> UInt64 {
+        try await SnapshotRestoreWork.run { try export(snapshotDirectory: directory, to: path) }
+    }
+
     /// Reads a snapshot file, handing the manifest to `manifest` (which verifies it) and each chunk's bytes
     /// to `chunk`, in order.
     public static func read(
@@ -250,7 +255,12 @@ public enum SnapshotFile {
 
 /// Restores a verified snapshot into `<data_dir>/db`: through `<data_dir>/db.restoring`, moved into place
 /// only when complete, so a restore cut short leaves no store a node would open (docs/adr/0017-state-sync.md).
-public final class SnapshotRestoreSession {
+///
+/// Async callers (state sync, `sbp snapshot import`) use the async overloads, which run the synchronous work
+/// on `SnapshotRestoreWork`'s queue, off the cooperative pool; an async context cannot call the synchronous
+/// ones without leaving the pool's thread blocked, because Swift prefers the async overload there.
+/// Unchecked `Sendable`: its state is touched by one caller at a time, each async call awaited before the next.
+public final class SnapshotRestoreSession: @unchecked Sendable {
     let dataDirectory: String
     let genesis: Genesis
     let store: RocksDBStore
@@ -261,6 +271,8 @@ public final class SnapshotRestoreSession {
     var written: Set<Int> = []
 
     var restoringPath: String { dataDirectory + "/db.restoring" }
+    /// Called on the restore queue before each job of the async overloads (tests: where the work runs).
+    let workObserver = Mutex<(@Sendable () -> Void)?>(nil)
 
     public init(dataDirectory: String, genesis: Genesis) throws {
         self.dataDirectory = dataDirectory
@@ -339,5 +351,48 @@ public final class SnapshotRestoreSession {
     public func abandon() {
         store.close()
         try? FileManager.default.removeItem(atPath: restoringPath)
+    }
+
+    /// `init(dataDirectory:genesis:)` off the cooperative pool: opening the store reads and writes files.
+    public static func open(dataDirectory: String, genesis: Genesis) async throws -> SnapshotRestoreSession {
+        try await SnapshotRestoreWork.run { try SnapshotRestoreSession(dataDirectory: dataDirectory, genesis: genesis) }
+    }
+
+    /// Runs `body` on the restore queue, after the work observer.
+    private func offPool<Value: Sendable, Failure: Error>(_ body: @escaping @Sendable () throws(Failure) -> Value) async throws(Failure)
+        -> Value
+    {
+        try await SnapshotRestoreWork.run { [self] () throws(Failure) -> Value in
+            workObserver.withLock { $0 }?()
+            return try body()
+        }
+    }
+
+    /// `begin(_:)` off the cooperative pool: verifying a manifest checks every certificate since genesis.
+    public func begin(_ manifest: SnapshotManifest) async throws(StateSyncError) {
+        try await offPool { [self] () throws(StateSyncError) in try begin(manifest) }
+    }
+
+    /// `accept(index:bytes:)` off the cooperative pool: the chunk's leaves are hashed and written to RocksDB.
+    public func accept(index: Int, bytes: [UInt8]) async throws(StateSyncError) {
+        try await offPool { [self] () throws(StateSyncError) in try accept(index: index, bytes: bytes) }
+    }
+
+    /// `finish()` off the cooperative pool: rebuilding the tree reads the whole flat state and writes every node.
+    public func finish() async throws {
+        try await offPool { [self] in try finish() }
+    }
+
+    /// `abandon()` off the cooperative pool: it removes a directory of up to the state's size.
+    public func abandon() async {
+        await offPool { [self] in abandon() }
+    }
+
+    /// Reads a snapshot file (`SnapshotFile`), verifying its manifest and every chunk as state sync does, and
+    /// writes it; `finish()` then completes the restore. Off the cooperative pool.
+    public func read(file path: String) async throws {
+        try await offPool { [self] in
+            try SnapshotFile.read(path: path, manifest: { try begin($0) }, chunk: { try accept(index: $0, bytes: $1) })
+        }
     }
 }

@@ -106,9 +106,12 @@ final class StateSyncClient {
         }
         let (height, session) = try await fetch(inputs: inputs)
         do {
-            try session.finish()
+            let started = ContinuousClock.now
+            try await session.finish()
+            logger.info(
+                "state sync: tree rebuilt and the store moved into place", metadata: ["elapsed": "\(ContinuousClock.now - started)"])
         } catch {
-            session.abandon()
+            await session.abandon()
             throw error
         }
         try? await host.shutdown()
@@ -121,9 +124,18 @@ final class StateSyncClient {
     /// Should every peer drop the chosen snapshot (they keep only the latest few) while another is offered,
     /// what was written is discarded and the highest snapshot offered then is fetched instead.
     func fetch(inputs: AsyncStream<Input>) async throws -> (UInt64, SnapshotRestoreSession) {
-        var session = try SnapshotRestoreSession(dataDirectory: configuration.dataDirectory, genesis: bundle.genesis)
-        var done = false
-        defer { if !done { session.abandon() } }
+        var session = try await SnapshotRestoreSession.open(dataDirectory: configuration.dataDirectory, genesis: bundle.genesis)
+        do {
+            return try await fetch(inputs: inputs, session: &session)
+        } catch {
+            await session.abandon()
+            throw error
+        }
+    }
+
+    /// `fetch(inputs:)` with the session it writes into; replaces it when it starts over.
+    private func fetch(inputs: AsyncStream<Input>, session: inout SnapshotRestoreSession) async throws -> (UInt64, SnapshotRestoreSession) {
+        let genesis = bundle.genesis
         let start = ContinuousClock.now
         func nowMs() -> UInt64 {
             let elapsed = (ContinuousClock.now - start).components
@@ -167,7 +179,7 @@ final class StateSyncClient {
                 send(.snapshotChunkRequest(height: chosen.manifest.height, index: UInt32(index)), to: peer.link)
             }
         }
-        func choose() throws {
+        func choose() async throws {
             guard chosen == nil, let first = firstOfferMs, nowMs() >= first + NodeLimits.stateSyncOfferGraceMs else { return }
             let supporters = { (digest: Hash) in peers.values.filter { $0.offer == digest }.count }
             let ranked = offers.sorted { a, b in
@@ -177,7 +189,7 @@ final class StateSyncClient {
                 return a.key.bytes.lexicographicallyPrecedes(b.key.bytes)
             }
             guard let best = ranked.first else { return }
-            try session.begin(best.value)
+            try await session.begin(best.value)
             chosen = (best.key, best.value)
             pending = Array(best.value.chunks.indices)
             logger.info(
@@ -188,15 +200,15 @@ final class StateSyncClient {
                 ])
         }
 
-        func restartIfAbandoned() throws {
+        func restartIfAbandoned() async throws {
             guard let current = chosen, !peers.values.contains(where: { $0.offer == current.digest }),
                 peers.values.contains(where: { $0.offer != nil })
             else { return }
             logger.warning(
                 "state sync: no peer serves the chosen snapshot any more; starting over with the latest offered",
                 metadata: ["height": "\(current.manifest.height)"])
-            session.abandon()
-            session = try SnapshotRestoreSession(dataDirectory: configuration.dataDirectory, genesis: bundle.genesis)
+            await session.abandon()
+            session = try await SnapshotRestoreSession.open(dataDirectory: configuration.dataDirectory, genesis: genesis)
             let offered = Set(peers.values.compactMap(\.offer))
             offers = offers.filter { offered.contains($0.key) }
             chosen = nil
@@ -211,7 +223,7 @@ final class StateSyncClient {
         for await input in inputs {
             switch input {
             case .tick:
-                try restartIfAbandoned()
+                try await restartIfAbandoned()
                 if chosen == nil && firstOfferMs == nil && nowMs() > NodeLimits.stateSyncOfferWaitMs {
                     throw StateSyncError.noSnapshot(waitedMs: nowMs(), peers: peers.count)
                 }
@@ -247,7 +259,8 @@ final class StateSyncClient {
                         let manifest = try SnapshotManifest(canonicalBytes: bytes)
                         let digest = manifest.digest
                         if offers[digest] == nil {
-                            try manifest.verify(genesis: bundle.genesis)
+                            // Off the cooperative pool: it checks every certificate since genesis.
+                            try await SnapshotRestoreWork.run { try manifest.verify(genesis: genesis) }
                             offers[digest] = manifest
                         }
                         peers[name]?.offer = digest
@@ -267,7 +280,7 @@ final class StateSyncClient {
                         break
                     }
                     do {
-                        try session.accept(index: Int(index), bytes: bytes)
+                        try await session.accept(index: Int(index), bytes: bytes)
                         fetchedBytes += UInt64(bytes.count)
                     } catch {
                         guard case .chunkRejected(let height, let index, let reason) = error else { throw error }
@@ -283,13 +296,12 @@ final class StateSyncClient {
                                 "height": "\(current.manifest.height)", "bytes": "\(fetchedBytes)", "rejected": "\(session.rejectedChunks)",
                                 "elapsedMs": "\(nowMs())",
                             ])
-                        done = true
                         return (current.manifest.height, session)
                     }
                 default: break
                 }
             }
-            try choose()
+            try await choose()
             try schedule()
         }
         throw StateSyncError.noSnapshot(waitedMs: nowMs(), peers: peers.count)

@@ -24,10 +24,20 @@ final class TreePruner: @unchecked Sendable {
     /// The oldest height whose state the node keeps, after the last step (`/metrics`).
     let oldestStateHeight = Atomic<UInt64>(0)
 
-    init(ledger: Ledger, versions: UInt64, logger: Logger) {
+    /// Stale nodes one step deletes at most.
+    private let nodesPerStep: Int
+    /// Called on the pruning thread after each step (fault injection: `NodeFaults.pruning`).
+    private let afterStep: (@Sendable (_ nodesDeleted: Int, _ isComplete: Bool) -> Void)?
+
+    init(
+        ledger: Ledger, versions: UInt64, logger: Logger, nodesPerStep: Int = LedgerLimits.pruneRecordsPerStep,
+        afterStep: (@Sendable (Int, Bool) -> Void)? = nil
+    ) {
         self.ledger = ledger
         self.versions = versions
         self.logger = logger
+        self.nodesPerStep = min(max(1, nodesPerStep), LedgerLimits.pruneRecordsPerStep)
+        self.afterStep = afterStep
     }
 
     /// Starts the pruning thread.
@@ -90,14 +100,26 @@ final class TreePruner: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
+        var caughtUp = false
         while nextRound() {
             var deleted = 0
             while !stopping {
                 do {
-                    let progress = try ledger.pruneStep(keepingVersions: versions)
+                    let progress = try ledger.pruneStep(keepingVersions: versions, nodesMax: nodesPerStep)
                     deleted += progress.nodesDeleted
                     oldestStateHeight.store(progress.oldestStateHeight, ordering: .relaxed)
+                    afterStep?(progress.nodesDeleted, progress.isComplete)
                     if progress.isComplete {
+                        if !caughtUp {
+                            // The first round since start ends the backlog (a node that switched to pruning, or
+                            // one stopped or killed in the middle of a round): worth a line in the log.
+                            caughtUp = true
+                            if deleted > 0 {
+                                logger.info(
+                                    "state tree pruning caught up",
+                                    metadata: ["nodes": "\(deleted)", "oldestStateHeight": "\(progress.oldestStateHeight)"])
+                            }
+                        }
                         condition.lock()
                         roundsCompleted += 1
                         condition.broadcast()

@@ -47,6 +47,12 @@ struct ByzantineCommand: AsyncParsableCommand {
         @Flag(help: "Act as the next build: execute one more chain protocol version and speak one more peer protocol version.")
         var asNextBuild = false
 
+        @Option(help: "Stale tree nodes one pruning step deletes (storage.history = \"recent N\"): a slow pruner.")
+        var pruneStepNodes: Int?
+
+        @Option(help: "Milliseconds the pruning thread pauses after each step (with --prune-step-nodes).")
+        var pruneStepPauseMs: Int = 0
+
         func run() async throws {
             let configuration = try NodeConfiguration.load(file: (home as NSString).appendingPathComponent(config))
             let logger = NodeLogging.logger(
@@ -62,6 +68,24 @@ struct ByzantineCommand: AsyncParsableCommand {
                 let withheld = Set(withholdBlocksFrom)
                 logger.warning("fault injection: this node withholds committed blocks", metadata: ["from": "\(withheld.sorted())"])
                 faults.withholdBlocks = { withheld.contains($0) }
+            }
+            if let pruneStepNodes {
+                guard pruneStepNodes >= 1, pruneStepPauseMs >= 0 else { throw ValidationError("--prune-step-nodes must be at least 1") }
+                logger.warning(
+                    "fault injection: this node prunes its tree history slowly",
+                    metadata: ["nodesPerStep": "\(pruneStepNodes)", "pauseMs": "\(pruneStepPauseMs)"])
+                let pause = pruneStepPauseMs
+                let stepLogger = logger
+                faults.pruning = (
+                    pruneStepNodes,
+                    { deleted, complete in
+                        stepLogger.info(
+                            "fault injection: pruning step (round \(complete ? "complete" : "in progress"))",
+                            metadata: ["nodes": "\(deleted)"])
+                        // The fault itself: the pruning thread (never the pool) is slowed down.
+                        if !complete && pause > 0 { Thread.sleep(forTimeInterval: Double(pause) / 1000) }
+                    }
+                )
             }
             if let seed {
                 let chainId = try GenesisBundle.load(path: configuration.genesisFile).genesis.chainId

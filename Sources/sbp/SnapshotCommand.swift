@@ -42,7 +42,7 @@ struct SnapshotExportCommand: AsyncParsableCommand {
             )
         }
         guard !FileManager.default.fileExists(atPath: out) else { throw CommandError("\(out) exists") }
-        let bytes = try SnapshotFile.export(snapshotDirectory: directory + "/\(chosen)", to: out)
+        let bytes = try await SnapshotFile.export(snapshotDirectory: directory + "/\(chosen)", to: out)
         print("snapshot of height \(chosen) written to \(out) (\(bytes) bytes)")
     }
 }
@@ -74,13 +74,14 @@ struct SnapshotImportCommand: AsyncParsableCommand {
             throw CommandError("cannot read --genesis \(genesis): \(error)")
         }
         let started = ContinuousClock.now
-        let session = try SnapshotRestoreSession(dataDirectory: data, genesis: bundle.genesis)
+        // The session's async calls run its disk work off the cooperative pool.
+        let session = try await SnapshotRestoreSession.open(dataDirectory: data, genesis: bundle.genesis)
         do {
-            try SnapshotFile.read(path: file, manifest: { try session.begin($0) }, chunk: { try session.accept(index: $0, bytes: $1) })
+            try await session.read(file: file)
             // A node that ran on this data directory before (then wiped) recovers before it votes again.
-            try session.finish()
+            try await session.finish()
         } catch {
-            session.abandon()
+            await session.abandon()
             throw CommandError("cannot import \(file): \(error)")
         }
         let height = session.manifest?.height ?? 0

@@ -11,12 +11,7 @@ extension IntegrationTests {
         .timeLimit(.minutes(3)))
     func noEmptyBlocksWhenIdle() async throws {
         try await withNetwork("idle") { network in
-            for node in network.nodes {
-                let path = node.home + "/config.toml"
-                let text = try String(contentsOfFile: path, encoding: .utf8)
-                try text.replacingOccurrences(of: "[node]\n", with: "[node]\nempty_block_interval_ms = 0\n")
-                    .write(toFile: path, atomically: true, encoding: .utf8)
-            }
+            for node in network.nodes { try node.editConfig(["[node]\n": "[node]\nempty_block_interval_ms = 0\n"]) }
             try network.startAll()
             try await eventually("every node is linked to the three others", within: Self.startTimeout) {
                 await network.statuses(Self.all)?.allSatisfy { $0.peersConnected >= 3 } == true

@@ -57,6 +57,30 @@ final class NodeProcess: Sendable {
         state.withLock { $0.faulty = (executable, ["--as-next-build"]) }
     }
 
+    /// Rewrites the node's `config.toml` (before a start): each text is replaced by the one it maps to, and
+    /// one that is not there is an error, so a test notices when the rendered config changes under it.
+    func editConfig(_ replacements: KeyValuePairs<String, String>) throws {
+        let path = home + "/config.toml"
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        for (old, new) in replacements {
+            guard text.contains(old) else { throw ConfigTextMissing(path: path, text: old) }
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// A text `editConfig` was to replace is not in the config.
+    struct ConfigTextMissing: Error, CustomStringConvertible {
+        let path: String
+        let text: String
+        var description: String { "\(path) does not contain \(text.debugDescription)" }
+    }
+
+    /// Runs the node as the production `sbp` again from the next start on (after `misbehave(with:)`).
+    func behave() {
+        state.withLock { $0.faulty = nil }
+    }
+
     init(name: String, home: String, rpcURL: URL, executable: URL, environment: [String: String] = [:]) {
         self.name = name
         self.home = home

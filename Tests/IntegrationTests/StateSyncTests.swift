@@ -14,12 +14,7 @@ extension IntegrationTests {
     func stateSyncedValidatorVotesAndProposes() async throws {
         try await withNetwork("statesync") { network in
             for node in network.nodes {
-                let path = node.home + "/config.toml"
-                let text = try String(contentsOfFile: path, encoding: .utf8)
-                try text.replacingOccurrences(
-                    of: "[storage]\n", with: "[storage]\nsnapshot_interval = \(Self.snapshotInterval)\nsnapshots_kept = 50\n"
-                )
-                .write(toFile: path, atomically: true, encoding: .utf8)
+                try node.editConfig(["[storage]\n": "[storage]\nsnapshot_interval = \(Self.snapshotInterval)\nsnapshots_kept = 50\n"])
             }
             try await Self.start(network)
             // The victim follows the current primary, so that stopping that primary later hands it the next view.
@@ -49,10 +44,7 @@ extension IntegrationTests {
 
             try await node.stop()
             try node.wipeData()
-            let path = node.home + "/config.toml"
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            try text.replacingOccurrences(of: "[node]\n", with: "[node]\nsync = \"snapshot\"\n").write(
-                toFile: path, atomically: true, encoding: .utf8)
+            try node.editConfig(["[node]\n": "[node]\nsync = \"snapshot\"\n"])
             try node.start()
 
             let restored = try await eventually("\(node.name) restores a snapshot", within: Self.progressTimeout) { () -> UInt64? in

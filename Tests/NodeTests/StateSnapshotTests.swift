@@ -7,6 +7,7 @@ import Ledger
 import LedgerFixtures
 import Storage
 import StorageRocksDB
+import Synchronization
 import Testing
 
 @testable import Node
@@ -94,6 +95,53 @@ struct StateSnapshotTests {
         // A snapshot made from the restored store proves the same validator-set change from what it was given.
         let again = try SnapshotStore.transitions(view: try ledger.view(), through: 8, store: store)
         #expect(again == source.manifest.transitions)
+    }
+
+    /// Issue 19: a restore (state sync, `sbp snapshot import`) must not hold a thread of the cooperative pool
+    /// while it writes chunks and rebuilds the tree. Each job of the async API records where it ran; while
+    /// the tree is rebuilt, tasks started on the pool after the rebuild began must run before it ends.
+    @Test("a restore's chunk writes and tree rebuild run off the cooperative pool, and pool tasks run meanwhile")
+    func restoreRunsOffThePool() async throws {
+        let source = try Self.source()
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let session = try await SnapshotRestoreSession.open(dataDirectory: directory + "/data", genesis: source.chain.genesis)
+        let onRestoreQueue = Mutex<[Bool]>([])
+        session.workObserver.withLock { $0 = { onRestoreQueue.withLock { $0.append(SnapshotRestoreWork.isCurrentThreadWorker) } } }
+        try await session.begin(source.manifest)
+        for (index, bytes) in source.chunks.enumerated() { try await session.accept(index: index, bytes: bytes) }
+
+        // The rebuild waits (bounded) until pool tasks started after it began have all run.
+        let rebuilding = DispatchSemaphore(value: 0)
+        let poolTasksRan = DispatchSemaphore(value: 0)
+        let sawPoolTasks = Mutex<Bool?>(nil)
+        session.workObserver.withLock {
+            $0 = {
+                onRestoreQueue.withLock { $0.append(SnapshotRestoreWork.isCurrentThreadWorker) }
+                rebuilding.signal()
+                let ran = poolTasksRan.wait(timeout: .now() + 30) == .success
+                sawPoolTasks.withLock { $0 = ran }
+            }
+        }
+        async let finished: Void = session.finish()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                rebuilding.wait()
+                continuation.resume()
+            }
+        }
+        let width = 2 * ProcessInfo.processInfo.activeProcessorCount
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<width { group.addTask { await Task.yield() } }
+        }
+        poolTasksRan.signal()
+        try await finished
+
+        #expect(sawPoolTasks.withLock { $0 } == true, "pool tasks ran while the tree was rebuilt")
+        let places = onRestoreQueue.withLock { $0 }
+        #expect(places.count == source.chunks.count + 2)
+        #expect(places.allSatisfy { $0 }, "every restore job ran on the restore queue: \(places)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/data/db/CURRENT"))
     }
 
     @Test("a tampered chunk is rejected and counted, nothing of it is written, and the honest copy is then taken")
