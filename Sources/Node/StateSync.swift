@@ -28,22 +28,26 @@ public enum StateSync {
         guard configuration.syncMode == .snapshot else { return nil }
         let database = configuration.dataDirectory + "/db"
         guard !FileManager.default.fileExists(atPath: database + "/CURRENT") else { return nil }
-        try? FileManager.default.removeItem(atPath: database)
-        let bundle: GenesisBundle
-        let certificate: IssuedCertificate
-        do {
-            bundle = try GenesisBundle.load(path: configuration.genesisFile)
-            certificate = try configuration.loadTLSCertificate()
-        } catch {
-            throw NodeError.genesis("\(error)")
+        // Reading the genesis and executing it in memory (its contracts validated) is disk and CPU work:
+        // off the cooperative pool too.
+        let client = try await SnapshotRestoreWork.run {
+            try? FileManager.default.removeItem(atPath: database)
+            let bundle: GenesisBundle
+            let certificate: IssuedCertificate
+            do {
+                bundle = try GenesisBundle.load(path: configuration.genesisFile)
+                certificate = try configuration.loadTLSCertificate()
+            } catch {
+                throw NodeError.genesis("\(error)")
+            }
+            return try StateSyncClient(configuration: configuration, bundle: bundle, certificate: certificate, logger: logger)
         }
-        let client = try StateSyncClient(configuration: configuration, bundle: bundle, certificate: certificate, logger: logger)
         return try await client.run()
     }
 }
 
 /// The network side of `StateSync`: one peer host for the duration of the sync, and the fetch schedule.
-final class StateSyncClient {
+final class StateSyncClient: Sendable {
     let configuration: NodeConfiguration
     let bundle: GenesisBundle
     let logger: Logger
