@@ -173,7 +173,8 @@ public struct PeerTrust: Sendable {
     }
 
     /// The node `leaf` names, in the department whose CA signed it (`identify` checked the rest);
-    /// `refusal` (not registered) when the local chain registers that name in another department.
+    /// `refusal` (not registered) when the local chain registers the certificate (to a node of another
+    /// department) or that name in another department.
     private func namedIdentity(of leaf: Certificate, refusing refusal: PeerRefusal) throws(PeerRefusal) -> PeerIdentity {
         let signer = departmentCAs.first { _, cas in
             cas.contains { $0.subject == leaf.issuer && $0.publicKey.isValidSignature(leaf.signature, for: leaf) }
@@ -184,7 +185,9 @@ public struct PeerTrust: Sendable {
         guard commonNames.count == 1, let name = commonNames.first, !name.isEmpty, dnsNames.contains(.dnsName(name)) else {
             throw .unnamedCertificate(subject: leaf.subject.description)
         }
-        guard !registeredNodes.values.contains(where: { $0.nodeName == name && $0.department != department }) else { throw refusal }
+        guard registeredNodes[Self.fingerprint(of: leaf)] == nil,
+            !registeredNodes.values.contains(where: { $0.nodeName == name && $0.department != department })
+        else { throw refusal }
         return PeerIdentity(department: department, nodeName: name)
     }
 }

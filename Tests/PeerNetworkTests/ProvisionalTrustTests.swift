@@ -82,6 +82,12 @@ import X509
         #expect(
             Self.judge(Self.renewedTD1.certificate, expecting: PeerIdentity(department: "IMMD", nodeName: "td-1"))
                 == .failure(.unexpectedIdentity(Self.td1)))
+        // The certificate registered to a node of another department than its CA's: refused as by `identify`.
+        var elsewhere = Self.behind
+        elsewhere.register(Self.renewedTD1.certificate, as: .init(department: "IMMD", nodeName: "immd-9"))
+        #expect(
+            Self.judge(Self.renewedTD1.certificate, trust: elsewhere)
+                == .failure(.notRegistered(fingerprint: PeerTrust.fingerprint(of: Self.renewedTD1.certificate))))
         // TD's CA signing a certificate for IMMD's registered node.
         let poached = try Self.node("immd-1", issuer: Self.fixtures.tdCA)
         #expect(
