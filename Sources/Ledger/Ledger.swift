@@ -126,6 +126,16 @@ public final class Ledger: Application, @unchecked Sendable {
         }
     }
 
+    /// Recovers the signatures of `transactions` on every core and remembers each that recovers to its
+    /// sender (`verifiedSignatures`), so the `check` of each that follows does not recover it again.
+    ///
+    /// Admission of a client's batch calls this first: `check` runs one transaction at a time, in order, and
+    /// recovering there would leave the other cores idle while the one admitting thread spends most of its
+    /// time on signatures. A signature that does not recover is left for `check` to refuse with its reason.
+    public func verifySignatures(_ transactions: [Transaction]) {
+        _ = Self.checkSignatures(transactions, verified: verifiedSignatures)
+    }
+
     public func execute(_ block: Block) throws(LedgerError) -> ExecutedBlock {
         lock.lock()
         defer { lock.unlock() }

@@ -62,6 +62,13 @@ struct NodeRPCBackend: RPCBackend {
         }
     }
 
+    /// Recovers the batch's signatures on every core first (`Ledger.verifySignatures`), then admits the
+    /// transactions in order exactly as `submitTransaction` does.
+    func submitTransactions(_ transactions: [Transaction]) async -> [Result<TransactionSubmission, RPCBackendError>] {
+        if transactions.count > 1, host.driverStatus.halted == nil { ledger.verifySignatures(transactions) }
+        return await submitOneByOne(transactions)
+    }
+
     func isPending(transaction hash: Hash) async throws(RPCBackendError) -> Bool { mempool.contains(hash) }
 
     func receipt(forTransaction hash: Hash) async throws(RPCBackendError) -> CommittedReceipt? {

@@ -320,6 +320,34 @@ struct NodeRPCBackendTests {
         #expect(try await backend.proposals(status: nil, beforeId: nil, limit: -1).count <= 1)
     }
 
+    /// Issue 18: a batch of `tx_send` calls is admitted in one job whose signatures were recovered together
+    /// first; each call still gets the answer it would get alone, in order.
+    @Test("a tx_send batch is admitted in order after its signatures are recovered together; a forged one is refused")
+    func batchAdmission() async throws {
+        let mempool = Mempool(application: ledger)
+        let host = FixedNodeHost(consensusAddress: chain.validatorKeys[0].address, driverStatus: DriverStatus())
+        let backend = NodeRPCBackend(ledger: ledger, mempool: mempool, interfaces: ContractInterfaces(), host: host)
+        let engine = RPCEngine(backend: backend, logger: Self.logger)
+        let issuer = try #require(chain.issuers["TD"])
+        let first = try chain.licenceCall("issue", Self.issueArguments("L-10"), from: issuer)
+        let second = try chain.licenceCall("issue", Self.issueArguments("L-11"), from: issuer)
+        let honest = try chain.licenceCall("issue", Self.issueArguments("L-12"), from: issuer)
+        // The same body with the signature of another body: it recovers to some other address.
+        let forged = Transaction(body: honest.body, signature: second.signature)
+        let sent = [first, second, forged, honest]
+        let calls = sent.enumerated().map { index, transaction in
+            #"{"jsonrpc": "2.0", "method": "tx_send", "params": ["0x\#(Hex.encode(transaction.canonicalBytes))"], "id": \#(index)}"#
+        }
+        let reply = try #require(await engine.respond(to: Array(("[" + calls.joined(separator: ",") + "]").utf8)))
+        let responses = try #require(try JSONParser.parse(reply).elements)
+        #expect(responses.map { $0["result"]?.text } == [first.hash, second.hash, nil, honest.hash].map { $0.map { "\($0)" } })
+        #expect(responses[2]["error"]?["code"] == .number(-32000))
+        #expect(responses[2]["error"]?["data"]?["reason"] == .string("invalidSignature"))
+        #expect(mempool.transactions(from: issuer.address) == [first, second, honest])
+        #expect(ledger.verifiedSignatures.contains(honest.hash, signature: honest.signature))
+        #expect(!ledger.verifiedSignatures.contains(forged.hash, signature: forged.signature))
+    }
+
     @Test("defect 5: the backend's ledger work runs on the RPC work threads, not on the Swift cooperative pool")
     func backendOffThePool() async throws {
         let host = ThreadRecordingHost(consensusAddress: chain.validatorKeys[0].address)
