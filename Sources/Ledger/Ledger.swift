@@ -31,6 +31,9 @@ public final class Ledger: Application, @unchecked Sendable {
     public let verifiedSignatures: VerifiedSignatures
     /// The chain protocol versions this ledger executes (`ChainProtocol.executable`; tests widen it).
     public let executableProtocolVersions: ClosedRange<UInt32>
+    /// State tree nodes of the latest versions, which the next block's tree update reads first (written by
+    /// `finalize`, read by execution only).
+    let treeNodes = TreeNodeCache()
     /// The last stale-node record pruning deleted (`pruneStep`); nil: scan from the first record.
     let pruneCursor = Mutex<[UInt8]?>(nil)
 
@@ -183,6 +186,7 @@ public final class Ledger: Application, @unchecked Sendable {
         }
         committed = (executed.height, HeightRoots(stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot))
         self.pending = nil
+        treeNodes.insert(executed.treeNodes)
     }
 
     public func view() throws(LedgerError) -> LedgerView {
