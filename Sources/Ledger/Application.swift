@@ -85,7 +85,8 @@ public struct ExecutedBlock: Sendable {
     /// Transaction-index entries written after the block's own, so a rejected replay keeps pointing at
     /// the inclusion that counted.
     let locationFixups: [(hash: Hash, location: TransactionLocation)]
-    /// The state tree nodes among `writes`, for the ledger's node cache once they are finalized.
+    /// The internal state tree nodes among `writes` (and the root), for the ledger's node cache once they are
+    /// finalized. Leaves are left out: the next block reads a leaf again only when it changes the same key.
     let treeNodes: [(key: NodeKey, node: TreeNode)]
 
     init(

@@ -329,7 +329,7 @@ struct BlockExecution {
         return ExecutedBlock(
             block: block, stateRoot: update.rootHash, receiptsRoot: receiptsRoot, receipts: receipts,
             validatorSetChange: validatorSetChange.map { (validators: $0.0, activationHeight: $0.1) }, writes: batch,
-            locationFixups: locationFixups, treeNodes: update.nodes)
+            locationFixups: locationFixups, treeNodes: update.nodes.filter { if case .leaf = $0.node { false } else { true } })
     }
 }
 
