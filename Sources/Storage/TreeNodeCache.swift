@@ -24,7 +24,7 @@ public final class TreeNodeCache: Sendable {
     }
 
     /// Default nodes per generation: the top three levels of a 16-ary tree (273 nodes) and the paths of a
-    /// few thousand changed keys, a few megabytes.
+    /// few thousand changed keys; a full internal node takes about 1 KiB, so both generations stay under 16 MiB.
     public static let generationCapacityDefault = 8_192
 
     public init(generationCapacity: Int = TreeNodeCache.generationCapacityDefault) {
