@@ -1,4 +1,5 @@
 import ChainTypes
+import StateTree
 import Storage
 
 /// The application behind consensus: everything the node asks of the ledger, and nothing else (DESIGN §4).
@@ -84,12 +85,16 @@ public struct ExecutedBlock: Sendable {
     /// Transaction-index entries written after the block's own, so a rejected replay keeps pointing at
     /// the inclusion that counted.
     let locationFixups: [(hash: Hash, location: TransactionLocation)]
+    /// The internal state tree nodes among `writes` (and the root), for the ledger's node cache once they are
+    /// finalized. Leaves are left out: the next block reads a leaf again only when it changes the same key.
+    let treeNodes: [(key: NodeKey, node: TreeNode)]
 
     init(
         block: Block, stateRoot: Hash, receiptsRoot: Hash, receipts: [Receipt],
         validatorSetChange: (validators: ValidatorSet, activationHeight: UInt64)?, writes: WriteBatch,
-        locationFixups: [(hash: Hash, location: TransactionLocation)]
+        locationFixups: [(hash: Hash, location: TransactionLocation)], treeNodes: [(key: NodeKey, node: TreeNode)] = []
     ) {
+        self.treeNodes = treeNodes
         self.locationFixups = locationFixups
         self.block = block
         self.stateRoot = stateRoot

@@ -304,7 +304,7 @@ struct BlockExecution {
 
     func finish(validatorSetChange: (ValidatorSet, UInt64)?) throws(LedgerError) -> ExecutedBlock {
         let changes = state.changes.map { StateChange(key: $0.key, value: $0.value) }
-        let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: ledger.store))
+        let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: ledger.store, cache: ledger.treeNodes))
         let update: TreeUpdate
         do {
             update = try tree.update(changes, version: height, previousVersion: height - 1)
@@ -329,7 +329,7 @@ struct BlockExecution {
         return ExecutedBlock(
             block: block, stateRoot: update.rootHash, receiptsRoot: receiptsRoot, receipts: receipts,
             validatorSetChange: validatorSetChange.map { (validators: $0.0, activationHeight: $0.1) }, writes: batch,
-            locationFixups: locationFixups)
+            locationFixups: locationFixups, treeNodes: update.nodes.filter { if case .leaf = $0.node { false } else { true } })
     }
 }
 

@@ -31,6 +31,9 @@ public final class Ledger: Application, @unchecked Sendable {
     public let verifiedSignatures: VerifiedSignatures
     /// The chain protocol versions this ledger executes (`ChainProtocol.executable`; tests widen it).
     public let executableProtocolVersions: ClosedRange<UInt32>
+    /// State tree nodes of the latest versions, which the next block's tree update reads first (written by
+    /// `finalize`, read by execution only).
+    let treeNodes = TreeNodeCache()
     /// The last stale-node record pruning deleted (`pruneStep`); nil: scan from the first record.
     let pruneCursor = Mutex<[UInt8]?>(nil)
 
@@ -126,6 +129,16 @@ public final class Ledger: Application, @unchecked Sendable {
         }
     }
 
+    /// Recovers the signatures of `transactions` on every core and remembers each that recovers to its
+    /// sender (`verifiedSignatures`), so the `check` of each that follows does not recover it again.
+    ///
+    /// Admission of a client's batch calls this first: `check` runs one transaction at a time, in order, and
+    /// recovering there would leave the other cores idle while the one admitting thread spends most of its
+    /// time on signatures. A signature that does not recover is left for `check` to refuse with its reason.
+    public func verifySignatures(_ transactions: [Transaction]) {
+        _ = Self.checkSignatures(transactions, verified: verifiedSignatures)
+    }
+
     public func execute(_ block: Block) throws(LedgerError) -> ExecutedBlock {
         lock.lock()
         defer { lock.unlock() }
@@ -173,6 +186,7 @@ public final class Ledger: Application, @unchecked Sendable {
         }
         committed = (executed.height, HeightRoots(stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot))
         self.pending = nil
+        treeNodes.insert(executed.treeNodes)
     }
 
     public func view() throws(LedgerError) -> LedgerView {

@@ -19,9 +19,11 @@ struct FixedNodeHost: NodeRPCHost {
     var driverStatus: DriverStatus
     var isReady = true
     var role = NodeRole.validator
+    /// Called for each `transactionsAdmitted` (the driver's and the gossip's wake-up).
+    var onAdmitted: (@Sendable () -> Void)? = nil
 
     func peers() -> [PeerInfo] { [] }
-    func transactionsAdmitted() {}
+    func transactionsAdmitted() { onAdmitted?() }
 }
 
 /// A node host that records the name of every thread its status is read on.
@@ -318,6 +320,38 @@ struct NodeRPCBackendTests {
         #expect(try await backend.searchTransactions(TransactionFilter(), after: nil, limit: 0).transactions.count <= 1)
         #expect(try await backend.queryEvents(EventFilter(), after: nil, limit: -5).events.count <= 1)
         #expect(try await backend.proposals(status: nil, beforeId: nil, limit: -1).count <= 1)
+    }
+
+    /// Issue 18: a batch of `tx_send` calls is admitted in one job whose signatures were recovered together
+    /// first; each call still gets the answer it would get alone, in order.
+    @Test("a tx_send batch is admitted in order after its signatures are recovered together, waking the driver once")
+    func batchAdmission() async throws {
+        let mempool = Mempool(application: ledger)
+        let wakeUps = Mutex(0)
+        var host = FixedNodeHost(consensusAddress: chain.validatorKeys[0].address, driverStatus: DriverStatus())
+        host.onAdmitted = { wakeUps.withLock { $0 += 1 } }
+        let backend = NodeRPCBackend(ledger: ledger, mempool: mempool, interfaces: ContractInterfaces(), host: host)
+        let engine = RPCEngine(backend: backend, logger: Self.logger)
+        let issuer = try #require(chain.issuers["TD"])
+        let first = try chain.licenceCall("issue", Self.issueArguments("L-10"), from: issuer)
+        let second = try chain.licenceCall("issue", Self.issueArguments("L-11"), from: issuer)
+        let honest = try chain.licenceCall("issue", Self.issueArguments("L-12"), from: issuer)
+        // The same body with the signature of another body: it recovers to some other address.
+        let forged = Transaction(body: honest.body, signature: second.signature)
+        let sent = [first, second, forged, honest]
+        let calls = sent.enumerated().map { index, transaction in
+            #"{"jsonrpc": "2.0", "method": "tx_send", "params": ["0x\#(Hex.encode(transaction.canonicalBytes))"], "id": \#(index)}"#
+        }
+        let reply = try #require(await engine.respond(to: Array(("[" + calls.joined(separator: ",") + "]").utf8)))
+        let responses = try #require(try JSONParser.parse(reply).elements)
+        #expect(responses.map { $0["result"]?.text } == [first.hash, second.hash, nil, honest.hash].map { $0.map { "\($0)" } })
+        #expect(responses[2]["error"]?["code"] == .number(-32000))
+        #expect(responses[2]["error"]?["data"]?["reason"] == .string("invalidSignature"))
+        #expect(mempool.transactions(from: issuer.address) == [first, second, honest])
+        #expect(ledger.verifiedSignatures.contains(honest.hash, signature: honest.signature))
+        #expect(!ledger.verifiedSignatures.contains(forged.hash, signature: forged.signature))
+        // The driver hears of the batch once, after its last admission, not once per transaction.
+        #expect(wakeUps.withLock { $0 } == 1)
     }
 
     @Test("defect 5: the backend's ledger work runs on the RPC work threads, not on the Swift cooperative pool")

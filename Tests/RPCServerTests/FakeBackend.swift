@@ -20,6 +20,8 @@ actor FakeBackend: RPCBackend {
     /// When set, every call fails with `.internalFailure` carrying this detail.
     var failure: String?
     private(set) var submitted: [Transaction] = []
+    /// The transactions of each `submitTransactions` call (a run of `tx_send` calls admitted together).
+    private(set) var submissionBatches: [[Transaction]] = []
     private(set) var receiptPolls = 0
     /// Events of the chain, in position order; tests append more with new blocks.
     private(set) var events = Fixtures.events
@@ -116,6 +118,11 @@ actor FakeBackend: RPCBackend {
         if submissionOutcome == .accepted, receipts[transaction.hash] == nil { pending.insert(transaction.hash) }
         if submissionOutcome == .accepted, let commitAfterPolls { pendingCommit = (transaction.hash, commitAfterPolls) }
         return submissionOutcome
+    }
+
+    func submitTransactions(_ transactions: [Transaction]) async -> [Result<TransactionSubmission, RPCBackendError>] {
+        submissionBatches.append(transactions)
+        return await submitOneByOne(transactions)
     }
 
     func receipt(forTransaction hash: Hash) async throws(RPCBackendError) -> CommittedReceipt? {

@@ -225,6 +225,48 @@ struct JSONRPCSpecificationTests {
         #expect(responses[0]["result"]?["transactionCount"] == .number(2))
     }
 
+    /// Issue 18: consecutive `tx_send` calls of a batch reach the backend as one submission job, and are
+    /// answered exactly as the same calls one by one.
+    @Test("a run of tx_send calls is admitted in one backend job and answered like single calls")
+    func submissionRun() async throws {
+        let transactions = (1...4).map { Fixtures.transaction(nonce: UInt64($0)) }
+        let hex = transactions.map { "0x" + Hex.encode($0.canonicalBytes) }
+        let body = """
+            [
+              {"jsonrpc": "2.0", "method": "tx_send", "params": ["\(hex[0])"], "id": 1},
+              {"jsonrpc": "2.0", "method": "tx_send", "params": ["0xcafe"], "id": 2},
+              {"jsonrpc": "2.0", "method": "tx_send", "params": ["\(hex[1])"]},
+              {"jsonrpc": "2.0", "method": "tx_send", "params": {"transaction": "\(hex[2])"}, "id": 3},
+              {"jsonrpc": "2.0", "method": "node_status", "id": 4},
+              {"jsonrpc": "2.0", "method": "tx_send", "params": ["\(hex[3])"], "id": 5}
+            ]
+            """
+        let harness = EngineHarness()
+        let responses = try #require(try await harness.send(body)?.elements)
+        #expect(responses.map { $0["id"] } == (1...5).map { JSONValue.number($0) })
+        #expect(responses.map(\.errorCode) == [nil, -32602, nil, nil, nil])
+        #expect(responses[0]["result"] == .string("\(transactions[0].hash)"))
+        #expect(responses[2]["result"] == .string("\(transactions[2].hash)"))
+        #expect(responses[4]["result"] == .string("\(transactions[3].hash)"))
+        #expect(await harness.backend.submitted == transactions)
+        // The first three transactions (the notification's among them) in one job; the last, alone, by itself.
+        #expect(await harness.backend.submissionBatches == [Array(transactions[0..<3])])
+
+        // A refused submission in a run is the same -32000 a single call gets.
+        let refusing = EngineHarness()
+        await refusing.backend.setSubmissionOutcome(.rejected(.nonceTooLow(expected: 5, received: 7)))
+        let single = try #require(
+            try await refusing.send(#"{"jsonrpc": "2.0", "method": "tx_send", "params": ["\#(hex[0])"], "id": 1}"#))
+        let run = try #require(
+            try await refusing.send(
+                #"[{"jsonrpc": "2.0", "method": "tx_send", "params": ["\#(hex[0])"], "id": 1}, "#
+                    + #"{"jsonrpc": "2.0", "method": "tx_send", "params": ["\#(hex[1])"], "id": 2}]"#)?.elements)
+        #expect(single.errorCode == -32000)
+        #expect(run.first == single)
+        #expect(run.last?.errorCode == -32000)
+        #expect(await refusing.backend.submissionBatches.count == 1)
+    }
+
     @Test("a batch up to the limit is served; one over the limit is a single -32004")
     func batchLimit() async throws {
         let harness = EngineHarness(batchRequestsMax: 3)

@@ -67,6 +67,43 @@ struct KeyValueTreeStoreTests {
         }
     }
 
+    /// Issue 18, deliver 6: block execution reads the tree through `TreeNodeCache`. A node key is written once,
+    /// so the cache may answer for the store; it must answer exactly what the store held.
+    @Test("a cached reader answers from the nodes it was given or read, exactly as the store would")
+    func cachedReader() throws {
+        let store = MemoryKeyValueStore()
+        defer { store.close() }
+        let plain = SparseMerkleTree(reader: KeyValueTreeReader(store: store))
+        let first = try plain.update(Self.changes(version: 1), version: 1, previousVersion: nil)
+        var writer = KeyValueTreeWriter()
+        writer.write(first)
+        try store.write(writer.batch, sync: false)
+        let second = try plain.update(Self.changes(version: 2), version: 2, previousVersion: 1)
+
+        // The cache holds version 1 as finalization gives it; the store then loses every node of it.
+        let cache = TreeNodeCache()
+        cache.insert(first.nodes)
+        var wipe = WriteBatch()
+        for (key, _) in first.nodes { wipe.delete([UInt8(0x01)] + key.encodedBytes, in: .treeNodes) }
+        try store.write(wipe, sync: false)
+        #expect(throws: StateTreeError.missingVersion(1)) { try plain.rootHash(at: 1) }
+
+        let cached = SparseMerkleTree(reader: KeyValueTreeReader(store: store, cache: cache))
+        #expect(try cached.rootHash(at: 1) == first.rootHash)
+        for change in Self.changes(version: 1) { #expect(try cached.value(for: change.key, at: 1) == change.value) }
+        let again = try cached.update(Self.changes(version: 2), version: 2, previousVersion: 1)
+        #expect(again.rootHash == second.rootHash)
+        #expect(again.nodes.map(\.key) == second.nodes.map(\.key))
+        #expect(again.staleNodes == second.staleNodes)
+
+        // Two generations bound it; the newest nodes stay.
+        let small = TreeNodeCache(generationCapacity: 4)
+        small.insert(first.nodes)
+        #expect(small.count <= 8)
+        let last = try #require(first.nodes.last)
+        #expect(small.node(at: last.key) == last.node)
+    }
+
     @Test("tree writes ride in the block's atomic batch: both land, or a rejected block drops both")
     func treeWritesJoinTheBlockBatch() throws {
         let store = MemoryKeyValueStore()

@@ -34,6 +34,13 @@ public protocol RPCBackend: Sendable {
     /// is already pending is accepted again (idempotent), so a client may retry after a lost response.
     func submitTransaction(_ transaction: Transaction) async throws(RPCBackendError) -> TransactionSubmission
 
+    /// Offers several transactions, in order, with the outcome `submitTransaction` would give each.
+    ///
+    /// A batch of `tx_send` calls arrives here as one job (`RPCEngine`) instead of one job per call, so a
+    /// node can recover the batch's signatures on every core before admitting the transactions one by one;
+    /// the default submits them one after another.
+    func submitTransactions(_ transactions: [Transaction]) async -> [Result<TransactionSubmission, RPCBackendError>]
+
     /// The receipt of a committed transaction with its position, or nil when no committed block holds it.
     func receipt(forTransaction hash: Hash) async throws(RPCBackendError) -> CommittedReceipt?
 
@@ -141,6 +148,25 @@ public protocol RPCBackend: Sendable {
 
 /// Why the backend could not answer; each case maps to one JSON-RPC error code.
 extension RPCBackend {
+    public func submitTransactions(_ transactions: [Transaction]) async -> [Result<TransactionSubmission, RPCBackendError>] {
+        await submitOneByOne(transactions)
+    }
+
+    /// `submitTransaction` of each transaction in turn: what `submitTransactions` answers, for backends that
+    /// add work around it (recovering the signatures first).
+    public func submitOneByOne(_ transactions: [Transaction]) async -> [Result<TransactionSubmission, RPCBackendError>] {
+        var outcomes: [Result<TransactionSubmission, RPCBackendError>] = []
+        outcomes.reserveCapacity(transactions.count)
+        for transaction in transactions {
+            do throws(RPCBackendError) {
+                outcomes.append(.success(try await submitTransaction(transaction)))
+            } catch {
+                outcomes.append(.failure(error))
+            }
+        }
+        return outcomes
+    }
+
     /// Backends without a data directory (tests, other servers) have nothing to back up.
     public func backup(to directory: String) async throws(RPCBackendError) -> NodeBackup {
         throw .internalFailure("this server keeps no data directory to back up")

@@ -1,10 +1,13 @@
+import ChainTypes
 import Logging
 
 /// The JSON-RPC 2.0 protocol engine: request body bytes in, response body bytes (or none) out.
 ///
 /// It knows nothing of HTTP, so every rule of the specification is tested without sockets, and the same
 /// engine serves WebSocket messages (`WebSocketSession`). Batch entries run one after another, in order; the
-/// specification allows any order, and sequential calls keep one batch from monopolizing the backend.
+/// specification allows any order, and sequential calls keep one batch from monopolizing the backend. A run
+/// of consecutive `tx_send` calls goes to the backend as one job (`RPCBackend.submitTransactions`), still
+/// admitted in order and answered as the calls one by one would be.
 public struct RPCEngine: Sendable {
     public let registry: RPCMethodRegistry
     public let backend: any RPCBackend
@@ -76,12 +79,94 @@ public struct RPCEngine: Sendable {
                     id: .null, error: .limitExceeded("requests in a batch", limit: batchRequestsMax, received: elements.count)))
         }
         var responses: [JSONValue] = []
-        for element in elements {
-            if let response = await response(toSingle: element, request: &request, subscriptions: subscriptions) {
+        var index = 0
+        while index < elements.count {
+            let run = submissionRun(in: elements, from: index)
+            if run.count >= 2 {
+                responses += await submit(run, request: &request, subscriptions: subscriptions)
+                index += run.count
+                continue
+            }
+            if let response = await response(toSingle: elements[index], request: &request, subscriptions: subscriptions) {
                 responses.append(response)
             }
+            index += 1
         }
         return request.reply(responses.isEmpty ? nil : .array(responses))
+    }
+
+    /// The valid requests, from `start` on, of consecutive batch entries whose method only submits a
+    /// transaction (`RPCMethod.submission`: `tx_send`).
+    private func submissionRun(in elements: [JSONValue], from start: Int) -> [RPCRequest] {
+        var run: [RPCRequest] = []
+        for element in elements[start...] {
+            guard let request = try? RPCRequest.parse(element), registry.method(named: request.method)?.submission != nil else { break }
+            run.append(request)
+        }
+        return run
+    }
+
+    /// Answers a run of `tx_send` calls as the calls one after another would be answered, with their
+    /// admission in one backend job: each call is charged, authorized, budgeted and bound in order, the
+    /// transactions that got that far are admitted in order by `RPCBackend.submitTransactions`, and the
+    /// responses keep the batch's order. Admission order and outcomes are those of sequential calls; what
+    /// changes is one hop to the work executor instead of one per call, and the batch's signatures
+    /// recovered together.
+    private func submit(
+        _ run: [RPCRequest], request state: inout RequestState, subscriptions: (any SubscriptionHost)?
+    ) async -> [JSONValue] {
+        var outcomes: [Result<JSONValue, RPCError>?] = []
+        var transactions: [(call: Int, transaction: Transaction)] = []
+        var context: RPCCallContext? = nil
+        for (index, request) in run.enumerated() {
+            switch prepare(request, state: &state, subscriptions: subscriptions) {
+            case .failure(let error):
+                outcomes.append(.failure(error))
+            case .success(let (method, arguments, callContext)):
+                context = callContext
+                do throws(RPCError) {
+                    guard let submission = method.submission else { throw RPCError(.internalError) }
+                    transactions.append((index, try submission(arguments)))
+                    outcomes.append(nil)
+                } catch {
+                    outcomes.append(.failure(error))
+                }
+            }
+        }
+        if let context, !transactions.isEmpty {
+            let batch = transactions.map(\.transaction)
+            do throws(RPCError) {
+                let submissions = try await context.ask { backend throws(RPCBackendError) in await backend.submitTransactions(batch) }
+                for (position, entry) in transactions.enumerated() {
+                    guard position < submissions.count else {
+                        outcomes[entry.call] = .failure(context.error(from: .internalFailure("the backend answered fewer submissions")))
+                        continue
+                    }
+                    switch submissions[position] {
+                    case .success(let submission):
+                        do throws(RPCError) {
+                            try TransactionMethods.refusal(of: submission)
+                            outcomes[entry.call] = .success(RPCJSON.hash(entry.transaction.hash))
+                        } catch {
+                            outcomes[entry.call] = .failure(error)
+                        }
+                    case .failure(let failure):
+                        outcomes[entry.call] = .failure(context.error(from: failure))
+                    }
+                }
+            } catch {
+                for entry in transactions { outcomes[entry.call] = .failure(error) }
+            }
+        }
+        var responses: [JSONValue] = []
+        for (request, outcome) in zip(run, outcomes) {
+            let outcome = outcome ?? .failure(RPCError(.internalError))
+            if case .failure(let error) = outcome, error.code == .internalError {
+                logger.error("RPC method failed", metadata: ["method": .string(request.method), "error": .string(error.message)])
+            }
+            if let response = finish(request, outcome: outcome, state: &state) { responses.append(response) }
+        }
+        return responses
     }
 
     /// Who sent the request being answered and what its calls have spent.
@@ -108,6 +193,11 @@ public struct RPCEngine: Sendable {
             return Self.response(id: error.id, error: error.error)
         }
         let outcome = await call(request, state: &state, subscriptions: subscriptions)
+        return finish(request, outcome: outcome, state: &state)
+    }
+
+    /// The response to a call that ran, counted against the request's response bytes; nil for a notification.
+    private func finish(_ request: RPCRequest, outcome: Result<JSONValue, RPCError>, state: inout RequestState) -> JSONValue? {
         guard let id = request.id else { return nil }
         switch outcome {
         case .success(let result):
@@ -127,6 +217,28 @@ public struct RPCEngine: Sendable {
     private func call(
         _ request: RPCRequest, state: inout RequestState, subscriptions: (any SubscriptionHost)?
     ) async -> Result<JSONValue, RPCError> {
+        let method: RPCMethod
+        let arguments: RPCArguments
+        let context: RPCCallContext
+        switch prepare(request, state: &state, subscriptions: subscriptions) {
+        case .failure(let error): return .failure(error)
+        case .success(let prepared): (method, arguments, context) = prepared
+        }
+        do throws(RPCError) {
+            return .success(try await method.handler(arguments, context))
+        } catch {
+            if error.code == .internalError {
+                logger.error("RPC method failed", metadata: ["method": .string(method.name), "error": .string(error.message)])
+            }
+            return .failure(error)
+        }
+    }
+
+    /// Everything before a call's handler runs: the method, the caller's rate, authorization, the request's
+    /// budget and the bound arguments, in that order.
+    private func prepare(
+        _ request: RPCRequest, state: inout RequestState, subscriptions: (any SubscriptionHost)?
+    ) -> Result<(RPCMethod, RPCArguments, RPCCallContext), RPCError> {
         guard let method = registry.method(named: request.method) else {
             let named = request.method.utf8.count <= RPCLimits.methodNameBytesMax ? ": \(request.method)" : ""
             return .failure(RPCError(.methodNotFound, message: "Method not found" + named))
@@ -148,12 +260,8 @@ public struct RPCEngine: Sendable {
             work: work, pollClock: pollClock)
         do throws(RPCError) {
             try state.budget.spend(method.cost)
-            let arguments = try method.bind(request.params)
-            return .success(try await method.handler(arguments, context))
+            return .success((method, try method.bind(request.params), context))
         } catch {
-            if error.code == .internalError {
-                logger.error("RPC method failed", metadata: ["method": .string(method.name), "error": .string(error.message)])
-            }
             return .failure(error)
         }
     }

@@ -5,7 +5,13 @@ enum TransactionMethods {
     static let transactionParameter = RPCParameter(
         name: "transaction", summary: "The signed transaction's canonical encoding.", kind: .bytes(maxBytes: Limits.transactionBytesMax))
 
-    static let send = RPCMethod(
+    static let send: RPCMethod = {
+        var method = sendMethod
+        method.submission = { arguments throws(RPCError) in try decodeTransaction(try arguments.bytes("transaction")) }
+        return method
+    }()
+
+    private static let sendMethod = RPCMethod(
         name: "tx_send",
         summary: "Submits a signed transaction to the node's mempool and returns its hash.",
         description: "The parameter is the canonical encoding of the signed transaction (docs/protocol.md) as 0x-prefixed hex. "
@@ -156,6 +162,11 @@ enum TransactionMethods {
     /// Offers the transaction to the node; a refusal is −32000 with the reason.
     static func submit(_ transaction: Transaction, context: RPCCallContext) async throws(RPCError) {
         let submission = try await context.ask { backend throws(RPCBackendError) in try await backend.submitTransaction(transaction) }
+        try refusal(of: submission)
+    }
+
+    /// Throws the −32000 error of a refused submission.
+    static func refusal(of submission: TransactionSubmission) throws(RPCError) {
         if case .rejected(let rejection) = submission {
             throw RPCError(.transactionRejected, message: rejection.message, data: rejection.data)
         }

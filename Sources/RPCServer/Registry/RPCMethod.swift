@@ -37,6 +37,11 @@ public struct RPCMethod: Sendable {
     /// (a loopback address) may call it, with an API token when the node configures any.
     public let localOnly: Bool
     let handler: Handler
+    /// For a method that only submits one transaction (`tx_send`): the transaction its arguments carry. The
+    /// engine admits a run of consecutive such calls of one batch in one backend job
+    /// (`RPCBackend.submitTransactions`), which recovers their signatures in parallel, and answers each with
+    /// the transaction's hash exactly as the handler would; nil for every other method.
+    var submission: (@Sendable (RPCArguments) throws(RPCError) -> Transaction)? = nil
 
     public init(
         name: String, summary: String, description: String = "", params: [RPCParameter], result: RPCResultDescriptor,
