@@ -33,6 +33,13 @@ public struct LedgerView: Sendable {
         return try storage { () throws(StorageError) in try ledger.blocks.block(at: height) }
     }
 
+    /// The header of the block at `height`, decoded without its transactions: what a caller that needs the
+    /// height's time or hashes reads instead of a whole block of up to `blockBytesMax`.
+    public func header(at height: UInt64) throws(LedgerError) -> BlockHeader? {
+        guard height >= 1, height <= self.height else { return nil }
+        return try storage { () throws(StorageError) in try ledger.blocks.header(at: height) }
+    }
+
     public func block(hash: Hash) throws(LedgerError) -> Block? {
         guard let height = try storage({ () throws(StorageError) in try ledger.blocks.height(ofBlock: hash) }) else { return nil }
         return try block(at: height)

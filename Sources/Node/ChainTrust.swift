@@ -96,7 +96,7 @@ enum ChainTrust {
 
     /// The timestamp of `view`'s latest block, the genesis time at height 0 (or when that block is not held).
     static func headTimestampMs(of view: LedgerView) throws -> UInt64 {
-        guard view.height > 0, let block = try view.block(at: view.height) else { return view.genesis.genesisTimeMs }
-        return block.header.timestampMs
+        guard view.height > 0, let header = try view.header(at: view.height) else { return view.genesis.genesisTimeMs }
+        return header.timestampMs
     }
 }

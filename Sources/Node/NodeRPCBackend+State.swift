@@ -41,7 +41,7 @@ extension NodeRPCBackend {
         return try ledgerCall { () throws(LedgerError) in
             let (value, proof, stateRoot) = try view.storageProof(contract: contract, key: key, at: version)
             // DESIGN §4: the header of the next block carries the root after `version`.
-            let header = version < view.height ? try view.block(at: version + 1)?.header : nil
+            let header = version < view.height ? try view.header(at: version + 1) : nil
             let certificate = version < view.height ? try view.certificate(at: version + 1) : nil
             if let header, header.stateRoot != stateRoot {
                 throw .corruption("block \(version + 1) carries state root \(header.stateRoot), the tree has \(stateRoot) at \(version)")

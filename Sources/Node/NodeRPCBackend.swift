@@ -92,22 +92,22 @@ struct NodeRPCBackend: RPCBackend {
     func receipt(forTransaction hash: Hash) async throws(RPCBackendError) -> CommittedReceipt? {
         let view = try read()
         return try ledgerCall { () throws(LedgerError) in
-            guard let (receipt, location) = try view.receipt(hash), let block = try view.block(at: location.height) else { return nil }
-            return CommittedReceipt(receipt: receipt, height: location.height, index: location.index, blockHash: block.hash)
+            guard let (receipt, location) = try view.receipt(hash), let header = try view.header(at: location.height) else { return nil }
+            return CommittedReceipt(receipt: receipt, height: location.height, index: location.index, blockHash: header.hash)
         }
     }
 
     func transaction(hash: Hash) async throws(RPCBackendError) -> CommittedTransaction? {
         let view = try read()
         return try ledgerCall { () throws(LedgerError) in
-            guard let (transaction, location) = try view.transaction(hash), let block = try view.block(at: location.height) else {
+            guard let (transaction, location) = try view.transaction(hash), let header = try view.header(at: location.height) else {
                 return nil
             }
             guard let receipt = try view.receipt(height: location.height, index: location.index) else {
                 throw .corruption("transaction \(hash) has no receipt at \(location)")
             }
             return CommittedTransaction(
-                transaction: transaction, height: location.height, index: location.index, blockHash: block.hash, status: receipt.status)
+                transaction: transaction, height: location.height, index: location.index, blockHash: header.hash, status: receipt.status)
         }
     }
 

@@ -48,6 +48,9 @@ public final class NodeRuntime: Sendable {
     let interfaces: ContractInterfaces
     /// Where the driver announces each finalized block to the RPC server (WebSocket subscriptions, `tx_sendAndWait`).
     let chainHead: ChainHead
+    /// The latest finalized block's timestamp (the genesis time at height 0), kept in memory so the
+    /// once-a-second check of whether this node is behind (ADR 0018) reads no block from RocksDB.
+    let headTimestamp: HeadTimestamp
     /// The state snapshots this node makes every `storage.snapshot_interval` blocks and serves to joining nodes.
     let snapshots: SnapshotStore
     /// Prunes the state tree's history (`storage.history = "recent N"`); nil for an archive node.
@@ -162,7 +165,9 @@ public final class NodeRuntime: Sendable {
         }
         mempool = Mempool(limits: Mempool.Limits(configuration.mempool), application: ledger)
         var (trust, digest, trustProblems) = try ChainTrust.make(from: view)
-        trust.admitsProvisionalDials = ChainTrust.isBehind(headTimestampMs: try ChainTrust.headTimestampMs(of: view), now: Date())
+        let startHeadTimestampMs = try ChainTrust.headTimestampMs(of: view)
+        headTimestamp = HeadTimestamp(milliseconds: startHeadTimestampMs)
+        trust.admitsProvisionalDials = ChainTrust.isBehind(headTimestampMs: startHeadTimestampMs, now: Date())
         for problem in trustProblems { logger.error("peer trust: \(problem)") }
         // A node of a department that joined later starts from a state (genesis, at first) without its
         // department: expected until it has synced past the blocks that add it, so a warning, not an error.
@@ -214,6 +219,7 @@ public final class NodeRuntime: Sendable {
         let metrics = self.metrics
         let mempool = self.mempool
         let chainHead = self.chainHead
+        let headTimestamp = self.headTimestamp
         // Observers are linked to validators only (ADR 0014), so only a validator may ask one for blocks.
         let observerSources: (@Sendable () -> Set<String>)? =
             if configuration.role == .observer { nil } else { { @Sendable in trustDigest.observers.withLock { $0 } } }
@@ -239,6 +245,7 @@ public final class NodeRuntime: Sendable {
         ) { executed in
             metrics.blockFinalized(executed)
             chainHead.advance(to: executed.block.height)
+            headTimestamp.advance(to: executed.block.header.timestampMs)
             snapshots.blockFinalized(height: executed.block.height, ledger: ledger, store: store)
             pruner?.blockFinalized()
             do {
@@ -248,7 +255,7 @@ public final class NodeRuntime: Sendable {
             }
             Self.refreshTrust(
                 ledger: ledger, host: host, digest: trustDigest, dialer: dialer, rollover: rollover, ownName: ownName,
-                syncing: syncingProbe.isSyncing, logger: logger)
+                headTimestampMs: executed.block.header.timestampMs, syncing: syncingProbe.isSyncing, logger: logger)
         }
         let driver = self.driver
         syncingProbe.probe.withLock { $0 = { driver.status.withLock { $0.syncing } } }
@@ -304,12 +311,11 @@ public final class NodeRuntime: Sendable {
     /// revocation enforced on live links within one block) and dialing nodes that joined or moved.
     static func refreshTrust(
         ledger: Ledger, host: PeerHost, digest: TrustDigest, dialer: PeerDialer, rollover: CertificateRollover, ownName: String,
-        syncing: Bool, logger: Logger
+        headTimestampMs: UInt64, syncing: Bool, logger: Logger
     ) {
         do {
             let view = try ledger.view()
             let inputs = try ChainTrust.inputs(of: view)
-            let headTimestampMs = try ChainTrust.headTimestampMs(of: view)
             let behind = syncing || ChainTrust.isBehind(headTimestampMs: headTimestampMs, now: Date())
             let wasBehind = digest.trust.withLock { $0.admitsProvisionalDials }
             guard let (trust, problems) = digest.rebuild(from: inputs, behind: behind) else { return }
@@ -331,16 +337,11 @@ public final class NodeRuntime: Sendable {
     /// After every block `refreshTrust` does the same; this timer covers a node that receives no block: one
     /// whose every link a strict judgement closed can become behind again and reach its peers provisionally.
     func refreshProvisionalAdmission(now: Date) {
-        do {
-            let headTimestampMs = try ChainTrust.headTimestampMs(of: try ledger.view())
-            let behind = syncingProbe.isSyncing || ChainTrust.isBehind(headTimestampMs: headTimestampMs, now: now)
-            guard let trust = trustDigest.setBehind(behind) else { return }
-            Self.logProvisionalAdmission(behind, logger: logger)
-            for (link, refusal) in host.updateTrust(trust) {
-                logger.notice("closed link after a trust change", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
-            }
-        } catch {
-            logger.error("cannot read the chain head", metadata: ["error": "\(error)"])
+        let behind = syncingProbe.isSyncing || ChainTrust.isBehind(headTimestampMs: headTimestamp.milliseconds, now: now)
+        guard let trust = trustDigest.setBehind(behind) else { return }
+        Self.logProvisionalAdmission(behind, logger: logger)
+        for (link, refusal) in host.updateTrust(trust) {
+            logger.notice("closed link after a trust change", metadata: ["peer": "\(link.identity)", "reason": "\(refusal)"])
         }
     }
 
@@ -650,4 +651,16 @@ final class MempoolProposals: ProposalSource {
                 hash: $0.hash, bytes: $0.bytes, fuelLimit: $0.transaction.body.fuelLimit, age: .now - $0.admittedAt)
         }
     }
+}
+
+/// The latest finalized block's timestamp, in memory: written by the replica driver after each block, read by
+/// the once-a-second check of whether the node is behind (ADR 0018) without a RocksDB read on the shared pool.
+final class HeadTimestamp: Sendable {
+    private let value: Atomic<UInt64>
+
+    init(milliseconds: UInt64) { value = Atomic(milliseconds) }
+
+    var milliseconds: UInt64 { value.load(ordering: .relaxed) }
+
+    func advance(to milliseconds: UInt64) { value.store(milliseconds, ordering: .relaxed) }
 }
