@@ -22,8 +22,12 @@ import Storage
 public enum StateSync {
     /// Restores a snapshot into `configuration.dataDirectory` when `node.sync` is `snapshot` and the data
     /// directory holds no store yet; returns the restored height, or nil when there was nothing to do.
+    ///
+    /// `capabilities` are the build's: the peer protocol versions the sync's links offer are the ones the node
+    /// will speak once started, so a peer that refuses this build refuses it already during the sync.
     public static func runIfNeeded(
-        configuration: NodeConfiguration, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment
+        configuration: NodeConfiguration, logger: Logger, capabilities: BuildCapabilities = .thisBuild,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> UInt64? {
         guard configuration.syncMode == .snapshot else { return nil }
         let database = configuration.dataDirectory + "/db"
@@ -40,7 +44,8 @@ public enum StateSync {
             } catch {
                 throw NodeError.genesis("\(error)")
             }
-            return try StateSyncClient(configuration: configuration, bundle: bundle, certificate: certificate, logger: logger)
+            return try StateSyncClient(
+                configuration: configuration, bundle: bundle, certificate: certificate, capabilities: capabilities, logger: logger)
         }
         return try await client.run()
     }
@@ -55,7 +60,10 @@ final class StateSyncClient: Sendable {
     let dialer: PeerDialer
     let targets: [PeerDirectory.Target]
 
-    init(configuration: NodeConfiguration, bundle: GenesisBundle, certificate: IssuedCertificate, logger: Logger) throws {
+    init(
+        configuration: NodeConfiguration, bundle: GenesisBundle, certificate: IssuedCertificate, capabilities: BuildCapabilities,
+        logger: Logger
+    ) throws {
         self.configuration = configuration
         self.bundle = bundle
         self.logger = logger
@@ -66,7 +74,9 @@ final class StateSyncClient: Sendable {
         // A node that syncs a snapshot is behind by definition: it may reach the nodes it dials by their
         // renewed certificates (ADR 0018); every chunk is checked against a certified root.
         trust.admitsProvisionalDials = true
-        host = try PeerHost(configuration: PeerHost.Configuration(certificate: certificate), trust: trust, logger: logger)
+        var hostConfiguration = PeerHost.Configuration(certificate: certificate)
+        hostConfiguration.protocolVersions = capabilities.peerProtocolVersions
+        host = try PeerHost(configuration: hostConfiguration, trust: trust, logger: logger)
         dialer = PeerDialer(host: host, logger: logger)
         targets = PeerDirectory.targets(ownName: configuration.nodeName, inputs: try ChainTrust.inputs(of: view))
     }
