@@ -12,6 +12,12 @@ import Storage
 final class BlockState: ContractStorage {
     private let reader: any KeyValueReader
     private(set) var changes: [StateKey: [UInt8]?] = [:]
+    /// Values read from `reader` this block (nil: absent), so a key read again costs no RocksDB lookup:
+    /// every `licence.issue` of a block reads its department's requirement for the licence type, for
+    /// example. The reader does not change while one `BlockState` lives (execution reads the store only
+    /// between finalizations; checks and views read a snapshot), and what it holds is bounded by the reads a
+    /// block's fuel allows.
+    private var reads: [StateKey: [UInt8]?] = [:]
     /// Departments looked up this block and not changed by it.
     private var departmentsSeen: [String: Bool] = [:]
     /// Code hashes of contracts this block has not changed, read once per block.
@@ -34,8 +40,11 @@ final class BlockState: ContractStorage {
 
     func value(_ key: StateKey) -> [UInt8]? {
         if let changed = changes[key] { return changed }
+        if let read = reads[key] { return read }
         do {
-            return try reader.get(IndexKeys.flatState(key), in: .indexes)
+            let read = try reader.get(IndexKeys.flatState(key), in: .indexes)
+            reads[key] = .some(read)
+            return read
         } catch {
             if failure == nil { failure = error }
             return nil

@@ -104,7 +104,7 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
 
     /// Tuning for a node's access pattern: one large synced batch per block, point reads of state.
     ///
-    /// Bloom filters let a read of a key that does not exist (a new licence id, a new account) skip the
+    /// Bloom filters (in the files and in the memtables) let a read of a key that does not exist (a new licence id, a new account) skip the
     /// files on disk; a shared block cache keeps hot tree nodes in memory; large memtables absorb a
     /// block's batch without a flush; background work may use every core. Memory is bounded by `tuning`:
     /// the memtables of every column family together (`db_write_buffer_size`, which flushes the largest
@@ -115,6 +115,11 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         rocksdb_options_set_write_buffer_size(options, tuning.memtableBytes)
         rocksdb_options_set_max_write_buffer_number(options, 4)
         rocksdb_options_set_db_write_buffer_size(options, tuning.memtablesBytes)
+        // A bloom filter over each memtable's whole keys (2 % of its bytes, inside the memtable budget): a
+        // read of a key the memtable does not hold (most reads, since a memtable holds the last few blocks'
+        // writes) skips the search of its skip list, which profiles of a node under load put at 6-7 %.
+        rocksdb_options_set_memtable_whole_key_filtering(options, 1)
+        rocksdb_options_set_memtable_prefix_bloom_size_ratio(options, 0.02)
         guard let table = rocksdb_block_based_options_create() else { return }
         defer { rocksdb_block_based_options_destroy(table) }
         if let filter = rocksdb_filterpolicy_create_bloom(10) { rocksdb_block_based_options_set_filter_policy(table, filter) }
