@@ -43,6 +43,9 @@ struct LedgerCommand: ParsableCommand {
     @Option(help: "Bytes of memory for RocksDB and the state tree node cache together, split as a node splits storage.memory_bytes.")
     var memoryBytes = RocksDBStore.memoryBudgetDefault
 
+    @Option(help: "Bytes of the state tree node cache for the measured blocks (default: the node's share of --memory-bytes).")
+    var treeCacheBytes: Int?
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -94,11 +97,14 @@ struct LedgerCommand: ParsableCommand {
         let store = try RocksDBStore(path: database, memoryBudget: memoryBytes)
         defer { store.close() }
         let ledger = try Ledger(
-            store: store, genesis: chain.bundle, treeNodeCacheBytes: RocksDBStore.treeNodeCacheBytes(memoryBudget: memoryBytes))
+            store: store, genesis: chain.bundle,
+            treeNodeCacheBytes: treeCacheBytes ?? RocksDBStore.treeNodeCacheBytes(memoryBudget: memoryBytes))
         if records > 0 {
             // The store was closed after populating: the first blocks' reads go to the files, as on a node
             // that restarts, until the caches fill (the warm-up block below).
             guard ledger.height > 0 else { throw ValidationError("the populated store at \(database) holds no block") }
+            // A reused store was populated by another process: the issuers' next nonces are the chain's.
+            for issuer in issuers { chain.setNonce(try ledger.view().account(issuer.address)?.nonce ?? 0, for: issuer.address) }
         }
         let clock = ContinuousClock()
         var executeTimes: [Duration] = []
@@ -181,7 +187,7 @@ struct LedgerCommand: ParsableCommand {
         let files = FileManager.default
         let source = recordsDir + "/ledger-\(records)"
         let wanted = Self.marker(records: records, chain: chain)
-        if let stored = try PopulatedRecords.read(in: source), !stored.matches(wanted) {
+        if let stored = try PopulatedRecords.read(in: source), !wanted.matches(stored) {
             guard repopulate else {
                 throw ValidationError(
                     "\(source) holds a store populated for something else (\(wanted.differences(from: stored))): pass --repopulate to build it again, or another --records-dir"

@@ -23,10 +23,11 @@ struct PopulatedRecords: Codable, Equatable {
     /// The name of the marker file inside a populated directory.
     static let fileName = "records.json"
 
-    /// The fields a reusing run must match (everything but the figures of the populating).
+    /// The fields a reusing run must match (everything but the figures of the populating; the genesis only
+    /// when `self` names one).
     func matches(_ other: PopulatedRecords) -> Bool {
         records == other.records && storageFormat == other.storageFormat && chainId == other.chainId
-            && genesisHash == other.genesisHash && shape == other.shape
+            && (genesisHash.isEmpty || genesisHash == other.genesisHash) && shape == other.shape
     }
 
     /// The marker in `directory`, or nil when there is none (never populated, or interrupted).
@@ -50,7 +51,7 @@ struct PopulatedRecords: Codable, Equatable {
             lines.append("storage format \(stored.storageFormat), this build writes \(storageFormat)")
         }
         if chainId != stored.chainId { lines.append("chain id \(stored.chainId), wanted \(chainId)") }
-        if genesisHash != stored.genesisHash { lines.append("genesis \(stored.genesisHash), wanted \(genesisHash)") }
+        if !genesisHash.isEmpty, genesisHash != stored.genesisHash { lines.append("genesis \(stored.genesisHash), wanted \(genesisHash)") }
         if shape != stored.shape { lines.append("built for \(stored.shape), wanted \(shape)") }
         return lines.joined(separator: "; ")
     }
