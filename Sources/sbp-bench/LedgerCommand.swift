@@ -187,16 +187,7 @@ struct LedgerCommand: ParsableCommand {
         let files = FileManager.default
         let source = recordsDir + "/ledger-\(records)"
         let wanted = Self.marker(records: records, chain: chain)
-        if let stored = try PopulatedRecords.read(in: source), !wanted.matches(stored) {
-            guard repopulate else {
-                throw ValidationError(
-                    "\(source) holds a store populated for something else (\(wanted.differences(from: stored))): pass --repopulate to build it again, or another --records-dir"
-                )
-            }
-            try files.removeItem(atPath: source)
-        }
-        if try PopulatedRecords.read(in: source) == nil {
-            if files.fileExists(atPath: source) { try files.removeItem(atPath: source) }  // an interrupted populating
+        if try wanted.reusable(in: source, what: "a store", repopulate: repopulate) == nil {
             let staging = recordsDir + "/ledger-\(records).partial-\(UUID().uuidString.prefix(8))"
             try files.createDirectory(atPath: staging, withIntermediateDirectories: true)
             if format == .text { print("populating \(records) licences in \(source) (once; later runs reuse it)...") }

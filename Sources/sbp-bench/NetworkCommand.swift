@@ -165,16 +165,7 @@ struct NetworkCommand: AsyncParsableCommand {
         let files = FileManager.default
         let source = recordsDir + "/network-\(validators)v-\(records)"
         let wanted = wantedMarker
-        if let stored = try PopulatedRecords.read(in: source), !wanted.matches(stored) {
-            guard repopulate else {
-                throw ValidationError(
-                    "\(source) holds a network populated for something else (\(wanted.differences(from: stored))): pass --repopulate to build it again, or another --records-dir"
-                )
-            }
-            try files.removeItem(atPath: source)
-        }
-        if try PopulatedRecords.read(in: source) == nil {
-            if files.fileExists(atPath: source) { try files.removeItem(atPath: source) }  // an interrupted populating
+        if try wanted.reusable(in: source, what: "a network", repopulate: repopulate) == nil {
             let staging = recordsDir + "/network-\(validators)v-\(records).partial-\(UUID().uuidString.prefix(8))"
             try files.createDirectory(atPath: staging, withIntermediateDirectories: true)
             print("populating \(records) licences through \(validators) validators in \(source) (once; later runs reuse it)...")

@@ -43,6 +43,22 @@ struct PopulatedRecords: Codable, Equatable {
         try encoder.encode(self).write(to: URL(fileURLWithPath: directory + "/" + Self.fileName), options: .atomic)
     }
 
+    /// The marker of the populated directory `source` when it matches `self`; nil when there is none to
+    /// reuse (never populated, interrupted, or stale and `repopulate`: then `source` is removed). A stale
+    /// one without `repopulate` is refused with what differs.
+    func reusable(in source: String, what: String, repopulate: Bool) throws -> PopulatedRecords? {
+        if let stored = try Self.read(in: source) {
+            if matches(stored) { return stored }
+            guard repopulate else {
+                throw ValidationError(
+                    "\(source) holds \(what) populated for something else (\(differences(from: stored))): pass --repopulate to build it again, or another --records-dir"
+                )
+            }
+        }
+        if FileManager.default.fileExists(atPath: source) { try FileManager.default.removeItem(atPath: source) }
+        return nil
+    }
+
     /// Why `stored` cannot stand for `self`, field by field.
     func differences(from stored: PopulatedRecords) -> String {
         var lines: [String] = []
