@@ -54,8 +54,9 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         max(memoryBudget, memoryBudgetMinimum) / 4
     }
 
-    /// Opens (creating if missing) the database at `path`, with `memoryBudget` bytes for its block cache
-    /// and memtables together (`StorageTuning`).
+    /// Opens (creating if missing) the database at `path`, under the node's storage budget `memoryBudget`:
+    /// its block cache and memtables take what the ledger's tree node cache leaves (`treeNodeCacheBytes`,
+    /// `StorageTuning`).
     ///
     /// Throws `StorageError.io` when the directory cannot be created or another process holds the
     /// database lock, `.corruption` when RocksDB finds damaged files.
