@@ -33,7 +33,7 @@ public final class Ledger: Application, @unchecked Sendable {
     public let executableProtocolVersions: ClosedRange<UInt32>
     /// State tree nodes of the latest versions, which the next block's tree update reads first (written by
     /// `finalize`, read by execution only).
-    let treeNodes = TreeNodeCache()
+    let treeNodes: TreeNodeCache
     /// The last stale-node record pruning deleted (`pruneStep`); nil: scan from the first record.
     let pruneCursor = Mutex<[UInt8]?>(nil)
 
@@ -43,11 +43,14 @@ public final class Ledger: Application, @unchecked Sendable {
     /// written for another genesis is refused, so a node can never mix two chains' data.
     ///
     /// `executableProtocolVersions` is the build's (`ChainProtocol.executable`); tests pass another range to
-    /// act as a build that executes more or fewer versions.
+    /// act as a build that executes more or fewer versions. `treeNodeCacheBytes` bounds the state tree nodes
+    /// execution keeps in memory (a node gives its share of `storage.memory_bytes`).
     public init(
         store: any KeyValueStore, genesis: GenesisBundle, verifiedSignatures: VerifiedSignatures = VerifiedSignatures(),
-        executableProtocolVersions: ClosedRange<UInt32> = ChainProtocol.executable
+        executableProtocolVersions: ClosedRange<UInt32> = ChainProtocol.executable,
+        treeNodeCacheBytes: Int = TreeNodeCache.byteBudgetDefault
     ) throws(LedgerError) {
+        self.treeNodes = TreeNodeCache(byteBudget: treeNodeCacheBytes)
         self.verifiedSignatures = verifiedSignatures
         self.executableProtocolVersions = executableProtocolVersions
         self.genesis = genesis.genesis

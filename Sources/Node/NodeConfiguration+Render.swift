@@ -87,7 +87,7 @@ extension NodeConfiguration {
             "bytes_max = \(mempool.bytesMax)",
             "",
             "[storage]",
-            "memory_bytes = \(storageMemoryBytes)  # RocksDB block cache and memtables together",
+            "memory_bytes = \(storageMemoryBytes)  # RocksDB block cache and memtables, and the state tree node cache",
             "history = \(Self.tomlString(stateHistory.description))  # archive (every state tree version) or \"recent N\"",
         ]
         if snapshotInterval != NodeLimits.snapshotIntervalDefault || snapshotsKept != NodeLimits.snapshotsKeptDefault {

@@ -37,7 +37,7 @@ public struct NodeConfiguration: Hashable, Sendable {
     public var metricsListenPort: Int?
     public var log: LogSettings
     public var mempool: MempoolLimits
-    /// Bytes of RocksDB block cache and memtables together (`storage.memory_bytes`).
+    /// Bytes of RocksDB block cache and memtables and the ledger's state tree node cache together (`storage.memory_bytes`).
     public var storageMemoryBytes: Int = NodeLimits.storageMemoryBytesDefault
     /// How many versions of the state tree the node keeps (`storage.history`): every one, or the latest N
     /// with the rest pruned in the background (docs/operations.md, Tree history).

@@ -122,7 +122,8 @@ public final class NodeRuntime: Sendable {
         }
         do {
             ledger = try Ledger(
-                store: store, genesis: bundle, executableProtocolVersions: capabilities.chainProtocolVersions)
+                store: store, genesis: bundle, executableProtocolVersions: capabilities.chainProtocolVersions,
+                treeNodeCacheBytes: RocksDBStore.treeNodeCacheBytes(memoryBudget: configuration.storageMemoryBytes))
         } catch {
             store.close()
             throw NodeError.ledger(error.description)

@@ -4,6 +4,7 @@ import Foundation
 import Keys
 import Ledger
 import LedgerFixtures
+import Storage
 import StorageRocksDB
 
 /// `sbp-bench ledger`: blocks of signed `licence.issue` calls executed and finalized to RocksDB.
@@ -27,8 +28,23 @@ struct LedgerCommand: ParsableCommand {
     @Option(help: "Licences issued before the measured blocks, through the same execute and finalize path (not measured).")
     var records = 0
 
+    @Option(
+        help: ArgumentHelp(
+            "Directory of populated stores to reuse (DIR/ledger-<records>, with a records.json marker); populated there once when missing.",
+            valueName: "DIR"))
+    var recordsDir: String?
+
+    @Flag(help: "Populate the store in --records-dir again when its marker was written for another build or chain.")
+    var repopulate = false
+
     @Option(help: "Empty blocks finalized after the measured ones, to estimate what an idle chain adds to the disk per day.")
     var idleBlocks = 100
+
+    @Option(help: "Bytes of memory for RocksDB and the state tree node cache together, split as a node splits storage.memory_bytes.")
+    var memoryBytes = RocksDBStore.memoryBudgetDefault
+
+    @Option(help: "Bytes of the state tree node cache for the measured blocks (default: the node's share of --memory-bytes).")
+    var treeCacheBytes: Int?
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
@@ -43,6 +59,7 @@ struct LedgerCommand: ParsableCommand {
             records = 16
             idleBlocks = 2
         }
+        guard recordsDir == nil || records > 0 else { throw ValidationError("--records-dir needs --records") }
         guard records >= 0, idleBlocks >= 0 else { throw ValidationError("--records and --idle-blocks must not be negative") }
         guard blocks >= 1 else { throw ValidationError("--blocks must be positive") }
         guard (1...Limits.blockTransactionsMax).contains(transactions) else {
@@ -54,32 +71,40 @@ struct LedgerCommand: ParsableCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sbp-bench-ledger-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try RocksDBStore(path: directory.appendingPathComponent("db").path)
-        defer { store.close() }
+        let database = directory.appendingPathComponent("db").path
         let chain = try FixtureChain()
-        let ledger = try Ledger(store: store, genesis: chain.bundle)
         let issuers = chain.departments.map { chain.issuers[$0]! }
-
         if format == .text {
             print(Machine.current().description)
             print(
                 "ledger: \(blocks) blocks of \(transactions) signed licence.issue calls from \(issuers.count) issuers, RocksDB at \(directory.path)"
             )
         }
-        let database = directory.appendingPathComponent("db").path
         var growth: [Figure] = []
         if records > 0 {
-            let started = ContinuousClock.now
-            let before = Self.bytesOnDisk(database)
-            try Self.populate(records, ledger: ledger, chain: chain, issuers: issuers)
-            let bytes = Self.bytesOnDisk(database) - before
-            if format == .text {
-                print("populated \(records) licences in \(Int((ContinuousClock.now - started).seconds.rounded())) s")
+            let populated: PopulatedRecords
+            if let recordsDir {
+                populated = try reusePopulated(in: recordsDir, database: database, chain: chain, issuers: issuers, memoryBytes: memoryBytes)
+            } else {
+                populated = try Self.populate(records, database: database, chain: chain, issuers: issuers, memoryBytes: memoryBytes)
+                if format == .text { print("populated \(records) licences in \(Int(populated.populateSeconds.rounded())) s") }
             }
             growth.append(
                 Figure(
                     id: "ledger_bytes_per_licence", name: "bytes on disk per licence (after \(records))",
-                    value: Double(bytes) / Double(records), unit: "bytes"))
+                    value: Double(populated.bytesAdded) / Double(records), unit: "bytes"))
+        }
+        let store = try RocksDBStore(path: database, memoryBudget: memoryBytes)
+        defer { store.close() }
+        let ledger = try Ledger(
+            store: store, genesis: chain.bundle,
+            treeNodeCacheBytes: treeCacheBytes ?? RocksDBStore.treeNodeCacheBytes(memoryBudget: memoryBytes))
+        if records > 0 {
+            // The store was closed after populating: the first blocks' reads go to the files, as on a node
+            // that restarts, until the caches fill (the warm-up block below).
+            guard ledger.height > 0 else { throw ValidationError("the populated store at \(database) holds no block") }
+            // A reused store was populated by another process: the issuers' next nonces are the chain's.
+            for issuer in issuers { chain.setNonce(try ledger.view().account(issuer.address)?.nonce ?? 0, for: issuer.address) }
         }
         let clock = ContinuousClock()
         var executeTimes: [Duration] = []
@@ -145,9 +170,54 @@ struct LedgerCommand: ParsableCommand {
     /// Transactions per populating block: the measured blocks' default, which fits the block write budget.
     static let populateBlockTransactions = 2_000
 
-    /// Issues `count` licences (ids `P-n`) in blocks of `populateBlockTransactions`, executed and finalized
-    /// like the measured ones.
-    private static func populate(_ count: Int, ledger: Ledger, chain: FixtureChain, issuers: [PrivateKey]) throws {
+    /// What a store populated by this build with `records` licences of `chain` records in its marker.
+    static func marker(records: Int, chain: FixtureChain) -> PopulatedRecords {
+        PopulatedRecords(
+            records: records, storageFormat: StorageFormat.current, chainId: chain.chainId, genesisHash: chain.genesis.hash.hex,
+            shape: "sbp-bench ledger, blocks of \(populateBlockTransactions) licence.issue calls (ids P-n)")
+    }
+
+    /// Copies the populated store for `records` from `recordsDir` to `database`, populating it there first
+    /// when it is missing (or, with `--repopulate`, when its marker does not match).
+    private func reusePopulated(
+        in recordsDir: String, database: String, chain: FixtureChain, issuers: [PrivateKey], memoryBytes: Int
+    ) throws
+        -> PopulatedRecords
+    {
+        let files = FileManager.default
+        let source = recordsDir + "/ledger-\(records)"
+        let wanted = Self.marker(records: records, chain: chain)
+        if try wanted.reusable(in: source, what: "a store", repopulate: repopulate) == nil {
+            let staging = recordsDir + "/ledger-\(records).partial-\(UUID().uuidString.prefix(8))"
+            try files.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            if format == .text { print("populating \(records) licences in \(source) (once; later runs reuse it)...") }
+            let populated = try Self.populate(records, database: staging + "/db", chain: chain, issuers: issuers, memoryBytes: memoryBytes)
+            try populated.write(in: staging)
+            try files.moveItem(atPath: staging, toPath: source)
+            if format == .text { print("populated \(records) licences in \(Int(populated.populateSeconds.rounded())) s") }
+        }
+        guard let stored = try PopulatedRecords.read(in: source) else { throw ValidationError("no marker in \(source)") }
+        let started = ContinuousClock.now
+        let (linked, copied) = try DirectoryCopy.copy(from: source + "/db", to: database)
+        if format == .text {
+            print(
+                "reused \(records) licences from \(source) (populated in \(Int(stored.populateSeconds.rounded())) s; copied in \(String(format: "%.1f", (ContinuousClock.now - started).seconds)) s: \(linked) table files linked, \(copied) files copied)"
+            )
+        }
+        return stored
+    }
+
+    /// Issues `count` licences (ids `P-n`) into a new store at `database` in blocks of
+    /// `populateBlockTransactions`, executed and finalized like the measured ones, and closes it.
+    private static func populate(
+        _ count: Int, database: String, chain: FixtureChain, issuers: [PrivateKey], memoryBytes: Int
+    ) throws -> PopulatedRecords {
+        let started = ContinuousClock.now
+        let store = try RocksDBStore(path: database, memoryBudget: memoryBytes)
+        defer { store.close() }
+        let ledger = try Ledger(
+            store: store, genesis: chain.bundle, treeNodeCacheBytes: RocksDBStore.treeNodeCacheBytes(memoryBudget: memoryBytes))
+        let before = bytesOnDisk(database)
         var issued = 0
         while issued < count {
             let size = min(populateBlockTransactions, count - issued)
@@ -160,6 +230,10 @@ struct LedgerCommand: ParsableCommand {
             try ledger.finalize(executed, certificate: certificate)
             issued += size
         }
+        var marker = marker(records: count, chain: chain)
+        marker.bytesAdded = bytesOnDisk(database) - before
+        marker.populateSeconds = (ContinuousClock.now - started).seconds
+        return marker
     }
 
     /// Signed `licence.issue` calls creating the licences `ids`, dealt to the issuers in turn.

@@ -39,6 +39,13 @@ struct LicenceSigner {
         nextNonce = Array(repeating: 0, count: keys.count)
     }
 
+    /// Continues after licences issued earlier (a populated network): each issuer's next nonce as the chain
+    /// holds it, and the next licence number.
+    mutating func resume(nonces: [UInt64], number: Int) {
+        nextNonce = nonces
+        nextNumber = number
+    }
+
     /// `count` signed issues dealt to the issuers in turn: transaction i of the batch goes to issuer
     /// i mod issuers, so element j of the result holds issuer j's, in nonce order.
     mutating func sign(_ count: Int) throws -> [[Transaction]] {

@@ -6,6 +6,7 @@ import Foundation
 import Keys
 import NetworkSetup
 import Node
+import Storage
 
 /// `sbp-bench network`: signed `licence.issue` transactions through a real network of `sbp node start`
 /// processes on loopback, from JSON-RPC submission to commit on every node.
@@ -41,6 +42,18 @@ struct NetworkCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds to measure the per-core signature recovery rate for (the signature bound).")
     var signatureSeconds = 2.0
+
+    @Option(help: "Licences issued through the network before the measured phases (not measured).")
+    var records = 0
+
+    @Option(
+        help: ArgumentHelp(
+            "Directory of populated networks to reuse (DIR/network-<validators>v-<records>, with a records.json marker); populated there once when missing.",
+            valueName: "DIR"))
+    var recordsDir: String?
+
+    @Flag(help: "Populate the network in --records-dir again when its marker was written for another build or shape.")
+    var repopulate = false
 
     @Option(help: "The sbp executable; default: the one beside sbp-bench.")
     var sbp: String?
@@ -84,6 +97,8 @@ struct NetworkCommand: AsyncParsableCommand {
             throw ValidationError("--validators must be 1...\(Self.departmentNames.count)")
         }
         guard transactions >= 1 else { throw ValidationError("--transactions must be positive") }
+        guard records >= 0 else { throw ValidationError("--records must not be negative") }
+        guard recordsDir == nil || records > 0 else { throw ValidationError("--records-dir needs --records") }
         let loads = openLoopLoads == "none" ? [] : openLoopLoads.split(separator: ",")
         guard loads.count == loadFractions.count, loadFractions.allSatisfy({ $0 > 0 && $0 <= 10 }) else {
             throw ValidationError("--open-loop-loads must be percentages in (0, 1000], comma-separated, or none")
@@ -97,19 +112,18 @@ struct NetworkCommand: AsyncParsableCommand {
     func run() async throws {
         let executable = try locateSBP()
         let directory = NSTemporaryDirectory() + "sbp-bench-network-\(UUID().uuidString.prefix(8))"
-        let options = NetworkOptions(
-            departments: Self.departmentNames.prefix(validators).map { NetworkOptions.DepartmentSpec(id: $0, name: $0) },
-            outputDirectory: directory, chainId: "sbp-bench", p2pBasePort: p2pBasePort, rpcBasePort: rpcBasePort,
-            contractsDirectory: contracts)
-        let manifest = try NetworkInitializer.run(options)
-        let nodes = try manifest.nodes.map { node in
-            try BenchNode(
-                name: node.name, home: directory + "/" + node.directory, rpcURL: node.rpcURL, executable: executable, logLevel: nodeLogLevel
-            )
+        var populated: PopulatedRecords?
+        let manifest: NetworkManifest
+        if records > 0, let recordsDir {
+            populated = try await reusePopulated(in: recordsDir, copyTo: directory, executable: executable)
+            manifest = try NetworkManifest.load(directory: directory)
+        } else {
+            manifest = try NetworkInitializer.run(networkOptions(directory))
         }
+        let nodes = try Self.nodes(of: manifest, in: directory, executable: executable, logLevel: nodeLogLevel)
         let outcome: Result<Void, any Error>
         do {
-            try await measure(nodes: nodes, manifest: manifest, directory: directory, executable: executable)
+            try await measure(nodes: nodes, manifest: manifest, directory: directory, executable: executable, populated: populated)
             outcome = .success(())
         } catch {
             outcome = .failure(error)
@@ -119,25 +133,126 @@ struct NetworkCommand: AsyncParsableCommand {
         try outcome.get()
     }
 
-    /// Starts the nodes, runs the phases and prints the figures; the caller stops the nodes.
-    private func measure(nodes: [BenchNode], manifest: NetworkManifest, directory: String, executable: URL) async throws {
-        print(Machine.current().description)
-        let bound = try SignatureBound.measure(seconds: signatureSeconds, validators: validators)
-        print(bound.description)
-        print("starting \(validators) validators (\(executable.path))...")
+    /// What `sbp network init` is asked for: the benchmark's departments and ports, written to `directory`.
+    private func networkOptions(_ directory: String) -> NetworkOptions {
+        NetworkOptions(
+            departments: Self.departmentNames.prefix(validators).map { NetworkOptions.DepartmentSpec(id: $0, name: $0) },
+            outputDirectory: directory, chainId: "sbp-bench", p2pBasePort: p2pBasePort, rpcBasePort: rpcBasePort,
+            contractsDirectory: contracts)
+    }
+
+    private static func nodes(of manifest: NetworkManifest, in directory: String, executable: URL, logLevel: String) throws -> [BenchNode] {
+        try manifest.nodes.map { node in
+            try BenchNode(
+                name: node.name, home: directory + "/" + node.directory, rpcURL: node.rpcURL, executable: executable, logLevel: logLevel)
+        }
+    }
+
+    /// The marker a network populated by this build for this run's shape carries (its genesis is its own:
+    /// `sbp network init` makes new keys, so the genesis is recorded, not matched).
+    private var wantedMarker: PopulatedRecords {
+        PopulatedRecords(
+            records: records, storageFormat: StorageFormat.current, chainId: "sbp-bench", genesisHash: "",
+            shape:
+                "sbp-bench network, \(validators) validators, P2P ports from \(p2pBasePort), RPC ports from \(rpcBasePort), licences BENCH-n"
+        )
+    }
+
+    /// Copies the populated network for `records` from `recordsDir` to `directory` (the nodes' table files
+    /// hard-linked), populating it there first when it is missing (or, with `--repopulate`, stale): a network
+    /// made by `sbp network init`, whose nodes issued the licences through the whole path and were stopped.
+    private func reusePopulated(in recordsDir: String, copyTo directory: String, executable: URL) async throws -> PopulatedRecords {
+        let files = FileManager.default
+        let source = recordsDir + "/network-\(validators)v-\(records)"
+        let wanted = wantedMarker
+        if try wanted.reusable(in: source, what: "a network", repopulate: repopulate) == nil {
+            let staging = recordsDir + "/network-\(validators)v-\(records).partial-\(UUID().uuidString.prefix(8))"
+            try files.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            print("populating \(records) licences through \(validators) validators in \(source) (once; later runs reuse it)...")
+            let manifest = try NetworkInitializer.run(networkOptions(staging + "/net"))
+            let nodes = try Self.nodes(of: manifest, in: staging + "/net", executable: executable, logLevel: nodeLogLevel)
+            let outcome: Result<PopulatedRecords, any Error>
+            do {
+                try await startNodes(nodes)
+                var signer = try LicenceSigner(manifest: manifest, directory: staging + "/net")
+                var marker = try await populate(nodes: nodes, signer: &signer)
+                marker.genesisHash = manifest.genesisHash.hex
+                outcome = .success(marker)
+            } catch {
+                outcome = .failure(error)
+            }
+            for node in nodes { await node.stop() }
+            let marker = try outcome.get()
+            try marker.write(in: staging)
+            try files.moveItem(atPath: staging, toPath: source)
+        }
+        guard let stored = try PopulatedRecords.read(in: source) else { throw ValidationError("no marker in \(source)") }
+        let started = ContinuousClock.now
+        let (linked, copied) = try DirectoryCopy.copy(from: source + "/net", to: directory)
+        print(
+            "reused \(records) licences from \(source) (populated in \(Int(stored.populateSeconds.rounded())) s; copied in \(String(format: "%.1f", (ContinuousClock.now - started).seconds)) s: \(linked) table files linked, \(copied) files copied)"
+        )
+        return stored
+    }
+
+    /// Issues `records` licences through the running network in chunks (signed per chunk, each chunk
+    /// committed on every node before the next), and returns the marker with the time and disk it took.
+    private func populate(nodes: [BenchNode], signer: inout LicenceSigner) async throws -> PopulatedRecords {
+        let started = ContinuousClock.now
+        let before = nodes.map { LedgerCommand.bytesOnDisk($0.home + "/data") }.reduce(0, +)
+        let senders = signer.keys.map(\.address)
+        var issued = 0
+        while issued < records {
+            let size = min(Self.populateChunk, records - issued)
+            _ = try await Self.submitAll(try signer.sign(size), from: senders, to: nodes)
+            try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 600)
+            issued += size
+        }
+        let after = nodes.map { LedgerCommand.bytesOnDisk($0.home + "/data") }.reduce(0, +)
+        var marker = wantedMarker
+        marker.populateSeconds = (ContinuousClock.now - started).seconds
+        marker.bytesAdded = (after - before) / max(1, nodes.count)
+        print("populated \(records) licences in \(Int(marker.populateSeconds.rounded())) s")
+        return marker
+    }
+
+    /// Transactions signed and submitted at a time while populating (signed transactions are held in memory).
+    static let populateChunk = 20_000
+
+    private func startNodes(_ nodes: [BenchNode]) async throws {
         for node in nodes {
             try node.liftClientLimits()
             try node.start()
         }
-        let memory = ResidentMemorySampler(processes: nodes.compactMap(\.processIdentifier))
-        let sampling = memory.start()
-        defer { sampling.cancel() }
         try await waitUntil("every node commits a block", seconds: 180) {
             for node in nodes where (try? await node.rpc.height()) ?? 0 < 1 { return false }
             return true
         }
+    }
+
+    /// Starts the nodes, runs the phases and prints the figures; the caller stops the nodes.
+    private func measure(
+        nodes: [BenchNode], manifest: NetworkManifest, directory: String, executable: URL, populated: PopulatedRecords?
+    ) async throws {
+        print(Machine.current().description)
+        let bound = try SignatureBound.measure(seconds: signatureSeconds, validators: validators)
+        print(bound.description)
+        print("starting \(validators) validators (\(executable.path))...")
+        try await startNodes(nodes)
+        let memory = ResidentMemorySampler(processes: nodes.compactMap(\.processIdentifier))
+        let sampling = memory.start()
+        defer { sampling.cancel() }
 
         var signer = try LicenceSigner(manifest: manifest, directory: directory)
+        var populated = populated
+        if records > 0, populated == nil { populated = try await populate(nodes: nodes, signer: &signer) }
+        if let populated {
+            // The measured licences follow the populated ones, from the nonces the chain holds.
+            signer.resume(nonces: try await nodes[0].rpc.nonces(of: signer.keys.map(\.address)), number: records)
+            print(
+                "licences in state before the measured phases: \(records) (\(Int((Double(populated.bytesAdded) / Double(records)).rounded())) bytes on disk per licence and node)"
+            )
+        }
         let saturation = try await closedLoop(nodes: nodes, signer: &signer)
         print(
             """
@@ -178,16 +293,7 @@ struct NetworkCommand: AsyncParsableCommand {
         print("closed loop: submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers...")
         let clock = ContinuousClock()
         let started = clock.now
-        let client = try await withThrowingTaskGroup(of: SubmitStatistics.self) { group in
-            for (index, sender) in senders.enumerated() {
-                let node = nodes[index % nodes.count]
-                let batch = signed[index]
-                group.addTask { try await Self.submit(batch, from: sender, to: node.rpc) }
-            }
-            var all = SubmitStatistics()
-            for try await statistics in group { all.add(statistics) }
-            return all
-        }
+        let client = try await Self.submitAll(signed, from: senders, to: nodes)
         try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 300)
         let seconds = (clock.now - started).seconds
         let endHeight = try await nodes[0].rpc.height()
@@ -202,6 +308,22 @@ struct NetworkCommand: AsyncParsableCommand {
             client:        \(client.description)
             """)
         return Double(transactions) / seconds
+    }
+
+    /// Sends each sender's transactions (`signed[i]` from `senders[i]`) to its node, all senders at once.
+    private static func submitAll(_ signed: [[Transaction]], from senders: [Address], to nodes: [BenchNode]) async throws
+        -> SubmitStatistics
+    {
+        try await withThrowingTaskGroup(of: SubmitStatistics.self) { group in
+            for (index, sender) in senders.enumerated() {
+                let node = nodes[index % nodes.count]
+                let batch = signed[index]
+                group.addTask { try await Self.submit(batch, from: sender, to: node.rpc) }
+            }
+            var all = SubmitStatistics()
+            for try await statistics in group { all.add(statistics) }
+            return all
+        }
     }
 
     /// Waits until every node reports each sender's nonce at `nonces` (everything signed so far committed).
@@ -359,6 +481,7 @@ final class BenchNode: @unchecked Sendable {
     func liftClientLimits() throws {
         let path = home + "/config.toml"
         let text = try String(contentsOfFile: path, encoding: .utf8)
+        if text.contains("\nclient_requests_per_second = 1000000\n") { return }  // a populated network's copy
         guard text.contains("\n[rpc]\n") else { throw ValidationError("no [rpc] section in \(path)") }
         let lifted = text.replacingOccurrences(
             of: "\n[rpc]\n", with: "\n[rpc]\nclient_requests_per_second = 1000000\nclient_requests_burst = 1000000\n")

@@ -36,6 +36,52 @@ extension IntegrationTests {
             ["network", "--validators", "4", "--p2p-base-port", "\(ports.p2pBase)", "--rpc-base-port", "\(ports.rpcBase)"])
     }
 
+    /// Issue 18, deliver 3: a store populated once in `--records-dir` is reused by the next run (a hard-linked
+    /// copy), and a marker written for something else is refused with what differs.
+    @Test("sbp-bench ledger populates --records-dir once, reuses it, and refuses a stale one")
+    func ledgerRecordsDirectorySmoke() async throws {
+        let recordsDir = FileManager.default.temporaryDirectory.appendingPathComponent("sbp-records-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: recordsDir) }
+        let bench = try HelperExecutable.locate("sbp-bench")
+        let arguments = ["ledger", "--smoke", "--records-dir", recordsDir.path]
+        let first = try await CLIProcess.run(bench, arguments, currentDirectory: Self.repositoryRoot, timeout: Self.smokeTimeout)
+        #expect(first.status == 0, "\(first.summary)")
+        #expect(first.standardOutput.contains("populating 16 licences"), "\(first.summary)")
+        let second = try await CLIProcess.run(bench, arguments, currentDirectory: Self.repositoryRoot, timeout: Self.smokeTimeout)
+        #expect(second.status == 0, "\(second.summary)")
+        #expect(second.standardOutput.contains("reused 16 licences"), "\(second.summary)")
+        #expect(!second.standardOutput.contains("populating"), "\(second.summary)")
+
+        let marker = recordsDir.appendingPathComponent("ledger-16/records.json")
+        let text = try String(contentsOf: marker, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"storageFormat\" : ", with: "\"storageFormat\" : 9").write(
+            to: marker, atomically: true, encoding: .utf8)
+        let stale = try await CLIProcess.run(bench, arguments, currentDirectory: Self.repositoryRoot, timeout: Self.smokeTimeout)
+        #expect(stale.status != 0, "\(stale.summary)")
+        #expect(stale.summary.contains("--repopulate"), "\(stale.summary)")
+    }
+
+    /// Issue 18, deliver 3: a network populated through its nodes once is copied for the next run, whose
+    /// nodes resume the populated chain and commit the measured licences after the populated ones.
+    @Test("sbp-bench network populates --records-dir once and the next run resumes it")
+    func networkRecordsDirectorySmoke() async throws {
+        let recordsDir = FileManager.default.temporaryDirectory.appendingPathComponent("sbp-records-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: recordsDir) }
+        let ports = try PortBlock.reserve(width: 1)
+        let arguments = [
+            "network", "--smoke", "--validators", "1", "--records", "8", "--records-dir", recordsDir.path, "--open-loop-loads", "none",
+            "--p2p-base-port", "\(ports.p2pBase)", "--rpc-base-port", "\(ports.rpcBase)",
+        ]
+        let bench = try HelperExecutable.locate("sbp-bench")
+        let first = try await CLIProcess.run(bench, arguments, currentDirectory: Self.repositoryRoot, timeout: Self.smokeTimeout)
+        #expect(first.status == 0, "\(first.summary)")
+        #expect(first.standardOutput.contains("populated 8 licences"), "\(first.summary)")
+        let second = try await CLIProcess.run(bench, arguments, currentDirectory: Self.repositoryRoot, timeout: Self.smokeTimeout)
+        #expect(second.status == 0, "\(second.summary)")
+        #expect(second.standardOutput.contains("reused 8 licences"), "\(second.summary)")
+        #expect(second.standardOutput.contains("licences in state before the measured phases: 8"), "\(second.summary)")
+    }
+
     /// `Tools/bench-anchor`: four etcd members with mutual TLS (etcd and grpcio installed by
     /// `Tools/bootstrap`, or by the tool when missing), then `sbp-bench network`'s closed loop beside it.
     @Test("Tools/bench-anchor runs etcd and sbp-bench network in smoke mode")

@@ -80,11 +80,14 @@ struct KeyValueTreeStoreTests {
         try store.write(writer.batch, sync: false)
         let second = try plain.update(Self.changes(version: 2), version: 2, previousVersion: 1)
 
-        // The cache holds version 1 as finalization gives it; the store then loses every node of it.
+        // The cache holds version 1's internal nodes as finalization gives them; the store then loses them.
         let cache = TreeNodeCache()
         cache.insert(first.nodes)
+        let internalNodes = first.nodes.filter { if case .internal = $0.node { true } else { false } }
+        #expect(!internalNodes.isEmpty)
+        #expect(cache.count == internalNodes.count)  // leaves carry the values and are not kept
         var wipe = WriteBatch()
-        for (key, _) in first.nodes { wipe.delete([UInt8(0x01)] + key.encodedBytes, in: .treeNodes) }
+        for (key, _) in internalNodes { wipe.delete([UInt8(0x01)] + key.encodedBytes, in: .treeNodes) }
         try store.write(wipe, sync: false)
         #expect(throws: StateTreeError.missingVersion(1)) { try plain.rootHash(at: 1) }
 
@@ -96,12 +99,29 @@ struct KeyValueTreeStoreTests {
         #expect(again.nodes.map(\.key) == second.nodes.map(\.key))
         #expect(again.staleNodes == second.staleNodes)
 
-        // Two generations bound it; the newest nodes stay.
-        let small = TreeNodeCache(generationCapacity: 4)
-        small.insert(first.nodes)
-        #expect(small.count <= 8)
-        let last = try #require(first.nodes.last)
+        // One version per path, the newest: it answers only that exact key, and an older node never replaces it.
+        let root = try #require(first.nodes.first { $0.key.path == .root })
+        let newer = NodeKey(version: 7, path: .root)
+        cache.insert([(key: newer, node: root.node)])
+        #expect(cache.node(at: newer) == root.node)
+        #expect(cache.node(at: root.key) == nil)
+        cache.insert([root])
+        #expect(cache.node(at: root.key) == nil)
+        #expect(cache.node(at: newer) == root.node)
+
+        // Two generations of half the byte budget bound it; the newest nodes stay.
+        let small = TreeNodeCache(byteBudget: 2 * TreeNodeCache.estimatedBytes(root.node))
+        small.insert(internalNodes)
+        #expect(small.count <= 4)
+        let last = try #require(internalNodes.last)
         #expect(small.node(at: last.key) == last.node)
+    }
+
+    /// The cache's budget follows the node's memory budget, so a million licences' upper levels fit.
+    @Test("the tree node cache takes its share of storage.memory_bytes")
+    func cacheBudget() {
+        #expect(TreeNodeCache(byteBudget: 0).byteBudget == 1)
+        #expect(TreeNodeCache(byteBudget: 256 << 20).byteBudget == 256 << 20)
     }
 
     @Test("tree writes ride in the block's atomic batch: both land, or a rejected block drops both")
