@@ -27,6 +27,13 @@ struct NetworkCommand: AsyncParsableCommand {
     @Option(help: "Validators (one department each, 1...8).")
     var validators = 4
 
+    @Option(
+        help: ArgumentHelp(
+            "Issuer accounts per validator's department, each with its own submitter (1...\(SetupLimits.issuersPerDepartmentMax)).",
+            discussion:
+                "A node serves many clients; four issuers per department match the ledger benchmark's four issuers with one validator."))
+    var issuersPerValidator = 4
+
     @Option(help: "Signed licence.issue transactions for the closed-loop saturation phase.")
     var transactions = 20_000
 
@@ -64,7 +71,14 @@ struct NetworkCommand: AsyncParsableCommand {
 
     static let departmentNames = ["TD", "IMMD", "EPD", "DH", "LD", "FEHD", "HKPF", "CSD"]
     /// Transactions one sender may have submitted but not committed: below the mempool's per-sender bound.
-    static let windowPerSender = 800
+    static let windowPerSenderMax = 800
+    /// Transactions all senders together may have submitted but not committed: every node's pool holds
+    /// each of them (gossip), so this stays below its default bound (`NodeLimits.mempoolTransactionsMaxDefault`,
+    /// 10,000) with a fifth to spare; with many issuers each one's window shrinks to its share.
+    static let inFlightMax = NodeLimits.mempoolTransactionsMaxDefault * 4 / 5
+
+    /// Each sender's window: `windowPerSenderMax`, or its share of `inFlightMax` when the issuers are many.
+    var windowPerSender: Int { min(Self.windowPerSenderMax, max(1, Self.inFlightMax / (validators * issuersPerValidator))) }
     /// Transactions per JSON-RPC batch (the server's default batch limit is 100).
     static let batchSize = 100
 
@@ -75,8 +89,11 @@ struct NetworkCommand: AsyncParsableCommand {
     }
 
     mutating func validate() throws {
+        guard (1...SetupLimits.issuersPerDepartmentMax).contains(issuersPerValidator) else {
+            throw ValidationError("--issuers-per-validator must be 1...\(SetupLimits.issuersPerDepartmentMax)")
+        }
         if mode.smoke {
-            transactions = 2 * validators
+            transactions = 2 * validators * issuersPerValidator
             openLoopSeconds = 0.5
             signatureSeconds = 0.01
         }
@@ -99,7 +116,8 @@ struct NetworkCommand: AsyncParsableCommand {
         let directory = NSTemporaryDirectory() + "sbp-bench-network-\(UUID().uuidString.prefix(8))"
         let options = NetworkOptions(
             departments: Self.departmentNames.prefix(validators).map { NetworkOptions.DepartmentSpec(id: $0, name: $0) },
-            outputDirectory: directory, chainId: "sbp-bench", p2pBasePort: p2pBasePort, rpcBasePort: rpcBasePort,
+            issuersPerDepartment: issuersPerValidator, outputDirectory: directory, chainId: "sbp-bench", p2pBasePort: p2pBasePort,
+            rpcBasePort: rpcBasePort,
             contractsDirectory: contracts)
         let manifest = try NetworkInitializer.run(options)
         let nodes = try manifest.nodes.map { node in
@@ -138,7 +156,7 @@ struct NetworkCommand: AsyncParsableCommand {
         }
 
         var signer = try LicenceSigner(manifest: manifest, directory: directory)
-        let saturation = try await closedLoop(nodes: nodes, signer: &signer)
+        let saturation = try await closedLoop(nodes: nodes, manifest: manifest, signer: &signer)
         print(
             """
             throughput:    \(Int(saturation.rounded())) tx/s, \(String(format: "%.1f", saturation / bound.rate * 100))% of the signature bound \
@@ -156,7 +174,8 @@ struct NetworkCommand: AsyncParsableCommand {
                 "open loop: offering \(count) transactions at \(Int(rate.rounded())) tx/s (\(Int((fraction * 100).rounded()))% of saturation)..."
             )
             let result = try await phase.run(
-                nodes: nodes.map(\.rpc), senders: signer.keys.map(\.address), firstNonces: firstNonces)
+                nodes: nodes.map(\.rpc), targets: try Self.targets(of: signer, manifest: manifest, nodes: nodes).map(\.rpc),
+                senders: signer.keys.map(\.address), firstNonces: firstNonces)
             results.append(result)
             if result.neverCommitted > 0 {
                 // The next phase's nonces follow these: wait for the stragglers rather than measure a stalled queue.
@@ -171,18 +190,22 @@ struct NetworkCommand: AsyncParsableCommand {
 
     /// The closed-loop phase: `transactions` offered as fast as every issuer's window allows; the rate at
     /// which they committed on every node (the saturation rate).
-    private func closedLoop(nodes: [BenchNode], signer: inout LicenceSigner) async throws -> Double {
+    private func closedLoop(nodes: [BenchNode], manifest: NetworkManifest, signer: inout LicenceSigner) async throws -> Double {
         let signed = try signer.sign(transactions)
         let senders = signer.keys.map(\.address)
+        let targets = try Self.targets(of: signer, manifest: manifest, nodes: nodes)
+        let window = windowPerSender
         let startHeight = try await nodes[0].rpc.height()
-        print("closed loop: submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers...")
+        print(
+            "closed loop: submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers (\(issuersPerValidator) per validator, window \(window) each)..."
+        )
         let clock = ContinuousClock()
         let started = clock.now
         let client = try await withThrowingTaskGroup(of: SubmitStatistics.self) { group in
             for (index, sender) in senders.enumerated() {
-                let node = nodes[index % nodes.count]
+                let node = targets[index]
                 let batch = signed[index]
-                group.addTask { try await Self.submit(batch, from: sender, to: node.rpc) }
+                group.addTask { try await Self.submit(batch, from: sender, to: node.rpc, window: window) }
             }
             var all = SubmitStatistics()
             for try await statistics in group { all.add(statistics) }
@@ -202,6 +225,16 @@ struct NetworkCommand: AsyncParsableCommand {
             client:        \(client.description)
             """)
         return Double(transactions) / seconds
+    }
+
+    /// The node each of `signer`'s issuers submits to: the first validator of its department.
+    private static func targets(of signer: LicenceSigner, manifest: NetworkManifest, nodes: [BenchNode]) throws -> [BenchNode] {
+        try signer.departments.map { department in
+            guard let index = manifest.nodes.firstIndex(where: { $0.department == department }), nodes.indices.contains(index) else {
+                throw ValidationError("no node of department \(department)")
+            }
+            return nodes[index]
+        }
     }
 
     /// Waits until every node reports each sender's nonce at `nonces` (everything signed so far committed).
@@ -263,9 +296,11 @@ struct NetworkCommand: AsyncParsableCommand {
         return sibling
     }
 
-    /// Sends one sender's transactions in batches, keeping at most `windowPerSender` uncommitted; a
-    /// refused batch is sent again from its first refused transaction once the sender's nonce moved.
-    private static func submit(_ transactions: [Transaction], from sender: Address, to rpc: BenchRPC) async throws -> SubmitStatistics {
+    /// Sends one sender's transactions in batches, keeping at most `window` uncommitted; a refused batch
+    /// is sent again from its first refused transaction once the sender's nonce moved.
+    private static func submit(
+        _ transactions: [Transaction], from sender: Address, to rpc: BenchRPC, window windowPerSender: Int
+    ) async throws -> SubmitStatistics {
         var statistics = SubmitStatistics()
         var next = 0
         var committed = 0
