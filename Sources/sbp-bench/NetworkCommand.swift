@@ -29,10 +29,9 @@ struct NetworkCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Issuer accounts per validator's department, each with its own submitter (1...\(SetupLimits.issuersPerDepartmentMax)).",
-            discussion:
-                "A node serves many clients; four issuers per department match the ledger benchmark's four issuers with one validator."))
-    var issuersPerValidator = 4
+            "Issuer accounts per validator's department, each with its own submitter (1...\(SetupLimits.issuersPerDepartmentMax)); default: \(NetworkCommand.issuersDefault) in all, at least one per department.",
+            discussion: "A node serves many clients: one validator with one issuer would measure that client's round trips, not the node."))
+    var issuersPerValidator: Int?
 
     @Option(help: "Signed licence.issue transactions for the closed-loop saturation phase.")
     var transactions = 20_000
@@ -77,8 +76,15 @@ struct NetworkCommand: AsyncParsableCommand {
     /// 10,000) with a fifth to spare; with many issuers each one's window shrinks to its share.
     static let inFlightMax = NodeLimits.mempoolTransactionsMaxDefault * 4 / 5
 
+    /// Issuers in all by default: the ledger benchmark's four (`FixtureChain`'s departments), so that one
+    /// validator is loaded as `sbp-bench ledger` loads its ledger; with four validators or more, one each.
+    static let issuersDefault = 4
+
+    /// Issuers per validator: `--issuers-per-validator`, or `issuersDefault` shared among the validators.
+    var issuers: Int { issuersPerValidator ?? max(1, (Self.issuersDefault + validators - 1) / validators) }
+
     /// Each sender's window: `windowPerSenderMax`, or its share of `inFlightMax` when the issuers are many.
-    var windowPerSender: Int { min(Self.windowPerSenderMax, max(1, Self.inFlightMax / (validators * issuersPerValidator))) }
+    var windowPerSender: Int { min(Self.windowPerSenderMax, max(1, Self.inFlightMax / (validators * issuers))) }
     /// Transactions per JSON-RPC batch (the server's default batch limit is 100).
     static let batchSize = 100
 
@@ -89,11 +95,11 @@ struct NetworkCommand: AsyncParsableCommand {
     }
 
     mutating func validate() throws {
-        guard (1...SetupLimits.issuersPerDepartmentMax).contains(issuersPerValidator) else {
+        guard (1...SetupLimits.issuersPerDepartmentMax).contains(issuers) else {
             throw ValidationError("--issuers-per-validator must be 1...\(SetupLimits.issuersPerDepartmentMax)")
         }
         if mode.smoke {
-            transactions = 2 * validators * issuersPerValidator
+            transactions = 2 * validators * issuers
             openLoopSeconds = 0.5
             signatureSeconds = 0.01
         }
@@ -116,7 +122,7 @@ struct NetworkCommand: AsyncParsableCommand {
         let directory = NSTemporaryDirectory() + "sbp-bench-network-\(UUID().uuidString.prefix(8))"
         let options = NetworkOptions(
             departments: Self.departmentNames.prefix(validators).map { NetworkOptions.DepartmentSpec(id: $0, name: $0) },
-            issuersPerDepartment: issuersPerValidator, outputDirectory: directory, chainId: "sbp-bench", p2pBasePort: p2pBasePort,
+            issuersPerDepartment: issuers, outputDirectory: directory, chainId: "sbp-bench", p2pBasePort: p2pBasePort,
             rpcBasePort: rpcBasePort,
             contractsDirectory: contracts)
         let manifest = try NetworkInitializer.run(options)
@@ -197,7 +203,7 @@ struct NetworkCommand: AsyncParsableCommand {
         let window = windowPerSender
         let startHeight = try await nodes[0].rpc.height()
         print(
-            "closed loop: submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers (\(issuersPerValidator) per validator, window \(window) each)..."
+            "closed loop: submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers (\(issuers) per validator, window \(window) each)..."
         )
         let clock = ContinuousClock()
         let started = clock.now
