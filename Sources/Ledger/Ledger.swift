@@ -19,8 +19,14 @@ public final class Ledger: Application, @unchecked Sendable {
     public let genesisHash: Hash
     let store: any KeyValueStore
     let blocks: BlockStore
-    /// Guards `committed`, `pending` and the VM; held for the whole of `execute` and `finalize`.
+    /// Guards `pending` and the VM, and `committed` against `finalize`; held for the whole of `execute` and
+    /// `finalize`.
     private let lock = NSLock()
+    /// Guards `committed` for readers outside `execute` and `finalize` (`check`, `height`, `latestRoots`), so
+    /// that mempool admission and RPC reads go on while a block executes and finalizes under `lock` instead
+    /// of waiting for it (issue 18: with `lock` every admission check waited for the block in progress).
+    /// `finalize` writes `committed` holding both locks; `execute` and `finalize` read it under `lock`.
+    private let committedLock = NSLock()
     private let vm: ContractVM
     private var committed: (height: UInt64, roots: HeightRoots)
     private var pending: ExecutedBlock?
@@ -82,12 +88,12 @@ public final class Ledger: Application, @unchecked Sendable {
 
     /// The latest finalized height.
     public var height: UInt64 {
-        lock.withLock { committed.height }
+        committedLock.withLock { committed.height }
     }
 
     /// The state root and receipts root after the latest finalized height.
     public var latestRoots: (stateRoot: Hash, receiptsRoot: Hash) {
-        lock.withLock { (committed.roots.stateRoot, committed.roots.receiptsRoot) }
+        committedLock.withLock { (committed.roots.stateRoot, committed.roots.receiptsRoot) }
     }
 
     // MARK: Application
@@ -96,7 +102,7 @@ public final class Ledger: Application, @unchecked Sendable {
         let (height, state): (UInt64, BlockState)
         do {
             // Height first: a snapshot taken after it holds at least that height's state.
-            height = lock.withLock { committed.height }
+            height = committedLock.withLock { committed.height }
             state = BlockState(reader: try store.snapshot())
         } catch {
             return .failure(.unavailable("the ledger cannot read its state: \(error)"))
@@ -140,6 +146,17 @@ public final class Ledger: Application, @unchecked Sendable {
     /// time on signatures. A signature that does not recover is left for `check` to refuse with its reason.
     public func verifySignatures(_ transactions: [Transaction]) {
         _ = Self.checkSignatures(transactions, verified: verifiedSignatures)
+    }
+
+    /// Returns once no block is executing or finalizing (at once when none is).
+    ///
+    /// Peer gossip admission waits here before each transaction, as it did when `check` took the execution
+    /// lock: with several validators sharing cores, gossip admitted while a block executes took CPU from
+    /// the replica driver, the consensus path, and four validators ran about a quarter slower in alternation
+    /// (issue 18). Clients' transactions (`tx_send`) do not wait, so one validator admits while it executes.
+    public func awaitBlockInProgress() {
+        lock.lock()
+        lock.unlock()
     }
 
     public func execute(_ block: Block) throws(LedgerError) -> ExecutedBlock {
@@ -187,7 +204,9 @@ public final class Ledger: Application, @unchecked Sendable {
         } catch {
             throw .storage(error)
         }
-        committed = (executed.height, HeightRoots(stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot))
+        committedLock.withLock {
+            committed = (executed.height, HeightRoots(stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot))
+        }
         self.pending = nil
         treeNodes.insert(executed.treeNodes)
     }

@@ -37,6 +37,8 @@ public struct NetworkOptions: Sendable {
 
     public var departments: [DepartmentSpec]
     public var validatorsPerDepartment: Int
+    /// Issuer accounts per department (roles issuer and submitter): `<id>-issuer`, `<id>-issuer-2`, ….
+    public var issuersPerDepartment: Int
     public var outputDirectory: String
     public var chainId: String
     /// The address every node listens on and is dialed at, unless `hosts` gives one per node.
@@ -61,7 +63,8 @@ public struct NetworkOptions: Sendable {
     ///
     /// `now` is a parameter so that tests make certificates valid at a fixed instant.
     public init(
-        departments: [DepartmentSpec], validatorsPerDepartment: Int = 1, outputDirectory: String, chainId: String = "sbp-local",
+        departments: [DepartmentSpec], validatorsPerDepartment: Int = 1, issuersPerDepartment: Int = 1, outputDirectory: String,
+        chainId: String = "sbp-local",
         host: String = "127.0.0.1", hosts: [String]? = nil, p2pBasePort: Int = NodeLimits.p2pBasePortDefault,
         rpcBasePort: Int = NodeLimits.rpcBasePortDefault,
         contractsDirectory: String = "Genesis/contracts", genesisTimeMs: UInt64? = nil, now: Date = Date(),
@@ -69,6 +72,7 @@ public struct NetworkOptions: Sendable {
     ) {
         self.departments = departments
         self.validatorsPerDepartment = validatorsPerDepartment
+        self.issuersPerDepartment = issuersPerDepartment
         self.outputDirectory = outputDirectory
         self.chainId = chainId
         self.host = host
@@ -99,6 +103,12 @@ public struct NetworkOptions: Sendable {
         list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
+    /// The account name of issuer `index` (1-based) of `department`: `td-issuer` for the first, then
+    /// `td-issuer-2`, `td-issuer-3`, …, so a network with one issuer per department names it as before.
+    public static func issuerName(department: String, index: Int) -> String {
+        index == 1 ? "\(department.lowercased())-issuer" : "\(department.lowercased())-issuer-\(index)"
+    }
+
     /// The name of validator `index` (1-based) of `department`: its id in lower case, a dash, the index.
     public static func nodeName(department: String, index: Int) -> String { "\(department.lowercased())-\(index)" }
 
@@ -110,6 +120,11 @@ public struct NetworkOptions: Sendable {
         }
         guard nodeCount <= Limits.validatorsMax else {
             throw .invalidOption(option: "--validators-per-department", reason: "at most \(Limits.validatorsMax) validators in all")
+        }
+        guard (1...SetupLimits.issuersPerDepartmentMax).contains(issuersPerDepartment) else {
+            throw .invalidOption(
+                option: "--issuers-per-department",
+                reason: "must be 1...\(SetupLimits.issuersPerDepartmentMax), got \(issuersPerDepartment)")
         }
         guard chainId.utf8.count <= Limits.chainIdBytesMax else {
             throw .invalidOption(option: "--chain-id", reason: "at most \(Limits.chainIdBytesMax) characters")

@@ -14,10 +14,10 @@ struct NetworkWriter {
     let options: NetworkOptions
     let output: SetupDirectory
 
-    /// A department's identity and its issuer account key, kept in memory until every node certificate is issued.
+    /// A department's identity and its issuer account keys, kept in memory until every node certificate is issued.
     private struct DepartmentMaterial {
         var identity: DepartmentIdentity
-        var issuer: PrivateKey
+        var issuers: [PrivateKey]
     }
 
     /// One validator node as planned: its place in the network fixes its host and ports.
@@ -131,7 +131,9 @@ struct NetworkWriter {
     // MARK: Departments
 
     private func makeDepartment(_ spec: NetworkOptions.DepartmentSpec) throws(SetupError) -> DepartmentMaterial {
-        DepartmentMaterial(identity: try DepartmentIdentity.make(id: spec.id, name: spec.name, validity: validity), issuer: PrivateKey())
+        DepartmentMaterial(
+            identity: try DepartmentIdentity.make(id: spec.id, name: spec.name, validity: validity),
+            issuers: (0..<options.issuersPerDepartment).map { _ in PrivateKey() })
     }
 
     private func writeDepartment(
@@ -142,10 +144,11 @@ struct NetworkWriter {
         let directory = "\(NetworkInitializer.departmentsDirectoryName)/\(id)"
         try output.makeDirectory(directory)
         let (caCertificateFile, caKeyFile) = try identity.writeCA(into: output, directory: directory)
-        let accounts = [
-            (identity.admin, identity.adminKeyName, [Genesis.Role.admin]),
-            (material.issuer, "\(id.lowercased())-issuer", [Genesis.Role.issuer, .submitter]),
-        ]
+        let accounts =
+            [(identity.admin, identity.adminKeyName, [Genesis.Role.admin])]
+            + material.issuers.enumerated().map { index, key in
+                (key, NetworkOptions.issuerName(department: id, index: index + 1), [Genesis.Role.issuer, .submitter])
+            }
         try output.makeDirectory(NetworkInitializer.accountsDirectoryName)
         var manifestAccounts: [NetworkManifest.Account] = []
         for (key, name, roles) in accounts {

@@ -17,4 +17,9 @@ public enum SetupLimits {
     /// A genesis document `sbp node init` copies: 64 departments and 256 validators with their
     /// certificates (`Limits.certificatePEMBytesMax` each) fit many times over.
     public static let genesisFileBytesMax = 16 * 1024 * 1024
+    /// Issuer accounts `sbp network init --issuers-per-department` makes per department. Several issuers
+    /// stand for a department's many clients (each account's transactions are ordered by its nonce, so one
+    /// account is one stream); 64 per department across `NodeLimits.departmentsMax` departments stays far
+    /// below `Limits.genesisAccountsMax`, and a key file each is still a directory one can list.
+    public static let issuersPerDepartmentMax = 64
 }

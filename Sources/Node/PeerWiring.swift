@@ -239,6 +239,7 @@ final class PeerIntake: Sendable {
     private func admit(_ transactions: [Transaction], from link: any IntakeLink) {
         var added = false
         for transaction in transactions {
+            ledger.awaitBlockInProgress()
             switch mempool.add(transaction, origin: .peer) {
             case .success(.added): added = true
             case .failure(.invalidSignature(let reason)):

@@ -13,6 +13,8 @@ import Node
 /// own signing rate, not the network's.
 struct LicenceSigner {
     let keys: [PrivateKey]
+    /// The department of each key, in the order of `keys`.
+    let departments: [String]
     private let chainId: String
     private let contract: Address
     private let codec: ABICodec
@@ -23,9 +25,11 @@ struct LicenceSigner {
 
     /// The issuers of `manifest` (every account with the issuer role) and its licence registry's interface.
     init(manifest: NetworkManifest, directory: String) throws {
-        keys = try manifest.departments.flatMap(\.accounts).filter { $0.roles.contains(.issuer) }.map { account in
-            try KeyFile.readPlaintext(directory + "/" + account.keyFile)
+        let issuers = manifest.departments.flatMap { department in
+            department.accounts.filter { $0.roles.contains(.issuer) }.map { (department.id, $0) }
         }
+        keys = try issuers.map { _, account in try KeyFile.readPlaintext(directory + "/" + account.keyFile) }
+        departments = issuers.map(\.0)
         guard !keys.isEmpty else { throw ValidationError("the network has no issuer account") }
         guard let registry = manifest.contracts.first(where: { $0.name == "licence_registry" }) else {
             throw ValidationError("the network has no licence_registry")

@@ -28,6 +28,12 @@ struct NetworkCommand: AsyncParsableCommand {
     @Option(help: "Validators (one department each, 1...8).")
     var validators = 4
 
+    @Option(
+        help: ArgumentHelp(
+            "Issuer accounts per validator's department, each with its own submitter (1...\(SetupLimits.issuersPerDepartmentMax)); default: \(NetworkCommand.issuersDefault) in all, at least one per department.",
+            discussion: "A node serves many clients: one validator with one issuer would measure that client's round trips, not the node."))
+    var issuersPerValidator: Int?
+
     @Option(help: "Signed licence.issue transactions for the closed-loop saturation phase.")
     var transactions = 20_000
 
@@ -77,7 +83,21 @@ struct NetworkCommand: AsyncParsableCommand {
 
     static let departmentNames = ["TD", "IMMD", "EPD", "DH", "LD", "FEHD", "HKPF", "CSD"]
     /// Transactions one sender may have submitted but not committed: below the mempool's per-sender bound.
-    static let windowPerSender = 800
+    static let windowPerSenderMax = 800
+    /// Transactions all senders together may have submitted but not committed: every node's pool holds
+    /// each of them (gossip), so this stays below its default bound (`NodeLimits.mempoolTransactionsMaxDefault`,
+    /// 10,000) with a fifth to spare; with many issuers each one's window shrinks to its share.
+    static let inFlightMax = NodeLimits.mempoolTransactionsMaxDefault * 4 / 5
+
+    /// Issuers in all by default: the ledger benchmark's four (`FixtureChain`'s departments), so that one
+    /// validator is loaded as `sbp-bench ledger` loads its ledger; with four validators or more, one each.
+    static let issuersDefault = 4
+
+    /// Issuers per validator: `--issuers-per-validator`, or `issuersDefault` shared among the validators.
+    var issuers: Int { issuersPerValidator ?? max(1, (Self.issuersDefault + validators - 1) / validators) }
+
+    /// Each sender's window: `windowPerSenderMax`, or its share of `inFlightMax` when the issuers are many.
+    var windowPerSender: Int { min(Self.windowPerSenderMax, max(1, Self.inFlightMax / (validators * issuers))) }
     /// Transactions per JSON-RPC batch (the server's default batch limit is 100).
     static let batchSize = 100
 
@@ -88,8 +108,11 @@ struct NetworkCommand: AsyncParsableCommand {
     }
 
     mutating func validate() throws {
+        guard (1...SetupLimits.issuersPerDepartmentMax).contains(issuers) else {
+            throw ValidationError("--issuers-per-validator must be 1...\(SetupLimits.issuersPerDepartmentMax)")
+        }
         if mode.smoke {
-            transactions = 2 * validators
+            transactions = 2 * validators * issuers
             openLoopSeconds = 0.5
             signatureSeconds = 0.01
         }
@@ -137,8 +160,8 @@ struct NetworkCommand: AsyncParsableCommand {
     private func networkOptions(_ directory: String) -> NetworkOptions {
         NetworkOptions(
             departments: Self.departmentNames.prefix(validators).map { NetworkOptions.DepartmentSpec(id: $0, name: $0) },
-            outputDirectory: directory, chainId: "sbp-bench", p2pBasePort: p2pBasePort, rpcBasePort: rpcBasePort,
-            contractsDirectory: contracts)
+            issuersPerDepartment: issuers, outputDirectory: directory, chainId: "sbp-bench", p2pBasePort: p2pBasePort,
+            rpcBasePort: rpcBasePort, contractsDirectory: contracts)
     }
 
     private static func nodes(of manifest: NetworkManifest, in directory: String, executable: URL, logLevel: String) throws -> [BenchNode] {
@@ -163,10 +186,11 @@ struct NetworkCommand: AsyncParsableCommand {
     /// made by `sbp network init`, whose nodes issued the licences through the whole path and were stopped.
     private func reusePopulated(in recordsDir: String, copyTo directory: String, executable: URL) async throws -> PopulatedRecords {
         let files = FileManager.default
-        let source = recordsDir + "/network-\(validators)v-\(records)"
+        // The issuers are part of the network's genesis, so a different count needs a directory of its own.
+        let source = recordsDir + "/network-\(validators)v\(issuers)i-\(records)"
         let wanted = wantedMarker
         if try wanted.reusable(in: source, what: "a network", repopulate: repopulate) == nil {
-            let staging = recordsDir + "/network-\(validators)v-\(records).partial-\(UUID().uuidString.prefix(8))"
+            let staging = source + ".partial-\(UUID().uuidString.prefix(8))"
             try files.createDirectory(atPath: staging, withIntermediateDirectories: true)
             print("populating \(records) licences through \(validators) validators in \(source) (once; later runs reuse it)...")
             let manifest = try NetworkInitializer.run(networkOptions(staging + "/net"))
@@ -175,7 +199,7 @@ struct NetworkCommand: AsyncParsableCommand {
             do {
                 try await startNodes(nodes)
                 var signer = try LicenceSigner(manifest: manifest, directory: staging + "/net")
-                var marker = try await populate(nodes: nodes, signer: &signer)
+                var marker = try await populate(nodes: nodes, manifest: manifest, signer: &signer)
                 marker.genesisHash = manifest.genesisHash.hex
                 outcome = .success(marker)
             } catch {
@@ -197,14 +221,15 @@ struct NetworkCommand: AsyncParsableCommand {
 
     /// Issues `records` licences through the running network in chunks (signed per chunk, each chunk
     /// committed on every node before the next), and returns the marker with the time and disk it took.
-    private func populate(nodes: [BenchNode], signer: inout LicenceSigner) async throws -> PopulatedRecords {
+    private func populate(nodes: [BenchNode], manifest: NetworkManifest, signer: inout LicenceSigner) async throws -> PopulatedRecords {
         let started = ContinuousClock.now
         let before = nodes.map { LedgerCommand.bytesOnDisk($0.home + "/data") }.reduce(0, +)
         let senders = signer.keys.map(\.address)
+        let targets = try Self.targets(of: signer, manifest: manifest, nodes: nodes)
         var issued = 0
         while issued < records {
             let size = min(Self.populateChunk, records - issued)
-            _ = try await Self.submitAll(try signer.sign(size), from: senders, to: nodes)
+            _ = try await Self.submitAll(try signer.sign(size), from: senders, to: targets, window: windowPerSender)
             try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 600)
             issued += size
         }
@@ -245,7 +270,7 @@ struct NetworkCommand: AsyncParsableCommand {
 
         var signer = try LicenceSigner(manifest: manifest, directory: directory)
         var populated = populated
-        if records > 0, populated == nil { populated = try await populate(nodes: nodes, signer: &signer) }
+        if records > 0, populated == nil { populated = try await populate(nodes: nodes, manifest: manifest, signer: &signer) }
         if let populated {
             // The measured licences follow the populated ones, from the nonces the chain holds.
             signer.resume(nonces: try await nodes[0].rpc.nonces(of: signer.keys.map(\.address)), number: records)
@@ -253,7 +278,7 @@ struct NetworkCommand: AsyncParsableCommand {
                 "licences in state before the measured phases: \(records) (\(Int((Double(populated.bytesAdded) / Double(records)).rounded())) bytes on disk per licence and node)"
             )
         }
-        let saturation = try await closedLoop(nodes: nodes, signer: &signer)
+        let saturation = try await closedLoop(nodes: nodes, manifest: manifest, signer: &signer)
         print(
             """
             throughput:    \(Int(saturation.rounded())) tx/s, \(String(format: "%.1f", saturation / bound.rate * 100))% of the signature bound \
@@ -271,7 +296,8 @@ struct NetworkCommand: AsyncParsableCommand {
                 "open loop: offering \(count) transactions at \(Int(rate.rounded())) tx/s (\(Int((fraction * 100).rounded()))% of saturation)..."
             )
             let result = try await phase.run(
-                nodes: nodes.map(\.rpc), senders: signer.keys.map(\.address), firstNonces: firstNonces)
+                nodes: nodes.map(\.rpc), targets: try Self.targets(of: signer, manifest: manifest, nodes: nodes).map(\.rpc),
+                senders: signer.keys.map(\.address), firstNonces: firstNonces)
             results.append(result)
             if result.neverCommitted > 0 {
                 // The next phase's nonces follow these: wait for the stragglers rather than measure a stalled queue.
@@ -286,14 +312,18 @@ struct NetworkCommand: AsyncParsableCommand {
 
     /// The closed-loop phase: `transactions` offered as fast as every issuer's window allows; the rate at
     /// which they committed on every node (the saturation rate).
-    private func closedLoop(nodes: [BenchNode], signer: inout LicenceSigner) async throws -> Double {
+    private func closedLoop(nodes: [BenchNode], manifest: NetworkManifest, signer: inout LicenceSigner) async throws -> Double {
         let signed = try signer.sign(transactions)
         let senders = signer.keys.map(\.address)
+        let targets = try Self.targets(of: signer, manifest: manifest, nodes: nodes)
+        let window = windowPerSender
         let startHeight = try await nodes[0].rpc.height()
-        print("closed loop: submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers...")
+        print(
+            "closed loop: submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers (\(issuers) per validator, window \(window) each)..."
+        )
         let clock = ContinuousClock()
         let started = clock.now
-        let client = try await Self.submitAll(signed, from: senders, to: nodes)
+        let client = try await Self.submitAll(signed, from: senders, to: targets, window: window)
         try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 300)
         let seconds = (clock.now - started).seconds
         let endHeight = try await nodes[0].rpc.height()
@@ -310,19 +340,30 @@ struct NetworkCommand: AsyncParsableCommand {
         return Double(transactions) / seconds
     }
 
-    /// Sends each sender's transactions (`signed[i]` from `senders[i]`) to its node, all senders at once.
-    private static func submitAll(_ signed: [[Transaction]], from senders: [Address], to nodes: [BenchNode]) async throws
+    /// Sends each sender's transactions (`signed[i]` from `senders[i]`) to its node (`targets[i]`), all senders
+    /// at once, each keeping at most `window` uncommitted.
+    private static func submitAll(_ signed: [[Transaction]], from senders: [Address], to targets: [BenchNode], window: Int) async throws
         -> SubmitStatistics
     {
         try await withThrowingTaskGroup(of: SubmitStatistics.self) { group in
             for (index, sender) in senders.enumerated() {
-                let node = nodes[index % nodes.count]
+                let node = targets[index]
                 let batch = signed[index]
-                group.addTask { try await Self.submit(batch, from: sender, to: node.rpc) }
+                group.addTask { try await Self.submit(batch, from: sender, to: node.rpc, window: window) }
             }
             var all = SubmitStatistics()
             for try await statistics in group { all.add(statistics) }
             return all
+        }
+    }
+
+    /// The node each of `signer`'s issuers submits to: the first validator of its department.
+    private static func targets(of signer: LicenceSigner, manifest: NetworkManifest, nodes: [BenchNode]) throws -> [BenchNode] {
+        try signer.departments.map { department in
+            guard let index = manifest.nodes.firstIndex(where: { $0.department == department }), nodes.indices.contains(index) else {
+                throw ValidationError("no node of department \(department)")
+            }
+            return nodes[index]
         }
     }
 
@@ -385,9 +426,11 @@ struct NetworkCommand: AsyncParsableCommand {
         return sibling
     }
 
-    /// Sends one sender's transactions in batches, keeping at most `windowPerSender` uncommitted; a
-    /// refused batch is sent again from its first refused transaction once the sender's nonce moved.
-    private static func submit(_ transactions: [Transaction], from sender: Address, to rpc: BenchRPC) async throws -> SubmitStatistics {
+    /// Sends one sender's transactions in batches, keeping at most `window` uncommitted; a refused batch
+    /// is sent again from its first refused transaction once the sender's nonce moved.
+    private static func submit(
+        _ transactions: [Transaction], from sender: Address, to rpc: BenchRPC, window windowPerSender: Int
+    ) async throws -> SubmitStatistics {
         var statistics = SubmitStatistics()
         var next = 0
         var committed = 0

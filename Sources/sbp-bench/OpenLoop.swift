@@ -34,9 +34,9 @@ struct OpenLoopPhase: Sendable {
         start + .seconds(Double(index * transactions.count + sender) / rate)
     }
 
-    /// Offers the phase's transactions to `nodes` (sender j to node j mod nodes), watches every node's
-    /// commits, and returns the figures once every transaction committed everywhere or the drain ran out.
-    func run(nodes: [BenchRPC], senders: [Address], firstNonces: [UInt64]) async throws -> OpenLoopResult {
+    /// Offers the phase's transactions (sender j's to `targets[j]`, its department's node), watches every
+    /// node's commits, and returns the figures once every transaction committed everywhere or the drain ran out.
+    func run(nodes: [BenchRPC], targets: [BenchRPC], senders: [Address], firstNonces: [UInt64]) async throws -> OpenLoopResult {
         let offered = transactions.reduce(0) { $0 + $1.count }
         let book = CommitBook(nodes: nodes.count, firstNonces: firstNonces, counts: transactions.map(\.count))
         let clock = ContinuousClock()
@@ -47,7 +47,7 @@ struct OpenLoopPhase: Sendable {
             Task { await Self.watch(rpc, node: index, senders: senders, book: book, until: stop) }
         }
         do {
-            let result = try await offerAndDrain(nodes: nodes, book: book, offered: offered, clock: clock)
+            let result = try await offerAndDrain(targets: targets, book: book, offered: offered, clock: clock)
             stop.set()
             for watcher in watchers { await watcher.value }
             return result
@@ -59,12 +59,12 @@ struct OpenLoopPhase: Sendable {
     }
 
     private func offerAndDrain(
-        nodes: [BenchRPC], book: CommitBook, offered: Int, clock: ContinuousClock
+        targets: [BenchRPC], book: CommitBook, offered: Int, clock: ContinuousClock
     ) async throws -> OpenLoopResult {
         let start = clock.now + .milliseconds(100)
         let refusals = try await withThrowingTaskGroup(of: [String: Int].self) { group in
             for (sender, batch) in transactions.enumerated() {
-                let rpc = nodes[sender % nodes.count]
+                let rpc = targets[sender]
                 group.addTask { try await offer(batch, sender: sender, to: rpc, start: start) }
             }
             var refusals: [String: Int] = [:]

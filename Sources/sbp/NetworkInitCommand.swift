@@ -10,7 +10,8 @@ struct NetworkInitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Generate keys, certificates, genesis and one config per node for a new network.",
         discussion: """
-            For each department: a P-256 CA, an admin and an issuer account key. For each validator: a \
+            For each department: a P-256 CA, an admin and --issuers-per-department issuer account keys \
+            (accounts ID-issuer, ID-issuer-2, …, with the issuer and submitter roles). For each validator: a \
             consensus key and a TLS certificate signed by its department's CA. Writes DIR/genesis.json, \
             DIR/network.json (the manifest), DIR/contracts/ (the standard contracts), \
             DIR/departments/ID/ (CA and department.json, as `sbp department init` writes them), \
@@ -33,6 +34,9 @@ struct NetworkInitCommand: ParsableCommand {
 
     @Option(help: "Validators (nodes) per department.")
     var validatorsPerDepartment = 1
+
+    @Option(help: "Issuer accounts per department (issuer and submitter roles): ID-issuer, ID-issuer-2, ….")
+    var issuersPerDepartment = 1
 
     @Option(help: ArgumentHelp("Directory to create the network in.", valueName: "dir"))
     var out: String
@@ -91,7 +95,8 @@ struct NetworkInitCommand: ParsableCommand {
         }
         let options = NetworkOptions(
             departments: NetworkOptions.DepartmentSpec.parse(list: departments), validatorsPerDepartment: validatorsPerDepartment,
-            outputDirectory: out, chainId: chainId, host: host ?? "127.0.0.1", hosts: hosts.map(NetworkOptions.parse(hosts:)),
+            issuersPerDepartment: issuersPerDepartment, outputDirectory: out, chainId: chainId, host: host ?? "127.0.0.1",
+            hosts: hosts.map(NetworkOptions.parse(hosts:)),
             p2pBasePort: p2pBasePort, rpcBasePort: rpcBasePort,
             contractsDirectory: contracts, genesisTimeMs: genesisTimeMs, certificateValidityDays: certificateValidityDays,
             keyStorage: keyStorage, force: force)

@@ -90,6 +90,47 @@ struct NetworkInitializerTests {
         }
     }
 
+    @Test("--issuers-per-department makes id-issuer, id-issuer-2, … with the issuer and submitter roles in genesis and the manifest")
+    func severalIssuers() throws {
+        try withTemporaryDirectory { directory in
+            var options = TestSupport.options(in: directory, departments: "TD,DH")
+            options.issuersPerDepartment = 3
+            let manifest = try NetworkInitializer.run(options)
+            let genesis = try Genesis.load(
+                json: Array(try Data(contentsOf: URL(fileURLWithPath: options.outputDirectory + "/genesis.json"))))
+            #expect(genesis.accounts.count == 2 * (1 + 3))
+            for department in manifest.departments {
+                let id = department.id.lowercased()
+                let issuers = department.accounts.filter { $0.roles.contains(.issuer) }
+                #expect(issuers.map(\.name) == ["\(id)-issuer", "\(id)-issuer-2", "\(id)-issuer-3"])
+                #expect(Set(issuers.map(\.address)).count == 3, "distinct keys")
+                for issuer in issuers {
+                    #expect(issuer.roles == [.issuer, .submitter])
+                    #expect(issuer.keyFile == "accounts/\(issuer.name).key")
+                    let key = try KeyFile.readPlaintext(options.outputDirectory + "/" + issuer.keyFile)
+                    #expect(key.address == issuer.address)
+                    let account = try #require(genesis.accounts.first { $0.address == issuer.address })
+                    #expect(account.department == department.id && account.roles == [.issuer, .submitter])
+                }
+            }
+        }
+    }
+
+    @Test("--issuers-per-department beyond SetupLimits.issuersPerDepartmentMax is refused with the value, before anything is written")
+    func tooManyIssuers() throws {
+        try withTemporaryDirectory { (directory: String) throws in
+            var options = TestSupport.options(in: directory, departments: "TD")
+            options.issuersPerDepartment = SetupLimits.issuersPerDepartmentMax + 1
+            #expect {
+                try NetworkInitializer.run(options)
+            } throws: { error in
+                guard case .invalidOption(let option, let reason) = error as? SetupError else { return false }
+                return option == "--issuers-per-department" && reason.contains("\(SetupLimits.issuersPerDepartmentMax + 1)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        }
+    }
+
     @Test("node certificates chain to their department CA and PeerTrust accepts each as its node")
     func certificatesAreTrusted() throws {
         try withTemporaryDirectory { directory in
@@ -247,6 +288,7 @@ struct NetworkInitializerTests {
         ("department id ..", { $0.departments = NetworkOptions.DepartmentSpec.parse(list: "..") }, "--departments"),
         ("empty list item", { $0.departments = NetworkOptions.DepartmentSpec.parse(list: "TD,,DH") }, "--departments"),
         ("zero validators", { $0.validatorsPerDepartment = 0 }, "--validators-per-department"),
+        ("zero issuers", { $0.issuersPerDepartment = 0 }, "--issuers-per-department"),
         ("too many validators", { $0.validatorsPerDepartment = NodeLimits.validatorsPerDepartmentMax + 1 }, "--validators-per-department"),
         ("ports past 65535", { $0.p2pBasePort = 65534 }, "--p2p-base-port"),
         ("port zero", { $0.rpcBasePort = 0 }, "--rpc-base-port"),
