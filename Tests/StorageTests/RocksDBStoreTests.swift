@@ -1,5 +1,5 @@
-import Foundation
 import ChainTypes
+import Foundation
 import Storage
 import Testing
 
