@@ -54,7 +54,7 @@ struct NetworkCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Directory of populated networks to reuse (DIR/network-<validators>v-<records>, with a records.json marker); populated there once when missing.",
+            "Directory of populated networks to reuse (DIR/network-<validators>v<issuers>i-<records>, with a records.json marker); populated there once when missing.",
             valueName: "DIR"))
     var recordsDir: String?
 

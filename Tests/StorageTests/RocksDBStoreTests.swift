@@ -99,7 +99,9 @@ struct RocksDBStoreTests {
 
     /// One write to a family that never fills its memtable (the journal) pins the write-ahead log file it
     /// went to until that family flushes; the logs must still stay near the memtables' budget while another
-    /// family takes 24 MiB (a million-licence store once kept 3.3 GB of them, replayed at every open).
+    /// family takes 48 MiB (a million-licence store once kept 3.3 GB of them, replayed at every open).
+    /// The check allows four times the bound, since flushes run in the background and may lag on a loaded
+    /// machine; without the bound all 48 MiB stay.
     @Test("write-ahead logs stay bounded while a quiet column family holds the oldest")
     func writeAheadLogsStayBounded() throws {
         let directory = try TemporaryDirectory()
@@ -111,7 +113,7 @@ struct RocksDBStoreTests {
         var first = WriteBatch()
         first.put([1], for: [1], in: .journal)
         try store.write(first, sync: true)
-        for number in 0..<1_200 {
+        for number in 0..<2_400 {
             var batch = WriteBatch()
             for entry in 0..<20 {
                 batch.put(value, for: Self.key(number, entry), in: .treeNodes)
@@ -124,7 +126,7 @@ struct RocksDBStoreTests {
             total + (((try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.size] as? Int) ?? 0)
         }
         let bound = StorageTuning(memoryBudget: RocksDBStore.memoryBudgetMinimum).walBytesMax
-        #expect(logBytes <= 2 * bound, "write-ahead logs: \(logBytes) bytes in \(files.count) files, bound \(bound)")
+        #expect(logBytes <= 4 * bound, "write-ahead logs: \(logBytes) bytes in \(files.count) files, bound \(bound)")
         #expect(try store.get([1], in: .journal) == [1])
     }
 
