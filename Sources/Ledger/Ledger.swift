@@ -211,6 +211,20 @@ public final class Ledger: Application, @unchecked Sendable {
         treeNodes.insert(executed.treeNodes)
     }
 
+    /// Reads the upper levels of the latest state tree into the cache block execution reads first
+    /// (`TreeNodeCache.warm`), and returns how many nodes it read.
+    ///
+    /// Why: a node that has just started would otherwise read most of those nodes from the store during its
+    /// first blocks, one at a time; with a million licences in state, a block of 2,000 then took three times
+    /// as long to execute for the next hundred blocks (issue 18, deliver 3), which slows a restarted node's
+    /// catching up. Safe beside execution: the cache answers only the exact node key it holds, and keeps the
+    /// newest version per position. Blocks on the store: call it from a thread of its own.
+    @discardableResult
+    public func warmTreeNodeCache() -> Int {
+        let height = committedLock.withLock { committed.height }
+        return treeNodes.warm(root: NodeKey.root(version: height), reader: KeyValueTreeReader(store: store))
+    }
+
     public func view() throws(LedgerError) -> LedgerView {
         // The height comes from the snapshot itself, so the view's height and its state always agree.
         let snapshot: any KeyValueSnapshot

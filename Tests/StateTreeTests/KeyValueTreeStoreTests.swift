@@ -109,12 +109,59 @@ struct KeyValueTreeStoreTests {
         #expect(cache.node(at: root.key) == nil)
         #expect(cache.node(at: newer) == root.node)
 
-        // Two generations of half the byte budget bound it; the newest nodes stay.
+        // The byte budget bounds it (pinned share and two generations); the newest nodes stay.
         let small = TreeNodeCache(byteBudget: 2 * TreeNodeCache.estimatedBytes(root.node))
         small.insert(internalNodes)
-        #expect(small.count <= 4)
+        #expect(small.count < internalNodes.count)
         let last = try #require(internalNodes.last)
         #expect(small.node(at: last.key) == last.node)
+    }
+
+    /// Issue 18, deliver 3: the upper levels are read by every block at random, each node rarely; a cache
+    /// that evicts by recency dropped them before their turn came. They are pinned, and a started node reads
+    /// them at once (`warm`), so its first blocks find them in memory.
+    @Test("warming pins the tree's upper levels, which churn in the deeper levels never evicts")
+    func warmedLevelsStayPinned() throws {
+        let store = MemoryKeyValueStore()
+        defer { store.close() }
+        let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: store))
+        let changes = (0..<3_000).map { StateChange.put(StateKey(namespace: [9], key: [UInt8($0 >> 8), UInt8($0 & 0xff)]), [1]) }
+        let update = try tree.update(changes, version: 1, previousVersion: nil)
+        var writer = KeyValueTreeWriter()
+        writer.write(update)
+        try store.write(writer.batch, sync: false)
+
+        // Room for the top two levels, full, in half the budget: depth 0 and 1 are always pinned; warming
+        // reads one level more (depth 2), of which the rest of the pinned share keeps what fits.
+        let budget = 2 * TreeNodeCache.fullLevelsBytes(2)
+        let cache = TreeNodeCache(byteBudget: budget)
+        #expect(cache.pinnedDepth == 2)
+        let internalNodes = update.nodes.filter { if case .internal = $0.node { true } else { false } }
+        let always = internalNodes.filter { $0.key.path.count < cache.pinnedDepth }
+        let warmed = internalNodes.filter { $0.key.path.count <= cache.pinnedDepth }
+        #expect(cache.warm(root: .root(version: 1), reader: KeyValueTreeReader(store: store)) == warmed.count)
+        #expect(cache.pinnedCount > always.count)
+        #expect(cache.count <= warmed.count)
+
+        // Deeper nodes of later versions pass through the generations many times over their budget.
+        let deeper = internalNodes.filter { $0.key.path.count > cache.pinnedDepth }
+        #expect(!deeper.isEmpty)
+        for version in UInt64(2)...40 {
+            cache.insert(deeper.map { (key: NodeKey(version: version, path: $0.key.path), node: $0.node) })
+        }
+        for (key, node) in always { #expect(cache.node(at: key) == node, "depth \(key.path.count) was evicted") }
+        let pinnedDeeper = warmed.filter { $0.key.path.count == cache.pinnedDepth && cache.node(at: $0.key) != nil }
+        #expect(pinnedDeeper.count == cache.pinnedCount - always.count)
+    }
+
+    @Test("the levels always pinned are those that fit, full, in half the budget")
+    func pinnedDepthFollowsBudget() {
+        #expect(TreeNodeCache.pinnedDepth(byteBudget: 1) == 0)
+        #expect(TreeNodeCache.pinnedDepth(byteBudget: 2 * TreeNodeCache.fullLevelsBytes(1)) == 1)
+        #expect(TreeNodeCache.pinnedDepth(byteBudget: 128 << 20) == 4)
+        // The node's default share (half of 512 MiB): the five levels a million licences fill.
+        #expect(TreeNodeCache.pinnedDepth(byteBudget: 256 << 20) == 5)
+        #expect(TreeNodeCache.pinnedDepth(byteBudget: Int.max) < StateTreeLimits.pathNibblesMax)
     }
 
     /// The cache's budget follows the node's memory budget, so a million licences' upper levels fit.
