@@ -152,6 +152,10 @@ public enum NodeLimits {
     /// How long a node gathers admitted transactions before gossiping them in one message, in milliseconds:
     /// a `tx_send` batch goes out in a few messages instead of one per transaction.
     public static let gossipFlushDelayMs = 5
+    /// How long a primary about to propose waits, at most, for the peer gossip it has received to be admitted
+    /// (`GossipBacklog`), in milliseconds: enough for a block interval's backlog on a loaded machine, and a
+    /// bound on what a peer flooding gossip can delay a proposal by.
+    public static let proposalGossipWaitMs = 25
 
     /// Blocks between the state snapshots a node makes by default (`storage.snapshot_interval`): at one
     /// block a second, about three hours (docs/adr/0017-state-sync.md).

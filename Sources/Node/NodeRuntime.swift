@@ -237,9 +237,10 @@ public final class NodeRuntime: Sendable {
                     nodesPerStep: faults.pruning?.nodesPerStep ?? LedgerLimits.pruneRecordsPerStep, afterStep: faults.pruning?.afterStep)
             }
         self.pruner = pruner
+        let gossipBacklog = GossipBacklog()
         driver = ReplicaDriver(
             replica: replica, schedule: schedule, ledger: ledger, journal: journal,
-            pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal),
+            pool: MempoolProposals(mempool: mempool, logger: logger, filter: faults.proposal, gossipBacklog: gossipBacklog),
             transport: transport, signer: signer, tickMs: parameters.tickMs, emptyBlockIntervalMs: configuration.emptyBlockIntervalMs,
             blockLimits: BlockLimits(parameters), recoveryMarker: wiped || restored ? recoveryMarker : nil,
             observerSources: observerSources, logger: logger
@@ -263,7 +264,7 @@ public final class NodeRuntime: Sendable {
         intake = PeerIntake(
             driver: driver, mempool: mempool, ledger: ledger, signer: signer, activity: peerActivity,
             validators: { driver.currentValidators.withLock { $0 } }, observers: { trustDigest.observers.withLock { $0 } }, logger: logger,
-            rewriteServed: faults.outgoing, withholdsBlocks: faults.withholdBlocks, snapshots: snapshots)
+            rewriteServed: faults.outgoing, withholdsBlocks: faults.withholdBlocks, snapshots: snapshots, gossipBacklog: gossipBacklog)
     }
 
     /// What peers would object to in this node's own identity, checked at start so the operator reads it in
@@ -631,17 +632,33 @@ final class MempoolProposals: ProposalSource {
     /// Fault injection for tests (`NodeFaults.proposal`, set only by `sbp-byzantine`): filters every
     /// proposal, as a censoring primary would; nil in production.
     let filter: (@Sendable ([Transaction]) -> [Transaction])?
+    /// Peer gossip received and not yet admitted, waited for before a proposal; nil: propose at once.
+    let gossipBacklog: GossipBacklog?
+    /// The longest a proposal waits for `gossipBacklog`.
+    let gossipWait: Duration
 
-    init(mempool: Mempool, logger: Logger, filter: (@Sendable ([Transaction]) -> [Transaction])? = nil) {
+    init(
+        mempool: Mempool, logger: Logger, filter: (@Sendable ([Transaction]) -> [Transaction])? = nil, gossipBacklog: GossipBacklog? = nil,
+        gossipWait: Duration = .milliseconds(NodeLimits.proposalGossipWaitMs)
+    ) {
         self.mempool = mempool
         self.logger = logger
         self.filter = filter
+        self.gossipBacklog = gossipBacklog
+        self.gossipWait = gossipWait
     }
 
     /// Only ready transactions: a future nonce cannot be proposed, so it is no work a primary owes.
     var pendingCount: Int { mempool.readyCount }
 
+    /// The next block's transactions, once the peer gossip received so far is admitted (`GossipBacklog`,
+    /// at most `gossipWait`) unless the pool already holds a full block.
     func proposal(transactionsMax: Int, bytesMax: Int, fuelMax: UInt64) -> [Transaction] {
+        if let gossipBacklog, mempool.readyCount < transactionsMax {
+            let components = gossipWait.components
+            let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
+            gossipBacklog.awaitReceived(until: Date(timeIntervalSinceNow: seconds))
+        }
         let batch = mempool.batch(transactionsMax: transactionsMax, bytesMax: bytesMax, fuelMax: fuelMax)
         return filter.map { $0(batch) } ?? batch
     }

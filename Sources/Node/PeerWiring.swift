@@ -115,14 +115,17 @@ final class PeerIntake: Sendable {
     private let withholdsBlocks: (@Sendable (String) -> Bool)?
     /// The snapshots this node serves to nodes joining by state sync; nil: none.
     let snapshots: SnapshotStore?
+    /// Gossip messages queued for admission and not yet admitted, which a primary's proposal waits for.
+    let gossipBacklog: GossipBacklog
 
     init(
         driver: any IntakeSink, mempool: Mempool, ledger: Ledger, signer: ConsensusSigner, activity: PeerActivity,
         validators: @escaping @Sendable () -> ValidatorSet, observers: @escaping @Sendable () -> Set<String> = { [] }, logger: Logger,
         rewriteServed: (@Sendable (Message) -> [Message])? = nil, withholdsBlocks: (@Sendable (String) -> Bool)? = nil,
-        snapshots: SnapshotStore? = nil
+        snapshots: SnapshotStore? = nil, gossipBacklog: GossipBacklog = GossipBacklog()
     ) {
         self.snapshots = snapshots
+        self.gossipBacklog = gossipBacklog
         self.observers = observers
         self.withholdsBlocks = withholdsBlocks
         self.rewriteServed = rewriteServed
@@ -225,8 +228,12 @@ final class PeerIntake: Sendable {
                 counters.framesDropped.add(1, ordering: .relaxed)
                 return
             }
+            gossipBacklog.arrived()
             gossipQueues.queue(for: peer).async { [self] in
-                defer { gossipBudget.release(peer, bytes: bytes) }
+                defer {
+                    gossipBudget.release(peer, bytes: bytes)
+                    gossipBacklog.finished()
+                }
                 admit(transactions, from: link)
             }
         }

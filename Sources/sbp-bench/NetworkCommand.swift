@@ -40,6 +40,12 @@ struct NetworkCommand: AsyncParsableCommand {
     @Option(help: "Open-loop loads in percent of the measured saturation rate, comma-separated; \"none\" skips the phase.")
     var openLoopLoads = "25,50,75,100"
 
+    @Option(
+        help: ArgumentHelp(
+            "Offer the open-loop loads as percentages of this rate (tx/s) instead of the closed loop's measured rate.",
+            discussion: "For comparing two builds at the same offered rates: the closed loop's rate moves from run to run."))
+    var openLoopBase: Double?
+
     @Option(help: "Seconds of offered load per open-loop phase.")
     var openLoopSeconds = 10.0
 
@@ -130,6 +136,9 @@ struct NetworkCommand: AsyncParsableCommand {
             throw ValidationError("--open-loop-seconds must be in (0, 3600] and --drain-seconds in [0, 3600]")
         }
         guard signatureSeconds > 0 else { throw ValidationError("--signature-seconds must be positive") }
+        guard openLoopBase.map({ $0 > 0 && $0 <= 1_000_000 }) ?? true else {
+            throw ValidationError("--open-loop-base must be in (0, 1000000]")
+        }
     }
 
     func run() async throws {
@@ -287,13 +296,13 @@ struct NetworkCommand: AsyncParsableCommand {
 
         var results: [OpenLoopResult] = []
         for fraction in loadFractions {
-            let rate = max(1, fraction * saturation)
+            let rate = max(1, fraction * (openLoopBase ?? saturation))
             let count = max(1, Int((rate * openLoopSeconds).rounded()))
             let firstNonces = signer.nextNonce
             let phase = OpenLoopPhase(
                 fraction: fraction, rate: rate, transactions: try signer.sign(count), drain: .seconds(drainSeconds))
             print(
-                "open loop: offering \(count) transactions at \(Int(rate.rounded())) tx/s (\(Int((fraction * 100).rounded()))% of saturation)..."
+                "open loop: offering \(count) transactions at \(Int(rate.rounded())) tx/s (\(Int((fraction * 100).rounded()))% of \(openLoopBase == nil ? "saturation" : "--open-loop-base"))..."
             )
             let result = try await phase.run(
                 nodes: nodes.map(\.rpc), targets: try Self.targets(of: signer, manifest: manifest, nodes: nodes).map(\.rpc),
@@ -304,7 +313,8 @@ struct NetworkCommand: AsyncParsableCommand {
                 try await waitForNonces(signer.nextNonce, of: signer.keys.map(\.address), on: nodes, seconds: 120)
             }
         }
-        if !results.isEmpty { print(Self.openLoopTable(results)) }
+        let senderNodes = try Self.targets(of: signer, manifest: manifest, nodes: nodes).map(\.name)
+        if !results.isEmpty { print(Self.openLoopTable(results, senderNodes: senderNodes)) }
         sampling.cancel()
         memory.sample()
         print(Self.memoryTable(nodes: nodes, summary: memory.summary()))
@@ -376,7 +386,7 @@ struct NetworkCommand: AsyncParsableCommand {
     }
 
     /// The open-loop phases as one table.
-    static func openLoopTable(_ results: [OpenLoopResult]) -> String {
+    static func openLoopTable(_ results: [OpenLoopResult], senderNodes: [String] = []) -> String {
         func milliseconds(_ duration: Duration?) -> String {
             duration.map { String(Int(($0.seconds * 1000).rounded())) } ?? "-"
         }
@@ -396,6 +406,11 @@ struct NetworkCommand: AsyncParsableCommand {
                 milliseconds(result.latency?.max).leftPadded(to: 6), String(resent).leftPadded(to: 6),
             ]
             lines.append(columns.joined(separator: "  ") + (reasons.isEmpty ? "" : " (\(reasons))"))
+            let bySender = result.latencyBySender.enumerated().map { sender, latency in
+                let node = senderNodes.indices.contains(sender) ? senderNodes[sender] : "issuer \(sender + 1)"
+                return "\(node) \(milliseconds(latency?.p50))/\(milliseconds(latency?.p99))"
+            }
+            if bySender.count > 1 { lines.append("      p50/p99 ms by the issuer's node: " + bySender.joined(separator: ", ")) }
         }
         return lines.joined(separator: "\n")
     }

@@ -82,17 +82,21 @@ struct OpenLoopPhase: Sendable {
         let committed = book.commits()
         var latencies: [Duration] = []
         latencies.reserveCapacity(offered)
+        var bySender: [LatencySummary?] = []
         for (sender, instants) in committed.instants.enumerated() {
+            var own: [Duration] = []
             for (index, instant) in instants.enumerated() {
-                if let instant { latencies.append(instant - due(sender: sender, index: index, start: start)) }
+                if let instant { own.append(instant - due(sender: sender, index: index, start: start)) }
             }
+            latencies += own
+            bySender.append(LatencySummary(own))
         }
         let span = (committed.last ?? start) - start
         return OpenLoopResult(
             fraction: fraction, offeredRate: rate, offered: offered, committed: latencies.count,
             refusals: refusals,
             achievedRate: span > .zero ? Double(latencies.count) / span.seconds : 0,
-            latency: LatencySummary(latencies))
+            latency: LatencySummary(latencies), latencyBySender: bySender)
     }
 
     /// Sends one sender's transactions as they fall due; the refusals met, by reason.
@@ -161,6 +165,9 @@ struct OpenLoopResult {
     let achievedRate: Double
     /// Offer-to-commit-everywhere latency of the committed transactions; nil when none committed.
     let latency: LatencySummary?
+    /// The same for each sender's transactions alone, in sender order: a sender whose node is not the
+    /// primary reaches the primary's pool only by gossip, so a gap here is what that path costs.
+    let latencyBySender: [LatencySummary?]
 
     var neverCommitted: Int { offered - committed }
 }

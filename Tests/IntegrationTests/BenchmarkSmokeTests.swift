@@ -14,11 +14,13 @@ extension IntegrationTests {
     static let smokeTimeout: Duration = .seconds(300)
 
     /// Runs `executable arguments --smoke` from the repository root and requires exit status 0.
-    static func requireSmokeRun(_ executable: URL, _ arguments: [String]) async throws {
+    @discardableResult
+    static func requireSmokeRun(_ executable: URL, _ arguments: [String]) async throws -> CLIProcess.Result {
         let result = try await CLIProcess.run(
             executable, arguments + ["--smoke"], currentDirectory: repositoryRoot, timeout: smokeTimeout)
         #expect(result.status == 0, "\(result.summary)")
         #expect(!result.standardOutput.isEmpty, "\(result.summary)")
+        return result
     }
 
     @Test(
@@ -31,9 +33,11 @@ extension IntegrationTests {
     @Test("sbp-bench network runs four validators in smoke mode")
     func networkBenchmarkSmoke() async throws {
         let ports = try PortBlock.reserve(width: 4)
-        try await Self.requireSmokeRun(
+        let result = try await Self.requireSmokeRun(
             try HelperExecutable.locate("sbp-bench"),
             ["network", "--validators", "4", "--p2p-base-port", "\(ports.p2pBase)", "--rpc-base-port", "\(ports.rpcBase)"])
+        // The open loop's latency by the issuer's node: what the gossip path to the primary costs.
+        #expect(result.standardOutput.contains("p50/p99 ms by the issuer's node: td-1 "), "\(result.summary)")
     }
 
     /// Issue 18, deliver 3: a store populated once in `--records-dir` is reused by the next run (a hard-linked
