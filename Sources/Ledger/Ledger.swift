@@ -138,14 +138,16 @@ public final class Ledger: Application, @unchecked Sendable {
         }
     }
 
-    /// Recovers the signatures of `transactions` on every core and remembers each that recovers to its
-    /// sender (`verifiedSignatures`), so the `check` of each that follows does not recover it again.
+    /// Recovers the signatures of `transactions` and remembers each that recovers to its sender
+    /// (`verifiedSignatures`), so the `check` of each that follows does not recover it again.
     ///
-    /// Admission of a client's batch calls this first: `check` runs one transaction at a time, in order, and
-    /// recovering there would leave the other cores idle while the one admitting thread spends most of its
-    /// time on signatures. A signature that does not recover is left for `check` to refuse with its reason.
-    public func verifySignatures(_ transactions: [Transaction]) {
-        _ = Self.checkSignatures(transactions, verified: verifiedSignatures)
+    /// Admission of a client's batch calls this first: `check` runs one transaction at a time, in order.
+    /// `concurrently` spreads the recoveries over every core (Dispatch's threads, at the calling process's
+    /// priority); false recovers them on the calling thread, at its priority, which the node's admission
+    /// threads lower so that they yield the cores to block execution (issue 18). A signature that does not
+    /// recover is left for `check` to refuse with its reason.
+    public func verifySignatures(_ transactions: [Transaction], concurrently: Bool = true) {
+        _ = Self.checkSignatures(transactions, verified: verifiedSignatures, concurrently: concurrently)
     }
 
     /// Returns once no block is executing or finalizing (at once when none is).
@@ -336,15 +338,15 @@ public final class Ledger: Application, @unchecked Sendable {
     /// A transaction whose exact signature `verified` holds is not recovered again, and every signature
     /// that recovers to its sender is added to it.
     static func checkSignatures(
-        _ transactions: [Transaction], verified: VerifiedSignatures? = nil
+        _ transactions: [Transaction], verified: VerifiedSignatures? = nil, concurrently: Bool = true
     ) -> [(hash: Hash, error: TransactionSignatureError?)] {
         let count = transactions.count
         guard count > 0 else { return [] }
         var results = [(hash: Hash, error: TransactionSignatureError?)](repeating: (.zero, nil), count: count)
-        let chunks = min(count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 4)
+        let chunks = concurrently ? min(count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 4) : 1
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let recoverChunk: @Sendable (Int) -> Void = { chunk in
                 let start = count * chunk / chunks
                 let end = count * (chunk + 1) / chunks
                 for index in start..<end {
@@ -365,6 +367,11 @@ public final class Ledger: Application, @unchecked Sendable {
                     if error == nil { verified?.insert(hash, signature: transaction.signature) }
                     output[index] = (hash, error)
                 }
+            }
+            if chunks == 1 {
+                recoverChunk(0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: chunks, execute: recoverChunk)
             }
         }
         return results

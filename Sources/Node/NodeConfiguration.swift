@@ -133,6 +133,8 @@ public struct NodeConfiguration: Hashable, Sendable {
         /// Threads and admissions of the RPC work executor (`rpc.work_threads`, `rpc.work_admissions_max`).
         public var workThreads = RPCLimits.workThreadsDefault
         public var workAdmissionsMax = RPCLimits.workAdmissionsMaxDefault
+        /// Scheduling niceness of those threads (`rpc.work_thread_niceness`): above 0 they yield busy cores to consensus.
+        public var workThreadNiceness = RPCLimits.workThreadNicenessDefault
         /// A file of API tokens, one per line, of which write methods need one (`rpc.api_tokens_file`); nil: none.
         public var apiTokensFile: String?
         /// Whether the RPC port serves the block explorer on `/explorer/` (`rpc.explorer`, default true).
@@ -164,6 +166,7 @@ public struct NodeConfiguration: Hashable, Sendable {
             configuration.costLimits = costLimits
             configuration.workThreads = workThreads
             configuration.workAdmissionsMax = workAdmissionsMax
+            configuration.workThreadNiceness = workThreadNiceness
             configuration.apiTokens = apiTokens
             configuration.explorer = explorer
             return configuration

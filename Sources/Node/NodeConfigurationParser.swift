@@ -35,7 +35,7 @@ enum NodeConfigurationParser {
             "listen_address", "listen_port", "allowed_origins", "batch_requests_max", "request_body_bytes_max",
             "subscriptions_per_connection_max", "websocket_connections_max", "allowed_hosts", "client_requests_per_second",
             "client_requests_burst", "client_concurrent_requests_max", "request_blocks_max", "request_fuel_max", "response_bytes_max",
-            "work_threads", "work_admissions_max", "api_tokens_file", "explorer",
+            "work_threads", "work_admissions_max", "work_thread_niceness", "api_tokens_file", "explorer",
         ])
         let rpc = try listenAddress(rpcSection)
         let rpcOptions = try rpcOptions(rpcSection)
@@ -235,6 +235,7 @@ enum NodeConfigurationParser {
         if let value = try bounded(section, "work_admissions_max", 1...NodeLimits.rpcWorkAdmissionsLimit) {
             options.workAdmissionsMax = value
         }
+        if let value = try bounded(section, "work_thread_niceness", 0...19) { options.workThreadNiceness = Int32(value) }
         options.apiTokensFile = try path(section, "api_tokens_file")
     }
 

@@ -63,7 +63,11 @@ struct NodeRPCBackend: RPCBackend {
     /// after the last: woken by the first, a primary would propose a block of the few admitted so far and
     /// pay a block's fixed costs (a journal sync, a synced finalization) for each handful of transactions.
     func submitTransactions(_ transactions: [Transaction]) async -> [Result<TransactionSubmission, RPCBackendError>] {
-        if transactions.count > 1, host.driverStatus.halted == nil { ledger.verifySignatures(transactions) }
+        // On the RPC work threads, whose priority is lowered, the recoveries stay on this thread: spread over
+        // Dispatch's threads they would take the cores from the replica driver at full priority (issue 18).
+        if transactions.count > 1, host.driverStatus.halted == nil {
+            ledger.verifySignatures(transactions, concurrently: !RPCWorkExecutor.isCurrentThreadLowered)
+        }
         var anyAdded = false
         let outcomes = transactions.map { transaction -> Result<TransactionSubmission, RPCBackendError> in
             let (submission, added) = admit(transaction)

@@ -158,8 +158,11 @@ final class ReplicaDriver: @unchecked Sendable {
 
     /// Starts the driver thread and its tick timer.
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "sbp-replica-driver"
+        // Named from inside: on Linux a name set before `start()` does not reach the thread (15 bytes at most).
+        let thread = Thread { [self] in
+            Thread.current.name = "sbp-driver"
+            run()
+        }
         thread.stackSize = 8 << 20
         self.thread = thread
         thread.start()

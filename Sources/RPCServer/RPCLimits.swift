@@ -91,6 +91,9 @@ public enum RPCLimits {
     public static let workThreadsDefault = 2
     /// Default backend calls admitted at once (running or queued); one more is −32007 (busy).
     public static let workAdmissionsMaxDefault = 256
+    /// Default niceness of those threads: clients' admissions and reads yield a busy machine's cores to
+    /// the replica driver (issue 18; `RPCWorkExecutor.init`).
+    public static let workThreadNicenessDefault: Int32 = 10
     /// Longest API token accepted in `[rpc]` `api_tokens` and in an `Authorization: Bearer` header.
     public static let apiTokenBytesMax = 256
     /// Fewest bytes of a configured API token: shorter ones are guessable.

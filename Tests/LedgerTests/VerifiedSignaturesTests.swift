@@ -55,6 +55,23 @@ import Testing
         #expect(cold.verifiedSignatures.count == transactions.count)
     }
 
+    @Test("a batch's signatures recovered on the calling thread or on every core fill the cache alike and leave a forged one out")
+    func batchRecoveryOnEitherPath() throws {
+        let chain = try FixtureChain()
+        let issuer = chain.issuers["TD"]!
+        let genuine = try (0..<6).map { try chain.licenceCall("issue", issueArguments("L-\($0)"), from: issuer) }
+        let forged = Transaction(body: genuine[0].body, signature: chain.issuers["IMMD"]!.sign(genuine[0].hash))
+        for concurrently in [false, true] {
+            let (_, ledger) = try makeLedger(chain, store: MemoryKeyValueStore())
+            ledger.verifySignatures([forged] + genuine, concurrently: concurrently)
+            #expect(
+                genuine.allSatisfy { ledger.verifiedSignatures.contains($0.hash, signature: $0.signature) }, "concurrently: \(concurrently)"
+            )
+            #expect(!ledger.verifiedSignatures.contains(forged.hash, signature: forged.signature), "concurrently: \(concurrently)")
+            #expect(ledger.verifiedSignatures.count == genuine.count, "concurrently: \(concurrently)")
+        }
+    }
+
     @Test("the cache is bounded by two generations and keeps the newest entries")
     func twoGenerations() throws {
         let cache = VerifiedSignatures(generationCapacity: 3)

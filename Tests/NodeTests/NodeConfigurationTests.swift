@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Node
+import RPCServer
 import Testing
 
 @Suite("Node configuration files")
@@ -91,6 +92,20 @@ struct NodeConfigurationTests {
         #expect(configuration.keys.keystorePasswordFile == nil)
         #expect(configuration.emptyBlockIntervalMs == NodeLimits.emptyBlockIntervalMs)
         #expect(configuration.stateHistory == .archive)
+    }
+
+    @Test("rpc.work_thread_niceness defaults to 10, takes 0...19 and reaches the server configuration; 20 is refused")
+    func workThreadNiceness() throws {
+        let base = Self.minimal.render()
+        #expect(try NodeConfiguration.parse(base).rpcOptions.workThreadNiceness == RPCLimits.workThreadNicenessDefault)
+        #expect(RPCLimits.workThreadNicenessDefault == 10)
+        let zero = try NodeConfiguration.parse(base.replacingOccurrences(of: "[rpc]\n", with: "[rpc]\nwork_thread_niceness = 0\n"))
+        #expect(zero.rpcOptions.workThreadNiceness == 0)
+        let address = NodeConfiguration.ListenAddress(host: "127.0.0.1", port: 8545)
+        #expect(zero.rpcOptions.serverConfiguration(address).workThreadNiceness == 0)
+        #expect(throws: NodeConfigurationError.self) {
+            try NodeConfiguration.parse(base.replacingOccurrences(of: "[rpc]\n", with: "[rpc]\nwork_thread_niceness = 20\n"))
+        }
     }
 
     @Test("environment variables override the file; empty ones are ignored")

@@ -34,6 +34,8 @@ final class ThreadRecordingHost: NodeRPCHost {
     let role = NodeRole.validator
     /// Each call's thread name and whether the thread belongs to an RPC work executor.
     let threads = Mutex<[(name: String, isWorker: Bool)]>([])
+    /// Each call's thread niceness and whether its executor lowered its priority.
+    let priorities = Mutex<[(niceness: Int32, isLowered: Bool)]>([])
 
     init(consensusAddress: Address) {
         self.consensusAddress = consensusAddress
@@ -43,6 +45,8 @@ final class ThreadRecordingHost: NodeRPCHost {
         let name = Thread.current.name ?? "unnamed"
         let isWorker = RPCWorkExecutor.isCurrentThreadWorker
         threads.withLock { $0.append((name, isWorker)) }
+        let priority = (RPCWorkExecutor.currentThreadNiceness, RPCWorkExecutor.isCurrentThreadLowered)
+        priorities.withLock { $0.append(priority) }
         return DriverStatus()
     }
 
@@ -356,6 +360,25 @@ struct NodeRPCBackendTests {
 
     @Test("defect 5: the backend's ledger work runs on the RPC work threads, not on the Swift cooperative pool")
     func backendOffThePool() async throws {
+        let host = try await statusThroughServer()
+        let threads = host.threads.withLock { $0 }
+        #expect(!threads.isEmpty && threads.allSatisfy(\.isWorker), "ran on \(threads)")
+    }
+
+    @Test("issue 18: the RPC work threads run at a lowered priority, so admissions yield the cores to the replica driver")
+    func workThreadsYield() async throws {
+        let host = try await statusThroughServer()
+        let priorities = host.priorities.withLock { $0 }
+        #expect(!priorities.isEmpty, "the status was never read")
+        #if os(Linux)
+            // At least the default: a test run under `nice` starts every thread higher, and the executor only raises it.
+            #expect(priorities.allSatisfy { $0.niceness >= RPCLimits.workThreadNicenessDefault && $0.isLowered }, "ran at \(priorities)")
+            #expect(RPCWorkExecutor.currentThreadNiceness < RPCLimits.workThreadNicenessDefault, "the test's own thread was lowered")
+        #endif
+    }
+
+    /// Answers `node_status` through a server with its default work executor; the host recorded the threads.
+    func statusThroughServer() async throws -> ThreadRecordingHost {
         let host = ThreadRecordingHost(consensusAddress: chain.validatorKeys[0].address)
         let backend = NodeRPCBackend(ledger: ledger, mempool: Mempool(application: ledger), interfaces: ContractInterfaces(), host: host)
         let server = RPCServer(configuration: RPCServerConfiguration(host: "127.0.0.1", port: 0), backend: backend, logger: Self.logger)
@@ -363,10 +386,8 @@ struct NodeRPCBackendTests {
         // The server owns the work threads and stops them when released: keep it alive across the call.
         let reply = await server.engine.respond(to: Array(body.utf8))
         withExtendedLifetime(server) {}
-        let response = try JSONParser.parse(try #require(reply))
-        #expect(response["result"] != nil)
-        let threads = host.threads.withLock { $0 }
-        #expect(!threads.isEmpty && threads.allSatisfy(\.isWorker), "ran on \(threads)")
+        #expect(try JSONParser.parse(try #require(reply))["result"] != nil)
+        return host
     }
 
     /// Every item of every page, following `nextCursor` until it is null.

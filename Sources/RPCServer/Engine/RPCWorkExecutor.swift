@@ -1,6 +1,10 @@
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A fixed set of threads that run the RPC backend's storage and contract-VM work (issue 14, defect 5).
 ///
 /// The backend reads RocksDB and runs the query VM synchronously; on the Swift cooperative pool that work
@@ -18,6 +22,8 @@ public final class RPCWorkExecutor: TaskExecutor, @unchecked Sendable {
     private let admitted = Atomic<Int>(0)
     /// The threads of every executor, by pthread id: `isCurrentThreadWorker` reads it.
     private static let workerThreads = Mutex<Set<pthread_t>>([])
+    /// The work threads whose niceness was raised: `isCurrentThreadLowered` reads it.
+    private static let loweredThreads = Mutex<Set<pthread_t>>([])
 
     /// Whether the calling thread belongs to an RPC work executor (a work thread, or the thread a late job
     /// gets after shutdown): never a thread of the Swift cooperative pool.
@@ -29,17 +35,54 @@ public final class RPCWorkExecutor: TaskExecutor, @unchecked Sendable {
         return workerThreads.withLock { $0.contains(current) }
     }
 
-    /// Starts `threads` threads named `name-N`.
-    public init(threads: Int, admissionsMax: Int, name: String = "sbp-rpc-work") {
+    /// Starts `threads` threads named `name-N`, each with the scheduling niceness `niceness` (0...19).
+    ///
+    /// A positive niceness makes the threads yield to the node's other threads when the cores are busy:
+    /// on a machine with fewer cores than runnable threads, the replica driver (the consensus path, which
+    /// executes and finalizes every block on one thread) then keeps its core while clients' admissions and
+    /// reads wait (issue 18: one validator on two cores). With idle cores it changes nothing.
+    public init(threads: Int, admissionsMax: Int, name: String = "sbp-rpc-work", niceness: Int32 = 0) {
         precondition(threads >= 1 && admissionsMax >= 1, "an executor has at least one thread and one admission")
         self.admissionsMax = admissionsMax
         for index in 0..<threads {
             // Named from inside: on Linux a name set before `start()` does not reach the thread.
             Thread { [self] in
                 Thread.current.name = "\(name)-\(index)"
-                Self.asWorker { self.runJobs() }
+                let lowered = niceness > 0 && Self.lowerPriority(to: niceness)
+                Self.asWorker(lowered: lowered) { self.runJobs() }
             }.start()
         }
+    }
+
+    /// The calling thread's scheduling niceness (Linux: per thread, id 0 is the calling thread; elsewhere 0).
+    public static var currentThreadNiceness: Int32 {
+        #if os(Linux)
+            errno = 0
+            let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            return errno == 0 ? value : 0
+        #else
+            return 0
+        #endif
+    }
+
+    /// Whether the calling thread is a work thread whose priority its executor lowered (`niceness` above 0):
+    /// work that could spread over Dispatch's threads at full priority stays on it instead.
+    public static var isCurrentThreadLowered: Bool {
+        let current = pthread_self()
+        return loweredThreads.withLock { $0.contains(current) }
+    }
+
+    /// Raises the calling thread's niceness to `niceness` (always permitted: it lowers the priority); false
+    /// when it did not. On Linux the niceness is a thread's own and `setpriority` with id 0 sets the calling
+    /// thread's; elsewhere nothing changes.
+    private static func lowerPriority(to niceness: Int32) -> Bool {
+        #if os(Linux)
+            let target = min(19, niceness)
+            guard currentThreadNiceness < target else { return true }
+            return setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, target) == 0
+        #else
+            return false
+        #endif
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
@@ -76,10 +119,14 @@ public final class RPCWorkExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     /// Runs `body` with the calling thread registered as a worker.
-    private static func asWorker(_ body: () -> Void) {
+    private static func asWorker(lowered: Bool = false, _ body: () -> Void) {
         let current = pthread_self()
         workerThreads.withLock { _ = $0.insert(current) }
-        defer { workerThreads.withLock { _ = $0.remove(current) } }
+        if lowered { loweredThreads.withLock { _ = $0.insert(current) } }
+        defer {
+            workerThreads.withLock { _ = $0.remove(current) }
+            loweredThreads.withLock { _ = $0.remove(current) }
+        }
         body()
     }
 

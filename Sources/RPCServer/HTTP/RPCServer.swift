@@ -48,7 +48,8 @@ public final class RPCServer: Sendable {
         precondition(configuration.workThreads >= 1 && configuration.workAdmissionsMax >= 1, "the RPC work executor needs a thread")
         self.connections = WebSocketConnections(connectionsMax: configuration.webSocketConnectionsMax)
         self.limiter = RPCClientLimiter(limits: configuration.clientLimits, clock: configuration.rateClock)
-        self.work = RPCWorkExecutor(threads: configuration.workThreads, admissionsMax: configuration.workAdmissionsMax)
+        self.work = RPCWorkExecutor(
+            threads: configuration.workThreads, admissionsMax: configuration.workAdmissionsMax, niceness: configuration.workThreadNiceness)
         self.engine = RPCEngine(
             backend: backend, batchRequestsMax: configuration.batchRequestsMax, chainHead: chainHead,
             costLimits: configuration.costLimits, limiter: limiter, work: work, logger: logger)

@@ -36,6 +36,9 @@ public struct RPCServerConfiguration: Sendable {
     /// Threads that run backend storage and VM work (`RPCWorkExecutor`), and the calls admitted at once.
     public var workThreads = RPCLimits.workThreadsDefault
     public var workAdmissionsMax = RPCLimits.workAdmissionsMaxDefault
+    /// The work threads' scheduling niceness (`RPCWorkExecutor`): above 0 they yield the cores to the node's
+    /// consensus path when the machine is busy.
+    public var workThreadNiceness = RPCLimits.workThreadNicenessDefault
     /// How long an idle keep-alive connection stays open (more than zero, at most a day).
     public var connectionIdleTimeout: Duration
     /// Subscriptions one WebSocket connection may hold; one more `subscribe` is −32004.
