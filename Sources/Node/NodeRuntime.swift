@@ -468,7 +468,7 @@ struct PeerService: Service {
             let clock = ContinuousClock()
             let start = clock.now
             let nodes = ledger.warmTreeNodeCache()
-            logger.info("state tree cache warmed", metadata: ["nodes": "\(nodes)", "duration": "\(clock.now - start)"])
+            logger.notice("state tree cache warmed", metadata: ["nodes": "\(nodes)", "duration": "\(clock.now - start)"])
         }
         thread.name = "sbp-tree-warm"
         thread.start()

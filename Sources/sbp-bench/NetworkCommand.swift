@@ -82,8 +82,11 @@ struct NetworkCommand: AsyncParsableCommand {
     @Flag(help: "Keep the network directory and node logs.")
     var keep = false
 
-    @Option(help: "The nodes' SBP_LOG_LEVEL (info logs every committed block with its timings; see node.log with --keep).")
-    var nodeLogLevel = "warning"
+    @Option(
+        help:
+            "The nodes' SBP_LOG_LEVEL (info logs every committed block with its timings; see node.log with --keep; at notice or below, a populated network's phases wait until every node has read its state tree's upper levels)."
+    )
+    var nodeLogLevel = "notice"
 
     @OptionGroup var mode: SmokeOption
 
@@ -264,6 +267,19 @@ struct NetworkCommand: AsyncParsableCommand {
         }
     }
 
+    /// Waits until every node has logged that it read its state tree's upper levels into memory, as a node
+    /// does once after it starts (`Ledger.warmTreeNodeCache`): a populated store's phases then measure nodes
+    /// that have been running, not ones still reading a million licences' tree beside the load.
+    private func waitForWarmCaches(_ nodes: [BenchNode]) async throws {
+        let start = ContinuousClock.now
+        try await waitUntil("every node has warmed its state tree cache", seconds: 600) {
+            nodes.allSatisfy { node in
+                ((try? String(contentsOfFile: node.home + "/node.log", encoding: .utf8)) ?? "").contains("state tree cache warmed")
+            }
+        }
+        print("state tree caches warmed on every node in \(String(format: "%.1f", (ContinuousClock.now - start).seconds)) s")
+    }
+
     /// Starts the nodes, runs the phases and prints the figures; the caller stops the nodes.
     private func measure(
         nodes: [BenchNode], manifest: NetworkManifest, directory: String, executable: URL, populated: PopulatedRecords?
@@ -273,6 +289,7 @@ struct NetworkCommand: AsyncParsableCommand {
         print(bound.description)
         print("starting \(validators) validators (\(executable.path))...")
         try await startNodes(nodes)
+        if populated != nil, ["trace", "debug", "info", "notice"].contains(nodeLogLevel) { try await waitForWarmCaches(nodes) }
         let memory = ResidentMemorySampler(processes: nodes.compactMap(\.processIdentifier))
         let sampling = memory.start()
         defer { sampling.cancel() }
