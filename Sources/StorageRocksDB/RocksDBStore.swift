@@ -49,9 +49,9 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     /// The share of a node's memory budget (`storage.memory_bytes`) that goes to the ledger's cache of state
     /// tree nodes (`TreeNodeCache`) rather than to RocksDB: half, 256 MiB of the default. It pins the upper
     /// five levels of the tree (about 70,000 nodes of up to 1 KiB, every one a tree of a million licences has
-    /// there) and most of the sixth (a few hundred thousand small nodes). With a quarter, most of the fifth
-    /// level and all of the sixth were read from the store by every block, and a million licences executed
-    /// at a third of the speed of an empty store (issue 18). The rest is split between the block cache and
+    /// there) and most of the sixth (a few hundred thousand small nodes). With a quarter, kept by recency,
+    /// a block of 2,000 licences at a million in state read about 5,000 of its 9,000 internal nodes from the
+    /// store (issue 18). The rest is split between the block cache and
     /// the memtables (`StorageTuning`), which need less: a block's reads of the flat state and of leaves are
     /// random over gigabytes either way, and its batch is a few MiB.
     public static func treeNodeCacheBytes(memoryBudget: Int) -> Int {
@@ -152,7 +152,7 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         // stays pinned. Whole, a file's filter and index are one block each, hundreds of KiB for the 64 MiB
         // files of a store that holds a million licences, and the block cache (in shards of a few MiB) did
         // not keep them: a profile showed point reads fetching and checksumming a filter block again and
-        // again, 96 % of the tree reads' time, and a block of 2,000 licences took 2.4 s to execute instead
+        // again, four fifths of the tree reads' time, and a block of 2,000 licences took 2.4 s to execute instead
         // of 0.18 s (issue 18). A partition costs what a data block costs, and only those reads touch stay.
         rocksdb_block_based_options_set_index_type(table, Int32(rocksdb_block_based_table_index_type_two_level_index_search))
         rocksdb_block_based_options_set_partition_filters(table, 1)
