@@ -133,24 +133,25 @@ struct KeyValueTreeStoreTests {
 
         // Room for the top two levels, full, in half the budget: depth 0 and 1 are always pinned; warming
         // reads one level more (depth 2), of which the rest of the pinned share keeps what fits.
-        let budget = 2 * TreeNodeCache.fullLevelsBytes(2)
-        let cache = TreeNodeCache(byteBudget: budget)
-        #expect(cache.pinnedDepth == 2)
+        let levels = 2
+        let cache = TreeNodeCache(byteBudget: 2 * TreeNodeCache.fullLevelsBytes(levels))
+        #expect(cache.pinnedDepth == levels)
         let internalNodes = update.nodes.filter { if case .internal = $0.node { true } else { false } }
-        let always = internalNodes.filter { $0.key.path.count < cache.pinnedDepth }
-        let warmed = internalNodes.filter { $0.key.path.count <= cache.pinnedDepth }
+        let always = internalNodes.filter { $0.key.path.count < levels }
+        let warmed = internalNodes.filter { $0.key.path.count <= levels }
+        #expect(always.count == 17)
         #expect(cache.warm(root: .root(version: 1), reader: KeyValueTreeReader(store: store)) == warmed.count)
         #expect(cache.pinnedCount > always.count)
         #expect(cache.count <= warmed.count)
 
         // Deeper nodes of later versions pass through the generations many times over their budget.
-        let deeper = internalNodes.filter { $0.key.path.count > cache.pinnedDepth }
+        let deeper = internalNodes.filter { $0.key.path.count > levels }
         #expect(!deeper.isEmpty)
         for version in UInt64(2)...40 {
             cache.insert(deeper.map { (key: NodeKey(version: version, path: $0.key.path), node: $0.node) })
         }
         for (key, node) in always { #expect(cache.node(at: key) == node, "depth \(key.path.count) was evicted") }
-        let pinnedDeeper = warmed.filter { $0.key.path.count == cache.pinnedDepth && cache.node(at: $0.key) != nil }
+        let pinnedDeeper = warmed.filter { $0.key.path.count == levels && cache.node(at: $0.key) != nil }
         #expect(pinnedDeeper.count == cache.pinnedCount - always.count)
     }
 
