@@ -138,7 +138,7 @@ let package = Package(
             dependencies: [
                 "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "Ledger", "LedgerFixtures",
                 "Node", "NetworkSetup", "ChildProcesses",
-                crypto, argumentParser, wasmKit,
+                crypto, argumentParser, wasmKit, hummingbirdWSClient, logging,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).
         .target(name: "Simulation", dependencies: ["Consensus", "ChainTypes"], swiftSettings: optimizedInDebug),

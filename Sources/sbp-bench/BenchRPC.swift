@@ -9,6 +9,14 @@ import Foundation
 struct BenchRPC: Sendable {
     let url: URL
 
+    /// The node's WebSocket endpoint (`/ws` on the same host and port, `ws` or `wss` as `url` is plain or TLS).
+    var webSocketURL: String {
+        var components = URLComponents(url: url, resolvingAgainstBaseURL: false) ?? URLComponents()
+        components.scheme = url.scheme == "https" ? "wss" : "ws"
+        components.path = "/ws"
+        return components.string ?? "ws://127.0.0.1/ws"
+    }
+
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }

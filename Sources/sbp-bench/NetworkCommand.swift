@@ -408,7 +408,7 @@ struct NetworkCommand: AsyncParsableCommand {
             duration.map { String(Int(($0.seconds * 1000).rounded())) } ?? "-"
         }
         var lines = [
-            "open loop: latency from the instant each transaction was due to its commit on every node (height polled every \(OpenLoopPhase.pollInterval))",
+            "open loop: latency from the instant each transaction was due to its commit on every node (seen through each node's newHeads feed)",
             "load  offered/s  achieved/s  offered  committed  never  p50 ms  p95 ms  p99 ms  max ms  resent",
         ]
         for result in results {
@@ -428,6 +428,8 @@ struct NetworkCommand: AsyncParsableCommand {
                 return "\(node) \(milliseconds(latency?.p50))/\(milliseconds(latency?.p99))"
             }
             if bySender.count > 1 { lines.append("      p50/p99 ms by the issuer's node: " + bySender.joined(separator: ", ")) }
+            let followed = "\(result.nodesFollowedByFeed) of \(result.nodesWatched) nodes"
+            lines.append("      commits seen through the newHeads feed of \(followed) (the rest polled)")
         }
         return lines.joined(separator: "\n")
     }

@@ -24,7 +24,8 @@ struct OpenLoopPhase: Sendable {
 
     /// Shortest interval between two batches of one sender.
     static let tick: Duration = .milliseconds(10)
-    /// How often each node's height is read; a commit is seen at most this much (plus one request) late.
+    /// How often each node's height is read when its head feed fails; a commit is then seen at most this
+    /// much (plus one request) late.
     static let pollInterval: Duration = .milliseconds(10)
     /// Pause before sending again after a refusal (the pool is full: give the network a block).
     static let refusalPause: Duration = .milliseconds(20)
@@ -47,13 +48,16 @@ struct OpenLoopPhase: Sendable {
             Task { await Self.watch(rpc, node: index, senders: senders, book: book, until: stop) }
         }
         do {
-            let result = try await offerAndDrain(targets: targets, book: book, offered: offered, clock: clock)
+            var result = try await offerAndDrain(targets: targets, book: book, offered: offered, clock: clock)
             stop.set()
-            for watcher in watchers { await watcher.value }
+            for watcher in watchers {
+                if await watcher.value { result.nodesFollowedByFeed += 1 }
+            }
+            result.nodesWatched = nodes.count
             return result
         } catch {
             stop.set()
-            for watcher in watchers { await watcher.value }
+            for watcher in watchers { _ = await watcher.value }
             throw error
         }
     }
@@ -128,8 +132,22 @@ struct OpenLoopPhase: Sendable {
         return refusals
     }
 
-    /// Reads `rpc`'s height every `pollInterval` and, when it moved, the senders' nonces, until `stop` is set.
-    private static func watch(_ rpc: BenchRPC, node: Int, senders: [Address], book: CommitBook, until stop: StopFlag) async {
+    /// Reads the senders' nonces on `rpc` after each head the node pushes over its WebSocket, until
+    /// `stop` is set; polls the height every `pollInterval` instead if the node's WebSocket fails. True when
+    /// the feed served the whole phase.
+    private static func watch(_ rpc: BenchRPC, node: Int, senders: [Address], book: CommitBook, until stop: StopFlag) async -> Bool {
+        let observe: @Sendable () async -> Void = {
+            if let nonces = try? await rpc.nonces(of: senders) { book.observe(node: node, nonces: nonces, at: .now) }
+        }
+        do {
+            await observe()  // what committed before the subscription started
+            try await HeadFeed.follow(rpc.webSocketURL, until: stop, onHead: observe)
+            return true
+        } catch {
+            if !stop.isSet {
+                FileHandle.standardError.write(Data("node \(node): head feed failed (\(error)); polling its height\n".utf8))
+            }
+        }
         var height: UInt64 = 0
         while !stop.isSet {
             if let latest = try? await rpc.height(), latest != height,
@@ -140,16 +158,8 @@ struct OpenLoopPhase: Sendable {
             }
             try? await Task.sleep(for: pollInterval)  // polling another process's state
         }
+        return false
     }
-}
-
-/// A flag one task sets and others poll, for loops that must not be stopped by cancellation.
-final class StopFlag: Sendable {
-    private let value = Mutex(false)
-
-    var isSet: Bool { value.withLock { $0 } }
-
-    func set() { value.withLock { $0 = true } }
 }
 
 /// What one open-loop phase measured.
@@ -168,6 +178,10 @@ struct OpenLoopResult {
     /// The same for each sender's transactions alone, in sender order: a sender whose node is not the
     /// primary reaches the primary's pool only by gossip, so a gap here is what that path costs.
     let latencyBySender: [LatencySummary?]
+    /// Nodes whose commits were seen through their head feed for the whole phase (the others were polled).
+    var nodesFollowedByFeed = 0
+    /// Nodes watched.
+    var nodesWatched = 0
 
     var neverCommitted: Int { offered - committed }
 }
