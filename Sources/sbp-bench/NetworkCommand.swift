@@ -46,6 +46,9 @@ struct NetworkCommand: AsyncParsableCommand {
             discussion: "For comparing two builds at the same offered rates: the closed loop's rate moves from run to run."))
     var openLoopBase: Double?
 
+    @Flag(help: "Watch the open loop's commits by polling each node's height every 10 ms, as before 2026-12-04 (to compare).")
+    var pollCommits = false
+
     @Option(help: "Seconds of offered load per open-loop phase.")
     var openLoopSeconds = 10.0
 
@@ -317,7 +320,8 @@ struct NetworkCommand: AsyncParsableCommand {
             let count = max(1, Int((rate * openLoopSeconds).rounded()))
             let firstNonces = signer.nextNonce
             let phase = OpenLoopPhase(
-                fraction: fraction, rate: rate, transactions: try signer.sign(count), drain: .seconds(drainSeconds))
+                fraction: fraction, rate: rate, transactions: try signer.sign(count), drain: .seconds(drainSeconds),
+                followHeads: !pollCommits)
             print(
                 "open loop: offering \(count) transactions at \(Int(rate.rounded())) tx/s (\(Int((fraction * 100).rounded()))% of \(openLoopBase == nil ? "saturation" : "--open-loop-base"))..."
             )

@@ -21,6 +21,8 @@ struct OpenLoopPhase: Sendable {
     let transactions: [[Transaction]]
     /// How long after the last due instant a transaction may still commit.
     let drain: Duration
+    /// Whether commits are seen through each node's head feed (false: by polling its height).
+    var followHeads = true
 
     /// Shortest interval between two batches of one sender.
     static let tick: Duration = .milliseconds(10)
@@ -45,7 +47,9 @@ struct OpenLoopPhase: Sendable {
         // the request's completion and deadlocks FoundationNetworking on Linux (seen in 2 of 5 smoke runs).
         let stop = StopFlag()
         let watchers = nodes.enumerated().map { index, rpc in
-            Task { await Self.watch(rpc, node: index, senders: senders, book: book, until: stop) }
+            Task { [followHeads] in
+                await Self.watch(rpc, node: index, senders: senders, book: book, until: stop, followHeads: followHeads)
+            }
         }
         do {
             var result = try await offerAndDrain(targets: targets, book: book, offered: offered, clock: clock)
@@ -133,19 +137,23 @@ struct OpenLoopPhase: Sendable {
     }
 
     /// Reads the senders' nonces on `rpc` after each head the node pushes over its WebSocket, until
-    /// `stop` is set; polls the height every `pollInterval` instead if the node's WebSocket fails. True when
-    /// the feed served the whole phase.
-    private static func watch(_ rpc: BenchRPC, node: Int, senders: [Address], book: CommitBook, until stop: StopFlag) async -> Bool {
+    /// `stop` is set; polls the height every `pollInterval` instead if the node's WebSocket fails or
+    /// `followHeads` is false. True when the feed served the whole phase.
+    private static func watch(
+        _ rpc: BenchRPC, node: Int, senders: [Address], book: CommitBook, until stop: StopFlag, followHeads: Bool
+    ) async -> Bool {
         let observe: @Sendable () async -> Void = {
             if let nonces = try? await rpc.nonces(of: senders) { book.observe(node: node, nonces: nonces, at: .now) }
         }
-        do {
-            await observe()  // what committed before the subscription started
-            try await HeadFeed.follow(rpc.webSocketURL, until: stop, onHead: observe)
-            return true
-        } catch {
-            if !stop.isSet {
-                FileHandle.standardError.write(Data("node \(node): head feed failed (\(error)); polling its height\n".utf8))
+        if followHeads {
+            do {
+                await observe()  // what committed before the subscription started
+                try await HeadFeed.follow(rpc.webSocketURL, until: stop, onHead: observe)
+                return true
+            } catch {
+                if !stop.isSet {
+                    FileHandle.standardError.write(Data("node \(node): head feed failed (\(error)); polling its height\n".utf8))
+                }
             }
         }
         var height: UInt64 = 0
