@@ -146,13 +146,11 @@ public struct InternalNode: Hashable, Sendable {
         existence: UInt16, leaves: UInt16, children: [ChildReference], reusing previous: InternalNode?
     ) -> HashedRanges {
         let changed = previous.map { changedSlots(existence: existence, leaves: leaves, children: children, from: $0) } ?? 0xFFFF
-        var keptRanges: UInt16 = 0
-        for index in SlotRange.whole + 1..<SlotRange.firstSlot
-        where keptRangesMask & (1 << UInt16(index)) != 0
-            && freeHash(index, existence: existence, leaves: leaves, children: children) == nil
-        {
-            keptRanges |= 1 << UInt16(index)
+        var hashedRanges: UInt16 = 0
+        for index in SlotRange.whole..<SlotRange.firstSlot where SlotRange.isHashed(index, existence: existence, leaves: leaves) {
+            hashedRanges |= 1 << UInt16(index)
         }
+        let keptRanges = hashedRanges & keptRangesMask
         var rangeHashes: [Hash] = []
         rangeHashes.reserveCapacity(keptRanges.nonzeroBitCount)
         var hashCount = 0
@@ -160,10 +158,11 @@ public struct InternalNode: Hashable, Sendable {
         let hash = withUnsafeTemporaryAllocation(of: Hash.self, capacity: SlotRange.firstSlot) { hashed in
             hashed.initialize(repeating: TreeHasher.emptyHash)
             func value(_ index: Int) -> Hash {
-                freeHash(index, existence: existence, leaves: leaves, children: children) ?? hashed[index]
+                if index < SlotRange.firstSlot, hashedRanges & (1 << UInt16(index)) != 0 { return hashed[index] }
+                return freeHash(index, existence: existence, leaves: leaves, children: children) ?? TreeHasher.emptyHash
             }
             for index in stride(from: SlotRange.firstSlot - 1, through: SlotRange.whole, by: -1)
-            where freeHash(index, existence: existence, leaves: leaves, children: children) == nil {
+            where hashedRanges & (1 << UInt16(index)) != 0 {
                 if SlotRange.mask(index) & changed == 0, let reused = previous?.keptHash(index) {
                     hashed[index] = reused
                 } else {
