@@ -92,7 +92,7 @@ struct BatchUpdater {
             let childPath = path.appending(nibble)
             results.append((nibble, try update(existing, path: childPath, changes: group)))
         }
-        return try makeInternal(path: path, children: results)
+        return try makeInternal(path: path, children: results, replacing: node)
     }
 
     /// Updates the child `existing` (nil: an empty slot) at `path` with a non-empty group of changes.
@@ -143,13 +143,14 @@ struct BatchUpdater {
             results.append((nibble, try build(Array(entries[start..<end]), path: path.appending(nibble))))
             start = end
         }
-        return try makeInternal(path: path, children: results)
+        return try makeInternal(path: path, children: results, replacing: nil)
     }
 
     /// Finishes the node at `path` from its children's subtrees: nothing, a rising leaf, or a new
-    /// internal node written at `(version, path)`.
+    /// internal node written at `(version, path)`, hashed reusing `previous` (the node it replaces, if
+    /// any) wherever its children are unchanged.
     private mutating func makeInternal(
-        path: NibblePath, children: [(nibble: Int, subtree: Subtree)]
+        path: NibblePath, children: [(nibble: Int, subtree: Subtree)], replacing previous: InternalNode?
     ) throws(StateTreeError) -> Subtree {
         let present = children.filter { if case .empty = $0.subtree { return false } else { return true } }
         if present.isEmpty { return .empty }
@@ -172,7 +173,7 @@ struct BatchUpdater {
         for (nibble, subtree) in present {
             references.append((nibble, place(subtree, at: path.appending(nibble))))
         }
-        guard let node = InternalNode(children: references) else {
+        guard let node = InternalNode(children: references, reusing: previous) else {
             preconditionFailure("children are built in nibble order")
         }
         write(.internal(node), at: NodeKey(version: version, path: path))

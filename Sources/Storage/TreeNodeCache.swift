@@ -1,3 +1,4 @@
+import ChainTypes
 import StateTree
 import Synchronization
 
@@ -75,9 +76,9 @@ public final class TreeNodeCache: Sendable {
     }
 
     /// The estimated bytes of the top `depth` levels when full: 1 + 16 + … + 16^(depth-1) nodes of 16
-    /// children; saturates instead of overflowing.
+    /// children, each keeping all its range hashes; saturates instead of overflowing.
     public static func fullLevelsBytes(_ depth: Int) -> Int {
-        let nodeBytes = estimatedBytes(childCount: StateTreeLimits.childrenMax)
+        let nodeBytes = estimatedBytes(childCount: StateTreeLimits.childrenMax, keptRangeHashCount: InternalNode.keptRangeHashCountMax)
         var total = 0
         var level = 1
         for _ in 0..<depth {
@@ -173,17 +174,23 @@ public final class TreeNodeCache: Sendable {
     public var pinnedCount: Int { generations.withLock { $0.pinned.count } }
 
     /// An estimate of the memory one cached node takes: the dictionary slot (path, version and the node's
-    /// fixed part, at a load factor of about 3/4) and its children's array with the allocator's overhead.
+    /// fixed part, at a load factor of about 3/4), its children's array and the range hashes it keeps
+    /// (`InternalNode.keptRangeHashCount`), each array with its header and the allocator's overhead.
     public static func estimatedBytes(_ node: TreeNode) -> Int {
         switch node {
-        case .internal(let internalNode): estimatedBytes(childCount: internalNode.children.count)
+        case .internal(let internalNode):
+            estimatedBytes(childCount: internalNode.children.count, keptRangeHashCount: internalNode.keptRangeHashCount)
         case .leaf(let leaf): 200 + leaf.value.count
         case .null: 200
         }
     }
 
-    /// The estimate for an internal node of `childCount` children.
-    static func estimatedBytes(childCount: Int) -> Int { 200 + 48 * childCount }
+    /// The estimate for an internal node of `childCount` children keeping `keptRangeHashCount` range hashes
+    /// (a full node: 16 and 14, about 1.4 KiB).
+    static func estimatedBytes(childCount: Int, keptRangeHashCount: Int) -> Int {
+        let rangeHashesBytes = keptRangeHashCount == 0 ? 0 : 48 + Hash.byteCount * keptRangeHashCount
+        return 200 + 48 * childCount + rangeHashesBytes
+    }
 
     private static func add(_ entry: Entry, at path: NibblePath, to generations: inout Generations, generationBytes: Int) {
         let bytes = estimatedBytes(entry.node)

@@ -48,7 +48,7 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
 
     /// The share of a node's memory budget (`storage.memory_bytes`) that goes to the ledger's cache of state
     /// tree nodes (`TreeNodeCache`) rather than to RocksDB: half, 256 MiB of the default. It pins the upper
-    /// five levels of the tree (about 70,000 nodes of up to 1 KiB, every one a tree of a million licences has
+    /// five levels of the tree (about 70,000 nodes of up to 1.4 KiB, every one a tree of a million licences has
     /// there) and most of the sixth (a few hundred thousand small nodes). With a quarter, kept by recency,
     /// a block of 2,000 licences at a million in state read about 5,000 of its 9,000 internal nodes from the
     /// store (issue 18). The rest is split between the block cache and
