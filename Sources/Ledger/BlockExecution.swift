@@ -79,10 +79,11 @@ struct BlockExecution {
             return Self.rejected(hash, rejection)
         }
         if let signatureError { return Self.rejected(hash, .invalidSignature(signatureError.description)) }
-        if let rejection = try Ledger.senderRejection(transaction, state: state, height: height, parameters: parameters) {
-            return Self.rejected(hash, rejection)
+        var account: AccountRecord
+        switch try Ledger.senderCheck(transaction, state: state, height: height, parameters: parameters) {
+        case .rejected(let rejection): return Self.rejected(hash, rejection)
+        case .passed(let sender): account = sender
         }
-        guard var account = try state.account(body.sender) else { return Self.rejected(hash, .unknownSender(body.sender)) }
         guard body.nonce == account.nonce else {
             return Self.rejected(
                 hash,
@@ -289,13 +290,14 @@ struct BlockExecution {
         indexes.put(
             hash.bytes, for: IndexKeys.sender(transaction.body.sender, height: height, index: index), in: .indexes)
         for (eventIndex, event) in receipt.events.enumerated() {
-            let entry = IndexedEvent(transactionHash: hash, event: event)
+            // Encoded once for both indexes that keep it.
+            let entry = IndexedEvent(transactionHash: hash, event: event).canonicalBytes
             indexes.put(
-                entry.canonicalBytes, for: IndexKeys.contractEvent(event.contract, height: height, index: index, event: UInt16(eventIndex)),
+                entry, for: IndexKeys.contractEvent(event.contract, height: height, index: index, event: UInt16(eventIndex)),
                 in: .indexes)
             if let id = RecordIndex.recordId(of: event) {
                 indexes.put(
-                    entry.canonicalBytes,
+                    entry,
                     for: IndexKeys.recordHistory(event.contract, id: id, height: height, index: index, event: UInt16(eventIndex)),
                     in: .indexes)
             }

@@ -40,6 +40,8 @@ public final class Ledger: Application, @unchecked Sendable {
     /// State tree nodes of the latest versions, which the next block's tree update reads first (written by
     /// `finalize`, read by execution only).
     let treeNodes: TreeNodeCache
+    /// The snapshot and reads admission checks share until the next finalized block (`admissionReads(atLeast:)`).
+    private let sharedAdmissionReads = Mutex<AdmissionReads?>(nil)
     /// The last stale-node record pruning deleted (`pruneStep`); nil: scan from the first record.
     let pruneCursor = Mutex<[UInt8]?>(nil)
 
@@ -99,14 +101,15 @@ public final class Ledger: Application, @unchecked Sendable {
     // MARK: Application
 
     public func check(_ transaction: Transaction, context: AdmissionContext) -> Result<Admission, TransactionRejection> {
-        let (height, state): (UInt64, BlockState)
+        let (height, reads): (UInt64, AdmissionReads)
         do {
             // Height first: a snapshot taken after it holds at least that height's state.
             height = committedLock.withLock { committed.height }
-            state = BlockState(reader: try store.snapshot())
+            reads = try admissionReads(atLeast: height)
         } catch {
             return .failure(.unavailable("the ledger cannot read its state: \(error)"))
         }
+        let state = BlockState(reader: reads)
         do {
             if let rejection = Self.statelessRejection(transaction, chainId: genesis.chainId) { return .failure(rejection) }
             let hash = transaction.hash
@@ -118,21 +121,21 @@ public final class Ledger: Application, @unchecked Sendable {
                 }
                 verifiedSignatures.insert(hash, signature: transaction.signature)
             }
-            let parameters = try state.parameters()
+            let parameters = try reads.parameters.get()
             let nextHeight = height + 1
-            switch try Self.senderRejection(transaction, state: state, height: nextHeight, parameters: parameters) {
-            case .some(let rejection): return .failure(rejection)
-            case .none: break
+            let account: AccountRecord
+            switch try Self.senderCheck(transaction, state: state, height: nextHeight, parameters: parameters) {
+            case .rejected(let rejection): return .failure(rejection)
+            case .passed(let sender): account = sender
             }
-            let account = try state.account(transaction.body.sender)
-            let accountNonce = account?.nonce ?? 0
+            let accountNonce = account.nonce
             if let rejection = try proposalRejection(transaction, state: state, height: height) { return .failure(rejection) }
             if let failure = state.failure { return .failure(.unavailable("the ledger cannot read its state: \(failure)")) }
             let expected = context.expectedNonce(accountNonce: accountNonce)
             let nonce = transaction.body.nonce
             if nonce < expected { return .failure(.nonceTooLow(expected: expected, received: nonce)) }
             if nonce - expected > context.futureNonceWindow { return .failure(.nonceGap(expected: expected, received: nonce)) }
-            return .success(Admission(accountNonce: accountNonce, department: account?.department ?? ""))
+            return .success(Admission(accountNonce: accountNonce, department: account.department))
         } catch {
             return .failure(.unavailable("the ledger cannot read its state: \(error)"))
         }
@@ -148,6 +151,22 @@ public final class Ledger: Application, @unchecked Sendable {
     /// recover is left for `check` to refuse with its reason.
     public func verifySignatures(_ transactions: [Transaction], concurrently: Bool = true) {
         _ = Self.checkSignatures(transactions, verified: verifiedSignatures, concurrently: concurrently)
+    }
+
+    /// The reads admission shares (`AdmissionReads`), holding at least the state of finalized height `height`:
+    /// the ones in use if they do, new ones over a fresh snapshot otherwise.
+    ///
+    /// Reads of a later height than the caller's serve it too (its own snapshot, taken now, would hold that
+    /// state as well); older ones never do, so a check never sees a state older than the height it read.
+    func admissionReads(atLeast height: UInt64) throws(StorageError) -> AdmissionReads {
+        try sharedAdmissionReads.withLock { shared throws(StorageError) -> AdmissionReads in
+            // Reads whose parameters failed to load are not shared: a transient read error must fail one
+            // check, not every check until the next block.
+            if let current = shared, current.height >= height, case .success = current.parameters { return current }
+            let reads = AdmissionReads(height: height, snapshot: try store.snapshot())
+            shared = reads
+            return reads
+        }
     }
 
     /// Returns once no block is executing or finalizing (at once when none is).
@@ -209,6 +228,8 @@ public final class Ledger: Application, @unchecked Sendable {
         committedLock.withLock {
             committed = (executed.height, HeightRoots(stateRoot: executed.stateRoot, receiptsRoot: executed.receiptsRoot))
         }
+        // Checks from now on read the new height and need a snapshot holding it; release the old one now.
+        sharedAdmissionReads.withLock { $0 = nil }
         self.pending = nil
         treeNodes.insert(executed.treeNodes)
     }
@@ -295,26 +316,34 @@ public final class Ledger: Application, @unchecked Sendable {
         return nil
     }
 
+    /// What the checks of a sender against state found.
+    enum SenderCheck {
+        /// The sender may send the transaction; its account as the state holds it (read once, used by the caller).
+        case passed(AccountRecord)
+        case rejected(TransactionRejection)
+    }
+
     /// Checks of the sender against state: registered, not suspended, department present, role, expiry, fuel.
-    static func senderRejection(
+    static func senderCheck(
         _ transaction: Transaction, state: BlockState, height: UInt64, parameters: ChainParameters
-    ) throws(LedgerError) -> TransactionRejection? {
+    ) throws(LedgerError) -> SenderCheck {
         let body = transaction.body
         guard body.fuelLimit <= parameters.consensus.blockFuelMax else {
-            return .fuelLimitTooHigh(fuelLimit: body.fuelLimit, blockFuelMax: parameters.consensus.blockFuelMax)
+            return .rejected(.fuelLimitTooHigh(fuelLimit: body.fuelLimit, blockFuelMax: parameters.consensus.blockFuelMax))
         }
         guard body.fuelLimit <= parameters.consensus.transactionFuelMax else {
-            return .transactionFuelTooHigh(fuelLimit: body.fuelLimit, transactionFuelMax: parameters.consensus.transactionFuelMax)
+            return .rejected(
+                .transactionFuelTooHigh(fuelLimit: body.fuelLimit, transactionFuelMax: parameters.consensus.transactionFuelMax))
         }
         let intrinsic = LedgerFuel.intrinsic(kind: body.kind, payloadBytes: body.payload.count)
-        guard body.fuelLimit >= intrinsic else { return .fuelLimitTooLow(fuelLimit: body.fuelLimit, required: intrinsic) }
-        guard body.expiryHeight >= height else { return .expired(expiryHeight: body.expiryHeight, height: height) }
-        guard let account = try state.account(body.sender) else { return .unknownSender(body.sender) }
-        guard !account.suspended else { return .senderSuspended(body.sender) }
-        guard state.departmentExists(account.department) else { return .departmentRemoved(account.department) }
+        guard body.fuelLimit >= intrinsic else { return .rejected(.fuelLimitTooLow(fuelLimit: body.fuelLimit, required: intrinsic)) }
+        guard body.expiryHeight >= height else { return .rejected(.expired(expiryHeight: body.expiryHeight, height: height)) }
+        guard let account = try state.account(body.sender) else { return .rejected(.unknownSender(body.sender)) }
+        guard !account.suspended else { return .rejected(.senderSuspended(body.sender)) }
+        guard state.departmentExists(account.department) else { return .rejected(.departmentRemoved(account.department)) }
         let required = requiredRoles(body.kind)
-        guard required.contains(where: account.has) else { return .roleNotAllowed(kind: body.kind, required: required) }
-        return nil
+        guard required.contains(where: account.has) else { return .rejected(.roleNotAllowed(kind: body.kind, required: required)) }
+        return .passed(account)
     }
 
     /// The roles that may send each kind of transaction (DESIGN §5: auditors only read).

@@ -27,6 +27,11 @@ public enum LedgerLimits {
     /// certified one (the state after the second-latest block, which `state_getProof` and evidence prove
     /// by default), so every default proof stays answerable.
     public static let retainedVersionsMin: UInt64 = 2
+    /// Flat-state values admission checks remember between two finalized blocks (`AdmissionReads`): the
+    /// senders' accounts and departments of a block interval's transactions, a few hundred bytes each, so a
+    /// flood from a million distinct senders costs at most a few megabytes until the next block; reads past it
+    /// go to the snapshot each time.
+    public static let admissionReadsMax = 16_384
 
     /// Bytes charged against `blockWriteBytesMax` per state value written, on top of its key and value:
     /// the value's flat copy, the tree leaf that holds its hash, and the internal nodes along its path

@@ -80,7 +80,7 @@ struct MempoolContents: Sendable {
         init(_ transaction: Transaction) {
             self.transaction = transaction
             self.hash = transaction.hash
-            self.bytes = transaction.canonicalBytes.count
+            self.bytes = transaction.encodedByteCount
         }
 
         var sender: Address { transaction.body.sender }

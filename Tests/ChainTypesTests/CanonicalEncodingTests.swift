@@ -51,6 +51,17 @@ struct CanonicalEncodingTests {
         }
     }
 
+    /// The mempool sizes every admitted transaction with `encodedByteCount` instead of encoding it.
+    @Test(
+        "a transaction's encodedByteCount is the length of its canonical encoding",
+        arguments: [[], Array("issue TD-0001".utf8), [UInt8](repeating: 7, count: 4_000)])
+    func encodedByteCountIsTheEncodingsLength(payload: [UInt8]) {
+        var transaction = Fixtures.transaction(payload: payload)
+        #expect(transaction.encodedByteCount == transaction.canonicalBytes.count)
+        transaction.body.chainId = "réseau-ünïcode"
+        #expect(transaction.encodedByteCount == transaction.canonicalBytes.count)
+    }
+
     @Test("trailing bytes are rejected")
     func trailingBytesAreRejected() {
         let bytes = Fixtures.transaction().canonicalBytes + [0]

@@ -1,0 +1,47 @@
+import Storage
+import Synchronization
+
+/// The finalized state that admission checks share until the next block is finalized: one store snapshot,
+/// the chain parameters decoded once, and the flat-state values read through the snapshot.
+///
+/// Why: `Ledger.check` took a store snapshot, read and decoded the chain parameters, and read the sender's
+/// account and department for every transaction it admitted (10.6 % of four validators' CPU in a closed
+/// loop, issue 18), though none of them changes until a block is finalized. A check uses these reads only
+/// when they hold at least the finalized height it read first, as its own snapshot would; once a block is
+/// finalized, the next check takes a new snapshot (`Ledger.admissionReads(atLeast:)`).
+///
+/// Reads are answered from the snapshot, never from anything newer or older, so a check reading through
+/// this sees exactly what it would through a snapshot of its own taken at the same moment. Safe to share
+/// between threads: the snapshot is, and the remembered values sit behind a lock.
+final class AdmissionReads: KeyValueReader {
+    /// The finalized height read before the snapshot was taken: the snapshot holds at least its state.
+    let height: UInt64
+    /// The chain parameters in the snapshot, or why they could not be read (the check reports it).
+    let parameters: Result<ChainParameters, LedgerError>
+    private let snapshot: any KeyValueSnapshot
+    /// Flat-state values read so far (nil: absent), at most `LedgerLimits.admissionReadsMax`.
+    private let values = Mutex<[[UInt8]: [UInt8]?]>([:])
+
+    init(height: UInt64, snapshot: any KeyValueSnapshot) {
+        self.height = height
+        self.snapshot = snapshot
+        self.parameters = Result { () throws(LedgerError) in try BlockState(reader: snapshot).parameters() }
+    }
+
+    /// Values read through the snapshot and remembered (tests check the bound).
+    var rememberedCount: Int { values.withLock { $0.count } }
+
+    func get(_ key: [UInt8], in family: ColumnFamily) throws(StorageError) -> [UInt8]? {
+        guard family == .indexes else { return try snapshot.get(key, in: family) }
+        if let known = values.withLock({ $0[key] }) { return known }
+        let value = try snapshot.get(key, in: family)
+        values.withLock { values in
+            if values.count < LedgerLimits.admissionReadsMax { values[key] = .some(value) }
+        }
+        return value
+    }
+
+    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int, in family: ColumnFamily) throws(StorageError) -> [KeyValuePair] {
+        try snapshot.scan(prefix: prefix, after: after, limit: limit, in: family)
+    }
+}

@@ -1,0 +1,88 @@
+import ChainTypes
+import Keys
+import LedgerFixtures
+import Storage
+import Testing
+
+@testable import Ledger
+
+/// Admission checks share one snapshot, the decoded chain parameters and the values read through them
+/// until the next block is finalized (`AdmissionReads`, issue 18). These check that sharing never changes
+/// a verdict: a check after a finalized block sees that block, as a check with a snapshot of its own did.
+extension AdmissionTests {
+    @Test func aCheckAfterAFinalizedBlockSeesTheNonceItConsumed() throws {
+        let first = try chain.licenceCall("issue", issueArguments("L-1"), from: issuer)
+        #expect(check(first) == nil, "admitted against genesis, which the shared reads now hold")
+        try chain.commit([first], on: ledger)
+        #expect(check(first) == .nonceTooLow(expected: 1, received: 0))
+        #expect(check(try chain.licenceCall("issue", issueArguments("L-2"), from: issuer)) == nil)
+    }
+
+    @Test func aCheckAfterAFinalizedSuspensionRefusesTheSender() throws {
+        let call = try chain.licenceCall("issue", issueArguments("L-1"), from: issuer)
+        #expect(check(call) == nil)
+        try chain.commit([chain.account(.suspend(address: issuer.address), from: chain.admins["TD"]!)], on: ledger)
+        #expect(check(call) == .senderSuspended(issuer.address))
+    }
+
+    @Test func aCheckAfterAParameterChangeUsesTheNewParameters() throws {
+        let admins = chain.departments.map { chain.admins[$0]! }
+        var parameters = chain.genesis.consensus
+        parameters.transactionFuelMax = 1_000_000
+        let call = try chain.licenceCall("issue", issueArguments("L-1"), from: issuer, fuelLimit: 2_000_000)
+        #expect(check(call) == nil, "within the genesis transactionFuelMax")
+        try chain.commit(
+            [
+                chain.governance(
+                    .propose(change: .setConsensusParameters(parameters), activationHeight: 0, description: "less fuel"), from: admins[0])
+            ], on: ledger)
+        #expect(check(call) == nil, "proposed, not yet activated")
+        try chain.commit([1, 2].map { chain.governance(.vote(proposal: 1, approve: true), from: admins[$0]) }, on: ledger)
+        #expect(try ledger.view().parameters().consensus.transactionFuelMax == 1_000_000)
+        #expect(check(call) == .transactionFuelTooHigh(fuelLimit: 2_000_000, transactionFuelMax: 1_000_000))
+    }
+
+    @Test func readsOfAnOlderHeightAreNeverUsed() throws {
+        let old = try ledger.admissionReads(atLeast: 0)
+        #expect(try ledger.admissionReads(atLeast: 0) === old, "shared while the height stays")
+        // A check that read a later finalized height gets a new snapshot, never the older reads.
+        let newer = try ledger.admissionReads(atLeast: 1)
+        #expect(newer !== old)
+        #expect(newer.height == 1)
+        // A check that read the earlier height may use the newer reads: its own snapshot, taken now, would
+        // hold that state too.
+        #expect(try ledger.admissionReads(atLeast: 0) === newer)
+    }
+
+    @Test func finalizingABlockReleasesTheSharedSnapshot() throws {
+        let before = try ledger.admissionReads(atLeast: 0)
+        try chain.commit([], on: ledger)
+        let after = try ledger.admissionReads(atLeast: 0)
+        #expect(after !== before, "a check after the block reads a snapshot taken after it")
+    }
+
+}
+
+/// The values `AdmissionReads` remembers: bounded, and always what its snapshot holds.
+@Suite struct AdmissionReadsTests {
+    @Test func rememberedValuesStayWithinTheirBoundAndReadsPastItStillAnswer() throws {
+        let store = MemoryKeyValueStore()
+        let count = LedgerLimits.admissionReadsMax + 10
+        var batch = WriteBatch()
+        for index in 0..<count { batch.put([UInt8(index & 0xFF)], for: Self.key(index), in: .indexes) }
+        try store.write(batch, sync: false)
+        let reads = AdmissionReads(height: 0, snapshot: try store.snapshot())
+        for index in 0..<count { #expect(try reads.get(Self.key(index), in: .indexes) == [UInt8(index & 0xFF)]) }
+        #expect(try reads.get(Self.key(count), in: .indexes) == nil)
+        #expect(reads.rememberedCount == LedgerLimits.admissionReadsMax)
+        // Later writes are invisible: reads come from the snapshot, remembered or not.
+        var later = WriteBatch()
+        later.put([0xAA], for: Self.key(0), in: .indexes)
+        later.put([0xAA], for: Self.key(count - 1), in: .indexes)
+        try store.write(later, sync: false)
+        #expect(try reads.get(Self.key(0), in: .indexes) == [0])
+        #expect(try reads.get(Self.key(count - 1), in: .indexes) == [UInt8((count - 1) & 0xFF)])
+    }
+
+    static func key(_ index: Int) -> [UInt8] { [0xF0] + UInt64(index).canonicalBytes }
+}
