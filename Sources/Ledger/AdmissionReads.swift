@@ -19,8 +19,9 @@ final class AdmissionReads: KeyValueReader {
     /// The chain parameters in the snapshot, or why they could not be read (the check reports it).
     let parameters: Result<ChainParameters, LedgerError>
     private let snapshot: any KeyValueSnapshot
-    /// Flat-state values read so far (nil: absent), at most `LedgerLimits.admissionReadsMax`.
-    private let values = Mutex<[[UInt8]: [UInt8]?]>([:])
+    /// Flat-state values read so far (nil: absent), at most `LedgerLimits.admissionReadsMax` of them and
+    /// `LedgerLimits.admissionReadsBytesMax` bytes of keys and values.
+    private let values = Mutex<(byKey: [[UInt8]: [UInt8]?], bytes: Int)>(([:], 0))
 
     init(height: UInt64, snapshot: any KeyValueSnapshot) {
         self.height = height
@@ -29,14 +30,22 @@ final class AdmissionReads: KeyValueReader {
     }
 
     /// Values read through the snapshot and remembered (tests check the bound).
-    var rememberedCount: Int { values.withLock { $0.count } }
+    var rememberedCount: Int { values.withLock { $0.byKey.count } }
+
+    /// Bytes of keys and values remembered (tests check the bound).
+    var rememberedBytes: Int { values.withLock { $0.bytes } }
 
     func get(_ key: [UInt8], in family: ColumnFamily) throws(StorageError) -> [UInt8]? {
         guard family == .indexes else { return try snapshot.get(key, in: family) }
-        if let known = values.withLock({ $0[key] }) { return known }
+        if let known = values.withLock({ $0.byKey[key] }) { return known }
         let value = try snapshot.get(key, in: family)
+        let bytes = key.count + (value?.count ?? 0)
         values.withLock { values in
-            if values.count < LedgerLimits.admissionReadsMax { values[key] = .some(value) }
+            guard values.byKey[key] == nil, values.byKey.count < LedgerLimits.admissionReadsMax,
+                bytes <= LedgerLimits.admissionReadsBytesMax - values.bytes
+            else { return }
+            values.byKey[key] = .some(value)
+            values.bytes += bytes
         }
         return value
     }

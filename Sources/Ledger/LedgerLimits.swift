@@ -32,6 +32,10 @@ public enum LedgerLimits {
     /// flood from a million distinct senders costs at most a few megabytes until the next block; reads past it
     /// go to the snapshot each time.
     public static let admissionReadsMax = 16_384
+    /// Bytes of keys and values admission checks remember between two finalized blocks: the count above
+    /// times the few hundred bytes of an account or department, so that values that are large (a governance
+    /// list reaches tens of kilobytes) cannot make the count bound a bound of gigabytes.
+    public static let admissionReadsBytesMax = 8 << 20
 
     /// Bytes charged against `blockWriteBytesMax` per state value written, on top of its key and value:
     /// the value's flat copy, the tree leaf that holds its hash, and the internal nodes along its path

@@ -84,5 +84,20 @@ extension AdmissionTests {
         #expect(try reads.get(Self.key(count - 1), in: .indexes) == [UInt8((count - 1) & 0xFF)])
     }
 
+    @Test func largeValuesAreRememberedOnlyWithinTheByteBound() throws {
+        let store = MemoryKeyValueStore()
+        let valueBytes = 64 << 10
+        let count = LedgerLimits.admissionReadsBytesMax / valueBytes + 8
+        var batch = WriteBatch()
+        for index in 0..<count { batch.put([UInt8](repeating: UInt8(index & 0xFF), count: valueBytes), for: Self.key(index), in: .indexes) }
+        try store.write(batch, sync: false)
+        let reads = AdmissionReads(height: 0, snapshot: try store.snapshot())
+        for index in 0..<count { #expect(try reads.get(Self.key(index), in: .indexes)?.count == valueBytes) }
+        #expect(reads.rememberedBytes <= LedgerLimits.admissionReadsBytesMax)
+        #expect(reads.rememberedCount < count, "the byte bound, not the count bound, stopped remembering")
+        #expect(reads.rememberedCount >= LedgerLimits.admissionReadsBytesMax / (valueBytes + 9) - 1)
+        #expect(try reads.get(Self.key(count - 1), in: .indexes)?.first == UInt8((count - 1) & 0xFF), "past the bound still answers")
+    }
+
     static func key(_ index: Int) -> [UInt8] { [0xF0] + UInt64(index).canonicalBytes }
 }
