@@ -26,7 +26,13 @@ final class AdmissionReads: KeyValueReader {
     init(height: UInt64, snapshot: any KeyValueSnapshot) {
         self.height = height
         self.snapshot = snapshot
-        self.parameters = Result { () throws(LedgerError) in try BlockState(reader: snapshot).parameters() }
+        self.parameters = Result { () throws(LedgerError) in
+            let state = BlockState(reader: snapshot)
+            let parameters = Result { () throws(LedgerError) in try state.parameters() }
+            // A read that failed reads as absent; report the failure, not missing parameters.
+            if let failure = state.failure { throw .storage(failure) }
+            return try parameters.get()
+        }
     }
 
     /// Values read through the snapshot and remembered (tests check the bound).

@@ -2,6 +2,7 @@ import ChainTypes
 import Keys
 import LedgerFixtures
 import Storage
+import Synchronization
 import Testing
 
 @testable import Ledger
@@ -100,4 +101,53 @@ extension AdmissionTests {
     }
 
     static func key(_ index: Int) -> [UInt8] { [0xF0] + UInt64(index).canonicalBytes }
+}
+
+extension AdmissionTests {
+    @Test func aFailedParametersReadFailsOneCheckNotTheHeight() throws {
+        let store = FlakySnapshotStore()
+        let (chain, ledger) = try makeLedger(store: store)
+        let call = try chain.licenceCall("issue", issueArguments("L-1"), from: chain.issuers["TD"]!)
+        store.failing.withLock { $0 = true }
+        guard case .failure(.unavailable(let reason)) = ledger.check(call, context: AdmissionContext(pendingFromSender: 0)) else {
+            Issue.record("a check whose snapshot cannot be read is unavailable")
+            return
+        }
+        #expect(reason.contains("injected read failure"), "the read error, not missing parameters: \(reason)")
+        store.failing.withLock { $0 = false }
+        #expect(throws: Never.self) { try ledger.check(call, context: AdmissionContext(pendingFromSender: 0)).get() }
+    }
+}
+
+/// An in-memory store whose snapshots fail every read while `failing` is set: a transient read error.
+private final class FlakySnapshotStore: KeyValueStore, @unchecked Sendable {
+    private let inner = MemoryKeyValueStore()
+    let failing = Mutex(false)
+
+    struct Snapshot: KeyValueSnapshot {
+        let inner: MemoryKeyValueSnapshot
+        let store: FlakySnapshotStore
+
+        func get(_ key: [UInt8], in family: ColumnFamily) throws(StorageError) -> [UInt8]? {
+            if store.failing.withLock({ $0 }) { throw .io(message: "injected read failure") }
+            return try inner.get(key, in: family)
+        }
+
+        func scan(prefix: [UInt8], after: [UInt8]?, limit: Int, in family: ColumnFamily) throws(StorageError) -> [KeyValuePair] {
+            if store.failing.withLock({ $0 }) { throw .io(message: "injected read failure") }
+            return try inner.scan(prefix: prefix, after: after, limit: limit, in: family)
+        }
+    }
+
+    func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) { try inner.write(batch, sync: sync) }
+
+    func get(_ key: [UInt8], in family: ColumnFamily) throws(StorageError) -> [UInt8]? { try inner.get(key, in: family) }
+
+    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int, in family: ColumnFamily) throws(StorageError) -> [KeyValuePair] {
+        try inner.scan(prefix: prefix, after: after, limit: limit, in: family)
+    }
+
+    func snapshot() throws(StorageError) -> Snapshot { Snapshot(inner: try inner.snapshot(), store: self) }
+
+    func close() { inner.close() }
 }
