@@ -109,4 +109,46 @@ public struct ExecutedBlock: Sendable {
     /// Bytes of keys and values `finalize` writes besides the block and its certificate (tests compare it
     /// with the write budget, `docs/ledger.md` §5).
     public var writeBytes: Int { writes.byteCount }
+
+    /// The keys `finalize` writes besides the block and its certificate, grouped by column family and first
+    /// key byte (which tells the kinds of record in a family apart: tree nodes from stale-node records, one
+    /// index from another), in family and byte order.
+    ///
+    /// Why: each key is one insert into a memtable's skip list, and those inserts are most of what a
+    /// block's synced write costs (issue 18, deliver 6); benchmarks print this beside finalize's time.
+    public var writeGroups: [WriteGroup] {
+        var groups: [WriteGroup.Kind: (keys: Int, bytes: Int)] = [:]
+        for operation in writes.operations {
+            let key: [UInt8]
+            let family: ColumnFamily
+            switch operation {
+            case .put(let putKey, _, let putFamily): (key, family) = (putKey, putFamily)
+            case .delete(let deleteKey, let deleteFamily): (key, family) = (deleteKey, deleteFamily)
+            }
+            let kind = WriteGroup.Kind(family: family, firstKeyByte: key.first)
+            groups[kind, default: (0, 0)].keys += 1
+            groups[kind, default: (0, 0)].bytes += operation.byteCount
+        }
+        return groups.map { WriteGroup(kind: $0.key, keys: $0.value.keys, bytes: $0.value.bytes) }.sorted { $0.kind < $1.kind }
+    }
+}
+
+/// The keys of one kind an executed block writes (`ExecutedBlock.writeGroups`).
+public struct WriteGroup: Hashable, Sendable {
+    /// A column family and the first byte of the keys written to it (nil for an empty key).
+    public struct Kind: Hashable, Sendable, Comparable {
+        public let family: ColumnFamily
+        public let firstKeyByte: UInt8?
+
+        public static func < (lhs: Kind, rhs: Kind) -> Bool {
+            if lhs.family != rhs.family { return lhs.family < rhs.family }
+            return (lhs.firstKeyByte.map { Int($0) } ?? -1) < (rhs.firstKeyByte.map { Int($0) } ?? -1)
+        }
+    }
+
+    public let kind: Kind
+    /// Operations (puts and deletes) of this kind.
+    public let keys: Int
+    /// Bytes of their keys and values.
+    public let bytes: Int
 }

@@ -114,6 +114,7 @@ struct LedgerCommand: ParsableCommand {
         let clock = ContinuousClock()
         var executeTimes: [Duration] = []
         var finalizeTimes: [Duration] = []
+        var writeGroups: [WriteGroup.Kind: (keys: Int, bytes: Int)] = [:]
         for round in 0...blocks {
             let calls = try Self.issues((0..<transactions).map { "B\(round)-\($0)" }, chain: chain, issuers: issuers)
             let (block, certificate) = try Self.block(calls, ledger: ledger, chain: chain)
@@ -125,6 +126,10 @@ struct LedgerCommand: ParsableCommand {
             let failed = executed.receipts.filter { $0.status != .success }
             guard failed.isEmpty else { throw ValidationError("\(failed.count) calls failed: \(failed[0].errorMessage)") }
             guard round > 0 else { continue }  // warm-up
+            for group in executed.writeGroups {
+                writeGroups[group.kind, default: (0, 0)].keys += group.keys
+                writeGroups[group.kind, default: (0, 0)].bytes += group.bytes
+            }
             executeTimes.append(executedAt - start)
             finalizeTimes.append(finalizedAt - executedAt)
         }
@@ -157,7 +162,7 @@ struct LedgerCommand: ParsableCommand {
                 Figure(
                     id: "ledger_finalize_median_ms", name: "  finalize (one synced RocksDB batch), median",
                     value: finalizeTimes.map(\.seconds).sorted()[blocks / 2] * 1000, unit: "ms"),
-            ] + growth
+            ] + Self.writeFigures(writeGroups, transactions: transactions * blocks) + growth
         switch format {
         case .text:
             print("licences in state before the measured blocks: \(records)")
@@ -170,6 +175,24 @@ struct LedgerCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(figures), as: UTF8.self))
         }
+    }
+
+    /// Keys (memtable inserts) a measured block wrote per transaction besides the block itself, in all and
+    /// by column family and first key byte, with their bytes: what finalize's write cost scales with.
+    static func writeFigures(_ groups: [WriteGroup.Kind: (keys: Int, bytes: Int)], transactions: Int) -> [Figure] {
+        guard transactions > 0 else { return [] }
+        let perTransaction = { (count: Int) in Double(count) / Double(transactions) }
+        let total = Figure(
+            id: "ledger_keys_written_per_tx", name: "keys written per tx (besides the block)",
+            value: perTransaction(groups.values.reduce(0) { $0 + $1.keys }), unit: "keys")
+        let byKind = groups.sorted { $0.key < $1.key }.map { kind, written in
+            let byte = kind.firstKeyByte.map { String(format: "0x%02x", $0) } ?? "empty"
+            return Figure(
+                id: "ledger_keys_written_per_tx_\(kind.family.name)_\(byte)",
+                name: "  \(kind.family.name) \(byte) (\(Int(perTransaction(written.bytes).rounded())) B/tx)",
+                value: perTransaction(written.keys), unit: "keys")
+        }
+        return [total] + byKind
     }
 
     /// Transactions per populating block: the measured blocks' default, which fits the block write budget.
