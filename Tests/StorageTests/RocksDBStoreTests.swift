@@ -68,6 +68,28 @@ struct RocksDBStoreTests {
         #expect(order == [3, 4, 0, 2, 1, 6, 5])  // indexes before treeNodes (by name), then keys, then batch order
     }
 
+    @Test("the application order equals sorting by family name, then key bytes (shorter first), then batch position", arguments: 0..<20)
+    func applicationOrderMatchesReference(seed: Int) {
+        var random = SeededGenerator(seed: UInt64(seed))
+        var batch = WriteBatch()
+        for _ in 0..<(1 + Int(random.next() % 300)) {
+            let key = (0..<Int(random.next() % 4)).map { _ in UInt8(random.next() % 3) }  // short keys: many prefixes and ties
+            let family = ColumnFamily.allCases[Int(random.next() % UInt64(ColumnFamily.allCases.count))]
+            if random.next() % 4 == 0 { batch.delete(key, in: family) } else { batch.put([1], for: key, in: family) }
+        }
+        let keys = batch.operations.map { operation -> (ColumnFamily, [UInt8]) in
+            switch operation {
+            case .put(let key, _, let family), .delete(let key, let family): (family, key)
+            }
+        }
+        let reference = keys.indices.sorted { left, right in
+            if keys[left].0 != keys[right].0 { return keys[left].0.name < keys[right].0.name }
+            if keys[left].1 != keys[right].1 { return keys[left].1.lexicographicallyPrecedes(keys[right].1) }
+            return left < right
+        }
+        #expect(RocksDBStore.applicationOrder(of: batch.operations) == reference)
+    }
+
     /// `storage.memory_bytes` at its minimum: 8 MiB of memtables for 24 MiB of writes, so RocksDB
     /// flushes many times during the writes (and reads back through a 8 MiB block cache holding the index
     /// and filter blocks too); nothing may be lost, and a reopen with the default budget reads it all.
