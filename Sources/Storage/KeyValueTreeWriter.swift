@@ -15,14 +15,29 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
         self.batch = batch
     }
 
-    /// Appends a put per new node and per stale-node record.
+    /// Appends a put per new node and, per version whose nodes went stale, one stale list (in chunks of
+    /// `TreeNodeKeys.staleListNodesMax`), with the format version that reads them (`StorageFormat.staleLists`).
+    ///
+    /// Why lists: a record per stale node was a memtable insert per node, five per licence at a million
+    /// licences in state (27 % of a block's keys), and their keys, ordered before every newer node's,
+    /// made each flushed file of the family overlap every other, so compaction rewrote them again and again
+    /// (issue 18; docs/adr/0019-stale-node-lists.md).
     public mutating func write(_ update: TreeUpdate) {
         for (key, node) in update.nodes {
             batch.put(node.canonicalBytes, for: TreeNodeKeys.node(key), in: .treeNodes)
         }
-        for record in update.staleNodes {
-            batch.put([], for: TreeNodeKeys.stale(record), in: .treeNodes)
+        guard !update.staleNodes.isEmpty else { return }
+        var byVersion: [UInt64: [NodeKey]] = [:]
+        for record in update.staleNodes { byVersion[record.staleSinceVersion, default: []].append(record.nodeKey) }
+        for (version, keys) in byVersion.sorted(by: { $0.key < $1.key }) {
+            var chunk: UInt32 = 0
+            for start in stride(from: 0, to: keys.count, by: TreeNodeKeys.staleListNodesMax) {
+                let slice = keys[start..<min(keys.count, start + TreeNodeKeys.staleListNodesMax)]
+                batch.put(TreeNodeKeys.encodeStaleList(slice), for: TreeNodeKeys.staleList(version: version, chunk: chunk), in: .treeNodes)
+                chunk &+= 1
+            }
         }
+        StorageFormat.recordCurrent(in: &batch)
     }
 
     /// Appends a put of one node, for a node rebuilding a tree version from a snapshot's leaves
@@ -36,9 +51,25 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
     /// `recordsMax`.
     ///
     /// Reads the records from `store` (the committed state), from the first one after `after` (nil: from
-    /// the first); `recordsMax` bounds the batch (DESIGN §1.4) and must be within `StorageLimits.scanPairsMax`.
+    /// the first): first the per-node records of stores written before format 3, then the stale lists,
+    /// whose versions are all above theirs. A list longer than what is left of `recordsMax` is cut: its
+    /// first nodes are deleted and the list is written back with the rest, in the same batch.
+    /// `recordsMax` bounds the batch (DESIGN §1.4) and must be within `StorageLimits.scanPairsMax`.
     public mutating func prune(
         retaining retainedVersion: UInt64, reading store: any KeyValueReader, recordsMax: Int, after: [UInt8]? = nil
+    ) throws(StorageError) -> Int {
+        var pruned = 0
+        if after?.first != TreeNodeKeys.staleListTag {
+            pruned = try pruneNodeRecords(retaining: retainedVersion, reading: store, recordsMax: recordsMax, after: after)
+            if pruned == recordsMax { return pruned }
+        }
+        let listsAfter = after?.first == TreeNodeKeys.staleListTag ? after : nil
+        return pruned + (try pruneLists(retaining: retainedVersion, reading: store, nodesMax: recordsMax - pruned, after: listsAfter))
+    }
+
+    /// Per-node records (`0x02`) of stores written before format 3.
+    private mutating func pruneNodeRecords(
+        retaining retainedVersion: UInt64, reading store: any KeyValueReader, recordsMax: Int, after: [UInt8]?
     ) throws(StorageError) -> Int {
         let pairs = try store.scan(prefix: [TreeNodeKeys.staleTag], after: after, limit: recordsMax, in: .treeNodes)
         var pruned = 0
@@ -54,4 +85,37 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
         }
         return pruned
     }
+
+    /// Stale lists (`0x03`), a few records per read: each holds up to `TreeNodeKeys.staleListNodesMax` keys.
+    private mutating func pruneLists(
+        retaining retainedVersion: UInt64, reading store: any KeyValueReader, nodesMax: Int, after: [UInt8]?
+    ) throws(StorageError) -> Int {
+        var pruned = 0
+        var cursor = after
+        while pruned < nodesMax {
+            let pairs = try store.scan(prefix: [TreeNodeKeys.staleListTag], after: cursor, limit: Self.listsPerRead, in: .treeNodes)
+            for pair in pairs {
+                guard let version = TreeNodeKeys.staleListVersion(pair.key), let keys = TreeNodeKeys.decodeStaleList(pair.value) else {
+                    throw .corruption(message: "stale tree node list \(pair.key) does not decode")
+                }
+                if version > retainedVersion { return pruned }
+                let taken = min(keys.count, nodesMax - pruned)
+                for key in keys[..<taken] { batch.delete(TreeNodeKeys.node(key), in: .treeNodes) }
+                pruned += taken
+                guard taken == keys.count else {
+                    batch.put(TreeNodeKeys.encodeStaleList(keys[taken...]), for: pair.key, in: .treeNodes)
+                    return pruned
+                }
+                batch.delete(pair.key, in: .treeNodes)
+                lastPrunedRecord = pair.key
+                if pruned == nodesMax { return pruned }
+            }
+            guard pairs.count == Self.listsPerRead, let last = pairs.last else { return pruned }
+            cursor = last.key
+        }
+        return pruned
+    }
+
+    /// Stale lists read at a time while pruning: at most 16 × 168 KiB.
+    static let listsPerRead = 16
 }

@@ -6,7 +6,7 @@
 /// old for it, with both versions named, instead of misreading it (ADR 0016).
 public enum StorageFormat {
     /// The newest layout this build writes.
-    public static let current: UInt32 = partialHistory
+    public static let current: UInt32 = staleLists
     /// The oldest layout this build reads.
     public static let oldestReadable: UInt32 = fullHistory
     /// The versions this build opens.
@@ -21,6 +21,11 @@ public enum StorageFormat {
     /// (a missing block or tree node read as corruption, a store served as if it held every block), so
     /// writing either marker records version 2 in the same batch, and builds reading only 1 refuse it.
     public static let partialHistory: UInt32 = 2
+    /// Version 3: version 2's layout, with the state tree's stale nodes recorded as one list per version
+    /// (`treeNodes` keys `0x03 ‖ version ‖ chunk`) instead of one record per node (ADR 0019). A version-2
+    /// reader would never prune the nodes those lists name, so every batch that writes a list records
+    /// version 3, as does every batch writing a partial-history marker (3 reads all that 2 does).
+    public static let staleLists: UInt32 = 3
 
     /// `metadata` key of the format version, whose value is a u32, big-endian.
     public static let key: [UInt8] = Array("storage.formatVersion".utf8)
@@ -31,9 +36,16 @@ public enum StorageFormat {
     public static var partialHistoryKeys: [[UInt8]] { [BlockStore.Keys.firstHeight, oldestStateHeightKey] }
 
     /// Adds to `batch` the record that the store's history is partial: every batch that writes one of
-    /// `partialHistoryKeys` carries it, so no store holds a marker under version 1.
+    /// `partialHistoryKeys` carries it, so no store holds a marker under version 1. Records `current`,
+    /// which reads partial history, so that it never lowers a store's version.
     public static func recordPartialHistory(in batch: inout WriteBatch) {
-        batch.put(encode(partialHistory), for: key, in: .metadata)
+        recordCurrent(in: &batch)
+    }
+
+    /// Adds to `batch` the record that the store holds this build's layout (`current`): every batch that
+    /// writes something only `current` reads (a stale list) carries it, so older builds refuse the store.
+    public static func recordCurrent(in batch: inout WriteBatch) {
+        batch.put(encode(current), for: key, in: .metadata)
     }
 
     /// Checks the store's format version against `readable` and returns it; a store without one gets its
@@ -102,7 +114,12 @@ public enum StorageFormatError: Error, Equatable, Sendable, CustomStringConverti
                 ? "; version 2 marks a store restored from a state snapshot or with pruned tree history, which this build "
                     + "would misread as full history"
                 : ""
-            return "the data directory has storage format version \(found); this build reads \(range) (\(hint)\(partial))"
+            let lists =
+                found == StorageFormat.staleLists && !readable.contains(found)
+                ? "; version 3 records the state tree's stale nodes as lists, which this build would never prune, and "
+                    + "may hold a store restored from a state snapshot or with pruned tree history"
+                : ""
+            return "the data directory has storage format version \(found); this build reads \(range) (\(hint)\(partial)\(lists))"
         case .malformed(let byteCount):
             return "the stored storage format version is \(byteCount) bytes, not 4"
         case .storage(let error):

@@ -101,8 +101,8 @@ struct TreePruningTests {
         #expect(oldest == 9)
         #expect(try ledger.oldestStateHeight() == 9)
         // A pruned store no longer holds every version: a build that assumes it does must refuse it.
-        #expect(try store.get(StorageFormat.key, in: .metadata) == StorageFormat.encode(StorageFormat.partialHistory))
-        #expect(throws: StorageFormatError.unsupported(found: 2, readable: 1...1)) { try StorageFormat.check(store, readable: 1...1) }
+        #expect(try store.get(StorageFormat.key, in: .metadata) == StorageFormat.encode(StorageFormat.current))
+        #expect(throws: StorageFormatError.unsupported(found: 3, readable: 1...1)) { try StorageFormat.check(store, readable: 1...1) }
         #expect(try Self.proofs(ledger, chain: chain, heights: 9...12) == before.filter { $0.key >= 9 })
         // What is left is exactly what the kept versions reach: nothing needed went, nothing stale stayed.
         let stored = try Self.storedNodes(store)

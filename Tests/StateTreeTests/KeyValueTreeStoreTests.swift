@@ -61,9 +61,10 @@ struct KeyValueTreeStoreTests {
             }
         }
         if let store = harness.store {
-            let records = try store.scan(prefix: [0x02], in: .treeNodes)
-            #expect(!records.isEmpty)
-            #expect(records.allSatisfy { $0.key[1...8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } > 12 })
+            // One stale list per version, and only those of versions above the retained one are left.
+            #expect(try store.scan(prefix: [0x02], in: .treeNodes).isEmpty)
+            let lists = try store.scan(prefix: [0x03], in: .treeNodes)
+            #expect(lists.map { $0.key[1...8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } == Array(13...20))
         }
     }
 

@@ -15,14 +15,31 @@ struct StorageFormatTests {
         #expect(try StorageFormat.check(store, readable: 1...1) == 1)
     }
 
-    @Test("a store restored from a state snapshot records version 2 in the restoring batch, and a version-1 build refuses it")
-    func restoredStoreRefusedByFullHistoryReader() throws {
+    @Test(
+        "a store restored from a state snapshot records the current version (3) in the restoring batch, and builds reading 1 or 1…2 refuse it"
+    )
+    func restoredStoreRefusedByOlderReaders() throws {
         let store = MemoryKeyValueStore()
         try StorageFormat.check(store)
         let block = TestChain.block(at: 40, parentHash: Hash.sha256([40]), lastCommit: nil, transactionCount: 1)
         try store.write(try BlockStore(store: store).batch(startingAt: block, certificate: TestChain.certificate(for: block)), sync: true)
-        #expect(try store.get(StorageFormat.key, in: .metadata) == StorageFormat.encode(StorageFormat.partialHistory))
-        #expect(try StorageFormat.check(store) == 2)
+        #expect(try store.get(StorageFormat.key, in: .metadata) == StorageFormat.encode(StorageFormat.staleLists))
+        #expect(try StorageFormat.check(store) == 3)
+        for readable: ClosedRange<UInt32> in [1...1, 1...2] {
+            let error = #expect(throws: StorageFormatError.self) { try StorageFormat.check(store, readable: readable) }
+            #expect(error == .unsupported(found: 3, readable: readable))
+            let text = error?.description ?? ""
+            #expect(text.contains("storage format version 3") && text.contains("stale nodes as lists") && text.contains("state snapshot"))
+        }
+    }
+
+    @Test("a version-2 store is refused by a version-1 build with the reason named")
+    func versionTwoRefusedByFullHistoryReader() throws {
+        let store = MemoryKeyValueStore()
+        var batch = WriteBatch()
+        batch.put(StorageFormat.encode(2), for: StorageFormat.key, in: .metadata)
+        try store.write(batch, sync: true)
+        #expect(try StorageFormat.check(store) == 2, "this build reads version 2 and leaves it as it is")
         let error = #expect(throws: StorageFormatError.self) { try StorageFormat.check(store, readable: 1...1) }
         #expect(error == .unsupported(found: 2, readable: 1...1))
         let text = error?.description ?? ""
