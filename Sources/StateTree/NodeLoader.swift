@@ -13,7 +13,27 @@ struct NodeLoader: Sendable {
 
     /// Reads the node a parent references and checks it is what the parent recorded (paired check).
     func load(_ key: NodeKey, expecting child: ChildReference) throws(StateTreeError) -> TreeNode {
-        guard let node = try reader.node(at: key) else { throw .missingNode(key) }
+        try Self.check(reader.node(at: key), at: key, expecting: child)
+    }
+
+    /// Reads the nodes parents reference with one `TreeReader.nodes(at:)`, checking each as `load` does;
+    /// throws what loading them one at a time, in order, would throw first.
+    func load(_ references: [(key: NodeKey, child: ChildReference)]) throws(StateTreeError) -> [TreeNode] {
+        let nodes = try reader.nodes(at: references.map(\.key))
+        guard nodes.count == references.count else {
+            throw .storage(message: "read \(nodes.count) nodes for \(references.count) keys")
+        }
+        var checked: [TreeNode] = []
+        checked.reserveCapacity(nodes.count)
+        for (node, reference) in zip(nodes, references) {
+            checked.append(try Self.check(node, at: reference.key, expecting: reference.child))
+        }
+        return checked
+    }
+
+    /// `node`, read under `key`, when it is what the parent recorded in `child` (paired check).
+    static func check(_ node: TreeNode?, at key: NodeKey, expecting child: ChildReference) throws(StateTreeError) -> TreeNode {
+        guard let node else { throw .missingNode(key) }
         if case .internal = node, key.path.count >= StateTreeLimits.pathNibblesMax {
             throw .corruptNode(key, reason: "an internal node below the deepest nibble")
         }

@@ -4,12 +4,11 @@ import ChainTypes
 ///
 /// Hashing spreads keys uniformly over the tree, so its depth stays near log16 of the number of keys
 /// whatever names contracts choose, and a namespace can never reach into another's keys
-/// (`docs/state-tree.md` §Hashing). The hash is also kept as four words so that walking the tree reads
-/// nibbles and bits with shifts, without allocating.
+/// (`docs/state-tree.md` §Hashing). Walking the tree reads nibbles and bits from the hash's words with
+/// shifts, without allocating.
 public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The key's bits, most significant first: bit 0 chooses the root's left or right subtree.
     public let hash: Hash
-    @usableFromInline let words: (UInt64, UInt64, UInt64, UInt64)
 
     /// The key of `key` inside the namespace `namespace` (normally a contract's address bytes).
     ///
@@ -24,20 +23,9 @@ public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// Wraps an already computed key hash (from a proof or from storage).
     public init(hash: Hash) {
         self.hash = hash
-        let bytes = hash.bytes
-        var words: [UInt64] = [0, 0, 0, 0]
-        for index in 0..<Hash.byteCount { words[index / 8] = words[index / 8] << 8 | UInt64(bytes[index]) }
-        self.words = (words[0], words[1], words[2], words[3])
     }
 
-    @inlinable func word(_ index: Int) -> UInt64 {
-        switch index {
-        case 0: return words.0
-        case 1: return words.1
-        case 2: return words.2
-        default: return words.3
-        }
-    }
+    @inlinable func word(_ index: Int) -> UInt64 { hash.word(index) }
 
     /// The nibble at `index` (0 ..< 64), most significant first.
     @inlinable public func nibble(at index: Int) -> Int {

@@ -6,6 +6,14 @@ public protocol KeyValueReader: Sendable {
     /// The value of `key` in `family`, or nil when the key is absent.
     func get(_ key: [UInt8], in family: ColumnFamily) throws(StorageError) -> [UInt8]?
 
+    /// The values of `keys` in `family`, in the order of `keys`: for each, what `get(_:in:)` returns.
+    ///
+    /// A state tree update reads thousands of nodes per block; one call lets a store look them up together
+    /// (RocksDB's MultiGet sorts them and visits each file's index and filter once per batch) instead of
+    /// paying a lookup's fixed cost per key. At most `StorageLimits.getKeysMax` keys, each within
+    /// `StorageLimits.keyBytesMax`. The default reads the keys one at a time.
+    func get(keys: [[UInt8]], in family: ColumnFamily) throws(StorageError) -> [[UInt8]?]
+
     /// Up to `limit` pairs of `family` whose keys start with `prefix`, in ascending unsigned
     /// lexicographic key order (bytes compared as `UInt8`, a shorter key before its extensions).
     ///
@@ -15,6 +23,14 @@ public protocol KeyValueReader: Sendable {
 }
 
 extension KeyValueReader {
+    public func get(keys: [[UInt8]], in family: ColumnFamily) throws(StorageError) -> [[UInt8]?] {
+        try StorageLimits.check(getKeys: keys.count)
+        var values: [[UInt8]?] = []
+        values.reserveCapacity(keys.count)
+        for key in keys { values.append(try get(key, in: family)) }
+        return values
+    }
+
     /// The first page of a prefix scan; see `scan(prefix:after:limit:in:)`.
     public func scan(
         prefix: [UInt8], after: [UInt8]? = nil, limit: Int = StorageLimits.scanPairsMax, in family: ColumnFamily

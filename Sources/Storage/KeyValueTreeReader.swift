@@ -23,6 +23,36 @@ public struct KeyValueTreeReader: TreeReader {
         return node
     }
 
+    /// The cache's nodes first, under one lock; the others with one `KeyValueReader.get(keys:in:)` per
+    /// `StorageLimits.getKeysMax` keys.
+    public func nodes(at keys: [NodeKey]) throws(StateTreeError) -> [TreeNode?] {
+        var nodes = cache?.nodes(at: keys) ?? [TreeNode?](repeating: nil, count: keys.count)
+        let missing = nodes.indices.filter { nodes[$0] == nil }
+        var read: [(key: NodeKey, node: TreeNode)] = []
+        defer { cache?.insert(read) }
+        var start = 0
+        while start < missing.count {
+            let indices = missing[start..<min(missing.count, start + StorageLimits.getKeysMax)]
+            start = indices.endIndex
+            let values: [[UInt8]?]
+            do {
+                values = try store.get(keys: indices.map { TreeNodeKeys.node(keys[$0]) }, in: .treeNodes)
+            } catch {
+                throw .storage(message: error.description)
+            }
+            guard values.count == indices.count else {
+                throw .storage(message: "the store returned \(values.count) values for \(indices.count) keys")
+            }
+            for (index, bytes) in zip(indices, values) {
+                guard let bytes else { continue }
+                let node = try decode(bytes, key: keys[index])
+                nodes[index] = node
+                read.append((keys[index], node))
+            }
+        }
+        return nodes
+    }
+
     private func read(_ key: NodeKey) throws(StateTreeError) -> TreeNode? {
         let bytes: [UInt8]?
         do {
@@ -31,6 +61,10 @@ public struct KeyValueTreeReader: TreeReader {
             throw .storage(message: error.description)
         }
         guard let bytes else { return nil }
+        return try decode(bytes, key: key)
+    }
+
+    private func decode(_ bytes: [UInt8], key: NodeKey) throws(StateTreeError) -> TreeNode {
         do {
             return try TreeNode(canonicalBytes: bytes)
         } catch {

@@ -16,11 +16,21 @@ public enum StorageLimits {
     public static let batchBytesMax = 4 * Limits.blockBytesMax
     /// Pairs returned by one scan; callers paginate with `after:` for more.
     public static let scanPairsMax = 10_000
+    /// Keys read by one `get(keys:in:)`: as many as a scan returns, and more than a block's tree update
+    /// usually reads per level (a few thousand leaves at a million keys); callers split larger reads.
+    public static let getKeysMax = 10_000
 
     /// Throws unless `key` is within `keyBytesMax`.
     public static func check(key: [UInt8]) throws(StorageError) {
         guard key.count <= keyBytesMax else {
             throw .invalidArgument(message: "key of \(key.count) bytes exceeds \(keyBytesMax)")
+        }
+    }
+
+    /// Throws unless `count` keys may be read in one `get(keys:in:)` (0 ... `getKeysMax`).
+    public static func check(getKeys count: Int) throws(StorageError) {
+        guard count <= getKeysMax else {
+            throw .invalidArgument(message: "a read of \(count) keys exceeds \(getKeysMax)")
         }
     }
 

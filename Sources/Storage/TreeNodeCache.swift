@@ -41,9 +41,12 @@ public final class TreeNodeCache: Sendable {
     private let generationBytes: Int
     private let generations: Mutex<Generations>
 
+    /// An internal node and the version it was stored under. Only internal nodes are kept, so the entry
+    /// holds `InternalNode` (64 bytes) rather than `TreeNode` (sized for a leaf, 137): a million licences
+    /// keep about 340,000 entries, and the smaller slots halve the memory lookups and inserts walk.
     private struct Entry {
         let version: UInt64
-        let node: TreeNode
+        let node: InternalNode
     }
 
     private struct Generations {
@@ -93,15 +96,24 @@ public final class TreeNodeCache: Sendable {
 
     /// The node stored under `key`, if the cache holds that version at that path.
     public func node(at key: NodeKey) -> TreeNode? {
+        generations.withLock { generations in Self.node(at: key, in: &generations, generationBytes: generationBytes) }
+    }
+
+    /// What `node(at:)` returns for each of `keys`, in order, under one acquisition of the lock.
+    public func nodes(at keys: [NodeKey]) -> [TreeNode?] {
         generations.withLock { generations in
-            if let entry = generations.pinned[key.path] { return entry.version == key.version ? entry.node : nil }
-            if let entry = generations.current[key.path] {
-                return entry.version == key.version ? entry.node : nil
-            }
-            guard let entry = generations.previous[key.path], entry.version == key.version else { return nil }
-            Self.add(entry, at: key.path, to: &generations, generationBytes: generationBytes)
-            return entry.node
+            keys.map { key in Self.node(at: key, in: &generations, generationBytes: generationBytes) }
         }
+    }
+
+    private static func node(at key: NodeKey, in generations: inout Generations, generationBytes: Int) -> TreeNode? {
+        if let entry = generations.pinned[key.path] { return entry.version == key.version ? .internal(entry.node) : nil }
+        if let entry = generations.current[key.path] {
+            return entry.version == key.version ? .internal(entry.node) : nil
+        }
+        guard let entry = generations.previous[key.path], entry.version == key.version else { return nil }
+        add(entry, at: key.path, to: &generations, generationBytes: generationBytes)
+        return .internal(entry.node)
     }
 
     /// Records nodes that are in the store under their keys (read from it, or just written to it); leaves
@@ -109,13 +121,15 @@ public final class TreeNodeCache: Sendable {
     public func insert<Nodes: Sequence>(_ nodes: Nodes) where Nodes.Element == (key: NodeKey, node: TreeNode) {
         generations.withLock { generations in
             for (key, node) in nodes {
-                guard case .internal = node else { continue }
-                let entry = Entry(version: key.version, node: node)
-                if let held = generations.pinned[key.path] {
+                guard case .internal(let internalNode) = node else { continue }
+                let entry = Entry(version: key.version, node: internalNode)
+                // Most inserts replace a pinned node with its next version: found once, replaced in place.
+                if let index = generations.pinned.index(forKey: key.path) {
+                    let held = generations.pinned.values[index]
                     guard held.version <= key.version else { continue }
-                    generations.pinned[key.path] = entry
+                    generations.pinned.values[index] = entry
                     if key.path.count >= pinnedDepth {
-                        generations.deeperPinnedBytes += Self.estimatedBytes(node) - Self.estimatedBytes(held.node)
+                        generations.deeperPinnedBytes += Self.estimatedBytes(internalNode) - Self.estimatedBytes(held.node)
                     }
                     continue
                 }
@@ -123,7 +137,7 @@ public final class TreeNodeCache: Sendable {
                     generations.pinned[key.path] = entry
                     continue
                 }
-                let bytes = Self.estimatedBytes(node)
+                let bytes = Self.estimatedBytes(internalNode)
                 if generations.deeperPinnedBytes + bytes <= deeperPinnedBytes {
                     generations.pinned[key.path] = entry
                     generations.deeperPinnedBytes += bytes
@@ -153,13 +167,22 @@ public final class TreeNodeCache: Sendable {
         var read = 0
         while !level.isEmpty, let depth = level.first?.path.count, depth <= pinnedDepth {
             var next: [NodeKey] = []
-            for key in level {
-                guard let node = try? reader.node(at: key) else { return read }
-                read += 1
-                guard case .internal(let internalNode) = node else { continue }
-                insert(CollectionOfOne((key: key, node: node)))
-                for (nibble, child) in internalNode.childPairs where !child.isLeaf {
-                    next.append(NodeKey(version: child.version, path: key.path.appending(nibble)))
+            // A level's nodes are read together (`TreeReader.nodes(at:)`), a store's batch at a time.
+            var start = 0
+            while start < level.count {
+                let keys = Array(level[start..<min(level.count, start + StorageLimits.getKeysMax)])
+                start += keys.count
+                guard let nodes = try? reader.nodes(at: keys) else { return read }
+                var kept: [(key: NodeKey, node: TreeNode)] = []
+                defer { insert(kept) }
+                for (key, node) in zip(keys, nodes) {
+                    guard let node else { return read }
+                    read += 1
+                    guard case .internal(let internalNode) = node else { continue }
+                    kept.append((key, node))
+                    for (nibble, child) in internalNode.childPairs where !child.isLeaf {
+                        next.append(NodeKey(version: child.version, path: key.path.appending(nibble)))
+                    }
                 }
             }
             level = next
@@ -178,11 +201,14 @@ public final class TreeNodeCache: Sendable {
     /// (`InternalNode.keptRangeHashCount`), each array with its header and the allocator's overhead.
     public static func estimatedBytes(_ node: TreeNode) -> Int {
         switch node {
-        case .internal(let internalNode):
-            estimatedBytes(childCount: internalNode.children.count, keptRangeHashCount: internalNode.keptRangeHashCount)
+        case .internal(let internalNode): estimatedBytes(internalNode)
         case .leaf(let leaf): 200 + leaf.value.count
         case .null: 200
         }
+    }
+
+    static func estimatedBytes(_ node: InternalNode) -> Int {
+        estimatedBytes(childCount: node.children.count, keptRangeHashCount: node.keptRangeHashCount)
     }
 
     /// The estimate for an internal node of `childCount` children keeping `keptRangeHashCount` range hashes

@@ -24,6 +24,16 @@ public final class RocksDBSnapshot: KeyValueSnapshot {
         }
     }
 
+    /// One batched MultiGet through the snapshot, like `RocksDBStore.get(keys:in:)`.
+    public func get(keys: [[UInt8]], in family: ColumnFamily) throws(StorageError) -> [[UInt8]?] {
+        try StorageLimits.check(getKeys: keys.count)
+        for key in keys { try StorageLimits.check(key: key) }
+        return try store.withSnapshot(token) { (database, families, readOptions) throws(StorageError) -> [[UInt8]?] in
+            try RocksDBStore.get(
+                keys: keys, handle: RocksDBStore.handle(family, in: families), database: database, readOptions: readOptions)
+        }
+    }
+
     public func scan(prefix: [UInt8], after: [UInt8]?, limit: Int, in family: ColumnFamily) throws(StorageError) -> [KeyValuePair] {
         try StorageLimits.check(key: prefix)
         if let after { try StorageLimits.check(key: after) }

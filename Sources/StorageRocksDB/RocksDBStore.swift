@@ -191,6 +191,15 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         }
     }
 
+    /// One batched MultiGet (`RocksDBMultiGet.swift`) instead of a read per key.
+    public func get(keys: [[UInt8]], in family: ColumnFamily) throws(StorageError) -> [[UInt8]?] {
+        try StorageLimits.check(getKeys: keys.count)
+        for key in keys { try StorageLimits.check(key: key) }
+        return try withOpenDatabase { (database, families) throws(StorageError) -> [[UInt8]?] in
+            try Self.get(keys: keys, handle: Self.handle(family, in: families), database: database, readOptions: readOptions)
+        }
+    }
+
     public func scan(prefix: [UInt8], after: [UInt8]?, limit: Int, in family: ColumnFamily) throws(StorageError) -> [KeyValuePair] {
         try StorageLimits.check(key: prefix)
         if let after { try StorageLimits.check(key: after) }

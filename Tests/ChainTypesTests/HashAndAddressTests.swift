@@ -28,6 +28,9 @@ struct HashAndAddressTests {
         let b = Hash.sha256([UInt8(seed), 1])
         #expect((a < b) == a.bytes.lexicographicallyPrecedes(b.bytes))
         #expect(Hash(bytes: a.bytes) == a)
+        var appended: [UInt8] = [UInt8(seed)]
+        a.append(to: &appended)
+        #expect(appended == [UInt8(seed)] + a.bytes, "append writes the bytes in order")
     }
 
     @Test(

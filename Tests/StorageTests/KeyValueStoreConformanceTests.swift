@@ -150,6 +150,49 @@ struct KeyValueStoreConformanceTests {
         }
     }
 
+    /// Issue 18: a state tree update reads a level's nodes with one `get(keys:in:)` (RocksDB: one batched
+    /// MultiGet); whatever order, repeats or absences, it must answer what `get(_:in:)` answers per key.
+    @Test("get(keys:) answers what get answers for each key, on the store and on a snapshot", arguments: StoreKind.allCases)
+    func getKeys(kind: StoreKind) throws {
+        try withStore(kind) { store in
+            var first = WriteBatch()
+            for index in 0..<1_500 { first.put(Self.value(index), for: Self.key(index), in: .treeNodes) }
+            first.put([], for: [0x7f], in: .treeNodes)
+            first.put([1], for: [], in: .treeNodes)
+            first.put([2], for: Self.key(3), in: .indexes)
+            try store.write(first, sync: false)
+            let snapshot = try store.snapshot()
+            var second = WriteBatch()
+            for index in stride(from: 0, to: 1_500, by: 3) { second.delete(Self.key(index), in: .treeNodes) }
+            for index in 1_500..<2_000 { second.put(Self.value(index), for: Self.key(index), in: .treeNodes) }
+            try store.write(second, sync: false)
+
+            // Present in the first or second batch, deleted, never written, empty value, empty key, repeated.
+            var generator = SeededGenerator(seed: 18)
+            var keys = (0..<2_500).map { Self.key($0) } + [[0x7f], [], Self.key(7), [0x7f, 0]]
+            keys.shuffle(using: &generator)
+            for reader in [store as any KeyValueReader, snapshot] {
+                let values = try reader.get(keys: keys, in: .treeNodes)
+                #expect(values == (try keys.map { try reader.get($0, in: .treeNodes) }))
+                #expect(values.contains { $0 == [] }, "an empty value is present, not absent")
+                #expect(values.contains { $0 == nil })
+                #expect(try reader.get(keys: [], in: .treeNodes).isEmpty)
+                #expect(try reader.get(keys: [Self.key(3)], in: .indexes) == [[2]])
+            }
+            #expect(try snapshot.get(keys: [Self.key(0), Self.key(1_600)], in: .treeNodes) == [Self.value(0), nil])
+            #expect(try store.get(keys: [Self.key(0), Self.key(1_600)], in: .treeNodes) == [nil, Self.value(1_600)])
+
+            let tooMany = [[UInt8]](repeating: [1], count: StorageLimits.getKeysMax + 1)
+            #expect(throws: StorageError.self) { try store.get(keys: tooMany, in: .treeNodes) }
+            #expect(throws: StorageError.self) { try snapshot.get(keys: tooMany, in: .treeNodes) }
+            let longKey = [UInt8](repeating: 1, count: StorageLimits.keyBytesMax + 1)
+            #expect(throws: StorageError.self) { try store.get(keys: [[1], longKey], in: .treeNodes) }
+        }
+    }
+
+    static func key(_ index: Int) -> [UInt8] { [0x01, UInt8(index >> 8), UInt8(index & 0xff)] }
+    static func value(_ index: Int) -> [UInt8] { [UInt8](repeating: UInt8(index % 251), count: index % 300) }
+
     @Test("the same key in two families holds two independent values", arguments: StoreKind.allCases)
     func familyIsolation(kind: StoreKind) throws {
         try withStore(kind) { store in
@@ -183,6 +226,8 @@ struct KeyValueStoreConformanceTests {
             #expect(throws: StorageError.closed) { try store.write(batch(puts: [([2], [2])]), sync: true) }
             #expect(throws: StorageError.closed) { try store.snapshot() }
             #expect(throws: StorageError.closed) { try snapshot.get([1], in: .blocks) }
+            #expect(throws: StorageError.closed) { try store.get(keys: [[1]], in: .blocks) }
+            #expect(throws: StorageError.closed) { try snapshot.get(keys: [[1]], in: .blocks) }
             #expect(throws: StorageError.closed) { try snapshot.scan(prefix: [], in: .blocks) }
         }
     }
