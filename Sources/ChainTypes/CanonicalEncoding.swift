@@ -90,8 +90,13 @@ public struct CanonicalEncoder: Sendable {
         bytes.append(contentsOf: value)
     }
 
-    /// Text as variable-length UTF-8 bytes.
-    public mutating func write(text value: String) { write(bytes: Array(value.utf8)) }
+    /// Text as variable-length UTF-8 bytes (appended from the string, without copying it to an array first).
+    public mutating func write(text value: String) {
+        let utf8 = value.utf8
+        precondition(utf8.count <= Int(UInt32.max), "byte string too long to encode")
+        write(UInt32(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
 
     public mutating func write<Value: CanonicalCodable>(_ value: Value) { value.encode(to: &self) }
 
@@ -186,8 +191,14 @@ public struct CanonicalDecoder: Sendable {
     }
 
     /// Reads `u32`-prefixed UTF-8 text of at most `limit` bytes.
+    ///
+    /// Validated in place, without copying the bytes to an array first (records decode text often).
     public mutating func readText(field: String, limit: Int) throws(CanonicalDecodingError) -> String {
-        let utf8 = try readBytes(field: field, limit: limit)
+        let length = Int(try readUInt32())
+        guard length <= limit else { throw .lengthExceedsLimit(field: field, length: length, limit: limit) }
+        try require(length)
+        let utf8 = bytes[position..<position + length]
+        position += length
         guard let text = String(validating: utf8, as: UTF8.self) else { throw .invalidUTF8(field: field) }
         return text
     }

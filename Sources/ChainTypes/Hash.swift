@@ -60,6 +60,9 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.init(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
     }
 
+    /// The four big-endian words of the hash, most significant first, read without allocating.
+    @inlinable public var words: (UInt64, UInt64, UInt64, UInt64) { (w0, w1, w2, w3) }
+
     /// The 32 bytes, most significant first.
     public var bytes: [UInt8] {
         var result = [UInt8](repeating: 0, count: Hash.byteCount)

@@ -9,7 +9,11 @@ public enum MerkleRoot {
 
     public static func of(_ leaves: [Hash]) -> Hash {
         guard !leaves.isEmpty else { return empty }
-        var level = leaves.map { Hash.tagged(.merkleLeaf, $0.bytes) }
+        var level = leaves.map { leaf in
+            var hasher = TaggedHasher(.merkleLeaf)
+            hasher.update(leaf)
+            return hasher.finalize()
+        }
         return root(of: &level[...])
     }
 
@@ -21,6 +25,9 @@ public enum MerkleRoot {
         var right = level.dropFirst(split)
         let l = root(of: &left)
         let r = root(of: &right)
-        return Hash.tagged(.merkleNode, l.bytes + r.bytes)
+        var hasher = TaggedHasher(.merkleNode)
+        hasher.update(l)
+        hasher.update(r)
+        return hasher.finalize()
     }
 }

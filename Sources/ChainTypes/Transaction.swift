@@ -102,7 +102,11 @@ public struct Transaction: Hashable, Sendable {
 
     /// `signedHash` from a body hash already computed (the ledger hashes each body once per block).
     public static func signedHash(bodyHash: Hash, signature: RecoverableSignature) -> Hash {
-        Hash.tagged(.signedTransaction, bodyHash.bytes + signature.bytes)
+        var hasher = TaggedHasher(.signedTransaction)
+        hasher.update(bodyHash)
+        hasher.update(signature.compact)
+        hasher.update(byte: signature.recoveryId)
+        return hasher.finalize()
     }
 
     /// The length of the canonical encoding, computed without encoding (size limits are checked often).

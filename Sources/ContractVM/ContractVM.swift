@@ -13,6 +13,12 @@ public final class ContractVM {
     private var modules: [Hash: ContractModule] = [:]
     /// Instances reset after a successful call, by code hash (see `ContractInstance`).
     private var idleInstances: [Hash: [ContractInstance]] = [:]
+    /// The interpreter stack of each call depth (index 0: depth 1), made on first use and kept: a call at
+    /// depth d runs only while the calls at lower depths wait in a host call, so one stack per depth is
+    /// never used twice at once. Allocating the 256 KiB for every call cost more than many contract calls
+    /// (issue 18); at most `ContractLimits.callDepthMax` stacks are kept. The interpreter writes every slot
+    /// before it reads it (a fresh stack is uninitialised memory too), so reuse changes no result.
+    private var stacks: [CallStack] = []
 
     /// Creates a VM; `metered: false` exists for benchmarks and must never run transactions.
     public init(metered: Bool = true) {
@@ -65,7 +71,7 @@ public final class ContractVM {
         }
         let store = instance.store
         store.fuel = isMetered ? Fuel(remaining: context.fuelLimit) : nil
-        let status = execute(instance, session: session)
+        let status = execute(instance, session: session, stack: stack(depth: depth))
         if status == .success && instance.reset() { idleInstances[module.codeHash, default: []].append(instance) }
         let fuelUsed: UInt64
         if status == .outOfFuel {
@@ -106,7 +112,13 @@ public final class ContractVM {
         }
     }
 
-    private func execute(_ instance: ContractInstance, session: HostSession) -> ContractStatus {
+    /// The stack for calls at `depth` (1 ... `ContractLimits.callDepthMax`; `HostImports.query` refuses deeper).
+    private func stack(depth: Int) -> CallStack {
+        while stacks.count < depth { stacks.append(CallStack(engine: engine)) }
+        return stacks[depth - 1]
+    }
+
+    private func execute(_ instance: ContractInstance, session: HostSession, stack: CallStack) -> ContractStatus {
         session.memory = instance.memory
         instance.slot.session = session
         defer {
@@ -114,7 +126,7 @@ public final class ContractVM {
             session.memory = nil
         }
         do {
-            _ = try instance.entry.invoke([])
+            _ = try instance.entry.invoke([], on: &stack.stack)
             return .success
         } catch let abort as HostAbort {
             switch abort {
@@ -136,6 +148,15 @@ public final class ContractVM {
         if let newline = text.firstIndex(of: "\n") { text = text[..<newline] }
         if text.hasPrefix("Trap: ") { text = text.dropFirst("Trap: ".count) }
         return String(text)
+    }
+
+    /// An interpreter stack kept between calls (`ExecutionStack` cannot be copied, so it lives in a class).
+    final class CallStack {
+        var stack: ExecutionStack
+
+        init(engine: Engine) {
+            stack = ExecutionStack(engine: engine)
+        }
     }
 
     static func bounded(_ message: String) -> String {

@@ -17,6 +17,8 @@ struct BlockExecution {
     let vm: ContractVM
     var height: UInt64 { block.height }
     var receipts: [Receipt] = []
+    /// The hash of each receipt in `receipts`, taken from the encoding `recordIndexes` stores.
+    var receiptHashes: [Hash] = []
     var indexes = WriteBatch()
     /// Fuel used so far in this block; a transaction's limit must fit in what is left.
     var blockFuelUsed: UInt64 = 0
@@ -75,8 +77,10 @@ struct BlockExecution {
         _ transaction: Transaction, hash: Hash, index: UInt32, signatureError: TransactionSignatureError?
     ) throws(LedgerError) -> Receipt {
         let body = transaction.body
-        if let rejection = Ledger.statelessRejection(transaction, chainId: ledger.genesis.chainId) {
-            return Self.rejected(hash, rejection)
+        let checked: Ledger.CheckedPayload
+        switch Ledger.statelessCheck(transaction, chainId: ledger.genesis.chainId) {
+        case .failure(let rejection): return Self.rejected(hash, rejection)
+        case .success(let payload): checked = payload
         }
         if let signatureError { return Self.rejected(hash, .invalidSignature(signatureError.description)) }
         var account: AccountRecord
@@ -96,13 +100,13 @@ struct BlockExecution {
             return Self.rejected(hash, .blockFuelExhausted(fuelLimit: body.fuelLimit, remaining: remaining))
         }
         account.nonce += 1
-        state.setRecord(StateLayout.account(body.sender), account)
+        state.setRecord(state.accountKey(body.sender), account)
         state.beginTransaction()
         var receipt: Receipt
         var governanceIndexes = WriteBatch()
         switch body.kind {
         case .call:
-            receipt = try call(transaction, hash: hash, account: account)
+            receipt = try call(transaction, hash: hash, account: account, payload: checked.call)
         case .deploy:
             receipt = try deploy(transaction, hash: hash, account: account)
         case .governance:
@@ -159,9 +163,12 @@ struct BlockExecution {
         Receipt(transactionHash: hash, status: .success, fuelUsed: 0, errorMessage: "", events: events, returnData: returnData)
     }
 
-    mutating func call(_ transaction: Transaction, hash: Hash, account: AccountRecord) throws(LedgerError) -> Receipt {
+    /// Runs a call; `decoded` is its payload as the stateless checks decoded it (nil: decode it here).
+    mutating func call(
+        _ transaction: Transaction, hash: Hash, account: AccountRecord, payload decoded: CallPayload?
+    ) throws(LedgerError) -> Receipt {
         let body = transaction.body
-        guard let payload = try? CallPayload(canonicalBytes: body.payload) else {
+        guard let payload = decoded ?? (try? CallPayload(canonicalBytes: body.payload)) else {
             return Self.rejected(hash, .malformedPayload("call payload"))
         }
         let context = CallContext(
@@ -286,7 +293,10 @@ struct BlockExecution {
     }
 
     mutating func recordIndexes(_ receipt: Receipt, transaction: Transaction, hash: Hash, index: UInt32) {
-        indexes.put(receipt.canonicalBytes, for: IndexKeys.receipt(height: height, index: index), in: .indexes)
+        // Encoded once for the index and the receipts root (`Receipt.hash` hashes the same bytes).
+        let encoded = receipt.canonicalBytes
+        receiptHashes.append(Hash.tagged(.receipt, encoded))
+        indexes.put(encoded, for: IndexKeys.receipt(height: height, index: index), in: .indexes)
         indexes.put(
             hash.bytes, for: IndexKeys.sender(transaction.body.sender, height: height, index: index), in: .indexes)
         for (eventIndex, event) in receipt.events.enumerated() {
@@ -324,7 +334,7 @@ struct BlockExecution {
             }
         }
         for entry in try state.departmentAccountEntries() { batch.put(BlockState.departmentAccountMarker, for: entry, in: .indexes) }
-        let receiptsRoot = MerkleRoot.of(receipts.map(\.hash))
+        let receiptsRoot = MerkleRoot.of(receiptHashes)
         batch.put(
             HeightRoots(stateRoot: update.rootHash, receiptsRoot: receiptsRoot).canonicalBytes, for: IndexKeys.roots(height: height),
             in: .indexes)

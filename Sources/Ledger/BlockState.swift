@@ -20,8 +20,14 @@ final class BlockState: ContractStorage {
     private var reads: [StateKey: [UInt8]?] = [:]
     /// Departments looked up this block and not changed by it.
     private var departmentsSeen: [String: Bool] = [:]
-    /// Code hashes of contracts this block has not changed, read once per block.
-    private var codeHashes: [Address: Hash] = [:]
+    /// State keys of the accounts and departments looked up this block, by address and id: every transaction
+    /// reads its sender's account and department and writes the account back, and each key costs a SHA-256.
+    /// Bounded by the senders of one block.
+    private var accountKeys: [Address: StateKey] = [:]
+    private var departmentKeys: [String: StateKey] = [:]
+    /// Code hashes of contracts this block has not changed, read once per block, with the contract's state
+    /// key (checked against `changes` on every use, so a contract changed later in the block is read again).
+    private var codeHashes: [Address: (key: StateKey, codeHash: Hash)] = [:]
     /// The first storage failure met during execution; the block is abandoned when set.
     private(set) var failure: StorageError?
     /// Bytes charged for every value set since the block began, as `blockWriteBytesMax` counts them: the
@@ -99,7 +105,15 @@ final class BlockState: ContractStorage {
 
     // MARK: Typed system records
 
-    func account(_ address: Address) throws(LedgerError) -> AccountRecord? { try record(StateLayout.account(address)) }
+    func account(_ address: Address) throws(LedgerError) -> AccountRecord? { try record(accountKey(address)) }
+
+    /// `StateLayout.account(address)`, built once per block.
+    func accountKey(_ address: Address) -> StateKey {
+        if let key = accountKeys[address] { return key }
+        let key = StateLayout.account(address)
+        accountKeys[address] = key
+        return key
+    }
 
     /// Writes the record of a new account and notes it for the department-account index.
     func createAccount(_ address: Address, _ record: AccountRecord) {
@@ -124,7 +138,13 @@ final class BlockState: ContractStorage {
 
     /// Whether department `id` exists, without decoding its record (checked for every transaction).
     func departmentExists(_ id: String) -> Bool {
-        let key = StateLayout.department(id)
+        let key: StateKey
+        if let known = departmentKeys[id] {
+            key = known
+        } else {
+            key = StateLayout.department(id)
+            departmentKeys[id] = key
+        }
         if let changed = changes[key] { return changed != nil }
         if let known = departmentsSeen[id] { return known }
         let exists = value(key) != nil
@@ -199,10 +219,10 @@ final class BlockState: ContractStorage {
     }
 
     func codeHash(contract: Address) -> Hash? {
+        if let cached = codeHashes[contract], changes[cached.key] == nil { return cached.codeHash }
         let key = StateLayout.contract(contract)
-        if changes[key] == nil, let cached = codeHashes[contract] { return cached }
         guard let bytes = value(key), let record = try? ContractRecord(canonicalBytes: bytes) else { return nil }
-        if changes[key] == nil { codeHashes[contract] = record.codeHash }
+        if changes[key] == nil { codeHashes[contract] = (key, record.codeHash) }
         return record.codeHash
     }
 

@@ -299,21 +299,36 @@ public final class Ledger: Application, @unchecked Sendable {
 
     /// Checks that need no state: size, chain, fuel against the protocol maximum, payload form.
     static func statelessRejection(_ transaction: Transaction, chainId: String) -> TransactionRejection? {
+        if case .failure(let rejection) = statelessCheck(transaction, chainId: chainId) { return rejection }
+        return nil
+    }
+
+    /// A call's payload as the stateless checks decoded it, so that execution does not decode it again.
+    struct CheckedPayload {
+        /// Set for a call; nil for the other kinds, whose execution decodes its own payload.
+        var call: CallPayload?
+    }
+
+    /// `statelessRejection`'s checks, returning a call's decoded payload when they pass.
+    static func statelessCheck(_ transaction: Transaction, chainId: String) -> Result<CheckedPayload, TransactionRejection> {
         let size = transaction.encodedByteCount
-        guard size <= Limits.transactionBytesMax else { return .tooLarge(bytes: size, limit: Limits.transactionBytesMax) }
-        guard transaction.body.chainId == chainId else { return .wrongChain(expected: chainId, received: transaction.body.chainId) }
+        guard size <= Limits.transactionBytesMax else { return .failure(.tooLarge(bytes: size, limit: Limits.transactionBytesMax)) }
+        guard transaction.body.chainId == chainId else {
+            return .failure(.wrongChain(expected: chainId, received: transaction.body.chainId))
+        }
+        var checked = CheckedPayload(call: nil)
         do {
             switch transaction.body.kind {
             case .deploy: _ = try DeployPayload(canonicalBytes: transaction.body.payload)
-            case .call: _ = try CallPayload(canonicalBytes: transaction.body.payload)
+            case .call: checked.call = try CallPayload(canonicalBytes: transaction.body.payload)
             case .governance: _ = try GovernanceAction(canonicalBytes: transaction.body.payload)
             case .account: _ = try AccountAction(canonicalBytes: transaction.body.payload)
             case .node: _ = try NodeAction(canonicalBytes: transaction.body.payload)
             }
         } catch {
-            return .malformedPayload("\(transaction.body.kind) payload: \(error)")
+            return .failure(.malformedPayload("\(transaction.body.kind) payload: \(error)"))
         }
-        return nil
+        return .success(checked)
     }
 
     /// What the checks of a sender against state found.
@@ -349,10 +364,14 @@ public final class Ledger: Application, @unchecked Sendable {
     /// The roles that may send each kind of transaction (DESIGN §5: auditors only read).
     static func requiredRoles(_ kind: TransactionKind) -> [Genesis.Role] {
         switch kind {
-        case .call: [.admin, .issuer, .submitter]
-        case .deploy, .governance, .account, .node: [.admin]
+        case .call: callerRoles
+        case .deploy, .governance, .account, .node: adminRoles
         }
     }
+
+    /// Built once: `senderCheck` asks for every transaction.
+    private static let callerRoles: [Genesis.Role] = [.admin, .issuer, .submitter]
+    private static let adminRoles: [Genesis.Role] = [.admin]
 
     /// Whether every transaction passes the checks that need no state: form, size, chain, payload and
     /// signature (PBFT-NOTES rule 24: replicas refuse a pre-prepare carrying a transaction no correct

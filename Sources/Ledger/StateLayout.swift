@@ -152,8 +152,9 @@ enum IndexKeys {
     }
 
     static func flatState(_ key: StateKey) -> [UInt8] {
-        var bytes: [UInt8] = [Tag.flatState.rawValue]
+        var bytes: [UInt8] = []
         bytes.reserveCapacity(33)
+        bytes.append(Tag.flatState.rawValue)
         key.hash.append(to: &bytes)
         return bytes
     }

@@ -13,11 +13,13 @@ public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The key of `key` inside the namespace `namespace` (normally a contract's address bytes).
     ///
     /// Both parts are length-prefixed (canonical `bytes`), so `("ab", "c")` and `("a", "bc")` differ.
+    /// Hashed piece by piece (`TaggedHasher`): the bytes are those of the two canonical encodings, without
+    /// building them, since every transaction builds several keys.
     public init(namespace: [UInt8], key: [UInt8]) {
-        var encoder = CanonicalEncoder(reservingCapacity: namespace.count + key.count + 8)
-        encoder.write(bytes: namespace)
-        encoder.write(bytes: key)
-        self.init(hash: Hash.tagged(.stateKey, encoder.bytes))
+        var hasher = TaggedHasher(.stateKey)
+        hasher.update(lengthPrefixed: namespace)
+        hasher.update(lengthPrefixed: key)
+        self.init(hash: hasher.finalize())
     }
 
     /// Wraps an already computed key hash (from a proof or from storage).
