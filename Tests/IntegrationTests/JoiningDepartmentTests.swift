@@ -145,8 +145,11 @@ extension IntegrationTests {
         let caughtUp = try #require(await network.highestHeight(founders))
         try await network.waitForHeight(caughtUp, on: [ldIndex], within: progressTimeout)
         _ = try await network.agreedChain(from: first, upTo: caughtUp, on: founders + [ldIndex])
-        let ldStatus = try #require(await network.status(ldIndex))
-        #expect(!ldStatus.syncing, "\(ldStatus)")
+        // Under load the founders keep committing, and a node at their height may fetch the next blocks by
+        // state transfer for a moment: what matters is that it leaves it, not that one sample misses it.
+        try await eventually("ld-1 leaves state transfer once caught up", within: progressTimeout) {
+            await network.status(ldIndex).map { !$0.syncing } ?? false
+        }
         #expect(caughtUp >= activation - 1, "the founders are at \(caughtUp) with ld-1 active from \(activation)")
 
         // LD's admin puts ld-1's endpoint on chain: every founder dials it from chain state, none restarts.
