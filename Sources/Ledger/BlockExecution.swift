@@ -17,7 +17,7 @@ struct BlockExecution {
     let vm: ContractVM
     var height: UInt64 { block.height }
     var receipts: [Receipt] = []
-    /// The hash of each receipt in `receipts`, taken from the encoding `recordIndexes` stores.
+    /// The hash of each receipt in `receipts`, taken from the encoding `record` stores.
     var receiptHashes: [Hash] = []
     var indexes = WriteBatch()
     /// Fuel used so far in this block; a transaction's limit must fit in what is left.
@@ -62,8 +62,7 @@ struct BlockExecution {
             let receipt = try executeTransaction(transaction, hash: hash, index: UInt32(index), signatureError: signatureError)
                 .withBoundedMessage()
             try keepEarlierLocation(of: hash, index: UInt32(index), status: receipt.status)
-            recordIndexes(receipt, transaction: transaction, hash: hash, index: UInt32(index))
-            receipts.append(receipt)
+            record(receipt, transaction: transaction, hash: hash, index: UInt32(index))
         }
         let change = try governance.endBlock()
         if let (validators, activationHeight) = change { state.setRecord(StateLayout.announced(activationHeight), validators) }
@@ -292,9 +291,12 @@ struct BlockExecution {
         intendedLocations[hash] = stored ?? here
     }
 
-    mutating func recordIndexes(_ receipt: Receipt, transaction: Transaction, hash: Hash, index: UInt32) {
+    /// Appends `receipt` to the block's receipts with its hash, and records its index entries: one place, so
+    /// `receipts` and `receiptHashes` (the receipts root's leaves) cannot drift apart.
+    mutating func record(_ receipt: Receipt, transaction: Transaction, hash: Hash, index: UInt32) {
         // Encoded once for the index and the receipts root (`Receipt.hash` hashes the same bytes).
         let encoded = receipt.canonicalBytes
+        receipts.append(receipt)
         receiptHashes.append(Hash.tagged(.receipt, encoded))
         indexes.put(encoded, for: IndexKeys.receipt(height: height, index: index), in: .indexes)
         indexes.put(
