@@ -44,6 +44,15 @@ final class BlockState: ContractStorage {
         self.reader = reader
     }
 
+    /// Room for the changes and reads of a block of `transactions`: each transaction commonly writes a
+    /// few keys (a record, its history, the sender's account) and reads about as many. Bounded by
+    /// `Limits.blockTransactionsMax`, so a block cannot make this reserve more than a few MiB.
+    func reserveCapacity(transactions: Int) {
+        let count = min(max(transactions, 0), Limits.blockTransactionsMax)
+        changes.reserveCapacity(changes.count + 3 * count)
+        reads.reserveCapacity(reads.count + count)
+    }
+
     func value(_ key: StateKey) -> [UInt8]? {
         if let changed = changes[key] { return changed }
         if let read = reads[key] { return read }
