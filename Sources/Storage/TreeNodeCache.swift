@@ -106,20 +106,12 @@ public final class TreeNodeCache: Sendable {
         }
     }
 
-    /// Entries are read and replaced where they are, by index: copying one out costs a retain and a release of
-    /// each of its node's two arrays, which at a million licences are rarely in the processor's caches (issue
-    /// 18: the copies of entries were a third of inserting a block's nodes).
     private static func node(at key: NodeKey, in generations: inout Generations, generationBytes: Int) -> TreeNode? {
-        if let slot = generations.pinned.index(forKey: key.path) {
-            return generations.pinned.values[slot].version == key.version ? .internal(generations.pinned.values[slot].node) : nil
+        if let entry = generations.pinned[key.path] { return entry.version == key.version ? .internal(entry.node) : nil }
+        if let entry = generations.current[key.path] {
+            return entry.version == key.version ? .internal(entry.node) : nil
         }
-        if let slot = generations.current.index(forKey: key.path) {
-            return generations.current.values[slot].version == key.version ? .internal(generations.current.values[slot].node) : nil
-        }
-        guard let slot = generations.previous.index(forKey: key.path), generations.previous.values[slot].version == key.version else {
-            return nil
-        }
-        let entry = generations.previous.values[slot]
+        guard let entry = generations.previous[key.path], entry.version == key.version else { return nil }
         add(entry, at: key.path, to: &generations, generationBytes: generationBytes)
         return .internal(entry.node)
     }
@@ -138,6 +130,9 @@ public final class TreeNodeCache: Sendable {
         }
     }
 
+    /// Entries are replaced in their slot, by index: copying the held one out cost a retain and a release of
+    /// each of its node's two arrays, which at a million licences are rarely in the processor's caches
+    /// (issue 18: about a third of inserting a block's nodes).
     private func insert(_ entry: Entry, at path: NibblePath, into generations: inout Generations) {
         let deeper = path.count >= pinnedDepth
         // Most inserts replace a pinned node with its next version: found once, replaced in place.
