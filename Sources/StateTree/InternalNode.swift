@@ -59,7 +59,12 @@ public struct InternalNode: Hashable, Sendable {
             existence |= 1 << UInt16(nibble)
             if child.isLeaf { leaves |= 1 << UInt16(nibble) }
         }
-        let children = pairs.map(\.child)
+        self.init(existence: existence, leaves: leaves, children: pairs.map(\.child), reusing: previous)
+    }
+
+    /// Makes a node from its bitmaps and its children in nibble order, one per bit of `existence`, with a
+    /// leaf bit for each leaf child: what the batch update builds, without the pairs and their checks.
+    init(existence: UInt16, leaves: UInt16, children: [ChildReference], reusing previous: InternalNode?) {
         let hashed = Self.hashRanges(existence: existence, leaves: leaves, children: children, reusing: previous)
         self.existence = existence
         self.leaves = leaves

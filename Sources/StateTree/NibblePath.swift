@@ -73,10 +73,15 @@ public struct NibblePath: Hashable, Sendable, CustomStringConvertible {
     public var packedBytes: [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity((count + 1) / 2)
+        appendPacked(to: &bytes)
+        return bytes
+    }
+
+    /// Appends `packedBytes` to `bytes`.
+    public func appendPacked(to bytes: inout [UInt8]) {
         for offset in 0..<(count + 1) / 2 {
             bytes.append(UInt8(truncatingIfNeeded: word(offset / 8) >> UInt64(56 - 8 * (offset % 8))))
         }
-        return bytes
     }
 
     /// Hashes one word for paths under 16 nibbles (every node of a tree of fewer than 16^15 keys): their

@@ -21,11 +21,20 @@ public struct NodeKey: Hashable, Sendable, CustomStringConvertible {
     /// then the packed nibbles (`docs/state-tree.md` §Storage).
     public var encodedBytes: [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(9 + (path.count + 1) / 2)
+        bytes.reserveCapacity(encodedByteCount)
+        append(to: &bytes)
+        return bytes
+    }
+
+    /// The length of `encodedBytes`.
+    public var encodedByteCount: Int { 9 + (path.count + 1) / 2 }
+
+    /// Appends `encodedBytes` to `bytes` without building them apart: a block writes and reads thousands of
+    /// node keys, each behind a one-byte tag (issue 18).
+    public func append(to bytes: inout [UInt8]) {
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: version >> UInt64(shift))) }
         bytes.append(UInt8(path.count))
-        bytes.append(contentsOf: path.packedBytes)
-        return bytes
+        path.appendPacked(to: &bytes)
     }
 
     /// Decodes `encodedBytes`; nil when the bytes are not exactly a node key's encoding.

@@ -52,6 +52,7 @@ public struct SparseMerkleTree<Reader: TreeReader>: Sendable {
         }
         let sorted = try Self.checked(changes)
         var updater = BatchUpdater(loader: NodeLoader(reader: reader), version: version)
+        updater.reserveCapacity(changes: sorted.count)
         let root: TreeNode
         if let previousVersion {
             let rootKey = NodeKey.root(version: previousVersion)

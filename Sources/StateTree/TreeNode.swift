@@ -28,6 +28,23 @@ public enum TreeNode: Hashable, Sendable {
 }
 
 extension TreeNode: CanonicalCodable {
+    /// The canonical encoding, in a buffer of its exact length: a block encodes thousands of nodes, and the
+    /// encoder's default buffer grew twice for a full internal node (645 bytes) and once for most leaves.
+    public var canonicalBytes: [UInt8] {
+        var encoder = CanonicalEncoder(reservingCapacity: encodedByteCount)
+        encode(to: &encoder)
+        return encoder.bytes
+    }
+
+    /// The length of the canonical encoding.
+    var encodedByteCount: Int {
+        switch self {
+        case .null: 1
+        case .internal(let node): 5 + node.children.count * (Hash.byteCount + 8)
+        case .leaf(let leaf): 1 + Hash.byteCount + 4 + leaf.value.count
+        }
+    }
+
     public func encode(to encoder: inout CanonicalEncoder) {
         switch self {
         case .null:

@@ -19,7 +19,7 @@ public struct KeyValueTreeReader: TreeReader {
     public func node(at key: NodeKey) throws(StateTreeError) -> TreeNode? {
         if let cache, let node = cache.node(at: key) { return node }
         guard let node = try read(key) else { return nil }
-        cache?.insert(CollectionOfOne((key: key, node: node)))
+        if case .internal = node { cache?.insert([(key: key, node: node)]) }
         return node
     }
 

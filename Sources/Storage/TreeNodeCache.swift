@@ -118,39 +118,61 @@ public final class TreeNodeCache: Sendable {
 
     /// Records nodes that are in the store under their keys (read from it, or just written to it); leaves
     /// are skipped, and a node older than the one held at its path is ignored.
-    public func insert<Nodes: Sequence>(_ nodes: Nodes) where Nodes.Element == (key: NodeKey, node: TreeNode) {
+    ///
+    /// An array, not any sequence: called from other modules, a generic sequence was iterated unspecialized,
+    /// through witness calls, at thousands of nodes per block.
+    public func insert(_ nodes: [(key: NodeKey, node: TreeNode)]) {
         generations.withLock { generations in
             for (key, node) in nodes {
                 guard case .internal(let internalNode) = node else { continue }
-                let entry = Entry(version: key.version, node: internalNode)
-                // Most inserts replace a pinned node with its next version: found once, replaced in place.
-                if let index = generations.pinned.index(forKey: key.path) {
-                    let held = generations.pinned.values[index]
-                    guard held.version <= key.version else { continue }
-                    generations.pinned.values[index] = entry
-                    if key.path.count >= pinnedDepth {
-                        generations.deeperPinnedBytes += Self.estimatedBytes(internalNode) - Self.estimatedBytes(held.node)
-                    }
-                    continue
-                }
-                if key.path.count < pinnedDepth {
-                    generations.pinned[key.path] = entry
-                    continue
-                }
-                let bytes = Self.estimatedBytes(internalNode)
-                if generations.deeperPinnedBytes + bytes <= deeperPinnedBytes {
-                    generations.pinned[key.path] = entry
-                    generations.deeperPinnedBytes += bytes
-                    if let moved = generations.current.removeValue(forKey: key.path) {
-                        generations.currentBytes -= Self.estimatedBytes(moved.node)
-                    }
-                    generations.previous[key.path] = nil
-                    continue
-                }
-                if let held = generations.current[key.path] ?? generations.previous[key.path], held.version > key.version { continue }
-                Self.add(entry, at: key.path, to: &generations, generationBytes: generationBytes)
+                insert(Entry(version: key.version, node: internalNode), at: key.path, into: &generations)
             }
         }
+    }
+
+    /// Entries are replaced in their slot, by index: copying the held one out cost a retain and a release of
+    /// each of its node's two arrays, which at a million licences are rarely in the processor's caches
+    /// (issue 18: about a third of inserting a block's nodes).
+    private func insert(_ entry: Entry, at path: NibblePath, into generations: inout Generations) {
+        let deeper = path.count >= pinnedDepth
+        // Most inserts replace a pinned node with its next version: found once, replaced in place.
+        if let slot = generations.pinned.index(forKey: path) {
+            if let change = Self.replace(&generations.pinned.values[slot], with: entry, measuring: deeper) {
+                generations.deeperPinnedBytes += change
+            }
+            return
+        }
+        if !deeper {
+            generations.pinned[path] = entry
+            return
+        }
+        let bytes = Self.estimatedBytes(entry.node)
+        if generations.deeperPinnedBytes + bytes <= deeperPinnedBytes {
+            generations.pinned[path] = entry
+            generations.deeperPinnedBytes += bytes
+            if let moved = generations.current.removeValue(forKey: path) {
+                generations.currentBytes -= Self.estimatedBytes(moved.node)
+            }
+            generations.previous[path] = nil
+            return
+        }
+        if let slot = generations.current.index(forKey: path) {
+            if let change = Self.replace(&generations.current.values[slot], with: entry, measuring: true) {
+                generations.currentBytes += change
+            }
+            return
+        }
+        if let slot = generations.previous.index(forKey: path), generations.previous.values[slot].version > entry.version { return }
+        Self.add(entry, at: path, to: &generations, generationBytes: generationBytes)
+    }
+
+    /// Puts `entry` in `slot` unless the slot holds a newer version, and returns the change in estimated
+    /// bytes (0 unless `measuring`); nil when the slot is kept.
+    private static func replace(_ slot: inout Entry, with entry: Entry, measuring: Bool) -> Int? {
+        guard slot.version <= entry.version else { return nil }
+        let change = measuring ? estimatedBytes(entry.node) - estimatedBytes(slot.node) : 0
+        slot = entry
+        return change
     }
 
     /// Reads the internal nodes of the tree whose root is `root` from `reader`, breadth first down to
@@ -227,7 +249,8 @@ public final class TreeNodeCache: Sendable {
         generations.currentBytes += bytes
         if generations.currentBytes > generationBytes {
             generations.previous = generations.current
-            generations.current = [:]
+            // The next generation holds about as many nodes: room for them at once, not a doubling at a time.
+            generations.current = Dictionary(minimumCapacity: generations.previous.count)
             generations.currentBytes = 0
         }
     }

@@ -22,7 +22,11 @@ enum TreeNodeKeys {
     static let staleListNodesMax = 4_096
 
     static func node(_ key: NodeKey) -> [UInt8] {
-        [nodeTag] + key.encodedBytes
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1 + key.encodedByteCount)
+        bytes.append(nodeTag)
+        key.append(to: &bytes)
+        return bytes
     }
 
     static func stale(_ record: StaleNodeRecord) -> [UInt8] {
@@ -64,9 +68,8 @@ enum TreeNodeKeys {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(keys.count * 16)
         for key in keys {
-            let encoded = key.encodedBytes
-            bytes.append(UInt8(truncatingIfNeeded: encoded.count))
-            bytes.append(contentsOf: encoded)
+            bytes.append(UInt8(truncatingIfNeeded: key.encodedByteCount))
+            key.append(to: &bytes)
         }
         return bytes
     }

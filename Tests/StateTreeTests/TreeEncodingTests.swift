@@ -1,6 +1,8 @@
 import ChainTypes
-import StateTree
 import Testing
+
+@testable import StateTree
+@testable import Storage
 
 /// Node, node-key and path encodings round-trip, and their decoders reject what no writer writes.
 @Suite("Tree encodings and limits")
@@ -17,6 +19,39 @@ struct TreeEncodingTests {
         }
         #expect(internalNode.child(at: 9) == Self.leafChild)
         #expect(internalNode.child(at: 3) == nil)
+    }
+
+    /// `TreeNode.canonicalBytes` sizes its buffer from `encodedByteCount` and writes the fields itself; the
+    /// bytes must be the documented layout (docs/state-tree.md §Node layout), as the generic encoder writes it.
+    @Test("a node's canonical bytes are the documented layout, of the length reserved for them")
+    func canonicalBytesLayout() throws {
+        let full = try #require(InternalNode(children: (0..<16).map { ($0, $0 % 2 == 0 ? Self.child : Self.leafChild) }))
+        let pair = try #require(InternalNode(children: [(2, Self.child), (9, Self.leafChild)]))
+        let nodes: [TreeNode] = [
+            .null, .internal(pair), .internal(full), .leaf(LeafNode(key: StateKey(namespace: [1], key: [2]), value: [])),
+            .leaf(LeafNode(key: StateKey(namespace: [1], key: [3]), value: [UInt8](repeating: 7, count: 300))),
+        ]
+        for node in nodes {
+            var layout: [UInt8] = []
+            switch node {
+            case .null:
+                layout = [0]
+            case .internal(let internalNode):
+                layout = [1] + internalNode.existence.littleEndianBytes + internalNode.leaves.littleEndianBytes
+                for child in internalNode.children { layout += child.hash.bytes + child.version.littleEndianBytes }
+            case .leaf(let leaf):
+                layout = [2] + leaf.key.hash.bytes + UInt32(leaf.value.count).littleEndianBytes + leaf.value
+            }
+            var encoder = CanonicalEncoder()
+            node.encode(to: &encoder)
+            #expect(node.canonicalBytes == layout)
+            #expect(encoder.bytes == layout)
+            #expect(node.encodedByteCount == layout.count)
+        }
+        // A node key behind the store's tag is the tag, then its encoding.
+        let key = NodeKey(version: 9, path: NibblePath(key: StateKey(namespace: [1], key: [2]), count: 5))
+        #expect(TreeNodeKeys.node(key) == [0x01] + key.encodedBytes)
+        #expect(key.encodedByteCount == key.encodedBytes.count)
     }
 
     @Test("node decoders reject unknown tags, impossible bitmaps, lone leaves, oversized values and trailing bytes")
@@ -109,4 +144,9 @@ struct TreeEncodingTests {
         #expect(throws: StateTreeError.missingVersion(4)) { try later.update([], version: 6, previousVersion: 4) }
         #expect(try later.value(for: key, at: 5) == [1])
     }
+}
+
+extension FixedWidthInteger {
+    /// The integer's bytes, least significant first: the canonical encoding of integers.
+    fileprivate var littleEndianBytes: [UInt8] { (0..<Self.bitWidth / 8).map { UInt8(truncatingIfNeeded: self >> ($0 * 8)) } }
 }
