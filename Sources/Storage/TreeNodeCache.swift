@@ -127,8 +127,10 @@ public final class TreeNodeCache: Sendable {
     /// witness, about half of this call's time in a profile (issue 18).
     public func insert(_ nodes: [(key: NodeKey, node: TreeNode)]) {
         generations.withLock { generations in
-            for (key, node) in nodes {
-                guard case .internal(let internalNode) = node else { continue }
+            // By index: matching the element in place copies only an internal node, not every element.
+            for index in nodes.indices {
+                guard case .internal(let internalNode) = nodes[index].node else { continue }
+                let key = nodes[index].key
                 let entry = Entry(version: key.version, node: internalNode)
                 // Most inserts replace a pinned node with its next version: found once, replaced in place.
                 if let index = generations.pinned.index(forKey: key.path) {
