@@ -247,11 +247,16 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     }
 
     public func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
-        try batch.validate()
+        try write([batch], sync: sync)
+    }
+
+    /// One `rocksdb_write` of every operation of `batches`, in `applicationOrder`: no batch is copied.
+    public func write(_ batches: [WriteBatch], sync: Bool) throws(StorageError) {
+        try WriteBatch.validate(batches)
         try withOpenDatabase { (database, families) throws(StorageError) in
             guard let writeBatch = rocksdb_writebatch_create() else { throw .io(message: "rocksdb_writebatch_create failed") }
             defer { rocksdb_writebatch_destroy(writeBatch) }
-            let operations = batch.operations
+            let parts = batches.map(\.operations)
             // Operations come grouped by family (`applicationOrder`): look each family's handle up once.
             var current: (family: ColumnFamily, handle: OpaquePointer)?
             func handle(_ family: ColumnFamily) throws(StorageError) -> OpaquePointer {
@@ -260,8 +265,8 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
                 current = (family, handle)
                 return handle
             }
-            for index in Self.applicationOrder(of: operations) {
-                switch operations[index] {
+            for (part, index) in Self.applicationOrder(of: parts) {
+                switch parts[part][index] {
                 case .put(let key, let value, let family):
                     let handle = try handle(family)
                     RocksDBCall.withBytes(key) { keyPointer, keyCount in
@@ -298,34 +303,43 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     /// comparison, a ninth of a block's write under load). A block's keys mostly differ early, but those of
     /// one contract's indexes share a 21-byte prefix.
     static func applicationOrder(of operations: [WriteBatch.Operation]) -> [Int] {
+        applicationOrder(of: [operations]).map(\.index)
+    }
+
+    /// `applicationOrder` of the operations of several batches taken one after the other (a later batch's
+    /// operation on a key comes after an earlier one's): where each operation is, in that order.
+    static func applicationOrder(of parts: [[WriteBatch.Operation]]) -> [(part: Int, index: Int)] {
+        let total = parts.reduce(0) { $0 + $1.count }
         var tails: [UInt8] = []
-        tails.reserveCapacity(operations.count * 32)
+        tails.reserveCapacity(total * 32)
         var entries: [OrderEntry] = []
-        entries.reserveCapacity(operations.count)
+        entries.reserveCapacity(total)
         // Operations come grouped by family: find a family's rank once per run of it.
         var current: (family: ColumnFamily, rank: UInt64)?
-        for (position, operation) in operations.enumerated() {
-            let (family, key): (ColumnFamily, [UInt8])
-            switch operation {
-            case .put(let putKey, _, let putFamily): (family, key) = (putFamily, putKey)
-            case .delete(let deleteKey, let deleteFamily): (family, key) = (deleteFamily, deleteKey)
+        for (part, operations) in parts.enumerated() {
+            for (index, operation) in operations.enumerated() {
+                let (family, key): (ColumnFamily, [UInt8])
+                switch operation {
+                case .put(let putKey, _, let putFamily): (family, key) = (putFamily, putKey)
+                case .delete(let deleteKey, let deleteFamily): (family, key) = (deleteFamily, deleteKey)
+                }
+                let rank: UInt64
+                if let current, current.family == family {
+                    rank = current.rank
+                } else {
+                    rank = UInt64(familyRanks[family] ?? 0)
+                    current = (family, rank)
+                }
+                var entry = OrderEntry(high: rank << 56, low: 0, tailStart: tails.count, count: key.count, part: part, index: index)
+                key.withUnsafeBufferPointer { bytes in
+                    for byte in 0..<min(bytes.count, 7) { entry.high |= UInt64(bytes[byte]) << (48 - 8 * byte) }
+                    guard bytes.count > 7 else { return }
+                    for byte in 7..<min(bytes.count, OrderEntry.packedBytes) { entry.low |= UInt64(bytes[byte]) << (112 - 8 * byte) }
+                    guard bytes.count > OrderEntry.packedBytes else { return }
+                    tails.append(contentsOf: bytes[OrderEntry.packedBytes...])
+                }
+                entries.append(entry)
             }
-            let rank: UInt64
-            if let current, current.family == family {
-                rank = current.rank
-            } else {
-                rank = UInt64(familyRanks[family] ?? 0)
-                current = (family, rank)
-            }
-            var entry = OrderEntry(high: rank << 56, low: 0, tailStart: tails.count, count: key.count, position: position)
-            key.withUnsafeBufferPointer { bytes in
-                for index in 0..<min(bytes.count, 7) { entry.high |= UInt64(bytes[index]) << (48 - 8 * index) }
-                guard bytes.count > 7 else { return }
-                for index in 7..<min(bytes.count, OrderEntry.packedBytes) { entry.low |= UInt64(bytes[index]) << (112 - 8 * index) }
-                guard bytes.count > OrderEntry.packedBytes else { return }
-                tails.append(contentsOf: bytes[OrderEntry.packedBytes...])
-            }
-            entries.append(entry)
         }
         tails.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress
@@ -338,10 +352,11 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
                     let order = memcmp(base + left.tailStart, base + right.tailStart, common)
                     if order != 0 { return order < 0 }
                 }
-                return left.count != right.count ? left.count < right.count : left.position < right.position
+                if left.count != right.count { return left.count < right.count }
+                return left.part != right.part ? left.part < right.part : left.index < right.index
             }
         }
-        return entries.map(\.position)
+        return entries.map { ($0.part, $0.index) }
     }
 
     /// A family's place in name order, which orders the families in `applicationOrder`.
@@ -358,7 +373,9 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         /// Where the key's bytes after the packed ones start in the tails buffer.
         var tailStart: Int
         var count: Int
-        var position: Int
+        /// The batch and the place in it: they break ties of equal keys, so the later operation applies last.
+        var part: Int
+        var index: Int
     }
 
     /// memcmp order of two keys, shorter first on a common prefix (RocksDB's default bytewise comparator).
