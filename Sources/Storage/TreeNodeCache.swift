@@ -128,9 +128,9 @@ public final class TreeNodeCache: Sendable {
     public func insert(_ nodes: [(key: NodeKey, node: TreeNode)]) {
         generations.withLock { generations in
             // By index: matching the element in place copies only an internal node, not every element.
-            for index in nodes.indices {
-                guard case .internal(let internalNode) = nodes[index].node else { continue }
-                let key = nodes[index].key
+            for position in nodes.indices {
+                guard case .internal(let internalNode) = nodes[position].node else { continue }
+                let key = nodes[position].key
                 let entry = Entry(version: key.version, node: internalNode)
                 // Most inserts replace a pinned node with its next version: found once, replaced in place.
                 if let index = generations.pinned.index(forKey: key.path) {
