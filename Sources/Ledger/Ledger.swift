@@ -211,17 +211,19 @@ public final class Ledger: Application, @unchecked Sendable {
         guard let pending, pending.block.hash == executed.block.hash, executed.height == committed.height + 1 else {
             throw .notExecuted(height: executed.height)
         }
-        var batch: WriteBatch
+        var entries: WriteBatch
         do {
-            batch = try blocks.batch(appending: executed.block, certificate: certificate, additionalWrites: executed.writes)
+            entries = try blocks.entries(appending: executed.block, certificate: certificate)
         } catch {
             throw .blockStore(error)
         }
         for (hash, location) in executed.locationFixups {
-            batch.put(location.canonicalBytes, for: BlockStore.Keys.transaction(hash), in: .indexes)
+            entries.put(location.canonicalBytes, for: BlockStore.Keys.transaction(hash), in: .indexes)
         }
         do {
-            try store.write(batch, sync: true)
+            // One atomic write: the block's state, receipts and indexes, then the block store's entries and
+            // the fixups (which must follow them), without copying the block's large batch.
+            try store.write([executed.writes, entries], sync: true)
         } catch {
             throw .storage(error)
         }

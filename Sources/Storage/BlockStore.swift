@@ -114,9 +114,9 @@ public struct BlockStore: Sendable {
     /// for this block. Storage checks only this chaining; the ledger validates the block itself.
     public func append(_ block: Block, certificate: CommitCertificate, additionalWrites: WriteBatch = WriteBatch()) throws(BlockStoreError)
     {
-        let batch = try batch(appending: block, certificate: certificate, additionalWrites: additionalWrites)
+        let entries = try entries(appending: block, certificate: certificate)
         do {
-            try store.write(batch, sync: true)
+            try store.write([additionalWrites, entries], sync: true)
         } catch {
             throw .storage(error)
         }
@@ -153,10 +153,22 @@ public struct BlockStore: Sendable {
         return batch
     }
 
-    /// The batch `append` writes, after checking that `block` may follow the stored chain.
+    /// The batch `append` writes, after checking that `block` may follow the stored chain:
+    /// `additionalWrites`, then `entries(appending:certificate:)`.
     public func batch(appending block: Block, certificate: CommitCertificate, additionalWrites: WriteBatch = WriteBatch())
         throws(BlockStoreError) -> WriteBatch
     {
+        var batch = additionalWrites
+        batch.append(contentsOf: try entries(appending: block, certificate: certificate))
+        return batch
+    }
+
+    /// The block store's own entries for `block` (the block, its certificate, its index entries and the
+    /// latest height pointer), after checking that it may follow the stored chain.
+    ///
+    /// For a caller that writes them in one atomic write after a large batch it keeps
+    /// (`KeyValueStore.write(_:sync:)` with several batches), instead of appending them to a copy of it.
+    public func entries(appending block: Block, certificate: CommitCertificate) throws(BlockStoreError) -> WriteBatch {
         let height = block.height
         let blockHash = block.hash
         try checkChaining(block, blockHash: blockHash)
@@ -166,7 +178,7 @@ public struct BlockStore: Sendable {
         guard block.transactions.count <= Limits.blockTransactionsMax else {
             throw .tooManyTransactions(count: block.transactions.count)
         }
-        var batch = additionalWrites
+        var batch = WriteBatch()
         batch.put(block.canonicalBytes, for: Keys.height(height), in: .blocks)
         batch.put(certificate.canonicalBytes, for: Keys.height(height), in: .certificates)
         batch.put(height.canonicalBytes, for: Keys.blockHash(blockHash), in: .indexes)

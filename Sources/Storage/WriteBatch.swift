@@ -51,21 +51,31 @@ public struct WriteBatch: Hashable, Sendable {
 
     /// Throws unless the batch is within `StorageLimits`; stores call this before applying anything.
     public func validate() throws(StorageError) {
-        guard operations.count <= StorageLimits.batchOperationsMax else {
-            throw .invalidArgument(message: "batch of \(operations.count) operations exceeds \(StorageLimits.batchOperationsMax)")
+        try Self.validate([self])
+    }
+
+    /// Throws unless `batches` together are within `StorageLimits`, as one batch holding all their operations
+    /// would have to be (`KeyValueStore.write(_:sync:)` for several batches).
+    public static func validate(_ batches: [WriteBatch]) throws(StorageError) {
+        let count = batches.reduce(0) { $0 + $1.operations.count }
+        let byteCount = batches.reduce(0) { $0 + $1.byteCount }
+        guard count <= StorageLimits.batchOperationsMax else {
+            throw .invalidArgument(message: "batch of \(count) operations exceeds \(StorageLimits.batchOperationsMax)")
         }
         guard byteCount <= StorageLimits.batchBytesMax else {
             throw .invalidArgument(message: "batch of \(byteCount) bytes exceeds \(StorageLimits.batchBytesMax)")
         }
-        for operation in operations {
-            switch operation {
-            case .put(let key, let value, _):
-                try StorageLimits.check(key: key)
-                guard value.count <= StorageLimits.valueBytesMax else {
-                    throw .invalidArgument(message: "value of \(value.count) bytes exceeds \(StorageLimits.valueBytesMax)")
+        for batch in batches {
+            for operation in batch.operations {
+                switch operation {
+                case .put(let key, let value, _):
+                    try StorageLimits.check(key: key)
+                    guard value.count <= StorageLimits.valueBytesMax else {
+                        throw .invalidArgument(message: "value of \(value.count) bytes exceeds \(StorageLimits.valueBytesMax)")
+                    }
+                case .delete(let key, _):
+                    try StorageLimits.check(key: key)
                 }
-            case .delete(let key, _):
-                try StorageLimits.check(key: key)
             }
         }
     }

@@ -161,17 +161,52 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         rocksdb_options_set_block_based_table_factory(options, table)
     }
 
+    /// RocksDB's thread-local performance counters off (`rocksdb::PerfLevel::kDisable`).
+    ///
+    /// RocksDB counts every key comparison in a thread-local context unless told otherwise (its default
+    /// level counts), and Debian's shared library reaches that context through a call per access: a profile
+    /// of a block's write put a sixth of its memtable inserts there (issue 18). The node reads no counter.
+    static let perfLevelDisabled: Int32 = 1
+
+    /// `options` with what only the C++ options string reaches: a memtable insert hint per key tag.
+    ///
+    /// RocksDB inserts a batch's keys into a memtable's skip list with the search path of the previous
+    /// insert, and searches the whole list again from the top whenever the next key does not fall right
+    /// after the previous one, which is the case for nearly every key of a block: its transaction locations,
+    /// record histories and flat state go to random places among the earlier blocks' keys. With a prefix
+    /// extractor for hints, RocksDB keeps a search path per first key byte (each tag of `docs/storage.md`)
+    /// and repairs it from the lowest level that still brackets the key, so a sorted batch's inserts search
+    /// only the stretch since the previous key of their tag (issue 18). Nothing stored changes. A library
+    /// that refuses the string gets a plain copy of `options`; nil only when no copy can be made. The caller
+    /// owns the result.
+    static func familyOptions(from options: OpaquePointer) -> OpaquePointer? {
+        guard let copy = rocksdb_options_create() else { return nil }
+        var message: UnsafeMutablePointer<CChar>?
+        rocksdb_get_options_from_string(options, memtableInsertHint, copy, &message)
+        guard let message else { return copy }
+        rocksdb_free(message)
+        rocksdb_options_destroy(copy)
+        return rocksdb_options_create_copy(options)
+    }
+
+    /// The options string `familyOptions` applies: a hint per first key byte.
+    static let memtableInsertHint = "memtable_insert_with_hint_prefix_extractor=rocksdb.FixedPrefix.1"
+
     private static func open(options: OpaquePointer, path: String, names: [String]) throws(StorageError) -> (
         database: OpaquePointer?, families: [OpaquePointer]
     ) {
         let cNames = names.map { strdup($0) }
         defer { for name in cNames { free(name) } }
         let constNames: [UnsafePointer<CChar>?] = cNames.map { $0.map { UnsafePointer($0) } }
-        let familyOptions = [OpaquePointer?](repeating: options, count: names.count)
+        guard let familyOptions = Self.familyOptions(from: options) else {
+            throw .io(message: "could not create RocksDB column family options")
+        }
+        defer { rocksdb_options_destroy(familyOptions) }
+        let optionsByFamily = [OpaquePointer?](repeating: familyOptions, count: names.count)
         var handles = [OpaquePointer?](repeating: nil, count: names.count)
         var message: UnsafeMutablePointer<CChar>?
         let database = rocksdb_open_column_families(
-            options, path, Int32(names.count), constNames, familyOptions, &handles, &message)
+            options, path, Int32(names.count), constNames, optionsByFamily, &handles, &message)
         try RocksDBCall.check(message)
         let opened = handles.compactMap { $0 }
         guard opened.count == names.count else {
@@ -212,11 +247,16 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     }
 
     public func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
-        try batch.validate()
+        try write([batch], sync: sync)
+    }
+
+    /// One `rocksdb_write` of every operation of `batches`, in `applicationOrder`: no batch is copied.
+    public func write(_ batches: [WriteBatch], sync: Bool) throws(StorageError) {
+        try WriteBatch.validate(batches)
         try withOpenDatabase { (database, families) throws(StorageError) in
             guard let writeBatch = rocksdb_writebatch_create() else { throw .io(message: "rocksdb_writebatch_create failed") }
             defer { rocksdb_writebatch_destroy(writeBatch) }
-            let operations = batch.operations
+            let parts = batches.map(\.operations)
             // Operations come grouped by family (`applicationOrder`): look each family's handle up once.
             var current: (family: ColumnFamily, handle: OpaquePointer)?
             func handle(_ family: ColumnFamily) throws(StorageError) -> OpaquePointer {
@@ -225,8 +265,8 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
                 current = (family, handle)
                 return handle
             }
-            for index in Self.applicationOrder(of: operations) {
-                switch operations[index] {
+            for (part, index) in Self.applicationOrder(of: parts) {
+                switch parts[part][index] {
                 case .put(let key, let value, let family):
                     let handle = try handle(family)
                     RocksDBCall.withBytes(key) { keyPointer, keyCount in
@@ -254,39 +294,88 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     /// RocksDB inserts a batch into the memtable's skip list one key after the other and reuses the search
     /// path of the previous insert when the next key lands nearby. A block's tree nodes and indexes come in
     /// hash order, which scatters them, so each insert searched the whole list again: an eighth of a node's
-    /// CPU under load went to those searches (issue 18, deliver 6). Sorted, consecutive keys share the path.
+    /// CPU under load went to those searches (issue 18, deliver 6). Sorted, consecutive keys share the path
+    /// (one per key tag, with the insert hints of `familyOptions`).
     ///
-    /// The keys are first copied into one buffer, each after its family's rank, so the sort compares bytes in
-    /// place: comparing the arrays themselves retained and released both on every comparison, a ninth of a
-    /// block's write under load.
+    /// Each operation is sorted by its family's rank and the first 15 bytes of its key packed into two
+    /// integers, so most comparisons compare integers; only keys that agree on those bytes compare the rest,
+    /// copied beforehand into one buffer (comparing the arrays themselves retained and released both on every
+    /// comparison, a ninth of a block's write under load). A block's keys mostly differ early, but those of
+    /// one contract's indexes share a 21-byte prefix.
     static func applicationOrder(of operations: [WriteBatch.Operation]) -> [Int] {
-        let ranks = Dictionary(uniqueKeysWithValues: ColumnFamily.allCases.sorted().enumerated().map { ($1, UInt8($0)) })
-        var bytes: [UInt8] = []
-        var spans: [(start: Int, count: Int)] = []
-        spans.reserveCapacity(operations.count)
-        for operation in operations {
-            let (family, key): (ColumnFamily, [UInt8])
-            switch operation {
-            case .put(let putKey, _, let putFamily): (family, key) = (putFamily, putKey)
-            case .delete(let deleteKey, let deleteFamily): (family, key) = (deleteFamily, deleteKey)
-            }
-            spans.append((bytes.count, key.count + 1))
-            bytes.append(ranks[family] ?? 0)
-            bytes.append(contentsOf: key)
-        }
-        var order = Array(operations.indices)
-        bytes.withUnsafeBufferPointer { buffer in
-            spans.withUnsafeBufferPointer { spans in
-                guard let base = buffer.baseAddress else { return }
-                order.sort { left, right in
-                    let (l, r) = (spans[left], spans[right])
-                    let order = memcmp(base + l.start, base + r.start, min(l.count, r.count))
-                    if order != 0 { return order < 0 }
-                    return l.count != r.count ? l.count < r.count : left < right
+        applicationOrder(of: [operations]).map(\.index)
+    }
+
+    /// `applicationOrder` of the operations of several batches taken one after the other (a later batch's
+    /// operation on a key comes after an earlier one's): where each operation is, in that order.
+    static func applicationOrder(of parts: [[WriteBatch.Operation]]) -> [(part: Int, index: Int)] {
+        let total = parts.reduce(0) { $0 + $1.count }
+        var tails: [UInt8] = []
+        tails.reserveCapacity(total * 32)
+        var entries: [OrderEntry] = []
+        entries.reserveCapacity(total)
+        // Operations come grouped by family: find a family's rank once per run of it.
+        var current: (family: ColumnFamily, rank: UInt64)?
+        for (part, operations) in parts.enumerated() {
+            for (index, operation) in operations.enumerated() {
+                let (family, key): (ColumnFamily, [UInt8])
+                switch operation {
+                case .put(let putKey, _, let putFamily): (family, key) = (putFamily, putKey)
+                case .delete(let deleteKey, let deleteFamily): (family, key) = (deleteFamily, deleteKey)
                 }
+                let rank: UInt64
+                if let current, current.family == family {
+                    rank = current.rank
+                } else {
+                    rank = UInt64(familyRanks[family] ?? 0)
+                    current = (family, rank)
+                }
+                var entry = OrderEntry(high: rank << 56, low: 0, tailStart: tails.count, count: key.count, part: part, index: index)
+                key.withUnsafeBufferPointer { bytes in
+                    for byte in 0..<min(bytes.count, 7) { entry.high |= UInt64(bytes[byte]) << (48 - 8 * byte) }
+                    guard bytes.count > 7 else { return }
+                    for byte in 7..<min(bytes.count, OrderEntry.packedBytes) { entry.low |= UInt64(bytes[byte]) << (112 - 8 * byte) }
+                    guard bytes.count > OrderEntry.packedBytes else { return }
+                    tails.append(contentsOf: bytes[OrderEntry.packedBytes...])
+                }
+                entries.append(entry)
             }
         }
-        return order
+        tails.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress
+            entries.sort { left, right in
+                if left.high != right.high { return left.high < right.high }
+                if left.low != right.low { return left.low < right.low }
+                // Equal first bytes: compare what follows them, then the lengths, then batch positions.
+                let common = min(left.count, right.count) - OrderEntry.packedBytes
+                if common > 0, let base {
+                    let order = memcmp(base + left.tailStart, base + right.tailStart, common)
+                    if order != 0 { return order < 0 }
+                }
+                if left.count != right.count { return left.count < right.count }
+                return left.part != right.part ? left.part < right.part : left.index < right.index
+            }
+        }
+        return entries.map { ($0.part, $0.index) }
+    }
+
+    /// A family's place in name order, which orders the families in `applicationOrder`.
+    private static let familyRanks = Dictionary(
+        uniqueKeysWithValues: ColumnFamily.allCases.sorted().enumerated().map { ($1, UInt8($0)) })
+
+    /// One operation in `applicationOrder`'s sort: family rank and the key's first bytes, big-endian, zero
+    /// after the key's end (the lengths break that tie).
+    struct OrderEntry {
+        /// Bytes of the key packed into `high` (after the rank) and `low`.
+        static let packedBytes = 15
+        var high: UInt64
+        var low: UInt64
+        /// Where the key's bytes after the packed ones start in the tails buffer.
+        var tailStart: Int
+        var count: Int
+        /// The batch and the place in it: they break ties of equal keys, so the later operation applies last.
+        var part: Int
+        var index: Int
     }
 
     /// memcmp order of two keys, shorter first on a common prefix (RocksDB's default bytewise comparator).
@@ -366,6 +455,18 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         }
     }
 
+    /// The key comparisons RocksDB's performance counters of this thread recorded while `body` ran.
+    ///
+    /// For tests that the store keeps the counters off (`perfLevelDisabled`): counted, every comparison
+    /// of a memtable insert also reached the thread-local counters.
+    static func countedKeyComparisons(during body: () throws -> Void) rethrows -> UInt64 {
+        guard let context = rocksdb_perfcontext_create() else { return 0 }
+        defer { rocksdb_perfcontext_destroy(context) }
+        rocksdb_perfcontext_reset(context)
+        try body()
+        return rocksdb_perfcontext_metric(context, Int32(rocksdb_user_key_comparison_count))
+    }
+
     /// Releases open snapshots, destroys the column family handles and closes the database; idempotent.
     public func close() {
         lifetime.withWriteLock {
@@ -419,6 +520,8 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     ) throws(StorageError) -> Result {
         try lifetime.withReadLock { () throws(StorageError) -> Result in
             guard let database else { throw .closed }
+            // Per thread in RocksDB, so set on every call (one thread-local store).
+            rocksdb_set_perf_level(Self.perfLevelDisabled)
             return try body(database, families)
         }
     }

@@ -114,15 +114,20 @@ struct LedgerCommand: ParsableCommand {
         let clock = ContinuousClock()
         var executeTimes: [Duration] = []
         var finalizeTimes: [Duration] = []
+        var executeCPU: [Double] = []
+        var finalizeCPU: [Double] = []
         var writeGroups: [WriteGroup.Kind: (keys: Int, bytes: Int)] = [:]
         for round in 0...blocks {
             let calls = try Self.issues((0..<transactions).map { "B\(round)-\($0)" }, chain: chain, issuers: issuers)
             let (block, certificate) = try Self.block(calls, ledger: ledger, chain: chain)
             let start = clock.now
+            let startCPU = ThreadCPUTime.seconds()
             let executed = try ledger.execute(block)
             let executedAt = clock.now
+            let executedCPU = ThreadCPUTime.seconds()
             try ledger.finalize(executed, certificate: certificate)
             let finalizedAt = clock.now
+            let finalizedCPU = ThreadCPUTime.seconds()
             let failed = executed.receipts.filter { $0.status != .success }
             guard failed.isEmpty else { throw ValidationError("\(failed.count) calls failed: \(failed[0].errorMessage)") }
             guard round > 0 else { continue }  // warm-up
@@ -132,6 +137,8 @@ struct LedgerCommand: ParsableCommand {
             }
             executeTimes.append(executedAt - start)
             finalizeTimes.append(finalizedAt - executedAt)
+            executeCPU.append(executedCPU - startCPU)
+            finalizeCPU.append(finalizedCPU - executedCPU)
         }
         if idleBlocks > 0 {
             let before = Self.bytesOnDisk(database)
@@ -162,6 +169,12 @@ struct LedgerCommand: ParsableCommand {
                 Figure(
                     id: "ledger_finalize_median_ms", name: "  finalize (one synced RocksDB batch), median",
                     value: finalizeTimes.map(\.seconds).sorted()[blocks / 2] * 1000, unit: "ms"),
+                Figure(
+                    id: "ledger_execute_thread_cpu_median_ms", name: "  execute, CPU of the calling thread, median",
+                    value: executeCPU.sorted()[blocks / 2] * 1000, unit: "ms"),
+                Figure(
+                    id: "ledger_finalize_thread_cpu_median_ms", name: "  finalize, CPU of the calling thread, median",
+                    value: finalizeCPU.sorted()[blocks / 2] * 1000, unit: "ms"),
             ] + Self.writeFigures(writeGroups, transactions: transactions * blocks) + growth
         switch format {
         case .text:

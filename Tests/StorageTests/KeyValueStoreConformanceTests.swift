@@ -59,6 +59,54 @@ struct KeyValueStoreConformanceTests {
         }
     }
 
+    /// Issue 18: the ledger writes a block's large batch and the block store's entries as two batches of one
+    /// write, so that the large one is not copied; the result must be that of one batch holding both.
+    @Test("several batches written together end as their operations appended into one batch would", arguments: StoreKind.allCases)
+    func severalBatchesAsOne(kind: StoreKind) throws {
+        for seed in 0..<8 {
+            var random = SeededGenerator(seed: UInt64(seed))
+            let batches = (0..<3).map { _ in
+                var batch = WriteBatch()
+                for _ in 0..<(Int(random.next() % 40)) {
+                    let key = (0..<(1 + Int(random.next() % 2))).map { _ in UInt8(random.next() % 4) }
+                    let family: ColumnFamily = random.next() % 2 == 0 ? .indexes : .treeNodes
+                    if random.next() % 3 == 0 {
+                        batch.delete(key, in: family)
+                    } else {
+                        batch.put([UInt8(random.next() % 200)], for: key, in: family)
+                    }
+                }
+                return batch
+            }
+            var merged = WriteBatch()
+            for batch in batches { merged.append(contentsOf: batch) }
+            let reference = MemoryKeyValueStore()
+            defer { reference.close() }
+            try reference.write(batch(puts: [([1], [7])], in: .indexes), sync: false)
+            try reference.write(merged, sync: false)
+            try withStore(kind) { store in
+                try store.write(batch(puts: [([1], [7])], in: .indexes), sync: false)
+                try store.write(batches, sync: true)
+                #expect(try contents(of: store) == contents(of: reference), "seed \(seed)")
+            }
+        }
+    }
+
+    /// The limits bound a write, not each of its batches: three batches of just under 32 MiB each fit alone and
+    /// together exceed `StorageLimits.batchBytesMax` (64 MiB).
+    @Test("batches written together that break a limit together write nothing", arguments: StoreKind.allCases)
+    func severalBatchesShareTheLimits(kind: StoreKind) throws {
+        try withStore(kind) { store in
+            try store.write(batch(puts: [([1], [1])]), sync: true)
+            let before = try contents(of: store)
+            let value = [UInt8](repeating: 0x5a, count: StorageLimits.batchBytesMax / 2 - 1_000)
+            let batches = (0..<3).map { index in batch(puts: [([UInt8(10 + index)], value)], in: .blocks) }
+            for single in batches { try WriteBatch.validate([single]) }
+            #expect(throws: StorageError.self) { try store.write(batches, sync: true) }
+            #expect(try contents(of: store) == before)
+        }
+    }
+
     @Test("a batch across families becomes visible as a whole", arguments: StoreKind.allCases)
     func batchAcrossFamilies(kind: StoreKind) throws {
         try withStore(kind) { store in
