@@ -327,7 +327,7 @@ struct BlockExecution {
         }
     }
 
-    func finish(validatorSetChange: (ValidatorSet, UInt64)?) throws(LedgerError) -> ExecutedBlock {
+    mutating func finish(validatorSetChange: (ValidatorSet, UInt64)?) throws(LedgerError) -> ExecutedBlock {
         let changes = state.changes.map { StateChange(key: $0.key, value: $0.value) }
         let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: ledger.store, cache: ledger.treeNodes))
         let update: TreeUpdate
@@ -336,7 +336,10 @@ struct BlockExecution {
         } catch {
             throw .corruption("state tree update at \(height): \(error)")
         }
-        var writer = KeyValueTreeWriter(batch: indexes)
+        // The block's index entries move into the writer rather than being shared with it: a shared batch
+        // would be copied, every operation retained, on the writer's first append.
+        var writer = KeyValueTreeWriter()
+        swap(&writer.batch, &indexes)
         writer.write(update)
         var batch = writer.batch
         for change in changes {
