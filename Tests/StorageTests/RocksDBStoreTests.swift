@@ -77,17 +77,22 @@ struct RocksDBStoreTests {
             let family = ColumnFamily.allCases[Int(random.next() % UInt64(ColumnFamily.allCases.count))]
             if random.next() % 4 == 0 { batch.delete(key, in: family) } else { batch.put([1], for: key, in: family) }
         }
+        #expect(RocksDBStore.applicationOrder(of: batch.operations) == Self.referenceOrder(of: batch))
+    }
+
+    /// The order `applicationOrder` must give, by a plain sort: family name, then key bytes (shorter first on a
+    /// common prefix), then position in the batch.
+    static func referenceOrder(of batch: WriteBatch) -> [Int] {
         let keys = batch.operations.map { operation -> (ColumnFamily, [UInt8]) in
             switch operation {
             case .put(let key, _, let family), .delete(let key, let family): (family, key)
             }
         }
-        let reference = keys.indices.sorted { left, right in
+        return keys.indices.sorted { left, right in
             if keys[left].0 != keys[right].0 { return keys[left].0.name < keys[right].0.name }
             if keys[left].1 != keys[right].1 { return keys[left].1.lexicographicallyPrecedes(keys[right].1) }
             return left < right
         }
-        #expect(RocksDBStore.applicationOrder(of: batch.operations) == reference)
     }
 
     /// The sort packs a key's first 15 bytes into integers and compares the rest from a buffer: keys that
@@ -104,17 +109,7 @@ struct RocksDBStoreTests {
             let family = ColumnFamily.allCases[Int(random.next() % 3)]
             if random.next() % 4 == 0 { batch.delete(key, in: family) } else { batch.put([1], for: key, in: family) }
         }
-        let keys = batch.operations.map { operation -> (ColumnFamily, [UInt8]) in
-            switch operation {
-            case .put(let key, _, let family), .delete(let key, let family): (family, key)
-            }
-        }
-        let reference = keys.indices.sorted { left, right in
-            if keys[left].0 != keys[right].0 { return keys[left].0.name < keys[right].0.name }
-            if keys[left].1 != keys[right].1 { return keys[left].1.lexicographicallyPrecedes(keys[right].1) }
-            return left < right
-        }
-        #expect(RocksDBStore.applicationOrder(of: batch.operations) == reference)
+        #expect(RocksDBStore.applicationOrder(of: batch.operations) == Self.referenceOrder(of: batch))
     }
 
     /// Issue 18: RocksDB counts every key comparison in thread-local counters unless the thread's level is
