@@ -1,5 +1,3 @@
-import Crypto
-
 /// A 32-byte SHA-256 digest: block hashes, transaction hashes, state and Merkle roots.
 ///
 /// Stored as four big-endian words so that equality, hashing and ordering cost a few integer compares and
@@ -37,27 +35,16 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// The SHA-256 digest of `data`.
     public static func sha256(_ data: [UInt8]) -> Hash {
-        var hasher = SHA256()
-        data.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return Hash(digest: hasher.finalize())
+        var hasher = SHA256State()
+        data.withUnsafeBytes { hasher.update($0) }
+        return hasher.finalize()
     }
 
     /// The SHA-256 digest of several byte strings concatenated (no separators; callers add domain tags).
     public static func sha256(parts: [[UInt8]]) -> Hash {
-        var hasher = SHA256()
-        for part in parts { part.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
-        return Hash(digest: hasher.finalize())
-    }
-
-    init(digest: SHA256.Digest) {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        digest.withUnsafeBytes { raw in
-            words.0 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
-            words.1 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            words.2 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-            words.3 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-        }
-        self.init(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
+        var hasher = SHA256State()
+        for part in parts { part.withUnsafeBytes { hasher.update($0) } }
+        return hasher.finalize()
     }
 
     /// The four big-endian words of the hash, most significant first, read without allocating.

@@ -1,5 +1,3 @@
-import Crypto
-
 /// Domain tags for every hash the protocol computes over canonical bytes.
 ///
 /// The tag is hashed in front of the data (`u8` length, tag bytes, data), so a byte string that happens to
@@ -48,31 +46,31 @@ extension Hash {
 /// Why: every transaction hashes state keys, receipts and Merkle nodes, and building the tag, the parts and
 /// the joined bytes as arrays cost more allocations than the hash itself (issue 18). The bytes hashed are
 /// exactly those of `Hash.tagged`, so no digest changes.
-public struct TaggedHasher {
-    private var hasher: SHA256
+public struct TaggedHasher: Sendable {
+    private var hasher: SHA256State
 
     /// Starts the hash with `domain`'s tag: its length as one byte, then its UTF-8 bytes.
     public init(_ domain: HashDomain) {
-        var hasher = SHA256()
+        var hasher = SHA256State()
         var tag = domain.rawValue
         tag.withUTF8 { utf8 in
             // Tags are constants of at most 22 bytes, so the length fits one byte.
             var length = UInt8(truncatingIfNeeded: utf8.count)
-            withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(utf8))
+            withUnsafeBytes(of: &length) { hasher.update($0) }
+            hasher.update(UnsafeRawBufferPointer(utf8))
         }
         self.hasher = hasher
     }
 
     /// Appends `bytes` as they are.
     public mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        bytes.withUnsafeBytes { hasher.update($0) }
     }
 
     /// Appends one byte.
     public mutating func update(byte: UInt8) {
         var byte = byte
-        withUnsafeBytes(of: &byte) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: &byte) { hasher.update($0) }
     }
 
     /// Appends `bytes` as the canonical encoding writes a byte string (`CanonicalEncoder.write(bytes:)`):
@@ -80,18 +78,18 @@ public struct TaggedHasher {
     public mutating func update(lengthPrefixed bytes: [UInt8]) {
         precondition(bytes.count <= Int(UInt32.max), "byte string too long to encode")
         var length = UInt32(bytes.count).littleEndian
-        withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: &length) { hasher.update($0) }
         update(bytes)
     }
 
     /// Appends the 32 bytes of `hash` (`Hash.bytes`).
     public mutating func update(_ hash: Hash) {
         var words = (hash.w0.bigEndian, hash.w1.bigEndian, hash.w2.bigEndian, hash.w3.bigEndian)
-        withUnsafeBytes(of: &words) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: &words) { hasher.update($0) }
     }
 
     /// The digest of everything appended.
     public func finalize() -> Hash {
-        Hash(digest: hasher.finalize())
+        hasher.finalize()
     }
 }

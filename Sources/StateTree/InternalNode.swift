@@ -117,8 +117,7 @@ public struct InternalNode: Hashable, Sendable {
     func rangeHash(_ index: Int) -> Hash {
         if let free = Self.freeHash(index, existence: existence, leaves: leaves, children: children) { return free }
         if let kept = keptHash(index) { return kept }
-        var scratch = TreeHasher.makeScratch()
-        return TreeHasher.nodeHash(left: rangeHash(2 * index), right: rangeHash(2 * index + 1), scratch: &scratch)
+        return TreeHasher.nodeHash(left: rangeHash(2 * index), right: rangeHash(2 * index + 1))
     }
 
     /// The hash of range `index` if this node holds it: the whole node's, or a kept inner range's.
@@ -159,7 +158,6 @@ public struct InternalNode: Hashable, Sendable {
         var rangeHashes: [Hash] = []
         rangeHashes.reserveCapacity(keptRanges.nonzeroBitCount)
         var hashCount = 0
-        var scratch = TreeHasher.makeScratch()
         let hash = withUnsafeTemporaryAllocation(of: Hash.self, capacity: SlotRange.firstSlot) { hashed in
             hashed.initialize(repeating: TreeHasher.emptyHash)
             func value(_ index: Int) -> Hash {
@@ -171,7 +169,7 @@ public struct InternalNode: Hashable, Sendable {
                 if SlotRange.mask(index) & changed == 0, let reused = previous?.keptHash(index) {
                     hashed[index] = reused
                 } else {
-                    hashed[index] = TreeHasher.nodeHash(left: value(2 * index), right: value(2 * index + 1), scratch: &scratch)
+                    hashed[index] = TreeHasher.nodeHash(left: value(2 * index), right: value(2 * index + 1))
                     hashCount += 1
                 }
                 if keptRanges & (1 << UInt16(index)) != 0 { rangeHashes.append(hashed[index]) }

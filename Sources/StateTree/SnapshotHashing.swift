@@ -36,19 +36,18 @@ public enum SnapshotHashing {
     /// `hash(S, bitDepth)` of docs/state-tree.md §2 for `leaves`, which must be sorted by key hash, distinct,
     /// and share their first `bitDepth` bits (the caller checks that; `bitDepth` ≤ 256).
     public static func subtreeHash(_ leaves: [Leaf], bitDepth: Int) -> Hash {
-        var scratch = TreeHasher.makeScratch()
-        return hash(leaves, leaves.startIndex, leaves.endIndex, bitDepth, &scratch)
+        return hash(leaves, leaves.startIndex, leaves.endIndex, bitDepth)
     }
 
-    private static func hash(_ leaves: [Leaf], _ low: Int, _ high: Int, _ depth: Int, _ scratch: inout [UInt8]) -> Hash {
+    private static func hash(_ leaves: [Leaf], _ low: Int, _ high: Int, _ depth: Int) -> Hash {
         if low == high { return TreeHasher.emptyHash }
         if high - low == 1 { return TreeHasher.leafHash(key: leaves[low].key.hash, valueHash: leaves[low].valueHash) }
         // Distinct sorted keys of two or more differ before bit 256, so `depth` stays in range.
         var split = low
         while split < high && leaves[split].key.bit(at: depth) == 0 { split += 1 }
-        let left = hash(leaves, low, split, depth + 1, &scratch)
-        let right = hash(leaves, split, high, depth + 1, &scratch)
-        return TreeHasher.nodeHash(left: left, right: right, scratch: &scratch)
+        let left = hash(leaves, low, split, depth + 1)
+        let right = hash(leaves, split, high, depth + 1)
+        return TreeHasher.nodeHash(left: left, right: right)
     }
 
     /// The root of the tree whose leaves are exactly those of `parts`, or nil when the parts are not a
@@ -63,12 +62,11 @@ public enum SnapshotHashing {
         for (earlier, later) in zip(parts, parts.dropFirst()) {
             guard earlier.nibbles.lexicographicallyPrecedes(later.nibbles), !later.nibbles.starts(with: earlier.nibbles) else { return nil }
         }
-        var scratch = TreeHasher.makeScratch()
-        return combine(parts, parts.startIndex, parts.endIndex, 0, &scratch)?.hash
+        return combine(parts, parts.startIndex, parts.endIndex, 0)?.hash
     }
 
     private static func combine(
-        _ parts: [Part], _ low: Int, _ high: Int, _ depth: Int, _ scratch: inout [UInt8]
+        _ parts: [Part], _ low: Int, _ high: Int, _ depth: Int
     ) -> (hash: Hash, count: UInt64)? {
         if low == high { return (TreeHasher.emptyHash, 0) }
         if high - low == 1 && parts[low].nibbles.count * 4 == depth { return (parts[low].hash, parts[low].leafCount) }
@@ -76,13 +74,13 @@ public enum SnapshotHashing {
         guard parts[low..<high].allSatisfy({ $0.nibbles.count * 4 > depth }) else { return nil }
         var split = low
         while split < high && parts[split].bit(at: depth) == 0 { split += 1 }
-        guard let left = combine(parts, low, split, depth + 1, &scratch), let right = combine(parts, split, high, depth + 1, &scratch)
+        guard let left = combine(parts, low, split, depth + 1), let right = combine(parts, split, high, depth + 1)
         else { return nil }
         let (count, overflow) = left.count.addingReportingOverflow(right.count)
         guard !overflow else { return nil }
         // One leaf below: it is lifted, so the subtree's hash is the leaf's (docs/state-tree.md §2).
         if count == 1 { return (left.count == 1 ? left.hash : right.hash, 1) }
-        return (TreeHasher.nodeHash(left: left.hash, right: right.hash, scratch: &scratch), count)
+        return (TreeHasher.nodeHash(left: left.hash, right: right.hash), count)
     }
 }
 
