@@ -175,6 +175,8 @@ void csha256_init(csha256_context *context) {
 }
 
 void csha256_update(csha256_context *context, const void *data, size_t count) {
+    // memcpy from NULL is undefined even for 0 bytes, and an empty update changes nothing.
+    if (count == 0) return;
     const uint8_t *bytes = (const uint8_t *)data;
     size_t pending = (size_t)(context->length % 64);
     context->length += (uint64_t)count;
