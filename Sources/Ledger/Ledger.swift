@@ -114,11 +114,7 @@ public final class Ledger: Application, @unchecked Sendable {
             if let rejection = Self.statelessRejection(transaction, chainId: genesis.chainId) { return .failure(rejection) }
             let hash = transaction.hash
             if !verifiedSignatures.contains(hash, signature: transaction.signature) {
-                do {
-                    try transaction.verifySignature()
-                } catch {
-                    return .failure(.invalidSignature(error.description))
-                }
+                if let error = Self.signatureError(transaction, hash: hash) { return .failure(.invalidSignature(error.description)) }
                 verifiedSignatures.insert(hash, signature: transaction.signature)
             }
             let parameters = try reads.parameters.get()
@@ -387,35 +383,30 @@ public final class Ledger: Application, @unchecked Sendable {
     /// where the signature recovers to the sender. Each hash is computed once and reused by execution.
     /// A transaction whose exact signature `verified` holds is not recovered again, and every signature
     /// that recovers to its sender is added to it.
+    ///
+    /// The cache is asked first, on the calling thread, and only the signatures it does not hold are spread
+    /// over the cores. Why: a proposal's and a committed block's transactions were all admitted here
+    /// before, so usually every one is a hit, and asking from every core at once only made the cores wait
+    /// for the cache's locks (issue 18).
     static func checkSignatures(
         _ transactions: [Transaction], verified: VerifiedSignatures? = nil, concurrently: Bool = true
     ) -> [(hash: Hash, error: TransactionSignatureError?)] {
-        let count = transactions.count
-        guard count > 0 else { return [] }
-        var results = [(hash: Hash, error: TransactionSignatureError?)](repeating: (.zero, nil), count: count)
-        let chunks = concurrently ? min(count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 4) : 1
+        var results = transactions.map { (hash: $0.hash, error: TransactionSignatureError?.none) }
+        let unverified = transactions.indices.filter { index in
+            guard let verified else { return true }
+            return !verified.contains(results[index].hash, signature: transactions[index].signature)
+        }
+        let count = unverified.count
+        guard count > 0 else { return results }
+        let chunks = concurrently ? min(count, processorCount * 4) : 1
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
             let recoverChunk: @Sendable (Int) -> Void = { chunk in
-                let start = count * chunk / chunks
-                let end = count * (chunk + 1) / chunks
-                for index in start..<end {
-                    let transaction = transactions[index]
-                    let hash = transaction.hash
-                    if let verified, verified.contains(hash, signature: transaction.signature) {
-                        output[index] = (hash, nil)
-                        continue
-                    }
-                    var error: TransactionSignatureError? = nil
-                    if let signer = try? PublicKey.recover(signature: transaction.signature, digest: hash) {
-                        if signer.address != transaction.body.sender {
-                            error = .senderMismatch(sender: transaction.body.sender, signer: signer.address)
-                        }
-                    } else {
-                        error = .recoveryFailed(transaction: hash)
-                    }
-                    if error == nil { verified?.insert(hash, signature: transaction.signature) }
-                    output[index] = (hash, error)
+                for index in unverified[(count * chunk / chunks)..<(count * (chunk + 1) / chunks)] {
+                    let hash = output[index].hash
+                    let error = signatureError(transactions[index], hash: hash)
+                    if error == nil { verified?.insert(hash, signature: transactions[index].signature) }
+                    output[index].error = error
                 }
             }
             if chunks == 1 {
@@ -425,6 +416,24 @@ public final class Ledger: Application, @unchecked Sendable {
             }
         }
         return results
+    }
+
+    /// The cores signature recovery spreads over, read once: `ProcessInfo` reads a file every time it is asked.
+    private static let processorCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Why the signature of `transaction`, whose body hash is `hash`, does not recover to its sender; nil
+    /// when it does.
+    ///
+    /// `Transaction.verifySignature()` hashes the body again; `hash` here is the one the transaction
+    /// computed when its body was set (`Transaction.hash`), which admission and execution have at hand.
+    static func signatureError(_ transaction: Transaction, hash: Hash) -> TransactionSignatureError? {
+        guard let signer = try? PublicKey.recover(signature: transaction.signature, digest: hash) else {
+            return .recoveryFailed(transaction: hash)
+        }
+        guard signer.address == transaction.body.sender else {
+            return .senderMismatch(sender: transaction.body.sender, signer: signer.address)
+        }
+        return nil
     }
 
     // MARK: Genesis
