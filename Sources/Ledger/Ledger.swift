@@ -109,7 +109,6 @@ public final class Ledger: Application, @unchecked Sendable {
         } catch {
             return .failure(.unavailable("the ledger cannot read its state: \(error)"))
         }
-        let state = BlockState(reader: reads)
         do {
             if let rejection = Self.statelessRejection(transaction, chainId: genesis.chainId) { return .failure(rejection) }
             let hash = transaction.hash
@@ -119,14 +118,22 @@ public final class Ledger: Application, @unchecked Sendable {
             }
             let parameters = try reads.parameters.get()
             let nextHeight = height + 1
+            // Read once per sender and finalized height (`AdmissionReads.sender`), not once per transaction.
+            let sender = try reads.sender(transaction.body.sender)
             let account: AccountRecord
-            switch try Self.senderCheck(transaction, state: state, height: nextHeight, parameters: parameters) {
+            switch Self.senderCheck(
+                transaction, height: nextHeight, parameters: parameters, account: sender.account,
+                departmentExists: { _ in sender.departmentExists })
+            {
             case .rejected(let rejection): return .failure(rejection)
-            case .passed(let sender): account = sender
+            case .passed(let passed): account = passed
             }
             let accountNonce = account.nonce
-            if let rejection = try proposalRejection(transaction, state: state, height: height) { return .failure(rejection) }
-            if let failure = state.failure { return .failure(.unavailable("the ledger cannot read its state: \(failure)")) }
+            if transaction.body.kind == .governance {
+                let state = BlockState(reader: reads)
+                if let rejection = try proposalRejection(transaction, state: state, height: height) { return .failure(rejection) }
+                if let failure = state.failure { return .failure(.unavailable("the ledger cannot read its state: \(failure)")) }
+            }
             let expected = context.expectedNonce(accountNonce: accountNonce)
             let nonce = transaction.body.nonce
             if nonce < expected { return .failure(.nonceTooLow(expected: expected, received: nonce)) }
@@ -340,23 +347,47 @@ public final class Ledger: Application, @unchecked Sendable {
     static func senderCheck(
         _ transaction: Transaction, state: BlockState, height: UInt64, parameters: ChainParameters
     ) throws(LedgerError) -> SenderCheck {
+        if let rejection = limitsRejection(transaction, height: height, parameters: parameters) { return .rejected(rejection) }
+        return rightsCheck(transaction, account: try state.account(transaction.body.sender), departmentExists: state.departmentExists)
+    }
+
+    /// `senderCheck` with the sender's account already read (nil: none), and `departmentExists` answering
+    /// for the account's department; admission passes what it remembers for the sender
+    /// (`AdmissionReads.sender`). The checks and their order are the same as for execution.
+    static func senderCheck(
+        _ transaction: Transaction, height: UInt64, parameters: ChainParameters, account: AccountRecord?,
+        departmentExists: (String) -> Bool
+    ) -> SenderCheck {
+        if let rejection = limitsRejection(transaction, height: height, parameters: parameters) { return .rejected(rejection) }
+        return rightsCheck(transaction, account: account, departmentExists: departmentExists)
+    }
+
+    /// The checks of `senderCheck` against the sender's account: registered, not suspended, department present, role.
+    private static func rightsCheck(
+        _ transaction: Transaction, account: AccountRecord?, departmentExists: (String) -> Bool
+    ) -> SenderCheck {
         let body = transaction.body
-        guard body.fuelLimit <= parameters.consensus.blockFuelMax else {
-            return .rejected(.fuelLimitTooHigh(fuelLimit: body.fuelLimit, blockFuelMax: parameters.consensus.blockFuelMax))
-        }
-        guard body.fuelLimit <= parameters.consensus.transactionFuelMax else {
-            return .rejected(
-                .transactionFuelTooHigh(fuelLimit: body.fuelLimit, transactionFuelMax: parameters.consensus.transactionFuelMax))
-        }
-        let intrinsic = LedgerFuel.intrinsic(kind: body.kind, payloadBytes: body.payload.count)
-        guard body.fuelLimit >= intrinsic else { return .rejected(.fuelLimitTooLow(fuelLimit: body.fuelLimit, required: intrinsic)) }
-        guard body.expiryHeight >= height else { return .rejected(.expired(expiryHeight: body.expiryHeight, height: height)) }
-        guard let account = try state.account(body.sender) else { return .rejected(.unknownSender(body.sender)) }
+        guard let account else { return .rejected(.unknownSender(body.sender)) }
         guard !account.suspended else { return .rejected(.senderSuspended(body.sender)) }
-        guard state.departmentExists(account.department) else { return .rejected(.departmentRemoved(account.department)) }
+        guard departmentExists(account.department) else { return .rejected(.departmentRemoved(account.department)) }
         let required = requiredRoles(body.kind)
         guard required.contains(where: account.has) else { return .rejected(.roleNotAllowed(kind: body.kind, required: required)) }
         return .passed(account)
+    }
+
+    /// The checks of `senderCheck` that need only the transaction and the chain parameters: fuel and expiry.
+    private static func limitsRejection(_ transaction: Transaction, height: UInt64, parameters: ChainParameters) -> TransactionRejection? {
+        let body = transaction.body
+        guard body.fuelLimit <= parameters.consensus.blockFuelMax else {
+            return .fuelLimitTooHigh(fuelLimit: body.fuelLimit, blockFuelMax: parameters.consensus.blockFuelMax)
+        }
+        guard body.fuelLimit <= parameters.consensus.transactionFuelMax else {
+            return .transactionFuelTooHigh(fuelLimit: body.fuelLimit, transactionFuelMax: parameters.consensus.transactionFuelMax)
+        }
+        let intrinsic = LedgerFuel.intrinsic(kind: body.kind, payloadBytes: body.payload.count)
+        guard body.fuelLimit >= intrinsic else { return .fuelLimitTooLow(fuelLimit: body.fuelLimit, required: intrinsic) }
+        guard body.expiryHeight >= height else { return .expired(expiryHeight: body.expiryHeight, height: height) }
+        return nil
     }
 
     /// The roles that may send each kind of transaction (DESIGN §5: auditors only read).
