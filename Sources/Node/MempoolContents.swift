@@ -330,17 +330,20 @@ struct MempoolContents: Sendable {
             // in place instead of copied entry by entry (each entry holds a transaction's references).
             guard var queue = queues.removeValue(forKey: sender) else { continue }
             futureCount -= queue.future.count
-            let leaves = { (entry: Entry) -> MempoolEviction? in
-                if includedSet.contains(entry.hash) { return .included }
-                return entry.nonce < accountNonce ? .nonceUsed : nil
-            }
-            for run in [\SenderQueue.ready, \SenderQueue.future] {
-                queue[keyPath: run].removeAll { entry in
-                    guard let reason = leaves(entry) else { return false }
-                    drop(entry, reason, into: &evicted)
-                    return true
+            func leaves(_ entry: Entry) -> Bool {
+                let reason: MempoolEviction
+                if includedSet.contains(entry.hash) {
+                    reason = .included
+                } else if entry.nonce < accountNonce {
+                    reason = .nonceUsed
+                } else {
+                    return false
                 }
+                drop(entry, reason, into: &evicted)
+                return true
             }
+            queue.ready.removeAll(where: leaves)
+            queue.future.removeAll(where: leaves)
             if let first = queue.ready.first, let last = queue.ready.last,
                 first.nonce != accountNonce || last.nonce &- first.nonce != UInt64(queue.ready.count &- 1)
             {
