@@ -15,9 +15,12 @@ import Synchronization
 /// Entries are spread by hash over `shardCount` independent parts, each with its own lock and its share of
 /// the generations. Why: admission threads, gossip queues and block execution's recovery on every core
 /// look up and insert for every transaction, and with one lock they waited for each other (the lock's
-/// slow path was 0.75 µs of a validator's CPU per transaction under four validators, issue 18).
+/// slow path was 0.75 µs of a validator's CPU per transaction under four validators, issue 18). Someone
+/// who grinds transaction hashes into one part only shortens that part's generations: an entry dropped
+/// early is recovered again when it is next needed, never trusted wrongly.
 public final class VerifiedSignatures: Sendable {
-    /// Entries per generation; a node keeps at most twice this many (about 100 bytes each).
+    /// Entries per generation; a node keeps at most twice this many, rounded up to a multiple of the parts
+    /// (about 100 bytes each).
     public let generationCapacity: Int
     private let shards: [Shard]
 
@@ -46,7 +49,7 @@ public final class VerifiedSignatures: Sendable {
         self.generationCapacity = generationCapacity
         let count = generationCapacity / Self.shardCount >= Self.shardCapacityMin ? Self.shardCount : 1
         // Rounded up, so the parts together hold at least `generationCapacity` per generation.
-        let capacity = (generationCapacity + count - 1) / count
+        let capacity = generationCapacity / count + (generationCapacity % count == 0 ? 0 : 1)
         shards = (0..<count).map { _ in Shard(capacity: capacity) }
     }
 
