@@ -17,25 +17,34 @@ public enum Hex {
     }
 
     /// Decodes hex text (upper or lower case, optional `0x` prefix); nil when it is not valid hex.
+    ///
+    /// Reads the text's contiguous UTF-8 in place when it has it (a native string always does): JSON-RPC
+    /// decodes every submitted transaction from hex, and walking a substring's UTF-8 view one character at
+    /// a time was 0.4 µs of a validator's CPU per transaction under four validators (issue 18).
     public static func decode(_ text: String) -> [UInt8]? {
-        var utf8 = Substring(text).utf8[...]
-        if utf8.starts(with: "0x".utf8) || utf8.starts(with: "0X".utf8) {
-            utf8 = utf8.dropFirst(2)
-        }
-        guard utf8.count % 2 == 0 else { return nil }
-        var result: [UInt8] = []
-        result.reserveCapacity(utf8.count / 2)
-        var high: UInt8? = nil
-        for character in utf8 {
-            guard let nibble = value(of: character) else { return nil }
-            if let h = high {
-                result.append(h << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
+        if let decoded = text.utf8.withContiguousStorageIfAvailable({ decode(utf8: $0) }) { return decoded }
+        return decode(utf8: Array(text.utf8))
+    }
+
+    private static func decode<Digits: RandomAccessCollection<UInt8>>(utf8 text: Digits) -> [UInt8]? where Digits.Index == Int {
+        var start = text.startIndex
+        if text.count >= 2, text[start] == UInt8(ascii: "0"), text[start + 1] | 0x20 == UInt8(ascii: "x") { start += 2 }
+        let digits = text.endIndex - start
+        guard digits % 2 == 0 else { return nil }
+        var valid = true
+        let result = [UInt8](unsafeUninitializedCapacity: digits / 2) { buffer, initialized in
+            var index = start
+            while index < text.endIndex {
+                guard let high = value(of: text[index]), let low = value(of: text[index + 1]) else {
+                    valid = false
+                    break
+                }
+                buffer[initialized] = high << 4 | low
+                initialized += 1
+                index += 2
             }
         }
-        return result
+        return valid ? result : nil
     }
 
     private static func value(of character: UInt8) -> UInt8? {

@@ -109,28 +109,31 @@ public final class Ledger: Application, @unchecked Sendable {
         } catch {
             return .failure(.unavailable("the ledger cannot read its state: \(error)"))
         }
-        let state = BlockState(reader: reads)
         do {
             if let rejection = Self.statelessRejection(transaction, chainId: genesis.chainId) { return .failure(rejection) }
             let hash = transaction.hash
             if !verifiedSignatures.contains(hash, signature: transaction.signature) {
-                do {
-                    try transaction.verifySignature()
-                } catch {
-                    return .failure(.invalidSignature(error.description))
-                }
+                if let error = Self.signatureError(transaction, hash: hash) { return .failure(.invalidSignature(error.description)) }
                 verifiedSignatures.insert(hash, signature: transaction.signature)
             }
             let parameters = try reads.parameters.get()
             let nextHeight = height + 1
+            // Read once per sender and finalized height (`AdmissionReads.sender`), not once per transaction.
+            let sender = try reads.sender(transaction.body.sender)
             let account: AccountRecord
-            switch try Self.senderCheck(transaction, state: state, height: nextHeight, parameters: parameters) {
+            switch Self.senderCheck(
+                transaction, height: nextHeight, parameters: parameters, account: sender.account,
+                departmentExists: { _ in sender.departmentExists })
+            {
             case .rejected(let rejection): return .failure(rejection)
-            case .passed(let sender): account = sender
+            case .passed(let passed): account = passed
             }
             let accountNonce = account.nonce
-            if let rejection = try proposalRejection(transaction, state: state, height: height) { return .failure(rejection) }
-            if let failure = state.failure { return .failure(.unavailable("the ledger cannot read its state: \(failure)")) }
+            if transaction.body.kind == .governance {
+                let state = BlockState(reader: reads)
+                if let rejection = try proposalRejection(transaction, state: state, height: height) { return .failure(rejection) }
+                if let failure = state.failure { return .failure(.unavailable("the ledger cannot read its state: \(failure)")) }
+            }
             let expected = context.expectedNonce(accountNonce: accountNonce)
             let nonce = transaction.body.nonce
             if nonce < expected { return .failure(.nonceTooLow(expected: expected, received: nonce)) }
@@ -344,23 +347,47 @@ public final class Ledger: Application, @unchecked Sendable {
     static func senderCheck(
         _ transaction: Transaction, state: BlockState, height: UInt64, parameters: ChainParameters
     ) throws(LedgerError) -> SenderCheck {
+        if let rejection = limitsRejection(transaction, height: height, parameters: parameters) { return .rejected(rejection) }
+        return rightsCheck(transaction, account: try state.account(transaction.body.sender), departmentExists: state.departmentExists)
+    }
+
+    /// `senderCheck` with the sender's account already read (nil: none), and `departmentExists` answering
+    /// for the account's department; admission passes what it remembers for the sender
+    /// (`AdmissionReads.sender`). The checks and their order are the same as for execution.
+    static func senderCheck(
+        _ transaction: Transaction, height: UInt64, parameters: ChainParameters, account: AccountRecord?,
+        departmentExists: (String) -> Bool
+    ) -> SenderCheck {
+        if let rejection = limitsRejection(transaction, height: height, parameters: parameters) { return .rejected(rejection) }
+        return rightsCheck(transaction, account: account, departmentExists: departmentExists)
+    }
+
+    /// The checks of `senderCheck` against the sender's account: registered, not suspended, department present, role.
+    private static func rightsCheck(
+        _ transaction: Transaction, account: AccountRecord?, departmentExists: (String) -> Bool
+    ) -> SenderCheck {
         let body = transaction.body
-        guard body.fuelLimit <= parameters.consensus.blockFuelMax else {
-            return .rejected(.fuelLimitTooHigh(fuelLimit: body.fuelLimit, blockFuelMax: parameters.consensus.blockFuelMax))
-        }
-        guard body.fuelLimit <= parameters.consensus.transactionFuelMax else {
-            return .rejected(
-                .transactionFuelTooHigh(fuelLimit: body.fuelLimit, transactionFuelMax: parameters.consensus.transactionFuelMax))
-        }
-        let intrinsic = LedgerFuel.intrinsic(kind: body.kind, payloadBytes: body.payload.count)
-        guard body.fuelLimit >= intrinsic else { return .rejected(.fuelLimitTooLow(fuelLimit: body.fuelLimit, required: intrinsic)) }
-        guard body.expiryHeight >= height else { return .rejected(.expired(expiryHeight: body.expiryHeight, height: height)) }
-        guard let account = try state.account(body.sender) else { return .rejected(.unknownSender(body.sender)) }
+        guard let account else { return .rejected(.unknownSender(body.sender)) }
         guard !account.suspended else { return .rejected(.senderSuspended(body.sender)) }
-        guard state.departmentExists(account.department) else { return .rejected(.departmentRemoved(account.department)) }
+        guard departmentExists(account.department) else { return .rejected(.departmentRemoved(account.department)) }
         let required = requiredRoles(body.kind)
         guard required.contains(where: account.has) else { return .rejected(.roleNotAllowed(kind: body.kind, required: required)) }
         return .passed(account)
+    }
+
+    /// The checks of `senderCheck` that need only the transaction and the chain parameters: fuel and expiry.
+    private static func limitsRejection(_ transaction: Transaction, height: UInt64, parameters: ChainParameters) -> TransactionRejection? {
+        let body = transaction.body
+        guard body.fuelLimit <= parameters.consensus.blockFuelMax else {
+            return .fuelLimitTooHigh(fuelLimit: body.fuelLimit, blockFuelMax: parameters.consensus.blockFuelMax)
+        }
+        guard body.fuelLimit <= parameters.consensus.transactionFuelMax else {
+            return .transactionFuelTooHigh(fuelLimit: body.fuelLimit, transactionFuelMax: parameters.consensus.transactionFuelMax)
+        }
+        let intrinsic = LedgerFuel.intrinsic(kind: body.kind, payloadBytes: body.payload.count)
+        guard body.fuelLimit >= intrinsic else { return .fuelLimitTooLow(fuelLimit: body.fuelLimit, required: intrinsic) }
+        guard body.expiryHeight >= height else { return .expired(expiryHeight: body.expiryHeight, height: height) }
+        return nil
     }
 
     /// The roles that may send each kind of transaction (DESIGN §5: auditors only read).
@@ -387,35 +414,30 @@ public final class Ledger: Application, @unchecked Sendable {
     /// where the signature recovers to the sender. Each hash is computed once and reused by execution.
     /// A transaction whose exact signature `verified` holds is not recovered again, and every signature
     /// that recovers to its sender is added to it.
+    ///
+    /// The cache is asked first, on the calling thread, and only the signatures it does not hold are spread
+    /// over the cores. Why: a proposal's and a committed block's transactions were all admitted here
+    /// before, so usually every one is a hit, and asking from every core at once only made the cores wait
+    /// for the cache's locks (issue 18).
     static func checkSignatures(
         _ transactions: [Transaction], verified: VerifiedSignatures? = nil, concurrently: Bool = true
     ) -> [(hash: Hash, error: TransactionSignatureError?)] {
-        let count = transactions.count
-        guard count > 0 else { return [] }
-        var results = [(hash: Hash, error: TransactionSignatureError?)](repeating: (.zero, nil), count: count)
-        let chunks = concurrently ? min(count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 4) : 1
+        var results = transactions.map { (hash: $0.hash, error: TransactionSignatureError?.none) }
+        let unverified = transactions.indices.filter { index in
+            guard let verified else { return true }
+            return !verified.contains(results[index].hash, signature: transactions[index].signature)
+        }
+        let count = unverified.count
+        guard count > 0 else { return results }
+        let chunks = concurrently ? min(count, processorCount * 4) : 1
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
             let recoverChunk: @Sendable (Int) -> Void = { chunk in
-                let start = count * chunk / chunks
-                let end = count * (chunk + 1) / chunks
-                for index in start..<end {
-                    let transaction = transactions[index]
-                    let hash = transaction.hash
-                    if let verified, verified.contains(hash, signature: transaction.signature) {
-                        output[index] = (hash, nil)
-                        continue
-                    }
-                    var error: TransactionSignatureError? = nil
-                    if let signer = try? PublicKey.recover(signature: transaction.signature, digest: hash) {
-                        if signer.address != transaction.body.sender {
-                            error = .senderMismatch(sender: transaction.body.sender, signer: signer.address)
-                        }
-                    } else {
-                        error = .recoveryFailed(transaction: hash)
-                    }
-                    if error == nil { verified?.insert(hash, signature: transaction.signature) }
-                    output[index] = (hash, error)
+                for index in unverified[(count * chunk / chunks)..<(count * (chunk + 1) / chunks)] {
+                    let hash = output[index].hash
+                    let error = signatureError(transactions[index], hash: hash)
+                    if error == nil { verified?.insert(hash, signature: transactions[index].signature) }
+                    output[index].error = error
                 }
             }
             if chunks == 1 {
@@ -425,6 +447,24 @@ public final class Ledger: Application, @unchecked Sendable {
             }
         }
         return results
+    }
+
+    /// The cores signature recovery spreads over, read once: `ProcessInfo` reads a file every time it is asked.
+    private static let processorCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Why the signature of `transaction`, whose body hash is `hash`, does not recover to its sender; nil
+    /// when it does.
+    ///
+    /// `Transaction.verifySignature()` hashes the body again; `hash` here is the one the transaction
+    /// computed when its body was set (`Transaction.hash`), which admission and execution have at hand.
+    static func signatureError(_ transaction: Transaction, hash: Hash) -> TransactionSignatureError? {
+        guard let signer = try? PublicKey.recover(signature: transaction.signature, digest: hash) else {
+            return .recoveryFailed(transaction: hash)
+        }
+        guard signer.address == transaction.body.sender else {
+            return .senderMismatch(sender: transaction.body.sender, signer: signer.address)
+        }
+        return nil
     }
 
     // MARK: Genesis

@@ -326,21 +326,45 @@ struct MempoolContents: Sendable {
         var evicted: [Hash: MempoolEviction] = [:]
         let includedSet = Set(included)
         for (sender, accountNonce) in accountNonces {
-            guard let queue = queues[sender] else { continue }
-            var kept: [Entry] = []
-            for entry in queue.all {
+            // Taken out of the dictionary, the queue is the only reference to its arrays: they are filtered
+            // in place instead of copied entry by entry (each entry holds a transaction's references).
+            guard var queue = queues.removeValue(forKey: sender) else { continue }
+            futureCount -= queue.future.count
+            func leaves(_ entry: Entry) -> Bool {
+                let reason: MempoolEviction
                 if includedSet.contains(entry.hash) {
-                    drop(entry, .included, into: &evicted)
+                    reason = .included
                 } else if entry.nonce < accountNonce {
-                    drop(entry, .nonceUsed, into: &evicted)
+                    reason = .nonceUsed
                 } else {
-                    kept.append(entry)
+                    return false
                 }
+                drop(entry, reason, into: &evicted)
+                return true
             }
-            replaceQueue(of: sender, base: accountNonce, entries: kept)
+            queue.ready.removeAll(where: leaves)
+            queue.future.removeAll(where: leaves)
+            if let first = queue.ready.first, let last = queue.ready.last,
+                first.nonce != accountNonce || last.nonce &- first.nonce != UInt64(queue.ready.count &- 1)
+            {
+                // The ready run no longer starts at the account's nonce or has a hole (a transaction the block
+                // included without using its nonce): split what is left again.
+                queue = SenderQueue(base: accountNonce, entries: queue.ready + queue.future)
+            } else {
+                // Still consecutive from the account's nonce (or empty): future nonces that now follow join it.
+                queue.base = accountNonce
+                queue.promote()
+            }
+            guard queue.count > 0 else { continue }
+            futureCount += queue.future.count
+            queues[sender] = queue
         }
+        let expired = { (entry: Entry) in entry.transaction.body.expiryHeight < nextHeight }
         for sender in Array(queues.keys) {
-            guard let queue = queues[sender], queue.all.contains(where: { $0.transaction.body.expiryHeight < nextHeight }) else { continue }
+            // Every sender's queue is looked at after every block: look without copying it.
+            guard let queue = queues[sender], queue.ready.contains(where: expired) || queue.future.contains(where: expired) else {
+                continue
+            }
             var kept: [Entry] = []
             for entry in queue.all {
                 if entry.transaction.body.expiryHeight < nextHeight {

@@ -47,6 +47,23 @@ struct HashAndAddressTests {
         #expect((Address(hex: text) != nil) == valid)
     }
 
+    @Test("hex decodes either case with or without a 0x or 0X prefix, and refuses odd lengths and non-hex digits")
+    func hexDecoding() {
+        #expect(Hex.decode("") == [])
+        #expect(Hex.decode("0x") == [])
+        #expect(Hex.decode("00ff7A") == [0x00, 0xFF, 0x7A])
+        #expect(Hex.decode("0xABcd") == [0xAB, 0xCD])
+        #expect(Hex.decode("0XabCD") == [0xAB, 0xCD])
+        let bytes = (0...255).map { UInt8($0) }
+        #expect(Hex.decode(Hex.encode(bytes)) == bytes)
+        #expect(Hex.decode("0x" + Hex.encode(bytes).uppercased()) == bytes)
+        for invalid in ["0", "0x0", "abc", "0g", "g0", "0x 0", " 00", "00 ", "0xx0", "x0", "é0", "0é", "0\u{0}"] {
+            #expect(Hex.decode(invalid) == nil, "\(invalid)")
+        }
+        let text = "xx0x" + Hex.encode(bytes) + "yy"
+        #expect(Hex.decode(String(text.dropFirst(2).dropLast(2))) == bytes, "a string made from a substring")
+    }
+
     @Test("address text round-trips through 0x-hex")
     func addressRoundTrip() {
         let address = Address(bytes: (1...20).map { UInt8($0) })!

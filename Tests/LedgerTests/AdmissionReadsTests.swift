@@ -55,6 +55,46 @@ extension AdmissionTests {
         #expect(try ledger.admissionReads(atLeast: 0) === newer)
     }
 
+    @Test func aSenderIsReadOnceAndThenAnsweredFromMemory() throws {
+        let reads = try ledger.admissionReads(atLeast: ledger.height)
+        #expect(reads.rememberedSenders == 0)
+        #expect(check(try chain.licenceCall("issue", issueArguments("L-1"), from: issuer)) == nil)
+        #expect(check(try chain.licenceCall("issue", issueArguments("L-2"), from: issuer), pending: 1) == nil)
+        #expect(reads.rememberedSenders == 1, "both checks of one sender share one read")
+        let sender = try reads.sender(issuer.address)
+        #expect(sender.account == (try ledger.view().account(issuer.address)))
+        #expect(sender.departmentExists)
+        let stranger = try reads.sender(FixtureChain.key("stranger").address)
+        #expect(stranger == AdmissionReads.Sender(account: nil, departmentExists: false))
+        #expect(reads.rememberedSenders == 2, "an unknown sender is remembered as unknown")
+    }
+
+    @Test func aRoleRemovedByAFinalizedBlockRefusesTheSendersNextTransaction() throws {
+        let first = try chain.licenceCall("issue", issueArguments("L-1"), from: issuer)
+        let second = try chain.licenceCall("issue", issueArguments("L-2"), from: issuer)
+        #expect(check(first) == nil, "the sender's account is now remembered for this height")
+        #expect(check(second, pending: 1) == nil)
+        try chain.commit(
+            [first, chain.account(.setRoles(address: issuer.address, roles: [.auditor]), from: chain.admins["TD"]!)], on: ledger)
+        #expect(check(second) == .roleNotAllowed(kind: .call, required: [.admin, .issuer, .submitter]))
+    }
+
+    @Test func aDepartmentRemovedByAFinalizedBlockRefusesItsAccountsNextTransaction() throws {
+        let admins = chain.departments.map { chain.admins[$0]! }
+        let call = try chain.licenceCall("issue", issueArguments("L-1"), from: chain.issuers["DH"]!)
+        #expect(check(call) == nil, "the sender and its department are now remembered for this height")
+        try chain.commit(
+            [chain.governance(.propose(change: .removeDepartment(id: "DH"), activationHeight: 0, description: "merge"), from: admins[0])],
+            on: ledger)
+        #expect(check(call) == nil)
+        try chain.commit([1, 2].map { chain.governance(.vote(proposal: 1, approve: true), from: admins[$0]) }, on: ledger)
+        while try ledger.view().proposal(1)?.status != .activated {
+            #expect(check(call) == nil, "the department stays until the removal activates")
+            try chain.commit([], on: ledger)
+        }
+        #expect(check(call) == .departmentRemoved("DH"))
+    }
+
     @Test func finalizingABlockReleasesTheSharedSnapshot() throws {
         let before = try ledger.admissionReads(atLeast: 0)
         try chain.commit([], on: ledger)
@@ -100,6 +140,18 @@ extension AdmissionTests {
         #expect(try reads.get(Self.key(count - 1), in: .indexes)?.first == UInt8((count - 1) & 0xFF), "past the bound still answers")
     }
 
+    @Test func rememberedSendersStayWithinTheirBoundAndSendersPastItStillAnswer() throws {
+        let reads = AdmissionReads(height: 0, snapshot: try MemoryKeyValueStore().snapshot())
+        let addresses = (0..<(LedgerLimits.admissionReadsMax + 10)).map { index in
+            Address(bytes: [UInt8](repeating: 0, count: Address.byteCount - 8) + UInt64(index).canonicalBytes)
+        }
+        for address in addresses.compactMap({ $0 }) {
+            #expect(try reads.sender(address) == AdmissionReads.Sender(account: nil, departmentExists: false))
+        }
+        #expect(reads.rememberedSenders == LedgerLimits.admissionReadsMax)
+        #expect(reads.rememberedBytes <= LedgerLimits.admissionReadsBytesMax)
+    }
+
     static func key(_ index: Int) -> [UInt8] { [0xF0] + UInt64(index).canonicalBytes }
 }
 
@@ -116,6 +168,23 @@ extension AdmissionTests {
         #expect(reason.contains("injected read failure"), "the read error, not missing parameters: \(reason)")
         store.failing.withLock { $0 = false }
         #expect(throws: Never.self) { try ledger.check(call, context: AdmissionContext(pendingFromSender: 0)).get() }
+    }
+
+    @Test func aFailedSenderReadFailsOneCheckAndIsNotRemembered() throws {
+        let store = FlakySnapshotStore()
+        let (chain, ledger) = try makeLedger(store: store)
+        let first = try chain.licenceCall("issue", issueArguments("L-1"), from: chain.issuers["TD"]!)
+        #expect(throws: Never.self) { try ledger.check(first, context: AdmissionContext()).get() }
+        // The shared reads (and the parameters) now exist; another sender's account read fails.
+        let other = try chain.licenceCall("issue", issueArguments("L-2"), from: chain.issuers["DH"]!)
+        store.failing.withLock { $0 = true }
+        guard case .failure(.unavailable(let reason)) = ledger.check(other, context: AdmissionContext()) else {
+            Issue.record("a check whose sender cannot be read is unavailable")
+            return
+        }
+        #expect(reason.contains("injected read failure"), "the read error, not an unknown sender: \(reason)")
+        store.failing.withLock { $0 = false }
+        #expect(throws: Never.self) { try ledger.check(other, context: AdmissionContext()).get() }
     }
 }
 

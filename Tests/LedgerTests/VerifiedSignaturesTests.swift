@@ -83,4 +83,18 @@ import Testing
         #expect(cache.contains(hashes[6], signature: signature))
         #expect(cache.contains(hashes[3], signature: signature))
     }
+
+    @Test("a cache spread over several locks keeps its bound and the newest entries, and answers only exact signatures")
+    func spreadOverSeveralLocks() throws {
+        let cache = VerifiedSignatures(generationCapacity: 16 * 1024)
+        let signature = try RecoverableSignature(compact: [UInt8](repeating: 1, count: 64), recoveryId: 0)
+        let other = try RecoverableSignature(compact: [UInt8](repeating: 2, count: 64), recoveryId: 0)
+        let hashes = (0..<40_000).map { Hash.sha256(UInt64($0).canonicalBytes) }
+        for hash in hashes { cache.insert(hash, signature: signature) }
+        #expect(cache.count <= 2 * cache.generationCapacity)
+        #expect(cache.count > cache.generationCapacity)
+        #expect(hashes.suffix(1_000).allSatisfy { cache.contains($0, signature: signature) })
+        #expect(!hashes.prefix(1_000).contains { cache.contains($0, signature: signature) }, "the oldest generation was dropped")
+        #expect(!hashes.suffix(1_000).contains { cache.contains($0, signature: other) })
+    }
 }

@@ -124,4 +124,21 @@ struct MempoolBlockTests {
         #expect(harness.mempool.transactions(from: a.address) == [fromA[0], fromA[2]])
         #expect(harness.mempool.batch(transactionsMax: 10, bytesMax: .max, fuelMax: .max) == [fromA[0]])
     }
+
+    @Test("a block that fills a sender's gap with another node's transaction makes the waiting nonce ready")
+    func aFilledGapPromotesTheWaitingNonce() throws {
+        let harness = try MempoolHarness()
+        let a = harness.senders[0]
+        let first = harness.call(from: a, nonce: 0)
+        let waiting = harness.call(from: a, nonce: 2)
+        #expect(harness.add([first, waiting]).allSatisfy { $0 == .success(.added) })
+        #expect(harness.mempool.readyCount == 1 && harness.mempool.metrics.futureTransactions == 1)
+        // Another node's block carries nonce 1, which this pool never saw.
+        let evicted = try harness.commit([first, harness.call(from: a, nonce: 1, inputByte: 9)])
+        #expect(evicted == [first.hash: .included])
+        #expect(harness.mempool.readyCount == 1 && harness.mempool.metrics.futureTransactions == 0)
+        #expect(batch(harness.mempool) == [waiting])
+        #expect(harness.mempool.add(harness.call(from: a, nonce: 3), origin: .local) == .success(.added))
+        #expect(batch(harness.mempool).map(\.body.nonce) == [2, 3])
+    }
 }

@@ -26,6 +26,15 @@ struct JSONParserTests {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 
+    @Test("strings without escapes decode whole, a string with one after a long plain run too, and bad UTF-8 is refused")
+    func plainStrings() throws {
+        let hex = String(repeating: "0123456789abcdef", count: 64)
+        #expect(try JSONParser.parse(Array("[\"\(hex)\", \"\", \"é🙂\"]".utf8)) == .array([.string(hex), .string(""), .string("é🙂")]))
+        #expect(try JSONParser.parse(Array("\"\(hex)\\n\(hex)\"".utf8)) == .string(hex + "\n" + hex))
+        #expect(throws: JSONParseError.invalidUTF8(offset: 1)) { try JSONParser.parse([UInt8(ascii: "["), 0x22, 0x61, 0xFF, 0x22, 0x5D]) }
+        #expect(throws: JSONParseError.invalidString(offset: 3)) { try JSONParser.parse([0x22, 0x61, 0x62, 0x0A, 0x22]) }
+    }
+
     @Test("escapes decode, including surrogate pairs")
     func escapes() throws {
         let value = try JSONParser.parse(Array(#""\"\\\/\b\f\n\r\t\u0041\u00e9\uD83D\uDE42""#.utf8))
