@@ -1,3 +1,4 @@
+import ChainTypes
 import StateTree
 
 /// Records state tree updates and prunes as puts and deletes in a `WriteBatch` for the `treeNodes` family.
@@ -23,8 +24,10 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
     /// made each flushed file of the family overlap every other, so compaction rewrote them again and again
     /// (issue 18; docs/adr/0019-stale-node-lists.md).
     public mutating func write(_ update: TreeUpdate) {
+        // Keys and nodes are encoded straight into the batch's buffer, lent to one encoder in turn.
+        var encoder = CanonicalEncoder(reservingCapacity: 0)
         for (key, node) in update.nodes {
-            batch.put(node.canonicalBytes, for: TreeNodeKeys.node(key), in: .treeNodes)
+            batch.put(in: .treeNodes, key: { TreeNodeKeys.appendNode(key, to: &$0) }, value: { node.append(to: &$0, through: &encoder) })
         }
         guard !update.staleNodes.isEmpty else { return }
         var byVersion: [UInt64: [NodeKey]] = [:]
@@ -118,4 +121,14 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
 
     /// Stale lists read at a time while pruning: at most 16 × 168 KiB.
     static let listsPerRead = 16
+}
+
+extension TreeNode {
+    /// Appends `canonicalBytes` to `bytes` through `encoder`, which holds the bytes meanwhile (and is left
+    /// empty): one encoder serves a whole update's nodes without an array per node.
+    func append(to bytes: inout [UInt8], through encoder: inout CanonicalEncoder) {
+        swap(&encoder.bytes, &bytes)
+        encode(to: &encoder)
+        swap(&encoder.bytes, &bytes)
+    }
 }
