@@ -29,6 +29,13 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     private let writeOptionsAsync: OpaquePointer
     /// Open snapshots by token: the RocksDB snapshot and the read options that select it.
     private let snapshots = Mutex(SnapshotRegistry())
+    /// A RocksDB write batch kept, cleared, between writes (`keepOrDestroy`); nil while a write uses it.
+    private let spareBatch = Mutex(BatchHandle(pointer: nil))
+
+    /// A RocksDB write batch handed between writes under `spareBatch`'s lock.
+    struct BatchHandle: @unchecked Sendable {
+        var pointer: OpaquePointer?
+    }
 
     struct SnapshotHandles: @unchecked Sendable {
         let snapshot: OpaquePointer
@@ -255,8 +262,10 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     public func write(_ batches: [WriteBatch], sync: Bool) throws(StorageError) {
         try WriteBatch.validate(batches)
         try withOpenDatabase { (database, families) throws(StorageError) in
-            guard let writeBatch = rocksdb_writebatch_create() else { throw .io(message: "rocksdb_writebatch_create failed") }
-            defer { rocksdb_writebatch_destroy(writeBatch) }
+            guard let writeBatch = takeSpareBatch() ?? rocksdb_writebatch_create() else {
+                throw .io(message: "rocksdb_writebatch_create failed")
+            }
+            defer { keepOrDestroy(writeBatch) }
             // Every family the batches write to, by rank, looked up once.
             var handles = [OpaquePointer?](repeating: nil, count: Self.familyCount)
             for batch in batches {
@@ -281,6 +290,42 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
             rocksdb_write(database, sync ? writeOptionsSync : writeOptionsAsync, writeBatch, &message)
             try RocksDBCall.check(message)
         }
+    }
+
+    /// A RocksDB write batch of at most this many bytes is kept for the next write rather than destroyed.
+    ///
+    /// Why: RocksDB grows a batch's buffer by doubling, and a block's (a few MiB) was allocated afresh for each
+    /// block: its growth was a third of a benchmark process's page faults, each touching new memory, and every
+    /// doubling copied the batch again (issue 18). Kept and cleared, the buffer keeps its capacity; a larger
+    /// batch (a state sync's) is freed so that it does not hold its memory for good.
+    static let reusableBatchBytesMax = 16 << 20
+
+    /// The kept write batch, now the caller's; nil when none is kept.
+    private func takeSpareBatch() -> OpaquePointer? {
+        spareBatch.withLock { spare in
+            defer { spare.pointer = nil }
+            return spare
+        }.pointer
+    }
+
+    /// Whether a cleared write batch is kept for the next write (for tests of `reusableBatchBytesMax`).
+    var keepsSpareBatch: Bool { spareBatch.withLock { $0.pointer != nil } }
+
+    /// Clears `writeBatch` and keeps it for the next write when it is small enough and none is kept yet;
+    /// destroys it otherwise.
+    private func keepOrDestroy(_ writeBatch: OpaquePointer) {
+        var size = 0
+        _ = rocksdb_writebatch_data(writeBatch, &size)
+        if size <= Self.reusableBatchBytesMax {
+            rocksdb_writebatch_clear(writeBatch)
+            let kept = spareBatch.withLock { spare in
+                guard spare.pointer == nil else { return false }
+                spare.pointer = writeBatch
+                return true
+            }
+            if kept { return }
+        }
+        rocksdb_writebatch_destroy(writeBatch)
     }
 
     /// Calls `body` with the buffers of `batches` (`WriteBatch.bytes`), in order, all valid at once.
@@ -514,6 +559,7 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
             rocksdb_readoptions_destroy(readOptions)
             rocksdb_writeoptions_destroy(writeOptionsSync)
             rocksdb_writeoptions_destroy(writeOptionsAsync)
+            if let spare = takeSpareBatch() { rocksdb_writebatch_destroy(spare) }
         }
     }
 

@@ -106,4 +106,39 @@ struct WriteBatchTests {
             #expect(try store.get([0x01, UInt8(199 - number), 0], in: .treeNodes) == [UInt8(number), 2, 2])
         }
     }
+
+    /// The store keeps RocksDB's batch between writes (its buffer then keeps its capacity): the next write must
+    /// start empty, and a batch above `reusableBatchBytesMax` is freed rather than kept. Replayed operations
+    /// would end in the same values, so the test counts the memtable's entries.
+    @Test("a kept RocksDB batch carries nothing into the next write, and a large one is not kept")
+    func keptBatchStartsEmpty() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try RocksDBStore(path: directory.path("db"))
+        defer { store.close() }
+        #expect(!store.keepsSpareBatch)
+        var first = WriteBatch()
+        first.put([1], for: [0x20, 1], in: .indexes)
+        try store.write(first, sync: true)
+        #expect(store.keepsSpareBatch)
+        var second = WriteBatch()
+        second.delete([0x20, 1], in: .indexes)
+        try store.write(second, sync: false)
+        var third = WriteBatch()
+        third.put([3], for: [0x20, 3], in: .indexes)
+        try store.write(third, sync: true)
+        #expect(try store.get([0x20, 1], in: .indexes) == nil)
+        #expect(try store.get([0x20, 3], in: .indexes) == [3])
+        // One memtable entry per operation written: a batch that kept its earlier operations would write
+        // them again (the same final values, but 1 + 2 + 3 entries).
+        #expect(try store.property("rocksdb.num-entries-active-mem-table", in: .indexes) == "3")
+
+        var large = WriteBatch()
+        let value = [UInt8](repeating: 7, count: 1 << 20)
+        for number in 0..<(RocksDBStore.reusableBatchBytesMax >> 20) + 1 { large.put(value, for: [0x01, UInt8(number)], in: .blocks) }
+        try store.write(large, sync: false)
+        #expect(!store.keepsSpareBatch)
+        try store.write(third, sync: false)
+        #expect(store.keepsSpareBatch)
+    }
 }
