@@ -24,10 +24,13 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
     /// made each flushed file of the family overlap every other, so compaction rewrote them again and again
     /// (issue 18; docs/adr/0019-stale-node-lists.md).
     public mutating func write(_ update: TreeUpdate) {
-        // Keys and nodes are encoded straight into the batch's buffer, lent to one encoder in turn.
+        // Keys and nodes are encoded straight into the batch's buffer, lent to one encoder in turn; the nodes
+        // are read in place, by index (a `for` over the pairs copied each one out, retaining its path and node).
         var encoder = CanonicalEncoder(reservingCapacity: 0)
-        for (key, node) in update.nodes {
-            batch.put(in: .treeNodes, key: { TreeNodeKeys.appendNode(key, to: &$0) }, value: { node.append(to: &$0, through: &encoder) })
+        for index in update.nodes.indices {
+            batch.put(
+                in: .treeNodes, key: { TreeNodeKeys.appendNode(update.nodes[index].key, to: &$0) },
+                value: { update.nodes[index].node.append(to: &$0, through: &encoder) })
         }
         guard !update.staleNodes.isEmpty else { return }
         var byVersion: [UInt64: [NodeKey]] = [:]
