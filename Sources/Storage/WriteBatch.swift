@@ -119,7 +119,10 @@ public struct WriteBatch: Hashable, Sendable {
 
     /// Adds all of `other`'s operations after this batch's, so `other` wins on keys both touch.
     public mutating func append(contentsOf other: WriteBatch) {
-        guard !entries.isEmpty else {
+        guard !other.entries.isEmpty else { return }
+        // An empty batch without room of its own takes `other`'s buffers (no copy); one with room reserved
+        // (a block's, `reserveCapacity`) keeps it.
+        if entries.isEmpty, entries.capacity < other.entries.count {
             self = other
             return
         }

@@ -51,6 +51,22 @@ struct WriteBatchTests {
         #expect(second.operations.count == 2)
     }
 
+    /// A block's batch is reserved up front and receives each transaction's governance entries, mostly none,
+    /// by `append(contentsOf:)`, its first before any put: the reservation must survive that.
+    @Test("appending to an empty batch keeps the room reserved in it, and an empty batch appends nothing")
+    func appendingKeepsReservedRoom() {
+        var reserved = WriteBatch()
+        reserved.reserveCapacity(operations: 1_000, bytes: 64_000)
+        let capacity = reserved.bytes.capacity
+        reserved.append(contentsOf: WriteBatch())
+        var other = WriteBatch()
+        other.put([1], for: [2], in: .indexes)
+        reserved.append(contentsOf: other)
+        #expect(reserved == other)
+        #expect(reserved.bytes.capacity == capacity)
+        #expect(reserved.entries.capacity >= 1_000)
+    }
+
     @Test("a put whose key and value are encoded into the batch's buffer equals the put of the same bytes")
     func encodedPutEqualsPut() {
         var encoded = WriteBatch()
