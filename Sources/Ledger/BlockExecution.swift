@@ -79,15 +79,10 @@ struct BlockExecution {
         intendedLocations.reserveCapacity(transactions)
         lastPositions.reserveCapacity(transactions)
         state.reserveCapacity(transactions: transactions)
-        // The block's batch (indexes here, then tree nodes and flat state in `finish`): a licence writes about
-        // 10.5 keys of 1.5 KB together (`sbp-bench ledger`), so this holds a block of them without growing.
-        indexes.reserveCapacity(operations: transactions * Self.writesPerTransaction, bytes: transactions * Self.writeBytesPerTransaction)
+        // The block's batch is not reserved: sized up front for 2,000 licences (12 operations and 1.6 KB each),
+        // finalize took about 2 ms more CPU per block in the ledger benchmark, for no clear gain in execute
+        // (issue 18, docs/performance.md "Block write path").
     }
-
-    /// Room reserved in the block's batch per transaction: operations and bytes of keys and values, a little
-    /// above what a licence writes (`reserveCapacity(transactions:)`).
-    static let writesPerTransaction = 12
-    static let writeBytesPerTransaction = 1_664
 
     // MARK: Transactions
 
