@@ -118,16 +118,10 @@ public struct ExecutedBlock: Sendable {
     /// block's synced write costs (issue 18, deliver 6); benchmarks print this beside finalize's time.
     public var writeGroups: [WriteGroup] {
         var groups: [WriteGroup.Kind: (keys: Int, bytes: Int)] = [:]
-        for operation in writes.operations {
-            let key: [UInt8]
-            let family: ColumnFamily
-            switch operation {
-            case .put(let putKey, _, let putFamily): (key, family) = (putKey, putFamily)
-            case .delete(let deleteKey, let deleteFamily): (key, family) = (deleteKey, deleteFamily)
-            }
-            let kind = WriteGroup.Kind(family: family, firstKeyByte: key.first)
+        for entry in writes.entries {
+            let kind = WriteGroup.Kind(family: entry.family, firstKeyByte: writes.key(of: entry).first)
             groups[kind, default: (0, 0)].keys += 1
-            groups[kind, default: (0, 0)].bytes += operation.byteCount
+            groups[kind, default: (0, 0)].bytes += entry.keyCount + entry.valueCount
         }
         return groups.map { WriteGroup(kind: $0.key, keys: $0.value.keys, bytes: $0.value.bytes) }.sorted { $0.kind < $1.kind }
     }

@@ -79,6 +79,9 @@ struct BlockExecution {
         intendedLocations.reserveCapacity(transactions)
         lastPositions.reserveCapacity(transactions)
         state.reserveCapacity(transactions: transactions)
+        // The block's batch is not reserved: sized up front for 2,000 licences (12 operations and 1.6 KB each),
+        // finalize took about 2 ms more CPU per block in the ledger benchmark, for no clear gain in execute
+        // (issue 18, docs/performance.md "Block write path").
     }
 
     // MARK: Transactions
@@ -341,7 +344,8 @@ struct BlockExecution {
         var writer = KeyValueTreeWriter()
         swap(&writer.batch, &indexes)
         writer.write(update)
-        var batch = writer.batch
+        var batch = WriteBatch()
+        swap(&batch, &writer.batch)
         for change in changes {
             if let value = change.value {
                 batch.put(value, for: IndexKeys.flatState(change.key), in: .indexes)
@@ -357,7 +361,20 @@ struct BlockExecution {
         return ExecutedBlock(
             block: block, stateRoot: update.rootHash, receiptsRoot: receiptsRoot, receipts: receipts,
             validatorSetChange: validatorSetChange.map { (validators: $0.0, activationHeight: $0.1) }, writes: batch,
-            locationFixups: locationFixups, treeNodes: update.nodes.filter { if case .leaf = $0.node { false } else { true } })
+            locationFixups: locationFixups, treeNodes: Self.internalNodes(of: update))
+    }
+
+    /// The update's nodes other than leaves, for the ledger's node cache, in an array of their exact count:
+    /// grown by appends it was copied several times per block into new memory (issue 18: a tenth of a
+    /// benchmark's page faults).
+    static func internalNodes(of update: TreeUpdate) -> [(key: NodeKey, node: TreeNode)] {
+        var nodes: [(key: NodeKey, node: TreeNode)] = []
+        nodes.reserveCapacity(update.nodes.count { if case .leaf = $0.node { false } else { true } })
+        for entry in update.nodes {
+            if case .leaf = entry.node { continue }
+            nodes.append(entry)
+        }
+        return nodes
     }
 }
 

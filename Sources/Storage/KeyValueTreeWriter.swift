@@ -1,3 +1,4 @@
+import ChainTypes
 import StateTree
 
 /// Records state tree updates and prunes as puts and deletes in a `WriteBatch` for the `treeNodes` family.
@@ -23,8 +24,13 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
     /// made each flushed file of the family overlap every other, so compaction rewrote them again and again
     /// (issue 18; docs/adr/0019-stale-node-lists.md).
     public mutating func write(_ update: TreeUpdate) {
-        for (key, node) in update.nodes {
-            batch.put(node.canonicalBytes, for: TreeNodeKeys.node(key), in: .treeNodes)
+        // Keys and nodes are encoded straight into the batch's buffer, lent to one encoder in turn; the nodes
+        // are read in place, by index (a `for` over the pairs copied each one out, retaining its path and node).
+        var encoder = CanonicalEncoder(reservingCapacity: 0)
+        for index in update.nodes.indices {
+            batch.put(
+                in: .treeNodes, key: { TreeNodeKeys.appendNode(update.nodes[index].key, to: &$0) },
+                value: { update.nodes[index].node.append(to: &$0, through: &encoder) })
         }
         guard !update.staleNodes.isEmpty else { return }
         var byVersion: [UInt64: [NodeKey]] = [:]
@@ -118,4 +124,14 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
 
     /// Stale lists read at a time while pruning: at most 16 × 168 KiB.
     static let listsPerRead = 16
+}
+
+extension TreeNode {
+    /// Appends `canonicalBytes` to `bytes` through `encoder`, which holds the bytes meanwhile (and is left
+    /// empty): one encoder serves a whole update's nodes without an array per node.
+    func append(to bytes: inout [UInt8], through encoder: inout CanonicalEncoder) {
+        swap(&encoder.bytes, &bytes)
+        encode(to: &encoder)
+        swap(&encoder.bytes, &bytes)
+    }
 }

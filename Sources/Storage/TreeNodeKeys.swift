@@ -24,9 +24,14 @@ enum TreeNodeKeys {
     static func node(_ key: NodeKey) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(1 + key.encodedByteCount)
+        appendNode(key, to: &bytes)
+        return bytes
+    }
+
+    /// Appends `node(key)` to `bytes` (a batch's buffer) without building it apart.
+    static func appendNode(_ key: NodeKey, to bytes: inout [UInt8]) {
         bytes.append(nodeTag)
         key.append(to: &bytes)
-        return bytes
     }
 
     static func stale(_ record: StaleNodeRecord) -> [UInt8] {

@@ -29,6 +29,13 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     private let writeOptionsAsync: OpaquePointer
     /// Open snapshots by token: the RocksDB snapshot and the read options that select it.
     private let snapshots = Mutex(SnapshotRegistry())
+    /// A RocksDB write batch kept, cleared, between writes (`keepOrDestroy`); nil while a write uses it.
+    private let spareBatch = Mutex(BatchHandle(pointer: nil))
+
+    /// A RocksDB write batch handed between writes under `spareBatch`'s lock.
+    struct BatchHandle: @unchecked Sendable {
+        var pointer: OpaquePointer?
+    }
 
     struct SnapshotHandles: @unchecked Sendable {
         let snapshot: OpaquePointer
@@ -250,34 +257,32 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         try write([batch], sync: sync)
     }
 
-    /// One `rocksdb_write` of every operation of `batches`, in `applicationOrder`: no batch is copied.
+    /// One `rocksdb_write` of every operation of `batches`, in `applicationOrder`: no batch is copied, and
+    /// RocksDB copies each key and value straight out of the batch's buffer.
     public func write(_ batches: [WriteBatch], sync: Bool) throws(StorageError) {
         try WriteBatch.validate(batches)
         try withOpenDatabase { (database, families) throws(StorageError) in
-            guard let writeBatch = rocksdb_writebatch_create() else { throw .io(message: "rocksdb_writebatch_create failed") }
-            defer { rocksdb_writebatch_destroy(writeBatch) }
-            let parts = batches.map(\.operations)
-            // Operations come grouped by family (`applicationOrder`): look each family's handle up once.
-            var current: (family: ColumnFamily, handle: OpaquePointer)?
-            func handle(_ family: ColumnFamily) throws(StorageError) -> OpaquePointer {
-                if let current, current.family == family { return current.handle }
-                let handle = try Self.handle(family, in: families)
-                current = (family, handle)
-                return handle
+            guard let writeBatch = takeSpareBatch() ?? rocksdb_writebatch_create() else {
+                throw .io(message: "rocksdb_writebatch_create failed")
             }
-            for (part, index) in Self.applicationOrder(of: parts) {
-                switch parts[part][index] {
-                case .put(let key, let value, let family):
-                    let handle = try handle(family)
-                    RocksDBCall.withBytes(key) { keyPointer, keyCount in
-                        RocksDBCall.withBytes(value) { valuePointer, valueCount in
-                            rocksdb_writebatch_put_cf(writeBatch, handle, keyPointer, keyCount, valuePointer, valueCount)
-                        }
-                    }
-                case .delete(let key, let family):
-                    let handle = try handle(family)
-                    RocksDBCall.withBytes(key) { keyPointer, keyCount in
-                        rocksdb_writebatch_delete_cf(writeBatch, handle, keyPointer, keyCount)
+            defer { keepOrDestroy(writeBatch) }
+            // Every family the batches write to, by rank, looked up once.
+            var handles = [OpaquePointer?](repeating: nil, count: Self.familyCount)
+            for batch in batches {
+                for entry in batch.entries where handles[Self.rank(of: entry.family)] == nil {
+                    handles[Self.rank(of: entry.family)] = try Self.handle(entry.family, in: families)
+                }
+            }
+            Self.withBuffers(of: batches) { buffers in
+                for (part, index) in Self.applicationOrder(of: batches, buffers: buffers) {
+                    let entry = batches[part].entries[index]
+                    guard let handle = handles[Self.rank(of: entry.family)] else { continue }
+                    let key = Self.pointer(into: buffers[part], at: entry.keyStart)
+                    if entry.isDelete {
+                        rocksdb_writebatch_delete_cf(writeBatch, handle, key, entry.keyCount)
+                    } else {
+                        let value = Self.pointer(into: buffers[part], at: entry.valueStart)
+                        rocksdb_writebatch_put_cf(writeBatch, handle, key, entry.keyCount, value, entry.valueCount)
                     }
                 }
             }
@@ -286,6 +291,71 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
             try RocksDBCall.check(message)
         }
     }
+
+    /// A RocksDB write batch of at most this many bytes is kept for the next write rather than destroyed.
+    ///
+    /// Why: RocksDB grows a batch's buffer by doubling, and a block's (a few MiB) was allocated afresh for each
+    /// block: its growth was a third of a benchmark process's page faults, each touching new memory, and every
+    /// doubling copied the batch again (issue 18). Kept and cleared, the buffer keeps its capacity; a larger
+    /// batch (a state sync's) is freed so that it does not hold its memory for good.
+    static let reusableBatchBytesMax = 16 << 20
+
+    /// The kept write batch, now the caller's; nil when none is kept.
+    private func takeSpareBatch() -> OpaquePointer? {
+        spareBatch.withLock { spare in
+            defer { spare.pointer = nil }
+            return spare
+        }.pointer
+    }
+
+    /// Whether a cleared write batch is kept for the next write (for tests of `reusableBatchBytesMax`).
+    var keepsSpareBatch: Bool { spareBatch.withLock { $0.pointer != nil } }
+
+    /// Clears `writeBatch` and keeps it for the next write when it is small enough and none is kept yet;
+    /// destroys it otherwise.
+    private func keepOrDestroy(_ writeBatch: OpaquePointer) {
+        var size = 0
+        _ = rocksdb_writebatch_data(writeBatch, &size)
+        if size <= Self.reusableBatchBytesMax {
+            rocksdb_writebatch_clear(writeBatch)
+            let kept = spareBatch.withLock { spare in
+                guard spare.pointer == nil else { return false }
+                spare.pointer = writeBatch
+                return true
+            }
+            if kept { return }
+        }
+        rocksdb_writebatch_destroy(writeBatch)
+    }
+
+    /// Calls `body` with the buffers of `batches` (`WriteBatch.bytes`), in order, all valid at once.
+    static func withBuffers<Result>(of batches: [WriteBatch], _ body: ([UnsafeRawBufferPointer]) -> Result) -> Result {
+        var buffers: [UnsafeRawBufferPointer] = []
+        buffers.reserveCapacity(batches.count)
+        return withBuffers(of: batches[...], collected: &buffers, body)
+    }
+
+    private static func withBuffers<Result>(
+        of batches: ArraySlice<WriteBatch>, collected buffers: inout [UnsafeRawBufferPointer], _ body: ([UnsafeRawBufferPointer]) -> Result
+    ) -> Result {
+        guard let first = batches.first else { return body(buffers) }
+        return first.bytes.withUnsafeBytes { buffer in
+            buffers.append(buffer)
+            return withBuffers(of: batches.dropFirst(), collected: &buffers, body)
+        }
+    }
+
+    /// The address of byte `offset` of `buffer`, as RocksDB's C API takes it; a valid address even in an empty
+    /// buffer, for an empty key or value.
+    @inline(__always)
+    static func pointer(into buffer: UnsafeRawBufferPointer, at offset: Int) -> UnsafePointer<CChar> {
+        guard let base = buffer.baseAddress else { return UnsafePointer(emptyBytes) }
+        return (base + offset).assumingMemoryBound(to: CChar.self)
+    }
+
+    /// What `pointer(into:at:)` gives for an empty buffer: RocksDB reads no byte of an empty slice.
+    /// Never written, never freed.
+    nonisolated(unsafe) private static let emptyBytes = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
 
     /// The order a batch's operations go to RocksDB in: by column family, then key, then their order in the
     /// batch (so later operations on one key still win). The result after the write is the same as in batch
@@ -299,69 +369,70 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     ///
     /// Each operation is sorted by its family's rank and the first 15 bytes of its key packed into two
     /// integers, so most comparisons compare integers; only keys that agree on those bytes compare the rest,
-    /// copied beforehand into one buffer (comparing the arrays themselves retained and released both on every
-    /// comparison, a ninth of a block's write under load). A block's keys mostly differ early, but those of
-    /// one contract's indexes share a 21-byte prefix.
-    static func applicationOrder(of operations: [WriteBatch.Operation]) -> [Int] {
-        applicationOrder(of: [operations]).map(\.index)
+    /// in the batch's buffer. A block's keys mostly differ early, but those of one contract's indexes share a
+    /// 21-byte prefix.
+    static func applicationOrder(of batch: WriteBatch) -> [Int] {
+        applicationOrder(of: [batch]).map(\.index)
     }
 
     /// `applicationOrder` of the operations of several batches taken one after the other (a later batch's
     /// operation on a key comes after an earlier one's): where each operation is, in that order.
-    static func applicationOrder(of parts: [[WriteBatch.Operation]]) -> [(part: Int, index: Int)] {
-        let total = parts.reduce(0) { $0 + $1.count }
-        var tails: [UInt8] = []
-        tails.reserveCapacity(total * 32)
+    static func applicationOrder(of batches: [WriteBatch]) -> [(part: Int, index: Int)] {
+        withBuffers(of: batches) { applicationOrder(of: batches, buffers: $0) }
+    }
+
+    /// `applicationOrder(of:)` with the batches' buffers at hand (`withBuffers`).
+    private static func applicationOrder(of batches: [WriteBatch], buffers: [UnsafeRawBufferPointer]) -> [(part: Int, index: Int)] {
+        let total = batches.reduce(0) { $0 + $1.entries.count }
         var entries: [OrderEntry] = []
         entries.reserveCapacity(total)
-        // Operations come grouped by family: find a family's rank once per run of it.
-        var current: (family: ColumnFamily, rank: UInt64)?
-        for (part, operations) in parts.enumerated() {
-            for (index, operation) in operations.enumerated() {
-                let (family, key): (ColumnFamily, [UInt8])
-                switch operation {
-                case .put(let putKey, _, let putFamily): (family, key) = (putFamily, putKey)
-                case .delete(let deleteKey, let deleteFamily): (family, key) = (deleteFamily, deleteKey)
-                }
-                let rank: UInt64
-                if let current, current.family == family {
-                    rank = current.rank
-                } else {
-                    rank = UInt64(familyRanks[family] ?? 0)
-                    current = (family, rank)
-                }
-                var entry = OrderEntry(high: rank << 56, low: 0, tailStart: tails.count, count: key.count, part: part, index: index)
-                key.withUnsafeBufferPointer { bytes in
-                    for byte in 0..<min(bytes.count, 7) { entry.high |= UInt64(bytes[byte]) << (48 - 8 * byte) }
-                    guard bytes.count > 7 else { return }
-                    for byte in 7..<min(bytes.count, OrderEntry.packedBytes) { entry.low |= UInt64(bytes[byte]) << (112 - 8 * byte) }
-                    guard bytes.count > OrderEntry.packedBytes else { return }
-                    tails.append(contentsOf: bytes[OrderEntry.packedBytes...])
+        for (part, batch) in batches.enumerated() {
+            let buffer = buffers[part]
+            for (index, operation) in batch.entries.enumerated() {
+                var entry = OrderEntry(
+                    high: UInt64(rank(of: operation.family)) << 56, low: 0, keyStart: operation.keyStart, count: operation.keyCount,
+                    part: part, index: index)
+                let key = UnsafeRawBufferPointer(rebasing: buffer[operation.keyStart..<operation.valueStart])
+                for byte in 0..<min(key.count, 7) { entry.high |= UInt64(key[byte]) << (48 - 8 * byte) }
+                if key.count > 7 {
+                    for byte in 7..<min(key.count, OrderEntry.packedBytes) { entry.low |= UInt64(key[byte]) << (112 - 8 * byte) }
                 }
                 entries.append(entry)
             }
         }
-        tails.withUnsafeBufferPointer { buffer in
-            let base = buffer.baseAddress
-            entries.sort { left, right in
-                if left.high != right.high { return left.high < right.high }
-                if left.low != right.low { return left.low < right.low }
-                // Equal first bytes: compare what follows them, then the lengths, then batch positions.
-                let common = min(left.count, right.count) - OrderEntry.packedBytes
-                if common > 0, let base {
-                    let order = memcmp(base + left.tailStart, base + right.tailStart, common)
-                    if order != 0 { return order < 0 }
-                }
-                if left.count != right.count { return left.count < right.count }
-                return left.part != right.part ? left.part < right.part : left.index < right.index
+        entries.sort { left, right in
+            if left.high != right.high { return left.high < right.high }
+            if left.low != right.low { return left.low < right.low }
+            // Equal first bytes: compare what follows them, then the lengths, then batch positions.
+            let common = min(left.count, right.count) - OrderEntry.packedBytes
+            if common > 0, let leftBase = buffers[left.part].baseAddress, let rightBase = buffers[right.part].baseAddress {
+                let order = memcmp(
+                    leftBase + left.keyStart + OrderEntry.packedBytes, rightBase + right.keyStart + OrderEntry.packedBytes, common)
+                if order != 0 { return order < 0 }
             }
+            if left.count != right.count { return left.count < right.count }
+            return left.part != right.part ? left.part < right.part : left.index < right.index
         }
         return entries.map { ($0.part, $0.index) }
     }
 
-    /// A family's place in name order, which orders the families in `applicationOrder`.
-    private static let familyRanks = Dictionary(
-        uniqueKeysWithValues: ColumnFamily.allCases.sorted().enumerated().map { ($1, UInt8($0)) })
+    /// The number of column families: `rank(of:)` is below it.
+    static let familyCount = ColumnFamily.allCases.count
+
+    /// A family's place in name order, which orders the families in `applicationOrder` (a switch rather than a
+    /// table: it runs for every operation of a block; `RocksDBStoreTests` checks it against the names).
+    @inline(__always)
+    static func rank(of family: ColumnFamily) -> Int {
+        switch family {
+        case .blocks: 0
+        case .certificates: 1
+        case .default: 2
+        case .indexes: 3
+        case .journal: 4
+        case .metadata: 5
+        case .treeNodes: 6
+        }
+    }
 
     /// One operation in `applicationOrder`'s sort: family rank and the key's first bytes, big-endian, zero
     /// after the key's end (the lengths break that tie).
@@ -370,8 +441,8 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         static let packedBytes = 15
         var high: UInt64
         var low: UInt64
-        /// Where the key's bytes after the packed ones start in the tails buffer.
-        var tailStart: Int
+        /// Where the key starts in its batch's buffer.
+        var keyStart: Int
         var count: Int
         /// The batch and the place in it: they break ties of equal keys, so the later operation applies last.
         var part: Int
@@ -488,6 +559,7 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
             rocksdb_readoptions_destroy(readOptions)
             rocksdb_writeoptions_destroy(writeOptionsSync)
             rocksdb_writeoptions_destroy(writeOptionsAsync)
+            if let spare = takeSpareBatch() { rocksdb_writebatch_destroy(spare) }
         }
     }
 

@@ -173,6 +173,24 @@ struct KeyValueTreeStoreTests {
         #expect(TreeNodeCache(byteBudget: 256 << 20).byteBudget == 256 << 20)
     }
 
+    /// The writer encodes keys and nodes straight into the batch's buffer (issue 18); the stored format must
+    /// stay the nodes' canonical encodings under `0x01` ‖ node key (docs/storage.md), which populated stores hold.
+    @Test("the writer stores each node's canonical encoding under 0x01 followed by its node key, in the update's order")
+    func writerKeepsTheStoredFormat() throws {
+        let store = MemoryKeyValueStore()
+        defer { store.close() }
+        let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: store))
+        let first = try tree.update(Self.changes(version: 1), version: 1, previousVersion: nil)
+        var writer = KeyValueTreeWriter(batch: WriteBatch())
+        writer.batch.put([0xee], for: [0x20, 1], in: .indexes)
+        writer.write(first)
+        let expected: [WriteBatch.Operation] =
+            [.put(key: [0x20, 1], value: [0xee], family: .indexes)]
+            + first.nodes.map { .put(key: [0x01] + $0.key.encodedBytes, value: $0.node.canonicalBytes, family: .treeNodes) }
+        #expect(first.nodes.count > 10)
+        #expect(Array(writer.batch.operations.prefix(expected.count)) == expected)
+    }
+
     @Test("tree writes ride in the block's atomic batch: both land, or a rejected block drops both")
     func treeWritesJoinTheBlockBatch() throws {
         let store = MemoryKeyValueStore()

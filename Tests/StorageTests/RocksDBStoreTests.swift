@@ -64,7 +64,7 @@ struct RocksDBStoreTests {
         #expect(try store.get([0x05], in: .indexes) == [3])
         #expect(try store.get([0x01], in: .treeNodes) == [5])
         #expect(try store.get([0x01, 0x00], in: .treeNodes) == [4])
-        let order = RocksDBStore.applicationOrder(of: batch.operations)
+        let order = RocksDBStore.applicationOrder(of: batch)
         #expect(order == [3, 4, 0, 2, 1, 6, 5])  // indexes before treeNodes (by name), then keys, then batch order
     }
 
@@ -77,7 +77,7 @@ struct RocksDBStoreTests {
             let family = ColumnFamily.allCases[Int(random.next() % UInt64(ColumnFamily.allCases.count))]
             if random.next() % 4 == 0 { batch.delete(key, in: family) } else { batch.put([1], for: key, in: family) }
         }
-        #expect(RocksDBStore.applicationOrder(of: batch.operations) == Self.referenceOrder(of: batch))
+        #expect(RocksDBStore.applicationOrder(of: batch) == Self.referenceOrder(of: batch))
     }
 
     /// The order `applicationOrder` must give, by a plain sort: family name, then key bytes (shorter first on a
@@ -109,7 +109,7 @@ struct RocksDBStoreTests {
             let family = ColumnFamily.allCases[Int(random.next() % 3)]
             if random.next() % 4 == 0 { batch.delete(key, in: family) } else { batch.put([1], for: key, in: family) }
         }
-        #expect(RocksDBStore.applicationOrder(of: batch.operations) == Self.referenceOrder(of: batch))
+        #expect(RocksDBStore.applicationOrder(of: batch) == Self.referenceOrder(of: batch))
     }
 
     /// Issue 18: RocksDB counts every key comparison in thread-local counters unless the thread's level is
