@@ -246,6 +246,11 @@ final class TestNetwork: Sendable {
             } catch let failure as RPCFailure where failure.reason == "nonceGap" || failure.reason == "mempoolFull" {
                 lastProblem = "\(node(index).name): \(failure)"
                 return nil
+            } catch let failure as RPCFailure where failure.reason == "nonceTooLow" && attempt > 1 {
+                // An earlier attempt's node admitted it and its answer was lost (a restart, a timeout on a busy
+                // machine); a block holding it since has used the nonce. Any other user of the nonce is a failure.
+                if (try? await node(index).rpc.receipt(transaction.hash)) != nil { return index }
+                throw failure
             } catch let failure as RPCFailure {
                 throw failure
             } catch {

@@ -91,6 +91,29 @@ struct ExplorerMethodTests {
         #expect(await harness.backend.submitted.isEmpty)
     }
 
+    @Test("tx_sendAndWait returns the receipt when a block committed the transaction during its submission")
+    func sendAndWaitCommittedMeanwhile() async throws {
+        let harness = EngineHarness()
+        await harness.backend.setCommitsDuringSubmission(true)
+        let transaction = Fixtures.transaction(nonce: 7)
+        let receipt = try await Self.result(harness, "tx_sendAndWait", #"["0x\#(Hex.encode(transaction.canonicalBytes))"]"#)
+        #expect(receipt["transactionHash"] == RPCJSON.hash(transaction.hash))
+        #expect(await harness.backend.submitted.count == 1)
+    }
+
+    @Test("tx_sendAndWait still refuses a used nonce when no block holds this transaction")
+    func sendAndWaitNonceUsedByAnother() async throws {
+        let harness = EngineHarness()
+        let transaction = Fixtures.transaction(nonce: 7)
+        await harness.backend.setSubmissionOutcome(.rejected(.nonceTooLow(expected: 9, received: 7)))
+        let response = try #require(
+            try await harness.send(
+                #"{"jsonrpc": "2.0", "method": "tx_sendAndWait", "params": ["0x\#(Hex.encode(transaction.canonicalBytes))"], "id": 1}"#))
+        #expect(response["error"]?["code"] == .number(-32000))
+        #expect(response["error"]?["data"]?["reason"] == .string("nonceTooLow"))
+        #expect(await harness.backend.submitted.count == 1)
+    }
+
     @Test("cursors round-trip, and a cursor of one kind is refused by the other")
     func cursors() {
         let transaction = TransactionCursor(height: RPCLimits.jsonSafeIntegerMax + 5, index: 7)

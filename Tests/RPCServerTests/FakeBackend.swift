@@ -16,6 +16,9 @@ actor FakeBackend: RPCBackend {
     var submissionOutcome = TransactionSubmission.accepted
     /// When set, a submitted transaction's receipt appears after this many `receipt` calls (0: at once).
     var commitAfterPolls: Int?
+    /// When set, a submission finds its transaction committed by a block that ended meanwhile: the receipt
+    /// appears and the submission is refused as `nonceTooLow`.
+    var commitsDuringSubmission = false
     private var pendingCommit: (hash: Hash, polls: Int)?
     /// When set, every call fails with `.internalFailure` carrying this detail.
     var failure: String?
@@ -34,6 +37,7 @@ actor FakeBackend: RPCBackend {
     func setLowestRetainedHeight(_ height: UInt64) { lowestRetainedHeight = height }
     func setStatus(_ value: NodeStatus) { status = value }
     func setCommitAfterPolls(_ polls: Int?) { commitAfterPolls = polls }
+    func setCommitsDuringSubmission(_ value: Bool) { commitsDuringSubmission = value }
 
     // MARK: Growing the chain (WebSocket tests)
 
@@ -115,6 +119,10 @@ actor FakeBackend: RPCBackend {
     func submitTransaction(_ transaction: Transaction) async throws(RPCBackendError) -> TransactionSubmission {
         try checkFailure()
         submitted.append(transaction)
+        if commitsDuringSubmission {
+            receipts[transaction.hash] = Fixtures.committedReceipt(for: transaction.hash)
+            return .rejected(.nonceTooLow(expected: transaction.body.nonce + 1, received: transaction.body.nonce))
+        }
         if submissionOutcome == .accepted, receipts[transaction.hash] == nil { pending.insert(transaction.hash) }
         if submissionOutcome == .accepted, let commitAfterPolls { pendingCommit = (transaction.hash, commitAfterPolls) }
         return submissionOutcome

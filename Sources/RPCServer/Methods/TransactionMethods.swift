@@ -56,7 +56,15 @@ enum TransactionMethods {
         if let receipt = try await context.ask({ backend throws(RPCBackendError) in try await backend.receipt(forTransaction: hash) }) {
             return RPCJSON.receipt(receipt)
         }
-        try await submit(transaction, context: context)
+        let submission = try await context.ask { backend throws(RPCBackendError) in try await backend.submitTransaction(transaction) }
+        // A block can commit this very transaction between the look above and the submission (a client asking
+        // again after a -32005, on a busy node): its nonce is then used by itself, and the receipt is the answer.
+        if case .rejected(.nonceTooLow) = submission,
+            let receipt = try await context.ask({ backend throws(RPCBackendError) in try await backend.receipt(forTransaction: hash) })
+        {
+            return RPCJSON.receipt(receipt)
+        }
+        try refusal(of: submission)
         return RPCJSON.receipt(try await waitForReceipt(hash, timeoutMs: timeoutMs, context: context))
     }
 
