@@ -17,7 +17,9 @@ extension Transaction {
     /// Form (canonical low-S, recovery id range) was checked when the signature was decoded; this is the
     /// curve arithmetic that `ChainTypes` cannot do (DESIGN §4).
     public func verifySignature() throws(TransactionSignatureError) {
-        let digest = body.hash
+        // The body's hash, kept since the body was set: hashing the body again cost admission and execution
+        // a SHA-256 of the whole body per check (issue 18).
+        let digest = hash
         let signer: PublicKey
         do {
             signer = try PublicKey.recover(signature: signature, digest: digest)

@@ -113,7 +113,7 @@ public final class Ledger: Application, @unchecked Sendable {
             if let rejection = Self.statelessRejection(transaction, chainId: genesis.chainId) { return .failure(rejection) }
             let hash = transaction.hash
             if !verifiedSignatures.contains(hash, signature: transaction.signature) {
-                if let error = Self.signatureError(transaction, hash: hash) { return .failure(.invalidSignature(error.description)) }
+                if let error = Self.signatureError(transaction) { return .failure(.invalidSignature(error.description)) }
                 verifiedSignatures.insert(hash, signature: transaction.signature)
             }
             let parameters = try reads.parameters.get()
@@ -435,7 +435,7 @@ public final class Ledger: Application, @unchecked Sendable {
             let recoverChunk: @Sendable (Int) -> Void = { chunk in
                 for index in unverified[(count * chunk / chunks)..<(count * (chunk + 1) / chunks)] {
                     let hash = output[index].hash
-                    let error = signatureError(transactions[index], hash: hash)
+                    let error = signatureError(transactions[index])
                     if error == nil { verified?.insert(hash, signature: transactions[index].signature) }
                     output[index].error = error
                 }
@@ -452,19 +452,15 @@ public final class Ledger: Application, @unchecked Sendable {
     /// The cores signature recovery spreads over, read once: `ProcessInfo` reads a file every time it is asked.
     private static let processorCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Why the signature of `transaction`, whose body hash is `hash`, does not recover to its sender; nil
+    /// Why the signature of `transaction` does not recover to its sender (`Transaction.verifySignature`); nil
     /// when it does.
-    ///
-    /// `Transaction.verifySignature()` hashes the body again; `hash` here is the one the transaction
-    /// computed when its body was set (`Transaction.hash`), which admission and execution have at hand.
-    static func signatureError(_ transaction: Transaction, hash: Hash) -> TransactionSignatureError? {
-        guard let signer = try? PublicKey.recover(signature: transaction.signature, digest: hash) else {
-            return .recoveryFailed(transaction: hash)
+    static func signatureError(_ transaction: Transaction) -> TransactionSignatureError? {
+        do {
+            try transaction.verifySignature()
+            return nil
+        } catch {
+            return error
         }
-        guard signer.address == transaction.body.sender else {
-            return .senderMismatch(sender: transaction.body.sender, signer: signer.address)
-        }
-        return nil
     }
 
     // MARK: Genesis
