@@ -6,14 +6,28 @@ public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Encodes bytes as lower-case hex without a prefix.
+    ///
+    /// Contiguous bytes (arrays, slices, `Data`) are written straight into the string's storage: JSON-RPC
+    /// writes every hash and transaction it returns as hex, and appending two characters at a time through a
+    /// generic iterator took a third of the network benchmark's client CPU (issue 18).
     public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var characters: [UInt8] = []
-        characters.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            characters.append(digits[Int(byte >> 4)])
-            characters.append(digits[Int(byte & 0x0f)])
+        if let encoded = bytes.withContiguousStorageIfAvailable({ encode(contiguous: $0) }) { return encoded }
+        return Array(bytes).withUnsafeBufferPointer { encode(contiguous: $0) }
+    }
+
+    /// `bytes` in hex. An in-memory buffer holds fewer than `Int.max / 2` bytes, so twice its count fits.
+    private static func encode(contiguous bytes: UnsafeBufferPointer<UInt8>) -> String {
+        digits.withUnsafeBufferPointer { digits in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+                var at = 0
+                for byte in bytes {
+                    text[at] = digits[Int(byte >> 4)]
+                    text[at + 1] = digits[Int(byte & 0x0f)]
+                    at += 2
+                }
+                return at
+            }
         }
-        return String(decoding: characters, as: UTF8.self)
     }
 
     /// Decodes hex text (upper or lower case, optional `0x` prefix); nil when it is not valid hex.

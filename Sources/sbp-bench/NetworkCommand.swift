@@ -244,7 +244,7 @@ struct NetworkCommand: AsyncParsableCommand {
         var issued = 0
         while issued < records {
             let size = min(Self.populateChunk, records - issued)
-            _ = try await Self.submitAll(try signer.sign(size), from: senders, to: targets, window: windowPerSender)
+            _ = try await Self.submitAll(TxSendRequest.encode(try signer.sign(size)), from: senders, to: targets, window: windowPerSender)
             try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 600)
             issued += size
         }
@@ -320,7 +320,7 @@ struct NetworkCommand: AsyncParsableCommand {
             let count = max(1, Int((rate * openLoopSeconds).rounded()))
             let firstNonces = signer.nextNonce
             let phase = OpenLoopPhase(
-                fraction: fraction, rate: rate, transactions: try signer.sign(count), drain: .seconds(drainSeconds),
+                fraction: fraction, rate: rate, transactions: TxSendRequest.encode(try signer.sign(count)), drain: .seconds(drainSeconds),
                 followHeads: !pollCommits)
             print(
                 "open loop: offering \(count) transactions at \(Int(rate.rounded())) tx/s (\(Int((fraction * 100).rounded()))% of \(openLoopBase == nil ? "saturation" : "--open-loop-base"))..."
@@ -344,7 +344,7 @@ struct NetworkCommand: AsyncParsableCommand {
     /// The closed-loop phase: `transactions` offered as fast as every issuer's window allows; the rate at
     /// which they committed on every node (the saturation rate).
     private func closedLoop(nodes: [BenchNode], manifest: NetworkManifest, signer: inout LicenceSigner) async throws -> Double {
-        let signed = try signer.sign(transactions)
+        let signed = TxSendRequest.encode(try signer.sign(transactions))
         let senders = signer.keys.map(\.address)
         let targets = try Self.targets(of: signer, manifest: manifest, nodes: nodes)
         let window = windowPerSender
@@ -373,7 +373,7 @@ struct NetworkCommand: AsyncParsableCommand {
 
     /// Sends each sender's transactions (`signed[i]` from `senders[i]`) to its node (`targets[i]`), all senders
     /// at once, each keeping at most `window` uncommitted.
-    private static func submitAll(_ signed: [[Transaction]], from senders: [Address], to targets: [BenchNode], window: Int) async throws
+    private static func submitAll(_ signed: [[TxSendRequest]], from senders: [Address], to targets: [BenchNode], window: Int) async throws
         -> SubmitStatistics
     {
         try await withThrowingTaskGroup(of: SubmitStatistics.self) { group in
@@ -467,7 +467,7 @@ struct NetworkCommand: AsyncParsableCommand {
     /// Sends one sender's transactions in batches, keeping at most `window` uncommitted; a refused batch
     /// is sent again from its first refused transaction once the sender's nonce moved.
     private static func submit(
-        _ transactions: [Transaction], from sender: Address, to rpc: BenchRPC, window windowPerSender: Int
+        _ transactions: [TxSendRequest], from sender: Address, to rpc: BenchRPC, window windowPerSender: Int
     ) async throws -> SubmitStatistics {
         var statistics = SubmitStatistics()
         var next = 0

@@ -17,8 +17,8 @@ struct OpenLoopPhase: Sendable {
     let fraction: Double
     /// Transactions per second offered, all senders together.
     let rate: Double
-    /// Each sender's transactions, in nonce order (`LicenceSigner.sign`).
-    let transactions: [[Transaction]]
+    /// Each sender's transactions, in nonce order (`LicenceSigner.sign`), encoded as requests.
+    let transactions: [[TxSendRequest]]
     /// How long after the last due instant a transaction may still commit.
     let drain: Duration
     /// Whether commits are seen through each node's head feed (false: by polling its height).
@@ -109,7 +109,7 @@ struct OpenLoopPhase: Sendable {
 
     /// Sends one sender's transactions as they fall due; the refusals met, by reason.
     private func offer(
-        _ batch: [Transaction], sender: Int, to rpc: BenchRPC, start: ContinuousClock.Instant
+        _ batch: [TxSendRequest], sender: Int, to rpc: BenchRPC, start: ContinuousClock.Instant
     ) async throws -> [String: Int] {
         let clock = ContinuousClock()
         var refusals: [String: Int] = [:]
