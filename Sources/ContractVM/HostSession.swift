@@ -19,13 +19,17 @@ final class HostSession {
     /// Fuel charged by host calls when the engine does not meter (unmetered benchmarks and tests).
     var unmeteredHostFuel: UInt64 = 0
 
-    private(set) var output: [UInt8] = []
-    private(set) var events: [Event] = []
-    private(set) var writes: [StorageWrite] = []
+    // The four buffers skip Swift's run-time exclusivity checks: each is changed only inside one short
+    // method of this class that calls out to nothing while it holds the access (no host call re-enters a
+    // session; a query runs on a session of its own), so no two accesses can overlap. The checks cost a
+    // thread-local lookup per access, several per host call (issue 18).
+    @exclusivity(unchecked) private(set) var output: [UInt8] = []
+    @exclusivity(unchecked) private(set) var events: [Event] = []
+    @exclusivity(unchecked) private(set) var writes: [StorageWrite] = []
     /// Index into `writes` per key, built only once a call has buffered more than `scannedWritesMax` writes
     /// (below that, `writes` is searched in order): looked up only, never iterated, so hash order never
     /// reaches output.
-    private var writeIndex: [[UInt8]: Int] = [:]
+    @exclusivity(unchecked) private var writeIndex: [[UInt8]: Int] = [:]
 
     /// Up to this many buffered writes, a key is found by comparing it with each one in turn, which costs
     /// less than hashing it: a typical call writes two or three keys, and hashing every key read and written
