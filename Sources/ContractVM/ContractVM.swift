@@ -10,9 +10,12 @@ public final class ContractVM {
     /// Whether WebAssembly operators consume fuel (always on in a node; off only to measure its cost).
     public let isMetered: Bool
     private let engine: Engine
-    private var modules: [Hash: ContractModule] = [:]
-    /// Instances reset after a successful call, by code hash (see `ContractInstance`).
-    private var idleInstances: [Hash: [ContractInstance]] = [:]
+    /// Validated modules by code hash, each with its idle instances.
+    private var modules: [Hash: LoadedModule] = [:]
+    /// The module of the last call, checked before `modules`: a block calls the same contract again and
+    /// again, and hashing its code hash to find the module and again to take and return an instance cost
+    /// more than a host call (issue 18).
+    private var lastLoaded: LoadedModule?
     /// The interpreter stack of each call depth (index 0: depth 1), made on first use and kept: a call at
     /// depth d runs only while the calls at lower depths wait in a host call, so one stack per depth is
     /// never used twice at once. Allocating the 256 KiB for every call cost more than many contract calls
@@ -34,12 +37,22 @@ public final class ContractVM {
     @discardableResult
     public func validate(code: [UInt8]) throws(ContractValidationError) -> ContractModule {
         let module = try ContractModule(code: code)
+        cache(module)
+        return module
+    }
+
+    /// The cache entry of `module`, made when missing: the same code parses to the same module, so a cached
+    /// one keeps its idle instances.
+    @discardableResult
+    private func cache(_ module: ContractModule) -> LoadedModule {
+        if let cached = modules[module.codeHash] { return cached }
         if modules.count >= ContractLimits.cachedModulesMax {
             modules.removeAll()
-            idleInstances.removeAll()
+            lastLoaded = nil
         }
-        modules[module.codeHash] = module
-        return module
+        let loaded = LoadedModule(module)
+        modules[module.codeHash] = loaded
+        return loaded
     }
 
     /// Calls `context.contract` with `context.input`; never throws and never crashes on contract behaviour.
@@ -56,23 +69,23 @@ public final class ContractVM {
         guard context.input.count <= ContractLimits.inputBytesMax else {
             return .failed(.trapped("input exceeds \(ContractLimits.inputBytesMax) bytes"), fuelUsed: 0)
         }
-        let module: ContractModule
+        let loaded: LoadedModule
         do {
-            module = try loadModule(contract: context.contract, storage: storage)
+            loaded = try loadModule(contract: context.contract, storage: storage)
         } catch {
             return .failed(.trapped(error.message), fuelUsed: 0)
         }
         let session = HostSession(context: context, storage: storage, vm: self, depth: depth, isReadOnly: isReadOnly)
         let instance: ContractInstance
         do {
-            instance = try takeInstance(module)
+            instance = try loaded.idle.popLast() ?? ContractInstance(module: loaded.module, engine: engine)
         } catch {
             return .failed(.trapped(Self.bounded("instantiation failed: \(error)")), fuelUsed: 0)
         }
         let store = instance.store
         store.fuel = isMetered ? Fuel(remaining: context.fuelLimit) : nil
         let status = execute(instance, session: session, stack: stack(depth: depth))
-        if status == .success && instance.reset() { idleInstances[module.codeHash, default: []].append(instance) }
+        if status == .success && instance.reset() { loaded.idle.append(instance) }
         let fuelUsed: UInt64
         if status == .outOfFuel {
             fuelUsed = context.fuelLimit
@@ -86,10 +99,15 @@ public final class ContractVM {
             status: .success, fuelUsed: fuelUsed, returnData: session.output, events: session.events, writes: session.writes)
     }
 
-    /// An idle instance of `module`, or a new one (a contract that queries itself needs a second).
-    private func takeInstance(_ module: ContractModule) throws -> ContractInstance {
-        if let instance = idleInstances[module.codeHash]?.popLast() { return instance }
-        return try ContractInstance(module: module, engine: engine)
+    /// A validated module and its instances reset after a successful call (see `ContractInstance`); a call
+    /// takes an idle one or makes a new one (a contract that queries itself needs a second).
+    final class LoadedModule {
+        let module: ContractModule
+        var idle: [ContractInstance] = []
+
+        init(_ module: ContractModule) {
+            self.module = module
+        }
     }
 
     /// Why a call could not start.
@@ -97,19 +115,27 @@ public final class ContractVM {
         let message: String
     }
 
-    private func loadModule(contract: Address, storage: any ContractStorage) throws(LoadError) -> ContractModule {
+    private func loadModule(contract: Address, storage: any ContractStorage) throws(LoadError) -> LoadedModule {
         guard let codeHash = storage.codeHash(contract: contract) else {
             throw LoadError(message: "no contract at \(contract)")
         }
-        if let cached = modules[codeHash] { return cached }
+        if let lastLoaded, lastLoaded.module.codeHash == codeHash { return lastLoaded }
+        if let cached = modules[codeHash] {
+            lastLoaded = cached
+            return cached
+        }
         guard let code = storage.code(hash: codeHash) else {
             throw LoadError(message: "code \(codeHash) of \(contract) is missing")
         }
+        let module: ContractModule
         do {
-            return try validate(code: code)
+            module = try ContractModule(code: code)
         } catch {
             throw LoadError(message: "invalid code: \(error)")
         }
+        let loaded = cache(module)
+        lastLoaded = loaded
+        return loaded
     }
 
     /// The stack for calls at `depth` (1 ... `ContractLimits.callDepthMax`; `HostImports.query` refuses deeper).

@@ -98,7 +98,7 @@ enum HostImports {
         case .emitEvent:
             let topicLength = try arguments.u32(1), dataLength = try arguments.u32(3)
             try session.charge(FuelCost.eventPerByte * (UInt64(topicLength) + UInt64(dataLength)), store: store)
-            let topic = try session.read(
+            let topic = try session.text(
                 try arguments.u32(0), topicLength, limit: ContractLimits.eventTopicBytesMax, what: "event topic")
             let data = try session.read(try arguments.u32(2), dataLength, limit: ContractLimits.eventDataBytesMax, what: "event data")
             try session.emit(topic: topic, data: data)

@@ -19,11 +19,23 @@ final class HostSession {
     /// Fuel charged by host calls when the engine does not meter (unmetered benchmarks and tests).
     var unmeteredHostFuel: UInt64 = 0
 
-    private(set) var output: [UInt8] = []
-    private(set) var events: [Event] = []
-    private(set) var writes: [StorageWrite] = []
-    /// Index into `writes` per key: looked up only, never iterated, so hash order never reaches output.
-    private var writeIndex: [[UInt8]: Int] = [:]
+    // The four buffers skip Swift's run-time exclusivity checks: each is changed only inside one short
+    // method of this class that calls out to nothing while it holds the access (no host call re-enters a
+    // session; a query runs on a session of its own), so no two accesses can overlap. The checks cost a
+    // thread-local lookup per access, several per host call (issue 18).
+    @exclusivity(unchecked) private(set) var output: [UInt8] = []
+    @exclusivity(unchecked) private(set) var events: [Event] = []
+    @exclusivity(unchecked) private(set) var writes: [StorageWrite] = []
+    /// Index into `writes` per key, built only once a call has buffered more than `scannedWritesMax` writes
+    /// (below that, `writes` is searched in order): looked up only, never iterated, so hash order never
+    /// reaches output.
+    @exclusivity(unchecked) private var writeIndex: [[UInt8]: Int] = [:]
+
+    /// Up to this many buffered writes, a key is found by comparing it with each one in turn, which costs
+    /// less than hashing it: a typical call writes two or three keys, and hashing every key read and written
+    /// into a dictionary built per call was a tenth of the host calls' time (issue 18). Beyond it, the
+    /// dictionary keeps a call of up to `ContractLimits.storageWritesMax` writes from comparing quadratically.
+    static let scannedWritesMax = 8
 
     init(context: CallContext, storage: any ContractStorage, vm: ContractVM, depth: Int, isReadOnly: Bool) {
         self.context = context
@@ -62,6 +74,18 @@ final class HostSession {
         return memory.withUnsafeBufferPointer(offset: UInt(pointer), count: Int(length)) { Array($0) }
     }
 
+    /// The text of `length` bytes at `pointer` in contract memory, or nil when they are not UTF-8; traps as
+    /// `read` does. Validated in place: an event topic is a few bytes, and copying them to an array first
+    /// cost an allocation per event.
+    func text(_ pointer: UInt32, _ length: UInt32, limit: Int, what: String) throws(HostAbort) -> String? {
+        guard Int(length) <= limit else { throw .trap("\(what) of \(length) bytes exceeds the limit of \(limit)") }
+        guard let memory, Int(pointer) + Int(length) <= memory.byteCount else {
+            throw .trap("\(what): memory access out of bounds")
+        }
+        if length == 0 { return "" }
+        return memory.withUnsafeBufferPointer(offset: UInt(pointer), count: Int(length)) { String(validating: $0, as: UTF8.self) }
+    }
+
     /// Copies `bytes` into contract memory at `pointer`, trapping on an out-of-bounds range.
     func write(_ bytes: some Collection<UInt8>, at pointer: UInt32, what: String) throws(HostAbort) {
         guard let memory, Int(pointer) + bytes.count <= memory.byteCount else {
@@ -83,29 +107,42 @@ final class HostSession {
     }
 
     func storedValue(key: [UInt8]) -> [UInt8]? {
-        if let index = writeIndex[key] { return writes[index].value }
+        if let index = bufferedWrite(key: key) { return writes[index].value }
         return storage.value(contract: context.contract, key: key)
     }
 
     func bufferWrite(key: [UInt8], value: [UInt8]?) throws(HostAbort) {
         guard !isReadOnly else { throw .trap("storage write in a read-only query") }
-        if let index = writeIndex[key] {
+        if let index = bufferedWrite(key: key) {
             writes[index].value = value
             return
         }
         guard writes.count < ContractLimits.storageWritesMax else {
             throw .trap("more than \(ContractLimits.storageWritesMax) storage writes")
         }
-        writeIndex[key] = writes.count
         writes.append(StorageWrite(contract: context.contract, key: key, value: value))
+        if writes.count > Self.scannedWritesMax {
+            if writeIndex.isEmpty {
+                for (index, write) in writes.enumerated() { writeIndex[write.key] = index }
+            } else {
+                writeIndex[key] = writes.count - 1
+            }
+        }
     }
 
-    func emit(topic: [UInt8], data: [UInt8]) throws(HostAbort) {
+    /// The position in `writes` of the write buffered for `key`, if any (`writes` holds one entry per key).
+    private func bufferedWrite(key: [UInt8]) -> Int? {
+        guard writes.count > Self.scannedWritesMax else { return writes.firstIndex { $0.key == key } }
+        return writeIndex[key]
+    }
+
+    /// Buffers an event; `topic` is nil when its bytes are not UTF-8 (checked last, as ever).
+    func emit(topic: String?, data: [UInt8]) throws(HostAbort) {
         guard !isReadOnly else { throw .trap("event emitted in a read-only query") }
         guard events.count < ContractLimits.eventsMax else {
             throw .trap("more than \(ContractLimits.eventsMax) events")
         }
-        guard let text = String(validating: topic, as: UTF8.self) else { throw .trap("event topic is not UTF-8") }
-        events.append(Event(contract: context.contract, topic: text, data: data))
+        guard let topic else { throw .trap("event topic is not UTF-8") }
+        events.append(Event(contract: context.contract, topic: topic, data: data))
     }
 }
