@@ -355,26 +355,17 @@ struct BlockExecution {
         }
         for entry in try state.departmentAccountEntries() { batch.put(BlockState.departmentAccountMarker, for: entry, in: .indexes) }
         let receiptsRoot = MerkleRoot.of(receiptHashes)
+        let stateRoot = update.rootHash
         batch.put(
-            HeightRoots(stateRoot: update.rootHash, receiptsRoot: receiptsRoot).canonicalBytes, for: IndexKeys.roots(height: height),
+            HeightRoots(stateRoot: stateRoot, receiptsRoot: receiptsRoot).canonicalBytes, for: IndexKeys.roots(height: height),
             in: .indexes)
+        // The ledger's node cache keeps the internal nodes: the update's own list, so that the cache can move them
+        // in at finalization instead of copying them (issue 18).
+        let treeNodes = update.takeNodes()
         return ExecutedBlock(
-            block: block, stateRoot: update.rootHash, receiptsRoot: receiptsRoot, receipts: receipts,
+            block: block, stateRoot: stateRoot, receiptsRoot: receiptsRoot, receipts: receipts,
             validatorSetChange: validatorSetChange.map { (validators: $0.0, activationHeight: $0.1) }, writes: batch,
-            locationFixups: locationFixups, treeNodes: Self.internalNodes(of: update))
-    }
-
-    /// The update's nodes other than leaves, for the ledger's node cache, in an array of their exact count:
-    /// grown by appends it was copied several times per block into new memory (issue 18: a tenth of a
-    /// benchmark's page faults).
-    static func internalNodes(of update: TreeUpdate) -> [(key: NodeKey, node: TreeNode)] {
-        var nodes: [(key: NodeKey, node: TreeNode)] = []
-        nodes.reserveCapacity(update.nodes.count { if case .leaf = $0.node { false } else { true } })
-        for entry in update.nodes {
-            if case .leaf = entry.node { continue }
-            nodes.append(entry)
-        }
-        return nodes
+            locationFixups: locationFixups, treeNodes: treeNodes)
     }
 }
 
