@@ -33,8 +33,14 @@ public struct Block: Hashable, Sendable {
         guard header.height >= 1 else { throw .heightZero }
         let root: Hash
         if let transactionHashes, transactionHashes.count == transactions.count {
-            root = MerkleRoot.of(
-                zip(transactionHashes, transactions).map { Transaction.signedHash(bodyHash: $0, signature: $1.signature) })
+            // The transactions are read in place (here and below): iterating them copied each one out, retaining
+            // and releasing its arrays, for every transaction of every block a node executes (issue 18).
+            root = transactions.withUnsafeBufferPointer { transactions in
+                MerkleRoot.of(
+                    transactionHashes.indices.map {
+                        Transaction.signedHash(bodyHash: transactionHashes[$0], signature: transactions[$0].signature)
+                    })
+            }
         } else {
             root = Block.transactionsRoot(of: transactions)
         }
@@ -49,8 +55,11 @@ public struct Block: Hashable, Sendable {
                 throw .lastCommitForWrongBlock(height: certificate.height, blockHash: certificate.blockHash)
             }
         }
-        for transaction in transactions where transaction.body.chainId != header.chainId {
-            throw .transactionForOtherChain(transaction.hash, chainId: transaction.body.chainId)
+        let chainId = header.chainId
+        if let index = transactions.withUnsafeBufferPointer({ transactions in
+            transactions.indices.first { transactions[$0].body.chainId != chainId }
+        }) {
+            throw .transactionForOtherChain(transactions[index].hash, chainId: transactions[index].body.chainId)
         }
     }
 }

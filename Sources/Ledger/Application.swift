@@ -1,6 +1,7 @@
 import ChainTypes
 import StateTree
 import Storage
+import Synchronization
 
 /// The application behind consensus: everything the node asks of the ledger, and nothing else (DESIGN §4).
 ///
@@ -85,16 +86,16 @@ public struct ExecutedBlock: Sendable {
     /// Transaction-index entries written after the block's own, so a rejected replay keeps pointing at
     /// the inclusion that counted.
     let locationFixups: [(hash: Hash, location: TransactionLocation)]
-    /// The internal state tree nodes among `writes` (and the root), for the ledger's node cache once they are
-    /// finalized. Leaves are left out: the next block reads a leaf again only when it changes the same key.
-    let treeNodes: [(key: NodeKey, node: TreeNode)]
+    /// The state tree nodes among `writes`, for the ledger's node cache once they are finalized (it keeps the
+    /// internal ones; the next block reads a leaf again only when it changes the same key).
+    let treeNodes: TreeNodeHandoff
 
     init(
         block: Block, stateRoot: Hash, receiptsRoot: Hash, receipts: [Receipt],
         validatorSetChange: (validators: ValidatorSet, activationHeight: UInt64)?, writes: WriteBatch,
         locationFixups: [(hash: Hash, location: TransactionLocation)], treeNodes: [(key: NodeKey, node: TreeNode)] = []
     ) {
-        self.treeNodes = treeNodes
+        self.treeNodes = TreeNodeHandoff(treeNodes)
         self.locationFixups = locationFixups
         self.block = block
         self.stateRoot = stateRoot
@@ -145,4 +146,29 @@ public struct WriteGroup: Hashable, Sendable {
     public let keys: Int
     /// Bytes of their keys and values.
     public let bytes: Int
+}
+
+/// An executed block's state tree nodes, held until the block is finalized and then taken, once, by the
+/// ledger's node cache (`TreeNodeCache.insert(taking:)`).
+///
+/// Why taken rather than read: the update's own list, held here alone, lets the cache move each internal node
+/// in instead of copying it. Read, every node cost a retain and a release of each of its two arrays, and
+/// filtered into a list of their own beforehand, as many again and an allocation (issue 18: the largest
+/// share of a block's retains). The leaves it keeps alive until then, values the block's batch holds a copy
+/// of anyway, are freed with it at finalization (before: at the end of execution).
+final class TreeNodeHandoff: Sendable {
+    private let nodes: Mutex<[(key: NodeKey, node: TreeNode)]>
+
+    init(_ nodes: [(key: NodeKey, node: TreeNode)]) {
+        self.nodes = Mutex(nodes)
+    }
+
+    /// The nodes, taken out: later calls return none.
+    func take() -> [(key: NodeKey, node: TreeNode)] {
+        nodes.withLock { nodes in
+            var taken: [(key: NodeKey, node: TreeNode)] = []
+            swap(&taken, &nodes)
+            return taken
+        }
+    }
 }

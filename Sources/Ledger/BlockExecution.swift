@@ -27,14 +27,14 @@ struct BlockExecution {
     var blockWriteBytes: UInt64 = 0
     var parameters: ChainParameters
     /// Where the transaction index should point for each hash of this block, and where `BlockStore` will
-    /// point it (its last position in the block); they differ only for rejected repeats.
-    var intendedLocations: [Hash: TransactionLocation] = [:]
-    var lastPositions: [Hash: UInt32] = [:]
+    /// point it (its last position in the block); they differ only for rejected repeats. One table for both,
+    /// keyed by `DigestKey` (the hashes are of bodies the ledger hashed): one lookup per transaction.
+    var locations: [DigestKey: (intended: TransactionLocation, last: UInt32)] = [:]
     /// Transaction-index entries to restore after `BlockStore` writes this block's: a rejected repeat of
     /// a transaction (a faulty primary's replay) must not hide the inclusion that counted.
     var locationFixups: [(hash: Hash, location: TransactionLocation)] {
-        intendedLocations.compactMap { hash, location in
-            location == TransactionLocation(height: height, index: lastPositions[hash] ?? location.index) ? nil : (hash, location)
+        locations.compactMap { key, entry in
+            entry.intended == TransactionLocation(height: height, index: entry.last) ? nil : (key.hash, entry.intended)
         }.sorted { $0.hash < $1.hash }
     }
 
@@ -76,8 +76,7 @@ struct BlockExecution {
     private mutating func reserveCapacity(transactions: Int) {
         receipts.reserveCapacity(transactions)
         receiptHashes.reserveCapacity(transactions)
-        intendedLocations.reserveCapacity(transactions)
-        lastPositions.reserveCapacity(transactions)
+        locations.reserveCapacity(transactions)
         state.reserveCapacity(transactions: transactions)
         // The block's batch is not reserved: sized up front for 2,000 licences (12 operations and 1.6 KB each),
         // finalize took about 2 ms more CPU per block in the ledger benchmark, for no clear gain in execute
@@ -289,20 +288,23 @@ struct BlockExecution {
     /// Decides where the transaction index points for `hash`: at the first inclusion that counted (not
     /// rejected); a rejected repeat keeps an earlier location, from this block or a finalized one.
     mutating func keepEarlierLocation(of hash: Hash, index: UInt32, status: ReceiptStatus) throws(LedgerError) {
-        lastPositions[hash] = index
+        let key = DigestKey(hash)
         let here = TransactionLocation(height: height, index: index)
         if status != .rejected {
-            intendedLocations[hash] = here
+            locations[key] = (here, index)
             return
         }
-        guard intendedLocations[hash] == nil else { return }
+        if let earlier = locations[key] {
+            locations[key] = (earlier.intended, index)
+            return
+        }
         let stored: TransactionLocation?
         do {
             stored = try ledger.blocks.transactionLocation(hash)
         } catch {
             throw .storage(error)
         }
-        intendedLocations[hash] = stored ?? here
+        locations[key] = (stored ?? here, index)
     }
 
     /// Appends `receipt` to the block's receipts with its hash, and records its index entries: one place, so
@@ -355,26 +357,17 @@ struct BlockExecution {
         }
         for entry in try state.departmentAccountEntries() { batch.put(BlockState.departmentAccountMarker, for: entry, in: .indexes) }
         let receiptsRoot = MerkleRoot.of(receiptHashes)
+        let stateRoot = update.rootHash
         batch.put(
-            HeightRoots(stateRoot: update.rootHash, receiptsRoot: receiptsRoot).canonicalBytes, for: IndexKeys.roots(height: height),
+            HeightRoots(stateRoot: stateRoot, receiptsRoot: receiptsRoot).canonicalBytes, for: IndexKeys.roots(height: height),
             in: .indexes)
+        // The ledger's node cache keeps the internal nodes: the update's own list, so that the cache can move them
+        // in at finalization instead of copying them (issue 18).
+        let treeNodes = update.takeNodes()
         return ExecutedBlock(
-            block: block, stateRoot: update.rootHash, receiptsRoot: receiptsRoot, receipts: receipts,
+            block: block, stateRoot: stateRoot, receiptsRoot: receiptsRoot, receipts: receipts,
             validatorSetChange: validatorSetChange.map { (validators: $0.0, activationHeight: $0.1) }, writes: batch,
-            locationFixups: locationFixups, treeNodes: Self.internalNodes(of: update))
-    }
-
-    /// The update's nodes other than leaves, for the ledger's node cache, in an array of their exact count:
-    /// grown by appends it was copied several times per block into new memory (issue 18: a tenth of a
-    /// benchmark's page faults).
-    static func internalNodes(of update: TreeUpdate) -> [(key: NodeKey, node: TreeNode)] {
-        var nodes: [(key: NodeKey, node: TreeNode)] = []
-        nodes.reserveCapacity(update.nodes.count { if case .leaf = $0.node { false } else { true } })
-        for entry in update.nodes {
-            if case .leaf = entry.node { continue }
-            nodes.append(entry)
-        }
-        return nodes
+            locationFixups: locationFixups, treeNodes: treeNodes)
     }
 }
 

@@ -18,13 +18,12 @@ final class BlockState: ContractStorage {
     /// between finalizations; checks and views read a snapshot), and what it holds is bounded by the reads a
     /// block's fuel allows.
     private var reads: [StateKey: [UInt8]?] = [:]
-    /// Departments looked up this block and not changed by it.
-    private var departmentsSeen: [String: Bool] = [:]
     /// State keys of the accounts and departments looked up this block, by address and id: every transaction
     /// reads its sender's account and department and writes the account back, and each key costs a SHA-256.
-    /// Bounded by the senders of one block.
+    /// Bounded by the senders of one block. A department's entry also says whether it exists, once read
+    /// from the store (`departmentExists`): one table, so a transaction hashes its department's id once.
     private var accountKeys: [Address: StateKey] = [:]
-    private var departmentKeys: [String: StateKey] = [:]
+    private var departments: [String: (key: StateKey, stored: Bool?)] = [:]
     /// Code hashes of contracts this block has not changed, read once per block, with the contract's state
     /// key (checked against `changes` on every use, so a contract changed later in the block is read again).
     private var codeHashes: [Address: (key: StateKey, codeHash: Hash)] = [:]
@@ -67,8 +66,9 @@ final class BlockState: ContractStorage {
     }
 
     func set(_ key: StateKey, _ value: [UInt8]?) {
-        undoLog?.append((key, changes[key]))
-        changes[key] = value
+        // One lookup: `updateValue` returns the entry it replaces (nil: none), which the undo log keeps.
+        let previous = changes.updateValue(value, forKey: key)
+        undoLog?.append((key, previous))
         chargedBytes += Self.charge(valueBytes: value?.count ?? 0)
     }
 
@@ -147,17 +147,15 @@ final class BlockState: ContractStorage {
 
     /// Whether department `id` exists, without decoding its record (checked for every transaction).
     func departmentExists(_ id: String) -> Bool {
-        let key: StateKey
-        if let known = departmentKeys[id] {
-            key = known
-        } else {
-            key = StateLayout.department(id)
-            departmentKeys[id] = key
+        let known = departments[id]
+        let key = known?.key ?? StateLayout.department(id)
+        if let changed = changes[key] {
+            if known == nil { departments[id] = (key, nil) }
+            return changed != nil
         }
-        if let changed = changes[key] { return changed != nil }
-        if let known = departmentsSeen[id] { return known }
+        if let stored = known?.stored { return stored }
         let exists = value(key) != nil
-        departmentsSeen[id] = exists
+        departments[id] = (key, exists)
         return exists
     }
     func contractRecord(_ address: Address) throws(LedgerError) -> ContractRecord? { try record(StateLayout.contract(address)) }

@@ -236,7 +236,7 @@ public final class Ledger: Application, @unchecked Sendable {
         // Checks from now on read the new height and need a snapshot holding it; release the old one now.
         sharedAdmissionReads.withLock { $0 = nil }
         self.pending = nil
-        treeNodes.insert(executed.treeNodes)
+        treeNodes.insert(taking: executed.treeNodes.take())
     }
 
     /// Reads the upper levels of the latest state tree into the cache block execution reads first

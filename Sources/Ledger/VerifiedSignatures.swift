@@ -26,14 +26,24 @@ public final class VerifiedSignatures: Sendable {
 
     private final class Shard: Sendable {
         let capacity: Int
-        let generations = Mutex(Generations())
+        let generations: Mutex<Generations>
 
-        init(capacity: Int) { self.capacity = capacity }
+        init(capacity: Int) {
+            self.capacity = capacity
+            generations = Mutex(Generations(capacity: capacity))
+        }
     }
 
+    /// Keyed by `DigestKey`: the hashes are of bodies this process hashed itself (`Transaction.hash`).
     private struct Generations {
-        var current: [Hash: RecoverableSignature] = [:]
-        var previous: [Hash: RecoverableSignature] = [:]
+        var current: [DigestKey: RecoverableSignature]
+        var previous: [DigestKey: RecoverableSignature] = [:]
+
+        /// The first generation has its room from the start, as every later one: grown from empty, it was
+        /// rehashed a doubling at a time through a node's first `capacity` transactions.
+        init(capacity: Int) {
+            current = Dictionary(minimumCapacity: capacity)
+        }
     }
 
     /// Default entries per generation: more than a full mempool's worth of transactions by default.
@@ -60,8 +70,9 @@ public final class VerifiedSignatures: Sendable {
 
     /// Whether `signature` over the transaction with body hash `hash` was checked and found to be the sender's.
     public func contains(_ hash: Hash, signature: RecoverableSignature) -> Bool {
-        shard(hash).generations.withLock { generations in
-            generations.current[hash] == signature || generations.previous[hash] == signature
+        let key = DigestKey(hash)
+        return shard(hash).generations.withLock { generations in
+            generations.current[key] == signature || generations.previous[key] == signature
         }
     }
 
@@ -71,10 +82,9 @@ public final class VerifiedSignatures: Sendable {
         shard.generations.withLock { generations in
             if generations.current.count >= shard.capacity {
                 generations.previous = generations.current
-                generations.current = [:]
-                generations.current.reserveCapacity(shard.capacity)
+                generations.current = Dictionary(minimumCapacity: shard.capacity)
             }
-            generations.current[hash] = signature
+            generations.current[DigestKey(hash)] = signature
         }
     }
 

@@ -106,8 +106,9 @@ struct MempoolContents: Sendable {
 
     let limits: Mempool.Limits
     private(set) var queues: [Address: SenderQueue] = [:]
-    /// Where every pending transaction is: its sender and nonce.
-    private var locations: [Hash: (sender: Address, nonce: UInt64)] = [:]
+    /// Where every pending transaction is: its sender and nonce. Keyed by `DigestKey`: every key is the hash of
+    /// a body this node hashed (`Transaction.hash`); hashes from outside are only looked up.
+    private var locations: [DigestKey: (sender: Address, nonce: UInt64)] = [:]
     private(set) var bytes = 0
     /// Future (not yet executable) transactions pending, over all senders.
     private(set) var futureCount = 0
@@ -132,10 +133,12 @@ struct MempoolContents: Sendable {
 
     func pendingCount(of sender: Address) -> Int { queues[sender]?.count ?? 0 }
 
-    func contains(_ hash: Hash) -> Bool { locations[hash] != nil }
+    func contains(_ hash: Hash) -> Bool { locations[DigestKey(hash)] != nil }
 
     func entry(_ hash: Hash) -> Entry? {
-        guard let location = locations[hash], let entry = queues[location.sender]?.entry(nonce: location.nonce) else { return nil }
+        guard let location = locations[DigestKey(hash)], let entry = queues[location.sender]?.entry(nonce: location.nonce) else {
+            return nil
+        }
         assert(entry.hash == hash, "the location index matches the queues")
         return entry
     }
@@ -229,7 +232,7 @@ struct MempoolContents: Sendable {
         // In place in the dictionary (its `default:` subscript modifies the stored queue without a copy).
         futureCount += Self.place(
             entry, isFuture: isFuture, in: &queues[candidate.sender, default: SenderQueue(base: admission.accountNonce)])
-        locations[candidate.hash] = (candidate.sender, nonce)
+        locations[DigestKey(candidate.hash)] = (candidate.sender, nonce)
         bytes += candidate.bytes
         metrics.admitted += 1
         if origin == .local { appendGossip(candidate.hash) }
@@ -323,7 +326,9 @@ struct MempoolContents: Sendable {
         included: [Hash], accountNonces: [Address: UInt64], nextHeight: UInt64, now: ContinuousClock.Instant
     ) -> [Hash: MempoolEviction] {
         generation += 1
-        var evicted: [Hash: MempoolEviction] = [:]
+        // Room for the block's own transactions, which usually all leave: grown from empty, the table was
+        // rehashed a doubling at a time for every block (issue 18).
+        var evicted: [Hash: MempoolEviction] = Dictionary(minimumCapacity: included.count)
         let includedSet = Set(included)
         for (sender, accountNonce) in accountNonces {
             // Taken out of the dictionary, the queue is the only reference to its arrays: they are filtered
@@ -422,7 +427,7 @@ struct MempoolContents: Sendable {
 
     /// Removes `entry` from the index and totals; the caller rewrites the sender's queue.
     private mutating func drop(_ entry: Entry, _ reason: MempoolEviction, into evicted: inout [Hash: MempoolEviction]) {
-        locations[entry.hash] = nil
+        locations[DigestKey(entry.hash)] = nil
         bytes -= entry.bytes
         metrics.evicted[reason, default: 0] += 1
         evicted[entry.hash] = reason
@@ -437,7 +442,7 @@ struct MempoolContents: Sendable {
 
     /// Forgets backlog hashes that left the pool, so the backlog never outgrows the pool.
     private mutating func compactGossip() {
-        gossipBacklog.removeAll { locations[$0] == nil }
+        gossipBacklog.removeAll { locations[DigestKey($0)] == nil }
     }
 
     /// The pending transactions submitted locally since the last call, oldest first.

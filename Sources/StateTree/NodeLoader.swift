@@ -18,15 +18,18 @@ struct NodeLoader: Sendable {
 
     /// Reads the nodes parents reference with one `TreeReader.nodes(at:)`, checking each as `load` does;
     /// throws what loading them one at a time, in order, would throw first.
+    ///
+    /// Each node is moved out of what the reader returned, not copied: a copy retained the node's arrays, and
+    /// freeing the reader's list released them again (issue 18).
     func load(_ references: [(key: NodeKey, child: ChildReference)]) throws(StateTreeError) -> [TreeNode] {
-        let nodes = try reader.nodes(at: references.map(\.key))
+        var nodes = try reader.nodes(at: references.map(\.key))
         guard nodes.count == references.count else {
             throw .storage(message: "read \(nodes.count) nodes for \(references.count) keys")
         }
         var checked: [TreeNode] = []
         checked.reserveCapacity(nodes.count)
-        for (node, reference) in zip(nodes, references) {
-            checked.append(try Self.check(node, at: reference.key, expecting: reference.child))
+        for index in nodes.indices {
+            checked.append(try Self.check(nodes[index].take(), at: references[index].key, expecting: references[index].child))
         }
         return checked
     }

@@ -13,6 +13,12 @@ public struct TreeUpdate: Sendable {
     public let nodes: [(key: NodeKey, node: TreeNode)]
     /// Nodes that `version` no longer reaches; they can be pruned once no version below `version` is kept.
     public let staleNodes: [StaleNodeRecord]
+
+    /// `nodes`, taken from the update it ends: the list is then not shared, so its holder can change it in
+    /// place and move its nodes out without copying them (block execution hands them to the node cache).
+    public consuming func takeNodes() -> [(key: NodeKey, node: TreeNode)] {
+        nodes
+    }
 }
 
 /// A node that became unreachable at `staleSinceVersion`: versions before it still need it, later ones not.

@@ -106,14 +106,28 @@ public final class TreeNodeCache: Sendable {
         }
     }
 
+    /// The held entry is read in its slot (`node(in:version:)`), and only its node is copied, when its version
+    /// matches: taking the entry out by key, or by index through `values[slot]`, copied it whole first (a
+    /// retain and a release more of each of its node's arrays per lookup, issue 18).
     private static func node(at key: NodeKey, in generations: inout Generations, generationBytes: Int) -> TreeNode? {
-        if let entry = generations.pinned[key.path] { return entry.version == key.version ? .internal(entry.node) : nil }
-        if let entry = generations.current[key.path] {
-            return entry.version == key.version ? .internal(entry.node) : nil
+        if let slot = generations.pinned.index(forKey: key.path) {
+            return node(in: &generations.pinned.values[slot], version: key.version)
         }
-        guard let entry = generations.previous[key.path], entry.version == key.version else { return nil }
+        if let slot = generations.current.index(forKey: key.path) {
+            return node(in: &generations.current.values[slot], version: key.version)
+        }
+        guard let slot = generations.previous.index(forKey: key.path), generations.previous.values[slot].version == key.version else {
+            return nil
+        }
+        let entry = generations.previous.values[slot]
         add(entry, at: key.path, to: &generations, generationBytes: generationBytes)
         return .internal(entry.node)
+    }
+
+    /// The node of `entry` if it is of `version`. The entry is lent in place (inout, never changed): read by
+    /// value, the dictionary's getter copied it whole.
+    private static func node(in entry: inout Entry, version: UInt64) -> TreeNode? {
+        entry.version == version ? .internal(entry.node) : nil
     }
 
     /// Records nodes that are in the store under their keys (read from it, or just written to it); leaves
@@ -132,10 +146,29 @@ public final class TreeNodeCache: Sendable {
         }
     }
 
+    /// Records nodes like `insert(_:)`, moving each internal node out of `nodes` into the cache instead of
+    /// copying it, when `nodes` is the only reference to its list (a block's own nodes at finalization).
+    ///
+    /// Why: a copy is a retain of each of a node's two arrays, and freeing the list afterwards their release;
+    /// at four validators, a block's nodes were the largest single source of retains (issue 18). Inserted in
+    /// the list's order, as `insert(_:)` does.
+    public func insert(taking nodes: consuming [(key: NodeKey, node: TreeNode)]) {
+        var nodes = nodes
+        generations.withLock { generations in
+            for index in nodes.indices {
+                // Swapped out for `.null`, a move; leaves go with the list.
+                var node = TreeNode.null
+                swap(&node, &nodes[index].node)
+                guard case .internal(let internalNode) = consume node else { continue }
+                insert(Entry(version: nodes[index].key.version, node: internalNode), at: nodes[index].key.path, into: &generations)
+            }
+        }
+    }
+
     /// Entries are replaced in their slot, by index: copying the held one out cost a retain and a release of
     /// each of its node's two arrays, which at a million licences are rarely in the processor's caches
     /// (issue 18: about a third of inserting a block's nodes).
-    private func insert(_ entry: Entry, at path: NibblePath, into generations: inout Generations) {
+    private func insert(_ entry: consuming Entry, at path: NibblePath, into generations: inout Generations) {
         let deeper = path.count >= pinnedDepth
         // Most inserts replace a pinned node with its next version: found once, replaced in place.
         if let slot = generations.pinned.index(forKey: path) {
@@ -170,7 +203,7 @@ public final class TreeNodeCache: Sendable {
 
     /// Puts `entry` in `slot` unless the slot holds a newer version, and returns the change in estimated
     /// bytes (0 unless `measuring`); nil when the slot is kept.
-    private static func replace(_ slot: inout Entry, with entry: Entry, measuring: Bool) -> Int? {
+    private static func replace(_ slot: inout Entry, with entry: consuming Entry, measuring: Bool) -> Int? {
         guard slot.version <= entry.version else { return nil }
         let change = measuring ? estimatedBytes(entry.node) - estimatedBytes(slot.node) : 0
         slot = entry
@@ -242,7 +275,7 @@ public final class TreeNodeCache: Sendable {
         return 200 + 48 * childCount + rangeHashesBytes
     }
 
-    private static func add(_ entry: Entry, at path: NibblePath, to generations: inout Generations, generationBytes: Int) {
+    private static func add(_ entry: consuming Entry, at path: NibblePath, to generations: inout Generations, generationBytes: Int) {
         let bytes = estimatedBytes(entry.node)
         if let replaced = generations.current.updateValue(entry, forKey: path) {
             generations.currentBytes += bytes - estimatedBytes(replaced.node)

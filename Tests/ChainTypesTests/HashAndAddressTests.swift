@@ -155,12 +155,56 @@ struct LimitsTests {
     }
 }
 
+@Suite("Digest keys")
+struct DigestKeyTests {
+    /// Two hashes whose four words fold (xor) to the same word, differing in every other way.
+    static let folded = (
+        Hash(bytes: [UInt8](repeating: 0, count: 7) + [1] + [UInt8](repeating: 0, count: 7) + [2] + [UInt8](repeating: 0, count: 16)),
+        Hash(bytes: [UInt8](repeating: 0, count: 7) + [3] + [UInt8](repeating: 0, count: 24))
+    )
+
+    @Test("a digest key hashes the folded word but compares the whole hash; a hash itself hashes every word")
+    func foldedWordsCollideOnlyAsDigestKeys() throws {
+        let first = try #require(Self.folded.0)
+        let second = try #require(Self.folded.1)
+        #expect(first != second)
+        // Same folded word: the same hash value as digest keys (the cheap hashing), yet two distinct keys.
+        #expect(DigestKey(first).hashValue == DigestKey(second).hashValue)
+        #expect(DigestKey(first) != DigestKey(second))
+        let table: [DigestKey: Int] = [DigestKey(first): 1, DigestKey(second): 2]
+        #expect(table[DigestKey(first)] == 1 && table[DigestKey(second)] == 2)
+        // `Hash` keeps hashing all four words: keys chosen from outside must not collide for free.
+        #expect(first.hashValue != second.hashValue)
+    }
+
+    @Test("digest keys of distinct digests find their own entries", arguments: [1, 100, 5_000])
+    func distinctDigests(_ count: Int) {
+        let hashes = (0..<count).map { Hash.sha256(Array("digest \($0)".utf8)) }
+        var table: [DigestKey: Int] = [:]
+        for (index, hash) in hashes.enumerated() { table[DigestKey(hash)] = index }
+        #expect(table.count == count)
+        #expect(hashes.indices.allSatisfy { table[DigestKey(hashes[$0])] == $0 })
+        #expect(table[DigestKey(Hash.sha256(Array("absent".utf8)))] == nil)
+    }
+}
+
 @Suite("Block structure")
 struct BlockStructureTests {
     @Test("a well-formed block passes")
     func wellFormed() throws {
         try Fixtures.block().checkStructure()
         try Fixtures.block(height: 1, transactionCount: 3).checkStructure()
+    }
+
+    @Test("a block carrying a transaction of another chain is refused, naming the first such transaction")
+    func transactionOfAnotherChain() throws {
+        var block = Fixtures.block(transactionCount: 3)
+        block.transactions[1].body.chainId = "sbp-other"
+        block.transactions[2].body.chainId = "sbp-third"
+        block.header.transactionsRoot = Block.transactionsRoot(of: block.transactions)
+        let expected = BlockStructureError.transactionForOtherChain(block.transactions[1].hash, chainId: "sbp-other")
+        #expect(throws: expected) { try block.checkStructure() }
+        #expect(throws: expected) { try block.checkStructure(transactionHashes: block.transactions.map(\.hash)) }
     }
 
     @Test("a header that does not commit to its body is refused")
