@@ -139,14 +139,7 @@ struct RocksDBStoreTests {
     /// family in the database's options file; without it the file says `nullptr`.
     @Test("every column family is opened with a memtable insert hint per first key byte")
     func memtableInsertHintPerFamily() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.path("db")
-        let store = try RocksDBStore(path: path)
-        store.close()
-        let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasPrefix("OPTIONS-") }.sorted()
-        let latest = try #require(files.last)
-        let text = try String(contentsOfFile: path + "/" + latest, encoding: .utf8)
+        let text = try Self.optionsFileOfNewStore()
         let hints = text.split(separator: "\n").filter { $0.contains("memtable_insert_with_hint_prefix_extractor=") }
         #expect(hints.count == ColumnFamily.allCases.count)
         #expect(hints.allSatisfy { $0.hasSuffix("=rocksdb.FixedPrefix.1") }, "\(hints)")
@@ -157,14 +150,7 @@ struct RocksDBStoreTests {
     /// compression in the database's options file.
     @Test("the tree node family is stored without compression, the others with Snappy")
     func compressionPerFamily() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.path("db")
-        let store = try RocksDBStore(path: path)
-        store.close()
-        let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasPrefix("OPTIONS-") }.sorted()
-        let latest = try #require(files.last)
-        let text = try String(contentsOfFile: path + "/" + latest, encoding: .utf8)
+        let text = try Self.optionsFileOfNewStore()
         var compression: [String: String] = [:]
         var family: String?
         for line in text.split(separator: "\n") {
@@ -176,6 +162,19 @@ struct RocksDBStoreTests {
         for other in ColumnFamily.allCases where other != .treeNodes {
             #expect(compression[other.name] == "kSnappyCompression", "\(other.name): \(compression)")
         }
+    }
+
+    /// The options file RocksDB writes for a store created and closed in a temporary directory: one section
+    /// per column family, with every option it was opened with.
+    static func optionsFileOfNewStore() throws -> String {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("db")
+        let store = try RocksDBStore(path: path)
+        store.close()
+        let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasPrefix("OPTIONS-") }.sorted()
+        let latest = try #require(files.last)
+        return try String(contentsOfFile: path + "/" + latest, encoding: .utf8)
     }
 
     /// `storage.memory_bytes` at its minimum: 8 MiB of memtables for 24 MiB of writes, so RocksDB
