@@ -332,6 +332,11 @@ struct BlockExecution {
         }
     }
 
+    /// Writes `finish` adds besides the tree's and the flat state's, for the batch's reservation: the roots
+    /// entry and room for a few department-account markers (a block creating more grows the batch once more).
+    static let finishingWritesMax = 16
+    static let finishingBytesMax = 1_024
+
     mutating func finish(validatorSetChange: (ValidatorSet, UInt64)?) throws(LedgerError) -> ExecutedBlock {
         let changes = state.changes.map { StateChange(key: $0.key, value: $0.value) }
         let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: ledger.store, cache: ledger.treeNodes))
@@ -341,6 +346,14 @@ struct BlockExecution {
         } catch {
             throw .corruption("state tree update at \(height): \(error)")
         }
+        // Room for the tree's nodes and the flat state at once: a batch grown by doubling is copied at each
+        // step, into fresh pages (megabytes per block at a million licences; issue 18).
+        let treeSize = KeyValueTreeWriter.batchSize(of: update)
+        var flatStateBytes = 0
+        for change in changes { flatStateBytes += IndexKeys.flatStateKeyByteCount + (change.value?.count ?? 0) }
+        indexes.reserveCapacity(
+            operations: treeSize.operations + changes.count + Self.finishingWritesMax,
+            bytes: treeSize.bytes + flatStateBytes + Self.finishingBytesMax)
         // The block's index entries move into the writer rather than being shared with it: a shared batch
         // would be copied, every operation retained, on the writer's first append.
         var writer = KeyValueTreeWriter()

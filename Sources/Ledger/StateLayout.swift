@@ -151,6 +151,9 @@ enum IndexKeys {
         return key
     }
 
+    /// The length of a `flatState` key: the tag and the key hash.
+    static let flatStateKeyByteCount = 1 + Hash.byteCount
+
     static func flatState(_ key: StateKey) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(33)

@@ -77,6 +77,13 @@ public struct NibblePath: Hashable, Sendable, CustomStringConvertible {
         return bytes
     }
 
+    /// Words of packed nibbles a path holds at most: 64 nibbles.
+    static let packedWordsMax = 4
+
+    /// Packed bytes `8 * index ..< 8 * index + 8` as a big-endian word (`index` 0 ..< 4); nibbles past
+    /// `count` are zero.
+    func packedWord(_ index: Int) -> UInt64 { word(index) }
+
     /// Appends `packedBytes` to `bytes`.
     public func appendPacked(to bytes: inout [UInt8]) {
         for offset in 0..<(count + 1) / 2 {

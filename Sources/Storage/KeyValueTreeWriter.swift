@@ -24,13 +24,14 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
     /// made each flushed file of the family overlap every other, so compaction rewrote them again and again
     /// (issue 18; docs/adr/0019-stale-node-lists.md).
     public mutating func write(_ update: TreeUpdate) {
-        // Keys and nodes are encoded straight into the batch's buffer, lent to one encoder in turn; the nodes
-        // are read in place, by index (a `for` over the pairs copied each one out, retaining its path and node).
-        var encoder = CanonicalEncoder(reservingCapacity: 0)
+        let size = Self.batchSize(of: update)
+        batch.reserveCapacity(operations: size.operations, bytes: size.bytes)
+        // Keys and nodes are encoded straight into the batch's buffer; the nodes are read in place, by index
+        // (a `for` over the pairs copied each one out, retaining its path and node).
         for index in update.nodes.indices {
             batch.put(
                 in: .treeNodes, key: { TreeNodeKeys.appendNode(update.nodes[index].key, to: &$0) },
-                value: { update.nodes[index].node.append(to: &$0, through: &encoder) })
+                value: { update.nodes[index].node.appendCanonicalBytes(to: &$0) })
         }
         guard !update.staleNodes.isEmpty else { return }
         var byVersion: [UInt64: [NodeKey]] = [:]
@@ -44,6 +45,26 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
             }
         }
         StorageFormat.recordCurrent(in: &batch)
+    }
+
+    /// The operations and bytes `write(update)` adds to a batch, at most (its stale nodes are all stale since
+    /// one version, the update's): the batch reserves them at once.
+    ///
+    /// Why: grown by doubling, a block's batch (megabytes at a million licences) was copied again at each
+    /// step into freshly faulted pages, and the copies showed under the tree writer's appends (issue 18).
+    public static func batchSize(of update: TreeUpdate) -> (operations: Int, bytes: Int) {
+        var bytes = 0
+        for index in update.nodes.indices {
+            bytes += 1 + update.nodes[index].key.encodedByteCount + update.nodes[index].node.encodedByteCount
+        }
+        // Each stale node key behind its length byte, in lists keyed by tag, version and chunk; and the format.
+        var staleLists = 0
+        for record in update.staleNodes { bytes += 1 + record.nodeKey.encodedByteCount }
+        if !update.staleNodes.isEmpty {
+            staleLists = update.staleNodes.count / TreeNodeKeys.staleListNodesMax + 2
+            bytes += staleLists * 13 + 64
+        }
+        return (update.nodes.count + staleLists + 1, bytes)
     }
 
     /// Appends a put of one node, for a node rebuilding a tree version from a snapshot's leaves
@@ -124,14 +145,4 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
 
     /// Stale lists read at a time while pruning: at most 16 × 168 KiB.
     static let listsPerRead = 16
-}
-
-extension TreeNode {
-    /// Appends `canonicalBytes` to `bytes` through `encoder`, which holds the bytes meanwhile (and is left
-    /// empty): one encoder serves a whole update's nodes without an array per node.
-    func append(to bytes: inout [UInt8], through encoder: inout CanonicalEncoder) {
-        swap(&encoder.bytes, &bytes)
-        encode(to: &encoder)
-        swap(&encoder.bytes, &bytes)
-    }
 }

@@ -1,0 +1,105 @@
+import ChainTypes
+import Testing
+
+@testable import StateTree
+@testable import Storage
+
+/// The tree writer's fast encodings (issue 18): nodes and node keys assembled on the stack and appended in
+/// one copy must be byte for byte what the canonical encoder writes, after whatever the buffer holds, and a
+/// block's batch must be reserved for everything the writer adds.
+@Suite("Tree node appends")
+struct TreeNodeAppendTests {
+    static func randomHash(_ generator: inout SeededGenerator) -> Hash {
+        Hash.tagged(.stateNode, (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    /// An internal node over a random non-empty set of slots (one lone leaf is not a node), random kinds
+    /// and versions spanning all eight bytes.
+    static func randomInternal(_ generator: inout SeededGenerator) -> InternalNode? {
+        let slots = (0..<16).filter { _ in Bool.random(using: &generator) }
+        let pairs = slots.map { nibble in
+            (
+                nibble,
+                ChildReference(
+                    hash: randomHash(&generator), version: UInt64.random(in: 0...UInt64.max, using: &generator),
+                    isLeaf: Bool.random(using: &generator))
+            )
+        }
+        return InternalNode(children: pairs)
+    }
+
+    /// What `CanonicalEncoder` writes for `node`: the reference the fast path must match.
+    static func encoded(_ node: TreeNode) -> [UInt8] {
+        var encoder = CanonicalEncoder(reservingCapacity: 0)
+        node.encode(to: &encoder)
+        return encoder.bytes
+    }
+
+    @Test("a node appended in one copy is its canonical encoding, after what the buffer held", arguments: [1, 2, 3] as [UInt64])
+    func nodesMatchTheEncoder(seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        var nodes: [TreeNode] = [.null]
+        for _ in 0..<300 {
+            if let node = Self.randomInternal(&generator) { nodes.append(.internal(node)) }
+        }
+        for count in [0, 1, 31, 32, 33, 300, StateTreeLimits.valueBytesMax] {
+            let value = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            nodes.append(.leaf(LeafNode(key: StateKey(namespace: [7], key: [UInt8(count % 256)]), value: value)))
+        }
+        var buffer: [UInt8] = [0xAB, 0xCD]
+        var expected = buffer
+        for node in nodes {
+            node.appendCanonicalBytes(to: &buffer)
+            expected += Self.encoded(node)
+            #expect(Self.encoded(node).count == node.encodedByteCount)
+        }
+        #expect(buffer == expected)
+    }
+
+    @Test("a node key appended in one copy is the version, the nibble count and the packed path, for every length")
+    func nodeKeysMatchTheLayout() throws {
+        var generator = SeededGenerator(seed: 11)
+        var buffer: [UInt8] = [0x01]
+        var expected = buffer
+        for count in 0...StateTreeLimits.pathNibblesMax {
+            let key = StateKey(hash: Self.randomHash(&generator))
+            let version = UInt64.random(in: 0...UInt64.max, using: &generator)
+            let nodeKey = NodeKey(version: version, path: NibblePath(key: key, count: count))
+            nodeKey.append(to: &buffer)
+            var layout = (0..<8).map { UInt8(truncatingIfNeeded: version >> UInt64(56 - 8 * $0)) } + [UInt8(count)]
+            layout += key.hash.bytes.prefix((count + 1) / 2)
+            if count % 2 == 1 { layout[layout.count - 1] &= 0xF0 }
+            expected += layout
+            #expect(nodeKey.encodedByteCount == layout.count)
+            #expect(NodeKey(encodedBytes: layout[...]) == nodeKey)
+        }
+        #expect(buffer == expected)
+    }
+
+    @Test("an update's reserved size covers every operation and byte the writer adds")
+    func batchSizeCoversTheWrites() throws {
+        let store = MemoryKeyValueStore()
+        let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: store))
+        var previous: UInt64?
+        // Enough keys for full internal nodes, displaced leaves and stale lists over 4,096 nodes.
+        let rounds: [(version: UInt64, count: Int)] = [(1, 3_000), (2, 6_000), (3, 1)]
+        for (version, count) in rounds {
+            var changes: [StateChange] = []
+            for index in 0..<count {
+                let key: [UInt8] = [UInt8(index % 256), UInt8(index / 256), UInt8(truncatingIfNeeded: version)]
+                changes.append(.put(StateKey(namespace: [3], key: key), [UInt8(index % 7)]))
+            }
+            let update = try tree.update(changes, version: version, previousVersion: previous)
+            var writer = KeyValueTreeWriter()
+            writer.write(update)
+            let size = KeyValueTreeWriter.batchSize(of: update)
+            #expect(writer.batch.count <= size.operations)
+            #expect(writer.batch.byteCount <= size.bytes)
+            // Tight for the nodes: only the stale lists' keys and the format record are estimated.
+            let staleLists = update.staleNodes.count / TreeNodeKeys.staleListNodesMax + 2
+            #expect(size.bytes - writer.batch.byteCount <= 64 + 13 * staleLists)
+            try store.write(writer.batch, sync: false)
+            previous = version
+        }
+    }
+}
