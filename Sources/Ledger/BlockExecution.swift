@@ -346,19 +346,19 @@ struct BlockExecution {
         } catch {
             throw .corruption("state tree update at \(height): \(error)")
         }
-        // Room for the tree's nodes and the flat state at once: a batch grown by doubling is copied at each
-        // step, into fresh pages (megabytes per block at a million licences; issue 18).
-        let treeSize = KeyValueTreeWriter.batchSize(of: update)
+        let stateRoot = update.rootHash
+        // Room in the batch for the tree's nodes and, beside them, the flat state (the writer reserves both at
+        // once: a batch grown by doubling is copied at each step; issue 18).
         var flatStateBytes = 0
         for change in changes { flatStateBytes += IndexKeys.flatStateKeyByteCount + (change.value?.count ?? 0) }
-        indexes.reserveCapacity(
-            operations: treeSize.operations + changes.count + Self.finishingWritesMax,
-            bytes: treeSize.bytes + flatStateBytes + Self.finishingBytesMax)
+        let extra = (operations: changes.count + Self.finishingWritesMax, bytes: flatStateBytes + Self.finishingBytesMax)
         // The block's index entries move into the writer rather than being shared with it: a shared batch
-        // would be copied, every operation retained, on the writer's first append.
+        // would be copied, every operation retained, on the writer's first append. The ledger's node cache
+        // keeps the internal nodes: the update's own list, so that the cache can move them in at
+        // finalization instead of copying them (issue 18).
         var writer = KeyValueTreeWriter()
         swap(&writer.batch, &indexes)
-        writer.write(update)
+        let treeNodes = writer.write(taking: consume update, reservingAlso: extra)
         var batch = WriteBatch()
         swap(&batch, &writer.batch)
         for change in changes {
@@ -370,13 +370,9 @@ struct BlockExecution {
         }
         for entry in try state.departmentAccountEntries() { batch.put(BlockState.departmentAccountMarker, for: entry, in: .indexes) }
         let receiptsRoot = MerkleRoot.of(receiptHashes)
-        let stateRoot = update.rootHash
         batch.put(
             HeightRoots(stateRoot: stateRoot, receiptsRoot: receiptsRoot).canonicalBytes, for: IndexKeys.roots(height: height),
             in: .indexes)
-        // The ledger's node cache keeps the internal nodes: the update's own list, so that the cache can move them
-        // in at finalization instead of copying them (issue 18).
-        let treeNodes = update.takeNodes()
         return ExecutedBlock(
             block: block, stateRoot: stateRoot, receiptsRoot: receiptsRoot, receipts: receipts,
             validatorSetChange: validatorSetChange.map { (validators: $0.0, activationHeight: $0.1) }, writes: batch,

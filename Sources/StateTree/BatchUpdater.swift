@@ -27,6 +27,9 @@ struct BatchUpdater {
     let version: UInt64
     private(set) var nodes: [(key: NodeKey, node: TreeNode)] = []
     private(set) var staleNodes: [StaleNodeRecord] = []
+    /// `nodes` in their storage form, encoded while each node is at hand (`TreeUpdate.encodedNodes`).
+    private var encodedNodes: [UInt8] = []
+    private var encodedNodeBounds: [(keyEnd: Int, end: Int)] = []
     private var rootHash = TreeHasher.emptyHash
     /// Nodes `readAhead` read for the update, a level per depth (index 0: depth 1), each in path order:
     /// the order in which the update's depth-first walk loads them, so `load` takes them in turn.
@@ -53,7 +56,16 @@ struct BatchUpdater {
         let expected = min(changes, StateTreeLimits.batchChangesMax) * Self.nodesPerChangeExpected + StateTreeLimits.pathNibblesMax
         nodes.reserveCapacity(expected)
         staleNodes.reserveCapacity(expected)
+        encodedNodeBounds.reserveCapacity(expected)
+        encodedNodes.reserveCapacity(min(expected * Self.encodedBytesPerNodeExpected, Self.encodedBytesReservedMax))
     }
+
+    /// Bytes of a node's key and encoding, on average, a little more than at a million licences (about 330):
+    /// a full internal node is 654, most leaves under 150.
+    static let encodedBytesPerNodeExpected = 384
+    /// The most the storage form reserves up front: a block of 2,000 licences at a million needs about 5 MiB;
+    /// a batch of `StateTreeLimits.batchChangesMax` changes would reserve hundreds, and grows instead.
+    static let encodedBytesReservedMax = 16 << 20
 
     /// Nodes an update writes per changed key, a little more than at a million licences (two million keys):
     /// 8 nodes per licence, of about two new keys and an updated one (issue 18).
@@ -64,7 +76,9 @@ struct BatchUpdater {
     }
 
     func finish() -> TreeUpdate {
-        TreeUpdate(version: version, rootHash: rootHash, nodes: nodes, staleNodes: staleNodes)
+        TreeUpdate(
+            version: version, rootHash: rootHash, nodes: nodes, staleNodes: staleNodes, encodedNodes: encodedNodes,
+            encodedNodeBounds: encodedNodeBounds)
     }
 
     /// Updates from the old root (already marked stale) and writes the new root at `(version, root)`.
@@ -286,6 +300,10 @@ struct BatchUpdater {
     }
 
     private mutating func write(_ node: TreeNode, at key: NodeKey) {
+        key.append(to: &encodedNodes)
+        let keyEnd = encodedNodes.count
+        node.appendCanonicalBytes(to: &encodedNodes)
+        encodedNodeBounds.append((keyEnd, encodedNodes.count))
         nodes.append((key, node))
     }
 }

@@ -13,6 +13,14 @@ public struct TreeUpdate: Sendable {
     public let nodes: [(key: NodeKey, node: TreeNode)]
     /// Nodes that `version` no longer reaches; they can be pruned once no version below `version` is kept.
     public let staleNodes: [StaleNodeRecord]
+    /// `nodes` in their storage form, in the same order: each node's key (`NodeKey.encodedBytes`), then its
+    /// canonical encoding, back to back; `encodedNodeBounds[i]` is where node `i`'s key and encoding end.
+    ///
+    /// Why: encoded when the update builds each node, while it is in the processor's caches; encoded by the
+    /// writer, every node was read from memory again, and with four validators sharing the cores at a million
+    /// licences that was about a tenth of execution (issue 18). A writer copies these bytes as they are.
+    public let encodedNodes: [UInt8]
+    public let encodedNodeBounds: [(keyEnd: Int, end: Int)]
 
     /// `nodes`, taken from the update it ends: the list is then not shared, so its holder can change it in
     /// place and move its nodes out without copying them (block execution hands them to the node cache).

@@ -24,18 +24,51 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
     /// made each flushed file of the family overlap every other, so compaction rewrote them again and again
     /// (issue 18; docs/adr/0019-stale-node-lists.md).
     public mutating func write(_ update: TreeUpdate) {
-        let size = Self.batchSize(of: update)
-        batch.reserveCapacity(operations: size.operations, bytes: size.bytes)
-        // Keys and nodes are encoded straight into the batch's buffer; the nodes are read in place, by index
-        // (a `for` over the pairs copied each one out, retaining its path and node).
-        for index in update.nodes.indices {
-            batch.put(
-                in: .treeNodes, key: { TreeNodeKeys.appendNode(update.nodes[index].key, to: &$0) },
-                value: { update.nodes[index].node.appendCanonicalBytes(to: &$0) })
+        write(update, reservingAlso: (0, 0))
+    }
+
+    /// Records `update` as `write(_:)` does, reserving room in `batch` for it and for `extra` more writes at
+    /// once, and returns the update's node list for the node cache.
+    ///
+    /// Why reserving: grown by doubling, a block's batch (megabytes at a million licences) was copied again at
+    /// each step into freshly faulted pages. Why taking: the list is handed on without being shared, so its
+    /// holder can move the nodes out (issue 18).
+    public mutating func write(
+        taking update: consuming TreeUpdate, reservingAlso extra: (operations: Int, bytes: Int) = (0, 0)
+    ) -> [(key: NodeKey, node: TreeNode)] {
+        write(update, reservingAlso: extra)
+        return update.takeNodes()
+    }
+
+    /// The nodes are copied from the update's storage form (`TreeUpdate.encodedNodes`), each key behind the
+    /// family's tag: the nodes themselves are not read again.
+    private mutating func write(_ update: borrowing TreeUpdate, reservingAlso extra: (operations: Int, bytes: Int)) {
+        let staleSize = Self.staleListsSize(update.staleNodes)
+        let nodeCount = update.encodedNodeBounds.count
+        batch.reserveCapacity(
+            operations: nodeCount + staleSize.operations + max(0, extra.operations),
+            bytes: nodeCount + update.encodedNodes.count + staleSize.bytes + max(0, extra.bytes))
+        update.encodedNodes.withUnsafeBufferPointer { encoded in
+            var start = 0
+            for (keyEnd, end) in update.encodedNodeBounds {
+                batch.put(
+                    in: .treeNodes,
+                    key: {
+                        $0.append(TreeNodeKeys.nodeTag)
+                        $0.append(contentsOf: UnsafeBufferPointer(rebasing: encoded[start..<keyEnd]))
+                    },
+                    value: { $0.append(contentsOf: UnsafeBufferPointer(rebasing: encoded[keyEnd..<end])) })
+                start = end
+            }
         }
-        guard !update.staleNodes.isEmpty else { return }
+        writeStaleLists(update.staleNodes)
+    }
+
+    /// One list per version whose nodes went stale, in chunks, and the format version that reads them.
+    private mutating func writeStaleLists(_ staleNodes: [StaleNodeRecord]) {
+        guard !staleNodes.isEmpty else { return }
         var byVersion: [UInt64: [NodeKey]] = [:]
-        for record in update.staleNodes { byVersion[record.staleSinceVersion, default: []].append(record.nodeKey) }
+        for record in staleNodes { byVersion[record.staleSinceVersion, default: []].append(record.nodeKey) }
         for (version, keys) in byVersion.sorted(by: { $0.key < $1.key }) {
             var chunk: UInt32 = 0
             for start in stride(from: 0, to: keys.count, by: TreeNodeKeys.staleListNodesMax) {
@@ -47,24 +80,15 @@ public struct KeyValueTreeWriter: TreeWriter, Sendable {
         StorageFormat.recordCurrent(in: &batch)
     }
 
-    /// The operations and bytes `write(update)` adds to a batch, at most (its stale nodes are all stale since
-    /// one version, the update's): the batch reserves them at once.
-    ///
-    /// Why: grown by doubling, a block's batch (megabytes at a million licences) was copied again at each
-    /// step into freshly faulted pages, and the copies showed under the tree writer's appends (issue 18).
-    public static func batchSize(of update: TreeUpdate) -> (operations: Int, bytes: Int) {
+    /// The operations and bytes the stale lists of `staleNodes` add, at most when they are all stale since one
+    /// version (an update's are: its own).
+    private static func staleListsSize(_ staleNodes: [StaleNodeRecord]) -> (operations: Int, bytes: Int) {
+        guard !staleNodes.isEmpty else { return (0, 0) }
         var bytes = 0
-        for index in update.nodes.indices {
-            bytes += 1 + update.nodes[index].key.encodedByteCount + update.nodes[index].node.encodedByteCount
-        }
-        // Each stale node key behind its length byte, in lists keyed by tag, version and chunk; and the format.
-        var staleLists = 0
-        for record in update.staleNodes { bytes += 1 + record.nodeKey.encodedByteCount }
-        if !update.staleNodes.isEmpty {
-            staleLists = update.staleNodes.count / TreeNodeKeys.staleListNodesMax + 2
-            bytes += staleLists * 13 + 64
-        }
-        return (update.nodes.count + staleLists + 1, bytes)
+        for record in staleNodes { bytes += 1 + record.nodeKey.encodedByteCount }
+        // Each list's key (tag, version, chunk), and the format record.
+        let lists = staleNodes.count / TreeNodeKeys.staleListNodesMax + 1
+        return (lists + 1, bytes + lists * 13 + 64)
     }
 
     /// Appends a put of one node, for a node rebuilding a tree version from a snapshot's leaves

@@ -76,8 +76,10 @@ struct TreeNodeAppendTests {
         #expect(buffer == expected)
     }
 
-    @Test("an update's reserved size covers every operation and byte the writer adds")
-    func batchSizeCoversTheWrites() throws {
+    /// A reservation that falls short makes the batch grow by doubling (capacity about twice what it holds);
+    /// one that covers the writes leaves it within the stale lists' estimate and the allocator's rounding.
+    @Test("writing an update reserves the batch once for what it adds, and hands back the update's nodes in order")
+    func writingReservesTheBatch() throws {
         let store = MemoryKeyValueStore()
         let tree = SparseMerkleTree(reader: KeyValueTreeReader(store: store))
         var previous: UInt64?
@@ -90,14 +92,26 @@ struct TreeNodeAppendTests {
                 changes.append(.put(StateKey(namespace: [3], key: key), [UInt8(index % 7)]))
             }
             let update = try tree.update(changes, version: version, previousVersion: previous)
+            let expectedNodes = update.nodes.map { "\($0.key)=\($0.node.hash)" }
+            // The storage form is each node's key, then its canonical bytes, in the list's order.
+            var storageForm: [UInt8] = []
+            var bounds: [Int] = []
+            for (key, node) in update.nodes {
+                storageForm += key.encodedBytes
+                bounds.append(storageForm.count)
+                storageForm += node.canonicalBytes
+                bounds.append(storageForm.count)
+            }
+            #expect(update.encodedNodes == storageForm)
+            #expect(update.encodedNodeBounds.flatMap { [$0.keyEnd, $0.end] } == bounds)
             var writer = KeyValueTreeWriter()
-            writer.write(update)
-            let size = KeyValueTreeWriter.batchSize(of: update)
-            #expect(writer.batch.count <= size.operations)
-            #expect(writer.batch.byteCount <= size.bytes)
-            // Tight for the nodes: only the stale lists' keys and the format record are estimated.
-            let staleLists = update.staleNodes.count / TreeNodeKeys.staleListNodesMax + 2
-            #expect(size.bytes - writer.batch.byteCount <= 64 + 13 * staleLists)
+            let extra = (operations: 10, bytes: 1_000)
+            let nodes = writer.write(taking: update, reservingAlso: extra)
+            #expect(nodes.map { "\($0.key)=\($0.node.hash)" } == expectedNodes)
+            let written = writer.batch.byteCount + extra.bytes
+            #expect(writer.batch.bytes.capacity >= written)
+            #expect(writer.batch.bytes.capacity <= written + 64 + 13 * 3 + 4_096)
+            #expect(writer.batch.entries.capacity <= writer.batch.count + extra.operations + 3 + 512)
             try store.write(writer.batch, sync: false)
             previous = version
         }
