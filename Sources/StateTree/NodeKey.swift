@@ -30,8 +30,8 @@ public struct NodeKey: Hashable, Sendable, CustomStringConvertible {
     public var encodedByteCount: Int { 9 + (path.count + 1) / 2 }
 
     /// Appends `encodedBytes` to `bytes` without building them apart: a block writes and reads thousands of
-    /// node keys, each behind a one-byte tag (issue 18).
-    /// Assembled on the stack and appended in one copy (a byte at a time, it was 10 to 42 appends).
+    /// node keys, each behind a one-byte tag (issue 18). Assembled on the stack and appended in one copy (a
+    /// byte at a time, it was 10 to 42 appends).
     public func append(to bytes: inout [UInt8]) {
         withUnsafeTemporaryAllocation(byteCount: 9 + NibblePath.packedWordsMax * 8, alignment: 8) { raw in
             raw.storeBytes(of: version.bigEndian, toByteOffset: 0, as: UInt64.self)

@@ -51,7 +51,7 @@ extension TreeNode: CanonicalCodable {
     /// Why: written through `CanonicalEncoder`, a full internal node was about 150 appends (each version a
     /// byte at a time), each checking the buffer's uniqueness and room; at a million licences, with four
     /// validators sharing the cores, encoding a block's nodes into its batch was a tenth of execution
-    /// (issue 18). `TreeNodeEncodingTests` checks the bytes against the encoder's.
+    /// (issue 18). `TreeNodeAppendTests` checks the bytes against the encoder's.
     public func appendCanonicalBytes(to bytes: inout [UInt8]) {
         switch self {
         case .null:

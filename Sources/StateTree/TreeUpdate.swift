@@ -20,6 +20,7 @@ public struct TreeUpdate: Sendable {
     /// writer, every node was read from memory again, and with four validators sharing the cores at a million
     /// licences that was about a tenth of execution (issue 18). A writer copies these bytes as they are.
     public let encodedNodes: [UInt8]
+    /// Where each node's key, then its encoding, ends in `encodedNodes`, in `nodes`' order.
     public let encodedNodeBounds: [(keyEnd: Int, end: Int)]
 
     /// `nodes`, taken from the update it ends: the list is then not shared, so its holder can change it in
