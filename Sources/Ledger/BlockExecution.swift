@@ -78,9 +78,10 @@ struct BlockExecution {
         receiptHashes.reserveCapacity(transactions)
         locations.reserveCapacity(transactions)
         state.reserveCapacity(transactions: transactions)
-        // The block's batch is not reserved: sized up front for 2,000 licences (12 operations and 1.6 KB each),
+        // The block's batch is not reserved up front: sized for 2,000 licences (12 operations and 1.6 KB each),
         // finalize took about 2 ms more CPU per block in the ledger benchmark, for no clear gain in execute
-        // (issue 18, docs/performance.md "Block write path").
+        // (issue 18, docs/performance.md "Block write path"). `finish` reserves it once for the tree's writes
+        // and the flat state, whose sizes it knows by then.
     }
 
     // MARK: Transactions

@@ -36,8 +36,8 @@ extension TreeNode: CanonicalCodable {
         return encoder.bytes
     }
 
-    /// The length of the canonical encoding; a writer reserves a block's nodes at once from it.
-    public var encodedByteCount: Int {
+    /// The length of the canonical encoding.
+    var encodedByteCount: Int {
         switch self {
         case .null: 1
         case .internal(let node): 5 + node.children.count * (Hash.byteCount + 8)

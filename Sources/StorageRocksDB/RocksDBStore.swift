@@ -196,12 +196,6 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         return rocksdb_options_create_copy(options)
     }
 
-    // The state tree's nodes are stored without compression, every other family with RocksDB's default
-    // (Snappy). A node is mostly 32-byte hashes: a million licences' tree files came to 0.89 of their raw
-    // bytes with Snappy (the indexes' to 0.50), while compressing them at each flush and compaction was
-    // 2-4 % of a node's CPU at a million licences and decompressing them sat in every leaf read (issue
-    // 18). Files written before keep their compression; RocksDB reads both.
-
     /// The options string `familyOptions` applies: a hint per first key byte.
     static let memtableInsertHint = "memtable_insert_with_hint_prefix_extractor=rocksdb.FixedPrefix.1"
 
@@ -215,6 +209,11 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
             throw .io(message: "could not create RocksDB column family options")
         }
         defer { rocksdb_options_destroy(familyOptions) }
+        // The state tree's nodes are stored without compression, every other family with RocksDB's default
+        // (Snappy). A node is mostly 32-byte hashes: a million licences' tree files came to 0.89 of their raw
+        // bytes with Snappy (the indexes' to 0.50), while compressing them at each flush and compaction was
+        // 2-4 % of a node's CPU at a million licences and decompressing them sat in every leaf read (issue
+        // 18). Files written before keep their compression; RocksDB reads both.
         guard let treeOptions = rocksdb_options_create_copy(familyOptions) else {
             throw .io(message: "could not create RocksDB column family options")
         }
