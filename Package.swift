@@ -178,6 +178,8 @@ let package = Package(
                 crypto,
                 argumentParser,
             ]),
+        // Benchmark arithmetic (the figures' definitions), through `@testable import sbp_bench`.
+        .testTarget(name: "SBPBenchTests", dependencies: ["sbp-bench"]),
         .testTarget(
             name: "LedgerTests",
             dependencies: [

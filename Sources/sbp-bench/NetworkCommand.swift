@@ -307,12 +307,9 @@ struct NetworkCommand: AsyncParsableCommand {
                 "licences in state before the measured phases: \(records) (\(Int((Double(populated.bytesAdded) / Double(records)).rounded())) bytes on disk per licence and node)"
             )
         }
-        let saturation = try await closedLoop(nodes: nodes, manifest: manifest, signer: &signer)
-        print(
-            """
-            throughput:    \(Int(saturation.rounded())) tx/s, \(String(format: "%.1f", saturation / bound.rate * 100))% of the signature bound \
-            (\(Int(bound.rate.rounded())) tx/s)
-            """)
+        let closed = try await closedLoop(nodes: nodes, manifest: manifest, signer: &signer)
+        let saturation = closed.rate
+        print(closed.report(bound: bound.rate))
 
         var results: [OpenLoopResult] = []
         for fraction in loadFractions {
@@ -342,8 +339,16 @@ struct NetworkCommand: AsyncParsableCommand {
     }
 
     /// The closed-loop phase: `transactions` offered as fast as every issuer's window allows; the rate at
-    /// which they committed on every node (the saturation rate).
-    private func closedLoop(nodes: [BenchNode], manifest: NetworkManifest, signer: inout LicenceSigner) async throws -> Double {
+    /// which they committed on every node (the saturation rate), over the whole phase and sustained.
+    ///
+    /// Commits are seen as the open loop sees them (`OpenLoopPhase.watch`: each node's head feed, the
+    /// senders' nonces read after each head), so the phase ends at the instant the last node was seen
+    /// committing the last transaction, not at the next tick of a poll (100 ms, up to 4 % of a 20,000-transaction
+    /// phase before 2026-12-05).
+    private func closedLoop(nodes: [BenchNode], manifest: NetworkManifest, signer: inout LicenceSigner) async throws
+        -> ClosedLoopResult
+    {
+        let firstNonces = signer.nextNonce
         let signed = TxSendRequest.encode(try signer.sign(transactions))
         let senders = signer.keys.map(\.address)
         let targets = try Self.targets(of: signer, manifest: manifest, nodes: nodes)
@@ -352,23 +357,49 @@ struct NetworkCommand: AsyncParsableCommand {
         print(
             "closed loop: submitting \(transactions) signed licence.issue transactions from \(senders.count) issuers (\(issuers) per validator, window \(window) each)..."
         )
+        let book = CommitBook(nodes: nodes.count, firstNonces: firstNonces, counts: signed.map(\.count))
+        // Watchers stop at a flag, never by cancellation (see `OpenLoopPhase.run`).
+        let stop = StopFlag()
+        let watchers = nodes.enumerated().map { index, node in
+            Task { [pollCommits] in
+                await OpenLoopPhase.watch(node.rpc, node: index, senders: senders, book: book, until: stop, followHeads: !pollCommits)
+            }
+        }
         let clock = ContinuousClock()
         let started = clock.now
-        let client = try await Self.submitAll(signed, from: senders, to: targets, window: window)
-        try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 300)
-        let seconds = (clock.now - started).seconds
+        let client: SubmitStatistics
+        do {
+            client = try await Self.submitAll(signed, from: senders, to: targets, window: window)
+            try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 300)
+            // Every node holds every transaction; the watchers record it after the node's next head.
+            try await waitUntil("the commit watchers see every transaction", seconds: 60) {
+                book.committedEverywhere == transactions
+            }
+        } catch {
+            stop.set()
+            for watcher in watchers { _ = await watcher.value }
+            throw error
+        }
+        stop.set()
+        var followed = 0
+        for watcher in watchers where await watcher.value { followed += 1 }
+        let commits = book.commits()
+        let seconds = ((commits.last ?? clock.now) - started).seconds
         let endHeight = try await nodes[0].rpc.height()
         let blocks = endHeight - startHeight
+        let result = ClosedLoopResult(
+            transactions: transactions, seconds: seconds,
+            sustained: ClosedLoopResult.sustainedRate(commits.instants.flatMap { $0.compactMap { $0 } }))
         print(
             """
             validators:    \(validators) processes on this machine (mutual TLS on loopback)
             transactions:  \(transactions) licence.issue, committed on every node
-            elapsed:       \(String(format: "%.2f", seconds)) s
+            elapsed:       \(String(format: "%.2f", seconds)) s (commits seen through \(followed) of \(nodes.count) nodes' head feeds, the rest polled)
             blocks:        \(blocks) (\(blocks > 0 ? transactions / Int(blocks) : 0) transactions per block on average, \
             \(String(format: "%.1f", Double(blocks) / seconds)) blocks/s)
             client:        \(client.description)
             """)
-        return Double(transactions) / seconds
+        return result
     }
 
     /// Sends each sender's transactions (`signed[i]` from `senders[i]`) to its node (`targets[i]`), all senders
@@ -504,6 +535,56 @@ struct NetworkCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ValidationError("timed out after \(Int(seconds)) s waiting until \(what)")
+    }
+}
+
+/// What the closed loop measured: the whole phase, and the rate it sustained once running.
+///
+/// The whole phase starts with the first batches' admission and ends with the last issuer's last batches,
+/// which commit in small blocks once the other issuers are done; the sustained rate leaves both ends out:
+/// it counts the transactions committed on every node between the instants a tenth and nine tenths of
+/// them had, over the time between.
+struct ClosedLoopResult {
+    let transactions: Int
+    /// From the first submission to the last commit seen on every node.
+    let seconds: Double
+    /// Transactions per second while the middle of the phase committed; nil for a phase too short to tell.
+    let sustained: Double?
+
+    /// The middle of the phase, as shares of its transactions committed on every node.
+    static let sustainedFrom = 0.1
+    static let sustainedTo = 0.9
+
+    /// The whole phase's rate: transactions over its span.
+    var rate: Double { seconds > 0 ? Double(transactions) / seconds : 0 }
+
+    /// The rate between the commits of the `sustainedFrom` and `sustainedTo` shares of `instants` (each
+    /// transaction's commit on every node); nil when fewer than 10 or when both fall at one instant.
+    static func sustainedRate(_ instants: [ContinuousClock.Instant]) -> Double? {
+        let sorted = instants.sorted()
+        guard sorted.count >= 10 else { return nil }
+        let from = sorted[Int(Double(sorted.count) * sustainedFrom)]
+        let to = sorted[min(sorted.count - 1, Int(Double(sorted.count) * sustainedTo))]
+        guard to > from else { return nil }
+        // A block's transactions share one instant: count those after `from`'s block up to `to`'s.
+        let committedByFrom = sorted.count(where: { $0 <= from })
+        let committedByTo = sorted.count(where: { $0 <= to })
+        return Double(committedByTo - committedByFrom) / (to - from).seconds
+    }
+
+    func report(bound: Double) -> String {
+        func share(_ rate: Double) -> String { String(format: "%.1f", rate / bound * 100) }
+        var lines = [
+            "throughput:    \(Int(rate.rounded())) tx/s, \(share(rate))% of the signature bound (\(Int(bound.rounded())) tx/s), first submission to last commit on every node"
+        ]
+        if let sustained {
+            lines.append(
+                "sustained:     \(Int(sustained.rounded())) tx/s, \(share(sustained))% of the signature bound, while the middle \(Int(((Self.sustainedTo - Self.sustainedFrom) * 100).rounded()))% of the transactions committed on every node"
+            )
+        } else {
+            lines.append("sustained:     - (too few transactions or commits to tell)")
+        }
+        return lines.joined(separator: "\n")
     }
 }
 

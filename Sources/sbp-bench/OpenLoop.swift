@@ -138,8 +138,8 @@ struct OpenLoopPhase: Sendable {
 
     /// Reads the senders' nonces on `rpc` after each head the node pushes over its WebSocket, until
     /// `stop` is set; polls the height every `pollInterval` instead if the node's WebSocket fails or
-    /// `followHeads` is false. True when the feed served the whole phase.
-    private static func watch(
+    /// `followHeads` is false. True when the feed served the whole phase. The closed loop watches the same way.
+    static func watch(
         _ rpc: BenchRPC, node: Int, senders: [Address], book: CommitBook, until stop: StopFlag, followHeads: Bool
     ) async -> Bool {
         let observe: @Sendable () async -> Void = {
