@@ -398,8 +398,17 @@ struct NetworkCommand: AsyncParsableCommand {
             blocks:        \(blocks) (\(blocks > 0 ? transactions / Int(blocks) : 0) transactions per block on average, \
             \(String(format: "%.1f", Double(blocks) / seconds)) blocks/s)
             client:        \(client.description)
+            issuers done:  \(Self.issuersDone(commits.instants, since: started)) s after the start
             """)
         return result
+    }
+
+    /// When each issuer's last transaction committed on every node, in seconds since `start`, in issuer
+    /// order: issuers that finish far apart leave the phase's end to the last of them.
+    static func issuersDone(_ instants: [[ContinuousClock.Instant?]], since start: ContinuousClock.Instant) -> String {
+        instants.map { row in
+            row.compactMap { $0 }.max().map { String(format: "%.2f", ($0 - start).seconds) } ?? "-"
+        }.joined(separator: ", ")
     }
 
     /// Sends each sender's transactions (`signed[i]` from `senders[i]`) to its node (`targets[i]`), all senders
