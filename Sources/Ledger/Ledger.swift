@@ -418,9 +418,13 @@ public final class Ledger: Application, @unchecked Sendable {
     /// The cache is asked first, on the calling thread, and only the signatures it does not hold are spread
     /// over the cores. Why: a proposal's and a committed block's transactions were all admitted here
     /// before, so usually every one is a hit, and asking from every core at once only made the cores wait
-    /// for the cache's locks (issue 18).
+    /// for the cache's locks (issue 18). Each signature the cache did not hold is looked up once more just
+    /// before it is recovered, which costs a lookup beside a recovery's 40-odd µs.
+    ///
+    /// `recover` is `signatureError` but in tests, which count the recoveries.
     static func checkSignatures(
-        _ transactions: [Transaction], verified: VerifiedSignatures? = nil, concurrently: Bool = true
+        _ transactions: [Transaction], verified: VerifiedSignatures? = nil, concurrently: Bool = true,
+        recover: @escaping @Sendable (Transaction) -> TransactionSignatureError? = signatureError
     ) -> [(hash: Hash, error: TransactionSignatureError?)] {
         var results = transactions.map { (hash: $0.hash, error: TransactionSignatureError?.none) }
         let unverified = transactions.indices.filter { index in
@@ -435,8 +439,13 @@ public final class Ledger: Application, @unchecked Sendable {
             let recoverChunk: @Sendable (Int) -> Void = { chunk in
                 for index in unverified[(count * chunk / chunks)..<(count * (chunk + 1) / chunks)] {
                     let hash = output[index].hash
-                    let error = signatureError(transactions[index])
-                    if error == nil { verified?.insert(hash, signature: transactions[index].signature) }
+                    let signature = transactions[index].signature
+                    // Asked again: gossip admission or another block's check may have recovered it since the
+                    // filter above. A proposal's recoveries overlapped the gossip admitting the same
+                    // transactions, and both recovered them: up to 11 % more recoveries per node (issue 18).
+                    if let verified, verified.contains(hash, signature: signature) { continue }
+                    let error = recover(transactions[index])
+                    if error == nil { verified?.insert(hash, signature: signature) }
                     output[index].error = error
                 }
             }

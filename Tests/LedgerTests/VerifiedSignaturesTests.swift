@@ -1,9 +1,11 @@
 import ChainTypes
 import Keys
-import Ledger
 import LedgerFixtures
 import Storage
+import Synchronization
 import Testing
+
+@testable import Ledger
 
 /// Signatures checked once (`VerifiedSignatures`): a hit is only ever the exact signature that was checked,
 /// and execution is the same with or without the cache.
@@ -70,6 +72,26 @@ import Testing
             #expect(!ledger.verifiedSignatures.contains(forged.hash, signature: forged.signature), "concurrently: \(concurrently)")
             #expect(ledger.verifiedSignatures.count == genuine.count, "concurrently: \(concurrently)")
         }
+    }
+
+    @Test("a signature another path recorded while a batch was being recovered is not recovered again")
+    func batchAsksTheCacheAgainBeforeEachRecovery() throws {
+        let chain = try FixtureChain()
+        let issuer = chain.issuers["TD"]!
+        let transactions = try (0..<4).map { try chain.licenceCall("issue", issueArguments("L-\($0)"), from: issuer) }
+        let verified = VerifiedSignatures()
+        let recovered = Mutex<[Hash]>([])
+        // On one thread, in order. While the batch recovers its first signature, another path (gossip
+        // admission, as it does beside a proposal's check) records the third one.
+        let results = Ledger.checkSignatures(transactions, verified: verified, concurrently: false) { transaction in
+            recovered.withLock { $0.append(transaction.hash) }
+            if transaction.hash == transactions[0].hash { verified.insert(transactions[2].hash, signature: transactions[2].signature) }
+            return Ledger.signatureError(transaction)
+        }
+        #expect(recovered.withLock { $0 } == [transactions[0].hash, transactions[1].hash, transactions[3].hash])
+        #expect(results.map(\.hash) == transactions.map(\.hash))
+        #expect(results.allSatisfy { $0.error == nil })
+        #expect(transactions.allSatisfy { verified.contains($0.hash, signature: $0.signature) })
     }
 
     @Test("the cache is bounded by two generations and keeps the newest entries")
