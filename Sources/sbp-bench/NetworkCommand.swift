@@ -370,9 +370,9 @@ struct NetworkCommand: AsyncParsableCommand {
         let client: SubmitStatistics
         do {
             client = try await Self.submitAll(signed, from: senders, to: targets, window: window)
-            try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 300)
-            // Every node holds every transaction; the watchers record it after the node's next head.
-            try await waitUntil("the commit watchers see every transaction", seconds: 60) {
+            // The watchers read every node's nonces after each of its heads (or poll them), so the book
+            // is complete exactly when every node reports every issuer's last nonce.
+            try await waitUntil("every node commits every transaction", seconds: 300) {
                 book.committedEverywhere == transactions
             }
         } catch {
