@@ -179,7 +179,7 @@ let package = Package(
                 argumentParser,
             ]),
         // Benchmark arithmetic (the figures' definitions), through `@testable import sbp_bench`.
-        .testTarget(name: "SBPBenchTests", dependencies: ["sbp-bench"]),
+        .testTarget(name: "SBPBenchTests", dependencies: ["sbp-bench", "ChainTypes", "Keys"]),
         .testTarget(
             name: "LedgerTests",
             dependencies: [

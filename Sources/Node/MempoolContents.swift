@@ -65,6 +65,15 @@ struct MempoolContents: Sendable {
             }
         }
 
+        /// The entries the ledger has not committed when the account's next nonce is `accountNonce`: nonces
+        /// below it are used, and their entries only wait for `removeCommitted`.
+        func uncommittedCount(accountNonce: UInt64) -> Int {
+            guard accountNonce > base else { return count }
+            let usedReady = accountNonce >= readyEnd ? ready.count : Int(accountNonce - base)
+            let usedFuture = accountNonce > readyEnd ? future.count(where: { $0.nonce < accountNonce }) : 0
+            return count - usedReady - usedFuture
+        }
+
         func entry(nonce: UInt64) -> Entry? {
             if nonce >= base, nonce < readyEnd { return ready[Int(nonce - base)] }
             return future.first { $0.nonce == nonce }
@@ -164,7 +173,8 @@ struct MempoolContents: Sendable {
 
     // MARK: Admission
 
-    /// The checks that need no ledger: duplicate, size, and the pool's bounds.
+    /// The checks that need no ledger: duplicate, size, and the pool-wide bounds (the per-sender bound needs
+    /// the account's nonce, so `admit` checks it).
     ///
     /// A transaction a peer sends again is no fault of the peer (gossip echoes), so it is `.alreadyKnown`;
     /// a client sending a pending transaction again is told it is a duplicate.
@@ -181,7 +191,7 @@ struct MempoolContents: Sendable {
         if candidate.bytes > Limits.transactionBytesMax {
             return .decided(refuse(.tooLarge(bytes: candidate.bytes, limit: Limits.transactionBytesMax)))
         }
-        if let bound = boundReached(by: candidate, future: false) { return .decided(refuse(bound)) }
+        if let bound = boundReached(by: candidate, future: false, senderPending: nil) { return .decided(refuse(bound)) }
         let queue = queues[candidate.sender]
         let context = AdmissionContext(
             pendingFromSender: UInt64(queue?.ready.count ?? 0), firstPendingNonce: queue?.ready.first?.nonce,
@@ -224,7 +234,8 @@ struct MempoolContents: Sendable {
             return refuse(.nonceGap(expected: expected, received: nonce))
         }
         let isFuture = nonce != readyEnd
-        if let bound = boundReached(by: candidate, future: isFuture) { return refuse(bound) }
+        let senderPending = queues[candidate.sender]?.uncommittedCount(accountNonce: admission.accountNonce) ?? 0
+        if let bound = boundReached(by: candidate, future: isFuture, senderPending: senderPending) { return refuse(bound) }
         let entry = Entry(
             transaction: candidate.transaction, hash: candidate.hash, bytes: candidate.bytes, arrival: nextArrival,
             isLocal: origin == .local, admittedAt: now, department: admission.department)
@@ -254,8 +265,15 @@ struct MempoolContents: Sendable {
     }
 
     /// The refusal for the first of the pool's bounds admitting `candidate` would break, or nil.
-    private func boundReached(by candidate: Candidate, future: Bool) -> TransactionRejection? {
-        if pendingCount(of: candidate.sender) >= limits.perSenderMax {
+    ///
+    /// The per-sender bound is checked only with `senderPending`, the sender's transactions the ledger has
+    /// not yet committed, which only `admit` knows (from the account nonce the ledger read). Why: between a
+    /// block's `finalize` and `removeCommitted` the pool still holds the block's transactions, and a client
+    /// that read the new nonce and sent its next ones was refused `mempoolSenderFull` for transactions
+    /// already committed; with blocks of a thousand, up to a quarter of a busy sender's batches were
+    /// (issue 18). Gossip to a node a few blocks behind met the same refusal.
+    private func boundReached(by candidate: Candidate, future: Bool, senderPending: Int?) -> TransactionRejection? {
+        if let senderPending, senderPending >= limits.perSenderMax {
             return .mempoolSenderFull(sender: candidate.sender, limit: limits.perSenderMax)
         }
         if count >= limits.transactionsMax { return .mempoolFull(limit: limits.transactionsMax) }

@@ -5,8 +5,17 @@ import Foundation
     import FoundationNetworking
 #endif
 
+/// Where the closed loop's submitter sends one sender's transactions and reads its nonce: a node's
+/// JSON-RPC (`BenchRPC`), or a test's stand-in.
+protocol SubmitTarget: Sendable {
+    /// The account's next nonce, as the node has committed it.
+    func nonce(of address: Address) async throws -> UInt64
+    /// Sends `transactions` as one batch; the index of the first one refused and why, or nil.
+    func send(_ transactions: [TxSendRequest]) async throws -> (index: Int, reason: String)?
+}
+
 /// The few JSON-RPC calls the network benchmark makes, over URLSession.
-struct BenchRPC: Sendable {
+struct BenchRPC: SubmitTarget {
     let url: URL
 
     /// The node's WebSocket endpoint (`/ws` on the same host and port, `ws` or `wss` as `url` is plain or TLS).
@@ -34,17 +43,19 @@ struct BenchRPC: Sendable {
         return try Self.uint64(account["nonce"] as Any)
     }
 
-    /// Sends `transactions` as one batch of `tx_send`; the index of the first one refused, or nil.
-    func send(_ transactions: [TxSendRequest]) async throws -> Int? {
+    /// Sends `transactions` as one batch of `tx_send`; the index of the first one refused and why
+    /// (`data.reason`, else the error), or nil.
+    func send(_ transactions: [TxSendRequest]) async throws -> (index: Int, reason: String)? {
         let (data, status) = try await exchange(TxSendRequest.batch(transactions))
         if Self.acceptedWhole(data, status: status) { return nil }
         guard let responses = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
             throw Failure(description: "tx_send batch: \(String(decoding: data, as: UTF8.self).prefix(300))")
         }
-        let refused = responses.compactMap { response -> Int? in
-            response["error"] == nil ? nil : response["id"] as? Int
+        let refused = responses.compactMap { response -> (index: Int, reason: String)? in
+            guard let error = response["error"] as? [String: Any], let index = response["id"] as? Int else { return nil }
+            return (index, (error["data"] as? [String: Any])?["reason"] as? String ?? "\(error["message"] ?? error)")
         }
-        return refused.min()
+        return refused.min { $0.index < $1.index }
     }
 
     /// Sends `transactions` (one sender's, in nonce order) as one batch of `tx_send`; the index of the

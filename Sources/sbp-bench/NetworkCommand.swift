@@ -244,7 +244,9 @@ struct NetworkCommand: AsyncParsableCommand {
         var issued = 0
         while issued < records {
             let size = min(Self.populateChunk, records - issued)
-            _ = try await Self.submitAll(TxSendRequest.encode(try signer.sign(size)), from: senders, to: targets, window: windowPerSender)
+            let firstNonces = signer.nextNonce
+            _ = try await Self.submitAll(
+                TxSendRequest.encode(try signer.sign(size)), from: senders, firstNonces: firstNonces, to: targets, window: windowPerSender)
             try await waitForNonces(signer.nextNonce, of: senders, on: nodes, seconds: 600)
             issued += size
         }
@@ -369,7 +371,7 @@ struct NetworkCommand: AsyncParsableCommand {
         let started = clock.now
         let client: SubmitStatistics
         do {
-            client = try await Self.submitAll(signed, from: senders, to: targets, window: window)
+            client = try await Self.submitAll(signed, from: senders, firstNonces: firstNonces, to: targets, window: window)
             // The watchers read every node's nonces after each of its heads (or poll them), so the book
             // is complete exactly when every node reports every issuer's last nonce.
             try await waitUntil("every node commits every transaction", seconds: 300) {
@@ -411,16 +413,17 @@ struct NetworkCommand: AsyncParsableCommand {
         }.joined(separator: ", ")
     }
 
-    /// Sends each sender's transactions (`signed[i]` from `senders[i]`) to its node (`targets[i]`), all senders
-    /// at once, each keeping at most `window` uncommitted.
-    private static func submitAll(_ signed: [[TxSendRequest]], from senders: [Address], to targets: [BenchNode], window: Int) async throws
-        -> SubmitStatistics
-    {
+    /// Sends each sender's transactions (`signed[i]` from `senders[i]`, nonces from `firstNonces[i]`) to its
+    /// node (`targets[i]`), all senders at once, each keeping at most `window` uncommitted.
+    private static func submitAll(
+        _ signed: [[TxSendRequest]], from senders: [Address], firstNonces: [UInt64], to targets: [BenchNode], window: Int
+    ) async throws -> SubmitStatistics {
         try await withThrowingTaskGroup(of: SubmitStatistics.self) { group in
             for (index, sender) in senders.enumerated() {
                 let node = targets[index]
                 let batch = signed[index]
-                group.addTask { try await Self.submit(batch, from: sender, to: node.rpc, window: window) }
+                let firstNonce = firstNonces[index]
+                group.addTask { try await Self.submit(batch, from: sender, firstNonce: firstNonce, to: node.rpc, window: window) }
             }
             var all = SubmitStatistics()
             for try await statistics in group { all.add(statistics) }
@@ -504,17 +507,23 @@ struct NetworkCommand: AsyncParsableCommand {
         return sibling
     }
 
-    /// Sends one sender's transactions in batches, keeping at most `window` uncommitted; a refused batch
-    /// is sent again from its first refused transaction once the sender's nonce moved.
-    private static func submit(
-        _ transactions: [TxSendRequest], from sender: Address, to rpc: BenchRPC, window windowPerSender: Int
+    /// Sends one sender's transactions (nonces from `firstNonce`) in batches, keeping at most `window`
+    /// uncommitted; a refused batch is sent again from its first refused transaction once the sender's
+    /// nonce moved.
+    ///
+    /// `next` and `committed` count from `firstNonce`. Until 2026-12-05 the account's nonce was taken as
+    /// the count, so on a populated store (nonces from hundreds of thousands) no window ever filled, and the
+    /// mempool's per-sender bound refusing whole batches was the only pacing (`committedCount`).
+    static func submit(
+        _ transactions: [TxSendRequest], from sender: Address, firstNonce: UInt64, to rpc: some SubmitTarget,
+        window windowPerSender: Int
     ) async throws -> SubmitStatistics {
         var statistics = SubmitStatistics()
         var next = 0
         var committed = 0
         while next < transactions.count {
             if next - committed >= windowPerSender {
-                committed = Int(try await rpc.nonce(of: sender))
+                committed = committedCount(try await rpc.nonce(of: sender), firstNonce: firstNonce)
                 if next - committed >= windowPerSender {
                     statistics.windowWaits += 1
                     try await Task.sleep(for: .milliseconds(20))  // pacing, not synchronization
@@ -527,14 +536,21 @@ struct NetworkCommand: AsyncParsableCommand {
             statistics.roundTrips.append(ContinuousClock.now - sent)
             if let first = refused {
                 statistics.refusedBatches += 1
-                next += first
-                committed = Int(try await rpc.nonce(of: sender))
+                statistics.refusals[first.reason, default: 0] += 1
+                next += first.index
+                committed = committedCount(try await rpc.nonce(of: sender), firstNonce: firstNonce)
                 try await Task.sleep(for: .milliseconds(50))  // the pool is full: give the network time
             } else {
                 next = end
             }
         }
         return statistics
+    }
+
+    /// How many of a sender's transactions, numbered from `firstNonce`, the account's next nonce `nonce`
+    /// says are committed.
+    static func committedCount(_ nonce: UInt64, firstNonce: UInt64) -> Int {
+        nonce > firstNonce ? Int(clamping: nonce - firstNonce) : 0
     }
 
     private func waitUntil(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
@@ -605,12 +621,15 @@ struct SubmitStatistics: CustomStringConvertible {
     var roundTrips: [Duration] = []
     /// Batches with a refused transaction (sent again from it after 50 ms).
     var refusedBatches = 0
+    /// Refused batches by the reason their first refused transaction gave.
+    var refusals: [String: Int] = [:]
     /// Times a submitter found its window of uncommitted transactions full and waited 20 ms.
     var windowWaits = 0
 
     mutating func add(_ other: SubmitStatistics) {
         roundTrips += other.roundTrips
         refusedBatches += other.refusedBatches
+        refusals.merge(other.refusals, uniquingKeysWith: +)
         windowWaits += other.windowWaits
     }
 
@@ -620,8 +639,10 @@ struct SubmitStatistics: CustomStringConvertible {
             sorted.isEmpty
                 ? "-" : String(format: "%.1f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))].seconds * 1000)
         }
+        let reasons =
+            refusals.isEmpty ? "" : " (" + refusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
         return
-            "\(sorted.count) tx_send batches, round trip p50 \(milliseconds(0.5)) ms, p90 \(milliseconds(0.9)) ms; \(refusedBatches) with a refusal; \(windowWaits) waits for a full window"
+            "\(sorted.count) tx_send batches, round trip p50 \(milliseconds(0.5)) ms, p90 \(milliseconds(0.9)) ms; \(refusedBatches) with a refusal\(reasons); \(windowWaits) waits for a full window"
     }
 }
 

@@ -201,4 +201,23 @@ struct MempoolAdmissionTests {
         #expect(harness.mempool.transactions(from: sender.address) == [second, third])
         #expect(harness.mempool.readyCount == 2)
     }
+
+    @Test("the per-sender bound counts only what the ledger has not committed, from clients and peers")
+    func perSenderBoundWhileLedgerAhead() throws {
+        let harness = try MempoolHarness(limits: Mempool.Limits(perSenderMax: 3))
+        let sender = harness.senders[0]
+        let calls = harness.calls(from: sender, count: 6)
+        #expect(harness.add(Array(calls[0..<3])).allSatisfy { $0.rejection == nil })
+        #expect(harness.add([calls[3]]) == [.failure(.mempoolSenderFull(sender: sender.address, limit: 3))])
+        // Nonces 0 and 1 are finalized; the driver has not yet called removeCommitted, so the pool still
+        // holds them, but only nonce 2 counts against the sender's three: 3 and 4 fit, 5 does not.
+        let executed = try harness.chain.commit(Array(calls[0..<2]), on: harness.ledger)
+        #expect(harness.mempool.pending(for: sender.address) == 3)
+        #expect(harness.add([calls[3]]) == [.success(.added)])
+        #expect(harness.add([calls[4]], origin: .peer) == [.success(.added)])
+        #expect(harness.add([calls[5]], origin: .peer) == [.failure(.mempoolSenderFull(sender: sender.address, limit: 3))])
+        try harness.mempool.removeCommitted(executed.block)
+        #expect(harness.mempool.transactions(from: sender.address) == Array(calls[2..<5]))
+        #expect(harness.add([calls[5]]) == [.failure(.mempoolSenderFull(sender: sender.address, limit: 3))])
+    }
 }
