@@ -271,7 +271,7 @@ struct MempoolContents: Sendable {
     /// block's `finalize` and `removeCommitted` the pool still holds the block's transactions, and a client
     /// that read the new nonce and sent its next ones was refused `mempoolSenderFull` for transactions
     /// already committed; with blocks of a thousand, up to a quarter of a busy sender's batches were
-    /// (issue 18). Gossip to a node a few blocks behind met the same refusal.
+    /// (issue 18). `prepare` refuses nothing by this bound: its count would include those transactions.
     private func boundReached(by candidate: Candidate, future: Bool, senderPending: Int?) -> TransactionRejection? {
         if let senderPending, senderPending >= limits.perSenderMax {
             return .mempoolSenderFull(sender: candidate.sender, limit: limits.perSenderMax)
