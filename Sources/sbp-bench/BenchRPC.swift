@@ -48,14 +48,9 @@ struct BenchRPC: SubmitTarget {
     func send(_ transactions: [TxSendRequest]) async throws -> (index: Int, reason: String)? {
         let (data, status) = try await exchange(TxSendRequest.batch(transactions))
         if Self.acceptedWhole(data, status: status) { return nil }
-        guard let responses = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
-            throw Failure(description: "tx_send batch: \(String(decoding: data, as: UTF8.self).prefix(300))")
-        }
-        let refused = responses.compactMap { response -> (index: Int, reason: String)? in
-            guard let error = response["error"] as? [String: Any], let index = response["id"] as? Int else { return nil }
-            return (index, (error["data"] as? [String: Any])?["reason"] as? String ?? "\(error["message"] ?? error)")
-        }
-        return refused.min { $0.index < $1.index }
+        return try Self.refusals(in: data, status: status)
+            .compactMap { refusal in refusal.index.map { ($0, refusal.reason) } }
+            .min { $0.index < $1.index }
     }
 
     /// Sends `transactions` (one sender's, in nonce order) as one batch of `tx_send`; the index of the
@@ -69,23 +64,30 @@ struct BenchRPC: SubmitTarget {
         let (data, status) = try await exchange(TxSendRequest.batch(transactions))
         if status == 429 || status == 503 { return (0, "HTTP \(status)") }
         if Self.acceptedWhole(data, status: status) { return nil }
-        guard let responses = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
-            throw Failure(description: "tx_send batch (HTTP \(status)): \(String(decoding: data, as: UTF8.self).prefix(300))")
-        }
         var first: (index: Int, reason: String)?
-        for response in responses {
-            guard let error = response["error"] as? [String: Any] else { continue }
-            guard let index = response["id"] as? Int else { throw Failure(description: "tx_send reply without id: \(response)") }
-            let reason = (error["data"] as? [String: Any])?["reason"] as? String ?? "\(error)"
-            switch reason {
+        for refusal in try Self.refusals(in: data, status: status) {
+            guard let index = refusal.index else { throw Failure(description: "tx_send reply without id: \(refusal.error)") }
+            switch refusal.reason {
             case "duplicate", "nonceTaken", "nonceTooLow": continue
             case "mempoolFull", "mempoolBytesFull", "mempoolSenderFull", "mempoolFutureFull", "unavailable", "nonceGap":
-                if first.map({ index < $0.index }) ?? true { first = (index, reason) }
+                if first.map({ index < $0.index }) ?? true { first = (index, refusal.reason) }
             default:
-                throw Failure(description: "tx_send refused transaction \(index) of the batch: \(error)")
+                throw Failure(description: "tx_send refused transaction \(index) of the batch: \(refusal.error)")
             }
         }
         return first
+    }
+
+    /// The error replies of a `tx_send` batch: each one's `id` (nil when it has none), its reason
+    /// (`data.reason`, else the whole error) and the error itself; throws when the reply is not an array.
+    private static func refusals(in data: Data, status: Int) throws -> [(index: Int?, reason: String, error: [String: Any])] {
+        guard let responses = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw Failure(description: "tx_send batch (HTTP \(status)): \(String(decoding: data, as: UTF8.self).prefix(300))")
+        }
+        return responses.compactMap { response in
+            guard let error = response["error"] as? [String: Any] else { return nil }
+            return (response["id"] as? Int, (error["data"] as? [String: Any])?["reason"] as? String ?? "\(error)", error)
+        }
     }
 
     /// The nonces of `addresses` in one JSON-RPC batch of `membership_getAccount`, in their order.
