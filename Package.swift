@@ -86,8 +86,12 @@ let package = Package(
         .target(name: "StateTree", dependencies: ["ChainTypes"]),
         // Storage protocols and in-memory implementations, and the key-value-backed state tree store.
         .target(name: "Storage", dependencies: ["ChainTypes", "StateTree"]),
+        // RocksDB's info log, written so that a failed write (a full disk) drops a line instead of aborting the
+        // process, as RocksDB's own file logger does. C++ against RocksDB's headers, without RTTI, as Debian
+        // builds the library (its classes export no type information).
+        .target(name: "CRocksDBLog", dependencies: ["CRocksDB"], cxxSettings: [.unsafeFlags(["-fno-rtti"])]),
         // RocksDB implementations of the storage protocols (the only user of CRocksDB).
-        .target(name: "StorageRocksDB", dependencies: ["Storage", "ChainTypes", "CRocksDB"]),
+        .target(name: "StorageRocksDB", dependencies: ["Storage", "ChainTypes", "CRocksDB", "CRocksDBLog"]),
         // Mutual-TLS peer links, framing, peer identity and reconnects (docs/peer-network.md).
         .target(name: "PeerNetwork", dependencies: ["ChainTypes", nioCore, nioPosix, nioTLS, nioSSL, x509, swiftASN1, crypto, logging]),
 
@@ -164,7 +168,9 @@ let package = Package(
             name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "ChainTypes", "TestProcesses"], exclude: ["testdata"]),
         .testTarget(name: "KeysTests", dependencies: ["Keys", "ChainTypes"]),
         .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageRocksDB", "ChainTypes", "TestProcesses", "ChildProcesses"]),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "StorageRocksDB", "CRocksDBLog", "ChainTypes", "TestProcesses", "ChildProcesses"]),
         .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(
             name: "PeerNetworkTests",
@@ -209,5 +215,7 @@ let package = Package(
                 "LedgerFixtures", logging, hummingbirdWSClient, wat,
             ]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    // RocksDB's C++ headers (CRocksDBLog) need C++17.
+    cxxLanguageStandard: .cxx17
 )

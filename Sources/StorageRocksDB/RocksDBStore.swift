@@ -1,4 +1,5 @@
 import CRocksDB
+import CRocksDBLog
 import Storage
 import Synchronization
 
@@ -27,6 +28,8 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     private let readOptions: OpaquePointer
     private let writeOptionsSync: OpaquePointer
     private let writeOptionsAsync: OpaquePointer
+    /// RocksDB's info log (`LOG` in `path`), which this store writes rather than RocksDB's own file logger.
+    private let infoLog: OpaquePointer
     /// Open snapshots by token: the RocksDB snapshot and the read options that select it.
     private let snapshots = Mutex(SnapshotRegistry())
     /// A RocksDB write batch kept, cleared, between writes (`keepOrDestroy`); nil while a write uses it.
@@ -53,6 +56,13 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     /// The smallest budget a store takes; a smaller one is raised to this.
     public static let memoryBudgetMinimum = 16 << 20
 
+    /// Bytes RocksDB's info log (`LOG`) may reach before it is renamed `LOG.old` and a new one starts, so
+    /// the two take at most twice this. RocksDB writes a few KiB of statistics every ten minutes and a few
+    /// lines per flush and compaction: 16 MiB holds days of a busy node's log, and a node that runs for
+    /// years without a restart no longer fills its disk with it (RocksDB's own logger starts a new file
+    /// only at each open and never removes one).
+    public static let infoLogBytesMax = 16 << 20
+
     /// The share of a node's memory budget (`storage.memory_bytes`) that goes to the ledger's cache of state
     /// tree nodes (`TreeNodeCache`) rather than to RocksDB: half, 256 MiB of the default. It pins the upper
     /// five levels of the tree (about 70,000 nodes of up to 1.4 KiB, every one a tree of a million licences has
@@ -71,10 +81,23 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     ///
     /// Throws `StorageError.io` when the directory cannot be created or another process holds the
     /// database lock, `.corruption` when RocksDB finds damaged files.
+    ///
+    /// RocksDB's info log is written by `CRocksDBLog`, which drops a line it cannot write: RocksDB's own
+    /// logger aborted the process on the line after a failed write, so a full disk killed a node that had
+    /// halted on it, and a node could not even report the full disk at start (docs/operations.md).
     public init(path: String, memoryBudget: Int = RocksDBStore.memoryBudgetDefault) throws(StorageError) {
         self.path = path
         guard let options = rocksdb_options_create() else { throw .io(message: "rocksdb_options_create failed") }
         defer { rocksdb_options_destroy(options) }
+        // The log lives in the database directory, which RocksDB would create only after the log is opened.
+        // A directory that cannot be made is reported by the open below.
+        _ = mkdir(path, 0o755)
+        guard let infoLog = sbp_rocksdb_log_create(path + "/LOG", UInt64(Self.infoLogBytesMax), Self.infoLogLevel) else {
+            throw .io(message: "could not create RocksDB's info log")
+        }
+        var logKept = false
+        defer { if !logKept { sbp_rocksdb_log_destroy(infoLog) } }
+        rocksdb_options_set_info_log(options, infoLog)
         rocksdb_options_set_create_if_missing(options, 1)
         rocksdb_options_set_create_missing_column_families(options, 1)
         rocksdb_options_set_paranoid_checks(options, 1)
@@ -104,6 +127,8 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         self.readOptions = readOptions
         self.writeOptionsSync = writeOptionsSync
         self.writeOptionsAsync = writeOptionsAsync
+        self.infoLog = infoLog
+        logKept = true
     }
 
     deinit {
@@ -166,6 +191,14 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         rocksdb_block_based_options_set_metadata_block_size(table, UInt64(StorageTuning.metadataBlockBytes))
         rocksdb_block_based_options_set_pin_top_level_index_and_filter(table, 1)
         rocksdb_options_set_block_based_table_factory(options, table)
+    }
+
+    /// RocksDB's `InfoLogLevel` for the info log: INFO, its default.
+    static let infoLogLevel: Int32 = 1
+
+    /// Lines of RocksDB's info log dropped because they could not be written (a full disk); 0 once closed.
+    public var infoLogDroppedLines: UInt64 {
+        lifetime.withReadLock { database == nil ? 0 : sbp_rocksdb_log_dropped_lines(infoLog) }
     }
 
     /// RocksDB's thread-local performance counters off (`rocksdb::PerfLevel::kDisable`).
@@ -566,6 +599,7 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
             otherFamilies = []
             rocksdb_close(database)
             self.database = nil
+            sbp_rocksdb_log_destroy(infoLog)
             rocksdb_readoptions_destroy(readOptions)
             rocksdb_writeoptions_destroy(writeOptionsSync)
             rocksdb_writeoptions_destroy(writeOptionsAsync)
