@@ -68,6 +68,8 @@ extension NodeConfiguration {
             "request_body_bytes_max = \(rpcOptions.requestBodyBytesMax)  # also the largest WebSocket message",
             "subscriptions_per_connection_max = \(rpcOptions.subscriptionsPerConnectionMax)",
             "websocket_connections_max = \(rpcOptions.webSocketConnectionsMax)",
+            "connections_max = \(rpcOptions.connectionsMax)  # TCP connections at once; client_connections_max per client address",
+            "client_connections_max = \(rpcOptions.clientConnectionsMax)",
             "explorer = \(rpcOptions.explorer)  # the block explorer on http://HOST:PORT/explorer/ (docs/explorer.md)",
             "", "[metrics]",
         ]

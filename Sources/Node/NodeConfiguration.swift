@@ -124,6 +124,10 @@ public struct NodeConfiguration: Hashable, Sendable {
         public var requestBodyBytesMax: Int
         public var subscriptionsPerConnectionMax: Int
         public var webSocketConnectionsMax: Int
+        /// TCP connections the server keeps open at once, and from one client address (`rpc.connections_max`,
+        /// `rpc.client_connections_max`): the node's file descriptor budget counts them (`FileDescriptorBudget`).
+        public var connectionsMax = RPCLimits.connectionsMaxDefault
+        public var clientConnectionsMax = RPCLimits.clientConnectionsMaxDefault
         /// Host names the server answers to besides IP literals and `localhost` (`rpc.allowed_hosts`).
         public var allowedHosts: [String] = []
         /// Per-client call rate and requests in flight (`rpc.client_*`).
@@ -162,6 +166,8 @@ public struct NodeConfiguration: Hashable, Sendable {
                 allowedOrigins: allowedOrigins, subscriptionsPerConnectionMax: subscriptionsPerConnectionMax,
                 webSocketConnectionsMax: webSocketConnectionsMax)
             configuration.allowedHosts = allowedHosts
+            configuration.connectionsMax = connectionsMax
+            configuration.clientConnectionsMax = clientConnectionsMax
             configuration.clientLimits = clientLimits
             configuration.costLimits = costLimits
             configuration.workThreads = workThreads

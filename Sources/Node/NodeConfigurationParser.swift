@@ -33,7 +33,8 @@ enum NodeConfigurationParser {
         let rpcSection = try document.requiredSection("rpc")
         try rpcSection.allow([
             "listen_address", "listen_port", "allowed_origins", "batch_requests_max", "request_body_bytes_max",
-            "subscriptions_per_connection_max", "websocket_connections_max", "allowed_hosts", "client_requests_per_second",
+            "subscriptions_per_connection_max", "websocket_connections_max", "connections_max", "client_connections_max",
+            "allowed_hosts", "client_requests_per_second",
             "client_requests_burst", "client_concurrent_requests_max", "request_blocks_max", "request_fuel_max", "response_bytes_max",
             "work_threads", "work_admissions_max", "work_thread_niceness", "api_tokens_file", "explorer",
         ])
@@ -202,6 +203,10 @@ enum NodeConfigurationParser {
         }
         if let value = try bounded(section, "websocket_connections_max", 1...NodeLimits.rpcWebSocketConnectionsMaxLimit) {
             options.webSocketConnectionsMax = value
+        }
+        if let value = try bounded(section, "connections_max", 1...NodeLimits.rpcConnectionsMaxLimit) { options.connectionsMax = value }
+        if let value = try bounded(section, "client_connections_max", 1...NodeLimits.rpcConnectionsMaxLimit) {
+            options.clientConnectionsMax = value
         }
         try protectionOptions(section, into: &options)
         if let value = try section.boolean("explorer") { options.explorer = value }

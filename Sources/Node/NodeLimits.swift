@@ -97,6 +97,12 @@ public enum NodeLimits {
     public static let rpcRequestBodyBytesMaxLimit = 64 * 1024 * 1024
     public static let rpcSubscriptionsPerConnectionMaxLimit = 1_024
     public static let rpcWebSocketConnectionsMaxLimit = 65_536
+    /// Largest `rpc.connections_max` and `rpc.client_connections_max`: the most descriptors a process has on
+    /// common systems (a larger bound could never be met, `FileDescriptorBudget`).
+    public static let rpcConnectionsMaxLimit = 1 << 20
+    /// Connections the separate operations server (`metrics.listen_port`: health checks and /metrics) keeps
+    /// open at once, in all and per client: monitoring needs a few.
+    public static let metricsConnectionsMax = 64
     /// Most CORS origins `rpc.allowed_origins` may list, and the longest one.
     public static let rpcAllowedOriginsMax = 64
     public static let rpcAllowedOriginCharactersMax = 256

@@ -36,6 +36,10 @@ final class NodeMetrics: Sendable {
     private let webSocketConnectionsRefused: CoreMetrics.Gauge
     private let webSocketSlowClients: CoreMetrics.Gauge
     private let webSocketNotificationsQueued: CoreMetrics.Gauge
+    private let rpcConnections: CoreMetrics.Gauge
+    private let rpcConnectionsRefused: CoreMetrics.Gauge
+    private let peerInboundConnections: CoreMetrics.Gauge
+    private let peerInboundConnectionsRefused: CoreMetrics.Gauge
     private let certificateExpirySeconds: CoreMetrics.Gauge
     private let peerCertificateExpirySeconds: CoreMetrics.Gauge
 
@@ -68,6 +72,10 @@ final class NodeMetrics: Sendable {
         webSocketConnectionsRefused = Gauge(label: "sbp_rpc_websocket_connections_refused", factory: factory)
         webSocketSlowClients = Gauge(label: "sbp_rpc_websocket_slow_clients", factory: factory)
         webSocketNotificationsQueued = Gauge(label: "sbp_rpc_websocket_notifications_queued", factory: factory)
+        rpcConnections = Gauge(label: "sbp_rpc_connections", factory: factory)
+        rpcConnectionsRefused = Gauge(label: "sbp_rpc_connections_refused", factory: factory)
+        peerInboundConnections = Gauge(label: "sbp_peer_inbound_connections", factory: factory)
+        peerInboundConnectionsRefused = Gauge(label: "sbp_peer_inbound_connections_refused", factory: factory)
         certificateExpirySeconds = Gauge(label: "sbp_tls_certificate_expiry_seconds", factory: factory)
         peerCertificateExpirySeconds = Gauge(label: "sbp_peer_certificate_expiry_seconds_min", factory: factory)
     }
@@ -92,7 +100,7 @@ final class NodeMetrics: Sendable {
     }
 
     /// The text exposition, with the gauges that are sampled rather than counted brought up to date.
-    func render(node: NodeRuntime, webSocket: WebSocketStatistics?) -> String {
+    func render(node: NodeRuntime, webSocket: WebSocketStatistics?, connections: RPCConnectionStatistics? = nil) -> String {
         let status = node.driver.status.withLock { $0 }
         // Sampled too, so a restarted node reports its height before its first new block.
         height.record(Int64(node.ledger.height))
@@ -109,6 +117,13 @@ final class NodeMetrics: Sendable {
         droppedFrames.record(Int64(node.host.droppedFrameCount))
         failedSends.record(Int64(node.host.failedSendCount))
         versionRefusals.record(Int64(node.host.versionRefusalCount))
+        let inbound = node.host.inboundConnections
+        peerInboundConnections.record(Int64(inbound.open))
+        peerInboundConnectionsRefused.record(Int64(clamping: inbound.refused))
+        if let connections {
+            rpcConnections.record(Int64(connections.open))
+            rpcConnectionsRefused.record(Int64(clamping: connections.refused))
+        }
         oldestStateHeight.record(Int64(clamping: node.pruner?.oldestStateHeight.load(ordering: .relaxed) ?? 0))
         intakeDropped.record(Int64(node.intake.counters.framesDropped.load(ordering: .relaxed) + node.driver.droppedEventCount))
         fetchRequestsRefused.record(Int64(node.intake.counters.fetchRequestsRefused.load(ordering: .relaxed)))

@@ -75,6 +75,9 @@ public final class NodeRuntime: Sendable {
     ) throws {
         self.configuration = configuration
         self.logger = logger
+        let descriptors = FileDescriptorBudget(configuration: configuration)
+        let descriptorLimit = try descriptors.apply()
+        logger.info("file descriptors", metadata: ["budget": "\(descriptors.total)", "limit": "\(descriptorLimit)"])
         let consensusKey: PrivateKey
         let tlsCertificate: IssuedCertificate
         let departmentCA: Certificate
@@ -380,12 +383,15 @@ public final class NodeRuntime: Sendable {
     public func run() async throws {
         let backend = NodeRPCBackend(ledger: ledger, mempool: mempool, interfaces: interfaces, host: self)
         let renderMetrics: @Sendable () async -> String = { [metrics, self] in
-            metrics.render(node: self, webSocket: self.rpcServer.withLock { $0 }?.webSocketStatistics)
+            let server = self.rpcServer.withLock { $0 }
+            return metrics.render(node: self, webSocket: server?.webSocketStatistics, connections: server?.connectionStatistics)
         }
         // With `metrics.listen_port`, /metrics moves to a server of its own (with the health checks), off the API's port.
         let separateMetrics = configuration.metricsListenPort.map { port in
             var operations = RPCServerConfiguration(host: configuration.rpc.host, port: port)
             operations.endpoints = .operations
+            operations.connectionsMax = NodeLimits.metricsConnectionsMax
+            operations.clientConnectionsMax = NodeLimits.metricsConnectionsMax
             return RPCServer(configuration: operations, backend: backend, logger: logger, metrics: renderMetrics)
         }
         let rpc = RPCServer(

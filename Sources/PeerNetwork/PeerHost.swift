@@ -44,6 +44,7 @@ public final class PeerHost: Sendable {
     private let failedSends = Atomic<Int>(0)
     private let versionRefusals = Atomic<Int>(0)
     private let listeners = Mutex<[any Channel]>([])
+    private let inbound = Mutex(InboundConnections())
     private let dialers = Mutex<[Task<Void, Never>]>([])
 
     public init(configuration: Configuration, trust: PeerTrust, threads: Int = 1, logger: Logger = Logger(label: "sbp.peer")) throws {
@@ -95,7 +96,12 @@ public final class PeerHost: Sendable {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                let address = channel.remoteAddress?.ipAddress ?? "unknown"
+                guard self.inbound.withLock({ $0.admit(address) }) else {
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in self.inbound.withLock { $0.release(address) } }
+                return channel.eventLoop.makeCompletedFuture {
                     try self.configure(channel, direction: .inbound, expected: nil, upPromise: nil)
                 }
             }
@@ -261,6 +267,10 @@ public final class PeerHost: Sendable {
 
     /// Links closed because the peer speaks no protocol version this host speaks (`PeerProtocol.negotiate`).
     public var versionRefusalCount: Int { versionRefusals.load(ordering: .relaxed) }
+
+    /// Inbound connections open now, and closed at accept since the host started because of
+    /// `PeerNetworkLimits.inboundConnectionsMax` or `inboundConnectionsPerAddressMax`.
+    public var inboundConnections: (open: Int, refused: UInt64) { inbound.withLock { ($0.open, $0.refused) } }
 
     /// Stops dialing, closes listeners and links, and shuts the event loops down.
     public func shutdown() async throws {

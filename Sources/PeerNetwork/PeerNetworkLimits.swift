@@ -21,6 +21,13 @@ public enum PeerNetworkLimits {
     public static let reconnectDelayMsMax: Int64 = 30_000
     /// Open links (inbound and outbound) a host keeps; more inbound connections are closed at once.
     public static let linksMax = 1024
+    /// Inbound TCP connections open at once, handshaking or linked (`InboundConnections`): as many as links,
+    /// so a full registry of peers always fits, while connections that never present a certificate cannot
+    /// take more descriptors than that (the node's budget counts it: `FileDescriptorBudget`).
+    public static let inboundConnectionsMax = linksMax
+    /// Inbound connections from one address at once: the nodes a department runs behind one address, each
+    /// with a link and a redial in progress, with room to spare.
+    public static let inboundConnectionsPerAddressMax = 64
 }
 
 /// The peer protocol version: what the messages on a link mean (docs/protocol.md "Peer protocol versions").

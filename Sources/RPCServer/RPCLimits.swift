@@ -110,6 +110,13 @@ public enum RPCLimits {
     public static let subscriptionsPerConnectionMaxDefault = 16
     /// Default WebSocket connections served at once; one more is closed at once with code 1013.
     public static let webSocketConnectionsMaxDefault = 256
+    /// TCP connections the server keeps open at once (`RPCConnectionCap`): each holds a file descriptor of
+    /// the node, whose budget counts this bound (`FileDescriptorBudget`). Room for every WebSocket client
+    /// and as many HTTP clients again.
+    public static let connectionsMaxDefault = 2 * webSocketConnectionsMaxDefault
+    /// Connections one client address may keep open at once: a wallet or an explorer needs a few, a proxy
+    /// that fronts many users more (raise it for one, as `clientConcurrentRequestsMaxDefault`).
+    public static let clientConnectionsMaxDefault = 64
     /// Default responses and notifications queued for one connection before its backlog counts as full.
     public static let webSocketBacklogMessagesMaxDefault = 1_024
     /// Default bytes queued for one connection before its backlog counts as full.

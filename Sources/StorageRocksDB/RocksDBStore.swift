@@ -157,6 +157,7 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
     /// (otherwise they stay outside any bound and grow with the data).
     private static func tune(_ options: OpaquePointer, _ tuning: StorageTuning) {
         rocksdb_options_increase_parallelism(options, Int32(max(2, sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        rocksdb_options_set_max_open_files(options, Int32(openFilesMax))
         rocksdb_options_set_write_buffer_size(options, tuning.memtableBytes)
         rocksdb_options_set_max_write_buffer_number(options, 4)
         rocksdb_options_set_db_write_buffer_size(options, tuning.memtablesBytes)
@@ -192,6 +193,17 @@ public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
         rocksdb_block_based_options_set_pin_top_level_index_and_filter(table, 1)
         rocksdb_options_set_block_based_table_factory(options, table)
     }
+
+    /// Table files RocksDB keeps open at once (`max_open_files`); it closes the least recently used beyond.
+    ///
+    /// RocksDB's default keeps every file open, so its descriptors grow with the data: a store of a few
+    /// hundred GB in 64 MiB files would take thousands, beyond a default limit of 1,024, and a node out of
+    /// descriptors halts on its next write. A million licences take about 50 files. The node's descriptor budget
+    /// counts this bound (`FileDescriptorBudget` in Node).
+    public static let openFilesMax = 512
+    /// Descriptors a store holds besides its table files: the write-ahead logs, the manifest, the info log,
+    /// the lock and directory handles, and files being written by flushes and compactions.
+    public static let otherFilesMax = 64
 
     /// RocksDB's `InfoLogLevel` for the info log: INFO, its default.
     static let infoLogLevel: Int32 = 1

@@ -240,6 +240,11 @@ struct NodeConfigurationTests {
             "websocket connections zero", { $0.replacing("websocket_connections_max = 256", with: "websocket_connections_max = 0") },
             "rpc.websocket_connections_max"
         ),
+        ("connections zero", { $0.replacing("connections_max = 512", with: "connections_max = 0") }, "rpc.connections_max"),
+        (
+            "client connections zero", { $0.replacing("client_connections_max = 64", with: "client_connections_max = 0") },
+            "rpc.client_connections_max"
+        ),
         (
             "origin with a path", { $0.replacing("allowed_origins = []", with: "allowed_origins = [\"https://a.example/app\"]") },
             "rpc.allowed_origins[0]"

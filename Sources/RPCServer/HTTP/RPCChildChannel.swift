@@ -11,13 +11,26 @@ import NIOHTTP1
 /// Hummingbird answers a parse error itself once a connection has carried a request, but the first head
 /// goes to the WebSocket upgrade handler, which ignores errors: a malformed `Content-Length` on a fresh
 /// connection got no answer and no close.
+///
+/// A connection over the server's connection bounds (`RPCConnectionCap`) is set up like any other, so that
+/// Hummingbird's accept loop sees no error, and closed at once.
 struct RPCChildChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
     let inner: HTTP1WebSocketUpgradeChannel
+    let cap: RPCConnectionCap
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+        let client = RPCConnectionCap.client(of: channel)
+        let admitted = cap.admit(client)
+        if admitted {
+            channel.closeFuture.whenComplete { [cap] _ in cap.release(client) }
+        }
+        return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            guard admitted else {
+                channel.close(promise: nil)
+                return value
+            }
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try channel.pipeline.syncOperations.addHandler(MalformedHeadGuard(), position: .after(decoder))
             return value

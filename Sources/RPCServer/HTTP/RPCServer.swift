@@ -21,6 +21,7 @@ public final class RPCServer: Sendable {
     /// Where the node announces finalized blocks.
     public let chainHead: ChainHead
     private let connections: WebSocketConnections
+    private let connectionCap: RPCConnectionCap
     /// Per-client rates and requests in flight, shared by HTTP and `/ws`.
     let limiter: RPCClientLimiter
     /// The threads backend calls run on; stopped when `run()` returns.
@@ -47,6 +48,8 @@ public final class RPCServer: Sendable {
         self.chainHead = chainHead
         precondition(configuration.workThreads >= 1 && configuration.workAdmissionsMax >= 1, "the RPC work executor needs a thread")
         self.connections = WebSocketConnections(connectionsMax: configuration.webSocketConnectionsMax)
+        self.connectionCap = RPCConnectionCap(
+            connectionsMax: configuration.connectionsMax, clientConnectionsMax: configuration.clientConnectionsMax)
         self.limiter = RPCClientLimiter(limits: configuration.clientLimits, clock: configuration.rateClock)
         self.work = RPCWorkExecutor(
             threads: configuration.workThreads, admissionsMax: configuration.workAdmissionsMax, niceness: configuration.workThreadNiceness)
@@ -71,6 +74,7 @@ public final class RPCServer: Sendable {
             state.phase = .starting
         }
         let access = RPCAccess(limiter: limiter, apiTokens: configuration.apiTokens)
+        let cap = connectionCap
         let responder = RPCHTTPResponder(
             engine: engine, requestBodyBytesMax: configuration.requestBodyBytesMax,
             cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins), hosts: HostPolicy(allowedHosts: configuration.allowedHosts),
@@ -93,7 +97,8 @@ public final class RPCServer: Sendable {
                 RPCChildChannel(
                     inner: HTTP1WebSocketUpgradeChannel(
                         responder: responder, configuration: webSocketConfiguration,
-                        shouldUpgrade: { request, channel, _ in endpoint.shouldUpgrade(request, channel: channel) }))
+                        shouldUpgrade: { request, channel, _ in endpoint.shouldUpgrade(request, channel: channel) }),
+                    cap: cap)
             },
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { [weak self] channel in self?.markListening(port: channel.localAddress?.port) },
@@ -111,6 +116,8 @@ public final class RPCServer: Sendable {
 
     /// Counts of WebSocket connections and slow clients since the server started.
     public var webSocketStatistics: WebSocketStatistics { connections.statistics }
+    /// Connections open now and refused since the server started (`connectionsMax`, `clientConnectionsMax`).
+    public var connectionStatistics: RPCConnectionStatistics { connectionCap.statistics }
 
     /// The TCP port the server listens on, waiting until the socket is bound.
     ///

@@ -45,6 +45,10 @@ public struct RPCServerConfiguration: Sendable {
     public var subscriptionsPerConnectionMax: Int
     /// WebSocket connections served at once; one more is closed at once with code 1013 (try again later).
     public var webSocketConnectionsMax: Int
+    /// TCP connections (HTTP and WebSocket) open at once, and from one client address; one more is closed as
+    /// soon as it is accepted (`RPCConnectionCap`).
+    public var connectionsMax = RPCLimits.connectionsMaxDefault
+    public var clientConnectionsMax = RPCLimits.clientConnectionsMaxDefault
     /// Messages and bytes queued for one WebSocket connection before its backlog counts as full.
     public var webSocketBacklogMessagesMax: Int
     public var webSocketBacklogBytesMax: Int
