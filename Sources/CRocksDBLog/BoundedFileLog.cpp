@@ -116,11 +116,9 @@ private:
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;
         std::string old = path_ + ".old";
-        if (::rename(path_.c_str(), old.c_str()) != 0) {
-            // Not renamed (a read-only directory, say): the full file stays, and lines are dropped until it can be.
-            openLocked();
-            return;
-        }
+        // Not renamed (a read-only directory, say), the full file is opened again, and lines are dropped
+        // until a later rotation succeeds.
+        (void)::rename(path_.c_str(), old.c_str());
         openLocked();
     }
 
