@@ -117,6 +117,10 @@ public enum RPCLimits {
     /// Connections one client address may keep open at once: a wallet or an explorer needs a few, a proxy
     /// that fronts many users more (raise it for one, as `clientConcurrentRequestsMaxDefault`).
     public static let clientConnectionsMaxDefault = 64
+    /// Full-size request bodies held at once over all requests (`RPCBodyBudget`): 256 MiB at the default
+    /// body size, a quarter of a node's memory; every usual request is far smaller than the bound, so this
+    /// only binds when many clients send large bodies slowly.
+    public static let requestBodiesInFlightMaxDefault = 64
     /// Default responses and notifications queued for one connection before its backlog counts as full.
     public static let webSocketBacklogMessagesMaxDefault = 1_024
     /// Default bytes queued for one connection before its backlog counts as full.

@@ -11,6 +11,8 @@ struct RPCHTTPResponder: HTTPResponder {
 
     let engine: RPCEngine
     let requestBodyBytesMax: Int
+    /// Bytes of bodies held at once over all requests.
+    let bodies: RPCBodyBudget
     let cors: CORSPolicy
     let hosts: HostPolicy
     let access: RPCAccess
@@ -101,8 +103,10 @@ struct RPCHTTPResponder: HTTPResponder {
             return tooLarge()
         }
         var body: [UInt8] = []
+        defer { bodies.release(body.count) }
         for try await chunk in request.body {
             guard body.count + chunk.readableBytes <= requestBodyBytesMax else { return tooLarge() }
+            guard bodies.reserve(chunk.readableBytes) else { return Self.busy() }
             body.append(contentsOf: chunk.readableBytesView)
         }
         let caller = access.caller(client: client, authorization: request.headers[.authorization])
@@ -116,6 +120,12 @@ struct RPCHTTPResponder: HTTPResponder {
             return answer
         }
         return Self.json(.ok, response.serialized())
+    }
+
+    /// HTTP 429, reason `busy`: the server holds as many request bodies as it may (`RPCBodyBudget`).
+    static func busy() -> Response {
+        let error = RPCError.tooManyRequests("busy", retryAfterMs: RPCLimits.busyRetryAfterMs)
+        return tooManyRequests(RPCEngine.response(id: .null, error: error).serialized(), retryAfterMs: RPCLimits.busyRetryAfterMs)
     }
 
     /// HTTP 429 with `Retry-After` in whole seconds (RFC 9110 §10.2.3), at least one.

@@ -75,8 +75,11 @@ public final class RPCServer: Sendable {
         }
         let access = RPCAccess(limiter: limiter, apiTokens: configuration.apiTokens)
         let cap = connectionCap
+        let (bodiesBytes, overflow) = configuration.requestBodyBytesMax.multipliedReportingOverflow(
+            by: configuration.requestBodiesInFlightMax)
+        let bodies = RPCBodyBudget(bytesMax: overflow ? Int.max : bodiesBytes)
         let responder = RPCHTTPResponder(
-            engine: engine, requestBodyBytesMax: configuration.requestBodyBytesMax,
+            engine: engine, requestBodyBytesMax: configuration.requestBodyBytesMax, bodies: bodies,
             cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins), hosts: HostPolicy(allowedHosts: configuration.allowedHosts),
             access: access, metrics: metrics, endpoints: configuration.endpoints, explorer: configuration.explorer)
         let idleTimeout = TimeAmount.nanoseconds(

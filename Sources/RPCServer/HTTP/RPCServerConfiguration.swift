@@ -48,6 +48,9 @@ public struct RPCServerConfiguration: Sendable {
     /// TCP connections (HTTP and WebSocket) open at once, and from one client address; one more is closed as
     /// soon as it is accepted (`RPCConnectionCap`).
     public var connectionsMax = RPCLimits.connectionsMaxDefault
+    /// Full-size POST bodies (`requestBodyBytesMax`) the server holds at once, over all requests: their bytes
+    /// are the budget of `RPCBodyBudget`; a request past it is answered 429 with reason `busy`.
+    public var requestBodiesInFlightMax = RPCLimits.requestBodiesInFlightMaxDefault
     public var clientConnectionsMax = RPCLimits.clientConnectionsMaxDefault
     /// Messages and bytes queued for one WebSocket connection before its backlog counts as full.
     public var webSocketBacklogMessagesMax: Int
