@@ -1,10 +1,9 @@
 import Foundation
 import Glibc
+import PeerNetwork
 import RPCServer
 import TestProcesses
 import Testing
-
-@testable import PeerNetwork
 
 extension IntegrationTests {
     @Test(
@@ -31,7 +30,9 @@ extension IntegrationTests {
             try await eventually("\(node.name) refuses P2P connections past the per-address bound", within: Self.progressTimeout) {
                 try await node.rpc.metric("sbp_peer_inbound_connections_refused").map { $0 >= p2pRefused } ?? false
             }
-            #expect(try await node.rpc.metric("sbp_rpc_connections") ?? 0 <= Double(RPCLimits.clientConnectionsMaxDefault + 4))
+            let open = try #require(try await node.rpc.metric("sbp_rpc_connections"))
+            // At most the flooder's 64 and the test's own (idle ones may already have timed out on a slow machine).
+            #expect(open <= Double(RPCLimits.clientConnectionsMaxDefault + 4))
 
             // It keeps committing with the others, and serves another client.
             let transaction = try network.licences.issue("FLOOD-1", by: network.account("td-issuer"))
