@@ -1,11 +1,12 @@
 import Foundation
+import Glibc
 import TestProcesses
 import Testing
 
 extension IntegrationTests {
     @Test(
         "a validator whose disk fills halts and stays up; the other three keep committing; with space freed it restarts and catches up",
-        .enabled(if: getuid() == 0, "mounts a small tmpfs, which needs root"),
+        .enabled("mounts a small tmpfs, which needs root with the right to mount") { SmallDisk.canMount() },
         .timeLimit(.minutes(3)))
     func fullDiskHaltsOneValidator() async throws {
         try await withNetwork("full-disk") { network in
@@ -101,6 +102,17 @@ struct SmallDisk: Sendable {
 
     let path: String
     private var filler: String { path + "/filler" }
+
+    /// Whether this process may mount a tmpfs: root, and in a container also `CAP_SYS_ADMIN`, which a
+    /// container's root often lacks. Mounts one of 64 KiB on a fresh directory and unmounts it.
+    static func canMount() -> Bool {
+        guard getuid() == 0 else { return false }
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("sbp-mount-probe-\(UUID().uuidString)").path
+        guard (try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)) != nil else { return false }
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        guard Glibc.mount("sbp-test-mount-probe", probe, "tmpfs", 0, "size=64k") == 0 else { return false }
+        return umount2(probe, 0) == 0
+    }
 
     static func mount(at path: String, bytes: Int) async throws -> SmallDisk {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
