@@ -11,6 +11,8 @@ struct NodeRPCBackend: RPCBackend {
     let mempool: Mempool
     let interfaces: ContractInterfaces
     let host: any NodeRPCHost
+    /// Shared by the copies of this backend: `headers(from:to:)` answers every `newHeads` subscription.
+    let recentHeaders = RecentHeaders()
 
     // MARK: Node
 
@@ -151,8 +153,13 @@ struct NodeRPCBackend: RPCBackend {
         return try ledgerCall { () throws(LedgerError) in
             var headers: [BlockHeader] = []
             for height in from...min(to, view.height) {
-                guard let block = try view.block(at: height) else { throw .corruption("block \(height) is missing") }
-                headers.append(block.header)
+                if let header = recentHeaders.header(at: height) {
+                    headers.append(header)
+                    continue
+                }
+                guard let header = try view.header(at: height) else { throw .corruption("block \(height) is missing") }
+                recentHeaders.keep(header)
+                headers.append(header)
             }
             return headers
         }

@@ -326,6 +326,38 @@ struct NodeRPCBackendTests {
         #expect(try await backend.proposals(status: nil, beforeId: nil, limit: -1).count <= 1)
     }
 
+    /// Every `newHeads` subscription asks for each new header: the first read keeps it in `RecentHeaders`,
+    /// and the rest are answered from there, equal to the stored headers.
+    @Test("headers are kept once read and answered again from memory, equal to the stored ones")
+    func headersKeptOnceRead() async throws {
+        let backend = NodeRPCBackend(
+            ledger: ledger, mempool: Mempool(application: ledger), interfaces: ContractInterfaces(),
+            host: FixedNodeHost(consensusAddress: chain.validatorKeys[0].address, driverStatus: DriverStatus()))
+        let view = try ledger.view()
+        let stored = try (2...5).map { try #require(try view.block(at: $0)).header }
+        #expect((2...5).allSatisfy { backend.recentHeaders.header(at: $0) == nil })
+        #expect(try await backend.headers(from: 2, to: 5) == stored)
+        #expect((2...5).map { backend.recentHeaders.header(at: $0) } == stored)
+        #expect(try await backend.headers(from: 3, to: 99) == Array(stored.dropFirst()))
+        #expect(backend.recentHeaders.header(at: 1) == nil)
+    }
+
+    @Test("a kept header answers only its own height; a later height in its slot replaces it")
+    func recentHeaderSlots() throws {
+        let view = try ledger.view()
+        let header = try #require(try view.block(at: 3)).header
+        let headers = RecentHeaders()
+        headers.keep(header)
+        #expect(headers.header(at: 3) == header)
+        let sameSlot = 3 + UInt64(RecentHeaders.slotCount)
+        #expect(headers.header(at: sameSlot) == nil)
+        var later = header
+        later.height = sameSlot
+        headers.keep(later)
+        #expect(headers.header(at: sameSlot) == later)
+        #expect(headers.header(at: 3) == nil)
+    }
+
     /// Issue 18: a batch of `tx_send` calls is admitted in one job whose signatures were recovered together
     /// first; each call still gets the answer it would get alone, in order.
     @Test("a tx_send batch is admitted in order after its signatures are recovered together, waking the driver once")
