@@ -98,7 +98,9 @@ struct NodeRPCBackend: RPCBackend {
     func receipt(forTransaction hash: Hash) async throws(RPCBackendError) -> CommittedReceipt? {
         let view = try read()
         return try ledgerCall { () throws(LedgerError) in
-            guard let (receipt, location) = try view.receipt(hash), let header = try view.header(at: location.height) else { return nil }
+            guard let (receipt, location) = try view.receipt(hash), let header = try header(at: location.height, in: view) else {
+                return nil
+            }
             return CommittedReceipt(receipt: receipt, height: location.height, index: location.index, blockHash: header.hash)
         }
     }
@@ -106,7 +108,7 @@ struct NodeRPCBackend: RPCBackend {
     func transaction(hash: Hash) async throws(RPCBackendError) -> CommittedTransaction? {
         let view = try read()
         return try ledgerCall { () throws(LedgerError) in
-            guard let (transaction, location) = try view.transaction(hash), let header = try view.header(at: location.height) else {
+            guard let (transaction, location) = try view.transaction(hash), let header = try header(at: location.height, in: view) else {
                 return nil
             }
             guard let receipt = try view.receipt(height: location.height, index: location.index) else {
@@ -153,12 +155,7 @@ struct NodeRPCBackend: RPCBackend {
         return try ledgerCall { () throws(LedgerError) in
             var headers: [BlockHeader] = []
             for height in from...min(to, view.height) {
-                if let header = recentHeaders.header(at: height) {
-                    headers.append(header)
-                    continue
-                }
-                guard let header = try view.header(at: height) else { throw .corruption("block \(height) is missing") }
-                recentHeaders.keep(header)
+                guard let header = try header(at: height, in: view) else { throw .corruption("block \(height) is missing") }
                 headers.append(header)
             }
             return headers
@@ -188,6 +185,15 @@ struct NodeRPCBackend: RPCBackend {
     func checkRetained(_ height: UInt64, in view: LedgerView) throws(RPCBackendError) {
         let first = try ledgerCall { () throws(LedgerError) in try view.firstHeight() }
         guard height >= first || first <= 1 else { throw .pruned(height: height, lowestRetainedHeight: first) }
+    }
+
+    /// The header at `height` of `view`'s chain, from `recentHeaders` or else decoded alone and kept there.
+    func header(at height: UInt64, in view: LedgerView) throws(LedgerError) -> BlockHeader? {
+        guard height <= view.height else { return nil }
+        if let header = recentHeaders.header(at: height) { return header }
+        guard let header = try view.header(at: height) else { return nil }
+        recentHeaders.keep(header)
+        return header
     }
 
     /// A view of the latest finalized state.
