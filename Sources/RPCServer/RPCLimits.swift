@@ -121,6 +121,16 @@ public enum RPCLimits {
     /// body size, a quarter of a node's memory; every usual request is far smaller than the bound, so this
     /// only binds when many clients send large bodies slowly.
     public static let requestBodiesInFlightMaxDefault = 64
+    /// Largest WebSocket frame read from a client; a larger one closes the connection with 1009. A message up to
+    /// `requestBodyBytesMax` still arrives in several frames (fragments).
+    ///
+    /// Why: SwiftNIO's frame decoder holds a frame until its last byte has arrived, before the session sees any
+    /// of it, so no budget covers a frame in transit. With frames as large as the body bound (4 MiB), clients at
+    /// a few addresses sending large frames slowly held 4 MiB on each of `webSocketConnectionsMaxDefault`
+    /// connections: 1 GiB (measured: 64 connections from one address raised a node's resident memory by 280 MB).
+    /// At 768 KiB that is 192 MiB in all, and a `tx_send` of the largest transaction (`transactionHexCharactersMax`)
+    /// still fits one frame, as clients that never fragment (browsers) send it.
+    public static let webSocketFrameBytesMax = 768 * 1024
     /// Default responses and notifications queued for one connection before its backlog counts as full.
     public static let webSocketBacklogMessagesMaxDefault = 1_024
     /// Default bytes queued for one connection before its backlog counts as full.

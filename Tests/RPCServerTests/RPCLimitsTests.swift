@@ -44,6 +44,12 @@ struct RPCLimitsTests {
         // A backlog holds a whole page of a replay and a response as large as the largest request.
         #expect(RPCLimits.webSocketBacklogMessagesMaxDefault >= 2 * max(RPCLimits.pageItemsMax, RPCLimits.headersMax))
         #expect(RPCLimits.webSocketBacklogBytesMaxDefault >= RPCLimits.requestBodyBytesMaxDefault)
+        // One frame holds a tx_send of the largest transaction, and frames in transit on every connection at
+        // most a fifth of a node's memory budget of 1 GiB.
+        let envelope = #"{"jsonrpc":"2.0","method":"tx_send","params":[""],"id":1}"#.utf8.count
+        #expect(RPCLimits.transactionHexCharactersMax + envelope <= RPCLimits.webSocketFrameBytesMax)
+        #expect(RPCLimits.webSocketFrameBytesMax <= RPCLimits.requestBodyBytesMaxDefault)
+        #expect(RPCLimits.webSocketFrameBytesMax * RPCLimits.webSocketConnectionsMaxDefault <= (1 << 30) / 5)
         #expect(RPCLimits.subscriptionsPerConnectionMaxDefault >= 1 && RPCLimits.webSocketStalledBlocksMaxDefault >= 1)
         // A waiting tx_sendAndWait still looks for its receipt several times per wait when blocks are announced.
         #expect(RPCLimits.sendAndWaitAnnouncedPollIntervalMs * 4 <= RPCLimits.sendAndWaitTimeoutMsDefault)

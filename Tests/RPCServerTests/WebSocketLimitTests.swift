@@ -188,6 +188,62 @@ struct WebSocketLimitTests {
         }
     }
 
+    @Test("a frame over webSocketFrameBytesMax closes the connection with 1009; the same message in fragments is answered")
+    func oversizeFrame() async throws {
+        let request = #"{"jsonrpc": "2.0", "method": "node_status", "id": 1}"#
+        let padding = String(repeating: " ", count: RPCLimits.webSocketFrameBytesMax)
+        try await LiveWebSocketServer.with { server in
+            let single = try await server.connect { connection in
+                try await connection.send(request + padding)
+                while try await connection.next() != nil {}
+            }
+            #expect(single?.closeCode == .messageTooLarge)
+            try await server.connect { connection in
+                try await connection.outbound.withTextMessageWriter { write in
+                    try await write(request)
+                    for _ in 0..<4 { try await write(String(repeating: " ", count: RPCLimits.webSocketFrameBytesMax / 4)) }
+                }
+                let response = try await connection.receive()
+                #expect(response["result"]?["chainId"] != nil, "\(response)")
+            }
+            try await eventually { server.server.requestBytesHeld == 0 }
+        }
+    }
+
+    @Test("a message the request budget cannot hold is answered busy and closed with 1013; each answered message gives its room back")
+    func requestBudget() async throws {
+        // One body of 1,024 bytes in flight over all connections.
+        var configuration = RPCServerConfiguration(host: "127.0.0.1", port: 0, requestBodyBytesMax: 1024)
+        configuration.requestBodiesInFlightMax = 1
+        let request = #"{"jsonrpc": "2.0", "method": "node_status", "id": 1}"#
+        let padded = request + String(repeating: " ", count: 600 - request.utf8.count)
+        try await LiveWebSocketServer.with(configuration) { server in
+            try await server.connect { holder in
+                try await holder.outbound.withTextMessageWriter { write in
+                    // The writer sends a fragment when given the next one: the second sends the first.
+                    try await write(padded)
+                    try await write(" ")
+                    try await eventually { server.server.requestBytesHeld == 600 }
+                    let refused = try await server.connect { second in
+                        try await second.send(padded)
+                        let response = try await second.receive()
+                        #expect(response.errorCode == -32007)
+                        #expect(response["error"]?["data"]?["reason"] == .string("busy"), "\(response)")
+                        #expect(try await second.next() == nil)
+                    }
+                    #expect(refused?.closeCode == .unknown(1013))
+                }
+                let answered = try await holder.receive()
+                #expect(answered["result"]?["chainId"] != nil, "\(answered)")
+            }
+            try await eventually { server.server.requestBytesHeld == 0 }
+            try await server.connect { third in
+                let response = try await third.call(padded)
+                #expect(response["result"]?["chainId"] != nil, "\(response)")
+            }
+        }
+    }
+
     @Test("connections over webSocketConnectionsMax are closed at once with 1013")
     func connectionLimit() async throws {
         let configuration = RPCServerConfiguration(host: "127.0.0.1", port: 0, webSocketConnectionsMax: 1)

@@ -22,6 +22,8 @@ public final class RPCServer: Sendable {
     public let chainHead: ChainHead
     private let connections: WebSocketConnections
     private let connectionCap: RPCConnectionCap
+    /// Request bytes held over all requests: HTTP bodies and WebSocket messages (`RPCBodyBudget`).
+    private let bodies: RPCBodyBudget
     /// Per-client rates and requests in flight, shared by HTTP and `/ws`.
     let limiter: RPCClientLimiter
     /// The threads backend calls run on; stopped when `run()` returns.
@@ -51,6 +53,9 @@ public final class RPCServer: Sendable {
         self.connectionCap = RPCConnectionCap(
             connectionsMax: configuration.connectionsMax, clientConnectionsMax: configuration.clientConnectionsMax)
         self.limiter = RPCClientLimiter(limits: configuration.clientLimits, clock: configuration.rateClock)
+        let (bodiesBytes, overflow) = configuration.requestBodyBytesMax.multipliedReportingOverflow(
+            by: configuration.requestBodiesInFlightMax)
+        self.bodies = RPCBodyBudget(bytesMax: overflow ? Int.max : bodiesBytes)
         self.work = RPCWorkExecutor(
             threads: configuration.workThreads, admissionsMax: configuration.workAdmissionsMax, niceness: configuration.workThreadNiceness)
         self.engine = RPCEngine(
@@ -75,9 +80,7 @@ public final class RPCServer: Sendable {
         }
         let access = RPCAccess(limiter: limiter, apiTokens: configuration.apiTokens)
         let cap = connectionCap
-        let (bodiesBytes, overflow) = configuration.requestBodyBytesMax.multipliedReportingOverflow(
-            by: configuration.requestBodiesInFlightMax)
-        let bodies = RPCBodyBudget(bytesMax: overflow ? Int.max : bodiesBytes)
+        let bodies = bodies
         let responder = RPCHTTPResponder(
             engine: engine, requestBodyBytesMax: configuration.requestBodyBytesMax, bodies: bodies,
             cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins), hosts: HostPolicy(allowedHosts: configuration.allowedHosts),
@@ -86,11 +89,12 @@ public final class RPCServer: Sendable {
             configuration.connectionIdleTimeout.components.seconds * 1_000_000_000
                 + configuration.connectionIdleTimeout.components.attoseconds / 1_000_000_000)
         let endpoint = WebSocketEndpoint(
-            engine: engine, chainHead: chainHead, configuration: configuration, connections: connections, access: access, logger: logger)
+            engine: engine, chainHead: chainHead, configuration: configuration, connections: connections, access: access,
+            bodies: bodies, logger: logger)
         let webSocketConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
             http1: .init(idleTimeout: idleTimeout),
             ws: .init(
-                maxFrameSize: configuration.requestBodyBytesMax,
+                maxFrameSize: min(configuration.requestBodyBytesMax, RPCLimits.webSocketFrameBytesMax),
                 extensions: [.nonNegotiatedExtension { FrameMaskingExtension() }],
                 autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
                 closeTimeout: .seconds(10)))
@@ -119,6 +123,9 @@ public final class RPCServer: Sendable {
 
     /// Counts of WebSocket connections and slow clients since the server started.
     public var webSocketStatistics: WebSocketStatistics { connections.statistics }
+    /// Request bytes the server holds now, over all connections: HTTP bodies being read or answered and
+    /// WebSocket messages being read or answered, at most `requestBodyBytesMax × requestBodiesInFlightMax`.
+    public var requestBytesHeld: Int { bodies.reserved }
     /// Connections open now and refused since the server started (`connectionsMax`, `clientConnectionsMax`).
     public var connectionStatistics: RPCConnectionStatistics { connectionCap.statistics }
 

@@ -15,6 +15,8 @@ struct WebSocketEndpoint: Sendable {
     let configuration: RPCServerConfiguration
     let connections: WebSocketConnections
     let access: RPCAccess
+    /// Shared with HTTP: a message's frames are held in it while the message is read and answered.
+    let bodies: RPCBodyBudget
     let logger: Logger
 
     /// Upgrades `/ws` when the `Host` passes `HostPolicy` and every `Origin` is listed in `allowedOrigins` or
@@ -54,7 +56,7 @@ struct WebSocketEndpoint: Sendable {
             messageBytesMax: configuration.requestBodyBytesMax, farewellTimeout: configuration.webSocketFarewellTimeout)
         let session = WebSocketSession(
             engine: engine, chainHead: chainHead, settings: settings, connections: connections, caller: caller,
-            limiter: access.limiter, logger: logger, closeChannel: { channel.close(promise: nil) })
+            limiter: access.limiter, bodies: bodies, logger: logger, closeChannel: { channel.close(promise: nil) })
         await session.run(inbound: inbound, outbound: outbound)
     }
 }

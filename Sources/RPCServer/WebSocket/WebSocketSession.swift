@@ -1,5 +1,6 @@
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import Synchronization
 
 /// What the `subscribe` and `unsubscribe` methods need from the connection they arrive on.
@@ -34,6 +35,8 @@ final class WebSocketSession: SubscriptionHost {
     private let caller: RPCCaller
     /// Per-client limits shared with HTTP; nil in tests of the session alone.
     private let limiter: RPCClientLimiter?
+    /// Request bytes held over all connections, shared with HTTP bodies; nil in tests of the session alone.
+    private let bodies: RPCBodyBudget?
     private let logger: Logger
     /// Closes the TCP connection at once, whatever is still unsent.
     private let closeChannel: @Sendable () -> Void
@@ -72,10 +75,11 @@ final class WebSocketSession: SubscriptionHost {
 
     init(
         engine: RPCEngine, chainHead: ChainHead, settings: Settings, connections: WebSocketConnections, caller: RPCCaller = .local,
-        limiter: RPCClientLimiter? = nil, logger: Logger, closeChannel: @escaping @Sendable () -> Void
+        limiter: RPCClientLimiter? = nil, bodies: RPCBodyBudget? = nil, logger: Logger, closeChannel: @escaping @Sendable () -> Void
     ) {
         self.caller = caller
         self.limiter = limiter
+        self.bodies = bodies
         self.engine = engine
         self.chainHead = chainHead
         self.settings = settings
@@ -106,10 +110,15 @@ final class WebSocketSession: SubscriptionHost {
     /// Collects each message's frames and answers it; a message over the limit is answered with −32004 and
     /// closes the connection with 1009, and a frame sequence RFC 6455 forbids closes it with 1002 or 1007
     /// (`WebSocketFrameRules`); after either, frames are read and dropped until the client closes.
+    ///
+    /// A message's bytes are held in the server's request budget (`RPCBodyBudget`, with HTTP bodies) from its
+    /// first frame until it is answered; a frame the budget cannot take is answered −32007 with reason `busy`
+    /// and closes the connection with 1013 (try again later).
     private func readLoop(_ inbound: WebSocketInboundStream) async {
         let masking = FrameMasking()
         await FrameMasking.$current.withValue(masking) {
-            var message: [UInt8] = []
+            var message = HeldMessage(bodies: bodies)
+            defer { message.release() }
             var rules = WebSocketFrameRules()
             var discarding = false
             do {
@@ -117,25 +126,33 @@ final class WebSocketSession: SubscriptionHost {
                     if discarding { continue }
                     if let violation = rules.check(frame.opcode, fin: frame.fin, masked: masking.lastFrameMasked) {
                         discarding = true
+                        message.release()
                         failConnection(violation)
                         continue
                     }
-                    if frame.opcode != .continuation { message.removeAll() }
-                    guard message.count + frame.data.readableBytes <= settings.messageBytesMax else {
+                    if frame.opcode != .continuation { message.release() }
+                    guard message.bytes.count + frame.data.readableBytes <= settings.messageBytesMax else {
                         discarding = true
-                        await refuseOversizeMessage()
+                        message.release()
+                        await refuse(error: oversizeError, closeCode: 1009, reason: "message larger than \(settings.messageBytesMax) bytes")
                         continue
                     }
-                    message.append(contentsOf: frame.data.readableBytesView)
+                    guard message.append(frame.data) else {
+                        discarding = true
+                        message.release()
+                        await refuse(error: Self.busyError, closeCode: 1013, reason: "server busy: request bytes held at their bound")
+                        continue
+                    }
                     guard frame.fin else { continue }
-                    let body = message
-                    message = []
-                    if let violation = rules.finishMessage(body) {
+                    if let violation = rules.finishMessage(message.bytes) {
                         discarding = true
+                        message.release()
                         failConnection(violation)
                         continue
                     }
-                    guard await answer(body) else {
+                    let answered = await answer(message.bytes)
+                    message.release()
+                    guard answered else {
                         discarding = true
                         continue
                     }
@@ -143,6 +160,29 @@ final class WebSocketSession: SubscriptionHost {
             } catch {
                 logger.debug("WebSocket read ended", metadata: ["error": "\(error)"])
             }
+        }
+    }
+
+    /// The frames of the message being read, and the bytes they hold in the server's request budget.
+    private struct HeldMessage {
+        let bodies: RPCBodyBudget?
+        private(set) var bytes: [UInt8] = []
+
+        init(bodies: RPCBodyBudget?) {
+            self.bodies = bodies
+        }
+
+        /// Appends `data`; false, appending nothing, when the budget cannot hold it.
+        mutating func append(_ data: ByteBuffer) -> Bool {
+            guard bodies?.reserve(data.readableBytes) ?? true else { return false }
+            bytes.append(contentsOf: data.readableBytesView)
+            return true
+        }
+
+        /// Drops the bytes and gives their room back to the budget.
+        mutating func release() {
+            bodies?.release(bytes.count)
+            bytes = []
         }
     }
 
@@ -175,14 +215,21 @@ final class WebSocketSession: SubscriptionHost {
         return admitted
     }
 
-    private func refuseOversizeMessage() async {
-        let error = RPCError(
+    private var oversizeError: RPCError {
+        RPCError(
             .limitExceeded, message: "Limit exceeded: message larger than \(settings.messageBytesMax) bytes",
             data: .object(["limit": .number(settings.messageBytesMax)]))
+    }
+
+    /// What HTTP answers with 429 when the request budget is full (`RPCHTTPResponder.busy`).
+    private static let busyError = RPCError.tooManyRequests("busy", retryAfterMs: RPCLimits.busyRetryAfterMs)
+
+    /// Answers the message being read with `error`, then closes the connection with `closeCode`.
+    private func refuse(error: RPCError, closeCode: UInt16, reason: String) async {
         let bytes = RPCEngine.response(id: .null, error: error).serialized()
         _ = await enqueue { state, head in state.enqueueResponse(bytes, head: head) }
         let (woken, pumps) = locked.withLock { locked in
-            locked.state.requestClose(code: 1009, reason: "message larger than \(settings.messageBytesMax) bytes")
+            locked.state.requestClose(code: closeCode, reason: reason)
             return (locked.wakeable(), locked.takePumps())
         }
         resume(woken)
