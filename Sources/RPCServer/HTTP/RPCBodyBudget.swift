@@ -1,12 +1,13 @@
 import Synchronization
 
-/// Bytes of POST bodies the server holds at once, over all requests: reserved chunk by chunk as a body
-/// arrives, released when its request is answered.
+/// Bytes of POST bodies and WebSocket messages the server holds at once, over all requests: reserved chunk
+/// by chunk (frame by frame) as a body arrives, released when its request is answered.
 ///
 /// Each request's body is bounded (`requestBodyBytesMax`) and each client's requests in flight too, but
 /// clients at many addresses, each sending large bodies slowly, could hold a body of every connection the
 /// server keeps open: 512 × 4 MiB, twice a node's whole memory budget. Past this budget a request is
-/// answered 429 with reason `busy` (`RPCLimits.busyRetryAfterMs`) and the rest of its body discarded.
+/// answered 429 with reason `busy` (`RPCLimits.busyRetryAfterMs`) and the rest of its body discarded; a
+/// WebSocket message is answered −32007 `busy` and its connection closed with 1013 (`WebSocketSession`).
 final class RPCBodyBudget: Sendable {
     let bytesMax: Int
     private let held = Mutex(0)

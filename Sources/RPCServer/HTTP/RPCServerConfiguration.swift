@@ -49,7 +49,8 @@ public struct RPCServerConfiguration: Sendable {
     /// soon as it is accepted (`RPCConnectionCap`).
     public var connectionsMax = RPCLimits.connectionsMaxDefault
     /// Full-size POST bodies (`requestBodyBytesMax`) the server holds at once, over all requests: their bytes
-    /// are the budget of `RPCBodyBudget`; a request past it is answered 429 with reason `busy`.
+    /// are the budget of `RPCBodyBudget`, which WebSocket messages share; a request past it is answered 429
+    /// with reason `busy`, a WebSocket message −32007 `busy` and close code 1013.
     public var requestBodiesInFlightMax = RPCLimits.requestBodiesInFlightMaxDefault
     public var clientConnectionsMax = RPCLimits.clientConnectionsMaxDefault
     /// Messages and bytes queued for one WebSocket connection before its backlog counts as full.
