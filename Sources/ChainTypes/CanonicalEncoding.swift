@@ -183,6 +183,19 @@ public struct CanonicalDecoder: Sendable {
         return Array(bytes[position..<position + count])
     }
 
+    /// Moves past `count` bytes without reading them.
+    public mutating func skip(count: Int) throws(CanonicalDecodingError) {
+        try require(count)
+        position += count
+    }
+
+    /// Moves past a `u32`-prefixed byte string (or UTF-8 text, unvalidated) of at most `limit` bytes.
+    public mutating func skipBytes(field: String, limit: Int) throws(CanonicalDecodingError) {
+        let length = Int(try readUInt32())
+        guard length <= limit else { throw .lengthExceedsLimit(field: field, length: length, limit: limit) }
+        try skip(count: length)
+    }
+
     /// Reads a `u32`-prefixed byte string of at most `limit` bytes.
     public mutating func readBytes(field: String, limit: Int) throws(CanonicalDecodingError) -> [UInt8] {
         let length = Int(try readUInt32())

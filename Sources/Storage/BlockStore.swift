@@ -91,16 +91,33 @@ public struct BlockStore: Sendable {
     }
 
     /// The committed transaction with hash `hash` and its location, or nil when none is stored.
+    ///
+    /// Decodes that one transaction of its block, moving past the others (`Transaction.skip`) instead of
+    /// decoding and hashing the whole block.
     public func transaction(_ hash: Hash) throws(StorageError) -> (Transaction, TransactionLocation)? {
         guard let location = try transactionLocation(hash) else { return nil }
-        guard let block = try block(at: location.height) else {
+        guard let bytes = try store.get(Keys.height(location.height), in: .blocks) else {
             throw .corruption(message: "transaction \(hash) indexes height \(location.height), which has no block")
         }
-        let index = Int(location.index)
-        guard index < block.transactions.count, block.transactions[index].hash == hash else {
+        let transaction: Transaction
+        do {
+            var decoder = CanonicalDecoder(bytes)
+            let header = try decoder.read(BlockHeader.self)
+            let count = try decoder.readUInt32()
+            guard header.height == location.height, location.index < count else {
+                throw StorageError.corruption(message: "transaction \(hash) indexes \(location), past its block")
+            }
+            for _ in 0..<location.index { try Transaction.skip(in: &decoder) }
+            transaction = try decoder.read()
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw .corruption(message: "block at height \(location.height): \(error)")
+        }
+        guard transaction.hash == hash else {
             throw .corruption(message: "transaction \(hash) indexes \(location), which holds another transaction")
         }
-        return (block.transactions[index], location)
+        return (transaction, location)
     }
 
     // MARK: Append

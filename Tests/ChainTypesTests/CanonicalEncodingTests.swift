@@ -51,6 +51,31 @@ struct CanonicalEncodingTests {
         }
     }
 
+    /// `BlockStore.transaction` reads the k-th transaction of a stored block by skipping those before it.
+    @Test("skipping a transaction moves exactly past its encoding; a cut one is an error, not a trap")
+    func transactionSkip() throws {
+        let transactions = [
+            Fixtures.transaction(nonce: 1), Fixtures.transaction(nonce: 2, payload: []),
+            Fixtures.transaction(nonce: 3, payload: [UInt8](repeating: 0xAB, count: 1_000)),
+        ]
+        var encoder = CanonicalEncoder()
+        for transaction in transactions { encoder.write(transaction) }
+        let bytes = encoder.bytes
+        for index in transactions.indices {
+            var decoder = CanonicalDecoder(bytes)
+            for _ in 0..<index { try Transaction.skip(in: &decoder) }
+            #expect(try decoder.read(Transaction.self) == transactions[index])
+        }
+        var decoder = CanonicalDecoder(bytes)
+        for _ in transactions { try Transaction.skip(in: &decoder) }
+        try decoder.finish()
+        let one = transactions[2].canonicalBytes
+        for length in 0..<one.count {
+            var cut = CanonicalDecoder(Array(one.prefix(length)))
+            #expect(throws: CanonicalDecodingError.self) { try Transaction.skip(in: &cut) }
+        }
+    }
+
     /// The mempool sizes every admitted transaction with `encodedByteCount` instead of encoding it.
     @Test(
         "a transaction's encodedByteCount is the length of its canonical encoding",
