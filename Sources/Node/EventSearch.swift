@@ -17,13 +17,18 @@ struct EventSearch {
     /// The budget of one call (`RPCLimits.searchScan*`; tests pass small ones).
     let scanBlocksMax: UInt64
     let scanEntriesMax: Int
+    /// Blocks' receipts the backend shares between searches (subscriptions read the same new blocks); nil
+    /// reads every block's from the view.
+    let recentReceipts: RecentByHeight<[Receipt]>?
     /// Index entries read per contract at a time.
     static let chunkEntries = 128
 
     init(
         view: LedgerView, filter: EventFilter, limit: Int, interfaces: ContractInterfaces,
-        scanBlocksMax: UInt64 = RPCLimits.searchScanBlocksMax, scanEntriesMax: Int = RPCLimits.searchScanEntriesMax
+        scanBlocksMax: UInt64 = RPCLimits.searchScanBlocksMax, scanEntriesMax: Int = RPCLimits.searchScanEntriesMax,
+        recentReceipts: RecentByHeight<[Receipt]>? = nil
     ) {
+        self.recentReceipts = recentReceipts
         precondition(limit >= 1, "a page holds at least one event")
         precondition(scanBlocksMax >= 1 && scanEntriesMax >= 1, "a search reads at least one block or entry")
         self.scanBlocksMax = scanBlocksMax
@@ -118,7 +123,7 @@ struct EventSearch {
         while height <= highestHeight {
             guard blocksRead < scanBlocksMax else { return EventPage(events: found, nextCursor: .endOfBlock(height - 1)) }
             blocksRead += 1
-            for (transactionOffset, receipt) in try view.receipts(height: height).enumerated() {
+            for (transactionOffset, receipt) in try receipts(height).enumerated() {
                 for (eventOffset, event) in receipt.events.enumerated() {
                     let position = EventCursor(height: height, transactionIndex: UInt32(transactionOffset), eventIndex: UInt16(eventOffset))
                     if let cursor, position <= cursor { continue }
@@ -130,6 +135,15 @@ struct EventSearch {
             height += 1
         }
         return EventPage(events: found, nextCursor: nil)
+    }
+
+    /// The receipts of the block at `height` (within the view's range), kept in `recentReceipts` once read.
+    private func receipts(_ height: UInt64) throws(LedgerError) -> [Receipt] {
+        guard let recentReceipts else { return try view.receipts(height: height) }
+        if let receipts = recentReceipts.value(at: height) { return receipts }
+        let receipts = try view.receipts(height: height)
+        recentReceipts.keep(receipts, at: height)
+        return receipts
     }
 
     private func record(_ event: Event, at position: EventCursor, transactionHash: Hash) -> EventRecord {

@@ -20,7 +20,10 @@ extension NodeRPCBackend {
     func queryEvents(_ filter: EventFilter, after cursor: EventCursor?, limit: Int) async throws(RPCBackendError) -> EventPage {
         let view = try read()
         return try ledgerCall { () throws(LedgerError) in
-            try EventSearch(view: view, filter: filter, limit: Self.pageLimit(limit), interfaces: interfaces).run(after: cursor)
+            try EventSearch(
+                view: view, filter: filter, limit: Self.pageLimit(limit), interfaces: interfaces,
+                recentReceipts: recentReceipts
+            ).run(after: cursor)
         }
     }
 

@@ -12,7 +12,9 @@ struct NodeRPCBackend: RPCBackend {
     let interfaces: ContractInterfaces
     let host: any NodeRPCHost
     /// Shared by the copies of this backend: `headers(from:to:)` answers every `newHeads` subscription.
-    let recentHeaders = RecentHeaders()
+    let recentHeaders = RecentByHeight.headers()
+    /// Shared by the copies of this backend: `queryEvents` without contracts answers `events` subscriptions.
+    let recentReceipts = RecentByHeight.receipts()
 
     // MARK: Node
 
@@ -190,9 +192,9 @@ struct NodeRPCBackend: RPCBackend {
     /// The header at `height` of `view`'s chain, from `recentHeaders` or else decoded alone and kept there.
     func header(at height: UInt64, in view: LedgerView) throws(LedgerError) -> BlockHeader? {
         guard height <= view.height else { return nil }
-        if let header = recentHeaders.header(at: height) { return header }
+        if let header = recentHeaders.value(at: height) { return header }
         guard let header = try view.header(at: height) else { return nil }
-        recentHeaders.keep(header)
+        recentHeaders.keep(header, at: height)
         return header
     }
 

@@ -317,45 +317,60 @@ struct NodeRPCBackendTests {
 
     @Test("the backend clamps page sizes and empty ranges instead of trapping on them")
     func backendBoundaries() async throws {
-        let backend = NodeRPCBackend(
-            ledger: ledger, mempool: Mempool(application: ledger), interfaces: ContractInterfaces(),
-            host: FixedNodeHost(consensusAddress: chain.validatorKeys[0].address, driverStatus: DriverStatus()))
+        let backend = plainBackend()
         #expect(try await backend.headers(from: 3, to: 1).isEmpty)
         #expect(try await backend.searchTransactions(TransactionFilter(), after: nil, limit: 0).transactions.count <= 1)
         #expect(try await backend.queryEvents(EventFilter(), after: nil, limit: -5).events.count <= 1)
         #expect(try await backend.proposals(status: nil, beforeId: nil, limit: -1).count <= 1)
     }
 
+    /// A backend over the fixture ledger with no contract interfaces and an idle driver.
+    private func plainBackend() -> NodeRPCBackend {
+        NodeRPCBackend(
+            ledger: ledger, mempool: Mempool(application: ledger), interfaces: ContractInterfaces(),
+            host: FixedNodeHost(consensusAddress: chain.validatorKeys[0].address, driverStatus: DriverStatus()))
+    }
+
     /// Every `newHeads` subscription asks for each new header: the first read keeps it in `RecentHeaders`,
     /// and the rest are answered from there, equal to the stored headers.
     @Test("headers are kept once read and answered again from memory, equal to the stored ones")
     func headersKeptOnceRead() async throws {
-        let backend = NodeRPCBackend(
-            ledger: ledger, mempool: Mempool(application: ledger), interfaces: ContractInterfaces(),
-            host: FixedNodeHost(consensusAddress: chain.validatorKeys[0].address, driverStatus: DriverStatus()))
+        let backend = plainBackend()
         let view = try ledger.view()
         let stored = try (2...5).map { try #require(try view.block(at: $0)).header }
-        #expect((2...5).allSatisfy { backend.recentHeaders.header(at: $0) == nil })
+        #expect((2...5).allSatisfy { backend.recentHeaders.value(at: $0) == nil })
         #expect(try await backend.headers(from: 2, to: 5) == stored)
-        #expect((2...5).map { backend.recentHeaders.header(at: $0) } == stored)
+        #expect((2...5).map { backend.recentHeaders.value(at: $0) } == stored)
         #expect(try await backend.headers(from: 3, to: 99) == Array(stored.dropFirst()))
-        #expect(backend.recentHeaders.header(at: 1) == nil)
+        #expect(backend.recentHeaders.value(at: 1) == nil)
+    }
+
+    /// `events` subscriptions without contracts scan each new block's receipts: the first scan keeps them.
+    @Test("a scan of blocks' events keeps their receipts once read, and a second scan finds the same events")
+    func receiptsKeptOnceRead() async throws {
+        let backend = plainBackend()
+        let view = try ledger.view()
+        #expect((1...5).allSatisfy { backend.recentReceipts.value(at: $0) == nil })
+        let first = try await backend.queryEvents(EventFilter(), after: nil, limit: 100)
+        #expect(try (1...5).map { backend.recentReceipts.value(at: $0) } == (1...5).map { try view.receipts(height: $0) })
+        let second = try await backend.queryEvents(EventFilter(), after: nil, limit: 100)
+        #expect(first.events == second.events && first.events.count >= 3)
     }
 
     @Test("a kept header answers only its own height; a later height in its slot replaces it")
     func recentHeaderSlots() throws {
         let view = try ledger.view()
         let header = try #require(try view.block(at: 3)).header
-        let headers = RecentHeaders()
-        headers.keep(header)
-        #expect(headers.header(at: 3) == header)
-        let sameSlot = 3 + UInt64(RecentHeaders.slotCount)
-        #expect(headers.header(at: sameSlot) == nil)
+        let headers = RecentByHeight.headers()
+        headers.keep(header, at: 3)
+        #expect(headers.value(at: 3) == header)
+        let sameSlot = 3 + UInt64(headers.slotCount)
+        #expect(headers.value(at: sameSlot) == nil)
         var later = header
         later.height = sameSlot
-        headers.keep(later)
-        #expect(headers.header(at: sameSlot) == later)
-        #expect(headers.header(at: 3) == nil)
+        headers.keep(later, at: sameSlot)
+        #expect(headers.value(at: sameSlot) == later)
+        #expect(headers.value(at: 3) == nil)
     }
 
     /// Issue 18: a batch of `tx_send` calls is admitted in one job whose signatures were recovered together
