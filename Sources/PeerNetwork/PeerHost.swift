@@ -1,3 +1,4 @@
+import ChainTypes
 import Foundation
 import Logging
 import NIOCore
@@ -44,7 +45,17 @@ public final class PeerHost: Sendable {
     private let failedSends = Atomic<Int>(0)
     private let versionRefusals = Atomic<Int>(0)
     private let listeners = Mutex<[any Channel]>([])
-    private let inbound = Mutex(InboundConnections())
+    /// Inbound TCP connections open at once, in all and per remote address, from accept to close: handshakes
+    /// in progress and verified links alike.
+    ///
+    /// Anyone who reaches the P2P port can open connections before presenting a certificate, and each holds
+    /// a file descriptor of the node until its handshake times out (`PeerNetworkLimits.handshakeTicksMax`).
+    /// Without a bound, a host opening them faster than they time out takes every descriptor the node has,
+    /// and its storage can no longer open a file (a validator halted that way through its RPC port,
+    /// 2026-12-05). A connection over either bound is closed as soon as it is accepted.
+    private let inbound = Mutex(
+        HeldCounts<String>(
+            totalMax: PeerNetworkLimits.inboundConnectionsMax, perKeyMax: PeerNetworkLimits.inboundConnectionsPerAddressMax))
     private let dialers = Mutex<[Task<Void, Never>]>([])
 
     public init(configuration: Configuration, trust: PeerTrust, threads: Int = 1, logger: Logger = Logger(label: "sbp.peer")) throws {
@@ -270,7 +281,7 @@ public final class PeerHost: Sendable {
 
     /// Inbound connections open now, and closed at accept since the host started because of
     /// `PeerNetworkLimits.inboundConnectionsMax` or `inboundConnectionsPerAddressMax`.
-    public var inboundConnections: (open: Int, refused: UInt64) { inbound.withLock { ($0.open, $0.refused) } }
+    public var inboundConnections: (open: Int, refused: UInt64) { inbound.withLock { ($0.total, $0.refused) } }
 
     /// Stops dialing, closes listeners and links, and shuts the event loops down.
     public func shutdown() async throws {

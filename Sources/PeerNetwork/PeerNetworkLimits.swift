@@ -21,7 +21,7 @@ public enum PeerNetworkLimits {
     public static let reconnectDelayMsMax: Int64 = 30_000
     /// Open links (inbound and outbound) a host keeps; more inbound connections are closed at once.
     public static let linksMax = 1024
-    /// Inbound TCP connections open at once, handshaking or linked (`InboundConnections`): as many as links,
+    /// Inbound TCP connections open at once, handshaking or linked (`PeerHost`'s inbound counts): as many as links,
     /// so a full registry of peers always fits, while connections that never present a certificate cannot
     /// take more descriptors than that (the node's budget counts it: `FileDescriptorBudget`).
     public static let inboundConnectionsMax = linksMax

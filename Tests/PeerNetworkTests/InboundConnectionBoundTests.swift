@@ -51,31 +51,4 @@ import Testing
         try await client.shutdown()
         try await server.shutdown()
     }
-
-    @Test("the counts: a bound per address and one in all; a release frees the address's place")
-    func counts() {
-        var connections = InboundConnections()
-        var admitted: [Bool] = []
-        for _ in 0..<PeerNetworkLimits.inboundConnectionsPerAddressMax { admitted.append(connections.admit("10.0.0.1")) }
-        #expect(admitted.allSatisfy { $0 })
-        var over = connections.admit("10.0.0.1")
-        #expect(!over)
-        var other = connections.admit("10.0.0.2")
-        #expect(other)
-        connections.release("10.0.0.1")
-        var freed = connections.admit("10.0.0.1")
-        #expect(freed)
-        over = connections.admit("10.0.0.1")
-        #expect(!over)
-        var address = 0
-        admitted = []
-        while connections.open < PeerNetworkLimits.inboundConnectionsMax {
-            address += 1
-            admitted.append(connections.admit("10.1.\(address / 256).\(address % 256)"))
-        }
-        #expect(admitted.allSatisfy { $0 })
-        other = connections.admit("10.2.0.1")
-        #expect(!other)
-        #expect(connections.refused == 3)
-    }
 }

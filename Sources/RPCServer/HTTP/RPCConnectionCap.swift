@@ -1,3 +1,4 @@
+import ChainTypes
 import NIOCore
 import Synchronization
 
@@ -20,21 +21,20 @@ public struct RPCConnectionStatistics: Equatable, Sendable {
 /// closed as soon as it is accepted, before anything of it is read; the node budgets these bounds against
 /// its descriptor limit (`FileDescriptorBudget` in Node).
 final class RPCConnectionCap: Sendable {
-    let connectionsMax: Int
-    let clientConnectionsMax: Int
-    private let state = Mutex(State())
-
-    private struct State {
-        var statistics = RPCConnectionStatistics()
-        var byClient: [String: Int] = [:]
-    }
+    private let counts: Mutex<HeldCounts<String>>
 
     init(connectionsMax: Int, clientConnectionsMax: Int) {
-        self.connectionsMax = max(1, connectionsMax)
-        self.clientConnectionsMax = max(1, clientConnectionsMax)
+        counts = Mutex(HeldCounts(totalMax: connectionsMax, perKeyMax: clientConnectionsMax))
     }
 
-    var statistics: RPCConnectionStatistics { state.withLock { $0.statistics } }
+    var statistics: RPCConnectionStatistics {
+        counts.withLock { counts in
+            var statistics = RPCConnectionStatistics()
+            statistics.open = counts.total
+            statistics.refused = counts.refused
+            return statistics
+        }
+    }
 
     /// The key connections are counted by: the remote IP, as the per-client request limits count them.
     static func client(of channel: any Channel) -> String {
@@ -43,24 +43,11 @@ final class RPCConnectionCap: Sendable {
 
     /// Counts a new connection of `client`; false (and counted as refused) when either bound is reached.
     func admit(_ client: String) -> Bool {
-        state.withLock { state in
-            let held = state.byClient[client, default: 0]
-            guard state.statistics.open < connectionsMax, held < clientConnectionsMax else {
-                state.statistics.refused += 1
-                return false
-            }
-            state.statistics.open += 1
-            state.byClient[client] = held + 1
-            return true
-        }
+        counts.withLock { $0.admit(client) }
     }
 
     /// Forgets a closed connection that `admit` counted.
     func release(_ client: String) {
-        state.withLock { state in
-            state.statistics.open -= 1
-            let held = state.byClient[client, default: 1] - 1
-            state.byClient[client] = held > 0 ? held : nil
-        }
+        counts.withLock { $0.release(client) }
     }
 }
