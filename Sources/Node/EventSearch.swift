@@ -140,10 +140,7 @@ struct EventSearch {
     /// The receipts of the block at `height` (within the view's range), kept in `recentReceipts` once read.
     private func receipts(_ height: UInt64) throws(LedgerError) -> [Receipt] {
         guard let recentReceipts else { return try view.receipts(height: height) }
-        if let receipts = recentReceipts.value(at: height) { return receipts }
-        let receipts = try view.receipts(height: height)
-        recentReceipts.keep(receipts, at: height)
-        return receipts
+        return try recentReceipts.value(at: height) { () throws(LedgerError) in try view.receipts(height: height) } ?? []
     }
 
     private func record(_ event: Event, at position: EventCursor, transactionHash: Hash) -> EventRecord {

@@ -192,10 +192,7 @@ struct NodeRPCBackend: RPCBackend {
     /// The header at `height` of `view`'s chain, from `recentHeaders` or else decoded alone and kept there.
     func header(at height: UInt64, in view: LedgerView) throws(LedgerError) -> BlockHeader? {
         guard height <= view.height else { return nil }
-        if let header = recentHeaders.value(at: height) { return header }
-        guard let header = try view.header(at: height) else { return nil }
-        recentHeaders.keep(header, at: height)
-        return header
+        return try recentHeaders.value(at: height) { () throws(LedgerError) in try view.header(at: height) }
     }
 
     /// A view of the latest finalized state.

@@ -32,6 +32,14 @@ final class RecentByHeight<Value: Sendable>: Sendable {
         }
     }
 
+    /// The value kept for `height`, or else what `read` returns, kept in `height`'s slot when there is one.
+    func value<Failure: Error>(at height: UInt64, orRead read: () throws(Failure) -> Value?) throws(Failure) -> Value? {
+        if let kept = value(at: height) { return kept }
+        guard let value = try read() else { return nil }
+        keep(value, at: height)
+        return value
+    }
+
     /// Keeps `value` in `height`'s slot, in place of what the slot held.
     func keep(_ value: Value, at height: UInt64) {
         slots.withLock { $0[slot(of: height)] = (height, value) }
