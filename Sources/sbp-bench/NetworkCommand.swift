@@ -367,6 +367,8 @@ struct NetworkCommand: AsyncParsableCommand {
                 await OpenLoopPhase.watch(node.rpc, node: index, senders: senders, book: book, until: stop, followHeads: !pollCommits)
             }
         }
+        let pids = nodes.compactMap(\.processIdentifier)
+        let cpuBefore = ProcessCPUTime.seconds(of: pids)
         let clock = ContinuousClock()
         let started = clock.now
         let client: SubmitStatistics
@@ -387,6 +389,7 @@ struct NetworkCommand: AsyncParsableCommand {
         for watcher in watchers where await watcher.value { followed += 1 }
         let commits = book.commits()
         let seconds = ((commits.last ?? clock.now) - started).seconds
+        let cpuAfter = ProcessCPUTime.seconds(of: pids)
         let endHeight = try await nodes[0].rpc.height()
         let blocks = endHeight - startHeight
         let result = ClosedLoopResult(
@@ -401,8 +404,21 @@ struct NetworkCommand: AsyncParsableCommand {
             \(String(format: "%.1f", Double(blocks) / seconds)) blocks/s)
             client:        \(client.description)
             issuers done:  \(Self.issuersDone(commits.instants, since: started)) s after the start
+            node CPU:      \(Self.cpuLine(before: cpuBefore, after: cpuAfter, validators: validators, transactions: transactions, seconds: seconds))
             """)
         return result
+    }
+
+    /// The validators' CPU over the phase: in all, per transaction and validator, and as a share of the
+    /// machine's cores. Read after the last commit was seen, so it includes the watchers' last reads.
+    static func cpuLine(before: Double?, after: Double?, validators: Int, transactions: Int, seconds: Double) -> String {
+        guard let before, let after, validators > 0, transactions > 0, seconds > 0 else { return "- (/proc/<pid>/stat not readable)" }
+        let used = after - before
+        let perTransaction = used / Double(transactions) / Double(validators) * 1e6
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        return String(
+            format: "%.2f core-seconds, %.1f µs per transaction and validator, %.0f%% of %d cores over the phase", used,
+            perTransaction, used / seconds / cores * 100, Int(cores))
     }
 
     /// When each issuer's last transaction committed on every node, in seconds since `start`, in issuer
