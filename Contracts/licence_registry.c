@@ -21,6 +21,10 @@ typedef struct {
     u64 valid_from, valid_until, height;
     u8 status;
     u32 history_count;
+    /* The issue block's timestamp, stored after history_count by this code (ADR 0023): such a record holds
+       its history entry 0 itself, which is then never stored under "H". Records written before lack it. */
+    u64 issued_at;
+    u8 has_issued_at;
 } licence;
 
 static u8 input_buf[8192];
@@ -95,24 +99,41 @@ static int load(sbp_bytes id, licence *l) {
     l->reason = sbp_read_bytes(&r, TEXT_MAX);
     l->height = sbp_read_u64(&r);
     l->history_count = sbp_read_u32(&r);
+    l->has_issued_at = r.pos < r.len;
+    l->issued_at = l->has_issued_at ? sbp_read_u64(&r) : 0;
     return 1;
 }
 
-/* Appends a history entry (action, height, timestamp, department, detail), stores the licence, and
-   emits the event `topic` with data (id, department, detail). */
-static void record(licence *l, const char *action, const char *topic, sbp_bytes detail) {
-    if (l->history_count >= HISTORY_MAX) sbp_fail("history full");
-    sbp_writer h = {event_buf, sizeof event_buf, 0};
-    sbp_write_text(&h, action);
-    sbp_write_u64(&h, sbp_block_height());
-    sbp_write_u64(&h, sbp_block_timestamp());
-    sbp_write_bytes(&h, l->department);
-    sbp_write_bytes(&h, detail);
-    sbp_storage_set(key_buf, history_key(l->id, l->history_count), h.data, h.len);
-    l->history_count++;
+/* Stores the licence under "L" + id: `get`'s fields, then the issue time when the record holds it. */
+static void store(const licence *l) {
     sbp_writer s = {store_buf, sizeof store_buf, 0};
     encode(&s, l);
+    if (l->has_issued_at) sbp_write_u64(&s, l->issued_at);
     sbp_storage_set(key_buf, licence_key(l->id), s.data, s.len);
+}
+
+/* A history entry: action, height, timestamp, department, detail. */
+static void write_entry(sbp_writer *w, const char *action, u64 height, u64 timestamp, sbp_bytes department,
+                        sbp_bytes detail) {
+    sbp_write_text(w, action);
+    sbp_write_u64(w, height);
+    sbp_write_u64(w, timestamp);
+    sbp_write_bytes(w, department);
+    sbp_write_bytes(w, detail);
+}
+
+/* Appends a history entry (action, height, timestamp, department, detail), stores the licence, and
+   emits the event `topic` with data (id, department, detail). Entry 0 of a record holding its issue time
+   is the record's own (`history` rebuilds it), so only later entries are stored under "H". */
+static void record(licence *l, const char *action, const char *topic, sbp_bytes detail) {
+    if (l->history_count >= HISTORY_MAX) sbp_fail("history full");
+    if (!(l->has_issued_at && l->history_count == 0)) {
+        sbp_writer h = {event_buf, sizeof event_buf, 0};
+        write_entry(&h, action, sbp_block_height(), sbp_block_timestamp(), l->department, detail);
+        sbp_storage_set(key_buf, history_key(l->id, l->history_count), h.data, h.len);
+    }
+    l->history_count++;
+    store(l);
     sbp_writer e = {event_buf, sizeof event_buf, 0};
     sbp_write_bytes(&e, l->id);
     sbp_write_bytes(&e, l->department);
@@ -178,6 +199,8 @@ static void issue(sbp_reader *r) {
     l.reason.len = 0;
     l.height = sbp_block_height();
     l.history_count = 0;
+    l.issued_at = sbp_block_timestamp();
+    l.has_issued_at = 1;
     record(&l, "issue", "LicenceIssued", l.type);
 }
 
@@ -258,7 +281,13 @@ static void history(sbp_reader *r) {
     if (!load(id, &l)) sbp_fail("unknown licence");
     sbp_writer w = {out_buf, sizeof out_buf, 0};
     sbp_write_u32(&w, l.history_count);
-    for (u32 i = 0; i < l.history_count; i++) {
+    u32 i = 0;
+    if (l.history_count > 0 && l.has_issued_at) {
+        /* The entry `record` would have stored at issue: the type, department and height never change. */
+        write_entry(&w, "issue", l.height, l.issued_at, l.department, l.type);
+        i = 1;
+    }
+    for (; i < l.history_count; i++) {
         i32 n = sbp_storage_get(key_buf, history_key(id, i), event_buf, sizeof event_buf);
         if (n < 0) sbp_fail("history entry missing");
         sbp_write_fixed(&w, event_buf, (u32)n);

@@ -48,6 +48,9 @@ public struct LicenceRecord: Hashable, Sendable {
     /// The height it was issued at.
     public var issuedHeight: UInt64
     public var historyCount: UInt32
+    /// The issue block's timestamp (ms), which records stored since ADR 0023 carry after `historyCount`
+    /// (their history entry 0 is the record's own); nil in a record stored before.
+    public var issuedTimeMs: UInt64?
 
     /// Decodes a stored licence; the field limits are the contract's (`ID_MAX`, `TEXT_MAX`, …).
     public init(bytes: [UInt8]) throws(CanonicalDecodingError) {
@@ -65,7 +68,15 @@ public struct LicenceRecord: Hashable, Sendable {
         reason = try decoder.readBytes(field: "licence.reason", limit: RegistryLimits.textBytesMax)
         issuedHeight = try decoder.readUInt64()
         historyCount = try decoder.readUInt32()
+        issuedTimeMs = decoder.remaining > 0 ? try decoder.readUInt64() : nil
         try decoder.finish()
+    }
+
+    /// The registry's `get` result for a stored licence: the record without the issue time that records
+    /// stored since ADR 0023 end with, which `get` does not return; nil when `stored` is not a licence.
+    public static func getResult(ofStored stored: [UInt8]) -> [UInt8]? {
+        guard let record = try? LicenceRecord(bytes: stored) else { return nil }
+        return record.issuedTimeMs == nil ? stored : Array(stored.dropLast(8))
     }
 
     /// The registry's `verify` answer for this record: revoked, then suspended, then the holder, then the

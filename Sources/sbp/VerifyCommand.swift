@@ -170,7 +170,7 @@ struct VerifyCommand: ParsableCommand {
                 "holderDigest = \(licence.holderDigest)", "validFrom = \(licence.validFrom)", "validUntil = \(licence.validUntil)",
                 "conditions = \(text(licence.conditions))", "status = \(licence.status)", "reason = \(text(licence.reason))",
                 "issuedHeight = \(licence.issuedHeight)", "historyCount = \(licence.historyCount)",
-            ]
+            ] + (licence.issuedTimeMs.map { ["issuedTimeMs = \($0)"] } ?? [])
         }
         if contractName == "certificate_registry", let certificate = try? CertificateRecord(bytes: value) {
             return [
@@ -199,7 +199,13 @@ struct VerifyCommand: ParsableCommand {
             "interface.json")
         guard let data = try? Data(contentsOf: interfaceURL), let interface = try? JSONDecoder().decode(ContractInterface.self, from: data)
         else { return nil }
-        return try? ABICodec(interface: interface).decodeResult(method: "get", bytes: value)
+        let codec = ABICodec(interface: interface)
+        // A licence stored since ADR 0023 is `get`'s fields followed by the issue block's time.
+        guard contract.name == "licence_registry", let result = LicenceRecord.getResult(ofStored: value), result.count < value.count,
+            let issuedTimeMs = (try? LicenceRecord(bytes: value))?.issuedTimeMs
+        else { return try? codec.decodeResult(method: "get", bytes: value) }
+        guard let fields = try? codec.decodeResult(method: "get", bytes: result) else { return nil }
+        return fields + [NamedABIValue(name: "issuedTimeMs", value: .u64(issuedTimeMs))]
     }
 
     private func printable(_ key: [UInt8]) -> String {

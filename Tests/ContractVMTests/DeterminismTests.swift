@@ -14,7 +14,7 @@ import Testing
     /// The digest of the replay transcript (`sbp-contract-replay`'s last line). Any change to fuel costs, the
     /// contracts, the host API, WasmKit's metering or the replay sequence changes it: update it only on
     /// purpose, in the same commit, and say why in the message.
-    static let pinnedTranscriptDigest = "01881d2e6f2b2f3bf4bb393601e710591295db116d8965e90ef26a82725ada26"
+    static let pinnedTranscriptDigest = "3dd2f73b18c9ba1df05f717654a6a99dd09b743263529812b3efdde56fcf3f9b"
 
     static let contracts = Registries.root.appendingPathComponent("Genesis/contracts")
 

@@ -81,6 +81,87 @@ import Testing
         #expect(try r.licence("history", ["L-9"]).status == .reverted("unknown licence"))
     }
 
+    /// A history entry's bytes as the registry stores and returns them.
+    private static func entry(_ action: String, height: UInt64, timestamp: UInt64, detail: [UInt8]) -> [UInt8] {
+        var encoder = CanonicalEncoder()
+        encoder.write(text: action)
+        encoder.write(height)
+        encoder.write(timestamp)
+        encoder.write(bytes: Array("TD".utf8))
+        encoder.write(bytes: detail)
+        return encoder.bytes
+    }
+
+    /// The entries `history` returns, as raw bytes each.
+    private static func historyEntries(_ r: Registries, _ id: String) throws -> [[UInt8]] {
+        let data = try r.licence("history", [id], roles: []).returnData
+        var decoder = CanonicalDecoder(data)
+        let count = try decoder.readUInt32()
+        var entries: [[UInt8]] = []
+        for _ in 0..<count {
+            let start = decoder.position
+            _ = try decoder.readBytes(field: "action", limit: 64)
+            _ = try decoder.readUInt64()
+            _ = try decoder.readUInt64()
+            _ = try decoder.readBytes(field: "department", limit: 64)
+            _ = try decoder.readBytes(field: "detail", limit: 256)
+            entries.append(Array(data[start..<decoder.position]))
+        }
+        try decoder.finish()
+        return entries
+    }
+
+    /// ADR 0023: an issue writes one key, the record, which holds the issue entry; `history` returns that
+    /// entry byte for byte as the registry stored it under "H" before.
+    @Test func issueStoresOneKeyHoldingItsHistoryEntry() throws {
+        let r = try Registries()
+        let issued = try r.licence("issue", Registries.issueArguments("L-1"))
+        let height = r.height
+        let timestamp = 1_700_000_000 + height * 2
+        #expect(issued.writes.map(\.key) == [Array("L".utf8) + Array("L-1".utf8)])
+        let got = try r.licence("get", ["L-1"], roles: []).returnData
+        var time = CanonicalEncoder()
+        time.write(timestamp)
+        #expect(issued.writes.first?.value == got + time.bytes)
+        let issue = Self.entry("issue", height: height, timestamp: timestamp, detail: Array("driving".utf8))
+        #expect(try Self.historyEntries(r, "L-1") == [issue])
+
+        let renewed = try r.licence("renew", ["L-1", "2000"])
+        var until = CanonicalEncoder()
+        until.write(UInt64(2000))
+        let renew = Self.entry("renew", height: r.height, timestamp: 1_700_000_000 + r.height * 2, detail: until.bytes)
+        #expect(renewed.writes.count == 2 && renewed.writes.first?.value == renew)
+        #expect(try Self.historyEntries(r, "L-1") == [issue, renew])
+        #expect(try r.read(r.licence, "get", try r.licence("get", ["L-1"], roles: []))["historyCount"] == "2")
+    }
+
+    /// A licence stored before ADR 0023 (its record ends at historyCount, entry 0 under "H") reads and
+    /// changes as before, and keeps that layout.
+    @Test func licencesStoredBeforeKeepTheirLayout() throws {
+        let r = try Registries()
+        let recordKey = Array("L".utf8) + Array("L-1".utf8)
+        let issued = try r.licence("issue", Registries.issueArguments("L-1"))
+        let old = try #require(issued.writes.first?.value).dropLast(8)
+        // Entry 0 with a timestamp the record could not rebuild: `history` must read it from "H".
+        let storedIssue = Self.entry("issue", height: r.height, timestamp: 42, detail: Array("driving".utf8))
+        let entryKey = Array("H".utf8) + [3] + Array("L-1".utf8) + [0, 0, 0, 0]
+        r.storage.apply([
+            StorageWrite(contract: Registries.licenceAddress, key: recordKey, value: Array(old)),
+            StorageWrite(contract: Registries.licenceAddress, key: entryKey, value: storedIssue),
+        ])
+        #expect(try r.licence("get", ["L-1"], roles: []).returnData == Array(old))
+        #expect(try Self.historyEntries(r, "L-1") == [storedIssue])
+        let suspended = try r.licence("suspend", ["L-1", "audit"])
+        #expect(suspended.status == .success)
+        let record = try #require(suspended.writes.first { $0.key == recordKey }?.value)
+        #expect(record == (try r.licence("get", ["L-1"], roles: []).returnData))
+        let entries = try Self.historyEntries(r, "L-1")
+        #expect(entries.count == 2 && entries.first == storedIssue)
+        // Without its stored entry 0, such a licence's history is refused, never invented.
+        r.storage.apply([StorageWrite(contract: Registries.licenceAddress, key: entryKey, value: nil)])
+        #expect(try r.licence("history", ["L-1"], roles: []).status == .reverted("history entry missing"))
+    }
+
     @Test func verifyReportsEveryOutcome() throws {
         let r = try Registries()
         try r.licence("issue", Registries.issueArguments("L-1"))

@@ -329,6 +329,10 @@ struct BundleLayoutWalker {
         try inner.text("reason")
         try inner.integer(8, "issuedHeight")
         try inner.integer(4, "historyCount")
+        if inner.offset < value.count {
+            try inner.integer(8, "issuedTimeMs")
+            inner.rows[inner.rows.count - 1].meaning += " (the issue block's time: entry 0 of the history, ADR 0023)"
+        }
         guard inner.offset == value.count else { throw Truncated() }
         for row in inner.rows {
             rows.append(

@@ -39,8 +39,11 @@ import Testing
         #expect(verified.height == 1 && verified.contract == chain.licenceRegistry && verified.key == key)
         #expect(verified.value == (try ledger.view().storageValue(contract: chain.licenceRegistry, key: key, at: 1)))
         #expect(verified.value != nil && verified.signers >= 3 && verified.validators == 4 && verified.transitions == 0)
-        // The licence's fields, decoded through the registry's interface (what `sbp verify` prints).
-        let fields = try ABICodec(interface: chain.licenceInterface).decodeResult(method: "get", bytes: verified.value ?? [])
+        // The licence's fields, decoded through the registry's interface (what `sbp verify` prints): the stored
+        // record is `get`'s result followed by the issue time (ADR 0023).
+        let result = try #require(LicenceRecord.getResult(ofStored: verified.value ?? []))
+        #expect(result.count + 8 == verified.value?.count)
+        let fields = try ABICodec(interface: chain.licenceInterface).decodeResult(method: "get", bytes: result)
         #expect(fields.first { $0.name == "licenceType" }?.value == .text("driving"))
     }
 
@@ -239,6 +242,25 @@ import Testing
         #expect(record.issuedHeight == 1)
         #expect(throws: CanonicalDecodingError.self) { try CertificateRecord(bytes: value + [0]) }
         #expect(throws: CanonicalDecodingError.self) { try LicenceRecord(bytes: value) }
+    }
+
+    /// ADR 0023: a licence stored now ends with its issue block's time; one stored before ends at
+    /// historyCount, and both decode.
+    @Test func licenceRecordsDecodeWithAndWithoutTheirIssueTime() throws {
+        let holder = SaltedDigest.digest(of: Array("Alice Chan".utf8), salt: "my-salt")
+        let call = try chain.licenceCall("issue", ["T-1", "driving", holder.hex, "1000", "5000", "none"], from: chain.issuers["TD"]!)
+        let block = try chain.commit([call], on: ledger)
+        #expect(block.receipts.first?.status == .success)
+        let key = Array("L".utf8) + Array("T-1".utf8)
+        let value = try #require(try ledger.view().storageValue(contract: chain.licenceRegistry, key: key))
+        let record = try LicenceRecord(bytes: value)
+        #expect(record.issuedTimeMs == block.block.header.timestampMs && record.historyCount == 1)
+        let before = try LicenceRecord(bytes: Array(value.dropLast(8)))
+        #expect(before.issuedTimeMs == nil && before.issuedHeight == record.issuedHeight)
+        for cut in [1, 7, 9] {
+            #expect(throws: CanonicalDecodingError.self) { try LicenceRecord(bytes: Array(value.dropLast(cut))) }
+        }
+        #expect(throws: CanonicalDecodingError.self) { try LicenceRecord(bytes: value + [0]) }
     }
 }
 

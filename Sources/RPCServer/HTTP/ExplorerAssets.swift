@@ -1412,12 +1412,15 @@ export function decodeLicence(value) {
   try {
     const { reader, finish, status } = recordReader(value);
     const text = (limit) => utf8Strict.decode(reader.bytesField("field", limit));
-    return finish({
+    const licence = {
       id: text(64), department: text(64), licenceType: text(256), holderDigest: toHex(reader.take(32)),
       validFrom: reader.uint(8), validUntil: reader.uint(8), conditions: text(1024),
       status: status(["active", "suspended", "revoked"]), reason: text(256),
       issuedHeight: reader.uint(8), historyCount: reader.small(4),
-    });
+    };
+    // Records stored since ADR 0023 carry the issue block's time last; older ones end at historyCount.
+    if (reader.position < value.length) licence.issuedTimeMs = reader.uint(8);
+    return finish(licence);
   } catch {
     return null;
   }
