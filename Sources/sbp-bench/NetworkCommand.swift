@@ -187,13 +187,25 @@ struct NetworkCommand: AsyncParsableCommand {
     }
 
     /// The marker a network populated by this build for this run's shape carries (its genesis is its own:
-    /// `sbp network init` makes new keys, so the genesis is recorded, not matched).
-    private var wantedMarker: PopulatedRecords {
+    /// `sbp network init` makes new keys, so the genesis is recorded, not matched). The contracts' code is
+    /// part of the shape: a network populated with other contracts holds other state (ADR 0023 halved the
+    /// keys a licence writes, and a run reusing the older network measured the older contract).
+    private func wantedMarker() throws -> PopulatedRecords {
         PopulatedRecords(
             records: records, storageFormat: StorageFormat.current, chainId: "sbp-bench", genesisHash: "",
             shape:
-                "sbp-bench network, \(validators) validators, P2P ports from \(p2pBasePort), RPC ports from \(rpcBasePort), licences BENCH-n"
+                "sbp-bench network, \(validators) validators, P2P ports from \(p2pBasePort), RPC ports from \(rpcBasePort), licences BENCH-n, contracts \(try Self.contractsDigest(contracts))"
         )
+    }
+
+    /// SHA-256 over the names and bytes of the `.wasm` modules in `directory`, in name order, as hex.
+    static func contractsDigest(_ directory: String) throws -> String {
+        var bytes: [UInt8] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory).filter({ $0.hasSuffix(".wasm") }).sorted() {
+            bytes += Array(name.utf8) + [0]
+            bytes += Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)))
+        }
+        return Hash.sha256(bytes).hex
     }
 
     /// Copies the populated network for `records` from `recordsDir` to `directory` (the nodes' table files
@@ -203,7 +215,7 @@ struct NetworkCommand: AsyncParsableCommand {
         let files = FileManager.default
         // The issuers are part of the network's genesis, so a different count needs a directory of its own.
         let source = recordsDir + "/network-\(validators)v\(issuers)i-\(records)"
-        let wanted = wantedMarker
+        let wanted = try wantedMarker()
         if try wanted.reusable(in: source, what: "a network", repopulate: repopulate) == nil {
             let staging = source + ".partial-\(UUID().uuidString.prefix(8))"
             try files.createDirectory(atPath: staging, withIntermediateDirectories: true)
@@ -251,7 +263,7 @@ struct NetworkCommand: AsyncParsableCommand {
             issued += size
         }
         let after = nodes.map { LedgerCommand.bytesOnDisk($0.home + "/data") }.reduce(0, +)
-        var marker = wantedMarker
+        var marker = try wantedMarker()
         marker.populateSeconds = (ContinuousClock.now - started).seconds
         marker.bytesAdded = (after - before) / max(1, nodes.count)
         print("populated \(records) licences in \(Int(marker.populateSeconds.rounded())) s")
