@@ -239,6 +239,25 @@ struct RocksDBStoreTests {
         #expect(try store.get([1], in: .journal) == [1])
     }
 
+    /// Level 0 gathers 8 flushed memtables before a merge into level 1, whose target is what they hold
+    /// (`StorageTuning.level0FilesToCompact`): RocksDB records the options it opened with in OPTIONS-*.
+    @Test("level 0 gathers eight files before a merge, and level 1's target is what they hold")
+    func compactionTrigger() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("db")
+        let store = try RocksDBStore(path: path)
+        defer { store.close() }
+        let tuning = StorageTuning(memoryBudget: RocksDBStore.memoryBudgetDefault)
+        #expect(tuning.level1Bytes == 256 << 20 && tuning.level1Bytes == 8 * tuning.memtableBytes)
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasPrefix("OPTIONS-") }.max())
+        let options = try String(contentsOfFile: path + "/" + name, encoding: .utf8)
+        let families = options.components(separatedBy: "[CFOptions ").count - 1
+        #expect(families >= 2)
+        #expect(options.components(separatedBy: "level0_file_num_compaction_trigger=8\n").count - 1 == families)
+        #expect(options.components(separatedBy: "max_bytes_for_level_base=\(256 << 20)\n").count - 1 == families)
+    }
+
     /// A file's index and filter are written in partitions under a small pinned top level: whole, they
     /// outgrow one shard of the block cache once files reach tens of MiB, and every point read then
     /// fetched and checksummed them again (a block of 2,000 licences at a million in state took 2.4 s to
