@@ -201,8 +201,8 @@ struct VerifyCommand: ParsableCommand {
         else { return nil }
         let codec = ABICodec(interface: interface)
         // A licence stored since ADR 0023 is `get`'s fields followed by the issue block's time.
-        guard contract.name == "licence_registry", let result = LicenceRecord.getResult(ofStored: value), result.count < value.count,
-            let issuedTimeMs = (try? LicenceRecord(bytes: value))?.issuedTimeMs
+        guard contract.name == "licence_registry", let issuedTimeMs = (try? LicenceRecord(bytes: value))?.issuedTimeMs,
+            let result = LicenceRecord.getResult(ofStored: value)
         else { return try? codec.decodeResult(method: "get", bytes: value) }
         guard let fields = try? codec.decodeResult(method: "get", bytes: result) else { return nil }
         return fields + [NamedABIValue(name: "issuedTimeMs", value: .u64(issuedTimeMs))]

@@ -89,6 +89,8 @@ extension IntegrationTests {
             let record = try #require(proof["record"] as? [String: Any])
             #expect(record["id"] as? String == "CLI-1" && record["department"] as? String == "TD")
             #expect(record["status"] as? String == "suspended" && record["reason"] as? String == "unpaid fine")
+            // The stored record ends with its issue time (ADR 0023), after the fields `get` returns.
+            #expect(record["issuedTimeMs"] != nil && record["historyCount"] != nil)
 
             // The holder checked offline against the proven record's salted digest (issue 17).
             let holderChecked = try await cli.run(["verify", evidenceFile, "--genesis", genesis, "--output", "json"] + holder)
