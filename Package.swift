@@ -72,6 +72,11 @@ let package = Package(
         .systemLibrary(
             name: "CSecp256k1", pkgConfig: "libsecp256k1",
             providers: [.apt(["libsecp256k1-dev"])]),
+        // The allocator of the node's processes (ADR 0024): linked into the executables that run a ledger.
+        .systemLibrary(
+            name: "CJemalloc", pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]),
+        .target(name: "ProcessAllocator", dependencies: ["CJemalloc"]),
 
         // SHA-256 with the state on the caller's stack and the processor's SHA extensions (ADR 0020). Optimised
         // in debug builds too: the tests hash as much as the node does.
@@ -138,13 +143,13 @@ let package = Package(
             name: "sbp",
             dependencies: [
                 "ChainTypes", "Keys", "Node", "NetworkSetup", "Evidence", "ContractVM", "PeerNetwork", "ChildProcesses", x509,
-                argumentParser,
+                "ProcessAllocator", argumentParser,
             ]),
         .executableTarget(
             name: "sbp-bench",
             dependencies: [
                 "ChainTypes", "Keys", "CSecp256k1", "Storage", "StorageRocksDB", "StateTree", "ContractVM", "Ledger", "LedgerFixtures",
-                "Node", "NetworkSetup", "ChildProcesses",
+                "Node", "NetworkSetup", "ChildProcesses", "ProcessAllocator",
                 crypto, argumentParser, wasmKit, hummingbirdWSClient, logging,
             ]),
         // Seeded cluster simulation of the consensus core (test support and the simulator executable).

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessAllocator
 
 /// The machine and moment a benchmark ran on, printed above its figures.
 ///
@@ -13,18 +14,22 @@ struct Machine: Encodable {
     let loadAverage: String
     /// ISO 8601, UTC.
     let date: String
+    /// The allocator serving this process's `malloc` (`ProcessAllocator`), which the `sbp` nodes it starts
+    /// share (ADR 0024): a figure taken on another allocator is not comparable.
+    let allocator: String
 
     static func current() -> Machine {
         Machine(
             processors: ProcessInfo.processInfo.activeProcessorCount,
             cpuModel: cpuModel() ?? "unknown",
             loadAverage: loadAverage() ?? "unknown",
-            date: ISO8601DateFormatter().string(from: Date()))
+            date: ISO8601DateFormatter().string(from: Date()),
+            allocator: ProcessAllocator.description)
     }
 
     /// The header lines of a text report.
     var description: String {
-        "machine: \(cpuModel), \(processors) processors (nproc), load average \(loadAverage)\ndate:    \(date)"
+        "machine: \(cpuModel), \(processors) processors (nproc), load average \(loadAverage)\ndate:    \(date)\nmalloc:  \(allocator)"
     }
 
     private static func cpuModel() -> String? {

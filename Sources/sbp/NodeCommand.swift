@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Node
+import ProcessAllocator
 
 /// `sbp node`: run a node.
 struct NodeCommand: AsyncParsableCommand {
@@ -52,6 +53,7 @@ struct NodeStartCommand: AsyncParsableCommand {
             metadata: [
                 "p2p": "\(configuration.p2p.host):\(configuration.p2p.port)",
                 "rpc": "http://\(configuration.rpc.host):\(configuration.rpc.port)",
+                "allocator": "\(ProcessAllocator.description)",
             ])
         try await node.run()
     }

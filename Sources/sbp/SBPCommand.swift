@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProcessAllocator
 
 /// The `sbp` command line: one executable for node operation, keys, transactions and queries (DESIGN §7).
 @main
@@ -8,7 +9,7 @@ struct SBPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbp",
         abstract: "SBP permissioned blockchain node and tools.",
-        version: "sbp \(version)",
+        version: "sbp \(version)\nallocator: \(ProcessAllocator.description)",
         subcommands: [
             NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self, DepartmentCommand.self, LicenceCommand.self,
             CertificateCommand.self,

@@ -2,11 +2,14 @@ import Testing
 
 @Suite("sbp --version and --help")
 struct VersionAndHelpTests {
-    @Test("--version prints the program name and version")
+    @Test("--version prints the program name, its version and the allocator serving malloc: jemalloc (ADR 0024)")
     func version() throws {
         let result = try SBPProcess.run(["--version"])
         #expect(result.status == 0)
-        #expect(result.standardOutput == "sbp 0.1.0\n")
+        let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.first == "sbp 0.1.0")
+        #expect(lines.dropFirst().first?.hasPrefix("allocator: jemalloc ") == true, "\(result.standardOutput)")
+        #expect(lines.count == 3 && lines.last == "")
     }
 
     @Test(
