@@ -19,9 +19,6 @@ public enum ProcessAllocator {
         return "jemalloc \(jemallocVersion ?? "(version unknown)")"
     }()
 
-    /// Whether jemalloc serves this process's `malloc`.
-    public static var isJemalloc: Bool { mallocLibrary?.contains("jemalloc") == true }
-
     /// The path of the shared object whose `malloc` the dynamic linker resolves for this process.
     static var mallocLibrary: String? {
         guard let symbol = dlsym(nil, "malloc") else { return nil }

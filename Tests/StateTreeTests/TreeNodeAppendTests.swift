@@ -78,6 +78,12 @@ struct TreeNodeAppendTests {
 
     /// A reservation that falls short makes the batch grow by doubling (capacity about twice what it holds);
     /// one that covers the writes leaves it within the stale lists' estimate and the allocator's rounding.
+    /// The most capacity an array reserved for `count` elements can report: jemalloc, which the test binary
+    /// links with the executables (ADR 0024), serves a large allocation from the next of four size classes per
+    /// power of two, so the capacity can exceed the request by up to a quarter. Growth by doubling, which this
+    /// test guards against, exceeds it by far more.
+    static func withSizeClass(_ count: Int) -> Int { count + count / 4 }
+
     @Test("writing an update reserves the batch once for what it adds, and hands back the update's nodes in order")
     func writingReservesTheBatch() throws {
         let store = MemoryKeyValueStore()
@@ -110,8 +116,8 @@ struct TreeNodeAppendTests {
             #expect(nodes.map { "\($0.key)=\($0.node.hash)" } == expectedNodes)
             let written = writer.batch.byteCount + extra.bytes
             #expect(writer.batch.bytes.capacity >= written)
-            #expect(writer.batch.bytes.capacity <= written + 64 + 13 * 3 + 4_096)
-            #expect(writer.batch.entries.capacity <= writer.batch.count + extra.operations + 3 + 512)
+            #expect(writer.batch.bytes.capacity <= Self.withSizeClass(written + 64 + 13 * 3 + 4_096))
+            #expect(writer.batch.entries.capacity <= Self.withSizeClass(writer.batch.count + extra.operations + 3 + 512))
             try store.write(writer.batch, sync: false)
             previous = version
         }
