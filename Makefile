@@ -70,6 +70,16 @@ bench-anchor: deps
 	$(SWIFT) build -c release --product sbp-bench
 	Tools/bench-anchor --sbp-bench "$$($(SWIFT) build -c release --show-bin-path)/sbp-bench"
 
+## Four validators at 0 and at a million licences, alternated in three pairs of 60,000 transactions: each pair's
+## ratio and their median (issue 18, deliver 3). The million-licence network is populated once in
+## RECORDS_DIR (about five minutes) and reused after.
+RECORDS_DIR ?= /var/tmp/sbp-bench-records
+bench-growth: deps
+	$(SWIFT) build -c release --product sbp
+	$(SWIFT) build -c release --product sbp-bench
+	Tools/bench-growth --sbp-bench "$$($(SWIFT) build -c release --show-bin-path)/sbp-bench" --records-dir "$(RECORDS_DIR)" \
+		-- --validators 4 --transactions 60000 --open-loop-loads none
+
 ## Every benchmark above also has a `--smoke` mode (tiny counts, figures unchecked) that `make test` runs
 ## through IntegrationTests/BenchmarkSmokeTests.swift, so a change that breaks one fails CI.
 bench: build-release

@@ -106,6 +106,24 @@ extension IntegrationTests {
         #expect(result.standardOutput.contains("anchor: SBP"), "\(result.summary)")
     }
 
+    /// `Tools/bench-growth`: one pair of runs, at 0 records and at a few populated ones, and their ratio.
+    @Test("Tools/bench-growth runs a pair of sbp-bench network runs, at 0 and populated, in smoke mode")
+    func growthBenchmarkSmoke() async throws {
+        let ports = try PortBlock.reserve(width: 1)
+        // `--smoke` before `--`: what follows goes to sbp-bench, which the tool runs in its smoke mode too.
+        let result = try await CLIProcess.run(
+            Self.repositoryRoot.appendingPathComponent("Tools/bench-growth"),
+            [
+                "--smoke", "--sbp-bench", try HelperExecutable.locate("sbp-bench").path, "--records", "8", "--", "--validators", "1",
+                "--open-loop-loads", "none", "--sbp", try HelperExecutable.locate("sbp").path, "--p2p-base-port",
+                "\(ports.p2pBase)", "--rpc-base-port", "\(ports.rpcBase)",
+            ], currentDirectory: Self.repositoryRoot, timeout: Self.smokeTimeout)
+        #expect(result.status == 0, "\(result.summary)")
+        #expect(result.standardOutput.contains("pair 1: "), "\(result.summary)")
+        #expect(!result.standardOutput.contains("pair 2: "), "\(result.summary)")
+        #expect(result.standardOutput.contains("median ratio: "), "\(result.summary)")
+    }
+
     /// The Python benchmarks in `Tools/` with the `sbp` of this build; they need `wrk` (installed by
     /// `Tools/bootstrap`), except `bench-idle`.
     @Test(
