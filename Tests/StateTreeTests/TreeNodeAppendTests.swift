@@ -76,14 +76,14 @@ struct TreeNodeAppendTests {
         #expect(buffer == expected)
     }
 
-    /// A reservation that falls short makes the batch grow by doubling (capacity about twice what it holds);
-    /// one that covers the writes leaves it within the stale lists' estimate and the allocator's rounding.
     /// The most capacity an array reserved for `count` elements can report: jemalloc, which the test binary
     /// links with the executables (ADR 0024), serves a large allocation from the next of four size classes per
-    /// power of two, so the capacity can exceed the request by up to a quarter. Growth by doubling, which this
-    /// test guards against, exceeds it by far more.
+    /// power of two, so the capacity can exceed the request by up to a quarter. Growth by doubling, which the
+    /// test below guards against, exceeds it by far more.
     static func withSizeClass(_ count: Int) -> Int { count + count / 4 }
 
+    /// A reservation that falls short makes the batch grow by doubling (capacity about twice what it holds);
+    /// one that covers the writes leaves it within the stale lists' estimate and the allocator's rounding.
     @Test("writing an update reserves the batch once for what it adds, and hands back the update's nodes in order")
     func writingReservesTheBatch() throws {
         let store = MemoryKeyValueStore()
