@@ -72,11 +72,13 @@ public struct LicenceRecord: Hashable, Sendable {
         try decoder.finish()
     }
 
-    /// The registry's `get` result for a stored licence: the record without the issue time that records
-    /// stored since ADR 0023 end with, which `get` does not return; nil when `stored` is not a licence.
-    public static func getResult(ofStored stored: [UInt8]) -> [UInt8]? {
+    /// The registry's `get` result for a stored licence (the record without the issue time that records
+    /// stored since ADR 0023 end with, which `get` does not return), and that issue time; nil when `stored`
+    /// is not a licence. One decoding gives both, for readers that print the one beside the other.
+    public static func getResult(ofStored stored: [UInt8]) -> (result: [UInt8], issuedTimeMs: UInt64?)? {
         guard let record = try? LicenceRecord(bytes: stored) else { return nil }
-        return record.issuedTimeMs == nil ? stored : Array(stored.dropLast(8))
+        guard let issuedTimeMs = record.issuedTimeMs else { return (stored, nil) }
+        return (Array(stored.dropLast(MemoryLayout<UInt64>.size)), issuedTimeMs)
     }
 
     /// The registry's `verify` answer for this record: revoked, then suspended, then the holder, then the

@@ -201,10 +201,10 @@ struct VerifyCommand: ParsableCommand {
         else { return nil }
         let codec = ABICodec(interface: interface)
         // A licence stored since ADR 0023 is `get`'s fields followed by the issue block's time.
-        guard contract.name == "licence_registry", let issuedTimeMs = (try? LicenceRecord(bytes: value))?.issuedTimeMs,
-            let result = LicenceRecord.getResult(ofStored: value)
+        guard contract.name == "licence_registry", let stored = LicenceRecord.getResult(ofStored: value),
+            let issuedTimeMs = stored.issuedTimeMs
         else { return try? codec.decodeResult(method: "get", bytes: value) }
-        guard let fields = try? codec.decodeResult(method: "get", bytes: result) else { return nil }
+        guard let fields = try? codec.decodeResult(method: "get", bytes: stored.result) else { return nil }
         return fields + [NamedABIValue(name: "issuedTimeMs", value: .u64(issuedTimeMs))]
     }
 

@@ -41,8 +41,11 @@ import Testing
         #expect(verified.value != nil && verified.signers >= 3 && verified.validators == 4 && verified.transitions == 0)
         // The licence's fields, decoded through the registry's interface (what `sbp verify` prints): the stored
         // record is `get`'s result followed by the issue time (ADR 0023).
-        let result = try #require(LicenceRecord.getResult(ofStored: verified.value ?? []))
+        let stored = try #require(LicenceRecord.getResult(ofStored: verified.value ?? []))
+        let result = stored.result
         #expect(result.count + 8 == verified.value?.count)
+        #expect(stored.issuedTimeMs == (try LicenceRecord(bytes: verified.value ?? [])).issuedTimeMs)
+        #expect(stored.issuedTimeMs != nil)
         let fields = try ABICodec(interface: chain.licenceInterface).decodeResult(method: "get", bytes: result)
         #expect(fields.first { $0.name == "licenceType" }?.value == .text("driving"))
     }
