@@ -95,8 +95,12 @@ let package = Package(
         // process, as RocksDB's own file logger does. C++ against RocksDB's headers, without RTTI, as Debian
         // builds the library (its classes export no type information).
         .target(name: "CRocksDBLog", dependencies: ["CRocksDB"], cxxSettings: [.unsafeFlags(["-fno-rtti"])]),
+        // RocksDB's CRC-32C with the processor's CRC32 instruction, in place of the portable table Debian's build
+        // uses (ADR 0025): the executable's definition of `rocksdb::crc32c::Extend` serves the library's calls.
+        // Optimised in debug builds too: the tests write as much as a node does.
+        .target(name: "CRocksDBChecksum", dependencies: ["CRocksDB"], cxxSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // RocksDB implementations of the storage protocols (the only user of CRocksDB).
-        .target(name: "StorageRocksDB", dependencies: ["Storage", "ChainTypes", "CRocksDB", "CRocksDBLog"]),
+        .target(name: "StorageRocksDB", dependencies: ["Storage", "ChainTypes", "CRocksDB", "CRocksDBLog", "CRocksDBChecksum"]),
         // Mutual-TLS peer links, framing, peer identity and reconnects (docs/peer-network.md).
         .target(name: "PeerNetwork", dependencies: ["ChainTypes", nioCore, nioPosix, nioTLS, nioSSL, x509, swiftASN1, crypto, logging]),
 
@@ -143,7 +147,7 @@ let package = Package(
             name: "sbp",
             dependencies: [
                 "ChainTypes", "Keys", "Node", "NetworkSetup", "Evidence", "ContractVM", "PeerNetwork", "ChildProcesses", x509,
-                "ProcessAllocator", argumentParser,
+                "ProcessAllocator", "StorageRocksDB", argumentParser,
             ]),
         .executableTarget(
             name: "sbp-bench",
@@ -175,7 +179,7 @@ let package = Package(
         .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "StorageRocksDB", "CRocksDBLog", "ChainTypes", "TestProcesses", "ChildProcesses"]),
+            dependencies: ["Storage", "StorageRocksDB", "CRocksDBLog", "CRocksDBChecksum", "ChainTypes", "TestProcesses", "ChildProcesses"]),
         .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(
             name: "PeerNetworkTests",

@@ -1,4 +1,5 @@
 import CRocksDB
+import CRocksDBChecksum
 import CRocksDBLog
 import Storage
 import Synchronization
@@ -17,6 +18,17 @@ import Synchronization
 /// The C handles live in this class behind a read-write lock: every call holds the read side, `close()`
 /// takes the write side, so no call ever uses a destroyed handle.
 public final class RocksDBStore: KeyValueStore, @unchecked Sendable {
+    /// How this process computes RocksDB's CRC-32C checksums (of the write-ahead log and the table files),
+    /// for the node's start log and the benchmarks' header.
+    ///
+    /// Why: Debian's RocksDB computes them a byte at a time through a table, and `CRocksDBChecksum` gives it
+    /// the processor's CRC32 instruction instead (ADR 0025); a figure or a profile taken without it is not
+    /// comparable, and an executable whose symbol RocksDB does not resolve says so here.
+    public static var checksumDescription: String {
+        guard sbp_crc32c_is_interposed() == 1 else { return "RocksDB's own CRC-32C" }
+        return sbp_crc32c_is_hardware() == 1 ? "CRC-32C by the processor's SSE 4.2 instruction" : "CRC-32C by a portable table"
+    }
+
     /// The database directory.
     public let path: String
 

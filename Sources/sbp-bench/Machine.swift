@@ -1,5 +1,6 @@
 import Foundation
 import ProcessAllocator
+import StorageRocksDB
 
 /// The machine and moment a benchmark ran on, printed above its figures.
 ///
@@ -17,6 +18,9 @@ struct Machine: Encodable {
     /// The allocator serving this process's `malloc` (`ProcessAllocator`), which the `sbp` nodes it starts
     /// share (ADR 0024): a figure taken on another allocator is not comparable.
     let allocator: String
+    /// How RocksDB's checksums are computed (`RocksDBStore.checksumDescription`, ADR 0025), in this process
+    /// and in the `sbp` nodes built beside it.
+    let checksums: String
 
     static func current() -> Machine {
         Machine(
@@ -24,12 +28,13 @@ struct Machine: Encodable {
             cpuModel: cpuModel() ?? "unknown",
             loadAverage: loadAverage() ?? "unknown",
             date: ISO8601DateFormatter().string(from: Date()),
-            allocator: ProcessAllocator.description)
+            allocator: ProcessAllocator.description,
+            checksums: RocksDBStore.checksumDescription)
     }
 
     /// The header lines of a text report.
     var description: String {
-        "machine: \(cpuModel), \(processors) processors (nproc), load average \(loadAverage)\ndate:    \(date)\nmalloc:  \(allocator)"
+        "machine: \(cpuModel), \(processors) processors (nproc), load average \(loadAverage)\ndate:    \(date)\nmalloc:  \(allocator)\ncrc32c:  \(checksums)"
     }
 
     private static func cpuModel() -> String? {

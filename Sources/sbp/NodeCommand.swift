@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Node
 import ProcessAllocator
+import StorageRocksDB
 
 /// `sbp node`: run a node.
 struct NodeCommand: AsyncParsableCommand {
@@ -54,6 +55,7 @@ struct NodeStartCommand: AsyncParsableCommand {
                 "p2p": "\(configuration.p2p.host):\(configuration.p2p.port)",
                 "rpc": "http://\(configuration.rpc.host):\(configuration.rpc.port)",
                 "allocator": "\(ProcessAllocator.description)",
+                "rocksdb_checksums": "\(RocksDBStore.checksumDescription)",
             ])
         try await node.run()
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ProcessAllocator
+import StorageRocksDB
 
 /// The `sbp` command line: one executable for node operation, keys, transactions and queries (DESIGN §7).
 @main
@@ -9,7 +10,7 @@ struct SBPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbp",
         abstract: "SBP permissioned blockchain node and tools.",
-        version: "sbp \(version)\nallocator: \(ProcessAllocator.description)",
+        version: "sbp \(version)\nallocator: \(ProcessAllocator.description)\nrocksdb checksums: \(RocksDBStore.checksumDescription)",
         subcommands: [
             NodeCommand.self, DevnetCommand.self, KeysCommand.self, NetworkCommand.self, DepartmentCommand.self, LicenceCommand.self,
             CertificateCommand.self,
