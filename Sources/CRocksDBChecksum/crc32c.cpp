@@ -56,7 +56,12 @@ __attribute__((target("sse4.2"))) uint32_t extend_hardware(uint32_t state, const
 }
 
 bool has_hardware() {
-    static const bool supported = __builtin_cpu_supports("sse4.2");
+    // `__builtin_cpu_init` first: a call from another library's static constructor can come before the
+    // runtime's own, and the answer is kept for the process.
+    static const bool supported = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("sse4.2") != 0;
+    }();
     return supported;
 }
 #else
