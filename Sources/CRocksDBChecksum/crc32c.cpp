@@ -35,7 +35,7 @@ struct Table {
 
 constexpr Table table;
 
-// One byte at a time: the fallback for processors without SSE 4.2, and the reference the tests compare with.
+// One byte at a time: the fallback for processors without SSE 4.2 (`sbp_crc32c_extend_portable` for tests).
 uint32_t extend_portable(uint32_t state, const uint8_t *bytes, size_t count) {
     for (size_t index = 0; index < count; index++) state = table.entries[(state ^ bytes[index]) & 0xFFu] ^ (state >> 8);
     return state;
@@ -89,6 +89,10 @@ uint32_t Extend(uint32_t init_crc, const char *data, size_t n) { return extend(i
 }  // namespace rocksdb
 
 extern "C" uint32_t sbp_crc32c_extend(uint32_t crc, const void *bytes, size_t count) { return extend(crc, bytes, count); }
+
+extern "C" uint32_t sbp_crc32c_extend_portable(uint32_t crc, const void *bytes, size_t count) {
+    return ~extend_portable(~crc, static_cast<const uint8_t *>(bytes), count);
+}
 
 extern "C" int sbp_crc32c_is_hardware(void) { return has_hardware() ? 1 : 0; }
 

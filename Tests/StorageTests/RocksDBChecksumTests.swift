@@ -20,9 +20,11 @@ struct RocksDBChecksumTests {
         #expect(Self.crc((0..<32).reversed().map { UInt8($0) }) == 0x113F_DB5C)
         #expect(Self.crc(Array("123456789".utf8)) == 0xE306_9283)
         #expect(Self.crc([]) == 0)
+        let digits = Array("123456789".utf8)
+        #expect(digits.withUnsafeBytes { sbp_crc32c_extend_portable(0, $0.baseAddress, $0.count) } == 0xE306_9283)
     }
 
-    @Test("every length and alignment gives RocksDB's own value, whole and extended in two pieces")
+    @Test("every length and alignment gives RocksDB's own value, whole and extended in two pieces, by both paths")
     func matchesRocksDB() throws {
         var generator = SeededGenerator(seed: 25)
         let buffer = (0..<(1 << 20) + 7).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -36,6 +38,7 @@ struct RocksDBChecksumTests {
                 try #require(sbp_crc32c_rocksdb_own(7, slice.baseAddress, slice.count, &own) == 1, "RocksDB's own Extend not found")
                 let ours = sbp_crc32c_extend(7, slice.baseAddress, slice.count)
                 #expect(ours == own, "length \(length) at offset \(offset)")
+                #expect(sbp_crc32c_extend_portable(7, slice.baseAddress, slice.count) == own, "portable, length \(length)")
                 let cut = length / 3
                 let first = sbp_crc32c_extend(7, slice.baseAddress, cut)
                 let extended = sbp_crc32c_extend(first, slice.baseAddress.map { $0 + cut }, length - cut)

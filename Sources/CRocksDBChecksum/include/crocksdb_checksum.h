@@ -12,6 +12,10 @@ extern "C" {
 /// as RocksDB's `crc32c::Extend` computes it: the function this target gives RocksDB (ADR 0025).
 uint32_t sbp_crc32c_extend(uint32_t crc, const void *bytes, size_t count);
 
+/// `sbp_crc32c_extend` by the portable table whatever the processor, so that tests check the path a
+/// processor without SSE 4.2 takes.
+uint32_t sbp_crc32c_extend_portable(uint32_t crc, const void *bytes, size_t count);
+
 /// 1 when `sbp_crc32c_extend` uses the processor's CRC32 instruction (SSE 4.2), 0 when it uses the
 /// portable table.
 int sbp_crc32c_is_hardware(void);
