@@ -305,7 +305,6 @@ struct LedgerCommand: ParsableCommand {
         return (block, try chain.certificate(for: block, validators: validators))
     }
 
-    /// Bytes of every file under `path` (RocksDB's SST files, logs and manifest).
     /// The keys and values a block's finalization writes, before RocksDB compresses them: the block, its
     /// certificate, and the state, tree and index entries of `executed` (the block store's height entries,
     /// a few dozen bytes, aside).
@@ -313,6 +312,7 @@ struct LedgerCommand: ParsableCommand {
         executed.writeGroups.reduce(0) { $0 + $1.bytes } + executed.block.canonicalBytes.count + certificate.canonicalBytes.count
     }
 
+    /// Bytes of every file under `path` (RocksDB's SST files, logs and manifest).
     static func bytesOnDisk(_ path: String) -> Int {
         guard let enumerator = FileManager.default.enumerator(atPath: path) else { return 0 }
         var total = 0

@@ -51,7 +51,7 @@ struct RocksDBChecksumTests {
     func interposed() {
         #expect(sbp_crc32c_is_interposed() == 1)
         #if arch(x86_64)
-            // Every x86-64 processor since 2008 has SSE 4.2; a build machine without it would take the table.
+            // x86-64 processors have had SSE 4.2 since 2008 (Intel) and 2011 (AMD); one without takes the table.
             #expect(sbp_crc32c_is_hardware() == 1)
             #expect(RocksDBStore.checksumDescription == "CRC-32C by the processor's SSE 4.2 instruction")
         #endif
