@@ -135,6 +135,12 @@ public enum RPCLimits {
     public static let webSocketBacklogMessagesMaxDefault = 1_024
     /// Default bytes queued for one connection before its backlog counts as full.
     public static let webSocketBacklogBytesMaxDefault = 8 * 1024 * 1024
+    /// Default bytes all connections' backlogs may hold together (`WebSocketConnections.backlogShare`): an
+    /// eighth of a node's memory of 1 GiB. One connection alone still gets `webSocketBacklogBytesMaxDefault`.
+    public static let webSocketBacklogBytesTotalDefault = 128 * 1024 * 1024
+    /// The least a connection's share of the total is, however many are open: a page of a replay's notifications
+    /// fits, and 256 connections' floors are 16 MiB.
+    public static let webSocketBacklogShareBytesMin = 64 * 1024
     /// Default finalized blocks a connection's backlog may stay full (until half of it is read) before the
     /// client counts as too slow and is disconnected with a farewell.
     public static let webSocketStalledBlocksMaxDefault: UInt64 = 64

@@ -1,6 +1,7 @@
 import ChainTypes
-import RPCServer
 import Testing
+
+@testable import RPCServer
 
 /// The limits fit together (STYLE.md "Limits").
 @Suite("RPC limits")
@@ -37,6 +38,19 @@ struct RPCLimitsTests {
         #expect(Duration.milliseconds(Int64(RPCLimits.sendAndWaitTimeoutMsMax)) < idle)
     }
 
+    @Test("each open WebSocket connection gets an even share of the backlog bytes, never below the floor")
+    func backlogShares() {
+        let connections = WebSocketConnections(connectionsMax: 8, backlogBytesTotal: 1 << 20)
+        #expect(connections.backlogShare() == 1 << 20, "no connection open: the whole total")
+        for _ in 0..<4 { #expect(connections.open()) }
+        #expect(connections.backlogShare() == 1 << 18)
+        connections.close()
+        #expect(connections.backlogShare() == (1 << 20) / 3)
+        let many = WebSocketConnections(connectionsMax: 1_000, backlogBytesTotal: 1 << 20)
+        for _ in 0..<1_000 { #expect(many.open()) }
+        #expect(many.backlogShare() == RPCLimits.webSocketBacklogShareBytesMin)
+    }
+
     @Test("WebSocket limits fit together")
     func webSocketLimits() {
         // Every subscription id the server writes ("0x" + hex of a 64-bit counter) is accepted by unsubscribe.
@@ -44,6 +58,12 @@ struct RPCLimitsTests {
         // A backlog holds a whole page of a replay and a response as large as the largest request.
         #expect(RPCLimits.webSocketBacklogMessagesMaxDefault >= 2 * max(RPCLimits.pageItemsMax, RPCLimits.headersMax))
         #expect(RPCLimits.webSocketBacklogBytesMaxDefault >= RPCLimits.requestBodyBytesMaxDefault)
+        // All backlogs together hold at most an eighth of a node's 1 GiB; one connection alone gets its whole
+        // bound, and every connection's floor fits inside the total.
+        #expect(RPCLimits.webSocketBacklogBytesTotalDefault <= (1 << 30) / 8)
+        #expect(RPCLimits.webSocketBacklogBytesTotalDefault >= RPCLimits.webSocketBacklogBytesMaxDefault)
+        let floors = RPCLimits.webSocketBacklogShareBytesMin * RPCLimits.webSocketConnectionsMaxDefault
+        #expect(floors <= RPCLimits.webSocketBacklogBytesTotalDefault)
         // One frame holds a tx_send of the largest transaction, and frames in transit on every connection at
         // most a fifth of a node's memory budget of 1 GiB.
         let envelope = #"{"jsonrpc":"2.0","method":"tx_send","params":[""],"id":1}"#.utf8.count

@@ -95,6 +95,31 @@ struct WebSocketLimitTests {
         }
     }
 
+    /// The server's shared backlog bytes bind a connection whose own bounds never would: with 100,000 messages
+    /// and 1 GiB of its own, its backlog is full at its share (the 64 KiB floor), and the slow-client rule closes it.
+    @Test("a connection's backlog is full at its share of the server's backlog bytes, however large its own bounds")
+    func sharedBacklogBytes() async throws {
+        var configuration = RPCServerConfiguration(
+            host: "127.0.0.1", port: 0, webSocketBacklogMessagesMax: 100_000, webSocketBacklogBytesMax: 1 << 30,
+            webSocketStalledBlocksMax: 2, webSocketFarewellTimeout: .seconds(60))
+        configuration.webSocketBacklogBytesTotal = 1
+        try await LiveWebSocketServer.with(configuration) { server in
+            let close = try await server.connect(deadline: .seconds(120)) { connection in
+                let response = try await connection.call(subscribeRequest(#"{"kind": "newHeads"}"#))
+                _ = try #require(response["result"]?["cursor"]?.text)
+                // Never read: finalize blocks until the socket and the 64 KiB share are full and the server gives up.
+                try await eventually(within: .seconds(90)) {
+                    if server.server.webSocketStatistics.slowClientsDisconnected > 0 { return true }
+                    await server.finalize(blocks: 100)
+                    return false
+                }
+                while try await connection.next() != nil {}
+            }
+            #expect(close?.closeCode == .policyViolation)
+            #expect(close?.reason?.contains("too slow") == true)
+        }
+    }
+
     @Test("resuming below the retained history ends the stream with a -32003 notice carrying the cursor to retry from")
     func resumeBelowPrunedHistory() async throws {
         try await LiveWebSocketServer.with { server in

@@ -30,6 +30,25 @@ struct WebSocketSessionStateTests {
         #expect(queued == .queued)
     }
 
+    @Test("a share of the server's backlog bytes smaller than the connection's own bound fills the backlog, and half of it frees it")
+    func shareOfTheServersBacklog() {
+        var state = WebSocketSessionState(limits: Self.limits)
+        state.backlogShareBytes = 100
+        #expect(state.backlogBytesMaxNow == 100)
+        let sixty = [UInt8](repeating: 7, count: 60)
+        #expect(state.enqueueResponse(sixty, head: 5) == .queued)
+        #expect(state.enqueueResponse(sixty, head: 5) == .queued, "under the share before it, so it is queued whole")
+        #expect(state.enqueueResponse(sixty, head: 5) == .wait)
+        #expect(state.isFull && state.fullSinceHeight == 5)
+        // A larger share later does not free it: producers wait for half of the bound in force when it filled.
+        state.backlogShareBytes = 1 << 30
+        #expect(state.backlogBytesMaxNow == Self.limits.backlogBytesMax, "never above the connection's own bound")
+        _ = state.nextWriterStep()
+        #expect(state.isFull, "60 bytes queued of a bound of 100 is more than half")
+        _ = state.nextWriterStep()
+        #expect(!state.isFull)
+    }
+
     @Test("sequence numbers count 1, 2, 3 per subscription; unsubscribe drops its queued notifications")
     func sequencesAndUnsubscribe() throws {
         var state = WebSocketSessionState(limits: Self.limits)

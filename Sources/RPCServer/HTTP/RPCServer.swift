@@ -49,7 +49,8 @@ public final class RPCServer: Sendable {
         self.configuration = configuration
         self.chainHead = chainHead
         precondition(configuration.workThreads >= 1 && configuration.workAdmissionsMax >= 1, "the RPC work executor needs a thread")
-        self.connections = WebSocketConnections(connectionsMax: configuration.webSocketConnectionsMax)
+        self.connections = WebSocketConnections(
+            connectionsMax: configuration.webSocketConnectionsMax, backlogBytesTotal: configuration.webSocketBacklogBytesTotal)
         self.connectionCap = RPCConnectionCap(
             connectionsMax: configuration.connectionsMax, clientConnectionsMax: configuration.clientConnectionsMax)
         self.limiter = RPCClientLimiter(limits: configuration.clientLimits, clock: configuration.rateClock)

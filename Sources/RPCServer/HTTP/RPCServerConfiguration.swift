@@ -56,6 +56,9 @@ public struct RPCServerConfiguration: Sendable {
     /// Messages and bytes queued for one WebSocket connection before its backlog counts as full.
     public var webSocketBacklogMessagesMax: Int
     public var webSocketBacklogBytesMax: Int
+    /// Bytes all WebSocket connections' backlogs may hold together, shared evenly among the open ones
+    /// (`WebSocketConnections.backlogShare`); a connection's backlog is full at its share when that is smaller.
+    public var webSocketBacklogBytesTotal = RPCLimits.webSocketBacklogBytesTotalDefault
     /// Finalized blocks a connection's backlog may stay full before the client is told it is too slow.
     public var webSocketStalledBlocksMax: UInt64
     /// How long a client told it is too slow has to read that notice before the connection is cut.

@@ -16,14 +16,30 @@ public struct WebSocketStatistics: Equatable, Sendable {
     public init() {}
 }
 
-/// The server's WebSocket connections: the connection limit and the counters.
+/// The server's WebSocket connections: the connection limit, the backlog bytes they share, and the counters.
 final class WebSocketConnections: Sendable {
     let connectionsMax: Int
+    /// Bytes all connections' backlogs may hold together, shared evenly among the open ones.
+    let backlogBytesTotal: Int
     private let counters = Mutex(WebSocketStatistics())
 
-    init(connectionsMax: Int) {
+    init(connectionsMax: Int, backlogBytesTotal: Int = RPCLimits.webSocketBacklogBytesTotalDefault) {
         precondition(connectionsMax >= 1, "webSocketConnectionsMax must be positive")
+        precondition(backlogBytesTotal >= 1, "webSocketBacklogBytesTotal must be positive")
         self.connectionsMax = connectionsMax
+        self.backlogBytesTotal = backlogBytesTotal
+    }
+
+    /// The bytes one connection's backlog may hold now: an even share of `backlogBytesTotal` among the open
+    /// connections, and at least `RPCLimits.webSocketBacklogShareBytesMin`.
+    ///
+    /// Why: each connection's own bound (8 MiB by default) times the connections (256) is 2 GiB, twice a node's
+    /// memory; clients that subscribe to a replay and never read could hold all of it until the slow-client
+    /// rule cut them, then reconnect. Shared, they hold at most the total (plus the floor on each connection,
+    /// and one message each over its share). A single reader, an explorer, still gets its whole bound.
+    func backlogShare() -> Int {
+        let open = counters.withLock { $0.connections }
+        return max(RPCLimits.webSocketBacklogShareBytesMin, backlogBytesTotal / max(1, open))
     }
 
     var statistics: WebSocketStatistics { counters.withLock { $0 } }

@@ -286,7 +286,10 @@ final class WebSocketSession: SubscriptionHost {
     ) async -> Bool {
         while !Task.isCancelled {
             let head = chainHead.height
+            // Read before taking the session's lock: the connections' counters have a lock of their own.
+            let share = connections.backlogShare()
             let (admission, woken) = locked.withLock { locked in
+                locked.state.backlogShareBytes = share
                 let admission = attempt(&locked.state, head)
                 return (admission, admission == .queued ? locked.wakeable() : [])
             }

@@ -6,7 +6,8 @@
 /// so `WebSocketSessionStateTests` check the rules without sockets.
 ///
 /// Slow-client rule: producers (responses, subscriptions) queue while the backlog has room. When it fills
-/// up (`backlogMessagesMax` or `backlogBytesMax`) they wait until the writer has sent half of it, which
+/// up (`backlogMessagesMax`, or `backlogBytesMax` or the connection's share of the server's backlog bytes,
+/// whichever is smaller) they wait until the writer has sent half of it, which
 /// paces a replay to the client's reading speed. A client that leaves the backlog full while more than
 /// `stalledBlocksMax` blocks are finalized is too slow: the queue is dropped, each subscription gets a last
 /// notification with error −32006 and the cursor of its last notification actually sent, and the
@@ -98,6 +99,11 @@ struct WebSocketSessionState {
     private var nextSubscriptionKey: UInt64 = 1
     /// The chain head when the backlog filled up; nil while producers may queue.
     private(set) var fullSinceHeight: UInt64?
+    /// This connection's share of the server's bytes for all backlogs (`WebSocketConnections.backlogShare`),
+    /// set by the session before each producer's attempt; nil: only `limits.backlogBytesMax` binds.
+    var backlogShareBytes: Int?
+    /// The bytes bound in force when the backlog filled up: producers queue again at half of it.
+    private var fullBytesMax = 0
 
     init(limits: Limits) {
         self.limits = limits
@@ -171,11 +177,16 @@ struct WebSocketSessionState {
         return .queued
     }
 
+    /// The bytes this connection's backlog may hold now: its own bound, or its share of the server's if smaller.
+    var backlogBytesMaxNow: Int { min(limits.backlogBytesMax, max(2, backlogShareBytes ?? .max)) }
+
     /// Whether a producer may queue now; records the head at which the backlog filled up.
     private mutating func admits(head: UInt64) -> Bool {
         if isFull { return false }
-        guard queuedMessages < limits.backlogMessagesMax, queuedBytes < limits.backlogBytesMax else {
+        let bytesMax = backlogBytesMaxNow
+        guard queuedMessages < limits.backlogMessagesMax, queuedBytes < bytesMax else {
             fullSinceHeight = head
+            fullBytesMax = bytesMax
             return false
         }
         return true
@@ -218,7 +229,7 @@ struct WebSocketSessionState {
 
     /// Lets producers queue again once half of a full backlog has been sent.
     private mutating func releaseIfHalfSent() {
-        guard isFull, queuedMessages <= limits.backlogMessagesMax / 2, queuedBytes <= limits.backlogBytesMax / 2 else { return }
+        guard isFull, queuedMessages <= limits.backlogMessagesMax / 2, queuedBytes <= fullBytesMax / 2 else { return }
         fullSinceHeight = nil
     }
 
