@@ -138,8 +138,8 @@ public enum RPCLimits {
     /// Default bytes all connections' backlogs may hold together (`WebSocketConnections.backlogShare`): an
     /// eighth of a node's memory of 1 GiB. One connection alone still gets `webSocketBacklogBytesMaxDefault`.
     public static let webSocketBacklogBytesTotalDefault = 128 * 1024 * 1024
-    /// The least a connection's share of the total is, however many are open: a page of a replay's notifications
-    /// fits, and 256 connections' floors are 16 MiB.
+    /// The least a connection's share of the total is, however many are open: room for dozens of notifications,
+    /// so a replay still moves in batches, while 256 connections' floors come to 16 MiB.
     public static let webSocketBacklogShareBytesMin = 64 * 1024
     /// Default finalized blocks a connection's backlog may stay full (until half of it is read) before the
     /// client counts as too slow and is disconnected with a farewell.
