@@ -141,6 +141,17 @@ public enum RPCLimits {
     /// The least a connection's share of the total is, however many are open: room for dozens of notifications,
     /// so a replay still moves in batches, while 256 connections' floors come to 16 MiB.
     public static let webSocketBacklogShareBytesMin = 64 * 1024
+    /// Items a subscription reads per page while it replays history. A subscription holds what it has read
+    /// until its connection's backlog has room, so this bounds what every subscription of every connection
+    /// (256 × 16 by default) holds outside the backlogs: 16 headers of about 1 KB each.
+    public static let subscriptionPageItemsMax = 16
+    /// Bytes of events a subscription's page holds at most besides its first event (each counted as
+    /// `eventPageBytes`): with the largest events (16 KiB of data, twice that as hex) a page is cut after one
+    /// or two, not sixteen.
+    public static let subscriptionPageBytesMax = 64 * 1024
+    /// What one event counts for against `subscriptionPageBytesMax`: its data as hex in `data` and again in
+    /// decoded fields, and the record's other fields.
+    public static func eventPageBytes(dataBytes: Int) -> Int { 4 * dataBytes + 512 }
     /// Default finalized blocks a connection's backlog may stay full (until half of it is read) before the
     /// client counts as too slow and is disconnected with a farewell.
     public static let webSocketStalledBlocksMaxDefault: UInt64 = 64

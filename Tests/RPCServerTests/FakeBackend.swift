@@ -51,16 +51,18 @@ actor FakeBackend: RPCBackend {
         return latest
     }
 
-    /// Appends a block whose one transaction emitted an event of each topic, from `contract`; returns its height.
+    /// Appends a block whose one transaction emitted an event of each topic, from `contract`, each with
+    /// `dataBytes` of data; returns its height.
     @discardableResult
-    func appendBlock(events topics: [String], contract: Address = Fixtures.contract) -> UInt64 {
+    func appendBlock(events topics: [String], contract: Address = Fixtures.contract, dataBytes: Int = 1) -> UInt64 {
         let height = latest + 1
         let transaction = Fixtures.transaction(nonce: 1_000_000 + height)
         blocks[height] = Fixtures.chainBlock(height: height, transactions: [transaction])
         for (index, topic) in topics.enumerated() {
             events.append(
                 EventRecord(
-                    event: Event(contract: contract, topic: topic, data: [UInt8(truncatingIfNeeded: index)]),
+                    event: Event(
+                        contract: contract, topic: topic, data: [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: dataBytes)),
                     position: EventCursor(height: height, transactionIndex: 0, eventIndex: UInt16(index)),
                     transactionHash: transaction.hash,
                     decoded: nil))

@@ -72,7 +72,7 @@ struct SubscriptionFeed: Sendable {
 
     private mutating func nextHeaders(after: UInt64, head: UInt64, backend: any RPCBackend) async throws(RPCBackendError) -> Page {
         guard after < head else { return Page(items: [], complete: true, ends: false) }
-        let to = min(head, after + UInt64(RPCLimits.headersMax))
+        let to = min(head, after + UInt64(RPCLimits.subscriptionPageItemsMax))
         let headers = try await backend.headers(from: after + 1, to: to)
         let items = headers.map { header in
             SubscriptionItem(result: RPCJSON.hashedHeader(header), cursor: HeightCursor(height: header.height).encoded)
@@ -88,14 +88,33 @@ struct SubscriptionFeed: Sendable {
         guard after < end else { return Page(items: [], complete: true, ends: false) }
         var bounded = filter
         bounded.toHeight = head
-        let page = try await backend.queryEvents(bounded, after: after, limit: RPCLimits.pageItemsMax)
-        let items = page.events.map { record in SubscriptionItem(result: RPCJSON.eventRecord(record), cursor: record.position.encoded) }
+        let page = try await backend.queryEvents(bounded, after: after, limit: RPCLimits.subscriptionPageItemsMax)
+        let kept = Self.eventsWithinPageBytes(page.events)
+        let items = page.events[..<kept].map { record in
+            SubscriptionItem(result: RPCJSON.eventRecord(record), cursor: record.position.encoded)
+        }
+        if kept < page.events.count {
+            // Cut for its bytes: the next page starts strictly after the last event kept.
+            position = .event(page.events[kept - 1].position)
+            return Page(items: items, complete: false, ends: false)
+        }
         guard let next = page.nextCursor, next < end else {
             position = .event(end)
             return Page(items: items, complete: true, ends: false)
         }
         position = .event(max(after, next))
         return Page(items: items, complete: false, ends: false)
+    }
+
+    /// How many of `events`, from the first, a page keeps: at least one, then while their bytes
+    /// (`RPCLimits.eventPageBytes`) stay within `RPCLimits.subscriptionPageBytesMax`.
+    static func eventsWithinPageBytes(_ events: [EventRecord]) -> Int {
+        var bytes = 0
+        for (index, record) in events.enumerated() {
+            bytes += RPCLimits.eventPageBytes(dataBytes: record.event.data.count)
+            if index > 0 && bytes > RPCLimits.subscriptionPageBytesMax { return index }
+        }
+        return events.count
     }
 
     private mutating func nextStatus(_ hash: Hash, head: UInt64, backend: any RPCBackend) async throws(RPCBackendError) -> Page {
