@@ -9,6 +9,12 @@ public enum RPCLimits {
     ///
     /// Big enough for a batch of a few largest transactions in hex (`Limits.transactionBytesMax` × 2 each).
     public static let requestBodyBytesMaxDefault = 4 * 1024 * 1024
+    /// Bytes of a request body the server reads and drops after answering before the end of the body (413 for a
+    /// body over the limit, a refused host, media type or rate; `RequestBodyReader`), so a client that writes
+    /// its whole body before reading gets the answer. Sixteen times the default body limit: a client that
+    /// sends a large contract or batch by mistake is told so; past it, the connection is left to its idle
+    /// timeout, and reading the rest costs the node no more than reading a request it serves.
+    public static let unreadBodyBytesReadMax = 16 * requestBodyBytesMaxDefault
     /// Default largest number of requests in one batch; a larger batch gets one −32004 error.
     public static let batchRequestsMaxDefault = 100
     /// Array and object nesting the JSON parser accepts; deeper text is a parse error.

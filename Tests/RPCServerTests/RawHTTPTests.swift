@@ -38,6 +38,53 @@ struct RawHTTPTests {
         case closedEarly(received: String)
     }
 
+    /// Writes `bytes`, waits until the socket has taken every one of them, and only then reads one response: a
+    /// client that reads after it has written (NIO's `writeAndFlush` completes when the last byte is written).
+    static func writeThenRead(port: Int, _ bytes: [UInt8]) async throws -> (status: Int, body: String) {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let response = loop.makePromise(of: [UInt8].self)
+        let received = try await withDeadline(.seconds(60)) {
+            let channel = try await ClientBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ResponseCollector(response: response))
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port).get()
+            defer { channel.close(promise: nil) }
+            try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+            return try await response.futureResult.get()
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        guard let reply = parse(text) else { throw HTTPExchangeError.closedEarly(received: text) }
+        return reply
+    }
+
+    /// Collects a connection's bytes until they hold one whole response, or the connection closes.
+    private final class ResponseCollector: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        let response: EventLoopPromise<[UInt8]>
+        var received: [UInt8] = []
+        var isDone = false
+
+        init(response: EventLoopPromise<[UInt8]>) { self.response = response }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            received += unwrapInboundIn(data).readableBytesView
+            if RawHTTPTests.parse(String(decoding: received, as: UTF8.self)) != nil { finish() }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) { finish() }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+
+        private func finish() {
+            guard !isDone else { return }
+            isDone = true
+            response.succeed(received)
+        }
+    }
+
     static func chunked(_ parts: [String]) -> String {
         parts.map { String($0.utf8.count, radix: 16) + "\r\n" + $0 + "\r\n" }.joined() + "0\r\n\r\n"
     }
@@ -51,6 +98,27 @@ struct RawHTTPTests {
             let reply = try await Self.exchange(port: server.port, head)
             #expect(reply.status == 413)
             #expect(try JSONParser.parse(Array(reply.body.utf8)).errorCode == -32004)
+        }
+    }
+
+    /// Python's `urllib` writes the whole body before it reads and sends `Connection: close`; the server used to
+    /// answer early (413, 415, …), close its output and stop reading, so such a client blocked on its full socket
+    /// and never read the answer. 32 MiB is far more than loopback's socket buffers hold.
+    @Test(
+        "a client that writes a large body before it reads gets the early answer, with Connection: close or not",
+        arguments: [
+            ("application/json", "Connection: close\r\n", 413), ("application/json", "", 413),
+            ("text/plain", "Connection: close\r\n", 415),
+        ])
+    func largeBodyWrittenBeforeReading(contentType: String, connection: String, status: Int) async throws {
+        try await LiveServer.with(Self.configuration) { server in
+            let bodyBytes = 32 << 20
+            let head =
+                "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: \(contentType)\r\n\(connection)"
+                + "Content-Length: \(bodyBytes)\r\n\r\n"
+            let reply = try await Self.writeThenRead(port: server.port, Array((head + String(repeating: " ", count: bodyBytes)).utf8))
+            #expect(reply.status == status)
+            #expect(try JSONParser.parse(Array(reply.body.utf8))["error"] != nil)
         }
     }
 

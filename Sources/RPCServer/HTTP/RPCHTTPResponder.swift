@@ -21,7 +21,15 @@ struct RPCHTTPResponder: HTTPResponder {
     /// Whether GET `/explorer/…` serves the block explorer (`rpc.explorer`); never on the operations port.
     var explorer = true
 
+    /// Answers `request`; a response given before its body was read to the end reads and drops the rest
+    /// while it is written (`RequestBodyReader`), so a client still writing a large body gets it.
     func respond(to request: Request, context: Context) async throws -> Response {
+        var body = RequestBodyReader(request.body)
+        let response = try await respond(to: request, body: &body, context: context)
+        return body.answering(response)
+    }
+
+    private func respond(to request: Request, body: inout RequestBodyReader, context: Context) async throws -> Response {
         guard hosts.allowsHost(request.head.authority, localPort: context.localPort) else {
             return Self.text(.misdirectedRequest, "host not allowed: add it to rpc.allowed_hosts\n")
         }
@@ -29,12 +37,12 @@ struct RPCHTTPResponder: HTTPResponder {
         if request.method == .options {
             return cors.preflightResponse(origin: origin)
         }
-        var response = try await route(request, context: context)
+        var response = try await route(request, body: &body, context: context)
         cors.decorate(&response, origin: origin)
         return response
     }
 
-    private func route(_ request: Request, context: Context) async throws -> Response {
+    private func route(_ request: Request, body: inout RequestBodyReader, context: Context) async throws -> Response {
         if endpoints == .operations, ["/", "/ws"].contains(request.uri.path) {
             return Self.text(.notFound, "this port serves only /healthz, /readyz and /metrics\n")
         }
@@ -44,7 +52,7 @@ struct RPCHTTPResponder: HTTPResponder {
         }
         switch (path, request.method) {
         case ("/", .post):
-            return try await jsonRPC(request, context: context)
+            return try await jsonRPC(request, body: &body, context: context)
         case ("/healthz", .get):
             return Self.text(.ok, "ok\n")
         case ("/readyz", .get):
@@ -88,7 +96,7 @@ struct RPCHTTPResponder: HTTPResponder {
 
     /// POST `/`: checks the client's requests in flight, the media type and the body size, then hands the
     /// body to the engine; calls refused for the client's rate make the response 429 with `Retry-After`.
-    private func jsonRPC(_ request: Request, context: Context) async throws -> Response {
+    private func jsonRPC(_ request: Request, body reader: inout RequestBodyReader, context: Context) async throws -> Response {
         let client = context.clientAddress
         if let refusal = access.limiter.enter(client) {
             let error = RPCError.tooManyRequests(refusal.reason.rawValue, retryAfterMs: refusal.retryAfterMs)
@@ -104,7 +112,7 @@ struct RPCHTTPResponder: HTTPResponder {
         }
         var body: [UInt8] = []
         defer { bodies.release(body.count) }
-        for try await chunk in request.body {
+        while let chunk = try await reader.next() {
             guard body.count + chunk.readableBytes <= requestBodyBytesMax else { return tooLarge() }
             guard bodies.reserve(chunk.readableBytes) else { return Self.busy() }
             body.append(contentsOf: chunk.readableBytesView)
@@ -137,8 +145,8 @@ struct RPCHTTPResponder: HTTPResponder {
 
     /// HTTP 413 with a JSON-RPC −32004 error body, so JSON-RPC clients see a structured error too.
     ///
-    /// Hummingbird reads and discards the rest of the body before the next request on the connection,
-    /// so a client that is still sending gets the response rather than a reset, and memory stays bounded.
+    /// The rest of the body is read and dropped while the response is written (`RequestBodyReader`), so a
+    /// client that is still sending gets the response rather than a stall or a reset, and memory stays bounded.
     private func tooLarge() -> Response {
         let error = RPCError(
             .limitExceeded, message: "Limit exceeded: request body larger than \(requestBodyBytesMax) bytes",
