@@ -33,6 +33,9 @@ public enum Limits {
     public static let genesisDepartmentsMax = 256
     public static let genesisAccountsMax = 100_000
     public static let certificatePEMBytesMax = 16 * 1024
+    /// A genesis document's file, read whole before it is parsed: 64 departments and 256 validators with their
+    /// certificates (`certificatePEMBytesMax` each) fit many times over. A larger file is refused unread.
+    public static let genesisFileBytesMax = 16 * 1024 * 1024
     /// Advertised endpoints of one registered node (`NodeEndpoints`).
     public static let nodeEndpointsMax = 4
     /// One endpoint, `host:port`: a 253-byte DNS name, the colon and five digits, with room for brackets.

@@ -171,26 +171,16 @@ public struct Keystore: Sendable {
         if failed { throw posixError(path, "cannot write file") }
     }
 
-    /// Reads at most `KeysLimits.keystoreFileBytesMax + 1` bytes, so a huge file is refused cheaply.
+    /// Reads at most `KeysLimits.keystoreFileBytesMax` bytes, so a huge file is refused cheaply.
     private func readFile(_ path: String) throws(KeystoreError) -> Data {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw posixError(path, "cannot open file") }
-        defer { close(descriptor) }
-        let capacity = KeysLimits.keystoreFileBytesMax + 1
-        var buffer = [UInt8](repeating: 0, count: capacity)
-        var total = 0
-        while total < capacity {
-            let count = buffer.withUnsafeMutableBytes { raw in
-                read(descriptor, raw.baseAddress! + total, capacity - total)
+        do {
+            return Data(try BoundedFile.read(path, bytesMax: KeysLimits.keystoreFileBytesMax))
+        } catch {
+            switch error {
+            case .unreadable: throw .fileSystem(path: path, reason: "cannot read file: \(error.reason)")
+            case .tooLarge: throw .malformed(source: path, reason: "file is \(error.reason)")
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw posixError(path, "cannot read file")
-            }
-            if count == 0 { break }
-            total += count
         }
-        return Data(buffer.prefix(total))
     }
 
     private func posixError(_ path: String, _ action: String) -> KeystoreError {

@@ -52,21 +52,21 @@ public struct GenesisBundle: Sendable {
     /// Reads a genesis file and the contract code files it names.
     public static func load(path: String) throws(GenesisError) -> GenesisBundle {
         let url = URL(fileURLWithPath: path)
-        let json: Data
+        let json: [UInt8]
         do {
-            json = try Data(contentsOf: url)
+            json = try BoundedFile.read(path, bytesMax: Limits.genesisFileBytesMax)
         } catch {
-            throw GenesisError(field: "$", reason: "cannot read \(path): \(error.localizedDescription)")
+            throw GenesisError(field: "$", reason: "cannot read \(path): \(error.reason)")
         }
-        let genesis = try Genesis.load(json: Array(json))
+        let genesis = try Genesis.load(json: json)
         var code: [String: [UInt8]] = [:]
         let directory = url.deletingLastPathComponent()
         for (index, contract) in genesis.contracts.enumerated() {
             let file = directory.appendingPathComponent(contract.codeFile)
             do {
-                code[contract.name] = Array(try Data(contentsOf: file))
+                code[contract.name] = try BoundedFile.read(file.path, bytesMax: ContractLimits.codeBytesMax)
             } catch {
-                throw GenesisError(field: "contracts[\(index)].codeFile", reason: "cannot read \(file.path)")
+                throw GenesisError(field: "contracts[\(index)].codeFile", reason: "cannot read \(file.path): \(error.reason)")
             }
         }
         return try GenesisBundle(genesis: genesis, code: code)

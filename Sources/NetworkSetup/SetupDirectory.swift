@@ -154,19 +154,14 @@ struct SetupDirectory {
 
     /// Reads at most `limit` bytes of `path`; a larger file is refused unread.
     static func read(_ path: String, limit: Int) throws(SetupError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
-            throw .fileSystem(path: path, reason: "cannot read file: \(reason)")
-        }
-        defer { try? handle.close() }
-        let data: Data
         do {
-            data = try handle.read(upToCount: limit + 1) ?? Data()
+            return try BoundedFile.read(path, bytesMax: limit)
         } catch {
-            throw .fileSystem(path: path, reason: "cannot read file: \(error)")
+            switch error {
+            case .unreadable(_, let reason): throw .fileSystem(path: path, reason: "cannot read file: \(reason)")
+            case .tooLarge: throw .invalidFile(path: path, reason: error.reason)
+            }
         }
-        guard data.count <= limit else { throw .invalidFile(path: path, reason: "larger than \(limit) bytes") }
-        return Array(data)
     }
 
     /// Reads and decodes a JSON file of at most `limit` bytes.

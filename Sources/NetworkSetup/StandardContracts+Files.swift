@@ -1,5 +1,6 @@
 import ChainTypes
 import Foundation
+import Keys
 import Node
 
 /// Reading the standard contracts' modules from a directory, for the genesis `sbp network init` writes.
@@ -44,10 +45,10 @@ extension StandardContracts {
     }
 
     private static func readFile(_ path: String, limit: Int) throws(SetupError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw .contracts(path: path, reason: "cannot open file") }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: limit + 1) else { throw .contracts(path: path, reason: "cannot read file") }
-        guard data.count <= limit else { throw .contracts(path: path, reason: "larger than \(limit) bytes") }
-        return Array(data)
+        do {
+            return try BoundedFile.read(path, bytesMax: limit)
+        } catch {
+            throw .contracts(path: path, reason: error.reason)
+        }
     }
 }

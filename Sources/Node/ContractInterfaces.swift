@@ -1,6 +1,7 @@
 import ChainTypes
 import ContractVM
 import Foundation
+import Keys
 import Logging
 import RPCServer
 
@@ -52,13 +53,11 @@ struct ContractInterfaces: Sendable {
 
     /// Parses one description file, at most `NodeLimits.contractFileBytesMax` bytes.
     static func read(path: String) -> Result<Entry, LoadProblem> {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return .failure(LoadProblem(reason: "cannot open file")) }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: NodeLimits.contractFileBytesMax + 1) else {
-            return .failure(LoadProblem(reason: "cannot read file"))
-        }
-        guard data.count <= NodeLimits.contractFileBytesMax else {
-            return .failure(LoadProblem(reason: "larger than \(NodeLimits.contractFileBytesMax) bytes"))
+        let data: Data
+        do {
+            data = Data(try BoundedFile.read(path, bytesMax: NodeLimits.contractFileBytesMax))
+        } catch {
+            return .failure(LoadProblem(reason: error.reason))
         }
         do {
             let interface = try JSONDecoder().decode(ContractInterface.self, from: data)

@@ -90,20 +90,14 @@ public enum KeyFile {
 
     /// Reads at most `NodeLimits.keyFileBytesMax` bytes; a larger file is refused unread.
     static func readSmallFile(_ path: String) throws(KeyFileError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
-        }
-        defer { try? handle.close() }
-        let data: Data
         do {
-            data = try handle.read(upToCount: NodeLimits.keyFileBytesMax + 1) ?? Data()
+            return try BoundedFile.read(path, bytesMax: NodeLimits.keyFileBytesMax)
         } catch {
-            throw .unreadable(path: path, reason: "\(error)")
+            switch error {
+            case .unreadable(_, let reason): throw .unreadable(path: path, reason: reason)
+            case .tooLarge: throw .malformed(path: path, reason: error.reason)
+            }
         }
-        guard data.count <= NodeLimits.keyFileBytesMax else {
-            throw .malformed(path: path, reason: "larger than \(NodeLimits.keyFileBytesMax) bytes")
-        }
-        return Array(data)
     }
 
     private static func posixError(_ path: String, _ action: String) -> KeyFileError {

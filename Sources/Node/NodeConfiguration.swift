@@ -1,5 +1,6 @@
 import ChainTypes
 import Foundation
+import Keys
 import Ledger
 import RPCServer
 
@@ -343,20 +344,13 @@ extension NodeConfiguration {
 
     /// Reads at most `NodeLimits.configurationFileBytesMax` bytes of UTF-8 text.
     private static func readText(file: String) throws(NodeConfigurationError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw .unreadable(path: file, reason: FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")
-        }
-        defer { try? handle.close() }
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try handle.read(upToCount: NodeLimits.configurationFileBytesMax + 1) ?? Data()
+            bytes = try BoundedFile.read(file, bytesMax: NodeLimits.configurationFileBytesMax)
         } catch {
-            throw .unreadable(path: file, reason: "\(error)")
+            throw .unreadable(path: file, reason: error.reason)
         }
-        guard data.count <= NodeLimits.configurationFileBytesMax else {
-            throw .unreadable(path: file, reason: "larger than \(NodeLimits.configurationFileBytesMax) bytes")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw .unreadable(path: file, reason: "not UTF-8 text") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .unreadable(path: file, reason: "not UTF-8 text") }
         return text
     }
 }

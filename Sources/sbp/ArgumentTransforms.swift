@@ -46,17 +46,22 @@ enum ArgumentTransforms {
 
     /// Reads a whole input file, refusing one over `CLILimits.inputFileBytesMax`; `-` reads standard input.
     static func readFile(_ path: String, what: String) throws -> [UInt8] {
-        let data: Data?
         if path == "-" {
-            data = try? FileHandle.standardInput.read(upToCount: CLILimits.inputFileBytesMax + 1)
-        } else {
-            guard FileManager.default.fileExists(atPath: path) else { throw CommandError("no \(what) at \(path)") }
-            data = try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: CLILimits.inputFileBytesMax + 1)
+            guard let data = try? FileHandle.standardInput.read(upToCount: CLILimits.inputFileBytesMax + 1) else {
+                throw CommandError("cannot read the \(what) from standard input")
+            }
+            guard data.count <= CLILimits.inputFileBytesMax else {
+                throw CommandError("the \(what) on standard input is larger than \(CLILimits.inputFileBytesMax) bytes")
+            }
+            return Array(data)
         }
-        guard let data else { throw CommandError("cannot read the \(what) \(path)") }
-        guard data.count <= CLILimits.inputFileBytesMax else {
-            throw CommandError("the \(what) \(path) is larger than \(CLILimits.inputFileBytesMax) bytes")
+        do {
+            return try BoundedFile.read(path, bytesMax: CLILimits.inputFileBytesMax)
+        } catch {
+            switch error {
+            case .unreadable(_, "no such file"): throw CommandError("no \(what) at \(path)")
+            default: throw CommandError("cannot read the \(what) \(path): \(error.reason)")
+            }
         }
-        return Array(data)
     }
 }

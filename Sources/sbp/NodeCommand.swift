@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import Keys
 import Node
 import ProcessAllocator
+import RPCServer
 import StorageRocksDB
 
 /// `sbp node`: run a node.
@@ -87,9 +89,10 @@ struct NodeBackupCommand: AsyncParsableCommand {
         var token: String?
         if let tokenFile {
             do {
-                token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                let bytes = try BoundedFile.read(tokenFile, bytesMax: RPCLimits.apiTokenBytesMax + 2)
+                token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             } catch {
-                throw CommandError("cannot read --token-file \(tokenFile): \(error.localizedDescription)")
+                throw CommandError("cannot read --token-file \(tokenFile): \(error.reason)")
             }
         }
         let client = JSONRPCClient(url: rpc, bearerToken: token)

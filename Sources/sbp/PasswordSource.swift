@@ -32,11 +32,12 @@ enum PasswordSource {
 
     /// The first line of `file`, without its line ending.
     private static func read(file: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw CommandError("cannot read password file \(file)")
+        let data: [UInt8]
+        do {
+            data = try BoundedFile.read(file, bytesMax: passwordFileBytesMax)
+        } catch {
+            throw CommandError("cannot read password file \(file): \(error.reason)")
         }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: passwordFileBytesMax)) ?? Data()
         var line = Array(data.prefix { $0 != UInt8(ascii: "\n") })
         if line.last == UInt8(ascii: "\r") { line.removeLast() }
         return line

@@ -3,6 +3,7 @@ import ChainTypes
 import ContractVM
 import Evidence
 import Foundation
+import Keys
 
 /// `sbp verify FILE --genesis GENESIS`: check an evidence bundle offline and say what it proves, as of when.
 ///
@@ -55,7 +56,9 @@ struct VerifyCommand: ParsableCommand {
         let genesisURL = URL(fileURLWithPath: genesis)
         let document: Genesis
         do {
-            document = try Genesis.load(json: Array(try Data(contentsOf: genesisURL)))
+            document = try Genesis.load(json: try BoundedFile.read(genesis, bytesMax: Limits.genesisFileBytesMax))
+        } catch let error as BoundedFileError {
+            throw CommandError("cannot read genesis \(genesis): \(error.reason)")
         } catch {
             throw CommandError("cannot read genesis \(genesis): \(error)")
         }
@@ -78,14 +81,15 @@ struct VerifyCommand: ParsableCommand {
     }
 
     private func readEvidenceFile() throws -> [UInt8] {
-        guard FileManager.default.fileExists(atPath: file), let handle = FileHandle(forReadingAtPath: file) else {
-            throw CommandError("no evidence file at \(file)")
+        do {
+            return try BoundedFile.read(file, bytesMax: EvidenceLimits.fileBytesMax)
+        } catch {
+            switch error {
+            case .unreadable(_, "no such file"): throw CommandError("no evidence file at \(file)")
+            case .unreadable: throw CommandError("cannot read the evidence file \(file): \(error.reason)")
+            case .tooLarge: throw CommandError("the evidence file \(file) is larger than \(EvidenceLimits.fileBytesMax) bytes")
+            }
         }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: EvidenceLimits.fileBytesMax + 1) else {
-            throw CommandError("cannot read the evidence file \(file)")
-        }
-        return Array(data)
     }
 
     /// The outcome of `--holder`/`--document-file`: whether the salted digest matches the record's.
@@ -197,7 +201,8 @@ struct VerifyCommand: ParsableCommand {
         guard let value = verified.value, let contract else { return nil }
         let interfaceURL = genesisDirectory.appendingPathComponent(contract.codeFile).deletingPathExtension().appendingPathExtension(
             "interface.json")
-        guard let data = try? Data(contentsOf: interfaceURL), let interface = try? JSONDecoder().decode(ContractInterface.self, from: data)
+        guard let bytes = try? BoundedFile.read(interfaceURL.path, bytesMax: CLILimits.inputFileBytesMax),
+            let interface = try? JSONDecoder().decode(ContractInterface.self, from: Data(bytes))
         else { return nil }
         let codec = ABICodec(interface: interface)
         // A licence stored since ADR 0023 is `get`'s fields followed by the issue block's time.

@@ -1,0 +1,49 @@
+import Foundation
+import Keys
+import Testing
+
+/// Every reader of a user's or an operator's file goes through `BoundedFile`: what it answers for each kind
+/// of path is what `sbp` and the node print.
+@Suite("Bounded file reads")
+struct BoundedFileTests {
+    /// A fresh directory holding `small` (3 bytes) and `empty`, removed afterwards.
+    static func withFiles(_ body: (String) throws -> Void) throws {
+        let directory = NSTemporaryDirectory() + "sbp-bounded-file-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory + "/small"))
+        try Data().write(to: URL(fileURLWithPath: directory + "/empty"))
+        try body(directory)
+    }
+
+    @Test("a file within its bound is read whole, at the bound too, and an empty file is no bytes")
+    func withinTheBound() throws {
+        try Self.withFiles { directory in
+            let small = try BoundedFile.read(directory + "/small", bytesMax: 100)
+            let atTheBound = try BoundedFile.read(directory + "/small", bytesMax: 3)
+            let empty = try BoundedFile.read(directory + "/empty", bytesMax: 0)
+            #expect(small == [1, 2, 3])
+            #expect(atTheBound == [1, 2, 3])
+            #expect(empty == [])
+        }
+    }
+
+    @Test("a file over its bound, a missing file, a directory and a path through a file are refused in words")
+    func refusals() throws {
+        try Self.withFiles { directory in
+            let cases: [(path: String, bytesMax: Int, error: BoundedFileError)] = [
+                (directory + "/small", 2, .tooLarge(path: directory + "/small", bytesMax: 2)),
+                (directory + "/absent", 10, .unreadable(path: directory + "/absent", reason: "no such file")),
+                (directory, 10, .unreadable(path: directory, reason: "is a directory, not a file")),
+                (
+                    directory + "/small/key", 10,
+                    .unreadable(path: directory + "/small/key", reason: "a part of the path is not a directory")
+                ),
+            ]
+            for (path, bytesMax, error) in cases {
+                #expect(throws: error) { try BoundedFile.read(path, bytesMax: bytesMax) }
+            }
+            #expect(BoundedFileError.tooLarge(path: "f", bytesMax: 2).description == "f: larger than 2 bytes")
+        }
+    }
+}

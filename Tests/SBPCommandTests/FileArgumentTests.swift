@@ -1,0 +1,39 @@
+import Foundation
+import TestProcesses
+import Testing
+
+/// A file argument that names a directory or nothing is refused in words (`BoundedFile`): `--key /tmp` printed
+/// Foundation's `Error Domain=NSCocoaErrorDomain Code=256 "(null)"UserInfo={…"Is a directory"}`.
+@Suite("sbp file arguments")
+struct FileArgumentTests {
+    static let genesis = VerifyCommandTests.genesis
+    static let bundle = VerifyCommandTests.bundle
+
+    /// The arguments of one command, with `path` where the file goes.
+    static func commands(_ path: String) -> [[String]] {
+        [
+            ["verify", path, "--genesis", genesis],
+            ["verify", bundle, "--genesis", path],
+            [
+                "licence", "issue", "--rpc", "http://127.0.0.1:1", "--key", path, "--id", "L-1", "--type", "driving", "--holder", "A",
+                "--salt", "s", "--valid-from", "0", "--valid-until", "10",
+            ],
+            ["tx", "send", "--file", path, "--rpc", "http://127.0.0.1:1"],
+            ["licence", "verify", "--rpc", "http://127.0.0.1:1", "--id", "L-1", "--holder-file", path, "--salt", "s", "--at", "1"],
+        ]
+    }
+
+    @Test("a directory or a missing file given as a file is refused with the reason in words")
+    func directoriesAndMissingFiles() async throws {
+        try await withTemporaryDirectoryAsync { directory in
+            for (path, reason) in [(directory, "is a directory, not a file"), (directory + "/absent", "no")] {
+                for arguments in Self.commands(path) {
+                    let result = try await withBlockingWork { try SBPProcess.run(arguments) }
+                    #expect(result.status != 0, "\(arguments)")
+                    #expect(result.standardError.contains(reason), "\(arguments): \(result.standardError)")
+                    #expect(!result.standardError.contains("Error Domain"), "\(arguments): \(result.standardError)")
+                }
+            }
+        }
+    }
+}
