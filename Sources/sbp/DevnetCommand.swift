@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChildProcesses
 import Foundation
+import Keys
 import NetworkSetup
 import Node
 
@@ -55,7 +56,13 @@ struct DevnetCommand: AsyncParsableCommand {
             _ = try NetworkInitializer.run(options)
             say("created a \(validators)-department network in \(dir)")
         }
-        let manifest = try JSONDecoder().decode(NetworkManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+        let manifestBytes: [UInt8]
+        do {
+            manifestBytes = try BoundedFile.read(manifestPath, bytesMax: NodeLimits.configurationFileBytesMax)
+        } catch {
+            throw CommandError("cannot read the network manifest \(manifestPath): \(error.reason)")
+        }
+        let manifest = try JSONDecoder().decode(NetworkManifest.self, from: Data(manifestBytes))
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var processes: [(name: String, child: ChildProcess)] = []
         for node in manifest.nodes {

@@ -1,5 +1,6 @@
 import ChainTypes
 import Foundation
+import Keys
 
 /// The next nonce after those `--sign-only` signed for one sender on one chain, kept in a small file.
 ///
@@ -21,8 +22,8 @@ struct SignedNonceRecord {
 
     /// The nonce after the last one signed here, or 0 when nothing is recorded.
     func nextNonce() -> UInt64 {
-        guard let file, let data = try? Data(contentsOf: file), data.count <= CLILimits.nonceRecordBytesMax,
-            let text = String(data: data, encoding: .utf8), let nonce = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let file, let bytes = try? BoundedFile.read(file.path, bytesMax: CLILimits.nonceRecordBytesMax),
+            let text = String(validating: bytes, as: UTF8.self), let nonce = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))
         else { return 0 }
         return nonce
     }
