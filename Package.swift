@@ -192,6 +192,8 @@ let package = Package(
                 "ChildProcesses",
                 crypto,
                 argumentParser,
+                nioCore,
+                nioPosix,
             ]),
         // Benchmark arithmetic (the figures' definitions), through `@testable import sbp_bench`.
         .testTarget(name: "SBPBenchTests", dependencies: ["sbp-bench", "ChainTypes", "Keys"]),

@@ -1,7 +1,13 @@
+import RPCServer
+
 /// The CLI's limits and waits, in one place (STYLE: put a limit on everything).
 enum CLILimits {
-    /// How long one JSON-RPC request may take before the CLI gives up on it.
+    /// How long one JSON-RPC request may take before the CLI gives up on it, answer included.
     static let requestTimeoutSeconds = 30.0
+    /// The largest JSON-RPC answer the CLI reads: a node's default bound on one response (a block of the
+    /// largest size with its transactions in hex, or an evidence bundle). A node or a proxy that sends more
+    /// is cut off with `RPCClientError.answerTooLarge` instead of filling the machine's memory.
+    static let responseBytesMax = RPCLimits.responseBytesMaxDefault
     /// How long `sbp node backup` waits for the node's checkpoint: a large database flushes its memtables first.
     static let backupTimeoutSeconds = 600.0
     /// How long one `tx_sendAndWait` asks the node to wait; the node allows at most 30 s, and the request's

@@ -109,13 +109,7 @@ struct JSONRPCClient: Sendable {
         request.setValue("application/json", forHTTPHeaderField: "content-type")
         if let bearerToken { request.setValue("Bearer \(bearerToken)", forHTTPHeaderField: "authorization") }
         request.httpBody = Data(body.rendered(pretty: false).utf8)
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            throw .unreachable(url: url, reason: error.localizedDescription)
-        }
+        let (data, response) = try await BoundedResponse.fetch(request, url: url, timeoutSeconds: timeoutSeconds)
         let status = (response as? HTTPURLResponse)?.statusCode
         guard let reply = JSON(parsing: data) else { throw .notJSONRPC(url: url, httpStatus: status) }
         return (reply, status)
@@ -136,6 +130,9 @@ enum RPCClientError: Error, CustomStringConvertible {
     case unreachable(url: String, reason: String)
     /// Something answered, but not with a JSON-RPC response.
     case notJSONRPC(url: String, httpStatus: Int?)
+    /// The answer went on past `CLILimits.responseBytesMax` bytes, or past the request's time.
+    case answerTooLarge(url: String, bytesMax: Int)
+    case answerTooSlow(url: String, seconds: Double)
     /// The node answered with a JSON-RPC error.
     case failed(method: String, code: Int, message: String, data: JSON?)
     /// The node answered with a result the CLI cannot use.
@@ -159,6 +156,8 @@ enum RPCClientError: Error, CustomStringConvertible {
         case .unreachable(let url, let reason): "cannot reach a node at \(url): \(reason) (is it running? see `sbp devnet`)"
         case .notJSONRPC(let url, let status):
             "\(url) did not answer with JSON-RPC\(status.map { " (HTTP \($0))" } ?? ""); is --rpc the node's JSON-RPC address?"
+        case .answerTooLarge(let url, let bytesMax): "\(url) answered with more than \(bytesMax) bytes; the CLI stopped reading"
+        case .answerTooSlow(let url, let seconds): "\(url) did not finish its answer within \(Int(seconds)) s"
         case .failed(let method, let code, let message, _): "\(method): \(rejection?.report ?? message) (code \(code))"
         case .unexpected(let method, let reason): "\(method): unexpected answer: \(reason)"
         }
