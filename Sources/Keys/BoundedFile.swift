@@ -69,3 +69,64 @@ public enum BoundedFileError: Error, Equatable, Sendable, CustomStringConvertibl
         }
     }
 }
+
+/// Writes a file a user or an operator names (an evidence bundle, a network's public files), with an error in
+/// words: Foundation said `The operation could not be completed. (NSCocoaErrorDomain error 512.)` for
+/// `sbp evidence export --out /tmp`.
+public enum FileWriter {
+    /// Writes `bytes` to `path` and syncs them; `replacing` false refuses a file that exists.
+    public static func write(_ bytes: [UInt8], to path: String, replacing: Bool) throws(FileWriteError) {
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (replacing ? O_TRUNC : O_EXCL)
+        let descriptor = open(path, flags, 0o644)
+        guard descriptor >= 0 else { throw FileWriteError(path: path, reason: reason(errno)) }
+        var failure: Int32?
+        var offset = 0
+        while offset < bytes.count, failure == nil {
+            let written = bytes.withUnsafeBytes { raw in Glibc.write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
+            if written < 0 {
+                if errno != EINTR { failure = errno }
+            } else {
+                offset += written
+            }
+        }
+        if failure == nil, fsync(descriptor) != 0 { failure = errno }
+        if close(descriptor) != 0, failure == nil { failure = errno }
+        if let failure { throw FileWriteError(path: path, reason: reason(failure)) }
+    }
+
+    /// Why `path` could not be written, found before the work that produces its bytes, or nil when a file
+    /// can be created there: the path is not a directory and its directory exists and may be written.
+    public static func problem(writing path: String) -> FileWriteError? {
+        var status = stat()
+        if stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            return FileWriteError(path: path, reason: reason(EISDIR))
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        guard access(directory, W_OK) == 0 else { return FileWriteError(path: path, reason: "its directory: " + reason(errno)) }
+        return nil
+    }
+
+    static func reason(_ code: Int32) -> String {
+        switch code {
+        case ENOENT: "no such directory"
+        case EEXIST: "a file is already there"
+        case ENOSPC: "no space left on the device"
+        default: BoundedFile.reason(code)
+        }
+    }
+}
+
+/// Why `FileWriter` could not create or write a file: its directory is missing or closed, it is a directory, a
+/// file is already there, the disk is full.
+public struct FileWriteError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}

@@ -1,5 +1,6 @@
 import ChainTypes
 import Foundation
+import Keys
 import Node
 import PeerNetwork
 
@@ -62,10 +63,10 @@ public enum CertificateRenewal {
             throw .keyFile(error)
         }
         do {
-            try Data(pem.utf8).write(to: URL(fileURLWithPath: certificateFile), options: .withoutOverwriting)
+            try FileWriter.write(Array(pem.utf8), to: certificateFile, replacing: false)
         } catch {
             try? FileManager.default.removeItem(atPath: keyFile)
-            throw .fileSystem(path: certificateFile, reason: "\(error)")
+            throw .fileSystem(path: certificateFile, reason: error.reason)
         }
         return Renewed(
             name: configuration.nodeName, department: department.id, role: configuration.role.description, certificateFile: certificateFile,

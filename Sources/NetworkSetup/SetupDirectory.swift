@@ -103,9 +103,9 @@ struct SetupDirectory {
     /// Writes a new public file; never replaces one.
     func writeFile(_ bytes: [UInt8], to relative: String) throws(SetupError) {
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: absolute(relative)), options: .withoutOverwriting)
+            try FileWriter.write(bytes, to: absolute(relative), replacing: false)
         } catch {
-            throw .fileSystem(path: absolute(relative), reason: "cannot write file: \(error.localizedDescription)")
+            throw .fileSystem(path: absolute(relative), reason: "cannot write file: \(error.reason)")
         }
     }
 

@@ -3,6 +3,7 @@ import ChainTypes
 import ContractVM
 import Evidence
 import Foundation
+import Keys
 import Node
 
 /// `sbp evidence export`: fetch a record's evidence bundle from a node and write it to a file.
@@ -74,6 +75,8 @@ struct EvidenceExportCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+        // Before asking the node and waiting for a block: a wrong --out is the user's to fix now.
+        if let problem = FileWriter.problem(writing: out) { throw ValidationError("cannot write --out \(out): \(problem.reason)") }
     }
 
     func run() async throws {
@@ -120,9 +123,9 @@ struct EvidenceExportCommand: AsyncParsableCommand {
 
     private func write(_ bytes: [UInt8], contract: Address, key: [UInt8], height: UInt64) throws {
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: out))
+            try FileWriter.write(bytes, to: out, replacing: true)
         } catch {
-            throw CommandError("cannot write \(out): \(error.localizedDescription)")
+            throw CommandError("cannot write \(out): \(error.reason)")
         }
         switch read.output {
         case .json:

@@ -46,4 +46,31 @@ struct BoundedFileTests {
             #expect(BoundedFileError.tooLarge(path: "f", bytesMax: 2).description == "f: larger than 2 bytes")
         }
     }
+
+    @Test("a file is written and synced; an existing one is kept unless replacing; bad places are refused in words")
+    func writes() throws {
+        try Self.withFiles { directory in
+            let path = directory + "/written"
+            try FileWriter.write([7, 8], to: path, replacing: false)
+            #expect(try BoundedFile.read(path, bytesMax: 10) == [7, 8])
+            #expect(throws: FileWriteError(path: path, reason: "a file is already there")) {
+                try FileWriter.write([9], to: path, replacing: false)
+            }
+            try FileWriter.write([9], to: path, replacing: true)
+            #expect(try BoundedFile.read(path, bytesMax: 10) == [9])
+            let refusals: [(path: String, reason: String)] = [
+                (directory, "is a directory, not a file"),
+                (directory + "/absent/file", "no such directory"),
+                ("/dev/full", "no space left on the device"),
+            ]
+            for (path, reason) in refusals {
+                #expect(throws: FileWriteError(path: path, reason: reason)) { try FileWriter.write([1], to: path, replacing: true) }
+            }
+            #expect(FileWriter.problem(writing: path) == nil)
+            #expect(FileWriter.problem(writing: directory) == FileWriteError(path: directory, reason: "is a directory, not a file"))
+            #expect(
+                FileWriter.problem(writing: directory + "/absent/file")
+                    == FileWriteError(path: directory + "/absent/file", reason: "its directory: no such directory"))
+        }
+    }
 }

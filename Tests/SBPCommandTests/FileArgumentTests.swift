@@ -36,4 +36,18 @@ struct FileArgumentTests {
             }
         }
     }
+
+    @Test("evidence export refuses an --out it could not write before it asks the node for anything")
+    func evidenceOut() async throws {
+        try await withTemporaryDirectoryAsync { directory in
+            for (out, reason) in [(directory, "is a directory, not a file"), (directory + "/absent/x.evidence", "no such directory")] {
+                let arguments = ["evidence", "export", "--rpc", "http://127.0.0.1:1", "--licence", "L-1", "--out", out]
+                let result = try await withBlockingWork { try SBPProcess.run(arguments) }
+                #expect(result.status != 0)
+                #expect(result.standardError.contains("cannot write --out \(out): "), "\(result.standardError)")
+                #expect(result.standardError.contains(reason), "\(result.standardError)")
+                #expect(!result.standardError.contains("cannot reach"), "\(result.standardError)")
+            }
+        }
+    }
 }
