@@ -101,6 +101,8 @@ struct EvidenceExportCommand: AsyncParsableCommand {
     static func evidence(contract: Address, key: [UInt8], height: UInt64, client: JSONRPCClient, timeoutSeconds: Int) async throws
         -> [UInt8]
     {
+        // The height is the user's or the node's: the largest one has no block after it to certify it.
+        guard height < UInt64.max else { throw CommandError("no block can certify the state after block \(height), the largest height") }
         let params: [JSON] = [.string(contract.description), .hex(key), .uint64(height)]
         let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
         var announced = false

@@ -56,9 +56,15 @@ struct TransactionSender {
         guard payload.count <= Limits.transactionPayloadBytesMax else {
             throw CommandError("the payload is \(payload.count) bytes; a transaction carries at most \(Limits.transactionPayloadBytesMax)")
         }
+        // The height comes from the node: one that reports a height near 2^64 gets an error, not a trap.
+        let (expiryHeight, overflow) = context.latestHeight.addingReportingOverflow(CLILimits.expiryBlocksDefault)
+        guard !overflow else {
+            throw CommandError(
+                "the node reports height \(context.latestHeight); no expiry height lies \(CLILimits.expiryBlocksDefault) blocks past it")
+        }
         let body = TransactionBody(
             chainId: context.chainId, sender: key.address, nonce: context.nonce, kind: kind, payload: payload, fuelLimit: options.fuel,
-            expiryHeight: context.latestHeight + CLILimits.expiryBlocksDefault)
+            expiryHeight: expiryHeight)
         return try Transaction(signing: body, with: key)
     }
 

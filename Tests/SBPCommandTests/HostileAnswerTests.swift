@@ -1,3 +1,4 @@
+import Keys
 import NIOCore
 import NIOPosix
 import TestProcesses
@@ -9,6 +10,13 @@ import Testing
 struct HostileAnswerTests {
     /// Answers every connection with `head`, then spaces, 64 KiB at a time, until the client goes away.
     static func withEndlessAnswers(head: String, _ body: @Sendable (Int) async throws -> Void) async throws {
+        try await withServer(answering: { await answerEndlessly($0, head: head) }, body)
+    }
+
+    /// A server on a free loopback port that runs `answering` for each connection while `body` runs.
+    static func withServer(
+        answering: @escaping @Sendable (NIOAsyncChannel<ByteBuffer, ByteBuffer>) async -> Void, _ body: @Sendable (Int) async throws -> Void
+    ) async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
@@ -20,9 +28,9 @@ struct HostileAnswerTests {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 try await server.executeThenClose { connections in
-                    try await withThrowingDiscardingTaskGroup { answering in
+                    try await withThrowingDiscardingTaskGroup { answeringConnections in
                         for try await connection in connections {
-                            answering.addTask { await Self.answerEndlessly(connection, head: head) }
+                            answeringConnections.addTask { await answering(connection) }
                         }
                     }
                 }
@@ -42,6 +50,18 @@ struct HostileAnswerTests {
         }
     }
 
+    /// Answers every connection's first request with `answer` and closes it.
+    static func withAnswers(_ answer: String, _ body: @Sendable (Int) async throws -> Void) async throws {
+        try await withServer(
+            answering: { connection in
+                try? await connection.executeThenClose { requests, answers in
+                    var reading = requests.makeAsyncIterator()
+                    _ = try await reading.next()
+                    try await answers.write(ByteBuffer(string: answer))
+                }
+            }, body)
+    }
+
     @Test(
         "an answer that never ends, or declares more than the bound, is cut off with a clear error",
         arguments: [
@@ -54,6 +74,31 @@ struct HostileAnswerTests {
             let result = try await withBlockingWork { try SBPProcess.run(["status", "--rpc", "http://127.0.0.1:\(port)"]) }
             #expect(result.status != 0)
             #expect(result.standardError.contains("answered with more than"), "\(result.standardError)")
+        }
+    }
+
+    /// A node that says its latest height is 2^64 − 1 (and the account's nonce 0) to every call.
+    static let lyingAnswer = #"{"jsonrpc":"2.0","id":1,"result":{"chainId":"x","latestHeight":"18446744073709551615","nonce":0}}"#
+
+    @Test("a node that reports the largest height gets an error, not a trap, from commands that count past it")
+    func largestHeight() async throws {
+        let head =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: \(Self.lyingAnswer.utf8.count)\r\n\r\n"
+        try await Self.withAnswers(head + Self.lyingAnswer) { port in
+            try await withTemporaryDirectoryAsync { directory in
+                let key = directory + "/sender.key"
+                try FileWriter.write(Array(String(repeating: "01", count: 32).utf8), to: key, replacing: false)
+                let rpc = "http://127.0.0.1:\(port)"
+                let cases: [(arguments: [String], error: String)] = [
+                    (["account", "suspend", "0x" + String(repeating: "11", count: 20), "--rpc", rpc, "--key", key], "no expiry height"),
+                    (["evidence", "export", "--rpc", rpc, "--licence", "L-1", "--out", directory + "/x.evidence"], "no block can certify"),
+                ]
+                for (arguments, error) in cases {
+                    let result = try await withBlockingWork { try SBPProcess.run(arguments) }
+                    #expect(result.status == 1, "\(arguments): \(result.standardError)")
+                    #expect(result.standardError.contains(error), "\(arguments): \(result.standardError)")
+                }
+            }
         }
     }
 }
