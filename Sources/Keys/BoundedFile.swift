@@ -12,27 +12,28 @@
 /// Code=256 "(null)"UserInfo={…Code=21 "Is a directory"}` (`sbp licence issue --key /tmp`); others answered
 /// "permission denied" for any file they could not open, or "cannot read file" without the reason.
 public enum BoundedFile {
-    /// The bytes of `path`, at most `bytesMax` of them; `tooLarge` for a longer file (after reading one more).
+    /// The bytes of `path`, at most `bytesMax` of them; `tooLarge` for a longer file (found by reading past the bound,
+    /// by less than 64 KiB).
     public static func read(_ path: String, bytesMax: Int) throws(BoundedFileError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .unreadable(path: path, reason: reason(errno)) }
         defer { close(descriptor) }
-        let capacity = max(0, bytesMax) + 1
-        var bytes = [UInt8](repeating: 0, count: capacity)
-        var total = 0
-        while total < capacity {
-            let count = bytes.withUnsafeMutableBytes { raw in
-                Glibc.read(descriptor, raw.baseAddress.map { $0 + total }, capacity - total)
-            }
+        // Read in pieces rather than into `bytesMax` bytes allocated up front: most files are far below their bound.
+        let piece = 64 * 1024
+        var bytes: [UInt8] = []
+        while bytes.count <= bytesMax {
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: piece))
+            let count = bytes.withUnsafeMutableBytes { raw in Glibc.read(descriptor, raw.baseAddress.map { $0 + start }, piece) }
+            let code = errno
+            bytes.removeLast(piece - max(0, count))
             if count < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: reason(errno))
+                if code == EINTR { continue }
+                throw .unreadable(path: path, reason: reason(code))
             }
             if count == 0 { break }
-            total += count
         }
-        guard total <= bytesMax else { throw .tooLarge(path: path, bytesMax: bytesMax) }
-        bytes.removeLast(capacity - total)
+        guard bytes.count <= bytesMax else { throw .tooLarge(path: path, bytesMax: bytesMax) }
         return bytes
     }
 
