@@ -5,8 +5,8 @@ import Foundation
     import FoundationNetworking
 #endif
 
-/// One HTTP exchange whose answer is read up to `CLILimits.responseBytesMax` bytes and within the request's
-/// time, answer included.
+/// One HTTP exchange whose answer is read up to `CLILimits.responseBytesMax` bytes, with at most the request's
+/// timeout between two of its bytes and at most `CLILimits.answerSecondsMax` (or the timeout, if longer) in all.
 ///
 /// Why: `URLSession.data(for:)` keeps every byte of an answer until it ends, and its timeout only bounds the
 /// silence between two packets. A `--rpc` address that answered with an endless or a falsely long body (a
@@ -30,25 +30,24 @@ final class BoundedResponse: NSObject, URLSessionDataDelegate, @unchecked Sendab
     private let lock = NSLock()
     private var state = State()
     private let url: String
-    private let timeoutSeconds: Double
 
-    private init(url: String, timeoutSeconds: Double) {
+    private init(url: String) {
         self.url = url
-        self.timeoutSeconds = timeoutSeconds
     }
 
     /// Sends `request` and returns the whole answer, or the reason it was not had.
     static func fetch(_ request: URLRequest, url: String, timeoutSeconds: Double) async throws(RPCClientError) -> (Data, URLResponse) {
-        let exchange = BoundedResponse(url: url, timeoutSeconds: timeoutSeconds)
+        let totalSeconds = max(timeoutSeconds, CLILimits.answerSecondsMax)
+        let exchange = BoundedResponse(url: url)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeoutSeconds
-        configuration.timeoutIntervalForResource = timeoutSeconds
+        configuration.timeoutIntervalForResource = totalSeconds
         let session = URLSession(configuration: configuration, delegate: exchange, delegateQueue: nil)
         defer { session.invalidateAndCancel() }
         let outcome = await withCheckedContinuation { continuation in
             exchange.lock.withLock { exchange.state.continuation = continuation }
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) {
-                exchange.finish(.failure(.answerTooSlow(url: url, seconds: timeoutSeconds)))
+            DispatchQueue.global().asyncAfter(deadline: .now() + totalSeconds) {
+                exchange.finish(.failure(.answerTooSlow(url: url, seconds: totalSeconds)))
             }
             session.dataTask(with: request).resume()
         }
@@ -95,9 +94,8 @@ final class BoundedResponse: NSObject, URLSessionDataDelegate, @unchecked Sendab
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         let (data, response) = lock.withLock { (state.data, state.response ?? task.response) }
         if let error {
-            let timedOut = (error as? URLError)?.code == .timedOut
-            let reason = error.localizedDescription
-            finish(.failure(timedOut ? .answerTooSlow(url: url, seconds: timeoutSeconds) : .unreachable(url: url, reason: reason)))
+            // A time-out here is the session's, between two bytes of the answer (or before the first).
+            finish(.failure(.unreachable(url: url, reason: error.localizedDescription)))
         } else if let response {
             finish(.success((data, response)))
         } else {

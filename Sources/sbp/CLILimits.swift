@@ -2,8 +2,12 @@ import RPCServer
 
 /// The CLI's limits and waits, in one place (STYLE: put a limit on everything).
 enum CLILimits {
-    /// How long one JSON-RPC request may take before the CLI gives up on it, answer included.
+    /// How long a JSON-RPC request may go without a byte of its answer before the CLI gives up on it.
     static let requestTimeoutSeconds = 30.0
+    /// How long one answer may take in all, however steadily it arrives (`BoundedResponse`): a node that sends a
+    /// byte now and then stops holding the CLI after this, while the largest answer (`responseBytesMax`) still
+    /// arrives at about 220 KB/s.
+    static let answerSecondsMax = 300.0
     /// The largest JSON-RPC answer the CLI reads: a node's default bound on one response (a block of the
     /// largest size with its transactions in hex, or an evidence bundle). A node or a proxy that sends more
     /// is cut off with `RPCClientError.answerTooLarge` instead of filling the machine's memory.
