@@ -107,6 +107,9 @@ final class PeerIntake: Sendable {
     /// One request served at a time per peer; the rate bounds how many follow.
     private let serveBudget = PeerBudget(countMax: 1, bytesMax: .max)
     private let fetchRate = Mutex(FetchRate<String>())
+    /// Refusals are logged at most `PeerNetworkLimits.unverifiedLogLinesPerMinute` a minute: anyone who reaches
+    /// the peer port can cause one (`LogThrottle`).
+    private let refusedLog = LogThrottle(linesMax: PeerNetworkLimits.unverifiedLogLinesPerMinute, interval: .seconds(60))
     /// The monotonic clock `fetchRate` is read against.
     private let clockStart = ContinuousClock.now
     /// `NodeFaults.outgoing` for state-transfer replies (tests only; nil in production).
@@ -148,7 +151,12 @@ final class PeerIntake: Sendable {
         case .linkDown(let link, let reason):
             logger.info("peer disconnected", metadata: ["peer": "\(link.identity)", "reason": "\(reason)"])
         case .refused(let remote, let refusal):
-            logger.warning("peer refused", metadata: ["remote": "\(remote)", "reason": "\(refusal)"])
+            let admitted = refusedLog.admit()
+            if admitted.write {
+                logger.warning(
+                    "peer refused",
+                    metadata: LogThrottle.metadata(["remote": "\(remote)", "reason": "\(refusal)"], heldBack: admitted.heldBack))
+            }
         case .message(let link, let buffer):
             enqueue(buffer, from: link)
         }

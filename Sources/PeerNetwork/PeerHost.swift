@@ -57,6 +57,10 @@ public final class PeerHost: Sendable {
         HeldCounts<String>(
             totalMax: PeerNetworkLimits.inboundConnectionsMax, perKeyMax: PeerNetworkLimits.inboundConnectionsPerAddressMax))
     private let dialers = Mutex<[Task<Void, Never>]>([])
+    /// Lines about connections closed before they were verified, and about refused certificates: anyone who
+    /// reaches the port can cause them (`LogThrottle`).
+    let unverifiedLog = LogThrottle(linesMax: PeerNetworkLimits.unverifiedLogLinesPerMinute, interval: .seconds(60))
+    private let refusedLog = LogThrottle(linesMax: PeerNetworkLimits.unverifiedLogLinesPerMinute, interval: .seconds(60))
 
     public init(configuration: Configuration, trust: PeerTrust, threads: Int = 1, logger: Logger = Logger(label: "sbp.peer")) throws {
         self.configuration = configuration
@@ -233,7 +237,12 @@ public final class PeerHost: Sendable {
             verified.value.withLock { $0 = (judgement.identity, certificate) }
             return .certificateVerified
         } catch {
-            logger.warning("peer certificate refused", metadata: ["remote": "\(remote)", "reason": "\(error)"])
+            let admitted = refusedLog.admit()
+            if admitted.write {
+                logger.warning(
+                    "peer certificate refused",
+                    metadata: LogThrottle.metadata(["remote": "\(remote)", "reason": "\(error)"], heldBack: admitted.heldBack))
+            }
             eventSink.yield(.refused(remoteAddress: remote, error))
             return .failed
         }

@@ -183,7 +183,12 @@ final class PeerLinkHandler: ChannelDuplexHandler {
         if let link {
             host.linkDown(link, reason: reason)
         } else {
-            host.logger.info("peer connection closed before it was verified", metadata: ["reason": "\(reason)"])
+            let admitted = host.unverifiedLog.admit()
+            if admitted.write {
+                host.logger.info(
+                    "peer connection closed before it was verified",
+                    metadata: LogThrottle.metadata(["reason": "\(reason)"], heldBack: admitted.heldBack))
+            }
             upPromise?.fail(PeerConnectError.closedBeforeVerified(reason))
         }
         context.fireChannelInactive()

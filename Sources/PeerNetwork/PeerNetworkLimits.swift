@@ -28,6 +28,10 @@ public enum PeerNetworkLimits {
     /// Inbound connections from one address at once: the nodes a department runs behind one address, each
     /// with a link and a redial in progress, with room to spare.
     public static let inboundConnectionsPerAddressMax = 64
+    /// Log lines about connections that fail before they are verified, or are refused, written per minute of each
+    /// kind (`LogThrottle`): enough to show a misconfigured peer's every attempt at its redial pace (one in 30 s
+    /// at most, `reconnectDelayMsMax`) for ten peers at once, and about 10 MB of log a day at most.
+    public static let unverifiedLogLinesPerMinute = 20
 }
 
 /// The peer protocol version: what the messages on a link mean (docs/protocol.md "Peer protocol versions").
