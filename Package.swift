@@ -119,8 +119,8 @@ let package = Package(
 
         // Waiting for a child process's exit without polling (issue 18): the devnet supervisor, benchmarks, tests.
         .target(name: "ChildProcesses"),
-        // Test support: finds and runs the helper executables of multi-process tests.
-        .target(name: "TestProcesses", dependencies: ["ChildProcesses"]),
+        // Test support: finds and runs the helper executables of multi-process tests; keeps what a logger writes.
+        .target(name: "TestProcesses", dependencies: ["ChildProcesses", logging]),
         // Test support: drives a ledger on RocksDB for the two-process replay and the kill test.
         .executableTarget(name: "sbp-ledger-worker", dependencies: ["Ledger", "LedgerFixtures", "ChainTypes", "StorageRocksDB"]),
         // The node shell (DESIGN §2): replica driver, mempool, peer wiring, RPC backend, lifecycle, configuration.
@@ -183,7 +183,7 @@ let package = Package(
         .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "Storage", "StorageRocksDB", "ChainTypes"]),
         .testTarget(
             name: "PeerNetworkTests",
-            dependencies: ["PeerNetwork", "ChainTypes", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto]),
+            dependencies: ["PeerNetwork", "ChainTypes", "TestProcesses", nioCore, nioPosix, nioEmbedded, nioTLS, nioSSL, x509, crypto, logging]),
         // CLI tests: the built `sbp` as a subprocess, and its parsing and output code through `@testable import sbp`.
         .testTarget(
             name: "SBPCommandTests",

@@ -386,18 +386,20 @@ public final class NodeRuntime: Sendable {
             let server = self.rpcServer.withLock { $0 }
             return metrics.render(node: self, webSocket: server?.webSocketStatistics, connections: server?.connectionStatistics)
         }
+        // Clients can cause the RPC servers' lines (and their libraries'): each message is written at most so often.
+        let rpcLogger = ThrottledLogHandler.wrapping(logger)
         // With `metrics.listen_port`, /metrics moves to a server of its own (with the health checks), off the API's port.
         let separateMetrics = configuration.metricsListenPort.map { port in
             var operations = RPCServerConfiguration(host: configuration.rpc.host, port: port)
             operations.endpoints = .operations
             operations.connectionsMax = NodeLimits.metricsConnectionsMax
             operations.clientConnectionsMax = NodeLimits.metricsConnectionsMax
-            return RPCServer(configuration: operations, backend: backend, logger: logger, metrics: renderMetrics)
+            return RPCServer(configuration: operations, backend: backend, logger: rpcLogger, metrics: renderMetrics)
         }
         let rpc = RPCServer(
             configuration: configuration.rpcOptions.serverConfiguration(configuration.rpc, apiTokens: try configuration.loadAPITokens()),
             backend: backend, chainHead: chainHead,
-            logger: logger, metrics: separateMetrics == nil ? renderMetrics : nil)
+            logger: rpcLogger, metrics: separateMetrics == nil ? renderMetrics : nil)
         rpcServer.withLock { $0 = rpc }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: PeerService(node: self)),

@@ -1,7 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
+import TestProcesses
 import Testing
 
 @testable import PeerNetwork
@@ -23,33 +23,13 @@ import Testing
         #expect(LogThrottle.metadata(["a": "1"], heldBack: 2) == ["a": "1", "heldBack": "2"])
     }
 
-    /// The messages a logger wrote.
-    final class Written: Sendable {
-        let lines = Mutex<[String]>([])
-    }
-
-    /// Keeps every line a logger writes.
-    struct Lines: LogHandler {
-        let written: Written
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) { written.lines.withLock { $0.append("\(event.message)") } }
-    }
-
     @Test("a hundred connections closed before their handshake write at most a minute's share of lines")
     func unverifiedConnections() async throws {
-        let written = Written()
-        let lines = Lines(written: written)
+        let written = CapturedLog()
         var configuration = PeerHost.Configuration(certificate: Fixtures.shared.td1)
         configuration.heartbeatInterval = .seconds(60)
         let server = try PeerHost(
-            configuration: configuration, trust: Fixtures.shared.trust, logger: Logger(label: "test") { _ in lines })
+            configuration: configuration, trust: Fixtures.shared.trust, logger: written.logger)
         let port = try #require(try await server.listen(host: "127.0.0.1", port: 0).port)
         for _ in 0..<100 {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port)
@@ -58,7 +38,7 @@ import Testing
             // Each connection is counted until the server has seen it close, so they never pile up at the bound.
             try await InboundConnectionBoundTests.until { server.inboundConnections.open == 0 }
         }
-        let closed = written.lines.withLock { $0.filter { $0 == "peer connection closed before it was verified" } }
+        let closed = written.messages.filter { $0 == "peer connection closed before it was verified" }
         #expect(closed.count == PeerNetworkLimits.unverifiedLogLinesPerMinute)
         try await server.shutdown()
     }
