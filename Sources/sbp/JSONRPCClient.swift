@@ -130,8 +130,9 @@ enum RPCClientError: Error, CustomStringConvertible {
     case unreachable(url: String, reason: String)
     /// Something answered, but not with a JSON-RPC response.
     case notJSONRPC(url: String, httpStatus: Int?)
-    /// The answer went on past `CLILimits.responseBytesMax` bytes, or past the request's time.
+    /// The answer went on past `CLILimits.responseBytesMax` bytes (`BoundedResponse`).
     case answerTooLarge(url: String, bytesMax: Int)
+    /// The answer was still arriving after `CLILimits.answerSecondsMax` (or the request's longer timeout).
     case answerTooSlow(url: String, seconds: Double)
     /// The node answered with a JSON-RPC error.
     case failed(method: String, code: Int, message: String, data: JSON?)
