@@ -37,6 +37,19 @@ public enum BoundedFile {
         return bytes
     }
 
+    /// Why `path` cannot be read as a file, or nil when it opens for reading and is not a directory: for readers
+    /// that stream a large file themselves (a snapshot) and would otherwise report Foundation's error codes.
+    public static func problem(reading path: String) -> BoundedFileError? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return .unreadable(path: path, reason: reason(errno)) }
+        defer { close(descriptor) }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            return .unreadable(path: path, reason: reason(EISDIR))
+        }
+        return nil
+    }
+
     /// The usual words for the errors a user can fix, the C library's for the rest.
     static func reason(_ code: Int32) -> String {
         switch code {

@@ -2,6 +2,7 @@ import ChainTypes
 import Dispatch
 import Evidence
 import Foundation
+import Keys
 import Ledger
 import Logging
 import Storage
@@ -190,6 +191,7 @@ public enum SnapshotFile {
             throw StateSyncError.storage("no manifest in \(directory)")
         }
         let manifest = try SnapshotManifest(canonicalBytes: Array(manifestData))
+        if let problem = FileWriter.problem(writing: path) { throw StateSyncError.storage("cannot create \(problem)") }
         guard FileManager.default.createFile(atPath: path, contents: nil) else { throw StateSyncError.storage("cannot create \(path)") }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
@@ -222,6 +224,7 @@ public enum SnapshotFile {
     public static func read(
         path: String, manifest: (SnapshotManifest) throws -> Void, chunk: (Int, [UInt8]) throws -> Void
     ) throws {
+        if let problem = BoundedFile.problem(reading: path) { throw StateSyncError.storage("cannot open \(problem)") }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw StateSyncError.storage("cannot open \(path)") }
         defer { try? handle.close() }
         func take(_ count: Int) throws -> [UInt8] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Keys
 import Ledger
 import Node
 
@@ -73,6 +74,8 @@ struct SnapshotImportCommand: AsyncParsableCommand {
         } catch {
             throw CommandError("cannot read --genesis \(genesis): \(error)")
         }
+        // Before the data directory is touched: a file that cannot be read leaves nothing behind.
+        if let problem = BoundedFile.problem(reading: file) { throw CommandError("cannot import \(file): \(problem.reason)") }
         let started = ContinuousClock.now
         // The session's async calls run its disk work off the cooperative pool.
         let session = try await SnapshotRestoreSession.open(dataDirectory: data, genesis: bundle.genesis)

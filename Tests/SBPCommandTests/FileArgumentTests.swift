@@ -1,4 +1,5 @@
 import Foundation
+import LedgerFixtures
 import TestProcesses
 import Testing
 
@@ -19,6 +20,10 @@ struct FileArgumentTests {
                 "--salt", "s", "--valid-from", "0", "--valid-until", "10",
             ],
             ["tx", "send", "--file", path, "--rpc", "http://127.0.0.1:1"],
+            [
+                "snapshot", "import", "--file", path, "--data", NSTemporaryDirectory() + "sbp-never-made-" + UUID().uuidString,
+                "--genesis", FixtureChain.repositoryRoot.appendingPathComponent("Genesis/example.json").path,
+            ],
             ["licence", "verify", "--rpc", "http://127.0.0.1:1", "--id", "L-1", "--holder-file", path, "--salt", "s", "--at", "1"],
         ]
     }
@@ -32,6 +37,9 @@ struct FileArgumentTests {
                     #expect(result.status != 0, "\(arguments)")
                     #expect(result.standardError.contains(reason), "\(arguments): \(result.standardError)")
                     #expect(!result.standardError.contains("Error Domain"), "\(arguments): \(result.standardError)")
+                    if let data = arguments.firstIndex(of: "--data").map({ arguments[$0 + 1] }) {
+                        #expect(!FileManager.default.fileExists(atPath: data), "a refused import leaves no data directory")
+                    }
                 }
             }
         }
