@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -48,6 +50,17 @@ public enum BoundedFile {
             return .unreadable(path: path, reason: reason(EISDIR))
         }
         return nil
+    }
+
+    /// The words of `reason(_:)` for an error Foundation's file calls threw (`FileManager.createDirectory`,
+    /// `removeItem`): its POSIX code, or its underlying one, rather than `NSCocoaErrorDomain error 512`.
+    public static func reason(for error: any Error) -> String {
+        let error = error as NSError
+        if error.domain == NSPOSIXErrorDomain { return reason(Int32(error.code)) }
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return reason(Int32(underlying.code))
+        }
+        return error.localizedDescription
     }
 
     /// The usual words for the errors a user can fix, the C library's for the rest.
@@ -106,6 +119,34 @@ public enum FileWriter {
         if failure == nil, fsync(descriptor) != 0 { failure = errno }
         if close(descriptor) != 0, failure == nil { failure = errno }
         if let failure { throw FileWriteError(path: path, reason: reason(failure)) }
+    }
+
+    /// Creates the directory `path` and any missing directories above it (mode 0755), as `mkdir -p` does; an
+    /// existing directory is fine. Foundation's `createDirectory` said `NSCocoaErrorDomain error 512` where a
+    /// part of the path was a file.
+    public static func makeDirectories(_ path: String) throws(FileWriteError) {
+        if let (failing, reason) = makeDirectory(path) {
+            throw FileWriteError(path: path, reason: failing == path ? reason : "\(failing): \(reason)")
+        }
+    }
+
+    /// Makes `path`, its missing parents first; the path that failed and why, or nil. Only the directories
+    /// missing are touched, as Foundation's `createDirectory` does.
+    private static func makeDirectory(_ path: String) -> (String, String)? {
+        if mkdir(path, 0o755) == 0 { return nil }
+        switch errno {
+        case EEXIST:
+            var status = stat()
+            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { return (path, BoundedFile.reason(ENOTDIR)) }
+            return nil
+        case ENOENT:
+            let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
+            guard !parent.isEmpty else { return (path, reason(ENOENT)) }
+            if let failure = makeDirectory(parent) { return failure }
+            return mkdir(path, 0o755) == 0 || errno == EEXIST ? nil : (path, reason(errno))
+        case let code:
+            return (path, reason(code))
+        }
     }
 
     /// Why `path` could not be written, found before the work that produces its bytes, or nil when a file

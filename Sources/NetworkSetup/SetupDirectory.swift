@@ -38,7 +38,7 @@ struct SetupDirectory {
             do {
                 try FileManager.default.removeItem(atPath: target)
             } catch {
-                throw .fileSystem(path: target, reason: "cannot remove the earlier directory: \(error.localizedDescription)")
+                throw .fileSystem(path: target, reason: "cannot remove the earlier directory: \(BoundedFile.reason(for: error))")
             }
         }
         guard rename(staging, target) == 0 else {
@@ -78,9 +78,10 @@ struct SetupDirectory {
         let suffix = Hex.encode((0..<6).map { _ in UInt8.random(in: .min ... .max) })
         let staging = (parent as NSString).appendingPathComponent(".\((target as NSString).lastPathComponent).init-\(suffix)")
         do {
-            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            try FileWriter.makeDirectories(staging)
         } catch {
-            throw .fileSystem(path: staging, reason: "cannot create directory: \(error.localizedDescription)")
+            // Named by the user's path: the staging directory beside it is this command's own.
+            throw .fileSystem(path: target, reason: "cannot create directory: \(error.reason)")
         }
         return staging
     }
@@ -94,9 +95,9 @@ struct SetupDirectory {
 
     func makeDirectory(_ relative: String) throws(SetupError) {
         do {
-            try FileManager.default.createDirectory(atPath: absolute(relative), withIntermediateDirectories: true)
+            try FileWriter.makeDirectories(absolute(relative))
         } catch {
-            throw .fileSystem(path: absolute(relative), reason: "cannot create directory: \(error.localizedDescription)")
+            throw .fileSystem(path: absolute(relative), reason: "cannot create directory: \(error.reason)")
         }
     }
 

@@ -73,4 +73,19 @@ struct BoundedFileTests {
                     == FileWriteError(path: directory + "/absent/file", reason: "its directory: no such directory"))
         }
     }
+
+    @Test("directories are made with their parents, an existing one is fine, and a file on the way is refused in words")
+    func directories() throws {
+        try Self.withFiles { directory in
+            try FileWriter.makeDirectories(directory + "/a/b/c")
+            try FileWriter.makeDirectories(directory + "/a/b")
+            var isDirectory: ObjCBool = false
+            #expect(FileManager.default.fileExists(atPath: directory + "/a/b/c", isDirectory: &isDirectory) && isDirectory.boolValue)
+            let underFile = FileWriteError(path: directory + "/small/x", reason: "a part of the path is not a directory")
+            #expect(throws: underFile) { try FileWriter.makeDirectories(directory + "/small/x") }
+            #expect(throws: FileWriteError(path: directory + "/small", reason: "a part of the path is not a directory")) {
+                try FileWriter.makeDirectories(directory + "/small")
+            }
+        }
+    }
 }

@@ -45,6 +45,22 @@ struct FileArgumentTests {
         }
     }
 
+    @Test("network init under a file says the path goes through a file")
+    func networkInitUnderAFile() async throws {
+        try await withTemporaryDirectoryAsync { directory in
+            let file = directory + "/file"
+            try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+            let arguments = [
+                "network", "init", "--departments", "TD,IMMD,EPD,DH", "--out", file + "/net",
+                "--contracts", FixtureChain.repositoryRoot.appendingPathComponent("Genesis/contracts").path,
+            ]
+            let result = try await withBlockingWork { try SBPProcess.run(arguments) }
+            #expect(result.status != 0)
+            let refusal = "\(file)/net: cannot create directory: a part of the path is not a directory"
+            #expect(result.standardError.contains(refusal), "\(result.standardError)")
+        }
+    }
+
     @Test("evidence export refuses an --out it could not write before it asks the node for anything")
     func evidenceOut() async throws {
         try await withTemporaryDirectoryAsync { directory in
