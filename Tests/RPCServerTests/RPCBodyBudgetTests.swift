@@ -30,17 +30,27 @@ struct RPCBodyBudgetTests {
         }
     }
 
-    /// The first response's status line and body, or "" when the connection closes without one.
-    final class Response: ChannelInboundHandler, Sendable {
+    /// The first response, head and body, once all of it has arrived (a response may come in several reads: an
+    /// early answer's head and body are written apart, `RequestBodyReader`); what arrived, or "", when the
+    /// connection closes first.
+    final class Response: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let promise: EventLoopPromise<String>
+        var received = ""
+        var answered = false
         init(_ promise: EventLoopPromise<String>) { self.promise = promise }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            promise.succeed(String(buffer: unwrapInboundIn(data)))
+            received += String(buffer: unwrapInboundIn(data))
+            if RawHTTPTests.parse(received) != nil { answer() }
         }
         func channelInactive(context: ChannelHandlerContext) {
-            promise.succeed("")
+            answer()
             context.fireChannelInactive()
+        }
+        private func answer() {
+            guard !answered else { return }
+            answered = true
+            promise.succeed(received)
         }
         func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
     }

@@ -24,7 +24,7 @@ struct RPCHTTPResponder: HTTPResponder {
     /// Answers `request`; a response given before its body was read to the end reads and drops the rest
     /// while it is written (`RequestBodyReader`), so a client still writing a large body gets it.
     func respond(to request: Request, context: Context) async throws -> Response {
-        var body = RequestBodyReader(request.body)
+        var body = RequestBodyReader(request)
         let response = try await respond(to: request, body: &body, context: context)
         return body.answering(response)
     }

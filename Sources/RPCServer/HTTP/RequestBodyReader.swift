@@ -19,8 +19,12 @@ struct RequestBodyReader: @unchecked Sendable {
     /// Whether the body's end has been read.
     private(set) var isFinished = false
 
-    init(_ body: RequestBody) {
-        iterator = body.makeAsyncIterator()
+    /// Reads `request`'s body; a request without one (no `Content-Length` above 0, no `Transfer-Encoding`: a GET)
+    /// counts as read, so its response goes out as it is.
+    init(_ request: Request) {
+        iterator = request.body.makeAsyncIterator()
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        isFinished = declared == 0 || (declared == nil && request.headers[.transferEncoding] == nil)
     }
 
     /// The next part of the body, or nil at its end.
