@@ -52,13 +52,13 @@ public enum BoundedFile {
         return nil
     }
 
-    /// The words of `reason(_:)` for an error Foundation's file calls threw (`FileManager.createDirectory`,
-    /// `removeItem`): its POSIX code, or its underlying one, rather than `NSCocoaErrorDomain error 512`.
+    /// The words of `reason(_:)` for an error Foundation's file calls threw (`FileManager.removeItem`): its POSIX
+    /// code, or its underlying one, rather than `NSCocoaErrorDomain error 512`; Foundation's text otherwise.
     public static func reason(for error: any Error) -> String {
         let error = error as NSError
-        if error.domain == NSPOSIXErrorDomain { return reason(Int32(error.code)) }
+        if error.domain == NSPOSIXErrorDomain { return reason(Int32(truncatingIfNeeded: error.code)) }
         if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return reason(Int32(underlying.code))
+            return reason(Int32(truncatingIfNeeded: underlying.code))
         }
         return error.localizedDescription
     }
