@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -50,17 +48,6 @@ public enum BoundedFile {
             return .unreadable(path: path, reason: reason(EISDIR))
         }
         return nil
-    }
-
-    /// The words of `reason(_:)` for an error Foundation's file calls threw (`FileManager.removeItem`): its POSIX
-    /// code, or its underlying one, rather than `NSCocoaErrorDomain error 512`; Foundation's text otherwise.
-    public static func reason(for error: any Error) -> String {
-        let error = error as NSError
-        if error.domain == NSPOSIXErrorDomain { return reason(Int32(truncatingIfNeeded: error.code)) }
-        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return reason(Int32(truncatingIfNeeded: underlying.code))
-        }
-        return error.localizedDescription
     }
 
     /// The usual words for the errors a user can fix, the C library's for the rest.

@@ -182,7 +182,7 @@ struct GenesisFiles {
 
     /// Reads and checks the genesis and its contracts as a node will (`GenesisBundle`).
     static func load(path: String) throws(SetupError) -> GenesisFiles {
-        let bytes = try SetupDirectory.read(path, limit: SetupLimits.genesisFileBytesMax)
+        let bytes = try SetupDirectory.read(path, limit: Limits.genesisFileBytesMax)
         let genesis: Genesis
         do {
             genesis = try Genesis.load(json: bytes)

@@ -38,7 +38,7 @@ struct SetupDirectory {
             do {
                 try FileManager.default.removeItem(atPath: target)
             } catch {
-                throw .fileSystem(path: target, reason: "cannot remove the earlier directory: \(BoundedFile.reason(for: error))")
+                throw .fileSystem(path: target, reason: "cannot remove the earlier directory: \(error.localizedDescription)")
             }
         }
         guard rename(staging, target) == 0 else {

@@ -14,8 +14,6 @@ public enum SetupLimits {
     public static let exchangeFileBytesMax = Limits.certificatePEMBytesMax + 64 * 1024
     /// `department.json` on the department's own machine: the same bound as an exchange file.
     public static let departmentFileBytesMax = exchangeFileBytesMax
-    /// A genesis document `sbp node init` copies: the bound every reader of a genesis file keeps.
-    public static let genesisFileBytesMax = Limits.genesisFileBytesMax
     /// Issuer accounts `sbp network init --issuers-per-department` makes per department. Several issuers
     /// stand for a department's many clients (each account's transactions are ordered by its nonce, so one
     /// account is one stream); 64 per department across `NodeLimits.departmentsMax` departments stays far

@@ -31,6 +31,7 @@ import Testing
         let server = try PeerHost(
             configuration: configuration, trust: Fixtures.shared.trust, logger: written.logger)
         let port = try #require(try await server.listen(host: "127.0.0.1", port: 0).port)
+        let started = ContinuousClock.now
         for _ in 0..<100 {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port)
                 .get()
@@ -39,7 +40,10 @@ import Testing
             try await InboundConnectionBoundTests.until { server.inboundConnections.open == 0 }
         }
         let closed = written.messages.filter { $0 == "peer connection closed before it was verified" }
-        #expect(closed.count == PeerNetworkLimits.unverifiedLogLinesPerMinute)
+        // A minute's share per minute begun: one on any machine that opens 100 connections within a minute.
+        let minutes = Int((ContinuousClock.now - started) / .seconds(60)) + 1
+        let quota = PeerNetworkLimits.unverifiedLogLinesPerMinute
+        #expect(closed.count >= quota && closed.count <= quota * minutes, "\(closed.count) lines in \(minutes) minute(s)")
         try await server.shutdown()
     }
 }
